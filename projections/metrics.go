@@ -1,0 +1,51 @@
+package projections
+
+import (
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the runner's Prometheus series, labelled by projection.
+type metrics struct {
+	checkpoint *prometheus.GaugeVec
+	head       prometheus.Gauge
+	lagEvents  *prometheus.GaugeVec
+	lagSeconds *prometheus.GaugeVec
+	eventLag   *prometheus.HistogramVec
+	applied    *prometheus.CounterVec
+	poisoned   *prometheus.CounterVec
+	failures   *prometheus.CounterVec
+	batchSize  *prometheus.HistogramVec
+	queueDepth *prometheus.GaugeVec
+	queueCap   prometheus.Gauge
+}
+
+func newMetrics(reg prometheus.Registerer, queueSize int) (*metrics, error) {
+	l := []string{"projection"}
+	m := &metrics{
+		checkpoint: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "linkup_projection_checkpoint", Help: "Global position the projection has committed."}, l),
+		head:       prometheus.NewGauge(prometheus.GaugeOpts{Name: "linkup_projection_head", Help: "Global position of the last event in the store, as last sampled."}),
+		lagEvents:  prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "linkup_projection_lag_events", Help: "Head minus checkpoint."}, l),
+		lagSeconds: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "linkup_projection_lag_seconds", Help: "Age of the oldest event not yet projected (0 when caught up)."}, l),
+		eventLag: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "linkup_projection_event_lag_seconds", Help: "Time from an event's append to the commit of its projection (live events only).",
+			Buckets: []float64{.001, .002, .005, .01, .02, .05, .1, .2, .5, 1, 2, 5}}, l),
+		applied:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "linkup_projection_events_total", Help: "Events committed by the projection (all types)."}, l),
+		poisoned:   prometheus.NewCounterVec(prometheus.CounterOpts{Name: "linkup_projection_poison_events_total", Help: "Events the projection could not apply, recorded and skipped."}, l),
+		failures:   prometheus.NewCounterVec(prometheus.CounterOpts{Name: "linkup_projection_failures_total", Help: "Failed batches or subscriptions, retried from the checkpoint."}, l),
+		batchSize:  prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "linkup_projection_batch_events", Help: "Events per projection transaction (capped at the batch size).", Buckets: prometheus.ExponentialBuckets(1, 4, 7)}, l),
+		queueDepth: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "linkup_projection_queue_depth", Help: "Deliveries waiting between the subscription and the projection; when full the subscription waits."}, l),
+		queueCap:   prometheus.NewGauge(prometheus.GaugeOpts{Name: "linkup_projection_queue_capacity", Help: "Bound of each projection's delivery queue."}),
+	}
+	m.queueCap.Set(float64(queueSize))
+	if reg == nil {
+		return m, nil
+	}
+	for _, c := range []prometheus.Collector{m.checkpoint, m.head, m.lagEvents, m.lagSeconds, m.eventLag,
+		m.applied, m.poisoned, m.failures, m.batchSize, m.queueDepth, m.queueCap} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("projections: register metrics: %w", err)
+		}
+	}
+	return m, nil
+}

@@ -1,0 +1,155 @@
+package projections
+
+import (
+	"context"
+	"time"
+)
+
+// ReadModel is the storage behind the projections: rows, checkpoints and
+// poison records, and the queries the analyst API serves. SQLite implements
+// it (readmodel_sqlite*.go); a PostgreSQL read model implements the same
+// interface and the projections' logic does not change.
+//
+// Contract:
+//   - All methods are safe for concurrent use. Queries never wait for a
+//     write transaction or a rebuild: they read the last committed state.
+//   - Begin opens one write transaction on a table set ("" is the live set,
+//     a rebuild gets its own from PrepareRebuild). Rows and checkpoint
+//     written through one Tx become visible together at Commit, or not at
+//     all. Writers of the same database are serialised; Begin waits for the
+//     others (bounded by ctx).
+//   - Swap makes a rebuilt table set the live one atomically: queries see
+//     either the old rows and checkpoint or the new ones.
+//   - Cancelling ctx aborts the call; an open Tx is rolled back.
+type ReadModel interface {
+	Begin(ctx context.Context, name, set string) (Tx, error)
+	Checkpoints(ctx context.Context) ([]Checkpoint, error)
+	Checkpoint(ctx context.Context, name string) (uint64, error)
+	Errors(ctx context.Context, q ErrorQuery) (ErrorPage, error)
+	ErrorCounts(ctx context.Context, q ErrorCountQuery) ([]ErrorCount, error)
+	ReadStates(ctx context.Context, q ReadStateQuery) ([]ReadState, error)
+	// PrepareRebuild creates a fresh, empty table set for projection name
+	// and returns its id, to pass to Begin and Swap.
+	PrepareRebuild(ctx context.Context, name string) (set string, err error)
+	// Swap makes set the live table set of name. Inside the swap's
+	// transaction it calls catchUp with a Tx on set and the live
+	// checkpoint, so the rebuilt rows can reach at least the live position
+	// before they replace it.
+	Swap(ctx context.Context, name, set string, catchUp func(tx Tx, live uint64) error) error
+	// DropRebuild removes an unfinished rebuild's table set.
+	DropRebuild(ctx context.Context, name, set string) error
+	Close() error
+}
+
+// Tx is one write transaction of one projection on one table set. It is
+// used by one goroutine at a time. The domain operations are named after the
+// rule they implement, so that every read model means the same by them.
+type Tx interface {
+	// Checkpoint is the position the table set has projected up to, as
+	// committed (0 before the first event).
+	Checkpoint() (uint64, error)
+	// SetCheckpoint records pos as projected, in this transaction.
+	SetCheckpoint(pos uint64) error
+	// RecordPoison records an event the projection skipped.
+	RecordPoison(p Poison) error
+
+	// InsertError adds one error-log row and counts it in its hour; a row
+	// with the same ID is left as it is (idempotent by position).
+	InsertError(row ErrorRow) error
+
+	// AddChat records a chat and a read state at 0 for each member; a chat
+	// already known is left as it is.
+	AddChat(chatID string, members []string) error
+	// RaiseLatestSeq sets the chat's latest seq to max(current, seq). It
+	// reports false when the chat is unknown.
+	RaiseLatestSeq(chatID string, seq uint64) (bool, error)
+	// RaiseReadPointer sets user's read pointer in chat to max(current,
+	// seq). It reports false when user is not a member of the chat.
+	RaiseReadPointer(chatID, user string, seq uint64) (bool, error)
+
+	Commit() error
+	Rollback() error
+}
+
+// Checkpoint is one projection's committed position.
+type Checkpoint struct {
+	Name      string
+	Position  uint64
+	UpdatedAt time.Time
+	Poisoned  int64
+}
+
+// Poison is an event a projection could not apply.
+type Poison struct {
+	Position  uint64
+	Stream    string
+	EventType string
+	Reason    string
+}
+
+// ErrorRow is one row of the error log: an ErrorRecorded and its position.
+type ErrorRow struct {
+	ID           uint64
+	ErrorType    string
+	Message      string
+	Severity     string
+	User         string
+	ConnectionID string
+	Context      map[string]any
+	At           time.Time
+}
+
+// ErrorQuery selects error-log rows, newest first. Empty fields match
+// everything; Before (a cursor) selects rows with ID below it; Limit is
+// capped at MaxErrorLimit.
+type ErrorQuery struct {
+	ErrorType    string
+	Severity     string
+	User         string
+	ConnectionID string
+	Since, Until time.Time
+	Before       uint64
+	Limit        int
+}
+
+// ErrorPage is a page of the error log; Next is the cursor of the next page
+// (0 at the end).
+type ErrorPage struct {
+	Items []ErrorRow
+	Next  uint64
+}
+
+// ErrorCountQuery selects hourly counts; the zero values match everything.
+type ErrorCountQuery struct {
+	ErrorType    string
+	Since, Until time.Time
+}
+
+// ErrorCount is how many errors of one type were recorded in one hour.
+type ErrorCount struct {
+	Hour      time.Time
+	ErrorType string
+	Count     int64
+}
+
+// ReadStateQuery selects read states by user or by chat (one of them).
+type ReadStateQuery struct {
+	User, Chat string
+}
+
+// ReadState is one member's position in one chat.
+type ReadState struct {
+	User        string
+	ChatID      string
+	LastReadSeq uint64
+	LatestSeq   uint64
+	Unread      uint64
+}
+
+// Limits of the query side: a request above them is capped, not refused.
+const (
+	DefaultErrorLimit = 100
+	MaxErrorLimit     = 1000
+	MaxErrorCounts    = 10000
+	MaxReadStates     = 10000
+)

@@ -1,0 +1,219 @@
+package projections
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+const errorColumns = `id, error_type, message, severity, user, connection_id, context, at`
+
+// Errors answers an error-log query from the live table set, newest first.
+func (s *SQLite) Errors(ctx context.Context, q ErrorQuery) (ErrorPage, error) {
+	limit := capLimit(q.Limit, DefaultErrorLimit, MaxErrorLimit)
+	where, args := errorWhere(q)
+	rows, err := s.reader.QueryContext(ctx, `SELECT `+errorColumns+` FROM error_log`+where+
+		` ORDER BY id DESC LIMIT ?`, append(args, limit+1)...)
+	if err != nil {
+		return ErrorPage{}, fmt.Errorf("projections: query errors: %w", err)
+	}
+	defer rows.Close()
+	var page ErrorPage
+	for rows.Next() {
+		r, err := scanError(rows)
+		if err != nil {
+			return ErrorPage{}, fmt.Errorf("projections: query errors: %w", err)
+		}
+		page.Items = append(page.Items, r)
+	}
+	if len(page.Items) > limit {
+		page.Items = page.Items[:limit]
+		page.Next = page.Items[limit-1].ID
+	}
+	return page, rows.Err()
+}
+
+// errorWhere builds the WHERE clause of q; every filter is served by an
+// index ending in id, so that "newest first" needs no sort.
+func errorWhere(q ErrorQuery) (string, []any) {
+	var conds []string
+	var args []any
+	add := func(cond string, arg any) { conds = append(conds, cond); args = append(args, arg) }
+	for _, f := range []struct{ col, v string }{
+		{"error_type", q.ErrorType}, {"severity", q.Severity}, {"user", q.User}, {"connection_id", q.ConnectionID},
+	} {
+		if f.v != "" {
+			add(f.col+" = ?", f.v)
+		}
+	}
+	if !q.Since.IsZero() {
+		add("at >= ?", formatTime(q.Since))
+	}
+	if !q.Until.IsZero() {
+		add("at < ?", formatTime(q.Until))
+	}
+	if q.Before > 0 {
+		add("id < ?", q.Before)
+	}
+	if len(conds) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+func scanError(rows *sql.Rows) (ErrorRow, error) {
+	var r ErrorRow
+	var ctxJSON, at string
+	if err := rows.Scan(&r.ID, &r.ErrorType, &r.Message, &r.Severity, &r.User, &r.ConnectionID, &ctxJSON, &at); err != nil {
+		return r, err
+	}
+	if err := json.Unmarshal([]byte(ctxJSON), &r.Context); err != nil {
+		return r, err
+	}
+	t, err := parseTime(at)
+	r.At = t
+	return r, err
+}
+
+// ErrorCounts answers the hourly trend, ordered by hour then type.
+func (s *SQLite) ErrorCounts(ctx context.Context, q ErrorCountQuery) ([]ErrorCount, error) {
+	var conds []string
+	var args []any
+	if q.ErrorType != "" {
+		conds, args = append(conds, "error_type = ?"), append(args, q.ErrorType)
+	}
+	if !q.Since.IsZero() {
+		conds, args = append(conds, "hour >= ?"), append(args, formatTime(q.Since.UTC().Truncate(time.Hour)))
+	}
+	if !q.Until.IsZero() {
+		conds, args = append(conds, "hour < ?"), append(args, formatTime(q.Until))
+	}
+	where := ""
+	if len(conds) > 0 {
+		where = " WHERE " + strings.Join(conds, " AND ")
+	}
+	rows, err := s.reader.QueryContext(ctx, `SELECT hour, error_type, count FROM error_hourly`+where+
+		` ORDER BY hour, error_type LIMIT ?`, append(args, MaxErrorCounts)...)
+	if err != nil {
+		return nil, fmt.Errorf("projections: query error counts: %w", err)
+	}
+	defer rows.Close()
+	return scanCounts(rows)
+}
+
+func scanCounts(rows *sql.Rows) ([]ErrorCount, error) {
+	out := []ErrorCount{}
+	for rows.Next() {
+		var c ErrorCount
+		var hour string
+		if err := rows.Scan(&hour, &c.ErrorType, &c.Count); err != nil {
+			return nil, err
+		}
+		t, err := parseTime(hour)
+		if err != nil {
+			return nil, err
+		}
+		c.Hour = t
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// ReadStates answers read states of one user (ordered by chat) or of one
+// chat (ordered by user).
+func (s *SQLite) ReadStates(ctx context.Context, q ReadStateQuery) ([]ReadState, error) {
+	if (q.User == "") == (q.Chat == "") {
+		return nil, fmt.Errorf("%w: read-state query needs exactly one of user and chat", ErrInvalidConfig)
+	}
+	query := `SELECT r.user, r.chat_id, r.last_read_seq, c.latest_seq FROM read_states r
+		JOIN chats c ON c.chat_id = r.chat_id `
+	arg := q.User
+	if q.User != "" {
+		query += `WHERE r.user = ? ORDER BY r.chat_id LIMIT ?`
+	} else {
+		query, arg = query+`WHERE r.chat_id = ? ORDER BY r.user LIMIT ?`, q.Chat
+	}
+	rows, err := s.reader.QueryContext(ctx, query, arg, MaxReadStates)
+	if err != nil {
+		return nil, fmt.Errorf("projections: query read states: %w", err)
+	}
+	defer rows.Close()
+	return scanReadStates(rows)
+}
+
+func scanReadStates(rows *sql.Rows) ([]ReadState, error) {
+	out := []ReadState{}
+	for rows.Next() {
+		var r ReadState
+		if err := rows.Scan(&r.User, &r.ChatID, &r.LastReadSeq, &r.LatestSeq); err != nil {
+			return nil, err
+		}
+		r.Unread = Unread(r.LatestSeq, r.LastReadSeq)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Checkpoint returns the live checkpoint of projection name (0 if none).
+func (s *SQLite) Checkpoint(ctx context.Context, name string) (uint64, error) {
+	var pos uint64
+	err := s.reader.QueryRowContext(ctx, `SELECT position FROM projection_checkpoints WHERE name = ?`, name).Scan(&pos)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("projections: checkpoint %s: %w", name, err)
+	}
+	return pos, nil
+}
+
+// Checkpoints returns every projection's live checkpoint, by name; a
+// projection that never committed has position 0.
+func (s *SQLite) Checkpoints(ctx context.Context) ([]Checkpoint, error) {
+	rows, err := s.reader.QueryContext(ctx, `SELECT c.name, c.position, c.updated_at,
+		(SELECT count(*) FROM projection_poison p WHERE p.name = c.name) FROM projection_checkpoints c`)
+	if err != nil {
+		return nil, fmt.Errorf("projections: checkpoints: %w", err)
+	}
+	defer rows.Close()
+	byName := map[string]Checkpoint{}
+	for rows.Next() {
+		var c Checkpoint
+		var at string
+		if err := rows.Scan(&c.Name, &c.Position, &at, &c.Poisoned); err != nil {
+			return nil, fmt.Errorf("projections: checkpoints: %w", err)
+		}
+		c.UpdatedAt, _ = parseTime(at)
+		byName[c.Name] = c
+	}
+	return liveCheckpoints(byName), rows.Err()
+}
+
+func liveCheckpoints(byName map[string]Checkpoint) []Checkpoint {
+	var out []Checkpoint
+	for name := range projectionTables {
+		c, ok := byName[name]
+		if !ok {
+			c = Checkpoint{Name: name}
+		}
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b Checkpoint) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// capLimit applies a default and a cap to a requested page size.
+func capLimit(n, def, max int) int {
+	switch {
+	case n <= 0:
+		return def
+	case n > max:
+		return max
+	}
+	return n
+}

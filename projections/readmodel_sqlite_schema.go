@@ -1,0 +1,165 @@
+package projections
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+)
+
+// commonSchema holds the tables every projection shares.
+var commonSchema = []string{
+	`CREATE TABLE IF NOT EXISTS projection_checkpoints (
+		name       TEXT PRIMARY KEY,
+		position   INTEGER NOT NULL,
+		updated_at TEXT NOT NULL
+	)`,
+	`CREATE TABLE IF NOT EXISTS projection_poison (
+		name        TEXT NOT NULL,
+		position    INTEGER NOT NULL,
+		stream      TEXT NOT NULL,
+		event_type  TEXT NOT NULL,
+		reason      TEXT NOT NULL,
+		recorded_at TEXT NOT NULL,
+		PRIMARY KEY (name, position)
+	)`,
+}
+
+// tableSpec is one table of a projection: its DDL and its secondary
+// indexes, with %[1]s standing for the table set's suffix.
+type tableSpec struct {
+	name    string
+	create  string
+	indexes []string
+}
+
+// projectionTables lists each projection's tables.
+var projectionTables = map[string][]tableSpec{
+	NameErrors: {
+		{name: "error_log", create: `CREATE TABLE error_log%[1]s (
+			id            INTEGER PRIMARY KEY,
+			error_type    TEXT NOT NULL,
+			message       TEXT NOT NULL,
+			severity      TEXT NOT NULL,
+			user          TEXT NOT NULL,
+			connection_id TEXT NOT NULL,
+			context       TEXT NOT NULL,
+			at            TEXT NOT NULL
+		)`, indexes: []string{
+			`CREATE INDEX error_log%[1]s_type ON error_log%[1]s (error_type, id)`,
+			`CREATE INDEX error_log%[1]s_severity ON error_log%[1]s (severity, id)`,
+			`CREATE INDEX error_log%[1]s_user ON error_log%[1]s (user, id)`,
+			`CREATE INDEX error_log%[1]s_connection ON error_log%[1]s (connection_id, id)`,
+			`CREATE INDEX error_log%[1]s_at ON error_log%[1]s (at)`,
+		}},
+		{name: "error_hourly", create: `CREATE TABLE error_hourly%[1]s (
+			error_type TEXT NOT NULL,
+			hour       TEXT NOT NULL,
+			count      INTEGER NOT NULL,
+			PRIMARY KEY (error_type, hour)
+		) WITHOUT ROWID`, indexes: []string{
+			`CREATE INDEX error_hourly%[1]s_hour ON error_hourly%[1]s (hour)`,
+		}},
+	},
+	NameReadStates: {
+		{name: "chats", create: `CREATE TABLE chats%[1]s (
+			chat_id    TEXT PRIMARY KEY,
+			latest_seq INTEGER NOT NULL
+		) WITHOUT ROWID`},
+		{name: "read_states", create: `CREATE TABLE read_states%[1]s (
+			chat_id       TEXT NOT NULL,
+			user          TEXT NOT NULL,
+			last_read_seq INTEGER NOT NULL,
+			PRIMARY KEY (chat_id, user)
+		) WITHOUT ROWID`, indexes: []string{
+			`CREATE INDEX read_states%[1]s_user ON read_states%[1]s (user, chat_id)`,
+		}},
+	},
+}
+
+// readStateView is the analyst's view of read states with unread computed.
+const readStateView = `CREATE VIEW IF NOT EXISTS read_state_view AS
+	SELECT r.user, r.chat_id, r.last_read_seq, c.latest_seq,
+	       MAX(c.latest_seq - r.last_read_seq, 0) AS unread
+	FROM read_states r JOIN chats c ON c.chat_id = r.chat_id`
+
+// createSchema creates the shared tables and, for each projection whose
+// live tables are missing, its live table set.
+func (s *SQLite) createSchema(ctx context.Context) error {
+	for _, ddl := range commonSchema {
+		if _, err := s.writer.ExecContext(ctx, ddl); err != nil {
+			return err
+		}
+	}
+	for name := range projectionTables {
+		if err := s.ensureLive(ctx, name); err != nil {
+			return err
+		}
+	}
+	_, err := s.writer.ExecContext(ctx, readStateView)
+	return err
+}
+
+func (s *SQLite) ensureLive(ctx context.Context, name string) error {
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, t := range projectionTables[name] {
+		exists, err := tableExists(ctx, tx, t.name)
+		if err != nil {
+			return err
+		}
+		if !exists {
+			if err := createTable(ctx, tx, t, "", true); err != nil {
+				return err
+			}
+		}
+	}
+	return tx.Commit()
+}
+
+func tableExists(ctx context.Context, tx *sql.Tx, name string) (bool, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?`, name).Scan(&n)
+	return n > 0, err
+}
+
+// createTable creates t with suffix, and its indexes when withIndexes.
+func createTable(ctx context.Context, tx *sql.Tx, t tableSpec, suffix string, withIndexes bool) error {
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(t.create, suffix)); err != nil {
+		return fmt.Errorf("create %s%s: %w", t.name, suffix, err)
+	}
+	if !withIndexes {
+		return nil
+	}
+	return createIndexes(ctx, tx, t, suffix)
+}
+
+func createIndexes(ctx context.Context, tx *sql.Tx, t tableSpec, suffix string) error {
+	for _, ix := range t.indexes {
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(ix, suffix)); err != nil {
+			return fmt.Errorf("index %s%s: %w", t.name, suffix, err)
+		}
+	}
+	return nil
+}
+
+// validSet reports whether set is "" or a rebuild suffix made here, so that
+// it can go into SQL text.
+func validSet(set string) bool {
+	if set == "" {
+		return true
+	}
+	rest, ok := strings.CutPrefix(set, "__r")
+	if !ok || rest == "" {
+		return false
+	}
+	for _, c := range rest {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}

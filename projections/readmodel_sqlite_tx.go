@@ -1,0 +1,121 @@
+package projections
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// sqliteTx is a Tx on one table set of one projection.
+type sqliteTx struct {
+	s      *SQLite
+	ctx    context.Context
+	tx     *sql.Tx
+	name   string // projection
+	set    string // table-set suffix, "" for live
+	cpName string // checkpoint row: name + set
+}
+
+// Begin opens a write transaction (BEGIN IMMEDIATE) on set of projection
+// name.
+func (s *SQLite) Begin(ctx context.Context, name, set string) (Tx, error) {
+	if s.writer == nil {
+		return nil, ErrReadOnly
+	}
+	if _, ok := projectionTables[name]; !ok || !validSet(set) {
+		return nil, fmt.Errorf("%w: %q set %q", ErrUnknownProjection, name, set)
+	}
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("projections: begin %s: %w", name, err)
+	}
+	return &sqliteTx{s: s, ctx: ctx, tx: tx, name: name, set: set, cpName: name + set}, nil
+}
+
+// exec runs query with %s replaced by the table set's suffix.
+func (t *sqliteTx) exec(query string, args ...any) (sql.Result, error) {
+	return t.execPlain(fmt.Sprintf(query, t.set), args...)
+}
+
+// execPlain runs query (on shared tables) through the statement cache.
+func (t *sqliteTx) execPlain(query string, args ...any) (sql.Result, error) {
+	st, err := t.s.stmt(t.ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return t.tx.StmtContext(t.ctx, st).ExecContext(t.ctx, args...)
+}
+
+func (t *sqliteTx) Checkpoint() (uint64, error) {
+	var pos uint64
+	err := t.tx.QueryRowContext(t.ctx, `SELECT position FROM projection_checkpoints WHERE name = ?`, t.cpName).Scan(&pos)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return pos, err
+}
+
+func (t *sqliteTx) SetCheckpoint(pos uint64) error {
+	_, err := t.execPlain(`INSERT INTO projection_checkpoints (name, position, updated_at) VALUES (?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`,
+		t.cpName, pos, formatTime(time.Now()))
+	return err
+}
+
+func (t *sqliteTx) RecordPoison(p Poison) error {
+	_, err := t.execPlain(`INSERT OR IGNORE INTO projection_poison (name, position, stream, event_type, reason, recorded_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, t.cpName, p.Position, p.Stream, p.EventType, p.Reason, formatTime(time.Now()))
+	return err
+}
+
+func (t *sqliteTx) InsertError(r ErrorRow) error {
+	ctxJSON, err := json.Marshal(r.Context)
+	if err != nil {
+		return fmt.Errorf("%w: context: %v", ErrPoison, err)
+	}
+	res, err := t.exec(`INSERT OR IGNORE INTO error_log%s (id, error_type, message, severity, user, connection_id, context, at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, r.ID, r.ErrorType, r.Message, r.Severity, r.User, r.ConnectionID, string(ctxJSON), formatTime(r.At))
+	if ok, _ := affected(res, err); !ok {
+		return err
+	}
+	hour := formatTime(r.At.UTC().Truncate(time.Hour))
+	_, err = t.exec(`INSERT INTO error_hourly%s (error_type, hour, count) VALUES (?, ?, 1)
+		ON CONFLICT (error_type, hour) DO UPDATE SET count = count + 1`, r.ErrorType, hour)
+	return err
+}
+
+func (t *sqliteTx) AddChat(chatID string, members []string) error {
+	res, err := t.exec(`INSERT OR IGNORE INTO chats%s (chat_id, latest_seq) VALUES (?, 0)`, chatID)
+	if ok, _ := affected(res, err); !ok {
+		return err
+	}
+	for _, m := range members {
+		if _, err := t.exec(`INSERT OR IGNORE INTO read_states%s (chat_id, user, last_read_seq) VALUES (?, ?, 0)`, chatID, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *sqliteTx) RaiseLatestSeq(chatID string, seq uint64) (bool, error) {
+	return affected(t.exec(`UPDATE chats%s SET latest_seq = MAX(latest_seq, ?) WHERE chat_id = ?`, seq, chatID))
+}
+
+func (t *sqliteTx) RaiseReadPointer(chatID, user string, seq uint64) (bool, error) {
+	return affected(t.exec(`UPDATE read_states%s SET last_read_seq = MAX(last_read_seq, ?) WHERE chat_id = ? AND user = ?`, seq, chatID, user))
+}
+
+func (t *sqliteTx) Commit() error   { return t.tx.Commit() }
+func (t *sqliteTx) Rollback() error { return t.tx.Rollback() }
+
+// affected reports whether a statement touched a row.
+func affected(res sql.Result, err error) (bool, error) {
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}

@@ -1,0 +1,139 @@
+package projections
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/linkup-chat/linkup/events"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Config configures a Runner. Store and ReadModel are required; the zero
+// value of every other field means its default.
+type Config struct {
+	Store     events.Store
+	ReadModel ReadModel
+	// Projections to run; nil means Default().
+	Projections []Projection
+	// BatchSize bounds the events of one transaction (default 1000).
+	BatchSize int
+	// QueueSize bounds the deliveries buffered between a subscription and
+	// its projection (default 4096); when full, the subscription waits.
+	QueueSize int
+	// LagInterval is how often lag is sampled into metrics (default 1s).
+	LagInterval time.Duration
+	// RetryDelay is the pause before resubscribing after a failed batch or
+	// subscription (default 500ms).
+	RetryDelay time.Duration
+	Logger     *slog.Logger
+	// Registerer receives the runner's metrics; nil registers nowhere.
+	Registerer prometheus.Registerer
+}
+
+// Validate reports missing parts and negative bounds.
+func (c Config) Validate() error {
+	switch {
+	case c.Store == nil:
+		return fmt.Errorf("%w: runner needs a Store", ErrInvalidConfig)
+	case c.ReadModel == nil:
+		return fmt.Errorf("%w: runner needs a ReadModel", ErrInvalidConfig)
+	case c.BatchSize < 0 || c.QueueSize < 0 || c.LagInterval < 0 || c.RetryDelay < 0:
+		return fmt.Errorf("%w: negative bound", ErrInvalidConfig)
+	}
+	return nil
+}
+
+func (c Config) withDefaults() Config {
+	if c.Projections == nil {
+		c.Projections = Default()
+	}
+	c.BatchSize = orDefault(c.BatchSize, 1000)
+	c.QueueSize = orDefault(c.QueueSize, 4096)
+	c.LagInterval = orDefault(c.LagInterval, time.Second)
+	c.RetryDelay = orDefault(c.RetryDelay, 500*time.Millisecond)
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+func orDefault[T int | time.Duration](v, def T) T {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// Runner keeps projections up to date with the log: each follows a
+// catch-up subscription from its checkpoint and commits rows and checkpoint
+// together. Status may be called from any goroutine.
+type Runner struct {
+	cfg Config
+	m   *metrics
+
+	mu     sync.Mutex
+	caught map[string]bool // projection has caught up at least once
+}
+
+// NewRunner validates cfg and builds a runner; Run starts it.
+func NewRunner(cfg Config) (*Runner, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	m, err := newMetrics(cfg.Registerer, cfg.QueueSize)
+	if err != nil {
+		return nil, err
+	}
+	return &Runner{cfg: cfg, m: m, caught: map[string]bool{}}, nil
+}
+
+// Run projects until ctx is cancelled, then returns nil once every
+// projection goroutine has stopped (an open transaction is rolled back;
+// the checkpoint stays at the last commit).
+func (r *Runner) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for _, p := range r.cfg.Projections {
+		wg.Go(func() { r.keepFollowing(ctx, p) })
+	}
+	wg.Go(func() { r.sampleLag(ctx) })
+	wg.Wait()
+	return nil
+}
+
+// keepFollowing resubscribes from the checkpoint after every failure.
+func (r *Runner) keepFollowing(ctx context.Context, p Projection) {
+	for ctx.Err() == nil {
+		err := r.follow(ctx, p)
+		if ctx.Err() != nil {
+			return
+		}
+		r.m.failures.WithLabelValues(p.Name()).Inc()
+		r.cfg.Logger.Warn("projection failed, resuming from checkpoint", "projection", p.Name(), "err", err)
+		sleep(ctx, r.cfg.RetryDelay)
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+func (r *Runner) setCaughtUp(name string) {
+	r.mu.Lock()
+	r.caught[name] = true
+	r.mu.Unlock()
+}
+
+func (r *Runner) caughtUp(name string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.caught[name]
+}

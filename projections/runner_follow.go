@@ -1,0 +1,191 @@
+package projections
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/linkup-chat/linkup/events"
+)
+
+// item is one delivery or the error that ended the subscription.
+type item struct {
+	d   events.Delivery
+	err error
+}
+
+var errSubscriptionEnded = errors.New("projections: subscription ended")
+
+// follow subscribes after p's checkpoint and commits batches until the
+// subscription or a commit fails.
+func (r *Runner) follow(ctx context.Context, p Projection) error {
+	cp, err := r.cfg.ReadModel.Checkpoint(ctx, p.Name())
+	if err != nil {
+		return err
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	q := make(chan item, r.cfg.QueueSize)
+	go r.pump(sctx, cp, q)
+	for {
+		batch, err := r.collect(ctx, p.Name(), q)
+		if len(batch) > 0 {
+			if cerr := r.commit(ctx, p, batch); cerr != nil {
+				return cerr
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// pump moves the subscription's deliveries into q (bounded: it waits when
+// q is full) and closes q when the subscription ends.
+func (r *Runner) pump(ctx context.Context, after uint64, q chan<- item) {
+	defer close(q)
+	for d, err := range r.cfg.Store.Subscribe(ctx, events.SubscribeOptions{After: after}) {
+		select {
+		case q <- item{d: d, err: err}:
+		case <-ctx.Done():
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// collect waits for one delivery, then takes whatever else is queued, up to
+// the batch size: one event alone when the log is quiet, full batches when
+// it is busy.
+func (r *Runner) collect(ctx context.Context, name string, q <-chan item) ([]events.Delivery, error) {
+	defer func() { r.m.queueDepth.WithLabelValues(name).Set(float64(len(q))) }()
+	var batch []events.Delivery
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case it, ok := <-q:
+		if !ok || it.err != nil {
+			return nil, orEnded(it.err)
+		}
+		batch = append(batch, it.d)
+	}
+	for len(batch) < r.cfg.BatchSize {
+		select {
+		case it, ok := <-q:
+			if !ok || it.err != nil {
+				return batch, orEnded(it.err)
+			}
+			batch = append(batch, it.d)
+		default:
+			return batch, nil
+		}
+	}
+	return batch, nil
+}
+
+func orEnded(err error) error {
+	if err != nil {
+		return err
+	}
+	return errSubscriptionEnded
+}
+
+// commit applies a batch and the new checkpoint in one transaction.
+// Deliveries at or below the committed checkpoint are skipped, so a batch
+// replayed after a crash, or after a rebuild swapped in a later checkpoint,
+// changes nothing.
+func (r *Runner) commit(ctx context.Context, p Projection, batch []events.Delivery) error {
+	tx, err := r.cfg.ReadModel.Begin(ctx, p.Name(), "")
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	cp, err := tx.Checkpoint()
+	if err != nil {
+		return err
+	}
+	last, n, err := r.applyDeliveries(tx, p, cp, batch)
+	if err != nil {
+		return err
+	}
+	if last > cp {
+		if err := tx.SetCheckpoint(last); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("projections: commit %s: %w", p.Name(), err)
+	}
+	r.observe(p.Name(), batch, last, n)
+	return nil
+}
+
+func (r *Runner) applyDeliveries(tx Tx, p Projection, cp uint64, batch []events.Delivery) (last uint64, n int, err error) {
+	last = cp
+	for _, d := range batch {
+		if d.CaughtUp {
+			r.setCaughtUp(p.Name())
+		}
+		if d.Position <= last {
+			continue
+		}
+		if d.Event != nil {
+			if err := r.applyOne(tx, p, *d.Event); err != nil {
+				return 0, 0, err
+			}
+			n++
+		}
+		last = d.Position
+	}
+	return last, n, nil
+}
+
+// applyOne applies rec if p handles it; a poison event is recorded and
+// skipped (the policy in doc.go), any other error is returned.
+func (r *Runner) applyOne(tx Tx, p Projection, rec events.RecordedEvent) error {
+	poisoned, err := applyEvent(tx, p, rec)
+	if poisoned {
+		r.m.poisoned.WithLabelValues(p.Name()).Inc()
+		r.cfg.Logger.Warn("projection skipped a poison event", "projection", p.Name(), "position", rec.Position, "type", rec.Type, "reason", err)
+		return nil
+	}
+	return err
+}
+
+// applyEvent is the one place where the poison policy lives, shared by the
+// runner and Rebuild: record it and go on.
+func applyEvent(tx Tx, p Projection, rec events.RecordedEvent) (poisoned bool, err error) {
+	if !p.Handles(rec.Type) {
+		return false, nil
+	}
+	err = p.Apply(tx, rec)
+	if err == nil || !errors.Is(err, ErrPoison) {
+		return false, err
+	}
+	perr := tx.RecordPoison(Poison{Position: rec.Position, Stream: rec.Stream, EventType: rec.Type, Reason: err.Error()})
+	if perr != nil {
+		return false, perr
+	}
+	return true, err
+}
+
+// observe updates metrics after a commit; event lag is observed only once
+// the projection has caught up, so catch-up does not swamp the histogram.
+func (r *Runner) observe(name string, batch []events.Delivery, last uint64, n int) {
+	r.m.checkpoint.WithLabelValues(name).Set(float64(last))
+	r.m.applied.WithLabelValues(name).Add(float64(n))
+	r.m.batchSize.WithLabelValues(name).Observe(float64(len(batch)))
+	if !r.caughtUp(name) {
+		return
+	}
+	now := time.Now()
+	h := r.m.eventLag.WithLabelValues(name)
+	for _, d := range batch {
+		if d.Event != nil {
+			h.Observe(now.Sub(d.Event.Time).Seconds())
+		}
+	}
+}
