@@ -1,0 +1,201 @@
+package transport
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// QueryConfig configures NewQueryHandler. Backend and Secret are required;
+// a nil Logger discards. Timeout bounds each query (default 10s).
+type QueryConfig struct {
+	Backend QueryBackend
+	Secret  []byte
+	Logger  *slog.Logger
+	Timeout time.Duration
+}
+
+// Validate reports a missing backend or secret.
+func (c QueryConfig) Validate() error {
+	if c.Backend == nil || len(c.Secret) == 0 {
+		return errors.New("transport: query handler needs a Backend and a Secret")
+	}
+	if c.Timeout < 0 {
+		return errors.New("transport: query handler Timeout must not be negative")
+	}
+	return nil
+}
+
+// NewQueryHandler serves the analyst query API: GET /v1/errors,
+// /v1/errors/hourly (extension), /v1/read-states and /v1/projections. Every
+// request needs a token with the analyst role: 401 without a valid token,
+// 403 without the role. Bad parameters get 400 with code invalid_parameter
+// naming the parameter. Mount it on the server's mux under /v1/.
+func NewQueryHandler(cfg QueryConfig) (http.Handler, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 10 * time.Second
+	}
+	h := &queryHandler{cfg: cfg}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/errors", h.errors)
+	mux.HandleFunc("GET /v1/errors/hourly", h.errorCounts)
+	mux.HandleFunc("GET /v1/read-states", h.readStates)
+	mux.HandleFunc("GET /v1/projections", h.projections)
+	return h.authorize(mux), nil
+}
+
+type queryHandler struct{ cfg QueryConfig }
+
+// authorize lets through requests whose token carries the analyst role.
+func (h *queryHandler) authorize(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		claims, err := VerifyToken(h.cfg.Secret, requestToken(r))
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="linkup"`)
+			writeQueryError(w, http.StatusUnauthorized, queryAPIError{Code: "unauthorized", Message: err.Error()})
+			return
+		}
+		if !claims.HasRole(RoleAnalyst) {
+			writeQueryError(w, http.StatusForbidden, queryAPIError{Code: "forbidden", Message: fmt.Sprintf("%v: the query API needs the %s role", ErrForbidden, RoleAnalyst)})
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), h.cfg.Timeout)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// requestToken takes the first well-formed "Bearer" Authorization value
+// (repeated or comma-joined headers are tolerated), else ?token=.
+func requestToken(r *http.Request) string {
+	for _, h := range r.Header.Values("Authorization") {
+		for _, v := range strings.Split(h, ",") {
+			scheme, tok, ok := strings.Cut(strings.TrimSpace(v), " ")
+			if ok && strings.EqualFold(scheme, "Bearer") && strings.TrimSpace(tok) != "" {
+				return strings.TrimSpace(tok)
+			}
+		}
+	}
+	return r.URL.Query().Get("token")
+}
+
+type errorsResponse struct {
+	Items      []ErrorItem `json:"items"`
+	NextCursor *string     `json:"next_cursor"`
+}
+
+func (h *queryHandler) errors(w http.ResponseWriter, r *http.Request) {
+	q, err := parseErrorQuery(r.URL.Query())
+	if h.refuse(w, err) {
+		return
+	}
+	page, err := h.cfg.Backend.Errors(r.Context(), q)
+	if h.failed(w, r, err) {
+		return
+	}
+	resp := errorsResponse{Items: page.Items}
+	if resp.Items == nil {
+		resp.Items = []ErrorItem{}
+	}
+	if page.Next > 0 {
+		next := strconv.FormatUint(page.Next, 10)
+		resp.NextCursor = &next
+	}
+	writeQueryJSON(w, http.StatusOK, resp)
+}
+
+func (h *queryHandler) errorCounts(w http.ResponseWriter, r *http.Request) {
+	q, err := parseErrorCountQuery(r.URL.Query())
+	if h.refuse(w, err) {
+		return
+	}
+	items, err := h.cfg.Backend.ErrorCounts(r.Context(), q)
+	if h.failed(w, r, err) {
+		return
+	}
+	writeQueryJSON(w, http.StatusOK, queryItems(items))
+}
+
+func (h *queryHandler) readStates(w http.ResponseWriter, r *http.Request) {
+	q, err := parseReadStateQuery(r.URL.Query())
+	if h.refuse(w, err) {
+		return
+	}
+	items, err := h.cfg.Backend.ReadStates(r.Context(), q)
+	if h.failed(w, r, err) {
+		return
+	}
+	writeQueryJSON(w, http.StatusOK, queryItems(items))
+}
+
+func (h *queryHandler) projections(w http.ResponseWriter, r *http.Request) {
+	if h.refuse(w, newQueryParams(r.URL.Query()).result()) {
+		return
+	}
+	items, err := h.cfg.Backend.Projections(r.Context())
+	if h.failed(w, r, err) {
+		return
+	}
+	writeQueryJSON(w, http.StatusOK, queryItems(items))
+}
+
+// queryItems wraps a list as {"items": [...]}, never null.
+func queryItems[T any](items []T) map[string][]T {
+	if items == nil {
+		items = []T{}
+	}
+	return map[string][]T{"items": items}
+}
+
+// refuse answers 400 for a parameter error.
+func (h *queryHandler) refuse(w http.ResponseWriter, err error) bool {
+	var pe *queryParamError
+	if !errors.As(err, &pe) {
+		return false
+	}
+	writeQueryError(w, http.StatusBadRequest, queryAPIError{Code: "invalid_parameter", Parameter: pe.Parameter, Message: pe.Message})
+	return true
+}
+
+// failed answers 500 (or 503 on timeout) for a backend error.
+func (h *queryHandler) failed(w http.ResponseWriter, r *http.Request, err error) bool {
+	if err == nil {
+		return false
+	}
+	h.cfg.Logger.Error("query failed", "path", r.URL.Path, "err", err)
+	if errors.Is(err, context.DeadlineExceeded) {
+		writeQueryError(w, http.StatusServiceUnavailable, queryAPIError{Code: "unavailable", Message: "query timed out"})
+		return true
+	}
+	writeQueryError(w, http.StatusInternalServerError, queryAPIError{Code: "internal", Message: "query failed"})
+	return true
+}
+
+type queryAPIError struct {
+	Code      string `json:"code"`
+	Parameter string `json:"parameter,omitempty"`
+	Message   string `json:"message"`
+}
+
+func writeQueryError(w http.ResponseWriter, status int, e queryAPIError) {
+	writeQueryJSON(w, status, map[string]queryAPIError{"error": e})
+}
+
+func writeQueryJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
