@@ -1,0 +1,122 @@
+package replay
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// storedAt matches the store's append times, which vary from run to run.
+var storedAt = regexp.MustCompile(`"stored_at":"[^"]*"`)
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	got = storedAt.ReplaceAll(got, []byte(`"stored_at":"<stored>"`))
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./replay -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from %s:\n--- got\n%s\n--- want\n%s", name, path, got, want)
+	}
+}
+
+func TestGoldenTimeline(t *testing.T) {
+	dir := t.TempDir()
+	scriptedSession(t, dir)
+	r := openReplay(t, dir, false)
+	cases := []struct {
+		name   string
+		q      Query
+		format Format
+	}{
+		{"timeline_all_text", Query{}, FormatText},
+		{"timeline_all_jsonl", Query{}, FormatJSONL},
+		{"timeline_user_bob", Query{User: "bob"}, FormatText},
+		{"timeline_chat_window", Query{Chat: "c1", Since: at(10 * time.Second), Until: at(2*time.Minute + 10*time.Second)}, FormatText},
+		{"timeline_connection_k2", Query{Connection: "k2"}, FormatText},
+		{"timeline_errors", Query{Types: []string{"ErrorRecorded"}}, FormatJSONL},
+		{"timeline_correlation", Query{Correlation: "k2/slow"}, FormatText},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if _, err := Print(&buf, c.format, r.Timeline(context.Background(), c.q)); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, c.name, buf.Bytes())
+		})
+	}
+}
+
+func TestGoldenState(t *testing.T) {
+	dir := t.TempDir()
+	scriptedSession(t, dir)
+	r := openReplay(t, dir, false)
+	ctx := context.Background()
+	cases := []struct {
+		name string
+		get  func() (any, error)
+	}{
+		{"state_chat_1031", func() (any, error) { return r.ChatAt(ctx, "c1", Point{At: at(time.Minute + 30*time.Second)}) }},
+		{"state_chat_end", func() (any, error) { return r.ChatAt(ctx, "c1", Point{}) }},
+		{"state_chat_pos7", func() (any, error) { return r.ChatAt(ctx, "c1", Point{Position: 7}) }},
+		{"state_user_bob_1303", func() (any, error) { return r.UserAt(ctx, "bob", Point{At: at(3*time.Minute + 3*time.Second)}) }},
+		{"state_user_bob_end", func() (any, error) { return r.UserAt(ctx, "bob", Point{}) }},
+		{"state_user_alice_1300", func() (any, error) { return r.UserAt(ctx, "alice", Point{At: at(3 * time.Minute)}) }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			v, err := c.get()
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := json.MarshalIndent(v, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, c.name, append(b, '\n'))
+		})
+	}
+}
+
+func TestGoldenDiffAndChain(t *testing.T) {
+	dir := t.TempDir()
+	scriptedSession(t, dir)
+	r := openReplay(t, dir, false)
+	ctx := context.Background()
+	d, err := r.DiffChat(ctx, "c1", Point{At: at(15 * time.Second)}, Point{At: at(3*time.Minute + 30*time.Second)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := WriteDiff(&buf, d); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "diff_chat", buf.Bytes())
+
+	c, err := r.Chain(ctx, ChainQuery{Position: 12})
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf.Reset()
+	if err := WriteChain(&buf, c); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "chain_forced_reconnect", buf.Bytes())
+}

@@ -1,0 +1,89 @@
+package replay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/linkup-chat/linkup/actors"
+	"github.com/linkup-chat/linkup/events"
+)
+
+// ChatView is a chat as it stood at a point, for JSON output.
+type ChatView struct {
+	ChatID    string            `json:"chat_id"`
+	Title     string            `json:"title"`
+	Members   []string          `json:"members"`
+	CreatedBy string            `json:"created_by"`
+	LatestSeq uint64            `json:"latest_seq"`
+	Read      map[string]uint64 `json:"read"`
+	// Position and At are those of the last event folded in.
+	Position uint64    `json:"position"`
+	At       time.Time `json:"at"`
+}
+
+// viewOf copies the parts of a folded state that replay shows.
+func viewOf(s *actors.ChatState, last Entry) ChatView {
+	v := ChatView{ChatID: s.ChatID, Title: s.Title, Members: slices.Clone(s.Members), CreatedBy: s.CreatedBy,
+		LatestSeq: s.LatestSeq, Read: maps.Clone(s.Read), Position: last.Rec.Position, At: last.At.UTC()}
+	if v.Members == nil {
+		v.Members = []string{}
+	}
+	return v
+}
+
+// ChatAt rebuilds chat chatID as it stood at p by folding its stream with
+// actors.FoldChat, the live actor's own fold, up to the first event past p.
+// Errors: ErrUnknownChat (no such stream), ErrNotCreatedYet (nothing of the
+// chat before p), ErrFutureTime, ErrBadQuery.
+func (r *Replayer) ChatAt(ctx context.Context, chatID string, p Point) (ChatView, error) {
+	if err := p.validate(r.cfg.Now()); err != nil {
+		return ChatView{}, err
+	}
+	s, last, err := r.foldChat(ctx, chatID, p)
+	if err != nil {
+		return ChatView{}, err
+	}
+	if !s.Created {
+		return ChatView{}, fmt.Errorf("replay: chat %q at %s: %w", chatID, p, ErrNotCreatedYet)
+	}
+	return viewOf(s, last), nil
+}
+
+// foldChat folds the chat's stream up to p and returns the state with the
+// last entry folded in.
+func (r *Replayer) foldChat(ctx context.Context, chatID string, p Point) (*actors.ChatState, Entry, error) {
+	var last Entry
+	stop := func(rec events.RecordedEvent) bool {
+		e := newEntry(rec)
+		if p.reached(rec.Position, e.At) {
+			return true
+		}
+		last = e
+		return false
+	}
+	s, err := actors.FoldChat(chatID, r.chatStream(ctx, chatID), stop)
+	if errors.Is(err, events.ErrStreamNotFound) {
+		return nil, last, fmt.Errorf("replay: chat %q: %w", chatID, ErrUnknownChat)
+	}
+	if err != nil {
+		return nil, last, fmt.Errorf("replay: chat %q: %w", chatID, err)
+	}
+	return s, last, nil
+}
+
+func (r *Replayer) chatStream(ctx context.Context, chatID string) func(func(events.RecordedEvent, error) bool) {
+	return func(yield func(events.RecordedEvent, error) bool) {
+		for rec, err := range r.store.ReadStream(ctx, events.ChatStream(chatID), events.ReadStreamOptions{}) {
+			if err == nil {
+				r.metrics.scanned.Inc()
+			}
+			if !yield(rec, err) {
+				return
+			}
+		}
+	}
+}
