@@ -1,0 +1,199 @@
+package actors
+
+import (
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/google/uuid"
+	"github.com/linkup-chat/linkup/events"
+)
+
+// maxChatPending bounds the commands a chat holds while an append is in
+// flight or its state is loading; past it, requests get `rate_limited`.
+const maxChatPending = 8192
+
+// chatActor owns one chat: it decides commands against the chat's state,
+// appends the resulting events through the writer with one append in flight
+// at a time (commands arriving meanwhile are gathered into the next batch),
+// applies them once durable, then answers and fans out in seq order.
+type chatActor struct {
+	node    *Node
+	id      string
+	state   *ChatState
+	loaded  bool
+	stash   []any
+	subs    map[string]subscriber
+	queue   []*op
+	flight  []*op
+	batch   uint64
+	waiting map[string]*op // (sender, client_msg_id) of queued and in-flight posts
+	recent  *messageRing
+}
+
+type subscriber struct {
+	pid  *actor.PID
+	user string
+}
+
+func newChatActor(n *Node, id string) *chatActor {
+	return &chatActor{node: n, id: id, subs: map[string]subscriber{}, waiting: map[string]*op{},
+		recent: newMessageRing(recentMessages)}
+}
+
+// Receive is the chat actor's one type switch.
+func (c *chatActor) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		c.startLoad(ctx)
+	case chatLoaded:
+		c.onLoaded(ctx, m)
+	case appendDone:
+		c.onAppended(ctx, m)
+	default:
+		if !c.loaded {
+			c.stashMsg(ctx, m)
+			return
+		}
+		c.handle(ctx, m)
+	}
+}
+
+func (c *chatActor) handle(ctx actor.Context, msg any) {
+	switch m := msg.(type) {
+	case chatCreate:
+		c.onCreate(ctx, m)
+	case chatPost:
+		c.onPost(ctx, m)
+	case chatRead:
+		c.onRead(ctx, m)
+	case chatTyping:
+		c.onTyping(ctx, m)
+	case chatSubscribe:
+		c.onSubscribe(m)
+	case chatUnsubscribe:
+		delete(c.subs, m.Conn.Id)
+	case chatSummaryReq:
+		c.onSummary(ctx, m)
+	case chatHistoryReq:
+		c.onHistory(ctx, m)
+	case chatSyncReq:
+		c.onSync(ctx, m)
+	case panicked:
+		c.onPanicked(ctx, m)
+	}
+}
+
+func (c *chatActor) startLoad(ctx actor.Context) {
+	self, n, id := ctx.Self(), c.node, c.id
+	n.loads.run(func() {
+		st, err := LoadChat(n.ctx, n.store, id)
+		n.system.Root.Send(self, chatLoaded{State: st, Err: err})
+	})
+}
+
+func (c *chatActor) onLoaded(ctx actor.Context, m chatLoaded) {
+	if m.Err != nil {
+		c.node.log.Warn("chat load failed", "chat", c.id, "err", m.Err)
+		c.failStash(ctx, ErrStoreUnavailable)
+		c.node.retireChat(c.id, ctx.Self(), ctx)
+		return
+	}
+	c.state, c.loaded = m.State, true
+	c.recent.reset()
+	stash := c.stash
+	c.stash = nil
+	for _, msg := range stash {
+		c.handle(ctx, msg)
+	}
+	c.flush(ctx)
+	c.retireIfEmpty(ctx)
+}
+
+// retireIfEmpty stops a chat that does not exist and has nothing pending,
+// so that requests for unknown chat ids cost no memory.
+func (c *chatActor) retireIfEmpty(ctx actor.Context) {
+	if !c.state.Created && len(c.queue) == 0 && len(c.flight) == 0 {
+		c.node.retireChat(c.id, ctx.Self(), ctx)
+	}
+}
+
+func (c *chatActor) stashMsg(ctx actor.Context, msg any) {
+	if len(c.stash) >= maxChatPending {
+		c.refuse(ctx, msg, ErrOverloaded)
+		return
+	}
+	c.stash = append(c.stash, msg)
+}
+
+func (c *chatActor) failStash(ctx actor.Context, err *Error) {
+	for _, msg := range c.stash {
+		c.refuse(ctx, msg, err)
+	}
+	c.stash = nil
+}
+
+// refuse answers a request with err, whatever its kind.
+func (c *chatActor) refuse(ctx actor.Context, msg any, err *Error) {
+	switch m := msg.(type) {
+	case chatCreate:
+		c.replyErr(ctx, m.origin, "create_chat", err)
+	case chatPost:
+		c.replyErr(ctx, m.origin, "send_message", err)
+	case chatRead:
+		c.answerRead(ctx, m, 0, err)
+	case chatTyping:
+		c.replyErr(ctx, m.origin, "typing", err)
+	case chatSummaryReq:
+		ctx.Send(m.Conn, summaryPart{Agg: m.Agg, Summary: ChatSummary{ChatID: c.id}, Err: err})
+	case chatHistoryReq:
+		c.replyErr(ctx, m.origin, "get_history", err)
+	case chatSyncReq:
+		ctx.Send(m.Conn, syncPart{Agg: m.Agg, ChatID: c.id, Err: err})
+	}
+}
+
+func (c *chatActor) replyErr(ctx actor.Context, o origin, command string, err *Error) {
+	ctx.Send(o.Conn, replyError{Ref: o.Ref, Command: command, ChatID: c.id, Err: err})
+}
+
+func (c *chatActor) onSubscribe(m chatSubscribe) {
+	if c.state.IsMember(m.User) {
+		c.subs[m.Conn.Id] = subscriber{pid: m.Conn, user: m.User}
+	}
+}
+
+func (c *chatActor) onTyping(ctx actor.Context, m chatTyping) {
+	if err := CheckReadable(c.state, m.User); err != nil {
+		c.replyErr(ctx, m.origin, "typing", AsError(err))
+		return
+	}
+	frame, err := c.node.enc.Encode(TypingFrame{ChatID: c.id, User: m.User, IsTyping: m.IsTyping})
+	if err != nil {
+		return
+	}
+	item := []deliverItem{{Frame: frame, Origin: m.Conn}}
+	for _, s := range c.subs {
+		if s.user != m.User {
+			ctx.Send(s.pid, deliver{ChatID: c.id, Items: item})
+		}
+	}
+}
+
+func (c *chatActor) onSummary(ctx actor.Context, m chatSummaryReq) {
+	if err := CheckReadable(c.state, m.User); err != nil {
+		c.refuse(ctx, m, AsError(err))
+		return
+	}
+	s := c.state
+	ctx.Send(m.Conn, summaryPart{Agg: m.Agg, Summary: ChatSummary{ChatID: c.id, Title: s.Title, Members: s.Members,
+		LatestSeq: s.LatestSeq, LastReadSeq: s.Read[m.User], Unread: s.Unread(m.User)}})
+}
+
+func newMessageID() string { return uuid.NewString() }
+
+func now() time.Time { return time.Now().UTC() }
+
+// chatEventData encodes a chat event with the request's correlation.
+func chatEventData(ev events.Event, o origin, node string) (events.EventData, error) {
+	return events.Encode(ev, events.Metadata{CorrelationID: o.Corr, CausationID: o.Corr, Node: node})
+}

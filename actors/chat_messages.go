@@ -1,0 +1,124 @@
+package actors
+
+import (
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/linkup-chat/linkup/events"
+)
+
+// origin identifies who asked: the connection actor to answer, its user,
+// the client's ref, and the correlation id that every event caused by the
+// request carries.
+type origin struct {
+	Conn *actor.PID
+	User string
+	Ref  string
+	Corr string
+}
+
+// Requests to a chat actor.
+type (
+	chatCreate struct {
+		origin
+		Title   string
+		Members []string
+	}
+	chatPost struct {
+		origin
+		ClientMsgID string
+		Body        string
+	}
+	// chatRead moves a read pointer; ToLatest is mark_chat_read. With Bulk
+	// set, the answer is a bulkPart instead of an ack frame.
+	chatRead struct {
+		origin
+		Seq      uint64
+		ToLatest bool
+		Bulk     *bulkSlot
+	}
+	chatTyping struct {
+		origin
+		IsTyping bool
+	}
+	chatSubscribe struct {
+		Conn *actor.PID
+		User string
+	}
+	chatUnsubscribe struct{ Conn *actor.PID }
+	chatSummaryReq  struct {
+		origin
+		Agg uint64
+	}
+	chatHistoryReq struct {
+		origin
+		Before uint64
+		Limit  int
+	}
+	chatSyncReq struct {
+		origin
+		After uint64
+		Limit int
+		Agg   uint64
+	}
+)
+
+// bulkSlot says which bulk request and which item an answer belongs to.
+type bulkSlot struct {
+	Agg   uint64
+	Index int
+}
+
+// Answers from a chat actor to a connection actor.
+type (
+	// replyFrame is a direct reply to send as is.
+	replyFrame struct{ Frame Frame }
+	// replyError is a refused request: the connection actor sends the error
+	// frame and records it.
+	replyError struct {
+		Ref     string
+		Command string
+		ChatID  string
+		Err     *Error
+	}
+	summaryPart struct {
+		Agg     uint64
+		Summary ChatSummary
+		Err     *Error
+	}
+	syncPart struct {
+		Agg      uint64
+		ChatID   string
+		Messages []events.MessagePosted
+		Info     SyncChat
+		Err      *Error
+	}
+	bulkPart struct {
+		Slot   bulkSlot
+		Result BulkResult
+	}
+	// deliver carries fan-out frames of one chat, in seq order. Frames whose
+	// Origin is the receiving connection are skipped (the sender gets an ack
+	// instead).
+	deliver struct {
+		ChatID string
+		Items  []deliverItem
+	}
+)
+
+type deliverItem struct {
+	Seq    uint64 // 0 for frames outside the message order (typing, read)
+	Frame  []byte
+	Origin *actor.PID
+}
+
+// Internal messages of the chat actor.
+type (
+	chatLoaded struct {
+		State *ChatState
+		Err   error
+	}
+	appendDone struct {
+		Batch uint64
+		Res   events.AppendResult
+		Err   error
+	}
+)

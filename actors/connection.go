@@ -1,0 +1,78 @@
+package actors
+
+import (
+	"errors"
+	"github.com/asynkron/protoactor-go/actor"
+	"time"
+)
+
+// Socket is how a connection actor reaches its client; transport
+// implements it over a WebSocket.
+//
+// Send and Close are safe for concurrent use and never block. Frames are
+// written in the order Send accepted them.
+type Socket interface {
+	// Send queues one encoded text frame. It returns ErrQueueFull when the
+	// bounded outbound queue is full (the actor then treats the client as a
+	// slow consumer) and ErrSocketClosed after Close.
+	Send(frame []byte) error
+	// Close writes final (if not nil) ahead of anything still queued, then
+	// closes the WebSocket with code and reason. Idempotent.
+	Close(final []byte, code int, reason string)
+}
+
+var (
+	// ErrQueueFull is returned by Socket.Send when the client does not read
+	// fast enough.
+	ErrQueueFull = errors.New("actors: outbound queue full")
+	// ErrSocketClosed is returned by Socket.Send after the socket closed.
+	ErrSocketClosed = errors.New("actors: socket closed")
+)
+
+// WebSocket close codes the actors use.
+const (
+	CloseNormal        = 1000
+	CloseGoingAway     = 1001
+	ClosePolicy        = 1008
+	CloseServiceReboot = 1012
+)
+
+// ConnInfo describes an authenticated connection.
+type ConnInfo struct {
+	ConnectionID string
+	UserID       string
+	Roles        []string
+	RemoteAddr   string
+	UserAgent    string
+	// ExpiresAt is the token's expiry: the session ends then.
+	ExpiresAt time.Time
+}
+
+// Conn is transport's handle on a connection actor. Its methods never
+// block and are safe for concurrent use.
+type Conn struct {
+	node *Node
+	pid  *actor.PID
+	id   string
+}
+
+// Handle passes a decoded client command to the connection actor.
+func (c *Conn) Handle(cmd Command) { c.node.system.Root.Send(c.pid, cmd) }
+
+// Closed tells the connection actor its socket is gone (client closed, read
+// error, ping timeout), with a reason for the ConnectionClosed event.
+func (c *Conn) Closed(reason string) { c.node.system.Root.Send(c.pid, socketClosed{Reason: reason}) }
+
+// ID is the connection id.
+func (c *Conn) ID() string { return c.id }
+
+// Internal messages of the connection actor.
+type (
+	socketClosed struct{ Reason string }
+	shutdownConn struct {
+		Reason string
+		Retry  int
+	}
+	tokenExpired struct{}
+	aggTimeout   struct{ Agg uint64 }
+)

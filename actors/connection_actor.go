@@ -1,0 +1,286 @@
+package actors
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/google/uuid"
+	"github.com/linkup-chat/linkup/events"
+)
+
+// connActor owns one WebSocket connection: it turns client commands into
+// requests to chat actors, answers what it can itself, writes replies and
+// fan-out frames to its Socket, and records the connection's lifecycle and
+// every error it answers as events.
+type connActor struct {
+	node      *Node
+	info      ConnInfo
+	sock      Socket
+	opened    time.Time
+	in, out   uint64
+	closed    bool
+	aggs      map[uint64]*aggregate
+	nextAgg   uint64
+	syncing   map[string]*syncBuf
+	behind    map[string]bool
+	limiter   rateLimiter
+	expiryTmr *time.Timer
+}
+
+func newConnActor(n *Node, info ConnInfo, sock Socket) *connActor {
+	return &connActor{node: n, info: info, sock: sock, opened: now(), aggs: map[uint64]*aggregate{},
+		syncing: map[string]*syncBuf{}, behind: map[string]bool{}, limiter: newRateLimiter(n.cfg.Limits)}
+}
+
+// Receive is the connection actor's one type switch.
+func (c *connActor) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		c.start(ctx)
+	case Command:
+		c.command(ctx, m)
+	case replyFrame:
+		c.send(ctx, m.Frame)
+	case replyError:
+		c.fail(ctx, m.Ref, m.Command, m.ChatID, m.Err)
+	case deliver:
+		c.deliver(ctx, m)
+	case summaryPart, syncPart, bulkPart, aggTimeout:
+		c.aggregatePart(ctx, m)
+	case shutdownConn:
+		c.forceReconnect(ctx, "", m.Reason, m.Retry)
+	case tokenExpired:
+		c.closeWith(ctx, nil, ClosePolicy, "token expired")
+	case socketClosed:
+		c.finish(ctx, m.Reason)
+	case panicked:
+		c.fail(ctx, refOf(m.Message), typeOf(m.Message), "", Errorf(CodeInternal, "internal error while handling %s; the connection is still open", typeOf(m.Message)))
+	}
+}
+
+func (c *connActor) start(ctx actor.Context) {
+	c.node.m.connections.Inc()
+	c.record(events.ConnectionOpened{ConnectionID: c.info.ConnectionID, UserID: c.info.UserID, Node: c.node.name,
+		RemoteAddr: c.info.RemoteAddr, UserAgent: c.info.UserAgent, Protocol: Protocol, At: c.opened}, "")
+	c.node.sendUser(c.info.UserID, userAttach{Conn: ctx.Self()})
+	if !c.info.ExpiresAt.IsZero() {
+		self, sys := ctx.Self(), c.node.system
+		c.expiryTmr = time.AfterFunc(time.Until(c.info.ExpiresAt), func() { sys.Root.Send(self, tokenExpired{}) })
+	}
+}
+
+// origin builds the origin of a request caused by the current command.
+func (c *connActor) origin(ctx actor.Context, ref string) origin {
+	return origin{Conn: ctx.Self(), User: c.info.UserID, Ref: ref, Corr: c.corr()}
+}
+
+// corr is the correlation id of the command being handled: connection id
+// and the command's ordinal, unique and cheap.
+func (c *connActor) corr() string {
+	return c.info.ConnectionID + ":" + strconv.FormatUint(c.in, 10)
+}
+
+func (c *connActor) command(ctx actor.Context, cmd Command) {
+	c.in++
+	c.node.m.framesIn.Inc()
+	if err := c.limiter.allow(cmd, time.Now()); err != nil {
+		c.fail(ctx, cmd.CommandRef(), cmd.CommandType(), chatOf(cmd), err)
+		return
+	}
+	c.dispatch(ctx, cmd)
+}
+
+func (c *connActor) dispatch(ctx actor.Context, cmd Command) {
+	switch m := cmd.(type) {
+	case Ping:
+		c.send(ctx, Pong{Ref: m.Ref})
+	case CreateChat:
+		c.createChat(ctx, m)
+	case SendMessage:
+		c.toChat(ctx, m.Ref, m.CommandType(), m.ChatID, chatPost{origin: c.origin(ctx, m.Ref), ClientMsgID: m.ClientMsgID, Body: m.Body})
+	case Typing:
+		c.toChat(ctx, m.Ref, m.CommandType(), m.ChatID, chatTyping{origin: c.origin(ctx, m.Ref), IsTyping: m.IsTyping})
+	case ReadReceipt:
+		c.toChat(ctx, m.Ref, m.CommandType(), m.ChatID, chatRead{origin: c.origin(ctx, m.Ref), Seq: m.Seq})
+	case MarkChatRead:
+		c.toChat(ctx, m.Ref, m.CommandType(), m.ChatID, chatRead{origin: c.origin(ctx, m.Ref), ToLatest: true})
+	case BulkReadReceipt:
+		c.bulkRead(ctx, m)
+	case GetConnectionStatus:
+		c.send(ctx, c.status(m.Ref))
+	case ListChats:
+		c.listChats(ctx, m)
+	case GetHistory:
+		c.history(ctx, m)
+	case SyncRequest:
+		c.sync(ctx, m)
+	case ForceReconnectRequest:
+		c.forceReconnect(ctx, m.Ref, ReasonClientRequest, 0)
+	case BadFrame:
+		c.fail(ctx, m.Ref, m.FrameType, "", m.Err)
+	}
+}
+
+func (c *connActor) createChat(ctx actor.Context, m CreateChat) {
+	id := m.ChatID
+	if id == "" {
+		id = uuid.NewString()
+	}
+	c.toChat(ctx, m.Ref, m.CommandType(), id, chatCreate{origin: c.origin(ctx, m.Ref), Title: m.Title, Members: m.Members})
+}
+
+// toChat sends a request to a chat actor after checking the chat id.
+func (c *connActor) toChat(ctx actor.Context, ref, command, chatID string, msg any) {
+	if err := validateChatID(chatID); err != nil {
+		c.fail(ctx, ref, command, chatID, AsError(err))
+		return
+	}
+	c.node.sendChat(chatID, msg)
+}
+
+func (c *connActor) history(ctx actor.Context, m GetHistory) {
+	limit := m.Limit
+	if limit <= 0 {
+		limit = DefaultHistoryLimit
+	}
+	limit = min(limit, MaxHistoryLimit)
+	c.toChat(ctx, m.Ref, m.CommandType(), m.ChatID, chatHistoryReq{origin: c.origin(ctx, m.Ref), Before: m.BeforeSeq, Limit: limit})
+}
+
+func (c *connActor) status(ref string) ConnectionStatusFrame {
+	chats := c.node.dir.ChatsOf(c.info.UserID)
+	if chats == nil {
+		chats = []string{}
+	}
+	return ConnectionStatusFrame{Ref: ref, ConnectionID: c.info.ConnectionID, UserID: c.info.UserID, Node: c.node.name,
+		ConnectedAt: c.opened, ServerTime: now(), Protocol: Protocol, Chats: chats, MessagesIn: c.in, MessagesOut: c.out}
+}
+
+// send encodes and queues a frame; a full queue makes this a slow consumer.
+func (c *connActor) send(ctx actor.Context, f Frame) {
+	b, err := c.node.enc.Encode(f)
+	if err != nil {
+		c.node.log.Error("encode frame", "type", f.FrameType(), "err", err)
+		return
+	}
+	c.sendRaw(ctx, b)
+}
+
+func (c *connActor) sendRaw(ctx actor.Context, b []byte) {
+	if c.closed {
+		return
+	}
+	switch err := c.sock.Send(b); err {
+	case nil:
+		c.out++
+		c.node.m.framesOut.Inc()
+	case ErrQueueFull:
+		c.node.m.slowConsumers.Inc()
+		c.forceReconnect(ctx, "", ReasonSlowConsumer, 1000)
+	}
+}
+
+// fail answers a refused command with an error frame and records it.
+func (c *connActor) fail(ctx actor.Context, ref, command, chatID string, e *Error) {
+	c.node.m.errors.WithLabelValues(string(e.Code)).Inc()
+	c.send(ctx, ErrorFrame{Ref: ref, Code: e.Code, Message: e.Message})
+	ectx := map[string]any{"command": command}
+	if ref != "" {
+		ectx["ref"] = ref
+	}
+	if chatID != "" {
+		ectx["chat_id"] = chatID
+	}
+	c.record(events.ErrorRecorded{ErrorType: string(e.Code), Message: e.Message, Severity: severityOf(e.Code),
+		User: c.info.UserID, ConnectionID: c.info.ConnectionID, Context: ectx, At: now()}, c.corr())
+}
+
+func (c *connActor) forceReconnect(ctx actor.Context, ref, reason string, retryMs int) {
+	if c.closed {
+		return
+	}
+	c.node.m.forceReconnect.WithLabelValues(reason).Inc()
+	c.record(events.ForceReconnectIssued{ConnectionID: c.info.ConnectionID, UserID: c.info.UserID, Reason: reason,
+		RetryAfterMs: retryMs, At: now()}, c.corr())
+	frame, _ := c.node.enc.Encode(ForceReconnectFrame{Ref: ref, Reason: reason, RetryAfterMs: retryMs})
+	c.closeWith(ctx, frame, CloseServiceReboot, reason)
+}
+
+func (c *connActor) closeWith(ctx actor.Context, final []byte, code int, reason string) {
+	if c.closed {
+		return
+	}
+	c.closed = true
+	c.sock.Close(final, code, reason)
+}
+
+// finish runs once the socket is gone: it records ConnectionClosed and
+// stops the actor.
+func (c *connActor) finish(ctx actor.Context, reason string) {
+	c.closed = true
+	if c.expiryTmr != nil {
+		c.expiryTmr.Stop()
+	}
+	c.record(events.ConnectionClosed{ConnectionID: c.info.ConnectionID, UserID: c.info.UserID, Reason: reason,
+		MessagesIn: c.in, MessagesOut: c.out, At: now()}, "")
+	c.node.sendUser(c.info.UserID, userDetach{Conn: ctx.Self()})
+	c.node.m.connections.Dec()
+	c.node.connGone(c.info.ConnectionID)
+	ctx.Stop(ctx.Self())
+}
+
+// record appends a connection event through the writer, fire-and-forget.
+func (c *connActor) record(ev events.Event, corr string) {
+	d, err := events.Encode(ev, events.Metadata{CorrelationID: corr, CausationID: corr, Node: c.node.name})
+	if err != nil {
+		c.node.log.Error("encode event", "type", ev.EventType(), "err", err)
+		return
+	}
+	c.node.writer.Record(events.ConnectionStream(c.info.ConnectionID), d)
+}
+
+func severityOf(code Code) string {
+	switch code {
+	case CodeInternal:
+		return events.SeverityHigh
+	case CodeUnavailable:
+		return events.SeverityMedium
+	default:
+		return events.SeverityLow
+	}
+}
+
+func refOf(msg any) string {
+	if cmd, ok := msg.(Command); ok {
+		return cmd.CommandRef()
+	}
+	return ""
+}
+
+func typeOf(msg any) string {
+	if cmd, ok := msg.(Command); ok {
+		return cmd.CommandType()
+	}
+	return fmt.Sprintf("%T", msg)
+}
+
+// chatOf returns the chat id a command names, if any.
+func chatOf(cmd Command) string {
+	switch m := cmd.(type) {
+	case SendMessage:
+		return m.ChatID
+	case Typing:
+		return m.ChatID
+	case ReadReceipt:
+		return m.ChatID
+	case MarkChatRead:
+		return m.ChatID
+	case GetHistory:
+		return m.ChatID
+	case CreateChat:
+		return m.ChatID
+	}
+	return ""
+}

@@ -1,0 +1,206 @@
+package actors
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// aggTimeoutAfter bounds how long a connection waits for the chats of a
+// list_chats, sync_request or bulk_read_receipt; chats that have not
+// answered by then are reported `unavailable`.
+const aggTimeoutAfter = 10 * time.Second
+
+// aggregate gathers the answers of several chats to one client command.
+type aggregate struct {
+	ref      string
+	command  string
+	waiting  map[string]bool // chat ids still to answer
+	order    []string
+	chats    map[string]ChatSummary
+	sync     map[string]SyncChat
+	results  []BulkResult
+	timer    *time.Timer
+	finished bool
+}
+
+func (c *connActor) newAgg(ctx actor.Context, ref, command string, chats []string) (uint64, *aggregate) {
+	c.nextAgg++
+	id := c.nextAgg
+	a := &aggregate{ref: ref, command: command, waiting: map[string]bool{}, order: chats,
+		chats: map[string]ChatSummary{}, sync: map[string]SyncChat{}}
+	for _, ch := range chats {
+		a.waiting[ch] = true
+	}
+	self, sys := ctx.Self(), c.node.system
+	a.timer = time.AfterFunc(aggTimeoutAfter, func() { sys.Root.Send(self, aggTimeout{Agg: id}) })
+	c.aggs[id] = a
+	return id, a
+}
+
+func (c *connActor) listChats(ctx actor.Context, m ListChats) {
+	chats := c.node.dir.ChatsOf(c.info.UserID)
+	id, _ := c.newAgg(ctx, m.Ref, m.CommandType(), chats)
+	for _, ch := range chats {
+		c.node.sendChat(ch, chatSummaryReq{origin: c.origin(ctx, m.Ref), Agg: id})
+	}
+	c.maybeComplete(ctx, id)
+}
+
+func (c *connActor) sync(ctx actor.Context, m SyncRequest) {
+	limit := m.Limit
+	if limit <= 0 {
+		limit = DefaultSyncLimit
+	}
+	limit = min(limit, MaxSyncLimit)
+	mine := c.node.dir.ChatsOf(c.info.UserID)
+	for ch := range m.Positions {
+		if !slices.Contains(mine, ch) {
+			c.fail(ctx, m.Ref, m.CommandType(), ch, ErrNotMember)
+		}
+	}
+	id, _ := c.newAgg(ctx, m.Ref, m.CommandType(), mine)
+	for _, ch := range mine {
+		c.syncChat(ctx, m, id, ch, limit)
+	}
+	c.maybeComplete(ctx, id)
+}
+
+func (c *connActor) syncChat(ctx actor.Context, m SyncRequest, id uint64, ch string, limit int) {
+	req := chatSyncReq{origin: c.origin(ctx, m.Ref), Agg: id, Limit: limit}
+	if pos, listed := m.Positions[ch]; listed {
+		req.After = pos
+		if c.syncing[ch] == nil {
+			c.syncing[ch] = &syncBuf{}
+		}
+	} else {
+		req.After, req.Limit = ^uint64(0)-1, 0 // status only, no messages
+	}
+	c.node.sendChat(ch, req)
+}
+
+func (c *connActor) bulkRead(ctx actor.Context, m BulkReadReceipt) {
+	keys := make([]string, len(m.Receipts))
+	for i := range m.Receipts {
+		keys[i] = bulkKey(i)
+	}
+	id, a := c.newAgg(ctx, m.Ref, m.CommandType(), keys)
+	a.results = make([]BulkResult, len(m.Receipts))
+	for i, r := range m.Receipts {
+		a.results[i].ChatID = r.ChatID
+	}
+	for i, r := range m.Receipts {
+		c.bulkItem(ctx, m.Ref, id, i, r)
+	}
+	c.maybeComplete(ctx, id)
+}
+
+func (c *connActor) bulkItem(ctx actor.Context, ref string, id uint64, i int, r ReceiptItem) {
+	err := r.Err
+	if err == nil {
+		err = asErrOrNil(validateChatID(r.ChatID))
+	}
+	if err != nil {
+		c.aggregatePart(ctx, bulkPart{Slot: bulkSlot{Agg: id, Index: i}, Result: BulkResult{ChatID: r.ChatID,
+			Error: &ErrorFrame{Code: err.Code, Message: err.Message}}})
+		return
+	}
+	c.node.sendChat(r.ChatID, chatRead{origin: c.origin(ctx, ref), Seq: r.Seq, Bulk: &bulkSlot{Agg: id, Index: i}})
+}
+
+// aggregatePart files one chat's answer and completes the aggregate when
+// nothing is missing.
+func (c *connActor) aggregatePart(ctx actor.Context, msg any) {
+	switch p := msg.(type) {
+	case summaryPart:
+		c.filePart(ctx, p.Agg, p.Summary.ChatID, func(a *aggregate) {
+			if p.Err == nil {
+				a.chats[p.Summary.ChatID] = p.Summary
+			}
+		})
+	case syncPart:
+		c.filePart(ctx, p.Agg, p.ChatID, func(a *aggregate) { c.fileSync(ctx, a, p) })
+	case bulkPart:
+		c.filePart(ctx, p.Slot.Agg, bulkKey(p.Slot.Index), func(a *aggregate) { a.results[p.Slot.Index] = p.Result })
+	case aggTimeout:
+		c.expire(ctx, p.Agg)
+	}
+}
+
+func (c *connActor) fileSync(ctx actor.Context, a *aggregate, p syncPart) {
+	if p.Err != nil {
+		delete(c.syncing, p.ChatID)
+		c.fail(ctx, a.ref, a.command, p.ChatID, p.Err)
+		return
+	}
+	c.endSync(ctx, p)
+	a.sync[p.ChatID] = p.Info
+}
+
+func (c *connActor) filePart(ctx actor.Context, id uint64, key string, file func(*aggregate)) {
+	a, ok := c.aggs[id]
+	if !ok || !a.waiting[key] {
+		return
+	}
+	delete(a.waiting, key)
+	file(a)
+	c.maybeComplete(ctx, id)
+}
+
+func (c *connActor) maybeComplete(ctx actor.Context, id uint64) {
+	a, ok := c.aggs[id]
+	if !ok || len(a.waiting) > 0 {
+		return
+	}
+	a.timer.Stop()
+	delete(c.aggs, id)
+	c.send(ctx, a.frame())
+}
+
+// expire completes an aggregate whose chats did not all answer in time.
+func (c *connActor) expire(ctx actor.Context, id uint64) {
+	a, ok := c.aggs[id]
+	if !ok {
+		return
+	}
+	c.node.m.timeouts.Inc()
+	for key := range a.waiting {
+		if i, isBulk := bulkIndex(key); isBulk {
+			a.results[i].Error = &ErrorFrame{Code: CodeUnavailable, Message: ErrStoreUnavailable.Message}
+		} else {
+			delete(c.syncing, key)
+		}
+		delete(a.waiting, key)
+	}
+	c.maybeComplete(ctx, id)
+}
+
+func (a *aggregate) frame() Frame {
+	switch a.command {
+	case "list_chats":
+		out := make([]ChatSummary, 0, len(a.chats))
+		for _, id := range a.order {
+			if s, ok := a.chats[id]; ok {
+				out = append(out, s)
+			}
+		}
+		return ChatsFrame{Ref: a.ref, Chats: out}
+	case "sync_request":
+		return SyncCompleteFrame{Ref: a.ref, Chats: a.sync}
+	default:
+		return AckBulkRead{Ref: a.ref, Results: a.results}
+	}
+}
+
+func bulkKey(i int) string { return "#" + strconv.Itoa(i) }
+
+func bulkIndex(key string) (int, bool) {
+	if !strings.HasPrefix(key, "#") {
+		return 0, false
+	}
+	i, err := strconv.Atoi(key[1:])
+	return i, err == nil
+}

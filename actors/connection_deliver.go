@@ -1,0 +1,77 @@
+package actors
+
+import "github.com/asynkron/protoactor-go/actor"
+
+// maxSyncBuffer bounds the live frames a connection holds for a chat while
+// that chat's sync answer is on its way; past it the chat is marked behind.
+const maxSyncBuffer = 4096
+
+// syncBuf holds live items of a chat that arrive while its sync is pending,
+// so the client still sees the chat's messages in seq order.
+type syncBuf struct {
+	items    []deliverItem
+	overflow bool
+}
+
+// deliver writes fan-out frames, skipping the connection's own messages
+// (it got an ack), holding them back while the chat syncs, and dropping
+// message frames of a chat the client is behind in (it must sync again).
+func (c *connActor) deliver(ctx actor.Context, d deliver) {
+	buf := c.syncing[d.ChatID]
+	for _, it := range d.Items {
+		switch {
+		case it.Origin != nil && it.Origin.Id == ctx.Self().Id && it.Seq > 0:
+		case buf != nil:
+			buf.hold(it)
+		case it.Seq > 0 && c.behind[d.ChatID]:
+			c.node.m.droppedLive.Inc()
+		default:
+			c.sendRaw(ctx, it.Frame)
+		}
+	}
+}
+
+func (b *syncBuf) hold(it deliverItem) {
+	if len(b.items) >= maxSyncBuffer {
+		b.overflow = true
+		return
+	}
+	b.items = append(b.items, it)
+}
+
+// endSync writes a chat's sync answer, then the live frames held meanwhile
+// that are newer than it.
+func (c *connActor) endSync(ctx actor.Context, p syncPart) {
+	buf := c.syncing[p.ChatID]
+	delete(c.syncing, p.ChatID)
+	last := uint64(0)
+	for _, m := range p.Messages {
+		c.send(ctx, messageFrameOf(m))
+		last = m.Seq
+	}
+	behind := p.Info.Truncated || (buf != nil && buf.overflow)
+	c.setBehind(p.ChatID, behind)
+	if buf == nil || behind {
+		return
+	}
+	for _, it := range buf.items {
+		if it.Seq == 0 || it.Seq > last {
+			c.deliverHeld(ctx, it)
+		}
+	}
+}
+
+func (c *connActor) deliverHeld(ctx actor.Context, it deliverItem) {
+	if it.Origin != nil && it.Origin.Id == ctx.Self().Id && it.Seq > 0 {
+		return
+	}
+	c.sendRaw(ctx, it.Frame)
+}
+
+func (c *connActor) setBehind(chatID string, behind bool) {
+	if behind {
+		c.behind[chatID] = true
+	} else {
+		delete(c.behind, chatID)
+	}
+}

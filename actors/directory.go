@@ -1,0 +1,58 @@
+package actors
+
+import (
+	"context"
+	"slices"
+	"sync"
+
+	"github.com/linkup-chat/linkup/events"
+)
+
+// Directory knows which chats each user belongs to. It is derived from the
+// log: loaded from every ChatCreated when the node starts, then kept current
+// by chat actors as they create chats. Safe for concurrent use; reads never
+// touch storage.
+type Directory struct {
+	mu    sync.RWMutex
+	chats map[string][]string
+}
+
+// NewDirectory returns an empty directory.
+func NewDirectory() *Directory { return &Directory{chats: map[string][]string{}} }
+
+// Add records that members belong to chatID. Idempotent.
+func (d *Directory) Add(chatID string, members []string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, m := range members {
+		if !slices.Contains(d.chats[m], chatID) {
+			d.chats[m] = append(d.chats[m], chatID)
+		}
+	}
+}
+
+// ChatsOf returns a copy of user's chat ids, in the order they were joined.
+func (d *Directory) ChatsOf(user string) []string {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return slices.Clone(d.chats[user])
+}
+
+// Load folds every ChatCreated in store into d. Called once at start-up,
+// before the node accepts connections.
+func (d *Directory) Load(ctx context.Context, store events.Store) error {
+	opts := events.ReadAllOptions{Filter: events.Filter{EventTypes: []string{events.TypeChatCreated}}}
+	for rec, err := range store.ReadAll(ctx, opts) {
+		if err != nil {
+			return err
+		}
+		ev, err := events.Decode(rec)
+		if err != nil {
+			continue // a corrupt ChatCreated is skipped; its chat actor reports it on load
+		}
+		if c, ok := ev.(events.ChatCreated); ok {
+			d.Add(c.ChatID, c.Members)
+		}
+	}
+	return nil
+}

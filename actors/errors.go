@@ -1,0 +1,66 @@
+package actors
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code is an error code a client sees in an `error` frame (PROTOCOL.md
+// section 5). Codes are values, not strings to parse.
+type Code string
+
+// The error codes of PROTOCOL.md.
+const (
+	CodeInvalidJSON      Code = "invalid_json"
+	CodeInvalidPayload   Code = "invalid_payload"
+	CodeUnknownType      Code = "unknown_type"
+	CodeUnsupportedFrame Code = "unsupported_frame"
+	CodeNotMember        Code = "not_member"
+	CodeNotFound         Code = "not_found"
+	CodeConflict         Code = "conflict"
+	CodeRateLimited      Code = "rate_limited"
+	CodeUnavailable      Code = "unavailable"
+	CodeInternal         Code = "internal"
+)
+
+// Error is a coded error for a client: Code for programs, Message for a
+// person. Decide functions and actors return it; the connection actor turns
+// it into an `error` frame and an ErrorRecorded event.
+type Error struct {
+	Code    Code
+	Message string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
+
+// Errorf builds a coded client error.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// AsError returns err as a coded client error; errors without a code become
+// CodeInternal with a generic message (the detail stays in logs and events).
+func AsError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return &Error{Code: CodeInternal, Message: "internal error"}
+}
+
+var (
+	// ErrChatExists is returned by DecideCreate when the chat already exists.
+	ErrChatExists = Errorf(CodeConflict, "chat already exists")
+	// ErrChatNotFound is returned by the decide functions when the chat has
+	// not been created.
+	ErrChatNotFound = Errorf(CodeNotFound, "chat not found")
+	// ErrNotMember is returned by the decide functions when the user is not
+	// a member of the chat.
+	ErrNotMember = Errorf(CodeNotMember, "not a member of this chat")
+	// ErrStoreUnavailable is returned to clients when an append failed or
+	// the writer's queue is full: nothing was stored.
+	ErrStoreUnavailable = Errorf(CodeUnavailable, "storage unavailable, nothing was stored; retry later")
+	// ErrOverloaded is returned when a chat's queue of pending commands is
+	// full.
+	ErrOverloaded = Errorf(CodeRateLimited, "too many pending requests in this chat; slow down")
+)

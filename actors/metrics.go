@@ -1,0 +1,79 @@
+package actors
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// metrics are the actors' Prometheus collectors.
+type metrics struct {
+	connections    prometheus.Gauge
+	framesIn       prometheus.Counter
+	framesOut      prometheus.Counter
+	errors         *prometheus.CounterVec
+	slowConsumers  prometheus.Counter
+	droppedLive    prometheus.Counter
+	forceReconnect *prometheus.CounterVec
+	chats          prometheus.Gauge
+	chatPending    prometheus.Histogram
+	writerQueue    prometheus.Gauge
+	writerRejected prometheus.Counter
+	appendLatency  prometheus.Histogram
+	appendBatch    prometheus.Histogram
+	appendErrors   prometheus.Counter
+	backlog        prometheus.Gauge
+	backlogDropped prometheus.Counter
+	mailbox        *prometheus.GaugeVec
+	panics         *prometheus.CounterVec
+	timeouts       prometheus.Counter
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		connections:    gauge("linkup_connections", "Open WebSocket connections."),
+		framesIn:       counter("linkup_frames_in_total", "Client frames handled."),
+		framesOut:      counter("linkup_frames_out_total", "Frames queued to clients."),
+		errors:         prometheus.NewCounterVec(prometheus.CounterOpts{Name: "linkup_errors_total", Help: "Error frames sent to clients, by code."}, []string{"code"}),
+		slowConsumers:  counter("linkup_outbound_queue_drops_total", "Connections closed because their outbound queue was full (slow consumers)."),
+		droppedLive:    counter("linkup_live_frames_skipped_total", "Live message frames not sent because the connection was behind a truncated sync."),
+		forceReconnect: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "linkup_force_reconnect_total", Help: "force_reconnect frames sent, by reason."}, []string{"reason"}),
+		chats:          gauge("linkup_chat_actors", "Chat actors alive."),
+		chatPending:    prometheus.NewHistogram(prometheus.HistogramOpts{Name: "linkup_chat_batch_size", Help: "Commands per chat append batch.", Buckets: prometheus.ExponentialBuckets(1, 2, 12)}),
+		writerQueue:    gauge("linkup_writer_queue", "Append requests waiting for a writer worker."),
+		writerRejected: counter("linkup_writer_rejected_total", "Append requests refused because the writer queue was full."),
+		appendLatency:  prometheus.NewHistogram(prometheus.HistogramOpts{Name: "linkup_append_latency_seconds", Help: "Event store append latency.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)}),
+		appendBatch:    prometheus.NewHistogram(prometheus.HistogramOpts{Name: "linkup_append_batch_events", Help: "Events per append call.", Buckets: prometheus.ExponentialBuckets(1, 2, 12)}),
+		appendErrors:   counter("linkup_append_errors_total", "Failed appends."),
+		backlog:        gauge("linkup_writer_backlog", "Fire-and-forget events waiting for retry."),
+		backlogDropped: counter("linkup_writer_backlog_dropped_total", "Fire-and-forget events dropped because the retry backlog was full."),
+		mailbox:        prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "linkup_actor_mailbox_messages", Help: "Messages waiting in actor mailboxes, by actor kind."}, []string{"kind"}),
+		panics:         prometheus.NewCounterVec(prometheus.CounterOpts{Name: "linkup_actor_panics_total", Help: "Handler panics caught by supervision, by actor kind."}, []string{"kind"}),
+		timeouts:       counter("linkup_request_timeouts_total", "Client requests answered `unavailable` because a chat did not answer in time."),
+	}
+	if reg != nil {
+		for _, c := range m.collectors() {
+			reg.MustRegister(c)
+		}
+	}
+	return m
+}
+
+func (m *metrics) collectors() []prometheus.Collector {
+	return []prometheus.Collector{m.connections, m.framesIn, m.framesOut, m.errors, m.slowConsumers, m.droppedLive,
+		m.forceReconnect, m.chats, m.chatPending, m.writerQueue, m.writerRejected, m.appendLatency, m.appendBatch,
+		m.appendErrors, m.backlog, m.backlogDropped, m.mailbox, m.panics, m.timeouts}
+}
+
+func gauge(name, help string) prometheus.Gauge {
+	return prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help})
+}
+
+func counter(name, help string) prometheus.Counter {
+	return prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help})
+}
+
+// mailboxStats is a Proto.Actor mailbox middleware that keeps the mailbox
+// gauge of one actor kind.
+type mailboxStats struct{ g prometheus.Gauge }
+
+func (s mailboxStats) MailboxStarted()     {}
+func (s mailboxStats) MessagePosted(any)   { s.g.Inc() }
+func (s mailboxStats) MessageReceived(any) { s.g.Dec() }
+func (s mailboxStats) MailboxEmpty()       {}

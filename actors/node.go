@@ -1,0 +1,208 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/linkup-chat/linkup/events"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Config configures a Node. Zero values mean the defaults.
+type Config struct {
+	// Store is the event log (required).
+	Store events.Store
+	// Encoder turns frames into bytes (required; transport's JSON codec).
+	Encoder Encoder
+	// Name names this node in events and connection_status (default: the
+	// host name).
+	Name    string
+	Writer  WriterConfig
+	Limits  Limits
+	Logger  *slog.Logger
+	Metrics prometheus.Registerer
+	// Loads bounds concurrent store reads for actors (default 64).
+	Loads int
+}
+
+// Validate reports a missing required field.
+func (c *Config) Validate() error {
+	switch {
+	case c.Store == nil:
+		return errors.New("actors: Config.Store is required")
+	case c.Encoder == nil:
+		return errors.New("actors: Config.Encoder is required")
+	}
+	return nil
+}
+
+// Node is one linkup node's actor system: its writer, its chats, users and
+// connections.
+type Node struct {
+	cfg    Config
+	ctx    context.Context
+	cancel context.CancelFunc
+	system *actor.ActorSystem
+	store  events.Store
+	writer *Writer
+	enc    Encoder
+	dir    *Directory
+	loads  *loadPool
+	name   string
+	log    *slog.Logger
+	m      *metrics
+
+	mu    sync.RWMutex
+	chats map[string]*actor.PID
+	users map[string]*actor.PID
+	conns map[string]*actor.PID
+	drain sync.WaitGroup
+}
+
+// New builds a node and loads its directory from the store. It accepts
+// connections as soon as it returns.
+func New(ctx context.Context, cfg Config) (*Node, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	n := newNode(cfg)
+	if err := n.dir.Load(ctx, cfg.Store); err != nil {
+		n.cancel()
+		return nil, fmt.Errorf("actors: load directory: %w", err)
+	}
+	return n, nil
+}
+
+func newNode(cfg Config) *Node {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Name == "" {
+		cfg.Name, _ = os.Hostname()
+	}
+	m := newMetrics(cfg.Metrics)
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Node{cfg: cfg, ctx: ctx, cancel: cancel, system: actor.NewActorSystem(actor.WithLoggerFactory(quietLogger)),
+		store: cfg.Store, writer: newWriter(cfg.Store, cfg.Writer, cfg.Logger, m), enc: cfg.Encoder,
+		dir: NewDirectory(), loads: newLoadPool(orDefault(cfg.Loads, 64)), name: cfg.Name, log: cfg.Logger, m: m,
+		chats: map[string]*actor.PID{}, users: map[string]*actor.PID{}, conns: map[string]*actor.PID{}}
+}
+
+func quietLogger(*actor.ActorSystem) *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// Name is the node's name.
+func (n *Node) Name() string { return n.name }
+
+// Connect spawns the connection actor of an authenticated socket.
+func (n *Node) Connect(info ConnInfo, sock Socket) *Conn {
+	a := newConnActor(n, info, sock)
+	pid := n.system.Root.Spawn(n.props("connection", func() actor.Actor { return a }))
+	n.mu.Lock()
+	n.conns[info.ConnectionID] = pid
+	n.drain.Add(1)
+	n.mu.Unlock()
+	return &Conn{node: n, pid: pid, id: info.ConnectionID}
+}
+
+func (n *Node) connGone(id string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if _, ok := n.conns[id]; ok {
+		delete(n.conns, id)
+		n.drain.Done()
+	}
+}
+
+// props builds the props of an actor kind: a producer that returns the same
+// instance (so state survives supervision), the recording supervisor, and a
+// mailbox whose length is a metric.
+func (n *Node) props(kind string, producer actor.Producer) *actor.Props {
+	strategy := recordingStrategy{node: n, kind: kind}
+	return actor.PropsFromProducer(producer, actor.WithGuardian(strategy), actor.WithSupervisor(strategy),
+		actor.WithMailbox(actor.Unbounded(mailboxStats{g: n.m.mailbox.WithLabelValues(kind)})))
+}
+
+// sendChat sends msg to chat id's actor, spawning it if needed. The read
+// lock is held across the send so a retiring chat cannot drop the message.
+func (n *Node) sendChat(id string, msg any) {
+	n.mu.RLock()
+	pid, ok := n.chats[id]
+	if ok {
+		n.system.Root.Send(pid, msg)
+		n.mu.RUnlock()
+		return
+	}
+	n.mu.RUnlock()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if pid, ok = n.chats[id]; !ok {
+		a := newChatActor(n, id)
+		pid = n.system.Root.Spawn(n.props("chat", func() actor.Actor { return a }))
+		n.chats[id] = pid
+		n.m.chats.Inc()
+	}
+	n.system.Root.Send(pid, msg)
+}
+
+// sendUser sends msg to user id's actor, spawning it if needed.
+func (n *Node) sendUser(id string, msg any) {
+	n.mu.Lock()
+	pid, ok := n.users[id]
+	if !ok {
+		a := newUserActor(n, id)
+		pid = n.system.Root.Spawn(n.props("user", func() actor.Actor { return a }))
+		n.users[id] = pid
+	}
+	n.system.Root.Send(pid, msg)
+	n.mu.Unlock()
+}
+
+// retireChat removes a chat actor from the registry and poisons it: any
+// message sent before the removal is still handled first.
+func (n *Node) retireChat(id string, pid *actor.PID, ctx actor.Context) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if cur, ok := n.chats[id]; ok && cur.Id == pid.Id {
+		delete(n.chats, id)
+		n.m.chats.Dec()
+		ctx.Poison(pid)
+	}
+}
+
+func (n *Node) retireUser(id string, pid *actor.PID, ctx actor.Context) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if cur, ok := n.users[id]; ok && cur.Id == pid.Id {
+		delete(n.users, id)
+		ctx.Poison(pid)
+	}
+}
+
+// Shutdown tells every connection to reconnect (reason), waits until they
+// are gone, then flushes the writer: every accepted event is in the store
+// when it returns nil.
+func (n *Node) Shutdown(ctx context.Context, reason string) error {
+	n.mu.RLock()
+	for _, pid := range n.conns {
+		n.system.Root.Send(pid, shutdownConn{Reason: reason, Retry: 1000})
+	}
+	n.mu.RUnlock()
+	done := make(chan struct{})
+	go func() { n.drain.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		n.log.Warn("shutdown: connections still open", "err", ctx.Err())
+	}
+	time.Sleep(10 * time.Millisecond) // let the last ConnectionClosed reach the writer
+	err := n.writer.Close(ctx)
+	n.cancel()
+	n.system.Shutdown()
+	return err
+}

@@ -1,0 +1,69 @@
+package actors
+
+import (
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// userActor tracks one user's online connections (devices) and keeps each
+// of them subscribed to every chat the user belongs to, including chats
+// created while they are online.
+type userActor struct {
+	node  *Node
+	id    string
+	conns map[string]*actor.PID
+	chats map[string]bool
+}
+
+// Messages to a user actor.
+type (
+	userAttach struct{ Conn *actor.PID }
+	userDetach struct{ Conn *actor.PID }
+	// userJoined: the user became a member of a new chat; Frame is its
+	// encoded chat_created.
+	userJoined struct {
+		ChatID string
+		Chat   *actor.PID
+		Frame  []byte
+	}
+)
+
+func newUserActor(n *Node, id string) *userActor {
+	return &userActor{node: n, id: id, conns: map[string]*actor.PID{}, chats: map[string]bool{}}
+}
+
+// Receive is the user actor's one type switch.
+func (u *userActor) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		for _, id := range u.node.dir.ChatsOf(u.id) {
+			u.chats[id] = true
+		}
+	case userAttach:
+		u.conns[m.Conn.Id] = m.Conn
+		for id := range u.chats {
+			u.node.sendChat(id, chatSubscribe{Conn: m.Conn, User: u.id})
+		}
+	case userDetach:
+		u.detach(m.Conn)
+	case userJoined:
+		u.joined(ctx, m)
+	}
+	if len(u.conns) == 0 {
+		u.node.retireUser(u.id, ctx.Self(), ctx) // offline users cost nothing
+	}
+}
+
+func (u *userActor) detach(conn *actor.PID) {
+	delete(u.conns, conn.Id)
+	for id := range u.chats {
+		u.node.sendChat(id, chatUnsubscribe{Conn: conn})
+	}
+}
+
+func (u *userActor) joined(ctx actor.Context, m userJoined) {
+	u.chats[m.ChatID] = true
+	for _, c := range u.conns {
+		ctx.Send(m.Chat, chatSubscribe{Conn: c, User: u.id})
+		ctx.Send(c, deliver{ChatID: m.ChatID, Items: []deliverItem{{Frame: m.Frame}}})
+	}
+}

@@ -1,0 +1,173 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/linkup-chat/linkup/events"
+)
+
+// Writer carries append requests from actors to the event store. Submit
+// and Record never block: a request goes into a bounded queue, a pool of
+// workers calls Store.Append (the embedded store gathers concurrent appends
+// into one transaction and one fsync), and the result comes back through the
+// request's done callback, which actors use to send a message to themselves.
+//
+// The writer is a queue and a worker pool rather than an actor: an actor
+// would add a mailbox hop and still need the pool to keep many appends in
+// flight for group commit.
+type Writer struct {
+	store   events.Store
+	jobs    chan appendJob
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	closed  bool
+	backlog *retryBacklog
+	log     *slog.Logger
+	m       *metrics
+	stop    chan struct{}
+}
+
+// WriterConfig sizes the writer. Zero values mean the defaults.
+type WriterConfig struct {
+	// Workers is how many appends may be in flight at once (default 256).
+	Workers int
+	// QueueSize bounds the requests waiting for a worker (default 65536).
+	QueueSize int
+	// Backlog bounds fire-and-forget events kept for retry while the store
+	// fails (default 10000); past it the oldest are dropped and counted.
+	Backlog int
+	// RetryEvery is how often the backlog is retried (default 1s).
+	RetryEvery time.Duration
+}
+
+func (c *WriterConfig) defaults() {
+	c.Workers = orDefault(c.Workers, 256)
+	c.QueueSize = orDefault(c.QueueSize, 65536)
+	c.Backlog = orDefault(c.Backlog, 10000)
+	if c.RetryEvery <= 0 {
+		c.RetryEvery = time.Second
+	}
+}
+
+func orDefault(v, def int) int {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
+type appendJob struct {
+	stream   string
+	expected events.ExpectedRevision
+	events   []events.EventData
+	done     func(events.AppendResult, error)
+	queued   time.Time
+}
+
+// errWriterClosed is passed to done callbacks of requests made after Close.
+var errWriterClosed = errors.New("actors: writer closed")
+
+func newWriter(store events.Store, cfg WriterConfig, log *slog.Logger, m *metrics) *Writer {
+	cfg.defaults()
+	w := &Writer{store: store, jobs: make(chan appendJob, cfg.QueueSize), log: log, m: m,
+		backlog: newRetryBacklog(cfg.Backlog), stop: make(chan struct{})}
+	for range cfg.Workers {
+		w.wg.Add(1)
+		go w.work()
+	}
+	w.wg.Add(1)
+	go w.retryLoop(cfg.RetryEvery)
+	return w
+}
+
+// Submit queues an append; done is called exactly once with its result,
+// from a worker goroutine. It returns false, without calling done, when the
+// queue is full or the writer is closed: the caller answers `unavailable`.
+func (w *Writer) Submit(stream string, expected events.ExpectedRevision, evs []events.EventData, done func(events.AppendResult, error)) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return false
+	}
+	select {
+	case w.jobs <- appendJob{stream: stream, expected: expected, events: evs, done: done, queued: time.Now()}:
+		w.m.writerQueue.Inc()
+		return true
+	default:
+		w.m.writerRejected.Inc()
+		return false
+	}
+}
+
+// Record appends fire-and-forget events (connection lifecycle, errors). If
+// the append fails they wait in a bounded backlog and are retried; once the
+// store is back, the outage itself is recorded as an ErrorRecorded.
+func (w *Writer) Record(stream string, evs ...events.EventData) {
+	if !w.Submit(stream, events.Any(), evs, w.recordDone(stream, evs)) {
+		w.backlog.add(stream, evs, w.m)
+	}
+}
+
+func (w *Writer) recordDone(stream string, evs []events.EventData) func(events.AppendResult, error) {
+	return func(_ events.AppendResult, err error) {
+		if err != nil {
+			w.log.Warn("append failed, kept for retry", "stream", stream, "err", err)
+			w.backlog.add(stream, evs, w.m)
+		}
+	}
+}
+
+func (w *Writer) work() {
+	defer w.wg.Done()
+	for job := range w.jobs {
+		w.m.writerQueue.Dec()
+		start := time.Now()
+		res, err := w.store.Append(context.Background(), job.stream, job.expected, job.events...)
+		w.m.appendLatency.Observe(time.Since(start).Seconds())
+		w.m.appendBatch.Observe(float64(len(job.events)))
+		if err != nil {
+			w.m.appendErrors.Inc()
+		}
+		job.done(res, err)
+	}
+}
+
+// Close stops accepting requests, waits until every queued append has been
+// tried (and its done called) and the backlog has had a last try, or ctx
+// ends.
+func (w *Writer) Close(ctx context.Context) error {
+	w.mu.Lock()
+	if !w.closed {
+		w.closed = true
+		close(w.jobs)
+		close(w.stop)
+	}
+	w.mu.Unlock()
+	done := make(chan struct{})
+	go func() { w.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		w.backlog.flush(w.store, w.log, w.m)
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (w *Writer) retryLoop(every time.Duration) {
+	defer w.wg.Done()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-w.stop:
+			return
+		case <-t.C:
+			w.backlog.flush(w.store, w.log, w.m)
+		}
+	}
+}
