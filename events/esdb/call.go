@@ -9,7 +9,7 @@ import (
 
 // closeWait bounds how long Close waits for client calls to return before
 // it closes the client.
-const closeWait = 5 * time.Second
+var closeWait = 5 * time.Second // a variable for tests
 
 // result is the outcome of one blocking client call.
 type result[T any] struct {
