@@ -129,7 +129,7 @@ func scriptedSession(t *testing.T, dir string) *session {
 	s.append(events.ErrorsStream, events.ErrorRecorded{ErrorType: "unauthorized", Message: "expired token", Severity: events.SeverityMedium,
 		Context: map[string]any{"remote_addr": "10.0.0.9:6000"}, At: at(90 * time.Second)}, events.Metadata{Node: "n1"})
 	s.post("c1", "alice", "m2", "deploy is rolling back", at(2*time.Minute), "k1/r4")
-	s.post("c1", "alice", "m2", "deploy is rolling back", at(2*time.Minute+5*time.Second), "k1/r5") // same id: deduplicated, not stored
+	s.post("c1", "alice", "m2", "deploy is rolling back", at(2*time.Minute+5*time.Second), "k1/r5")  // same id: deduplicated, not stored
 	s.post("c1", "alice", "m3", "deploy is rolling back", at(2*time.Minute+10*time.Second), "k1/r6") // new id: stored twice
 	fr := s.append(events.ConnectionStream("k2"), events.ForceReconnectIssued{ConnectionID: "k2", UserID: "bob", Reason: "slow_consumer", RetryAfterMs: 1000, At: at(3 * time.Minute)}, md("k2/slow"))
 	s.append(events.ConnectionStream("k2"), events.ConnectionClosed{ConnectionID: "k2", UserID: "bob", Reason: "slow_consumer", MessagesIn: 4, MessagesOut: 9, At: at(3*time.Minute + 500*time.Millisecond)},
