@@ -1,0 +1,141 @@
+package embedded
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/linkup-chat/linkup/events"
+)
+
+// appendReq is one Append waiting for the writer, with everything the
+// writer needs already checked and encoded by the caller's goroutine.
+type appendReq struct {
+	stream   string
+	expected events.ExpectedRevision
+	rows     []row
+	queued   time.Time
+	done     chan appendResp // buffered: the writer never blocks on it
+}
+
+type appendResp struct {
+	res events.AppendResult
+	err error
+}
+
+// row is one event ready to insert; position and revision are set by the
+// writer.
+type row struct {
+	position, revision uint64
+	stream, id, typ    string
+	data, metadata     string
+}
+
+// Append queues the events for the writer and waits for their commit.
+// With the queue full it returns events.ErrOverloaded at once. If ctx ends
+// after the append is queued, Append returns ctx's error and the append
+// may still be committed.
+func (s *Store) Append(ctx context.Context, stream string, expected events.ExpectedRevision, evs ...events.EventData) (events.AppendResult, error) {
+	if err := ctx.Err(); err != nil {
+		return events.AppendResult{}, err
+	}
+	req, err := s.newReq(stream, expected, evs)
+	if err != nil {
+		return events.AppendResult{}, err
+	}
+	if err := s.enqueue(req); err != nil {
+		return events.AppendResult{}, err
+	}
+	select {
+	case r := <-req.done:
+		return r.res, r.err
+	case <-ctx.Done():
+		return events.AppendResult{}, ctx.Err()
+	}
+}
+
+func (s *Store) enqueue(req *appendReq) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	switch {
+	case s.closed:
+		return events.ErrClosed
+	case s.w == nil:
+		return fmt.Errorf("embedded: append %s: %w", req.stream, events.ErrReadOnly)
+	}
+	req.queued = time.Now()
+	select {
+	case s.w.queue <- req:
+		return nil
+	default:
+		s.metrics.overloads.Inc()
+		return fmt.Errorf("embedded: append %s: %w", req.stream, events.ErrOverloaded)
+	}
+}
+
+func (s *Store) newReq(stream string, expected events.ExpectedRevision, evs []events.EventData) (*appendReq, error) {
+	if stream == "" {
+		return nil, fmt.Errorf("embedded: append: empty stream name: %w", events.ErrInvalidEvent)
+	}
+	if len(evs) == 0 {
+		return nil, fmt.Errorf("embedded: append %s: no events: %w", stream, events.ErrInvalidEvent)
+	}
+	req := &appendReq{stream: stream, expected: expected, rows: make([]row, len(evs)), done: make(chan appendResp, 1)}
+	for i, ev := range evs {
+		r, err := s.newRow(ev)
+		if err != nil {
+			return nil, fmt.Errorf("embedded: append %s event %d: %w", stream, i, err)
+		}
+		r.stream = stream
+		req.rows[i] = r
+	}
+	return req, nil
+}
+
+func (s *Store) newRow(ev events.EventData) (row, error) {
+	if ev.Type == "" {
+		return row{}, fmt.Errorf("empty type: %w", events.ErrInvalidEvent)
+	}
+	if !isJSONObject(ev.Data) {
+		return row{}, fmt.Errorf("%s: data is not a JSON object: %w", ev.Type, events.ErrInvalidEvent)
+	}
+	id, err := eventID(ev.ID)
+	if err != nil {
+		return row{}, err
+	}
+	md, err := json.Marshal(ev.Metadata)
+	if err != nil {
+		return row{}, fmt.Errorf("%s: metadata: %v: %w", ev.Type, err, events.ErrInvalidEvent)
+	}
+	if n := len(ev.Data) + len(md) + len(ev.Type); n > s.cfg.MaxEventBytes {
+		return row{}, fmt.Errorf("%s: %d bytes, limit %d: %w", ev.Type, n, s.cfg.MaxEventBytes, events.ErrTooLarge)
+	}
+	return row{id: id, typ: ev.Type, data: string(ev.Data), metadata: string(md)}, nil
+}
+
+// eventID returns id in canonical form, or a new random UUID when empty.
+func eventID(id string) (string, error) {
+	if id == "" {
+		return uuid.NewString(), nil
+	}
+	u, err := uuid.Parse(id)
+	if err != nil {
+		return "", fmt.Errorf("event id %q is not a UUID: %w", id, events.ErrInvalidEvent)
+	}
+	return u.String(), nil
+}
+
+func isJSONObject(b []byte) bool {
+	for _, c := range b {
+		switch c {
+		case ' ', '\t', '\n', '\r':
+			continue
+		case '{':
+			return json.Valid(b)
+		}
+		return false
+	}
+	return false
+}

@@ -1,0 +1,91 @@
+package embedded
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultMaxBatch      = 1000
+	DefaultQueueSize     = 16384
+	DefaultMaxEventBytes = 1<<20 + 64<<10
+	DefaultPollInterval  = 100 * time.Millisecond
+	DefaultReadConns     = 4
+	DefaultPageSize      = 512
+)
+
+// Config says where the store lives and how it is bounded. The zero value
+// of every field but Dir means its default.
+type Config struct {
+	// Dir is the data directory; the database is Path(Dir). It is created
+	// if absent, unless ReadOnly.
+	Dir string
+	// ReadOnly opens an existing database for reading only (replay, tools,
+	// a second process beside a running server). Append returns
+	// events.ErrReadOnly; a missing database is ErrNoStore.
+	ReadOnly bool
+	// MaxBatch is the most appends gathered into one transaction.
+	MaxBatch int
+	// QueueSize bounds the appends waiting for the writer; when it is full
+	// Append returns events.ErrOverloaded at once.
+	QueueSize int
+	// MaxEventBytes bounds one event's data plus metadata; larger events
+	// are refused with events.ErrTooLarge.
+	MaxEventBytes int
+	// PollInterval is how often a read-only store's subscriptions look for
+	// events appended by another process.
+	PollInterval time.Duration
+	// ReadConns bounds the read connections (reads and subscriptions share
+	// them, holding one only while fetching a page).
+	ReadConns int
+	// PageSize is the most events fetched per read query.
+	PageSize int
+	// Metrics receives the store's collectors; nil registers nowhere.
+	Metrics prometheus.Registerer
+	// Logger receives the store's rare log lines; nil discards them.
+	Logger *slog.Logger
+}
+
+// Path returns the database file of data directory dir.
+func Path(dir string) string { return filepath.Join(dir, "events.db") }
+
+// Validate reports a Config that cannot work.
+func (c Config) Validate() error {
+	switch {
+	case c.Dir == "":
+		return errors.New("embedded: config: Dir is empty")
+	case c.MaxBatch < 0, c.QueueSize < 0, c.MaxEventBytes < 0, c.ReadConns < 0, c.PageSize < 0:
+		return fmt.Errorf("embedded: config: negative limit in %+v", c)
+	case c.PollInterval < 0:
+		return fmt.Errorf("embedded: config: negative PollInterval %s", c.PollInterval)
+	}
+	return nil
+}
+
+func (c Config) withDefaults() Config {
+	c.MaxBatch = orDefault(c.MaxBatch, DefaultMaxBatch)
+	c.QueueSize = orDefault(c.QueueSize, DefaultQueueSize)
+	c.MaxEventBytes = orDefault(c.MaxEventBytes, DefaultMaxEventBytes)
+	c.ReadConns = orDefault(c.ReadConns, DefaultReadConns)
+	c.PageSize = orDefault(c.PageSize, DefaultPageSize)
+	if c.PollInterval == 0 {
+		c.PollInterval = DefaultPollInterval
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+func orDefault(v, d int) int {
+	if v == 0 {
+		return d
+	}
+	return v
+}

@@ -1,0 +1,129 @@
+package embedded
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"math"
+
+	"github.com/linkup-chat/linkup/events"
+)
+
+const (
+	selectEvents    = "SELECT " + eventColumns + " FROM events "
+	streamForwards  = selectEvents + "WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?"
+	streamBackwards = selectEvents + "WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?"
+	streamExists    = "SELECT EXISTS (SELECT 1 FROM events WHERE stream = ?)"
+)
+
+// ReadStream yields the stream's events in revision order (reverse with
+// Backwards), fetching them a page at a time; no connection or lock is held
+// while the consumer runs.
+func (s *Store) ReadStream(ctx context.Context, stream string, opts events.ReadStreamOptions) iter.Seq2[events.RecordedEvent, error] {
+	return func(yield func(events.RecordedEvent, error) bool) {
+		err := s.readStream(ctx, stream, opts, yield)
+		if err != nil && err != errStop {
+			yield(events.RecordedEvent{}, err)
+		}
+	}
+}
+
+// errStop tells the read loops that the consumer stopped iterating.
+var errStop = fmt.Errorf("embedded: consumer stopped")
+
+func (s *Store) readStream(ctx context.Context, stream string, opts events.ReadStreamOptions, yield func(events.RecordedEvent, error) bool) error {
+	if s.isClosed() {
+		return events.ErrClosed
+	}
+	query, cursor := streamForwards, int64(opts.From)
+	if opts.Backwards {
+		query = streamBackwards
+		if opts.FromEnd || opts.From > math.MaxInt64 {
+			cursor = math.MaxInt64
+		}
+	}
+	left, first := opts.Limit, true
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		p, err := s.fetch(ctx, s.pageLimit(left, opts.Limit > 0), query, stream, cursor)
+		if err != nil {
+			return s.readErr("read "+stream, err)
+		}
+		if first && len(p.evs) == 0 {
+			return s.notFound(ctx, stream)
+		}
+		first = false
+		for _, ev := range p.evs {
+			if !yield(ev, nil) {
+				return errStop
+			}
+			cursor = int64(ev.Revision) + 1
+			if opts.Backwards {
+				cursor = int64(ev.Revision) - 1
+			}
+		}
+		left -= len(p.evs)
+		if !p.more || (opts.Limit > 0 && left <= 0) || cursor < 0 {
+			return nil
+		}
+	}
+}
+
+// notFound is the outcome of an empty first page: ErrStreamNotFound if the
+// stream has no events at all, else nothing (the range was past its end).
+func (s *Store) notFound(ctx context.Context, stream string) error {
+	var exists bool
+	if err := s.rdb.QueryRowContext(ctx, streamExists, stream).Scan(&exists); err != nil {
+		return s.readErr("read "+stream, err)
+	}
+	if !exists {
+		return fmt.Errorf("embedded: read %s: %w", stream, events.ErrStreamNotFound)
+	}
+	return nil
+}
+
+// ReadAll yields events after opts.After in position order, a page at a
+// time, holding nothing while the consumer runs.
+func (s *Store) ReadAll(ctx context.Context, opts events.ReadAllOptions) iter.Seq2[events.RecordedEvent, error] {
+	return func(yield func(events.RecordedEvent, error) bool) {
+		if s.isClosed() {
+			yield(events.RecordedEvent{}, events.ErrClosed)
+			return
+		}
+		_, err := s.scan(ctx, opts.After, math.MaxInt64, opts.Limit, opts.Filter, func(ev *events.RecordedEvent) bool {
+			return yield(*ev, nil)
+		})
+		if err != nil && err != errStop {
+			yield(events.RecordedEvent{}, err)
+		}
+	}
+}
+
+// scan hands each event with after < position <= upTo that matches f to
+// fn, at most limit (0: all), and returns the last position handed over.
+func (s *Store) scan(ctx context.Context, after, upTo uint64, limit int, f events.Filter, fn func(*events.RecordedEvent) bool) (uint64, error) {
+	query, fargs := allQuery(f)
+	left := limit
+	for {
+		if err := ctx.Err(); err != nil {
+			return after, err
+		}
+		args := append([]any{int64(after), int64(min(upTo, math.MaxInt64))}, fargs...)
+		p, err := s.fetch(ctx, s.pageLimit(left, limit > 0), query, args...)
+		if err != nil {
+			return after, s.readErr("read all", err)
+		}
+		for i := range p.evs {
+			if !fn(&p.evs[i]) {
+				return after, errStop
+			}
+			after = p.evs[i].Position
+		}
+		left -= len(p.evs)
+		if !p.more || (limit > 0 && left <= 0) {
+			return after, nil
+		}
+	}
+}

@@ -1,0 +1,97 @@
+package embedded
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+)
+
+// schemaVersion is stored in PRAGMA user_version.
+const schemaVersion = 1
+
+const schemaSQL = `
+CREATE TABLE IF NOT EXISTS events (
+	position INTEGER PRIMARY KEY,
+	id       TEXT    NOT NULL UNIQUE,
+	stream   TEXT    NOT NULL,
+	revision INTEGER NOT NULL,
+	type     TEXT    NOT NULL,
+	time     INTEGER NOT NULL,
+	data     TEXT    NOT NULL,
+	metadata TEXT    NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS events_stream_revision ON events(stream, revision);
+CREATE INDEX IF NOT EXISTS events_type_position ON events(type, position);
+PRAGMA user_version = 1;
+`
+
+const eventColumns = `position, id, stream, revision, type, time, data, metadata`
+
+// dsn builds the driver's data source name for the database file.
+func dsn(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	if readOnly {
+		q.Add("mode", "ro")
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous(FULL)")
+	}
+	u := url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}
+	return u.String()
+}
+
+// openWriterDB opens (creating if needed) the database for writing and
+// makes sure the schema exists.
+func openWriterDB(ctx context.Context, dir string) (*sql.DB, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("embedded: open %s: %w", dir, err)
+	}
+	db, err := sql.Open("sqlite", dsn(Path(dir), false))
+	if err != nil {
+		return nil, fmt.Errorf("embedded: open %s: %w", Path(dir), err)
+	}
+	db.SetMaxOpenConns(1)
+	if _, err := db.ExecContext(ctx, schemaSQL); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("embedded: create schema in %s: %w", Path(dir), err)
+	}
+	return db, nil
+}
+
+// openReaderDB opens the pool of read connections.
+func openReaderDB(ctx context.Context, dir string, conns int) (*sql.DB, error) {
+	path := Path(dir)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("embedded: open %s: %w", path, ErrNoStore)
+	}
+	db, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		return nil, fmt.Errorf("embedded: open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
+	if err := checkSchema(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("embedded: open %s: %w", path, err)
+	}
+	return db, nil
+}
+
+func checkSchema(ctx context.Context, db *sql.DB) error {
+	var v int
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return err
+	}
+	if v != schemaVersion {
+		return fmt.Errorf("%w: schema version %d, want %d", ErrNoStore, v, schemaVersion)
+	}
+	return nil
+}

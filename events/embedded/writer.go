@@ -1,0 +1,240 @@
+package embedded
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// writer is the one goroutine that writes: it gathers queued appends into
+// batches of up to MaxBatch, checks each one's expected revision against the
+// heads cache, inserts all of them in one transaction and answers every
+// caller after the commit (one fsync per batch).
+type writer struct {
+	cfg     Config
+	db      *sql.DB
+	conn    *sql.Conn
+	queue   chan *appendReq
+	notify  *notifier
+	metrics *metrics
+	heads   *heads
+	ins     *inserter
+	headQ   *sql.Stmt
+
+	next      uint64        // last position handed out (tentative in a batch)
+	committed atomic.Uint64 // last committed position
+	results   []appendResp
+	once      sync.Once
+	stopped   chan struct{}
+	started   bool
+}
+
+func newWriter(ctx context.Context, cfg Config, n *notifier) (*writer, error) {
+	db, err := openWriterDB(ctx, cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	w := &writer{cfg: cfg, db: db, queue: make(chan *appendReq, cfg.QueueSize), notify: n,
+		heads: newHeads(), stopped: make(chan struct{})}
+	if err := w.prepare(ctx); err != nil {
+		w.closeDB()
+		return nil, fmt.Errorf("embedded: open %s: %w", Path(cfg.Dir), err)
+	}
+	return w, nil
+}
+
+func (w *writer) prepare(ctx context.Context) (err error) {
+	if w.conn, err = w.db.Conn(ctx); err != nil {
+		return err
+	}
+	if w.headQ, err = w.conn.PrepareContext(ctx, "SELECT MAX(revision) FROM events WHERE stream = ?"); err != nil {
+		return err
+	}
+	w.ins = newInserter(w.conn)
+	if err = w.conn.QueryRowContext(ctx, "SELECT COALESCE(MAX(position), 0) FROM events").Scan(&w.next); err != nil {
+		return err
+	}
+	w.committed.Store(w.next)
+	return nil
+}
+
+func (w *writer) start() {
+	w.started = true
+	go w.run()
+}
+
+func (w *writer) run() {
+	defer close(w.stopped)
+	batch := make([]*appendReq, 0, w.cfg.MaxBatch)
+	for req := range w.queue {
+		batch = w.gather(append(batch[:0], req))
+		w.commitBatch(batch)
+		clear(batch)
+	}
+}
+
+// gather adds whatever else is queued, up to MaxBatch, without waiting.
+func (w *writer) gather(batch []*appendReq) []*appendReq {
+	for len(batch) < w.cfg.MaxBatch {
+		select {
+		case req, ok := <-w.queue:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, req)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// shutdown stops the queue; the writer commits what it holds, then exits.
+func (w *writer) shutdown() { w.once.Do(func() { close(w.queue) }) }
+
+// stop shuts the writer down, waits for it and closes the database.
+func (w *writer) stop() error {
+	w.shutdown()
+	if w.started {
+		<-w.stopped
+	}
+	return w.closeDB()
+}
+
+func (w *writer) closeDB() error {
+	var errs []error
+	if w.ins != nil {
+		errs = append(errs, w.ins.close())
+	}
+	if w.headQ != nil {
+		errs = append(errs, w.headQ.Close())
+	}
+	if w.conn != nil {
+		errs = append(errs, w.conn.Close())
+	}
+	errs = append(errs, w.db.Close())
+	return errors.Join(errs...)
+}
+
+// commitBatch writes the batch and answers every caller in it.
+func (w *writer) commitBatch(batch []*appendReq) {
+	w.results = append(w.results[:0], make([]appendResp, len(batch))...)
+	now := time.Now().UnixNano()
+	err := w.tryBatch(batch, now)
+	if err != nil {
+		w.cfg.Logger.Warn("embedded: batch failed, retrying appends one by one", "appends", len(batch), "err", err)
+		err = w.oneByOne(batch, now)
+	}
+	w.answer(batch, err)
+}
+
+func (w *writer) answer(batch []*appendReq, err error) {
+	n := 0
+	for i, req := range batch {
+		r := w.results[i]
+		if err != nil && r.err == nil {
+			r = appendResp{err: fmt.Errorf("embedded: append %s: %w", req.stream, err)}
+		}
+		if r.err == nil {
+			n += len(req.rows)
+		}
+		req.done <- r
+		w.metrics.latency.Observe(time.Since(req.queued).Seconds())
+	}
+	w.metrics.batchSize.Observe(float64(len(batch)))
+	w.metrics.appended.Add(float64(n))
+}
+
+// tryBatch plans every append of the batch and inserts them with one
+// multi-row insert per chunk, in one transaction.
+func (w *writer) tryBatch(batch []*appendReq, now int64) error {
+	ctx := context.Background()
+	if err := w.begin(ctx); err != nil {
+		return err
+	}
+	rows := w.ins.rows[:0]
+	for i, req := range batch {
+		ok, err := w.plan(ctx, i, req)
+		if err != nil {
+			return w.rollback(ctx, err)
+		}
+		if ok {
+			for j := range req.rows {
+				rows = append(rows, &req.rows[j])
+			}
+		}
+	}
+	w.ins.rows = rows
+	if err := w.ins.insert(ctx, rows, now); err != nil {
+		return w.rollback(ctx, err)
+	}
+	return w.commit(ctx)
+}
+
+// oneByOne is the slow path after a failed batch: each append in its own
+// savepoint, so that one bad append (a duplicate event id) fails alone.
+func (w *writer) oneByOne(batch []*appendReq, now int64) error {
+	ctx := context.Background()
+	if err := w.begin(ctx); err != nil {
+		return err
+	}
+	for i, req := range batch {
+		if err := w.appendAlone(ctx, i, req, now); err != nil {
+			return w.rollback(ctx, err)
+		}
+	}
+	return w.commit(ctx)
+}
+
+func (w *writer) appendAlone(ctx context.Context, i int, req *appendReq, now int64) error {
+	before := w.next
+	ok, err := w.plan(ctx, i, req)
+	if err != nil || !ok {
+		return err
+	}
+	if _, err := w.conn.ExecContext(ctx, "SAVEPOINT one"); err != nil {
+		return err
+	}
+	rows := make([]*row, len(req.rows))
+	for j := range req.rows {
+		rows[j] = &req.rows[j]
+	}
+	if err := w.ins.insert(ctx, rows, now); err != nil {
+		w.results[i] = appendResp{err: fmt.Errorf("embedded: append %s: %w", req.stream, err)}
+		w.next = before
+		delete(w.heads.pending, req.stream) // re-read from the database if needed
+		if _, err := w.conn.ExecContext(ctx, "ROLLBACK TO one"); err != nil {
+			return err
+		}
+	}
+	_, err = w.conn.ExecContext(ctx, "RELEASE one")
+	return err
+}
+
+func (w *writer) begin(ctx context.Context) error {
+	_, err := w.conn.ExecContext(ctx, "BEGIN IMMEDIATE")
+	return err
+}
+
+func (w *writer) commit(ctx context.Context) error {
+	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return w.rollback(ctx, err)
+	}
+	w.heads.commit()
+	w.committed.Store(w.next)
+	w.notify.broadcast()
+	return nil
+}
+
+func (w *writer) rollback(ctx context.Context, cause error) error {
+	if _, err := w.conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+		w.cfg.Logger.Error("embedded: rollback failed", "err", err)
+	}
+	w.heads.rollback()
+	w.next = w.committed.Load()
+	return cause
+}
