@@ -22,6 +22,9 @@ func (s *Store) Append(ctx context.Context, stream string, expected events.Expec
 	if err != nil {
 		return events.AppendResult{}, err
 	}
+	if err := ctx.Err(); err != nil { // cancelled before being sent: abandoned
+		return events.AppendResult{}, fmt.Errorf("esdb: append %s: %w", stream, err)
+	}
 	select {
 	case s.slots <- struct{}{}:
 		defer func() { <-s.slots }()

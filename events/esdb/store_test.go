@@ -242,3 +242,15 @@ func TestSilentServerHonoursContext(t *testing.T) {
 	go func() { time.Sleep(50 * time.Millisecond); s.Close() }()
 	checkOneError(t, "subscription on Close", sub, events.ErrClosed)
 }
+
+func TestAppendCancelledBeforeSending(t *testing.T) {
+	s, reg := newTestStore(t, Config{})
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := s.Append(ctx, "chat-1", events.Any(), okEvent); !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v, want context.Canceled", err)
+	}
+	if got := metric(t, reg, "linkup_esdb_store_appends_inflight"); got != 0 {
+		t.Fatalf("inflight %v after an abandoned append", got)
+	}
+}
