@@ -231,7 +231,9 @@ func TestSubscribeRetriesUntilCancelled(t *testing.T) {
 // TestSilentServerHonoursContext: a server that accepts and never answers
 // makes the client wait on its own timeouts; the store returns on ctx.
 func TestSilentServerHonoursContext(t *testing.T) {
-	closeWait = 100 * time.Millisecond
+	old := closeWait
+	closeWait = 100 * time.Millisecond // a parked discovery call must not hold Close for 5 s
+	t.Cleanup(func() { closeWait = old })
 	s, _ := newTestStore(t, Config{URL: "esdb://" + silentAddr(t) + "?tls=false"})
 	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
 	defer cancel()
