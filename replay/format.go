@@ -30,7 +30,8 @@ func (f Format) Validate() error {
 }
 
 // Print writes entries to w in format f as they arrive (buffered, flushed
-// at the end) and returns how many it wrote; text starts with TextHeader. It stops at the first error of
+// at the end) and returns how many it wrote; text starts with TextHeader
+// (written with the first entry: nothing matched, nothing written). It stops at the first error of
 // the sequence or of w.
 func Print(w io.Writer, f Format, entries iter.Seq2[Entry, error]) (int, error) {
 	if err := f.Validate(); err != nil {
@@ -39,8 +40,7 @@ func Print(w io.Writer, f Format, entries iter.Seq2[Entry, error]) (int, error) 
 	bw := bufio.NewWriterSize(w, 64<<10)
 	write := writeJSONL
 	if f == FormatText {
-		write = writeText
-		bw.WriteString(TextHeader + "\n")
+		write = textWriter()
 	}
 	n, err := printAll(bw, write, entries)
 	if ferr := bw.Flush(); err == nil {

@@ -21,6 +21,18 @@ const (
 // TextHeader is the first line of FormatText output.
 var TextHeader = fmt.Sprintf("%-24s %*s  %-*s %-*s %s", "AT", posWidth, "POS", streamWidth, "STREAM", typeWidth, "TYPE", "DETAILS")
 
+// textWriter returns a writer of text rows that writes TextHeader first.
+func textWriter() func(*bufio.Writer, Entry) error {
+	header := false
+	return func(bw *bufio.Writer, e Entry) error {
+		if !header {
+			bw.WriteString(TextHeader + "\n")
+			header = true
+		}
+		return writeText(bw, e)
+	}
+}
+
 func writeText(bw *bufio.Writer, e Entry) error {
 	_, err := fmt.Fprintf(bw, "%-24s %*d  %-*s %-*s %s\n", stamp(e.At), posWidth, e.Rec.Position,
 		streamWidth, e.Rec.Stream, typeWidth, e.Rec.Type, Summary(e))

@@ -76,9 +76,16 @@ func orErr(err, otherwise error) error {
 }
 
 // pastWindow reports, for a time-ordered store, that rec and every later
-// event lie after the window.
+// event lie after the window: both rec's append time and its own time are
+// more than Slack past q.Until. (Checking both keeps a log whose event
+// times disagree with its append times, say one imported from elsewhere,
+// from being cut short: it is scanned to the end.)
 func (r *Replayer) pastWindow(q Query, rec events.RecordedEvent) bool {
-	return r.cfg.TimeOrdered && !q.Until.IsZero() && rec.Time.After(q.Until.Add(r.cfg.Slack))
+	if !r.cfg.TimeOrdered || q.Until.IsZero() {
+		return false
+	}
+	limit := q.Until.Add(r.cfg.Slack)
+	return rec.Time.After(limit) && newEntry(rec).At.After(limit)
 }
 
 // seek returns the largest position after which every event was appended
