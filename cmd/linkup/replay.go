@@ -232,4 +232,3 @@ func replayDiffCommand(stdout, stderr io.Writer) *ffcli.Command {
 		},
 	}
 }
-
