@@ -18,7 +18,9 @@ type messageRing struct {
 	n    int
 }
 
-func newMessageRing(n int) *messageRing { return &messageRing{buf: make([]events.MessagePosted, 0, n), n: n} }
+func newMessageRing(n int) *messageRing {
+	return &messageRing{buf: make([]events.MessagePosted, 0, n), n: n}
+}
 
 func (r *messageRing) reset() { r.buf, r.head = r.buf[:0], 0 }
 

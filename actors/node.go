@@ -206,3 +206,18 @@ func (n *Node) Shutdown(ctx context.Context, reason string) error {
 	n.system.Shutdown()
 	return err
 }
+
+// RecordError appends an ErrorRecorded through the writer, fire-and-forget:
+// into its connection's stream when it names one, else into "errors".
+// Transport uses it for refused handshakes and oversized frames.
+func (n *Node) RecordError(ev events.ErrorRecorded) {
+	if ev.At.IsZero() {
+		ev.At = now()
+	}
+	d, err := events.Encode(ev, events.Metadata{Node: n.name})
+	if err != nil {
+		n.log.Error("encode error event", "err", err)
+		return
+	}
+	n.writer.Record(events.ErrorStream(ev.ConnectionID), d)
+}

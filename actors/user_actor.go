@@ -45,11 +45,18 @@ func (u *userActor) Receive(ctx actor.Context) {
 		}
 	case userDetach:
 		u.detach(m.Conn)
+		u.retireIfOffline(ctx)
 	case userJoined:
 		u.joined(ctx, m)
+		u.retireIfOffline(ctx)
 	}
+}
+
+// retireIfOffline stops the actor of a user with no connection: offline
+// users cost nothing.
+func (u *userActor) retireIfOffline(ctx actor.Context) {
 	if len(u.conns) == 0 {
-		u.node.retireUser(u.id, ctx.Self(), ctx) // offline users cost nothing
+		u.node.retireUser(u.id, ctx.Self(), ctx)
 	}
 }
 

@@ -1,0 +1,105 @@
+package transport_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/linkup-chat/linkup/client"
+	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/internal/testnode"
+)
+
+func TestPingPongEchoesRef(t *testing.T) {
+	n := testnode.Start(t, testnode.Options{})
+	c := n.Dial(t, "alice")
+	mustType(t, call(t, c, map[string]any{"type": "ping"}), "pong")
+}
+
+func TestCreateChatReachesEveryMemberConnection(t *testing.T) {
+	n := testnode.Start(t, testnode.Options{})
+	alice, bob := n.Dial(t, "alice"), n.Dial(t, "bob")
+	expectAlive(t, bob) // bob's user actor is attached before the chat exists
+	createChat(t, alice, "c1", "bob")
+	for _, c := range []*client.Client{alice, bob} {
+		f, err := c.Expect(wait, client.Is("chat_created"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Str("chat_id") != "c1" || f.Str("created_by") != "alice" {
+			t.Fatalf("chat_created %s", f.Raw)
+		}
+	}
+	expectError(t, call(t, alice, map[string]any{"type": "create_chat", "chat_id": "c1", "title": "again"}), "conflict")
+	f := mustType(t, call(t, alice, map[string]any{"type": "create_chat", "title": "no id"}), "ack")
+	if f.Str("chat_id") == "" {
+		t.Fatalf("generated chat id missing: %s", f.Raw)
+	}
+}
+
+func TestSendMessageAckIsDurableAndFansOutInOrder(t *testing.T) {
+	n := testnode.Start(t, testnode.Options{})
+	alice, alice2, bob := n.Dial(t, "alice"), n.Dial(t, "alice"), n.Dial(t, "bob")
+	expectAlive(t, alice2)
+	expectAlive(t, bob)
+	createChat(t, alice, "c1", "bob")
+	for i, body := range []string{"one", "two", "three"} {
+		ack := sendMsg(t, alice, "c1", body, body)
+		if int(ack.Num("seq")) != i+1 || ack.Str("message_id") == "" || ack.Str("sent_at") == "" {
+			t.Fatalf("ack %s", ack.Raw)
+		}
+		// The ack comes after the append: the event is in the store now.
+		if got := storedEvents(t, n.Store, events.TypeMessagePosted, i+1); len(got) != i+1 {
+			t.Fatalf("after ack %d, %d MessagePosted stored", i+1, len(got))
+		}
+	}
+	for _, c := range []*client.Client{bob, alice2} { // the sender's other device too
+		for want := 1; want <= 3; want++ {
+			f, err := c.Expect(wait, client.Is("message"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if int(f.Num("seq")) != want || f.Str("sender") != "alice" {
+				t.Fatalf("message %s, want seq %d", f.Raw, want)
+			}
+		}
+	}
+}
+
+func TestSendMessageIsIdempotentByClientMsgID(t *testing.T) {
+	n := testnode.Start(t, testnode.Options{})
+	alice := n.Dial(t, "alice")
+	createChat(t, alice, "c1")
+	first := sendMsg(t, alice, "c1", "m-1", "hello")
+	again := sendMsg(t, alice, "c1", "m-1", "hello")
+	if first.Str("message_id") != again.Str("message_id") || first.Num("seq") != again.Num("seq") {
+		t.Fatalf("repeat got a different ack: %s vs %s", first.Raw, again.Raw)
+	}
+	if got := storedEvents(t, n.Store, events.TypeMessagePosted, 1); len(got) != 1 {
+		t.Fatalf("%d MessagePosted stored, want 1", len(got))
+	}
+}
+
+func TestTypingReachesOthersAndIsNotStored(t *testing.T) {
+	n := testnode.Start(t, testnode.Options{})
+	alice, bob := n.Dial(t, "alice"), n.Dial(t, "bob")
+	expectAlive(t, bob)
+	createChat(t, alice, "c1", "bob")
+	if err := alice.Send(map[string]any{"type": "typing", "chat_id": "c1", "is_typing": true}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := bob.Expect(wait, client.Is("typing"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Str("user") != "alice" || f.Fields["is_typing"] != true {
+		t.Fatalf("typing %s", f.Raw)
+	}
+	for rec, err := range n.Store.ReadAll(context.Background(), events.ReadAllOptions{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.Type != events.TypeChatCreated && rec.Type != events.TypeConnectionOpened {
+			t.Fatalf("typing stored something: %s", rec.Type)
+		}
+	}
+}

@@ -1,0 +1,216 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/linkup-chat/linkup/actors"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Config configures a Server. Zero values mean the defaults.
+type Config struct {
+	// Node is the actor system connections are handed to (required).
+	Node *actors.Node
+	// Secret is the HS256 key tokens are checked with (required).
+	Secret []byte
+	// Query serves /v1/ (the analyst query API); nil leaves it out.
+	Query http.Handler
+	// Gatherer serves /metrics (default: prometheus.DefaultGatherer).
+	Gatherer prometheus.Gatherer
+	// Metrics registers the transport's own metrics (nil: nowhere).
+	Metrics prometheus.Registerer
+	// MaxFrameBytes: larger frames close the connection with 1009
+	// (default 64 KiB).
+	MaxFrameBytes int
+	// OutboundQueue bounds the frames waiting to be written to one client;
+	// a full queue makes it a slow consumer (default 1024).
+	OutboundQueue int
+	// PingInterval: a connection silent this long is pinged (default 30s);
+	// PongTimeout: then closed if still silent this much later (default 15s).
+	PingInterval time.Duration
+	PongTimeout  time.Duration
+	// WriteTimeout bounds one write to a client (default 10s).
+	WriteTimeout time.Duration
+	// MaxConnsPerUser refuses further connections of a user with 429
+	// (default 64).
+	MaxConnsPerUser int
+	Logger          *slog.Logger
+}
+
+// Validate reports a missing required field.
+func (c *Config) Validate() error {
+	switch {
+	case c.Node == nil:
+		return errors.New("transport: Config.Node is required")
+	case len(c.Secret) == 0:
+		return errors.New("transport: Config.Secret is required")
+	}
+	return nil
+}
+
+func (c *Config) defaults() {
+	c.MaxFrameBytes = orDefault(c.MaxFrameBytes, 64<<10)
+	c.OutboundQueue = orDefault(c.OutboundQueue, 1024)
+	c.MaxConnsPerUser = orDefault(c.MaxConnsPerUser, 64)
+	c.PingInterval = orDefaultD(c.PingInterval, 30*time.Second)
+	c.PongTimeout = orDefaultD(c.PongTimeout, 15*time.Second)
+	c.WriteTimeout = orDefaultD(c.WriteTimeout, 10*time.Second)
+	if c.Gatherer == nil {
+		c.Gatherer = prometheus.DefaultGatherer
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+func orDefault(v, def int) int {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
+func orDefaultD(v, def time.Duration) time.Duration {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
+// Server serves /ws, the health endpoints, /metrics and the query API.
+type Server struct {
+	cfg      Config
+	m        *serverMetrics
+	draining atomic.Bool
+	mu       sync.Mutex
+	conns    map[string]*wsConn
+	perUser  map[string]int
+	stop     chan struct{}
+	stopOnce sync.Once
+}
+
+// New builds a server and starts its keepalive loop.
+func New(cfg Config) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg.defaults()
+	s := &Server{cfg: cfg, m: newServerMetrics(cfg.Metrics), conns: map[string]*wsConn{}, perUser: map[string]int{},
+		stop: make(chan struct{})}
+	go s.keepalive()
+	return s, nil
+}
+
+// Handler routes every endpoint of PROTOCOL.md on one port.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /ws", s.serveWS)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeText(w, http.StatusOK, "ok") })
+	mux.HandleFunc("GET /readyz", s.serveReady)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.cfg.Gatherer, promhttp.HandlerOpts{}))
+	if s.cfg.Query != nil {
+		mux.Handle("/v1/", s.cfg.Query)
+	}
+	return mux
+}
+
+func (s *Server) serveReady(w http.ResponseWriter, _ *http.Request) {
+	if s.draining.Load() {
+		writeText(w, http.StatusServiceUnavailable, "draining")
+		return
+	}
+	writeText(w, http.StatusOK, "ready")
+}
+
+func writeText(w http.ResponseWriter, code int, body string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(code)
+	_, _ = w.Write([]byte(body + "\n"))
+}
+
+// Drain makes /readyz answer 503 and refuses new WebSockets; open ones are
+// left to the node's Shutdown.
+func (s *Server) Drain() { s.draining.Store(true) }
+
+// Close stops the keepalive loop.
+func (s *Server) Close() { s.stopOnce.Do(func() { close(s.stop) }) }
+
+// track registers a connection, refusing it past the per-user limit.
+func (s *Server) track(c *wsConn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.perUser[c.info.UserID] >= s.cfg.MaxConnsPerUser {
+		return false
+	}
+	s.perUser[c.info.UserID]++
+	s.conns[c.info.ConnectionID] = c
+	s.m.open.Inc()
+	return true
+}
+
+// forget unregisters a connection. Idempotent.
+func (s *Server) forget(c *wsConn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.conns[c.info.ConnectionID]; !ok {
+		return
+	}
+	delete(s.conns, c.info.ConnectionID)
+	if s.perUser[c.info.UserID]--; s.perUser[c.info.UserID] <= 0 {
+		delete(s.perUser, c.info.UserID)
+	}
+	s.m.open.Dec()
+}
+
+// keepalive pings connections that have been silent for PingInterval and
+// closes those still silent PongTimeout later. One goroutine for all.
+func (s *Server) keepalive() {
+	t := time.NewTicker(max(s.cfg.PingInterval/4, 10*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case now := <-t.C:
+			s.sweep(now)
+		}
+	}
+}
+
+func (s *Server) sweep(now time.Time) {
+	s.mu.Lock()
+	conns := make([]*wsConn, 0, len(s.conns))
+	for _, c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		idle := now.Sub(time.Unix(0, c.lastSeen.Load()))
+		switch {
+		case idle > s.cfg.PingInterval+s.cfg.PongTimeout:
+			s.m.pingTimeouts.Inc()
+			c.end(errPingTimeout)
+		case idle > s.cfg.PingInterval:
+			c.sock.control(opPing, nil)
+		}
+	}
+}
+
+// Shutdown drains: readiness goes 503, no new WebSocket is accepted. The
+// caller then shuts the node down, which closes every connection.
+func (s *Server) Shutdown(context.Context) error {
+	s.Drain()
+	s.Close()
+	return nil
+}
+
+// Addr helps tests: the local address of a listener.
+func Addr(ln net.Listener) string { return ln.Addr().String() }

@@ -1,0 +1,155 @@
+package transport
+
+import (
+	"bytes"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/gobwas/ws"
+	"github.com/linkup-chat/linkup/actors"
+)
+
+// socket is the outbound half of a WebSocket: a bounded queue of encoded
+// frames, written by a flush goroutine that exists only while there is
+// something to write, all pending frames in one write call. Idle sockets
+// hold no goroutine and no buffer.
+type socket struct {
+	conn     net.Conn
+	max      int
+	timeout  time.Duration
+	onAbort  func(reason string)
+	mu       sync.Mutex
+	queue    [][]byte
+	ctrl     [][]byte
+	flushing bool
+	closing  bool
+	done     bool
+	close    []byte
+}
+
+var _ actors.Socket = (*socket)(nil)
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// Send queues a text frame (see actors.Socket).
+func (s *socket) Send(frame []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.closing || s.done:
+		return actors.ErrSocketClosed
+	case len(s.queue) >= s.max:
+		return actors.ErrQueueFull
+	}
+	s.queue = append(s.queue, frame)
+	s.kick()
+	return nil
+}
+
+// control queues a control frame (ping, pong), ahead of data frames.
+func (s *socket) control(op ws.OpCode, payload []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing || s.done {
+		return
+	}
+	s.ctrl = append(s.ctrl, frameBytes(op, payload))
+	s.kick()
+}
+
+// Close queues final after what is queued, then a close frame; the socket
+// stops reading shortly after (see actors.Socket).
+func (s *socket) Close(final []byte, code int, reason string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing || s.done {
+		return
+	}
+	if final != nil {
+		s.queue = append(s.queue, final)
+	}
+	s.closing = true
+	s.close = frameBytes(ws.OpClose, ws.NewCloseFrameBody(ws.StatusCode(code), truncate(reason, 120)))
+	s.kick()
+}
+
+// kick starts the flush goroutine if none runs. Called with mu held.
+func (s *socket) kick() {
+	if !s.flushing {
+		s.flushing = true
+		go s.flush()
+	}
+}
+
+func (s *socket) flush() {
+	for {
+		buf, last := s.take()
+		if buf == nil {
+			return
+		}
+		_ = s.conn.SetWriteDeadline(time.Now().Add(s.timeout))
+		_, err := s.conn.Write(buf.Bytes())
+		buf.Reset()
+		bufPool.Put(buf)
+		if err != nil {
+			s.abort("write failed")
+			return
+		}
+		if last {
+			s.halfClose()
+			return
+		}
+	}
+}
+
+// take moves everything queued into one buffer. last is set when the close
+// frame is in it.
+func (s *socket) take() (*bytes.Buffer, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.queue) == 0 && len(s.ctrl) == 0 && (!s.closing || s.done) {
+		s.flushing = false
+		return nil, false
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	for _, c := range s.ctrl {
+		buf.Write(c)
+	}
+	for _, f := range s.queue {
+		_ = ws.WriteHeader(buf, ws.Header{Fin: true, OpCode: ws.OpText, Length: int64(len(f))})
+		buf.Write(f)
+	}
+	clear(s.queue)
+	s.queue, s.ctrl = s.queue[:0], nil
+	if s.closing && !s.done {
+		buf.Write(s.close)
+		s.done = true
+		return buf, true
+	}
+	return buf, false
+}
+
+// halfClose ends our side after the close frame and gives the client a
+// moment to answer before the reader gives up.
+func (s *socket) halfClose() {
+	if tc, ok := s.conn.(*net.TCPConn); ok {
+		_ = tc.CloseWrite()
+	}
+	_ = s.conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+}
+
+func (s *socket) abort(reason string) {
+	s.mu.Lock()
+	s.done, s.closing = true, true
+	s.queue = nil
+	s.mu.Unlock()
+	s.onAbort(reason)
+}
+
+// frameBytes builds an unmasked server frame.
+func frameBytes(op ws.OpCode, payload []byte) []byte {
+	var b bytes.Buffer
+	_ = ws.WriteFrame(&b, ws.NewFrame(op, true, payload))
+	return b.Bytes()
+}

@@ -1,0 +1,155 @@
+package transport
+
+import (
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gobwas/ws"
+	"github.com/linkup-chat/linkup/actors"
+	"github.com/linkup-chat/linkup/events"
+)
+
+// wsConn is one accepted WebSocket: its reader, its socket and its handle
+// on the connection actor.
+type wsConn struct {
+	srv      *Server
+	conn     net.Conn
+	sock     *socket
+	actor    *actors.Conn
+	info     actors.ConnInfo
+	lastSeen atomic.Int64
+	once     sync.Once
+	// message accumulates the fragments of a fragmented data message.
+	message []byte
+	msgOp   ws.OpCode
+}
+
+// errFrameTooLarge ends a connection whose frame exceeds the limit (close
+// code 1009).
+var errFrameTooLarge = errors.New("frame too large")
+
+// errProtocol ends a connection that broke the WebSocket protocol (1002).
+var errProtocol = errors.New("protocol error")
+
+// readLoop reads frames until the connection ends.
+func (c *wsConn) readLoop() {
+	for {
+		if err := c.readFrame(); err != nil {
+			c.end(err)
+			return
+		}
+	}
+}
+
+// readFrame reads and handles one frame.
+func (c *wsConn) readFrame() error {
+	h, err := ws.ReadHeader(c.conn)
+	if err != nil {
+		return err
+	}
+	if !h.Masked || h.OpCode.IsReserved() || h.Rsv != 0 {
+		return errProtocol
+	}
+	if h.Length > int64(c.srv.cfg.MaxFrameBytes) || int64(len(c.message))+h.Length > int64(c.srv.cfg.MaxFrameBytes) {
+		return errFrameTooLarge
+	}
+	payload := make([]byte, h.Length)
+	if _, err := io.ReadFull(c.conn, payload); err != nil {
+		return err
+	}
+	ws.Cipher(payload, h.Mask, 0)
+	c.lastSeen.Store(time.Now().UnixNano())
+	if h.OpCode.IsControl() {
+		return c.control(h, payload)
+	}
+	return c.data(h, payload)
+}
+
+func (c *wsConn) control(h ws.Header, payload []byte) error {
+	switch h.OpCode {
+	case ws.OpPing:
+		c.sock.control(ws.OpPong, payload)
+	case ws.OpClose:
+		return io.EOF
+	}
+	return nil
+}
+
+// data handles a data frame, joining fragments into one message.
+func (c *wsConn) data(h ws.Header, payload []byte) error {
+	switch {
+	case h.OpCode == ws.OpContinuation && c.message == nil:
+		return errProtocol
+	case h.OpCode != ws.OpContinuation && c.message != nil:
+		return errProtocol
+	case h.OpCode != ws.OpContinuation:
+		c.msgOp = h.OpCode
+	}
+	if !h.Fin {
+		c.message = append(c.message, payload...)
+		if c.message == nil {
+			c.message = []byte{}
+		}
+		return nil
+	}
+	if c.message != nil {
+		payload, c.message = append(c.message, payload...), nil
+	}
+	c.dispatch(c.msgOp, payload)
+	return nil
+}
+
+func (c *wsConn) dispatch(op ws.OpCode, payload []byte) {
+	c.srv.m.framesIn.Inc()
+	if op == ws.OpBinary {
+		c.actor.Handle(actors.BadFrame{FrameType: "binary", Err: actors.Errorf(actors.CodeUnsupportedFrame, "binary frames are not supported; send JSON in text frames")})
+		return
+	}
+	c.actor.Handle(Decode(payload))
+}
+
+// end closes the connection for err, once.
+func (c *wsConn) end(err error) {
+	c.once.Do(func() {
+		reason := c.closeReason(err)
+		switch {
+		case errors.Is(err, errFrameTooLarge):
+			c.refuseFrame(ws.StatusMessageTooBig, "frame too large", "frame_too_large")
+		case errors.Is(err, errProtocol):
+			c.refuseFrame(ws.StatusProtocolError, "protocol error", "protocol_error")
+		}
+		_ = c.conn.Close()
+		c.srv.forget(c)
+		c.actor.Closed(reason)
+	})
+}
+
+func (c *wsConn) closeReason(err error) string {
+	var ne net.Error
+	switch {
+	case errors.Is(err, io.EOF):
+		return "client closed"
+	case errors.Is(err, errFrameTooLarge):
+		return "frame too large"
+	case errors.Is(err, errProtocol):
+		return "protocol error"
+	case errors.As(err, &ne) && ne.Timeout():
+		return "closed by server"
+	default:
+		return "connection lost"
+	}
+}
+
+// refuseFrame writes a close frame straight away (the queue may be full)
+// and records the error.
+func (c *wsConn) refuseFrame(code ws.StatusCode, reason, errType string) {
+	_ = c.conn.SetWriteDeadline(time.Now().Add(time.Second))
+	_, _ = c.conn.Write(frameBytes(ws.OpClose, ws.NewCloseFrameBody(code, reason)))
+	c.srv.cfg.Node.RecordError(events.ErrorRecorded{ErrorType: errType, Severity: events.SeverityLow,
+		Message: "connection closed: " + reason, User: c.info.UserID, ConnectionID: c.info.ConnectionID,
+		Context: map[string]any{"close_code": int(code), "max_frame_bytes": c.srv.cfg.MaxFrameBytes}})
+}
