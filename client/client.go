@@ -48,7 +48,9 @@ var ErrClosed = errors.New("client: connection closed by server")
 // HandshakeError is returned by Dial when the server refused the upgrade.
 type HandshakeError struct{ Status int }
 
-func (e *HandshakeError) Error() string { return fmt.Sprintf("client: handshake refused with HTTP %d", e.Status) }
+func (e *HandshakeError) Error() string {
+	return fmt.Sprintf("client: handshake refused with HTTP %d", e.Status)
+}
 
 // Dial connects to a linkup /ws URL.
 func Dial(ctx context.Context, rawURL string, o Options) (*Client, error) {
