@@ -115,10 +115,16 @@ func (s *Store) newRow(ev events.EventData) (row, error) {
 	return row{id: id, typ: ev.Type, data: string(ev.Data), metadata: string(md)}, nil
 }
 
-// eventID returns id in canonical form, or a new random UUID when empty.
+// eventID returns id in canonical form or, when empty, a new time-ordered
+// UUID (version 7): new ids then land at the end of the id index instead of
+// on a random page of it, which keeps a batch's writes to few pages.
 func eventID(id string) (string, error) {
 	if id == "" {
-		return uuid.NewString(), nil
+		u, err := uuid.NewV7()
+		if err != nil {
+			return "", fmt.Errorf("new event id: %w", err)
+		}
+		return u.String(), nil
 	}
 	u, err := uuid.Parse(id)
 	if err != nil {

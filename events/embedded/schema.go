@@ -16,6 +16,7 @@ import (
 const schemaVersion = 1
 
 const schemaSQL = `
+PRAGMA journal_mode = WAL;
 CREATE TABLE IF NOT EXISTS events (
 	position INTEGER PRIMARY KEY,
 	id       TEXT    NOT NULL UNIQUE,
@@ -41,8 +42,8 @@ func dsn(path string, readOnly bool) string {
 		q.Add("mode", "ro")
 		q.Add("_pragma", "query_only(1)")
 	} else {
-		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "synchronous(FULL)")
+		q.Add("_pragma", "wal_autocheckpoint(16384)")
 	}
 	u := url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}
 	return u.String()

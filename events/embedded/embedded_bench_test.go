@@ -1,0 +1,161 @@
+package embedded_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/linkup-chat/linkup/events"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/linkup-chat/linkup/events/embedded"
+)
+
+var benchEvent = events.MustEncode(events.MessagePosted{ChatID: "c1", Seq: 1, MessageID: "m1",
+	Sender: "alice", Body: "hello, this is a chat message of ordinary length", ClientMsgID: "k1", SentAt: time.Now()})
+
+// BenchmarkAppend appends one event per call from 1, 16 and 256 concurrent
+// appenders, each to its own stream, and reports events/s and the p99
+// latency of Append.
+func BenchmarkAppend(b *testing.B) {
+	for _, p := range []int{1, 16, 256} {
+		b.Run(fmt.Sprintf("appenders=%d", p), func(b *testing.B) {
+			st, reg := openBenchReg(b)
+			lat := runAppenders(b, st, p, b.N, 0)
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+			b.ReportMetric(p99(lat), "p99-ms")
+			b.ReportMetric(meanBatch(b, reg), "appends/batch")
+		})
+	}
+}
+
+// BenchmarkAppendPaced offers 50,000 appends/s (half the 256-appender
+// target) from 256 appenders and reports the p99 latency at that load.
+func BenchmarkAppendPaced(b *testing.B) {
+	const rate, p = 50_000, 256
+	st := openBench(b)
+	lat := runAppenders(b, st, p, b.N, time.Second*p/rate)
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(p99(lat), "p99-ms")
+}
+
+func openBench(b *testing.B) *embedded.Store {
+	st, _ := openBenchReg(b)
+	return st
+}
+
+func openBenchReg(b *testing.B) (*embedded.Store, *prometheus.Registry) {
+	reg := prometheus.NewRegistry()
+	st, err := embedded.Open(embedded.Config{Dir: b.TempDir(), Metrics: reg})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	return st, reg
+}
+
+// meanBatch reads the mean appends per transaction from the store's
+// batch size histogram.
+func meanBatch(b *testing.B, reg *prometheus.Registry) float64 {
+	mfs, err := reg.Gather()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if strings.HasSuffix(mf.GetName(), "append_batch_size") {
+			h := mf.GetMetric()[0].GetHistogram()
+			return h.GetSampleSum() / float64(max(h.GetSampleCount(), 1))
+		}
+	}
+	b.Fatal("no batch size metric")
+	return 0
+}
+
+// runAppenders makes n appends from p goroutines, each waiting interval
+// between the starts of its appends (0: none), and returns the latencies.
+func runAppenders(b *testing.B, st events.Store, p, n int, interval time.Duration) []time.Duration {
+	var left atomic.Int64
+	left.Store(int64(n))
+	lats := make([][]time.Duration, p)
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	for g := range p {
+		wg.Go(func() { lats[g] = appendLoop(b, st, g, &left, interval) })
+	}
+	wg.Wait()
+	b.StopTimer()
+	return slices.Concat(lats...)
+}
+
+func appendLoop(b *testing.B, st events.Store, g int, left *atomic.Int64, interval time.Duration) []time.Duration {
+	var lat []time.Duration
+	stream := fmt.Sprintf("chat-bench-%d", g)
+	next := time.Now().Add(time.Duration(g) * interval / 256)
+	for left.Add(-1) >= 0 {
+		if interval > 0 {
+			time.Sleep(time.Until(next))
+			next = next.Add(interval)
+		}
+		t0 := time.Now()
+		if _, err := st.Append(context.Background(), stream, events.Any(), benchEvent); err != nil {
+			b.Error(err)
+			return lat
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	return lat
+}
+
+func p99(lat []time.Duration) float64 {
+	if len(lat) == 0 {
+		return 0
+	}
+	slices.Sort(lat)
+	return float64(lat[len(lat)*99/100]) / float64(time.Millisecond)
+}
+
+// BenchmarkReadAll scans a log of 100,000 events with ReadAll and reports
+// events/s.
+func BenchmarkReadAll(b *testing.B) {
+	const total = 100_000
+	st := openBench(b)
+	fill(b, st, total)
+	b.ResetTimer()
+	for range b.N {
+		n := 0
+		for _, err := range st.ReadAll(context.Background(), events.ReadAllOptions{}) {
+			if err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+		if n != total {
+			b.Fatalf("read %d events, want %d", n, total)
+		}
+	}
+	b.ReportMetric(float64(total*b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// fill appends total events, 100 per append from 16 appenders.
+func fill(tb testing.TB, st events.Store, total int) {
+	batch := make([]events.EventData, 100)
+	for i := range batch {
+		batch[i] = benchEvent
+	}
+	var wg sync.WaitGroup
+	for g := range 16 {
+		wg.Go(func() {
+			for i := g * 100; i < total; i += 1600 {
+				if _, err := st.Append(context.Background(), fmt.Sprintf("chat-fill-%d", g), events.Any(), batch...); err != nil {
+					tb.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
