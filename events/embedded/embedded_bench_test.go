@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/linkup-chat/linkup/events"
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/linkup-chat/linkup/events/embedded"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 var benchEvent = events.MustEncode(events.MessagePosted{ChatID: "c1", Seq: 1, MessageID: "m1",
