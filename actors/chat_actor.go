@@ -69,7 +69,7 @@ func (c *chatActor) handle(ctx actor.Context, msg any) {
 	case chatTyping:
 		c.onTyping(ctx, m)
 	case chatSubscribe:
-		c.onSubscribe(m)
+		c.onSubscribe(ctx, m)
 	case chatUnsubscribe:
 		delete(c.subs, m.Conn.Id)
 	case chatSummaryReq:
@@ -156,10 +156,20 @@ func (c *chatActor) replyErr(ctx actor.Context, o origin, command string, err *E
 	ctx.Send(o.Conn, replyError{Ref: o.Ref, Command: command, ChatID: c.id, Err: err})
 }
 
-func (c *chatActor) onSubscribe(m chatSubscribe) {
-	if c.state.IsMember(m.User) {
-		c.subs[m.Conn.Id] = subscriber{pid: m.Conn, user: m.User}
+func (c *chatActor) onSubscribe(ctx actor.Context, m chatSubscribe) {
+	if !c.state.IsMember(m.User) {
+		return
 	}
+	c.subs[m.Conn.Id] = subscriber{pid: m.Conn, user: m.User}
+	if m.Welcome == nil {
+		return
+	}
+	items := []deliverItem{{Frame: m.Welcome}}
+	msgs, _ := c.recent.span(1, c.state.LatestSeq)
+	for _, ev := range msgs {
+		items = c.appendItem(items, messageFrameOf(ev), ev.Seq, nil)
+	}
+	ctx.Send(m.Conn, deliver{ChatID: c.id, Items: items})
 }
 
 func (c *chatActor) onTyping(ctx actor.Context, m chatTyping) {

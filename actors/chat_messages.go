@@ -39,9 +39,14 @@ type (
 		origin
 		IsTyping bool
 	}
+	// chatSubscribe adds a connection to the chat's fan-out. With Welcome
+	// set (a chat the user just joined), the chat first sends Welcome (its
+	// chat_created frame) and every message it holds, so a message posted
+	// right after creation cannot slip past a member's connection.
 	chatSubscribe struct {
-		Conn *actor.PID
-		User string
+		Conn    *actor.PID
+		User    string
+		Welcome []byte
 	}
 	chatUnsubscribe struct{ Conn *actor.PID }
 	chatSummaryReq  struct {

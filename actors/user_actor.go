@@ -68,9 +68,11 @@ func (u *userActor) detach(conn *actor.PID) {
 }
 
 func (u *userActor) joined(ctx actor.Context, m userJoined) {
+	if u.chats[m.ChatID] {
+		return // already subscribed through the directory
+	}
 	u.chats[m.ChatID] = true
 	for _, c := range u.conns {
-		ctx.Send(m.Chat, chatSubscribe{Conn: c, User: u.id})
-		ctx.Send(c, deliver{ChatID: m.ChatID, Items: []deliverItem{{Frame: m.Frame}}})
+		ctx.Send(m.Chat, chatSubscribe{Conn: c, User: u.id, Welcome: m.Frame})
 	}
 }

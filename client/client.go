@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -38,12 +39,28 @@ type Options struct {
 // different goroutines (one writer, one reader), not more.
 type Client struct {
 	conn     net.Conn
+	r        *bufio.Reader
 	Protocol string
 }
 
-// ErrClosed is returned by Next when the server closed the connection; the
-// error wraps wsutil.ClosedError with the close code.
-var ErrClosed = errors.New("client: connection closed by server")
+// CloseError is returned by Next when the server closed the connection.
+type CloseError struct {
+	Code   int
+	Reason string
+}
+
+func (e *CloseError) Error() string {
+	return fmt.Sprintf("client: closed by server: %d %s", e.Code, e.Reason)
+}
+
+// CloseCode returns the close code of err, or 0 if the server did not close.
+func CloseCode(err error) int {
+	var ce *CloseError
+	if errors.As(err, &ce) {
+		return ce.Code
+	}
+	return 0
+}
 
 // HandshakeError is returned by Dial when the server refused the upgrade.
 type HandshakeError struct{ Status int }
@@ -87,7 +104,7 @@ func Dial(ctx context.Context, rawURL string, o Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{conn: conn, Protocol: hs.Protocol}, nil
+	return &Client{conn: conn, r: bufio.NewReaderSize(conn, 4096), Protocol: hs.Protocol}, nil
 }
 
 // Send writes v as one JSON text frame.
@@ -105,14 +122,11 @@ func (c *Client) SendRaw(op ws.OpCode, payload []byte) error {
 }
 
 // Next returns the next data frame, waiting at most timeout. Pings are
-// answered on the way.
+// answered on the way; a close frame ends the connection with a
+// *CloseError.
 func (c *Client) Next(timeout time.Duration) (Frame, error) {
 	_ = c.conn.SetReadDeadline(time.Now().Add(timeout))
-	data, op, err := wsutil.ReadServerData(c.conn)
-	var ce wsutil.ClosedError
-	if errors.As(err, &ce) {
-		return Frame{}, fmt.Errorf("%w: %d %s", ErrClosed, ce.Code, ce.Reason)
-	}
+	data, op, err := c.readMessage()
 	if err != nil {
 		return Frame{}, err
 	}

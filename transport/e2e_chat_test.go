@@ -84,6 +84,9 @@ func TestTypingReachesOthersAndIsNotStored(t *testing.T) {
 	alice, bob := n.Dial(t, "alice"), n.Dial(t, "bob")
 	expectAlive(t, bob)
 	createChat(t, alice, "c1", "bob")
+	if _, err := bob.Expect(wait, client.Is("chat_created")); err != nil {
+		t.Fatal(err) // from here on bob is subscribed
+	}
 	if err := alice.Send(map[string]any{"type": "typing", "chat_id": "c1", "is_typing": true}); err != nil {
 		t.Fatal(err)
 	}
