@@ -50,7 +50,7 @@ func (r *Replayer) DiffChat(ctx context.Context, chatID string, from, to Point) 
 			return d, err
 		}
 		last = e
-		if m, ok := e.Event.(events.MessagePosted); ok && snapped {
+		if m, ok := e.Decode().(events.MessagePosted); ok && snapped {
 			r.notePosted(&d, m)
 		}
 	}

@@ -6,32 +6,55 @@ import (
 	"github.com/linkup-chat/linkup/events"
 )
 
-// Entry is one recorded event as replay shows it: the envelope, the
-// decoded event (nil when its type is unknown or its data does not parse,
-// DecodeErr saying which) and its time.
+// Entry is one recorded event as replay shows it: the envelope, its time,
+// and (after Decode) the decoded event.
 type Entry struct {
-	Rec       events.RecordedEvent
-	Event     events.Event
-	DecodeErr error
+	Rec events.RecordedEvent
 	// At is the event's own time (see the package comment).
 	At time.Time
+
+	ev      events.Event
+	decErr  error
+	decoded bool
 }
 
-// newEntry decodes rec. It never fails: an event that does not decode is
-// still an entry, shown with its raw data.
+// newEntry finds rec's time without decoding the whole event; the full
+// decode waits until a filter or a format needs it.
 func newEntry(rec events.RecordedEvent) Entry {
 	e := Entry{Rec: rec, At: rec.Time}
-	ev, err := events.Decode(rec)
-	if err != nil {
-		e.DecodeErr = err
+	if !events.Known(rec.Type) {
 		return e
 	}
-	e.Event = ev
-	if at := eventTime(ev); !at.IsZero() {
-		e.At = at
+	key := "at"
+	if rec.Type == events.TypeMessagePosted {
+		key = "sent_at"
 	}
+	if s, ok := topLevelString(rec.Data, key); ok {
+		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			e.At = t
+			return e
+		}
+	}
+	e.Decode() // unusual shape: let the real decoder decide
 	return e
 }
+
+// Decode decodes the event once. It never fails: an event whose type is
+// unknown or whose data does not parse gives a nil event and DecodeErr.
+func (e *Entry) Decode() events.Event {
+	if e.decoded {
+		return e.ev
+	}
+	e.decoded = true
+	e.ev, e.decErr = events.Decode(e.Rec)
+	if at := eventTime(e.ev); !at.IsZero() {
+		e.At = at
+	}
+	return e.ev
+}
+
+// DecodeErr is why Decode gave no event (nil before Decode or on success).
+func (e *Entry) DecodeErr() error { return e.decErr }
 
 // eventTime is the time an event carries in its data.
 func eventTime(ev events.Event) time.Time {
@@ -56,8 +79,8 @@ func eventTime(ev events.Event) time.Time {
 
 // Users returns the users an event concerns: the connection's user, the
 // sender, the reader, the creator and members, the user of an error.
-func (e Entry) Users() []string {
-	switch ev := e.Event.(type) {
+func (e *Entry) Users() []string {
+	switch ev := e.Decode().(type) {
 	case events.ConnectionOpened:
 		return []string{ev.UserID}
 	case events.ConnectionClosed:
@@ -78,23 +101,17 @@ func (e Entry) Users() []string {
 
 // ChatID returns the chat an event belongs to: its chat stream, or the
 // chat_id in an error's context.
-func (e Entry) ChatID() string {
+func (e *Entry) ChatID() string {
 	if id, ok := events.ChatIDFromStream(e.Rec.Stream); ok {
 		return id
 	}
-	if ev, ok := e.Event.(events.ErrorRecorded); ok {
+	if e.Rec.Type != events.TypeErrorRecorded {
+		return ""
+	}
+	if ev, ok := e.Decode().(events.ErrorRecorded); ok {
 		if id, ok := ev.Context["chat_id"].(string); ok {
 			return id
 		}
-	}
-	return ""
-}
-
-// ConnectionID returns the connection an event belongs to, if any.
-func (e Entry) ConnectionID() string {
-	if len(e.Rec.Stream) > len(events.ConnectionStreamPrefix) &&
-		e.Rec.Stream[:len(events.ConnectionStreamPrefix)] == events.ConnectionStreamPrefix {
-		return e.Rec.Stream[len(events.ConnectionStreamPrefix):]
 	}
 	return ""
 }

@@ -14,7 +14,7 @@ func WriteChain(w io.Writer, c Chain) error {
 	fmt.Fprintf(bw, "command (correlation id) %s: %d events\n", c.Root, len(c.Entries))
 	for _, e := range c.Entries {
 		fmt.Fprintf(bw, "%-24s %*d  %s%s %s %s id=%s",
-			stamp(e.At), posWidth, e.Rec.Position, strings.Repeat("  ", e.Depth), e.Rec.Stream, e.Rec.Type, details(e.Entry), e.Rec.ID)
+			stamp(e.At), posWidth, e.Rec.Position, strings.Repeat("  ", e.Depth), e.Rec.Stream, e.Rec.Type, details(&e.Entry), e.Rec.ID)
 		if cause := e.Rec.Metadata.CausationID; cause != "" {
 			fmt.Fprintf(bw, " caused_by=%s", cause)
 		}

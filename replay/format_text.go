@@ -35,13 +35,13 @@ func textWriter() func(*bufio.Writer, Entry) error {
 
 func writeText(bw *bufio.Writer, e Entry) error {
 	_, err := fmt.Fprintf(bw, "%-24s %*d  %-*s %-*s %s\n", stamp(e.At), posWidth, e.Rec.Position,
-		streamWidth, e.Rec.Stream, typeWidth, e.Rec.Type, Summary(e))
+		streamWidth, e.Rec.Stream, typeWidth, e.Rec.Type, Summary(&e))
 	return err
 }
 
 // Summary is the one-line gist of an event: the few fields that matter,
 // then its correlation id when it has one.
-func Summary(e Entry) string {
+func Summary(e *Entry) string {
 	s := details(e)
 	if c := e.Rec.Metadata.CorrelationID; c != "" {
 		s += " corr=" + c
@@ -49,8 +49,8 @@ func Summary(e Entry) string {
 	return s
 }
 
-func details(e Entry) string {
-	switch ev := e.Event.(type) {
+func details(e *Entry) string {
+	switch ev := e.Decode().(type) {
 	case events.ConnectionOpened:
 		return fmt.Sprintf("user=%s node=%s remote=%s proto=%s", ev.UserID, ev.Node, dash(ev.RemoteAddr), ev.Protocol)
 	case events.ConnectionClosed:
@@ -66,7 +66,7 @@ func details(e Entry) string {
 	case events.ErrorRecorded:
 		return fmt.Sprintf("%s %s user=%s %s", ev.Severity, ev.ErrorType, dash(ev.User), strconv.Quote(ev.Message))
 	}
-	if e.DecodeErr != nil {
+	if e.DecodeErr() != nil {
 		return "undecodable: " + preview(string(e.Rec.Data))
 	}
 	return preview(string(e.Rec.Data))

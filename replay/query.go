@@ -61,7 +61,7 @@ func (q Query) matchEnvelope(rec events.RecordedEvent) bool {
 }
 
 // matchEntry checks the rest, on the decoded entry.
-func (q Query) matchEntry(e Entry) bool {
+func (q Query) matchEntry(e *Entry) bool {
 	switch {
 	case !q.Since.IsZero() && e.At.Before(q.Since):
 		return false

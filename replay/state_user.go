@@ -101,16 +101,16 @@ func (u *userScan) add(e Entry) error {
 	if slices.Contains(e.Users(), u.user) {
 		u.seen = true
 	}
-	if err := u.addChat(e); err != nil {
+	if err := u.addChat(&e); err != nil {
 		return err
 	}
-	u.addConn(e)
+	u.addConn(&e)
 	return nil
 }
 
-func (u *userScan) addChat(e Entry) error {
+func (u *userScan) addChat(e *Entry) error {
 	s, ok := u.chats[e.Rec.Stream]
-	if c, isCreate := e.Event.(events.ChatCreated); isCreate && slices.Contains(c.Members, u.user) {
+	if c, isCreate := e.Decode().(events.ChatCreated); isCreate && slices.Contains(c.Members, u.user) {
 		s, ok = actors.NewChatState(c.ChatID), true
 		u.chats[e.Rec.Stream] = s
 	}
@@ -120,8 +120,8 @@ func (u *userScan) addChat(e Entry) error {
 	return s.ApplyRecorded(e.Rec)
 }
 
-func (u *userScan) addConn(e Entry) {
-	switch ev := e.Event.(type) {
+func (u *userScan) addConn(e *Entry) {
+	switch ev := e.Decode().(type) {
 	case events.ConnectionOpened:
 		if ev.UserID == u.user {
 			u.conns[e.Rec.Stream] = OpenConn{ConnectionID: ev.ConnectionID, Node: ev.Node, RemoteAddr: ev.RemoteAddr, OpenedAt: ev.At.UTC()}

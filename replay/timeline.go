@@ -33,7 +33,7 @@ func (r *Replayer) Timeline(ctx context.Context, q Query) iter.Seq2[Entry, error
 			if !q.matchEnvelope(rec) {
 				continue
 			}
-			if e := newEntry(rec); q.matchEntry(e) && !yield(e, nil) {
+			if e := newEntry(rec); q.matchEntry(&e) && !yield(e, nil) {
 				return
 			}
 		}
