@@ -60,7 +60,10 @@ func Start(t testing.TB, o Options) *Node {
 		t.Cleanup(func() { _ = st.Close() })
 	}
 	ac := o.Actors
-	ac.Store, ac.Encoder, ac.Metrics, ac.Name = n.Store, transport.JSONEncoder{}, n.Reg, "test-node"
+	ac.Store, ac.Metrics, ac.Name = n.Store, n.Reg, "test-node"
+	if ac.Encoder == nil {
+		ac.Encoder = transport.JSONEncoder{}
+	}
 	an, err := actors.New(context.Background(), ac)
 	if err != nil {
 		t.Fatal(err)
