@@ -141,3 +141,18 @@ func BenchmarkStateAt(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkStoreReadAll is the floor under every scan: reading the log
+// from the embedded store and nothing else.
+func BenchmarkStoreReadAll(b *testing.B) {
+	r := benchReplayer(b)
+	b.ResetTimer()
+	for b.Loop() {
+		for _, err := range r.store.ReadAll(context.Background(), events.ReadAllOptions{}) {
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(benchEvents)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}

@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"slices"
 	"time"
 
 	"github.com/linkup-chat/linkup/events"
@@ -114,4 +115,27 @@ func (e *Entry) ChatID() string {
 		}
 	}
 	return ""
+}
+
+// userKeys names, per event type, the one top-level field that holds its
+// user, so that a --user scan need not decode every event. Types with
+// several users (ChatCreated) are absent and always decoded.
+var userKeys = map[string]string{
+	events.TypeConnectionOpened:     "user_id",
+	events.TypeConnectionClosed:     "user_id",
+	events.TypeForceReconnectIssued: "user_id",
+	events.TypeMessagePosted:        "sender",
+	events.TypeChatRead:             "user",
+	events.TypeErrorRecorded:        "user",
+}
+
+// HasUser reports whether user is among e.Users(), reading one field when
+// it can.
+func (e *Entry) HasUser(user string) bool {
+	if key, ok := userKeys[e.Rec.Type]; ok && !e.decoded {
+		if s, ok := topLevelString(e.Rec.Data, key); ok {
+			return s == user
+		}
+	}
+	return slices.Contains(e.Users(), user)
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"testing"
 	"time"
 )
@@ -119,4 +120,29 @@ func TestGoldenDiffAndChain(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "chain_forced_reconnect", buf.Bytes())
+}
+
+// TestHasUserAgreesWithUsers: the one-field fast path of the --user filter
+// answers as the full decode does, for every event of the session.
+func TestHasUserAgreesWithUsers(t *testing.T) {
+	dir := t.TempDir()
+	scriptedSession(t, dir)
+	r := openReplay(t, dir, false)
+	n := 0
+	for e, err := range r.Timeline(context.Background(), Query{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range []string{"alice", "bob", "zed", ""} {
+			fast := e.HasUser(u)
+			full := newEntry(e.Rec)
+			if want := slices.Contains(full.Users(), u); fast != want {
+				t.Errorf("position %d user %q: fast %v, decoded %v", e.Rec.Position, u, fast, want)
+			}
+		}
+		n++
+	}
+	if n < 10 {
+		t.Fatalf("only %d events", n)
+	}
 }

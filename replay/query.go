@@ -69,7 +69,7 @@ func (q Query) matchEntry(e *Entry) bool {
 		return false
 	case q.Chat != "" && e.ChatID() != q.Chat:
 		return false
-	case q.User != "" && !slices.Contains(e.Users(), q.User):
+	case q.User != "" && !e.HasUser(q.User):
 		return false
 	}
 	return true
