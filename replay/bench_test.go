@@ -156,3 +156,17 @@ func BenchmarkStoreReadAll(b *testing.B) {
 	}
 	b.ReportMetric(float64(benchEvents)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
+
+// BenchmarkStoreReadStream is the floor under BenchmarkStateAt: reading
+// the 100k-event chat stream and nothing else.
+func BenchmarkStoreReadStream(b *testing.B) {
+	r := benchReplayer(b)
+	b.ResetTimer()
+	for b.Loop() {
+		for _, err := range r.store.ReadStream(context.Background(), events.ChatStream("big"), events.ReadStreamOptions{}) {
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

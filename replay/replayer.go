@@ -32,10 +32,14 @@ func New(cfg Config) (*Replayer, error) {
 	return &Replayer{cfg: cfg, store: cfg.Store, metrics: m}, nil
 }
 
-// readAll reads the log after position `after`, counting what it reads.
+// readAll reads the log after position `after` (prefetched), counting
+// what it reads.
 func (r *Replayer) readAll(ctx context.Context, after uint64) iter.Seq2[events.RecordedEvent, error] {
+	open := func(ctx context.Context) iter.Seq2[events.RecordedEvent, error] {
+		return r.store.ReadAll(ctx, events.ReadAllOptions{After: after})
+	}
 	return func(yield func(events.RecordedEvent, error) bool) {
-		for rec, err := range r.store.ReadAll(ctx, events.ReadAllOptions{After: after}) {
+		for rec, err := range prefetch(ctx, open) {
 			if err == nil {
 				r.metrics.scanned.Inc()
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"maps"
 	"slices"
 	"time"
@@ -76,8 +77,11 @@ func (r *Replayer) foldChat(ctx context.Context, chatID string, p Point) (*actor
 }
 
 func (r *Replayer) chatStream(ctx context.Context, chatID string) func(func(events.RecordedEvent, error) bool) {
+	open := func(ctx context.Context) iter.Seq2[events.RecordedEvent, error] {
+		return r.store.ReadStream(ctx, events.ChatStream(chatID), events.ReadStreamOptions{})
+	}
 	return func(yield func(events.RecordedEvent, error) bool) {
-		for rec, err := range r.store.ReadStream(ctx, events.ChatStream(chatID), events.ReadStreamOptions{}) {
+		for rec, err := range prefetch(ctx, open) {
 			if err == nil {
 				r.metrics.scanned.Inc()
 			}
