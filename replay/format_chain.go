@@ -11,7 +11,7 @@ import (
 // its events in store order, each indented by its causation depth.
 func WriteChain(w io.Writer, c Chain) error {
 	bw := bufio.NewWriter(w)
-	fmt.Fprintf(bw, "command (correlation id) %s: %d events\n", c.Root, len(c.Entries))
+	fmt.Fprintf(bw, "command %s (correlation id): %d event(s)\n", c.Root, len(c.Entries))
 	for _, e := range c.Entries {
 		fmt.Fprintf(bw, "%-24s %*d  %s%s %s %s id=%s",
 			stamp(e.At), posWidth, e.Rec.Position, strings.Repeat("  ", e.Depth), e.Rec.Stream, e.Rec.Type, details(&e.Entry), e.Rec.ID)

@@ -13,7 +13,7 @@ import (
 // Column widths of FormatText; longer values push the row right.
 const (
 	posWidth    = 8
-	streamWidth = 26
+	streamWidth = 47 // "connection-" and a UUID
 	typeWidth   = 20
 	bodyPreview = 40
 )
@@ -54,9 +54,9 @@ func details(e *Entry) string {
 	case events.ConnectionOpened:
 		return fmt.Sprintf("user=%s node=%s remote=%s proto=%s", ev.UserID, ev.Node, dash(ev.RemoteAddr), ev.Protocol)
 	case events.ConnectionClosed:
-		return fmt.Sprintf("user=%s reason=%s in=%d out=%d", ev.UserID, ev.Reason, ev.MessagesIn, ev.MessagesOut)
+		return fmt.Sprintf("user=%s reason=%s in=%d out=%d", ev.UserID, word(ev.Reason), ev.MessagesIn, ev.MessagesOut)
 	case events.ForceReconnectIssued:
-		return fmt.Sprintf("user=%s reason=%s retry_after_ms=%d", ev.UserID, ev.Reason, ev.RetryAfterMs)
+		return fmt.Sprintf("user=%s reason=%s retry_after_ms=%d", ev.UserID, word(ev.Reason), ev.RetryAfterMs)
 	case events.ChatCreated:
 		return fmt.Sprintf("by=%s title=%s members=%s", ev.CreatedBy, strconv.Quote(ev.Title), strings.Join(ev.Members, ","))
 	case events.MessagePosted:
@@ -70,6 +70,14 @@ func details(e *Entry) string {
 		return "undecodable: " + preview(string(e.Rec.Data))
 	}
 	return preview(string(e.Rec.Data))
+}
+
+// word quotes s when it would not read as one word.
+func word(s string) string {
+	if s == "" || strings.ContainsAny(s, " \t\"=") {
+		return strconv.Quote(s)
+	}
+	return s
 }
 
 func dash(s string) string {
