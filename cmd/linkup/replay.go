@@ -48,32 +48,44 @@ func withReplayer(sf storeFlags, fn func(*replay.Replayer) error) error {
 	return fn(r)
 }
 
-// timeFlag is an optional RFC3339 time flag.
+// timeFlag is an optional RFC3339 time flag. It is parsed in Exec, not by
+// the flag package, so that a bad time is one line, not a usage page.
 type timeFlag struct {
-	name string
-	t    time.Time
+	name, raw string
 }
 
-func (f *timeFlag) String() string {
-	if f == nil || f.t.IsZero() {
-		return ""
+func (f *timeFlag) String() string     { return f.raw }
+func (f *timeFlag) Set(s string) error { f.raw = strings.TrimSpace(s); return nil }
+
+// value parses the flag; unset gives the zero time.
+func (f *timeFlag) value() (time.Time, error) {
+	if f.raw == "" {
+		return time.Time{}, nil
 	}
-	return f.t.Format(time.RFC3339Nano)
-}
-
-func (f *timeFlag) Set(s string) error {
-	t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(s))
+	t, err := time.Parse(time.RFC3339Nano, f.raw)
 	if err != nil {
-		return fmt.Errorf("%q is not an RFC3339 time such as 2025-03-04T10:30:00Z", s)
+		return time.Time{}, fmt.Errorf("replay: --%s %q is not an RFC3339 time such as 2025-03-04T10:30:00Z", f.name, f.raw)
 	}
-	f.t = t
-	return nil
+	return t, nil
 }
 
 func timeVar(fs *flag.FlagSet, name, usage string) *timeFlag {
 	f := &timeFlag{name: name}
 	fs.Var(f, name, usage+" (RFC3339, e.g. 2025-03-04T10:30:00Z)")
 	return f
+}
+
+// parseTimes parses several time flags, stopping at the first bad one.
+func parseTimes(flags ...*timeFlag) ([]time.Time, error) {
+	out := make([]time.Time, len(flags))
+	for i, f := range flags {
+		t, err := f.value()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = t
+	}
+	return out, nil
 }
 
 func replayTimelineCommand(stdout, stderr io.Writer) *ffcli.Command {
@@ -95,7 +107,11 @@ func replayTimelineCommand(stdout, stderr io.Writer) *ffcli.Command {
 		FlagSet:    fs,
 		Options:    envOptions(),
 		Exec: func(ctx context.Context, _ []string) error {
-			q.Since, q.Until, q.Types = since.t, until.t, splitList(*types)
+			ts, err := parseTimes(since, until)
+			if err != nil {
+				return err
+			}
+			q.Since, q.Until, q.Types = ts[0], ts[1], splitList(*types)
 			f := replay.Format(*format)
 			if err := f.Validate(); err != nil {
 				return err
@@ -160,7 +176,10 @@ func registerPoint(fs *flag.FlagSet) pointFlags {
 	return pointFlags{at: timeVar(fs, "at", "the moment to rebuild"), pos: fs.Uint64("position", 0, "rebuild as of this log position")}
 }
 
-func (p pointFlags) point() replay.Point { return replay.Point{At: p.at.t, Position: *p.pos} }
+func (p pointFlags) point() (replay.Point, error) {
+	t, err := p.at.value()
+	return replay.Point{At: t, Position: *p.pos}, err
+}
 
 func replayStateCommand(stdout, stderr io.Writer) *ffcli.Command {
 	fs := newFlagSet("replay state", stderr)
@@ -179,8 +198,12 @@ func replayStateCommand(stdout, stderr io.Writer) *ffcli.Command {
 			if (*chat == "") == (*user == "") {
 				return errors.New("replay state: give exactly one of --chat or --user")
 			}
+			p, err := pf.point()
+			if err != nil {
+				return err
+			}
 			return withReplayer(sf, func(r *replay.Replayer) error {
-				v, err := stateOf(ctx, r, *chat, *user, pf.point())
+				v, err := stateOf(ctx, r, *chat, *user, p)
 				if err != nil {
 					return err
 				}
@@ -221,7 +244,11 @@ func replayDiffCommand(stdout, stderr io.Writer) *ffcli.Command {
 			if *chat == "" {
 				return errors.New("replay diff: --chat is required")
 			}
-			a, b := replay.Point{At: from.t, Position: *fromPos}, replay.Point{At: to.t, Position: *toPos}
+			ts, err := parseTimes(from, to)
+			if err != nil {
+				return err
+			}
+			a, b := replay.Point{At: ts[0], Position: *fromPos}, replay.Point{At: ts[1], Position: *toPos}
 			return withReplayer(sf, func(r *replay.Replayer) error {
 				d, err := r.DiffChat(ctx, *chat, a, b)
 				if err != nil {

@@ -90,6 +90,9 @@ func TestReplayCLIBadArguments(t *testing.T) {
 		"unknown user":        {"replay", "state", "--data", dir, "--user", "zed"},
 		"chain without start": {"replay", "chain", "--data", dir},
 		"esdb without url":    {"replay", "timeline", "--store", "esdb"},
+		"before creation":     {"replay", "state", "--data", dir, "--chat", "c1", "--at", "2025-03-04T10:00:00Z"},
+		"diff unknown chat":   {"replay", "diff", "--data", dir, "--chat", "nope"},
+		"time and position":   {"replay", "state", "--data", dir, "--chat", "c1", "--at", "2025-03-04T10:30:02Z", "--position", "2"},
 	}
 	for name, args := range cases {
 		code, out, errs := runCLI(args...)
@@ -97,8 +100,14 @@ func TestReplayCLIBadArguments(t *testing.T) {
 			t.Errorf("%s: exit %d, stdout %q, stderr %q", name, code, out, errs)
 		}
 	}
-	code, _, errs := runCLI("replay", "state", "--data", dir, "--chat", "c1", "--at", "yesterday")
-	if code == 0 || !strings.Contains(errs, "RFC3339") {
-		t.Errorf("unparsable time: exit %d, stderr %q", code, errs)
+	for _, args := range [][]string{
+		{"replay", "state", "--data", dir, "--chat", "c1", "--at", "yesterday"},
+		{"replay", "timeline", "--data", dir, "--since", "10:32"},
+		{"replay", "diff", "--data", dir, "--chat", "c1", "--from", "2025-03-04", "--to", "2025-03-05T00:00:00Z"},
+	} {
+		code, _, errs := runCLI(args...)
+		if code == 0 || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, "is not an RFC3339 time") {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errs)
+		}
 	}
 }
