@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -129,29 +130,44 @@ func (s *SQLite) Close() error {
 	return errors.Join(errs...)
 }
 
-// stmt returns the writer's prepared statement for query.
-func (s *SQLite) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+// prepare makes sure the statement templates of name on set are prepared on the
+// writer. It runs before BeginTx: the writer has one connection, and
+// preparing inside an open transaction would wait for it forever.
+func (s *SQLite) prepare(ctx context.Context, name, set string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if st, ok := s.stmts[query]; ok {
-		return st, nil
+	for _, tmpl := range txQueries[name] {
+		q := setQuery(tmpl, set)
+		if _, ok := s.stmts[q]; ok {
+			continue
+		}
+		st, err := s.writer.PrepareContext(ctx, q)
+		if err != nil {
+			return err
+		}
+		s.stmts[q] = st
 	}
-	st, err := s.writer.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	s.stmts[query] = st
-	return st, nil
+	return nil
 }
 
-// forgetStmts drops cached statements after a schema swap (SQLite would
-// re-prepare them, but table names of a finished rebuild set are gone).
-func (s *SQLite) forgetStmts() {
+// cached returns the prepared statement for query, or nil.
+func (s *SQLite) cached(query string) *sql.Stmt {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stmts[query]
+}
+
+// forgetStmts closes the statements of a rebuild's table set once the set
+// is gone (swapped in or dropped). Live-set statements stay: SQLite
+// re-prepares them after the swap changed the schema.
+func (s *SQLite) forgetStmts(set string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for q, st := range s.stmts {
-		st.Close()
-		delete(s.stmts, q)
+		if set != "" && strings.Contains(q, set) {
+			st.Close()
+			delete(s.stmts, q)
+		}
 	}
 }
 

@@ -90,7 +90,7 @@ func (s *SQLite) DropRebuild(ctx context.Context, name, set string) error {
 	if err := deleteSetRows(ctx, tx, name+set); err != nil {
 		return err
 	}
-	s.forgetStmts()
+	s.forgetStmts(set)
 	return tx.Commit()
 }
 
@@ -109,7 +109,7 @@ func (s *SQLite) Swap(ctx context.Context, name, set string, catchUp func(tx Tx,
 		return fmt.Errorf("projections: swap %s: %w", name, err)
 	}
 	err := s.swapTx(ctx, name, set, catchUp)
-	s.forgetStmts()
+	s.forgetStmts(set)
 	if err != nil {
 		return fmt.Errorf("projections: swap %s: %w", name, err)
 	}

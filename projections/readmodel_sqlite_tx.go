@@ -6,8 +6,32 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
+
+// Statement templates of a Tx; %s stands for the table set's suffix (the
+// shared tables have none). Begin prepares them before taking the writer.
+const (
+	qSetCheckpoint = `INSERT INTO projection_checkpoints (name, position, updated_at) VALUES (?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`
+	qPoison = `INSERT OR IGNORE INTO projection_poison (name, position, stream, event_type, reason, recorded_at)
+		VALUES (?, ?, ?, ?, ?, ?)`
+	qInsertError = `INSERT OR IGNORE INTO error_log%s (id, error_type, message, severity, user, connection_id, context, at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	qCountError = `INSERT INTO error_hourly%s (error_type, hour, count) VALUES (?, ?, 1)
+		ON CONFLICT (error_type, hour) DO UPDATE SET count = count + 1`
+	qAddChat = `INSERT OR IGNORE INTO chats%s (chat_id, latest_seq) VALUES (?, 0)`
+	qAddMember = `INSERT OR IGNORE INTO read_states%s (chat_id, user, last_read_seq) VALUES (?, ?, 0)`
+	qRaiseLatest = `UPDATE chats%s SET latest_seq = MAX(latest_seq, ?) WHERE chat_id = ?`
+	qRaisePointer = `UPDATE read_states%s SET last_read_seq = MAX(last_read_seq, ?) WHERE chat_id = ? AND user = ?`
+)
+
+// txQueries lists the templates each projection's Tx uses.
+var txQueries = map[string][]string{
+	NameErrors:     {qSetCheckpoint, qPoison, qInsertError, qCountError},
+	NameReadStates: {qSetCheckpoint, qPoison, qAddChat, qAddMember, qRaiseLatest, qRaisePointer},
+}
 
 // sqliteTx is a Tx on one table set of one projection.
 type sqliteTx struct {
@@ -28,6 +52,9 @@ func (s *SQLite) Begin(ctx context.Context, name, set string) (Tx, error) {
 	if _, ok := projectionTables[name]; !ok || !validSet(set) {
 		return nil, fmt.Errorf("%w: %q set %q", ErrUnknownProjection, name, set)
 	}
+	if err := s.prepare(ctx, name, set); err != nil {
+		return nil, fmt.Errorf("projections: prepare %s: %w", name, err)
+	}
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("projections: begin %s: %w", name, err)
@@ -35,18 +62,22 @@ func (s *SQLite) Begin(ctx context.Context, name, set string) (Tx, error) {
 	return &sqliteTx{s: s, ctx: ctx, tx: tx, name: name, set: set, cpName: name + set}, nil
 }
 
-// exec runs query with %s replaced by the table set's suffix.
-func (t *sqliteTx) exec(query string, args ...any) (sql.Result, error) {
-	return t.execPlain(fmt.Sprintf(query, t.set), args...)
+// exec runs a statement template on the transaction's table set, through
+// the statements Begin prepared.
+func (t *sqliteTx) exec(tmpl string, args ...any) (sql.Result, error) {
+	query := setQuery(tmpl, t.set)
+	if st := t.s.cached(query); st != nil {
+		return t.tx.StmtContext(t.ctx, st).ExecContext(t.ctx, args...)
+	}
+	return t.tx.ExecContext(t.ctx, query, args...)
 }
 
-// execPlain runs query (on shared tables) through the statement cache.
-func (t *sqliteTx) execPlain(query string, args ...any) (sql.Result, error) {
-	st, err := t.s.stmt(t.ctx, query)
-	if err != nil {
-		return nil, err
+// setQuery fills a template's table-set suffix.
+func setQuery(tmpl, set string) string {
+	if !strings.Contains(tmpl, "%s") {
+		return tmpl
 	}
-	return t.tx.StmtContext(t.ctx, st).ExecContext(t.ctx, args...)
+	return fmt.Sprintf(tmpl, set)
 }
 
 func (t *sqliteTx) Checkpoint() (uint64, error) {
@@ -59,15 +90,13 @@ func (t *sqliteTx) Checkpoint() (uint64, error) {
 }
 
 func (t *sqliteTx) SetCheckpoint(pos uint64) error {
-	_, err := t.execPlain(`INSERT INTO projection_checkpoints (name, position, updated_at) VALUES (?, ?, ?)
-		ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`,
+	_, err := t.exec(qSetCheckpoint,
 		t.cpName, pos, formatTime(time.Now()))
 	return err
 }
 
 func (t *sqliteTx) RecordPoison(p Poison) error {
-	_, err := t.execPlain(`INSERT OR IGNORE INTO projection_poison (name, position, stream, event_type, reason, recorded_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, t.cpName, p.Position, p.Stream, p.EventType, p.Reason, formatTime(time.Now()))
+	_, err := t.exec(qPoison, t.cpName, p.Position, p.Stream, p.EventType, p.Reason, formatTime(time.Now()))
 	return err
 }
 
@@ -76,24 +105,22 @@ func (t *sqliteTx) InsertError(r ErrorRow) error {
 	if err != nil {
 		return fmt.Errorf("%w: context: %v", ErrPoison, err)
 	}
-	res, err := t.exec(`INSERT OR IGNORE INTO error_log%s (id, error_type, message, severity, user, connection_id, context, at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, r.ID, r.ErrorType, r.Message, r.Severity, r.User, r.ConnectionID, string(ctxJSON), formatTime(r.At))
+	res, err := t.exec(qInsertError, r.ID, r.ErrorType, r.Message, r.Severity, r.User, r.ConnectionID, string(ctxJSON), formatTime(r.At))
 	if ok, _ := affected(res, err); !ok {
 		return err
 	}
 	hour := formatTime(r.At.UTC().Truncate(time.Hour))
-	_, err = t.exec(`INSERT INTO error_hourly%s (error_type, hour, count) VALUES (?, ?, 1)
-		ON CONFLICT (error_type, hour) DO UPDATE SET count = count + 1`, r.ErrorType, hour)
+	_, err = t.exec(qCountError, r.ErrorType, hour)
 	return err
 }
 
 func (t *sqliteTx) AddChat(chatID string, members []string) error {
-	res, err := t.exec(`INSERT OR IGNORE INTO chats%s (chat_id, latest_seq) VALUES (?, 0)`, chatID)
+	res, err := t.exec(qAddChat, chatID)
 	if ok, _ := affected(res, err); !ok {
 		return err
 	}
 	for _, m := range members {
-		if _, err := t.exec(`INSERT OR IGNORE INTO read_states%s (chat_id, user, last_read_seq) VALUES (?, ?, 0)`, chatID, m); err != nil {
+		if _, err := t.exec(qAddMember, chatID, m); err != nil {
 			return err
 		}
 	}
@@ -101,11 +128,11 @@ func (t *sqliteTx) AddChat(chatID string, members []string) error {
 }
 
 func (t *sqliteTx) RaiseLatestSeq(chatID string, seq uint64) (bool, error) {
-	return affected(t.exec(`UPDATE chats%s SET latest_seq = MAX(latest_seq, ?) WHERE chat_id = ?`, seq, chatID))
+	return affected(t.exec(qRaiseLatest, seq, chatID))
 }
 
 func (t *sqliteTx) RaiseReadPointer(chatID, user string, seq uint64) (bool, error) {
-	return affected(t.exec(`UPDATE read_states%s SET last_read_seq = MAX(last_read_seq, ?) WHERE chat_id = ? AND user = ?`, seq, chatID, user))
+	return affected(t.exec(qRaisePointer, seq, chatID, user))
 }
 
 func (t *sqliteTx) Commit() error   { return t.tx.Commit() }
