@@ -1,0 +1,37 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestProjectionsCLI: status before and after a rebuild, run while another
+// Store (standing in for the server's) holds the log open for writing.
+func TestProjectionsCLI(t *testing.T) {
+	dir := t.TempDir()
+	writeReplayLog(t, dir)
+	if code, _, stderr := runCLI("projections", "status", "--data", dir); code == 0 || !strings.Contains(stderr, "no read model") {
+		t.Fatalf("status without a read model: code %d, stderr %q", code, stderr)
+	}
+	code, out, stderr := runCLI("projections", "rebuild", "--data", dir)
+	if code != 0 || strings.Count(out, "rebuilt ") != 2 {
+		t.Fatalf("rebuild: code %d\n%s%s", code, out, stderr)
+	}
+	code, out, stderr = runCLI("projections", "status", "--data", dir)
+	if code != 0 {
+		t.Fatalf("status: code %d: %s", code, stderr)
+	}
+	for _, want := range []string{"NAME", "errors", "read_states"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("status output lacks %q:\n%s", want, out)
+		}
+	}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n")[1:] {
+		if f := strings.Fields(line); f[1] != f[2] || f[3] != "0" {
+			t.Fatalf("after rebuild, checkpoint != head: %q", line)
+		}
+	}
+	if code, _, stderr := runCLI("projections", "rebuild", "--data", dir, "--name", "nope"); code != 1 || strings.Count(stderr, "\n") != 1 {
+		t.Fatalf("unknown name: code %d, stderr %q", code, stderr)
+	}
+}

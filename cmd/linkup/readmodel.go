@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"path/filepath"
+	"strconv"
+	"sync"
+
+	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/projections"
+	"github.com/linkup-chat/linkup/transport"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// readModelFile is the read model's file inside the data directory.
+const readModelFile = "readmodel.db"
+
+// queryBackend adapts the projections' read model to the query API.
+type queryBackend struct {
+	rm    projections.ReadModel
+	store events.Store
+}
+
+var _ transport.QueryBackend = (*queryBackend)(nil)
+
+func (b *queryBackend) Errors(ctx context.Context, q transport.ErrorQuery) (transport.ErrorPage, error) {
+	page, err := b.rm.Errors(ctx, projections.ErrorQuery{
+		ErrorType: q.ErrorType, Severity: q.Severity, User: q.User, ConnectionID: q.ConnectionID,
+		Since: q.Since, Until: q.Until, Before: q.Cursor, Limit: q.Limit,
+	})
+	if err != nil {
+		return transport.ErrorPage{}, err
+	}
+	out := transport.ErrorPage{Next: page.Next, Items: make([]transport.ErrorItem, len(page.Items))}
+	for i, r := range page.Items {
+		out.Items[i] = transport.ErrorItem{ID: strconv.FormatUint(r.ID, 10), ErrorType: r.ErrorType, Message: r.Message,
+			Severity: r.Severity, User: r.User, ConnectionID: r.ConnectionID, Context: r.Context, At: r.At}
+	}
+	return out, nil
+}
+
+func (b *queryBackend) ErrorCounts(ctx context.Context, q transport.ErrorCountQuery) ([]transport.ErrorCount, error) {
+	counts, err := b.rm.ErrorCounts(ctx, projections.ErrorCountQuery{ErrorType: q.ErrorType, Since: q.Since, Until: q.Until})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]transport.ErrorCount, len(counts))
+	for i, c := range counts {
+		out[i] = transport.ErrorCount{Hour: c.Hour, ErrorType: c.ErrorType, Count: c.Count}
+	}
+	return out, nil
+}
+
+func (b *queryBackend) ReadStates(ctx context.Context, q transport.ReadStateQuery) ([]transport.ReadState, error) {
+	states, err := b.rm.ReadStates(ctx, projections.ReadStateQuery{User: q.User, Chat: q.Chat})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]transport.ReadState, len(states))
+	for i, s := range states {
+		out[i] = transport.ReadState{User: s.User, ChatID: s.ChatID, LastReadSeq: s.LastReadSeq, LatestSeq: s.LatestSeq, Unread: s.Unread}
+	}
+	return out, nil
+}
+
+func (b *queryBackend) Projections(ctx context.Context) ([]transport.ProjectionStatus, error) {
+	sts, err := projections.Statuses(ctx, b.store, b.rm)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]transport.ProjectionStatus, len(sts))
+	for i, s := range sts {
+		out[i] = transport.ProjectionStatus{Name: s.Name, Checkpoint: s.Checkpoint, Head: s.Head,
+			LagEvents: s.LagEvents, LagSeconds: s.LagSeconds, Poisoned: s.Poisoned}
+		if !s.UpdatedAt.IsZero() {
+			at := s.UpdatedAt
+			out[i].UpdatedAt = &at
+		}
+	}
+	return out, nil
+}
+
+// startProjections opens <dataDir>/readmodel.db, runs the projection
+// runner in the background and returns the query backend and a stop
+// function that cancels the runner, waits for it and closes the read model.
+func startProjections(ctx context.Context, store events.Store, dataDir string, logger *slog.Logger, reg prometheus.Registerer) (transport.QueryBackend, func() error, error) {
+	rm, err := projections.OpenSQLite(projections.SQLiteConfig{Path: filepath.Join(dataDir, readModelFile)})
+	if err != nil {
+		return nil, nil, err
+	}
+	runner, err := projections.NewRunner(projections.Config{Store: store, ReadModel: rm, Logger: logger, Registerer: reg})
+	if err != nil {
+		rm.Close()
+		return nil, nil, err
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { runner.Run(rctx) })
+	var once sync.Once
+	var stopErr error
+	stop := func() error {
+		once.Do(func() {
+			cancel()
+			wg.Wait()
+			stopErr = rm.Close()
+		})
+		return stopErr
+	}
+	return &queryBackend{rm: rm, store: store}, stop, nil
+}
+
+// openReadModel opens the read model of dataDir for the CLI; read-only
+// fails clearly when the server never ran there.
+func openReadModel(dataDir string, readOnly bool) (*projections.SQLite, error) {
+	path := filepath.Join(dataDir, readModelFile)
+	rm, err := projections.OpenSQLite(projections.SQLiteConfig{Path: path, ReadOnly: readOnly})
+	if err != nil {
+		if readOnly && errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("no read model at %s (run `linkup serve --data %s` first)", path, dataDir)
+		}
+		return nil, err
+	}
+	return rm, nil
+}
