@@ -1,0 +1,80 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"time"
+)
+
+// Config is one run. Zero values mean the defaults in main.go's flags.
+type Config struct {
+	Scenario   string
+	URL        string // ws://127.0.0.1:PORT/ws; empty with Spawn
+	ServerPID  int
+	Spawn      string   // path to a linkup binary to start on a fresh data dir
+	ServerArgs []string // extra `serve` flags for Spawn
+	Data       string   // data dir whose jwt.secret signs tokens
+	Secret     string `json:"-"`
+	Duration   time.Duration
+	Conns      int     // idle
+	Members    int     // fanout
+	Rate       float64 // fanout: messages/s from the one sender
+	Chats      int     // chats, churn, mixed
+	ChatSize   int
+	ClientRate float64 // chats, churn, mixed: messages/s per client
+	Churn      float64 // churn: reconnects/s over all clients
+	BodyBytes  int
+	Window     int
+	PerWorker  int
+	Dialers    int
+	Drain      time.Duration
+	Profile    string // save a server CPU profile of the traffic phase here (needs Spawn)
+	InProcess  bool   // run workers as goroutines (tests)
+}
+
+var scenarios = map[string]bool{"idle": true, "fanout": true, "chats": true, "churn": true, "mixed": true}
+
+// Validate checks every bound; the error wraps errBadConfig.
+func (c *Config) Validate() error {
+	bad := func(f string, a ...any) error { return fmt.Errorf("%w: %s", errBadConfig, fmt.Sprintf(f, a...)) }
+	switch {
+	case !scenarios[c.Scenario]:
+		return bad("unknown scenario %q (idle, fanout, chats, churn, mixed)", c.Scenario)
+	case (c.URL == "") == (c.Spawn == ""):
+		return bad("give exactly one of --url and --spawn")
+	case c.Duration <= 0 || c.Duration > 10*time.Minute:
+		return bad("--duration %v outside (0, 10m]", c.Duration)
+	case c.Conns < 1 || c.Conns > 200_000:
+		return bad("--conns %d outside [1, 200000]", c.Conns)
+	case c.Members < 2 || c.Members > 1000:
+		return bad("--members %d outside [2, 1000]", c.Members)
+	case c.Rate <= 0 || c.Rate > 1e6 || c.ClientRate < 0 || c.ClientRate > 1000 || c.Churn < 0 || c.Churn > 1e5:
+		return bad("rates out of range (--rate (0,1e6], --client-rate [0,1000], --churn [0,1e5])")
+	case c.Chats < 1 || c.ChatSize < 2 || c.ChatSize > 1000 || c.Chats*c.ChatSize > 200_000:
+		return bad("--chats %d × --chat-size %d: need ≥1 chat of 2..1000 members, ≤200000 clients", c.Chats, c.ChatSize)
+	case c.BodyBytes < 20 || c.BodyBytes > 16<<10:
+		return bad("--body-bytes %d outside [20, 16384]", c.BodyBytes)
+	case c.Window < 1 || c.PerWorker < 1 || c.PerWorker > 15_000 || c.Dialers < 1 || c.Drain <= 0 || c.Drain > 5*time.Minute:
+		return bad("--window, --per-worker (≤15000), --dialers must be positive, --drain in (0, 5m]")
+	case c.Profile != "" && c.Spawn == "":
+		return bad("--server-profile needs --spawn")
+	}
+	if c.URL != "" {
+		return checkLoopback(c.URL)
+	}
+	return nil
+}
+
+// checkLoopback refuses any target that is not a loopback address.
+func checkLoopback(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") {
+		return fmt.Errorf("%w: --url %q is not a ws:// URL", errBadConfig, raw)
+	}
+	ip := net.ParseIP(u.Hostname())
+	if u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("%w: --url %q: targets are loopback only", errBadConfig, raw)
+	}
+	return nil
+}

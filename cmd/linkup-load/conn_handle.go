@@ -1,0 +1,100 @@
+package main
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// handle accounts for one server frame.
+func (lc *loadClient) handle(p []byte) {
+	switch frameType(p) {
+	case "message":
+		lc.onMessage(p)
+	case "ack":
+		lc.onAck(p)
+	case "error":
+		lc.onError(p)
+	case "chat_created":
+		lc.mu.Lock()
+		lc.subscribed[string(strField(p, "chat_id"))] = true
+		lc.mu.Unlock()
+	case "sync_complete":
+		lc.onSyncComplete(p)
+	case "typing":
+		lc.c.typingRecv.Add(1)
+	case "read":
+		lc.c.readRecv.Add(1)
+	case "pong":
+		lc.mu.Lock()
+		lc.pongs[string(strField(p, "ref"))] = true
+		lc.mu.Unlock()
+	case "force_reconnect":
+		lc.c.countForced(string(strField(p, "reason")))
+	}
+}
+
+func (lc *loadClient) onMessage(p []byte) {
+	now := time.Now().UnixNano()
+	chat, seq := strField(p, "chat_id"), numField(p, "seq")
+	sent := int64(leadingDigits(strField(p, "body")))
+	lc.mu.Lock()
+	dup := lc.tally(string(chat)).deliver(seq)
+	live := lc.syncing == 0
+	lc.mu.Unlock()
+	lc.c.delivered.Add(1)
+	if dup {
+		lc.c.dups.Add(1)
+	}
+	if live && sent > 0 {
+		lc.c.delLat.Record(time.Duration(now - sent))
+	}
+}
+
+func (lc *loadClient) onAck(p []byte) {
+	if fieldAt(p, "client_msg_id") < 0 {
+		return // create_chat, read receipts
+	}
+	now := time.Now().UnixNano()
+	ref := strField(p, "ref")
+	lc.mu.Lock()
+	lc.tally(string(strField(p, "chat_id"))).acked(numField(p, "seq"))
+	lc.mu.Unlock()
+	lc.outstanding.Add(-1)
+	lc.c.acked.Add(1)
+	if len(ref) > 1 && ref[0] == 'm' {
+		lc.c.ackLat.Record(time.Duration(now - int64(leadingDigits(ref[1:]))))
+	}
+}
+
+func (lc *loadClient) onError(p []byte) {
+	ref := strField(p, "ref")
+	if len(ref) > 0 && ref[0] == 'm' {
+		lc.outstanding.Add(-1)
+	}
+	if len(ref) > 0 && ref[0] == 's' {
+		lc.mu.Lock()
+		lc.syncing--
+		lc.mu.Unlock()
+	}
+	lc.c.countErr(string(strField(p, "code")), string(p[:min(len(p), 200)]))
+}
+
+func (lc *loadClient) onSyncComplete(p []byte) {
+	var f struct {
+		Chats map[string]struct {
+			Truncated bool `json:"truncated"`
+		} `json:"chats"`
+	}
+	err := json.Unmarshal(p, &f)
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	lc.syncing--
+	lc.c.syncDone.Add(1)
+	if err != nil {
+		lc.c.countErr("client_bad_sync_complete", err.Error())
+		return
+	}
+	for _, c := range f.Chats {
+		lc.resync = lc.resync || c.Truncated
+	}
+}

@@ -1,0 +1,16 @@
+package main
+
+import "errors"
+
+var (
+	// errBadHist is returned by Hist.Import for a bucket index out of range.
+	errBadHist = errors.New("linkup-load: histogram bucket out of range")
+	// errBadConfig is wrapped by Config.Validate for every invalid setting.
+	errBadConfig = errors.New("linkup-load: invalid configuration")
+	// errWorker is returned by the parent when a worker failed or broke the
+	// phase protocol.
+	errWorker = errors.New("linkup-load: worker failed")
+)
+
+// errFrameTooBig is returned by frameReader.next for a server frame above maxFrame.
+var errFrameTooBig = errors.New("linkup-load: server frame too large")

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+)
+
+// Summary is a run's outcome: the JSON line and the human summary.
+type Summary struct {
+	Scenario       string  `json:"scenario"`
+	Config         Config  `json:"config"`
+	TrafficSeconds float64 `json:"traffic_seconds"`
+	Result         Result  `json:"result"`
+	Before         Sample  `json:"server_before"`
+	Connected      Sample  `json:"server_connected"`
+	After          Sample  `json:"server_after"`
+	MaxRSS         int64   `json:"server_max_rss"`
+	MaxGoroutines  int     `json:"server_max_goroutines"`
+	// Derived figures.
+	DeliveredPerSec float64            `json:"delivered_per_s"`
+	AckedPerSec     float64            `json:"acked_per_s"`
+	RSSPerConn      float64            `json:"server_rss_per_conn_bytes"`
+	CPUPercent      float64            `json:"server_cpu_percent"`
+	Latency         map[string]Latency `json:"latency_ms"`
+}
+
+// Latency is one histogram's quantiles in milliseconds.
+type Latency struct {
+	Count              uint64
+	P50, P90, P99, Max float64
+}
+
+// merge sums the workers' results and derives the rates and quantiles.
+func (s *Summary) merge(done []Report) error {
+	hists := map[string]*Hist{"ack": {}, "delivery": {}, "connect": {}}
+	for _, d := range done {
+		if d.Result == nil {
+			return fmt.Errorf("%w: done report without result", errWorker)
+		}
+		s.Result.merge(d.Result)
+		for name, j := range map[string]HistJSON{"ack": d.Result.AckLat, "delivery": d.Result.DelLat, "connect": d.Result.ConnLat} {
+			if err := hists[name].Import(j); err != nil {
+				return err
+			}
+		}
+	}
+	s.Result.AckLat, s.Result.DelLat, s.Result.ConnLat = HistJSON{}, HistJSON{}, HistJSON{}
+	s.Latency = map[string]Latency{}
+	for name, h := range hists {
+		s.Latency[name] = latencyOf(h)
+	}
+	if t := s.TrafficSeconds; t > 0 {
+		s.DeliveredPerSec, s.AckedPerSec = float64(s.Result.Delivered)/t, float64(s.Result.Acked)/t
+		s.CPUPercent = 100 * (s.After.CPU - s.Connected.CPU) / s.After.At.Sub(s.Connected.At).Seconds()
+	}
+	if n := s.Result.Connected; n > 0 && s.After.RSS > 0 {
+		s.RSSPerConn = float64(s.After.RSS-s.Before.RSS) / float64(n)
+	}
+	return nil
+}
+
+func latencyOf(h *Hist) Latency {
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	return Latency{Count: h.Count(), P50: ms(h.Quantile(0.5)), P90: ms(h.Quantile(0.9)), P99: ms(h.Quantile(0.99)), Max: ms(h.Max())}
+}
+
+// print writes the human summary, then the JSON line.
+func (s *Summary) print(w io.Writer) {
+	r := s.Result
+	fmt.Fprintf(w, "scenario %s: %d clients, %d connected, %d connect failures, %d alive and complete at the end, %d reconnects\n",
+		s.Scenario, r.Clients, r.Connected, r.ConnectFailed, r.Alive, r.Reconnects)
+	fmt.Fprintf(w, "messages: sent %d, acked %d (%.0f/s), unacked %d; delivered %d (%.0f/s) of %d expected; missing %d, duplicated %d\n",
+		r.Sent, r.Acked, s.AckedPerSec, r.Unacked, r.Delivered, s.DeliveredPerSec, r.Expected, r.Missing, r.Duplicated)
+	if r.Typing+r.Receipts+r.Syncs > 0 {
+		fmt.Fprintf(w, "other: typing %d sent / %d received, receipts %d sent / %d read frames, syncs %d / %d completed\n",
+			r.Typing, r.TypingRecv, r.Receipts, r.ReadRecv, r.Syncs, r.SyncDone)
+	}
+	for _, name := range []string{"ack", "delivery", "connect"} {
+		if l := s.Latency[name]; l.Count > 0 {
+			fmt.Fprintf(w, "%s latency ms: p50 %.2f p90 %.2f p99 %.2f max %.2f (n=%d)\n", name, l.P50, l.P90, l.P99, l.Max, l.Count)
+		}
+	}
+	fmt.Fprintf(w, "server: RSS %.1f MiB before, %.1f connected, %.1f after, max %.1f; %.0f B/conn; CPU %.0f%% during traffic; goroutines %d connected, max %d\n",
+		mib(s.Before.RSS), mib(s.Connected.RSS), mib(s.After.RSS), mib(s.MaxRSS), s.RSSPerConn, s.CPUPercent, s.Connected.Goroutines, s.MaxGoroutines)
+	if len(r.Errors)+len(r.Forced) > 0 {
+		fmt.Fprintf(w, "errors %v; force_reconnect %v; samples %q\n", r.Errors, r.Forced, r.Samples)
+	}
+	b, _ := json.Marshal(s)
+	fmt.Fprintf(w, "%s\n", b)
+}
+
+func mib(b int64) float64 { return float64(b) / (1 << 20) }

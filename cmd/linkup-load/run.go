@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+)
+
+// run is one scenario end to end: server (when spawned), workers, the four
+// phases with server samples between them, and the merged summary.
+func run(ctx context.Context, cfg Config) (*Summary, error) {
+	raiseNoFile()
+	pid := cfg.ServerPID
+	if cfg.Spawn != "" {
+		srv, err := spawnServer(cfg.Spawn, cfg.ServerArgs, freeAddr(cfg.Profile != ""))
+		if err != nil {
+			return nil, err
+		}
+		defer srv.stop()
+		cfg.URL, cfg.Data, pid = "ws://"+srv.addr+"/ws", srv.dir, srv.pid()
+		ctx = context.WithValue(ctx, pprofKey{}, srv.pprofAddr)
+	}
+	secret, err := resolveSecret(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	murl := metricsURL(cfg.URL)
+	sum := &Summary{Scenario: cfg.Scenario, Config: cfg, Before: sampleServer(pid, murl)}
+	var ws []*workerHandle
+	for k, part := range split(plan(&cfg), cfg.PerWorker) {
+		job := Job{URL: cfg.URL, Secret: secret, Duration: cfg.Duration, BodyBytes: cfg.BodyBytes, Window: cfg.Window,
+			Dialers: cfg.Dialers, Drain: cfg.Drain, Clients: part}
+		if !cfg.InProcess {
+			job.LocalAddr = fmt.Sprintf("127.0.0.%d", 2+k)
+		}
+		w, err := startWorker(ctx, job, cfg.InProcess)
+		if err != nil {
+			return nil, err
+		}
+		ws = append(ws, w)
+	}
+	err = phases(ctx, &cfg, ws, sum, pid, murl)
+	for _, w := range ws {
+		_ = w.wait()
+	}
+	return sum, err
+}
+
+type pprofKey struct{}
+
+// phases drives connect, create, go and drain and fills sum.
+func phases(ctx context.Context, cfg *Config, ws []*workerHandle, sum *Summary, pid int, murl string) error {
+	if _, err := collect(ws, "connected", 10*time.Minute); err != nil {
+		return err
+	}
+	sum.Connected = sampleServer(pid, murl)
+	if err := broadcast(ws, Command{Cmd: "create"}); err != nil {
+		return err
+	}
+	if _, err := collect(ws, "subscribed", 3*time.Minute); err != nil {
+		return err
+	}
+	stopSampling := sampleLoop(pid, murl, sum)
+	profDone := startProfile(ctx, cfg)
+	t0 := time.Now()
+	if err := broadcast(ws, Command{Cmd: "go"}); err != nil {
+		return err
+	}
+	sent, err := collect(ws, "sent", cfg.Duration+2*time.Minute)
+	if err != nil {
+		return err
+	}
+	sum.TrafficSeconds = time.Since(t0).Seconds()
+	stopSampling()
+	sum.After = sampleServer(pid, murl)
+	profDone()
+	last := map[string]uint64{}
+	for _, r := range sent {
+		for c, s := range r.Last {
+			last[c] = max(last[c], s)
+		}
+	}
+	if err := broadcast(ws, Command{Cmd: "drain", Last: last}); err != nil {
+		return err
+	}
+	done, err := collect(ws, "done", cfg.Drain+2*time.Minute)
+	if err != nil {
+		return err
+	}
+	return sum.merge(done)
+}
+
+// sampleLoop samples the server every second into sum's maxima until the
+// returned func is called.
+func sampleLoop(pid int, murl string, sum *Summary) func() {
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				s := sampleServer(pid, murl)
+				sum.MaxRSS, sum.MaxGoroutines = max(sum.MaxRSS, s.RSS), max(sum.MaxGoroutines, s.Goroutines)
+			}
+		}
+	}()
+	return func() { close(stop); wg.Wait() }
+}
+
+// startProfile fetches a server CPU profile over the traffic phase into
+// cfg.Profile; the returned func waits for it.
+func startProfile(ctx context.Context, cfg *Config) func() {
+	addr, _ := ctx.Value(pprofKey{}).(string)
+	if cfg.Profile == "" || addr == "" {
+		return func() {}
+	}
+	secs := max(int(cfg.Duration.Seconds())-1, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c := http.Client{Timeout: time.Duration(secs+30) * time.Second}
+		resp, err := c.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, secs))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "linkup-load: profile:", err)
+			return
+		}
+		defer resp.Body.Close()
+		f, err := os.Create(cfg.Profile)
+		if err == nil {
+			_, _ = f.ReadFrom(resp.Body)
+			_ = f.Close()
+		}
+	}()
+	return func() { <-done }
+}
+
+// freeAddr returns a free loopback address for the server's pprof, or "".
+func freeAddr(want bool) string {
+	if !want {
+		return ""
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return ""
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Sample is one reading of the server process.
+type Sample struct {
+	RSS        int64   // bytes, /proc/PID/status VmRSS
+	CPU        float64 // seconds of user+system time, /proc/PID/stat
+	Goroutines int     // go_goroutines from /metrics
+	At         time.Time
+}
+
+// clockTicks is USER_HZ, 100 on every Linux the tool targets.
+const clockTicks = 100
+
+// sampleServer reads /proc for pid (when > 0) and /metrics at metricsURL.
+func sampleServer(pid int, metricsURL string) Sample {
+	s := Sample{At: time.Now()}
+	if pid > 0 {
+		s.RSS = procRSS(pid)
+		s.CPU = procCPU(pid)
+	}
+	if metricsURL != "" {
+		s.Goroutines = metricGoroutines(metricsURL)
+	}
+	return s
+}
+
+func procRSS(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// procCPU returns utime+stime in seconds (fields 14 and 15 of stat, counted
+// after the parenthesised command name).
+func procCPU(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseFloat(f[11], 64)
+	s, _ := strconv.ParseFloat(f[12], 64)
+	return (u + s) / clockTicks
+}
+
+func metricGoroutines(url string) int {
+	c := http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(io.LimitReader(resp.Body, 16<<20))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "go_goroutines "); ok {
+			n, _ := strconv.ParseFloat(v, 64)
+			return int(n)
+		}
+	}
+	return 0
+}
+
+// metricsURL turns ws://host/ws into http://host/metrics.
+func metricsURL(wsURL string) string {
+	u := strings.Replace(wsURL, "ws://", "http://", 1)
+	return strings.TrimSuffix(u, "/ws") + "/metrics"
+}
