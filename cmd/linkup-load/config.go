@@ -15,7 +15,7 @@ type Config struct {
 	Spawn      string   // path to a linkup binary to start on a fresh data dir
 	ServerArgs []string // extra `serve` flags for Spawn
 	Data       string   // data dir whose jwt.secret signs tokens
-	Secret     string `json:"-"`
+	Secret     string   `json:"-"`
 	Duration   time.Duration
 	Conns      int     // idle
 	Members    int     // fanout

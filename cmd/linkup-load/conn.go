@@ -142,7 +142,7 @@ func (lc *loadClient) sendText(payload []byte) error {
 
 // ping asks for a pong with ref and returns once it came or wait ended.
 func (lc *loadClient) ping(ctx context.Context, ref string, wait time.Duration) bool {
-	if lc.sendText([]byte(`{"type":"ping","ref":"` + ref + `"}`)) != nil {
+	if lc.sendText([]byte(`{"type":"ping","ref":"`+ref+`"}`)) != nil {
 		return false
 	}
 	return pollUntil(ctx, wait, func() bool {
