@@ -3,25 +3,160 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os/signal"
+	"syscall"
+	"time"
 
+	"github.com/linkup-chat/linkup/actors"
+	"github.com/linkup-chat/linkup/transport"
 	"github.com/peterbourgon/ff/v3/ffcli"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 )
+
+// serveConfig is everything `serve` reads from its flags.
+type serveConfig struct {
+	storeFlags
+	addr          string
+	node          string
+	maxFrame      int
+	outbound      int
+	ping          time.Duration
+	shutdownGrace time.Duration
+	logFormat     string
+	limits        actors.Limits
+	connsPerUser  int
+	pprofAddr     string
+}
+
+func (c *serveConfig) register(fs *flag.FlagSet) {
+	c.storeFlags.register(fs)
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
+	fs.StringVar(&c.node, "node", "", "node name in events and connection_status (default: host name)")
+	fs.IntVar(&c.maxFrame, "max-frame-bytes", 64<<10, "largest client frame; larger ones close the connection with 1009")
+	fs.IntVar(&c.outbound, "outbound-queue", 1024, "frames queued per connection before it counts as a slow consumer")
+	fs.DurationVar(&c.ping, "ping-interval", 30*time.Second, "ping connections silent this long; close them if still silent half as long again")
+	fs.DurationVar(&c.shutdownGrace, "shutdown-grace", 10*time.Second, "how long SIGTERM waits for connections and the writer")
+	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
+	fs.Float64Var(&c.limits.FramesPerSecond, "rate-frames", 200, "client frames per second per connection (burst: twice that)")
+	fs.Float64Var(&c.limits.MessagesPerSecond, "rate-messages", 50, "send_message per second per connection (burst: twice that)")
+	fs.Float64Var(&c.limits.TypingPerSecond, "rate-typing", 5, "typing per second per connection (burst: twice that)")
+	fs.IntVar(&c.connsPerUser, "max-conns-per-user", 64, "open connections per user; more get HTTP 429")
+	fs.StringVar(&c.pprofAddr, "pprof-addr", "", "serve net/http/pprof on this separate address (e.g. 127.0.0.1:6060); off when empty")
+}
 
 // serveCommand is `linkup serve`: run a node.
 func serveCommand(stdout, stderr io.Writer) *ffcli.Command {
 	fs := newFlagSet("serve", stderr)
-	var sf storeFlags
-	sf.register(fs)
-	fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	var cfg serveConfig
+	cfg.register(fs)
 	return &ffcli.Command{
 		Name:       "serve",
 		ShortUsage: "linkup serve [--addr 127.0.0.1:8080] [--data ./linkup-data] [--store embedded|esdb] [--esdb-url esdb://...]",
 		ShortHelp:  "run a linkup node",
 		FlagSet:    fs,
 		Options:    envOptions(),
-		Exec: func(context.Context, []string) error {
-			return errors.New("serve: the chat core is not built yet")
+		Exec: func(ctx context.Context, _ []string) error {
+			ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
+			defer stop()
+			return serve(ctx, cfg, newLogger(stderr, cfg.logFormat))
 		},
+	}
+}
+
+func newLogger(w io.Writer, format string) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+// serve runs a node until ctx ends (SIGTERM/SIGINT), then drains it.
+func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
+	raiseFileLimit(log)
+	startPprof(cfg.pprofAddr, log)
+	secret, err := jwtSecret(cfg.data, true)
+	if err != nil {
+		return err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	store, err := openStore(cfg.storeFlags, log, reg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	n, err := actors.New(ctx, actors.Config{Store: store, Encoder: transport.JSONEncoder{}, Name: cfg.node, Limits: cfg.limits, Logger: log, Metrics: reg})
+	if err != nil {
+		return err
+	}
+	backend, stopProjections, err := startProjections(ctx, store, cfg.data, log, reg)
+	if err != nil {
+		return err
+	}
+	defer stopProjections()
+	return listenAndServe(ctx, cfg, log, n, secret, backend, reg)
+}
+
+// listenAndServe starts the HTTP side, announces readiness and waits for the signal.
+func listenAndServe(ctx context.Context, cfg serveConfig, log *slog.Logger, n *actors.Node, secret []byte, backend transport.QueryBackend, reg *prometheus.Registry) error {
+	query, err := transport.NewQueryHandler(transport.QueryConfig{Backend: backend, Secret: secret, Logger: log})
+	if err != nil {
+		return err
+	}
+	srv, err := transport.New(transport.Config{Node: n, Secret: secret, Query: query, Gatherer: reg, Metrics: reg,
+		MaxFrameBytes: cfg.maxFrame, OutboundQueue: cfg.outbound, PingInterval: cfg.ping, PongTimeout: cfg.ping / 2, MaxConnsPerUser: cfg.connsPerUser, Logger: log})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", cfg.addr, err)
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	log.Info("linkup ready", "addr", ln.Addr().String(), "node", n.Name(), "store", cfg.store, "data", cfg.data)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	return drain(cfg, log, srv, hs, n)
+}
+
+// drain is the SIGTERM path: readiness 503, stop accepting, force_reconnect
+// (shutdown) to every connection, flush every accepted event, exit 0.
+func drain(cfg serveConfig, log *slog.Logger, srv *transport.Server, hs *http.Server, n *actors.Node) error {
+	log.Info("draining")
+	srv.Drain()
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.shutdownGrace)
+	defer cancel()
+	_ = hs.Shutdown(ctx)
+	err := n.Shutdown(ctx, actors.ReasonShutdown)
+	_ = srv.Shutdown(ctx)
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// raiseFileLimit lifts the soft open-file limit to the hard one: every
+// connection is a file.
+func raiseFileLimit(log *slog.Logger) {
+	var lim syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) != nil || lim.Cur >= lim.Max {
+		return
+	}
+	lim.Cur = lim.Max
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		log.Warn("could not raise the open-file limit", "err", err)
 	}
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/prometheus/client_golang/prometheus"
+	"log/slog"
 
 	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/events/embedded"
@@ -29,4 +31,19 @@ func openReadOnlyStore(sf storeFlags) (st events.Store, timeOrdered bool, err er
 		return s, true, err
 	}
 	return nil, false, fmt.Errorf("--store %q: want embedded or esdb", sf.store)
+}
+
+// openStore opens the event log read-write for serve: the embedded store
+// in sf.data (created if absent), or EventStoreDB with --store esdb.
+func openStore(sf storeFlags, log *slog.Logger, reg prometheus.Registerer) (events.Store, error) {
+	switch sf.store {
+	case "embedded", "":
+		return embedded.Open(embedded.Config{Dir: sf.data, Logger: log, Metrics: reg})
+	case "esdb":
+		if sf.esdbURL == "" {
+			return nil, errors.New("--store esdb needs --esdb-url (or LINKUP_ESDB_URL)")
+		}
+		return esdb.New(esdb.Config{URL: sf.esdbURL, Logger: log, Metrics: reg})
+	}
+	return nil, fmt.Errorf("--store %q: want embedded or esdb", sf.store)
 }

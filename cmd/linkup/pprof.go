@@ -1,0 +1,25 @@
+package main
+
+import (
+	"log/slog"
+	"net/http"
+	"net/http/pprof"
+)
+
+// startPprof serves the profiler on its own address, never on the public
+// one, when addr is set.
+func startPprof(addr string, log *slog.Logger) {
+	if addr == "" {
+		return
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	go func() {
+		if err := http.ListenAndServe(addr, mux); err != nil {
+			log.Warn("pprof listener stopped", "err", err)
+		}
+	}()
+}

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/linkup-chat/linkup/client"
+	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/events/embedded"
+)
+
+const wait = 10 * time.Second
+
+func dial(t *testing.T, url, tok string) *client.Client {
+	t.Helper()
+	c, err := client.Dial(context.Background(), url, client.Options{Token: tok})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+func request(t *testing.T, c *client.Client, msg map[string]any) client.Frame {
+	t.Helper()
+	ref := fmt.Sprint(time.Now().UnixNano())
+	msg["ref"] = ref
+	if err := c.Send(msg); err != nil {
+		t.Fatal(err)
+	}
+	f, err := c.Expect(wait, func(f client.Frame) bool { return f.Ref() == ref })
+	if err != nil {
+		t.Fatalf("%v: %v", msg["type"], err)
+	}
+	return f
+}
+
+// A new user's path: serve with no flags but --data, sign a token, chat,
+// then SIGTERM: force_reconnect (shutdown), exit 0, everything flushed.
+func TestServeChatAndGracefulShutdown(t *testing.T) {
+	dir := t.TempDir()
+	p := startServe(t, dir)
+	if fi, err := os.Stat(filepath.Join(dir, "jwt.secret")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("secret file: %v %v", fi, err)
+	}
+	alice := dial(t, p.url(), tokenFor(t, dir, "alice"))
+	if f := request(t, alice, map[string]any{"type": "create_chat", "chat_id": "c1", "title": "ops"}); f.Type != "ack" {
+		t.Fatalf("create_chat: %s", f.Raw)
+	}
+	for i := 1; i <= 3; i++ {
+		f := request(t, alice, map[string]any{"type": "send_message", "chat_id": "c1", "client_msg_id": fmt.Sprint(i), "body": "hi"})
+		if f.Type != "ack" || int(f.Num("seq")) != i {
+			t.Fatalf("send: %s", f.Raw)
+		}
+	}
+	if code := p.stopAsync(syscall.SIGTERM); code != nil {
+		t.Fatal(code)
+	}
+	f, err := alice.Expect(wait, client.Is("force_reconnect"))
+	if err != nil || f.Str("reason") != "shutdown" {
+		t.Fatalf("force_reconnect: %v %s", err, f.Raw)
+	}
+	if code := p.stop(t, syscall.SIGTERM); code != 0 {
+		t.Fatalf("exit code %d; logs:\n%s", code, p.logs)
+	}
+	counts := countTypes(t, dir)
+	if counts[events.TypeMessagePosted] != 3 || counts[events.TypeConnectionClosed] != 1 || counts[events.TypeForceReconnectIssued] != 1 {
+		t.Fatalf("after shutdown the log holds %v", counts)
+	}
+}
+
+func (p *proc) stopAsync(sig syscall.Signal) error { return p.cmd.Process.Signal(sig) }
+
+// countTypes counts the events of each type in dir's store, read-only.
+func countTypes(t *testing.T, dir string) map[string]int {
+	t.Helper()
+	st, err := embedded.Open(embedded.Config{Dir: dir, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	out := map[string]int{}
+	for rec, err := range st.ReadAll(context.Background(), events.ReadAllOptions{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[rec.Type]++
+	}
+	return out
+}
+
+// Acknowledged messages survive SIGKILL; seq continues without a gap after
+// the restart and history serves them from the log.
+func TestAckedMessagesSurviveSIGKILL(t *testing.T) {
+	dir := t.TempDir()
+	p := startServe(t, dir)
+	tok := tokenFor(t, dir, "alice")
+	alice := dial(t, p.url(), tok)
+	request(t, alice, map[string]any{"type": "create_chat", "chat_id": "c1", "title": "ops"})
+	for i := 1; i <= 20; i++ {
+		request(t, alice, map[string]any{"type": "send_message", "chat_id": "c1", "client_msg_id": fmt.Sprint(i), "body": "m"})
+	}
+	p.stop(t, syscall.SIGKILL)
+	p2 := startServe(t, dir)
+	alice2 := dial(t, p2.url(), tok)
+	again := request(t, alice2, map[string]any{"type": "send_message", "chat_id": "c1", "client_msg_id": "20", "body": "m"})
+	if int(again.Num("seq")) != 20 {
+		t.Fatalf("a retried send after restart must get its original ack: %s", again.Raw)
+	}
+	next := request(t, alice2, map[string]any{"type": "send_message", "chat_id": "c1", "client_msg_id": "21", "body": "m"})
+	if int(next.Num("seq")) != 21 {
+		t.Fatalf("seq after restart: %s", next.Raw)
+	}
+	h := request(t, alice2, map[string]any{"type": "get_history", "chat_id": "c1", "limit": 500})
+	var hist struct{ Messages []struct{ Seq int } }
+	_ = json.Unmarshal(h.Raw, &hist)
+	for i, m := range hist.Messages {
+		if m.Seq != i+1 {
+			t.Fatalf("history has a gap or a repeat at %d: %v", i, hist.Messages)
+		}
+	}
+	if len(hist.Messages) != 21 {
+		t.Fatalf("history holds %d messages, want 21", len(hist.Messages))
+	}
+}
+
+func TestServeHealthEndpoints(t *testing.T) {
+	p := startServe(t, t.TempDir())
+	for _, path := range []string{"/healthz", "/readyz", "/metrics"} {
+		resp, err := http.Get("http://" + p.addr + path)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("%s: %v %v", path, resp, err)
+		}
+		resp.Body.Close()
+	}
+}
