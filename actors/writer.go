@@ -29,6 +29,7 @@ type Writer struct {
 	log     *slog.Logger
 	m       *metrics
 	stop    chan struct{}
+	timeout time.Duration
 }
 
 // WriterConfig sizes the writer. Zero values mean the defaults.
@@ -42,6 +43,11 @@ type WriterConfig struct {
 	Backlog int
 	// RetryEvery is how often the backlog is retried (default 1s).
 	RetryEvery time.Duration
+	// AppendTimeout bounds one append (default 5s). A stalled store then
+	// answers `unavailable` instead of leaving clients waiting; an append
+	// that timed out may still land, which the chat detects as a revision
+	// conflict on its next append and reloads.
+	AppendTimeout time.Duration
 }
 
 func (c *WriterConfig) defaults() {
@@ -50,6 +56,9 @@ func (c *WriterConfig) defaults() {
 	c.Backlog = orDefault(c.Backlog, 10000)
 	if c.RetryEvery <= 0 {
 		c.RetryEvery = time.Second
+	}
+	if c.AppendTimeout <= 0 {
+		c.AppendTimeout = 5 * time.Second
 	}
 }
 
@@ -74,7 +83,7 @@ var errWriterClosed = errors.New("actors: writer closed")
 func newWriter(store events.Store, cfg WriterConfig, log *slog.Logger, m *metrics) *Writer {
 	cfg.defaults()
 	w := &Writer{store: store, jobs: make(chan appendJob, cfg.QueueSize), log: log, m: m,
-		backlog: newRetryBacklog(cfg.Backlog), stop: make(chan struct{})}
+		backlog: newRetryBacklog(cfg.Backlog), stop: make(chan struct{}), timeout: cfg.AppendTimeout}
 	for range cfg.Workers {
 		w.wg.Add(1)
 		go w.work()
@@ -126,7 +135,9 @@ func (w *Writer) work() {
 	for job := range w.jobs {
 		w.m.writerQueue.Dec()
 		start := time.Now()
-		res, err := w.store.Append(context.Background(), job.stream, job.expected, job.events...)
+		ctx, cancel := context.WithTimeout(context.Background(), w.timeout)
+		res, err := w.store.Append(ctx, job.stream, job.expected, job.events...)
+		cancel()
 		w.m.appendLatency.Observe(time.Since(start).Seconds())
 		w.m.appendBatch.Observe(float64(len(job.events)))
 		if err != nil {
