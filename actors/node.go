@@ -45,18 +45,19 @@ func (c *Config) Validate() error {
 // Node is one linkup node's actor system: its writer, its chats, users and
 // connections.
 type Node struct {
-	cfg    Config
-	ctx    context.Context
-	cancel context.CancelFunc
-	system *actor.ActorSystem
-	store  events.Store
-	writer *Writer
-	enc    Encoder
-	dir    *Directory
-	loads  *loadPool
-	name   string
-	log    *slog.Logger
-	m      *metrics
+	cfg     Config
+	ctx     context.Context
+	cancel  context.CancelFunc
+	system  *actor.ActorSystem
+	store   events.Store
+	writer  *Writer
+	enc     Encoder
+	dir     *Directory
+	revoked *revocations
+	loads   *loadPool
+	name    string
+	log     *slog.Logger
+	m       *metrics
 
 	mu    sync.RWMutex
 	chats map[string]*actor.PID
@@ -76,6 +77,10 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		n.cancel()
 		return nil, fmt.Errorf("actors: load directory: %w", err)
 	}
+	if err := n.revoked.load(ctx, cfg.Store); err != nil {
+		n.cancel()
+		return nil, fmt.Errorf("actors: load revocations: %w", err)
+	}
 	return n, nil
 }
 
@@ -90,7 +95,7 @@ func newNode(cfg Config) *Node {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Node{cfg: cfg, ctx: ctx, cancel: cancel, system: actor.NewActorSystem(actor.WithLoggerFactory(quietLogger)),
 		store: cfg.Store, writer: newWriter(cfg.Store, cfg.Writer, cfg.Logger, m), enc: cfg.Encoder,
-		dir: NewDirectory(), loads: newLoadPool(orDefault(cfg.Loads, 64)), name: cfg.Name, log: cfg.Logger, m: m,
+		dir: NewDirectory(), revoked: newRevocations(), loads: newLoadPool(orDefault(cfg.Loads, 64)), name: cfg.Name, log: cfg.Logger, m: m,
 		chats: map[string]*actor.PID{}, users: map[string]*actor.PID{}, conns: map[string]*actor.PID{}}
 }
 

@@ -25,6 +25,8 @@ type (
 		Chat   *actor.PID
 		Frame  []byte
 	}
+	// userRevoke closes every connection of the user (reason admin).
+	userRevoke struct{}
 )
 
 func newUserActor(n *Node, id string) *userActor {
@@ -48,6 +50,11 @@ func (u *userActor) Receive(ctx actor.Context) {
 		u.retireIfOffline(ctx)
 	case userJoined:
 		u.joined(ctx, m)
+		u.retireIfOffline(ctx)
+	case userRevoke:
+		for _, c := range u.conns {
+			ctx.Send(c, shutdownConn{Reason: ReasonAdmin})
+		}
 		u.retireIfOffline(ctx)
 	}
 }

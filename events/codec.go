@@ -15,6 +15,7 @@ var decoders = map[string]func([]byte) (Event, error){
 	TypeChatRead:             decodeAs[ChatRead],
 	TypeErrorRecorded:        decodeAs[ErrorRecorded],
 	TypeForceReconnectIssued: decodeAs[ForceReconnectIssued],
+	TypeUserRevoked:          decodeAs[UserRevoked],
 }
 
 func decodeAs[T Event](data []byte) (Event, error) {

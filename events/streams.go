@@ -5,12 +5,16 @@ import "strings"
 // Stream names. Each chat's events live in "chat-<id>"; each connection's
 // lifecycle (opened, errors seen on it, forced reconnects, closed) in
 // "connection-<id>"; errors that belong to no connection (a refused
-// handshake, say) in "errors".
+// handshake, say) in "errors"; a user's revocations in "user-<id>".
 const (
 	ChatStreamPrefix       = "chat-"
 	ConnectionStreamPrefix = "connection-"
 	ErrorsStream           = "errors"
+	UserStreamPrefix       = "user-"
 )
+
+// UserStream names the stream of user-level events (revocations) of id.
+func UserStream(id string) string { return UserStreamPrefix + id }
 
 // ChatStream names the stream of chat id.
 func ChatStream(id string) string { return ChatStreamPrefix + id }

@@ -11,6 +11,7 @@ const (
 	TypeChatRead             = "ChatRead"
 	TypeErrorRecorded        = "ErrorRecorded"
 	TypeForceReconnectIssued = "ForceReconnectIssued"
+	TypeUserRevoked          = "UserRevoked"
 )
 
 // Event is implemented by every domain event type of this package.
@@ -100,6 +101,15 @@ type ForceReconnectIssued struct {
 	At           time.Time `json:"at"`
 }
 
+// UserRevoked: every token of User issued at or before At is refused from
+// now on, and the user's open connections were closed.
+type UserRevoked struct {
+	User      string    `json:"user"`
+	Reason    string    `json:"reason"`
+	RevokedBy string    `json:"revoked_by"`
+	At        time.Time `json:"at"`
+}
+
 func (ConnectionOpened) EventType() string     { return TypeConnectionOpened }
 func (ConnectionClosed) EventType() string     { return TypeConnectionClosed }
 func (ChatCreated) EventType() string          { return TypeChatCreated }
@@ -107,3 +117,4 @@ func (MessagePosted) EventType() string        { return TypeMessagePosted }
 func (ChatRead) EventType() string             { return TypeChatRead }
 func (ErrorRecorded) EventType() string        { return TypeErrorRecorded }
 func (ForceReconnectIssued) EventType() string { return TypeForceReconnectIssued }
+func (UserRevoked) EventType() string          { return TypeUserRevoked }

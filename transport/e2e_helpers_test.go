@@ -3,6 +3,8 @@ package transport_test
 import (
 	"context"
 	"fmt"
+	"github.com/linkup-chat/linkup/internal/testnode"
+	"github.com/linkup-chat/linkup/transport"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -88,4 +90,9 @@ func storedEvents(t *testing.T, st events.Store, typ string, min int) []events.R
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// issueShort signs a token for user that expires after ttl.
+func issueShort(user string, ttl time.Duration) (string, error) {
+	return transport.IssueToken(testnode.Secret, user, nil, ttl)
 }

@@ -26,6 +26,7 @@ type socket struct {
 	closing  bool
 	done     bool
 	close    []byte
+	reason   string
 }
 
 var _ actors.Socket = (*socket)(nil)
@@ -69,7 +70,7 @@ func (s *socket) Close(final []byte, code int, reason string) {
 	if final != nil {
 		s.queue = append(s.queue, final)
 	}
-	s.closing = true
+	s.closing, s.reason = true, reason
 	s.close = frameBytes(ws.OpClose, ws.NewCloseFrameBody(ws.StatusCode(code), truncate(reason, 120)))
 	s.kick()
 }
@@ -152,4 +153,11 @@ func frameBytes(op ws.OpCode, payload []byte) []byte {
 	var b bytes.Buffer
 	_ = ws.WriteFrame(&b, ws.NewFrame(op, true, payload))
 	return b.Bytes()
+}
+
+// closedBy returns the reason the server closed the socket for, if it did.
+func (s *socket) closedBy() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reason
 }

@@ -28,6 +28,10 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, http.StatusUnauthorized, err.Error(), "", err)
 		return
 	}
+	if s.revoked(claims) {
+		s.refuse(w, r, http.StatusUnauthorized, "unauthorized: token revoked", claims.Subject, nil)
+		return
+	}
 	info := actors.ConnInfo{ConnectionID: uuid.NewString(), UserID: claims.Subject, Roles: claims.Roles,
 		RemoteAddr: r.RemoteAddr, UserAgent: truncate(r.UserAgent(), 256)}
 	if claims.ExpiresAt != nil {

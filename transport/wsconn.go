@@ -129,6 +129,9 @@ func (c *wsConn) end(err error) {
 }
 
 func (c *wsConn) closeReason(err error) string {
+	if r := c.sock.closedBy(); r != "" {
+		return r
+	}
 	var ne net.Error
 	switch {
 	case errors.Is(err, io.EOF):
