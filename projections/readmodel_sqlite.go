@@ -134,18 +134,24 @@ func (s *SQLite) Close() error {
 // writer. It runs before BeginTx: the writer has one connection, and
 // preparing inside an open transaction would wait for it forever.
 func (s *SQLite) prepare(ctx context.Context, name, set string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	for _, tmpl := range txQueries[name] {
 		q := setQuery(tmpl, set)
-		if _, ok := s.stmts[q]; ok {
+		if s.cached(q) != nil {
 			continue
 		}
+		// Not under s.mu: preparing waits for the writer connection, which
+		// a transaction may hold while it calls cached.
 		st, err := s.writer.PrepareContext(ctx, q)
 		if err != nil {
 			return err
 		}
-		s.stmts[q] = st
+		s.mu.Lock()
+		if _, ok := s.stmts[q]; ok {
+			st.Close()
+		} else {
+			s.stmts[q] = st
+		}
+		s.mu.Unlock()
 	}
 	return nil
 }

@@ -21,9 +21,9 @@ const (
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 	qCountError = `INSERT INTO error_hourly%s (error_type, hour, count) VALUES (?, ?, 1)
 		ON CONFLICT (error_type, hour) DO UPDATE SET count = count + 1`
-	qAddChat = `INSERT OR IGNORE INTO chats%s (chat_id, latest_seq) VALUES (?, 0)`
-	qAddMember = `INSERT OR IGNORE INTO read_states%s (chat_id, user, last_read_seq) VALUES (?, ?, 0)`
-	qRaiseLatest = `UPDATE chats%s SET latest_seq = MAX(latest_seq, ?) WHERE chat_id = ?`
+	qAddChat      = `INSERT OR IGNORE INTO chats%s (chat_id, latest_seq) VALUES (?, 0)`
+	qAddMember    = `INSERT OR IGNORE INTO read_states%s (chat_id, user, last_read_seq) VALUES (?, ?, 0)`
+	qRaiseLatest  = `UPDATE chats%s SET latest_seq = MAX(latest_seq, ?) WHERE chat_id = ?`
 	qRaisePointer = `UPDATE read_states%s SET last_read_seq = MAX(last_read_seq, ?) WHERE chat_id = ? AND user = ?`
 )
 
