@@ -27,6 +27,10 @@ type connActor struct {
 	behind    map[string]bool
 	limiter   rateLimiter
 	expiryTmr *time.Timer
+	// limitedAt and limitedN throttle the recording of rate_limited errors
+	// (the client still gets every error frame).
+	limitedAt time.Time
+	limitedN  int
 }
 
 func newConnActor(n *Node, info ConnInfo, sock Socket) *connActor {
@@ -186,7 +190,14 @@ func (c *connActor) sendRaw(ctx actor.Context, b []byte) {
 func (c *connActor) fail(ctx actor.Context, ref, command, chatID string, e *Error) {
 	c.node.m.errors.WithLabelValues(string(e.Code)).Inc()
 	c.send(ctx, ErrorFrame{Ref: ref, Code: e.Code, Message: e.Message})
+	if c.suppress(e.Code) {
+		return
+	}
 	ectx := map[string]any{"command": command}
+	if c.limitedN > 0 && e.Code == CodeRateLimited {
+		ectx["suppressed_since_last"] = c.limitedN
+		c.limitedN = 0
+	}
 	if ref != "" {
 		ectx["ref"] = ref
 	}
@@ -283,4 +294,19 @@ func chatOf(cmd Command) string {
 		return m.ChatID
 	}
 	return ""
+}
+
+// suppress reports whether a rate_limited error should go unrecorded: at
+// most one is recorded per connection per second, with the count of those
+// skipped, so a flooding client cannot flood the log.
+func (c *connActor) suppress(code Code) bool {
+	if code != CodeRateLimited {
+		return false
+	}
+	if t := time.Now(); t.Sub(c.limitedAt) >= time.Second {
+		c.limitedAt = t
+		return false
+	}
+	c.limitedN++
+	return true
 }
