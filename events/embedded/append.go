@@ -29,7 +29,8 @@ type appendResp struct {
 // writer.
 type row struct {
 	position, revision uint64
-	stream, id, typ    string
+	streamID           int64
+	id, typ            string
 	data, metadata     string
 }
 
@@ -88,7 +89,6 @@ func (s *Store) newReq(stream string, expected events.ExpectedRevision, evs []ev
 		if err != nil {
 			return nil, fmt.Errorf("embedded: append %s event %d: %w", stream, i, err)
 		}
-		r.stream = stream
 		req.rows[i] = r
 	}
 	return req, nil

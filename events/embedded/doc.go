@@ -31,23 +31,44 @@
 //
 // Analysts may open <Dir>/events.db with sqlite3 (read-only, please):
 //
-//	CREATE TABLE events (
-//	    position INTEGER PRIMARY KEY, -- global position, 1, 2, 3, ... (no gaps here)
-//	    id       TEXT    NOT NULL UNIQUE, -- event id, a UUID
-//	    stream   TEXT    NOT NULL,    -- "chat-<id>", "connection-<id>", "errors"
-//	    revision INTEGER NOT NULL,    -- 0-based, gap-free within the stream
-//	    type     TEXT    NOT NULL,    -- "MessagePosted", ...
-//	    time     INTEGER NOT NULL,    -- commit time, Unix nanoseconds (UTC)
-//	    data     TEXT    NOT NULL,    -- the event as a JSON object
-//	    metadata TEXT    NOT NULL     -- events.Metadata as JSON ({} when empty)
+//	CREATE TABLE streams (
+//	    id   INTEGER PRIMARY KEY,      -- small integer standing for the name
+//	    name TEXT    NOT NULL UNIQUE   -- "chat-<id>", "connection-<id>", "errors"
 //	);
-//	CREATE UNIQUE INDEX events_stream_revision ON events(stream, revision);
+//	CREATE TABLE events (
+//	    position  INTEGER PRIMARY KEY, -- global position, 1, 2, 3, ... (no gaps here)
+//	    id        TEXT    NOT NULL,    -- event id, a UUID (not unique: see below)
+//	    stream_id INTEGER NOT NULL,    -- streams.id
+//	    revision  INTEGER NOT NULL,    -- 0-based, gap-free within the stream
+//	    type      TEXT    NOT NULL,    -- "MessagePosted", ...
+//	    time      INTEGER NOT NULL,    -- commit time, Unix nanoseconds (UTC)
+//	    data      TEXT    NOT NULL,    -- the event as a JSON object
+//	    metadata  TEXT    NOT NULL     -- events.Metadata as JSON ({} when empty)
+//	);
 //	CREATE INDEX events_type_position ON events(type, position);
+//	CREATE TABLE stream_index (        -- (stream, revision) -> position
+//	    stream_id INTEGER, revision INTEGER, position INTEGER,
+//	    PRIMARY KEY (stream_id, revision)
+//	) WITHOUT ROWID;
+//	CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER) WITHOUT ROWID;
 //
-// PRAGMA user_version holds the schema version (1). For example:
+// stream_index lags behind: it covers events up to position
+// meta.indexed ('indexed' row) and the writer adds the newer ones in bulk
+// once a couple of thousand have gathered, because indexing each commit
+// wrote one 4 KiB index page per stream touched and capped appends at about
+// 20,000 events/s. To find a stream's events, search by stream_id in events
+// (a scan) or use stream_index for the old ones and scan the tail after
+// meta.indexed, as the store does. Event ids carry no unique index: the
+// Store contract does not make appends idempotent by id, and a unique index
+// cost a page write per commit; an append reusing an id is stored again.
 //
-//	SELECT datetime(time / 1e9, 'unixepoch'), json_extract(data, '$.body')
-//	FROM events WHERE type = 'MessagePosted' ORDER BY position DESC LIMIT 10;
+// PRAGMA user_version holds the schema version (2; version 1 databases,
+// which had the stream name in events, are refused with ErrNoStore). For
+// example:
+//
+//	SELECT datetime(e.time / 1e9, 'unixepoch'), s.name, json_extract(e.data, '$.body')
+//	FROM events e JOIN streams s ON s.id = e.stream_id
+//	WHERE e.type = 'MessagePosted' ORDER BY e.position DESC LIMIT 10;
 //
 // # Limits
 //

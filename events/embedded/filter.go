@@ -15,12 +15,12 @@ func allQuery(f events.Filter) (string, []any) {
 	b.WriteString(selectEvents + "WHERE position > ? AND position <= ?")
 	var args []any
 	if len(f.StreamPrefixes) > 0 {
-		b.WriteString(" AND (")
+		b.WriteString(" AND stream_id IN (SELECT id FROM streams WHERE ")
 		for i, p := range f.StreamPrefixes {
 			if i > 0 {
 				b.WriteString(" OR ")
 			}
-			b.WriteString("substr(CAST(stream AS BLOB), 1, ?) = CAST(? AS BLOB)")
+			b.WriteString("substr(CAST(name AS BLOB), 1, ?) = CAST(? AS BLOB)")
 			args = append(args, len(p), p)
 		}
 		b.WriteString(")")

@@ -4,8 +4,10 @@ package embedded
 // cache is dropped and refilled from the database on demand.
 const maxCachedHeads = 1 << 16
 
-// head is what the writer knows of a stream: its last revision, if any.
+// head is what the writer knows of a stream: its id in the streams table
+// (0 until it has one) and its last revision, if any.
 type head struct {
+	id     int64
 	last   uint64
 	exists bool
 }

@@ -15,14 +15,32 @@ const columnsPerRow = 8
 
 // inserter holds the writer's prepared multi-row INSERT statements.
 type inserter struct {
-	conn  *sql.Conn
-	stmts map[int]*sql.Stmt
-	args  []any
-	rows  []*row // reused buffer for the writer's batch
+	conn    *sql.Conn
+	stmts   map[int]*sql.Stmt
+	streamS *sql.Stmt // inserts one streams row
+	args    []any
+	rows    []*row // reused buffer for the writer's batch
 }
 
 func newInserter(conn *sql.Conn) *inserter {
 	return &inserter{conn: conn, stmts: make(map[int]*sql.Stmt)}
+}
+
+// insertStreams adds the rows of streams new in this batch.
+func (in *inserter) insertStreams(ctx context.Context, ss []newStream) error {
+	if len(ss) > 0 && in.streamS == nil {
+		st, err := in.conn.PrepareContext(ctx, "INSERT INTO streams (id, name) VALUES (?, ?)")
+		if err != nil {
+			return err
+		}
+		in.streamS = st
+	}
+	for _, s := range ss {
+		if _, err := in.streamS.ExecContext(ctx, s.id, s.name); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (in *inserter) insert(ctx context.Context, rows []*row, now int64) error {
@@ -52,7 +70,7 @@ func (in *inserter) insertChunk(ctx context.Context, rows []*row, now int64) err
 	}
 	args := in.args[:0]
 	for _, r := range rows {
-		args = append(args, int64(r.position), r.id, r.stream, int64(r.revision), r.typ, now, r.data, r.metadata)
+		args = append(args, int64(r.position), r.id, r.streamID, int64(r.revision), r.typ, now, r.data, r.metadata)
 	}
 	in.args = args
 	_, err = stmt.ExecContext(ctx, args...)
@@ -82,6 +100,9 @@ func (in *inserter) stmt(ctx context.Context, n int) (*sql.Stmt, error) {
 
 func (in *inserter) close() error {
 	var errs []error
+	if in.streamS != nil {
+		errs = append(errs, in.streamS.Close())
+	}
 	for _, st := range in.stmts {
 		errs = append(errs, st.Close())
 	}

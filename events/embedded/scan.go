@@ -15,56 +15,88 @@ import (
 const pageBytes = 4 << 20
 
 // page is one fetched slice of events; more says a further query may find
-// more (the page was full or cut short).
+// more (the page was full or cut short). ids holds each event's stream id
+// until names.resolve turns it into the stream name.
 type page struct {
 	evs  []events.RecordedEvent
+	ids  []int64
 	more bool
 }
 
 // fetch runs a query selecting eventColumns with a LIMIT of n (its last
 // argument) and returns the rows, holding the connection only meanwhile.
 func (s *Store) fetch(ctx context.Context, n int, query string, args ...any) (page, error) {
+	p, err := s.fetchRows(ctx, n, query, args)
+	if err != nil {
+		return page{}, err
+	}
+	if err := s.names.resolve(ctx, s.rdb, &p); err != nil {
+		return page{}, err
+	}
+	return p, nil
+}
+
+func (s *Store) fetchRows(ctx context.Context, n int, query string, args []any) (page, error) {
 	rows, err := s.rdb.QueryContext(ctx, query, append(args, n)...)
 	if err != nil {
 		return page{}, err
 	}
 	defer rows.Close()
-	var p page
+	p := page{evs: make([]events.RecordedEvent, 0, min(n, 64)), ids: make([]int64, 0, min(n, 64))}
+	var sc scanner
 	size := 0
 	for rows.Next() {
-		ev, err := scanEvent(rows)
+		ev, id, err := sc.scan(rows)
 		if err != nil {
 			return page{}, err
 		}
-		p.evs = append(p.evs, ev)
+		p.evs, p.ids = append(p.evs, ev), append(p.ids, id)
 		if size += len(ev.Data); size > pageBytes {
-			return page{evs: p.evs, more: true}, rows.Err()
+			return page{evs: p.evs, ids: p.ids, more: true}, rows.Err()
 		}
 	}
 	p.more = len(p.evs) == n
 	return p, rows.Err()
 }
 
-func scanEvent(rows *sql.Rows) (events.RecordedEvent, error) {
+// scanner reads rows of eventColumns, sharing one string per event type
+// within a page instead of allocating one per row.
+type scanner struct {
+	types map[string]string
+	typ   sql.RawBytes
+}
+
+func (sc *scanner) scan(rows *sql.Rows) (events.RecordedEvent, int64, error) {
 	var (
-		ev       events.RecordedEvent
-		pos, rev int64
-		nanos    int64
-		data     []byte
-		metadata string
+		ev                  events.RecordedEvent
+		pos, stream, rev, t int64
+		data                []byte
+		metadata            sql.RawBytes
 	)
-	if err := rows.Scan(&pos, &ev.ID, &ev.Stream, &rev, &ev.Type, &nanos, &data, &metadata); err != nil {
-		return ev, err
+	if err := rows.Scan(&pos, &ev.ID, &stream, &rev, &sc.typ, &t, &data, &metadata); err != nil {
+		return ev, 0, err
 	}
-	ev.Position, ev.Revision = uint64(pos), uint64(rev)
-	ev.Time = time.Unix(0, nanos).UTC()
+	ev.Position, ev.Revision, ev.Type = uint64(pos), uint64(rev), sc.intern(sc.typ)
+	ev.Time = time.Unix(0, t).UTC()
 	ev.Data = json.RawMessage(data)
-	if metadata != "{}" {
-		if err := json.Unmarshal([]byte(metadata), &ev.Metadata); err != nil {
-			return ev, fmt.Errorf("metadata of position %d: %w", pos, err)
+	if string(metadata) != "{}" {
+		if err := json.Unmarshal(metadata, &ev.Metadata); err != nil {
+			return ev, 0, fmt.Errorf("metadata of position %d: %w", pos, err)
 		}
 	}
-	return ev, nil
+	return ev, stream, nil
+}
+
+func (sc *scanner) intern(b []byte) string {
+	if t, ok := sc.types[string(b)]; ok {
+		return t
+	}
+	if sc.types == nil {
+		sc.types = make(map[string]string)
+	}
+	t := string(b)
+	sc.types[t] = t
+	return t
 }
 
 // pageLimit is the row limit of the next query given what is left of a

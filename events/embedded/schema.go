@@ -13,26 +13,51 @@ import (
 )
 
 // schemaVersion is stored in PRAGMA user_version.
-const schemaVersion = 1
+const schemaVersion = 2
+
+// indexLag is how many events may sit past the stream index before the
+// writer indexes them, in bulk, inside its next transaction. Indexing per
+// commit dirtied one index page per stream touched; indexing in bulk
+// dirties that page once per indexLag events. Stream reads cover the
+// unindexed tail with a scan of at most indexLag plus one batch of rows.
+const indexLag = 2048
 
 const schemaSQL = `
 PRAGMA journal_mode = WAL;
-CREATE TABLE IF NOT EXISTS events (
-	position INTEGER PRIMARY KEY,
-	id       TEXT    NOT NULL UNIQUE,
-	stream   TEXT    NOT NULL,
-	revision INTEGER NOT NULL,
-	type     TEXT    NOT NULL,
-	time     INTEGER NOT NULL,
-	data     TEXT    NOT NULL,
-	metadata TEXT    NOT NULL
+CREATE TABLE IF NOT EXISTS streams (
+	id   INTEGER PRIMARY KEY,
+	name TEXT    NOT NULL UNIQUE
 );
-CREATE UNIQUE INDEX IF NOT EXISTS events_stream_revision ON events(stream, revision);
+CREATE TABLE IF NOT EXISTS events (
+	position  INTEGER PRIMARY KEY,
+	id        TEXT    NOT NULL,
+	stream_id INTEGER NOT NULL,
+	revision  INTEGER NOT NULL,
+	type      TEXT    NOT NULL,
+	time      INTEGER NOT NULL,
+	data      TEXT    NOT NULL,
+	metadata  TEXT    NOT NULL
+);
 CREATE INDEX IF NOT EXISTS events_type_position ON events(type, position);
-PRAGMA user_version = 1;
+CREATE TABLE IF NOT EXISTS stream_index (
+	stream_id INTEGER NOT NULL,
+	revision  INTEGER NOT NULL,
+	position  INTEGER NOT NULL,
+	PRIMARY KEY (stream_id, revision)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (
+	key   TEXT PRIMARY KEY,
+	value INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO meta (key, value) VALUES ('indexed', 0);
+PRAGMA user_version = 2;
 `
 
-const eventColumns = `position, id, stream, revision, type, time, data, metadata`
+// eventColumns are the columns every read selects, in scanEvent's order.
+const eventColumns = `position, id, stream_id, revision, type, time, data, metadata`
+
+// indexedSQL is the last position covered by stream_index.
+const indexedSQL = `(SELECT value FROM meta WHERE key = 'indexed')`
 
 // dsn builds the driver's data source name for the database file.
 func dsn(path string, readOnly bool) string {
@@ -65,6 +90,10 @@ func openWriterDB(ctx context.Context, dir string) (*sql.DB, error) {
 		return nil, fmt.Errorf("embedded: open %s: %w", Path(dir), err)
 	}
 	db.SetMaxOpenConns(1)
+	if err := checkWritable(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("embedded: open %s: %w", Path(dir), err)
+	}
 	if _, err := db.ExecContext(ctx, schemaSQL); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("embedded: create schema in %s: %w", Path(dir), err)
@@ -89,6 +118,19 @@ func openReaderDB(ctx context.Context, dir string, conns int) (*sql.DB, error) {
 		return nil, fmt.Errorf("embedded: open %s: %w", path, err)
 	}
 	return db, nil
+}
+
+// checkWritable refuses a database of another schema version (0 is a new,
+// empty database).
+func checkWritable(ctx context.Context, db *sql.DB) error {
+	var v int
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return err
+	}
+	if v != 0 && v != schemaVersion {
+		return fmt.Errorf("%w: schema version %d, want %d", ErrNoStore, v, schemaVersion)
+	}
+	return nil
 }
 
 func checkSchema(ctx context.Context, db *sql.DB) error {

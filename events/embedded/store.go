@@ -21,6 +21,7 @@ type Store struct {
 	rdb     *sql.DB
 	w       *writer // nil when read-only
 	notify  *notifier
+	names   *names
 	metrics *metrics
 	lock    *os.File
 
@@ -35,7 +36,7 @@ func Open(cfg Config) (*Store, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	s := &Store{cfg: cfg, notify: newNotifier(), done: make(chan struct{})}
+	s := &Store{cfg: cfg, notify: newNotifier(), names: newNames(), done: make(chan struct{})}
 	if err := s.open(context.Background()); err != nil {
 		s.release()
 		return nil, err

@@ -23,14 +23,20 @@ type writer struct {
 	metrics *metrics
 	heads   *heads
 	ins     *inserter
-	headQ   *sql.Stmt
+	streamQ *sql.Stmt // a stream's id by name
+	headQ   *sql.Stmt // a stream's last revision by id
 
-	next      uint64        // last position handed out (tentative in a batch)
-	committed atomic.Uint64 // last committed position
-	results   []appendResp
-	once      sync.Once
-	stopped   chan struct{}
-	started   bool
+	next                uint64        // last position handed out (tentative in a batch)
+	committed           atomic.Uint64 // last committed position
+	lastStream          int64         // last stream id handed out (tentative in a batch)
+	newStreams          []newStream   // streams rows of the current batch
+	indexed             uint64        // meta.indexed as committed
+	indexing            uint64        // meta.indexed as set by the current batch (0: unchanged)
+	lastStreamCommitted int64
+	results             []appendResp
+	once                sync.Once
+	stopped             chan struct{}
+	started             bool
 }
 
 func newWriter(ctx context.Context, cfg Config, n *notifier) (*writer, error) {
@@ -51,16 +57,30 @@ func (w *writer) prepare(ctx context.Context) (err error) {
 	if w.conn, err = w.db.Conn(ctx); err != nil {
 		return err
 	}
-	if w.headQ, err = w.conn.PrepareContext(ctx, "SELECT MAX(revision) FROM events WHERE stream = ?"); err != nil {
+	if w.streamQ, err = w.conn.PrepareContext(ctx, "SELECT id FROM streams WHERE name = ?"); err != nil {
+		return err
+	}
+	if w.headQ, err = w.conn.PrepareContext(ctx, headSQL); err != nil {
 		return err
 	}
 	w.ins = newInserter(w.conn)
-	if err = w.conn.QueryRowContext(ctx, "SELECT COALESCE(MAX(position), 0) FROM events").Scan(&w.next); err != nil {
+	err = w.conn.QueryRowContext(ctx, startSQL).Scan(&w.next, &w.lastStream, &w.indexed)
+	if err != nil {
 		return err
 	}
 	w.committed.Store(w.next)
+	w.lastStreamCommitted = w.lastStream
 	return nil
 }
+
+const (
+	headSQL = `SELECT MAX(r) FROM (
+	SELECT MAX(revision) AS r FROM stream_index WHERE stream_id = ?1
+	UNION ALL
+	SELECT MAX(revision) FROM events WHERE position > ` + indexedSQL + ` AND stream_id = ?1)`
+	startSQL = `SELECT (SELECT COALESCE(MAX(position), 0) FROM events),
+	(SELECT COALESCE(MAX(id), 0) FROM streams), ` + indexedSQL
+)
 
 func (w *writer) start() {
 	w.started = true
@@ -110,8 +130,10 @@ func (w *writer) closeDB() error {
 	if w.ins != nil {
 		errs = append(errs, w.ins.close())
 	}
-	if w.headQ != nil {
-		errs = append(errs, w.headQ.Close())
+	for _, st := range []*sql.Stmt{w.streamQ, w.headQ} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
 	}
 	if w.conn != nil {
 		errs = append(errs, w.conn.Close())
@@ -169,10 +191,23 @@ func (w *writer) tryBatch(batch []*appendReq, now int64) error {
 		}
 	}
 	w.ins.rows = rows
-	if err := w.ins.insert(ctx, rows, now); err != nil {
+	if err := w.insert(ctx, rows, now); err != nil {
+		return w.rollback(ctx, err)
+	}
+	if err := w.indexIfDue(ctx); err != nil {
 		return w.rollback(ctx, err)
 	}
 	return w.commit(ctx)
+}
+
+// insert writes the batch's new streams rows, then its events.
+func (w *writer) insert(ctx context.Context, rows []*row, now int64) error {
+	if err := w.ins.insertStreams(ctx, w.newStreams); err != nil {
+		return err
+	}
+	clear(w.newStreams)
+	w.newStreams = w.newStreams[:0]
+	return w.ins.insert(ctx, rows, now)
 }
 
 // oneByOne is the slow path after a failed batch: each append in its own
@@ -203,9 +238,10 @@ func (w *writer) appendAlone(ctx context.Context, i int, req *appendReq, now int
 	for j := range req.rows {
 		rows[j] = &req.rows[j]
 	}
-	if err := w.ins.insert(ctx, rows, now); err != nil {
+	if err := w.insert(ctx, rows, now); err != nil {
 		w.results[i] = appendResp{err: fmt.Errorf("embedded: append %s: %w", req.stream, err)}
 		w.next = before
+		w.newStreams = w.newStreams[:0]
 		delete(w.heads.pending, req.stream) // re-read from the database if needed
 		if _, err := w.conn.ExecContext(ctx, "ROLLBACK TO one"); err != nil {
 			return err
@@ -226,6 +262,10 @@ func (w *writer) commit(ctx context.Context) error {
 	}
 	w.heads.commit()
 	w.committed.Store(w.next)
+	w.lastStreamCommitted = w.lastStream
+	if w.indexing != 0 {
+		w.indexed, w.indexing = w.indexing, 0
+	}
 	w.notify.broadcast()
 	return nil
 }
@@ -236,5 +276,6 @@ func (w *writer) rollback(ctx context.Context, cause error) error {
 	}
 	w.heads.rollback()
 	w.next = w.committed.Load()
+	w.lastStream, w.newStreams, w.indexing = w.lastStreamCommitted, w.newStreams[:0], 0
 	return cause
 }
