@@ -7,6 +7,7 @@ import (
 	"github.com/linkup-chat/linkup/client"
 	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/internal/testnode"
+	"github.com/linkup-chat/linkup/transport"
 )
 
 func TestPingPongEchoesRef(t *testing.T) {
@@ -104,5 +105,18 @@ func TestTypingReachesOthersAndIsNotStored(t *testing.T) {
 		if rec.Type != events.TypeChatCreated && rec.Type != events.TypeConnectionOpened {
 			t.Fatalf("typing stored something: %s", rec.Type)
 		}
+	}
+}
+
+// The fallback reader (one goroutine per connection, used off Linux) speaks
+// the same protocol as the epoll reader.
+func TestGoroutinePerConnReaderSpeaksTheProtocol(t *testing.T) {
+	n := testnode.Start(t, testnode.Options{Transport: transport.Config{GoroutinePerConn: true}})
+	alice, bob := n.Dial(t, "alice"), n.Dial(t, "bob")
+	expectAlive(t, bob)
+	createChat(t, alice, "c1", "bob")
+	sendMsg(t, alice, "c1", "1", "hello")
+	if f, err := bob.Expect(wait, client.Is("message")); err != nil || f.Str("body") != "hello" {
+		t.Fatalf("message: %v %s", err, f.Raw)
 	}
 }

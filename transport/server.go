@@ -42,7 +42,11 @@ type Config struct {
 	// MaxConnsPerUser refuses further connections of a user with 429
 	// (default 64).
 	MaxConnsPerUser int
-	Logger          *slog.Logger
+	// GoroutinePerConn reads every connection on a goroutine of its own
+	// instead of through epoll (the default on Linux, where an idle
+	// connection then holds no goroutine).
+	GoroutinePerConn bool
+	Logger           *slog.Logger
 }
 
 // Validate reports a missing required field.
@@ -95,6 +99,7 @@ type Server struct {
 	perUser  map[string]int
 	stop     chan struct{}
 	stopOnce sync.Once
+	poll     poller
 }
 
 // New builds a server and starts its keepalive loop.
@@ -105,6 +110,9 @@ func New(cfg Config) (*Server, error) {
 	cfg.defaults()
 	s := &Server{cfg: cfg, m: newServerMetrics(cfg.Metrics), conns: map[string]*wsConn{}, perUser: map[string]int{},
 		stop: make(chan struct{})}
+	if !cfg.GoroutinePerConn {
+		s.poll, _ = newPoller(func(c *wsConn) { c.readReady() }) // nil: fall back to a goroutine per connection
+	}
 	go s.keepalive()
 	return s, nil
 }
@@ -142,7 +150,14 @@ func writeText(w http.ResponseWriter, code int, body string) {
 func (s *Server) Drain() { s.draining.Store(true) }
 
 // Close stops the keepalive loop.
-func (s *Server) Close() { s.stopOnce.Do(func() { close(s.stop) }) }
+func (s *Server) Close() {
+	s.stopOnce.Do(func() {
+		close(s.stop)
+		if s.poll != nil {
+			s.poll.close()
+		}
+	})
+}
 
 // track registers a connection, refusing it past the per-user limit.
 func (s *Server) track(c *wsConn) bool {

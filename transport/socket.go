@@ -19,6 +19,7 @@ type socket struct {
 	max      int
 	timeout  time.Duration
 	onAbort  func(reason string)
+	onClosed func()
 	mu       sync.Mutex
 	queue    [][]byte
 	ctrl     [][]byte
@@ -137,7 +138,9 @@ func (s *socket) halfClose() {
 	if tc, ok := s.conn.(*net.TCPConn); ok {
 		_ = tc.CloseWrite()
 	}
-	_ = s.conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if s.onClosed != nil {
+		s.onClosed()
+	}
 }
 
 func (s *socket) abort(reason string) {

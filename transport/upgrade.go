@@ -11,7 +11,14 @@ import (
 	"github.com/linkup-chat/linkup/events"
 )
 
-var errPingTimeout = errors.New("ping timeout")
+var (
+	errPingTimeout    = errors.New("ping timeout")
+	errClosedByServer = errors.New("closed by server")
+)
+
+// closeWait is how long the server waits for a client's close frame after
+// sending its own.
+const closeWait = 2 * time.Second
 
 const opPing = ws.OpPing
 
@@ -71,10 +78,11 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, c *wsConn) bool
 	}
 	c.conn = conn
 	c.sock = &socket{conn: conn, max: s.cfg.OutboundQueue, timeout: s.cfg.WriteTimeout,
-		onAbort: func(reason string) { c.end(errors.New(reason)) }}
+		onAbort:  func(reason string) { c.end(errors.New(reason)) },
+		onClosed: func() { time.AfterFunc(closeWait, func() { c.end(errClosedByServer) }) }}
 	c.lastSeen.Store(time.Now().UnixNano())
 	c.actor = s.cfg.Node.Connect(c.info, c.sock)
-	go c.readLoop()
+	c.startReading()
 	return true
 }
 

@@ -26,6 +26,41 @@ type wsConn struct {
 	// message accumulates the fragments of a fragmented data message.
 	message []byte
 	msgOp   ws.OpCode
+	// pollID and pollFD register the connection with the server's poller.
+	pollID uint64
+	pollFD int
+	// readMu is never contended (one-shot polling lets one goroutine read
+	// at a time); it makes that ordering visible to the race detector, which
+	// cannot see it through epoll.
+	readMu sync.Mutex
+}
+
+// readTimeout bounds the reading of one frame once its first bytes are
+// there, so a client that stops mid-frame cannot pin a goroutine.
+const readTimeout = 10 * time.Second
+
+// readReady reads one frame of a connection the poller found readable, then
+// asks to be told again. More buffered data fires the poller again at once.
+func (c *wsConn) readReady() {
+	c.readMu.Lock()
+	defer c.readMu.Unlock()
+	_ = c.conn.SetReadDeadline(time.Now().Add(readTimeout))
+	if err := c.readFrame(); err != nil {
+		c.end(err)
+		return
+	}
+	if err := c.srv.poll.rearm(c); err != nil {
+		c.end(err)
+	}
+}
+
+// startReading reads through the poller when there is one, else on a
+// goroutine of its own.
+func (c *wsConn) startReading() {
+	if c.srv.poll != nil && c.srv.poll.add(c) == nil {
+		return
+	}
+	go c.readLoop()
 }
 
 // errFrameTooLarge ends a connection whose frame exceeds the limit (close
@@ -121,6 +156,9 @@ func (c *wsConn) end(err error) {
 			c.refuseFrame(ws.StatusMessageTooBig, "frame too large", "frame_too_large")
 		case errors.Is(err, errProtocol):
 			c.refuseFrame(ws.StatusProtocolError, "protocol error", "protocol_error")
+		}
+		if c.srv.poll != nil {
+			c.srv.poll.remove(c)
 		}
 		_ = c.conn.Close()
 		c.srv.forget(c)
