@@ -12,6 +12,8 @@ func (ErrorLog) Name() string { return NameErrors }
 
 func (ErrorLog) Handles(t string) bool { return t == events.TypeErrorRecorded }
 
+func (ErrorLog) EventTypes() []string { return []string{events.TypeErrorRecorded} }
+
 // Apply inserts the error. An event that does not decode or has no
 // error_type is poison. A missing at falls back to the store's time.
 func (ErrorLog) Apply(tx Tx, rec events.RecordedEvent) error {

@@ -25,6 +25,9 @@ type Projection interface {
 	// Handles reports whether the projection reads events of type t;
 	// events of other types only advance the checkpoint.
 	Handles(eventType string) bool
+	// EventTypes lists the types Handles accepts, so that a rebuild can ask
+	// the store for those only.
+	EventTypes() []string
 	Apply(tx Tx, rec events.RecordedEvent) error
 }
 

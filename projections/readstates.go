@@ -1,6 +1,10 @@
 package projections
 
-import "github.com/linkup-chat/linkup/events"
+import (
+	"slices"
+
+	"github.com/linkup-chat/linkup/events"
+)
 
 // ReadStates projects chats' latest seq and members' read pointers.
 //
@@ -19,8 +23,10 @@ var _ Projection = ReadStates{}
 
 func (ReadStates) Name() string { return NameReadStates }
 
-func (ReadStates) Handles(t string) bool {
-	return t == events.TypeChatCreated || t == events.TypeMessagePosted || t == events.TypeChatRead
+func (r ReadStates) Handles(t string) bool { return slices.Contains(r.EventTypes(), t) }
+
+func (ReadStates) EventTypes() []string {
+	return []string{events.TypeChatCreated, events.TypeMessagePosted, events.TypeChatRead}
 }
 
 // Apply applies one chat event. Poison: data that does not decode, an

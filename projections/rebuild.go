@@ -32,7 +32,7 @@ func (c RebuildConfig) Validate() error {
 
 // RebuildResult tells what a rebuild did.
 type RebuildResult struct {
-	Events   uint64 // events read from the log
+	Events   uint64 // events of the projection's types read from the log
 	Position uint64 // checkpoint swapped in
 	Poisoned int
 	Duration time.Duration
@@ -104,22 +104,28 @@ func (rb *rebuilder) batch(ctx context.Context) (int, error) {
 	return n, tx.Commit()
 }
 
-// apply projects up to limit events after position after (0: no limit)
-// through tx and moves its checkpoint.
+// apply projects up to limit events after position after through tx and
+// moves its checkpoint. It asks the store for the projection's event types
+// only; when fewer than limit come back, every event up to the head read
+// beforehand has been examined, so the checkpoint moves to that head.
 func (rb *rebuilder) apply(ctx context.Context, tx Tx, after uint64, limit int) (int, error) {
+	head, err := rb.cfg.Store.Head(ctx)
+	if err != nil {
+		return 0, err
+	}
+	opts := events.ReadAllOptions{After: after, Limit: limit, Filter: events.Filter{EventTypes: rb.cfg.Projection.EventTypes()}}
 	n, last := 0, after
-	for rec, err := range rb.cfg.Store.ReadAll(ctx, events.ReadAllOptions{After: after, Limit: limit}) {
+	for rec, err := range rb.cfg.Store.ReadAll(ctx, opts) {
 		if err != nil {
 			return 0, err
 		}
-		poisoned, err := applyEvent(tx, rb.cfg.Projection, rec)
-		if err != nil && !poisoned {
+		if err := rb.applyOne(tx, rec); err != nil {
 			return 0, err
 		}
-		if poisoned {
-			rb.res.Poisoned++
-		}
 		n, last = n+1, rec.Position
+	}
+	if n < limit {
+		last = max(last, head)
 	}
 	rb.res.Events += uint64(n)
 	rb.res.Position = last
@@ -127,6 +133,15 @@ func (rb *rebuilder) apply(ctx context.Context, tx Tx, after uint64, limit int) 
 		return n, tx.SetCheckpoint(last)
 	}
 	return n, nil
+}
+
+func (rb *rebuilder) applyOne(tx Tx, rec events.RecordedEvent) error {
+	poisoned, err := applyEvent(tx, rb.cfg.Projection, rec)
+	if poisoned {
+		rb.res.Poisoned++
+		return nil
+	}
+	return err
 }
 
 // catchUp runs inside the swap's transaction: it projects what was
@@ -147,7 +162,7 @@ func (rb *rebuilder) catchUp(ctx context.Context, tx Tx, live uint64) error {
 		if err != nil {
 			return err
 		}
-		if n == 0 {
+		if n < rb.cfg.BatchSize {
 			break
 		}
 	}

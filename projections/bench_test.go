@@ -1,0 +1,182 @@
+package projections
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/linkup-chat/linkup/events"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// benchLog appends n events in appends of 100 to one stream each: 20%
+// errors, 70% messages in 100 chats, 10% reads.
+func benchLog(b *testing.B, st events.Store, n int) {
+	ctx := context.Background()
+	for c := range 100 {
+		appendEv(b, st, events.ChatStream(fmt.Sprint("c", c)), events.ChatCreated{ChatID: fmt.Sprint("c", c), Members: []string{"u1", "u2", "u3"}, CreatedBy: "u1", At: t0})
+	}
+	seq := make([]uint64, 100)
+	for i := 0; i < n; i += 100 {
+		c := (i / 100) % 100
+		var data []events.EventData
+		stream := events.ChatStream(fmt.Sprint("c", c))
+		for j := range 100 {
+			switch k := i + j; {
+			case k%10 < 2:
+				data = append(data, events.MustEncode(events.ErrorRecorded{ErrorType: fmt.Sprint("t", k%20), Severity: "low",
+					User: fmt.Sprint("u", k%1000), ConnectionID: "k", Context: map[string]any{"i": k}, At: t0.Add(time.Duration(k) * time.Second)}))
+			case k%10 < 9:
+				seq[c]++
+				data = append(data, events.MustEncode(events.MessagePosted{ChatID: fmt.Sprint("c", c), Seq: seq[c], Sender: "u1", Body: "hello", SentAt: t0}))
+			default:
+				data = append(data, events.MustEncode(events.ChatRead{ChatID: fmt.Sprint("c", c), User: "u2", LastReadSeq: seq[c], At: t0}))
+			}
+		}
+		if _, err := st.Append(ctx, stream, events.Any(), data...); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRebuild rebuilds both projections over a 200,000-event log and
+// reports events/s (each event is read once per projection).
+func BenchmarkRebuild(b *testing.B) {
+	dir := b.TempDir()
+	st, rm := openStore(b, dir), openRM(b, dir)
+	const n = 200_000
+	benchLog(b, st, n)
+	b.ResetTimer()
+	var total time.Duration
+	for range b.N {
+		start := time.Now()
+		for _, p := range Default() {
+			if _, err := Rebuild(context.Background(), RebuildConfig{Store: st, ReadModel: rm, Projection: p}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		total += time.Since(start)
+	}
+	b.ReportMetric(float64(n*b.N)/total.Seconds(), "events/s")
+}
+
+// BenchmarkErrorsQuery runs filtered error-log queries (type and user; type
+// and time range) over a table of benchErrorRows rows and reports p50/p99.
+func BenchmarkErrorsQuery(b *testing.B) {
+	rm := openRM(b, b.TempDir())
+	fillErrors(b, rm, benchErrorRows)
+	queries := []ErrorQuery{
+		{ErrorType: "t7", User: "u123", Limit: 100},
+		{ErrorType: "t3", Since: t0.Add(100 * time.Hour), Until: t0.Add(101 * time.Hour), Limit: 100},
+		{Severity: "high", Limit: 100, Before: benchErrorRows / 2},
+	}
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := range b.N {
+		start := time.Now()
+		if _, err := rm.Errors(context.Background(), queries[i%len(queries)]); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+}
+
+const benchErrorRows = 1_000_000
+
+// fillErrors writes n error rows straight through the read model (the
+// query is measured, not the projection): 20 types, 1,000 users, 4
+// severities, one error a second.
+func fillErrors(b *testing.B, rm *SQLite, n int) {
+	ctx := context.Background()
+	for i := 0; i < n; i += 10_000 {
+		tx, err := rm.Begin(ctx, NameErrors, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		for k := i; k < i+10_000; k++ {
+			row := ErrorRow{ID: uint64(k + 1), ErrorType: fmt.Sprint("t", k%20), Message: "m", Severity: severities[k%4],
+				User: fmt.Sprint("u", k%1000), ConnectionID: fmt.Sprint("k", k%5000), At: t0.Add(time.Duration(k) * time.Second)}
+			if err := tx.InsertError(row); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+var severities = []string{"low", "medium", "high", "critical"}
+
+// BenchmarkLiveLag appends 5,000 events/s for 3 s per iteration with the
+// runner live, and reports the p99 of append-to-projected lag from the
+// runner's histogram (as the upper bound of the bucket holding it).
+func BenchmarkLiveLag(b *testing.B) {
+	dir := b.TempDir()
+	st := openStore(b, dir)
+	rm, err := OpenSQLite(SQLiteConfig{Path: filepath.Join(dir, "readmodel.db")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rm.Close()
+	reg := prometheus.NewRegistry()
+	startRunner(b, st, rm, reg)
+	appendEv(b, st, events.ChatStream("c"), events.ChatCreated{ChatID: "c", Members: []string{"u1", "u2"}, CreatedBy: "u1"})
+	waitCaughtUp(b, st, rm)
+	b.ResetTimer()
+	for range b.N {
+		paced(b, st, 5000, 3*time.Second)
+	}
+	waitCaughtUp(b, st, rm)
+	b.ReportMetric(histP99(b, reg, NameReadStates)*1000, "p99-lag-ms")
+	b.ReportMetric(histP99(b, reg, NameErrors)*1000, "p99-lag-errors-ms")
+}
+
+// paced appends rate events/s (in appends of 10 every 2 ms) for d.
+func paced(b *testing.B, st events.Store, rate int, d time.Duration) {
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	perTick := rate / 500
+	var seq uint64
+	for end := time.Now().Add(d); time.Now().Before(end); <-tick.C {
+		var data []events.EventData
+		for range perTick {
+			seq++
+			if seq%5 == 0 {
+				data = append(data, events.MustEncode(events.ErrorRecorded{ErrorType: "x", Severity: "low", Context: map[string]any{}, At: t0}))
+				continue
+			}
+			data = append(data, events.MustEncode(events.MessagePosted{ChatID: "c", Seq: seq, Sender: "u1", Body: "b", SentAt: t0}))
+		}
+		if _, err := st.Append(context.Background(), events.ChatStream("c"), events.Any(), data...); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func histP99(b *testing.B, reg *prometheus.Registry, proj string) float64 {
+	mfs, _ := reg.Gather()
+	for _, mf := range mfs {
+		if mf.GetName() != "linkup_projection_event_lag_seconds" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			if m.GetLabel()[0].GetValue() != proj {
+				continue
+			}
+			h := m.GetHistogram()
+			for _, bk := range h.GetBucket() {
+				if float64(bk.GetCumulativeCount()) >= 0.99*float64(h.GetSampleCount()) {
+					return bk.GetUpperBound()
+				}
+			}
+		}
+	}
+	return -1
+}
