@@ -22,6 +22,7 @@ type Store struct {
 	mu       sync.Mutex
 	latency  time.Duration
 	failWith error
+	loseAcks error
 	stall    chan struct{} // non-nil while stalled; closed by Restore
 	stats    Stats
 }
@@ -62,6 +63,18 @@ func (s *Store) FailAppends(err error) {
 	s.failWith = err
 }
 
+// LoseAcks makes every append reach the inner store and then report err
+// (ErrInjected when nil) to its caller: the write landed but its
+// acknowledgement was lost, as when a timeout fires just after the commit.
+func (s *Store) LoseAcks(err error) {
+	if err == nil {
+		err = ErrInjected
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loseAcks = err
+}
+
 // Stall makes appends block until Restore or until their context ends
 // (then they return the context's error and write nothing).
 func (s *Store) Stall() {
@@ -77,7 +90,7 @@ func (s *Store) Stall() {
 func (s *Store) Restore() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.latency, s.failWith = 0, nil
+	s.latency, s.failWith, s.loseAcks = 0, nil, nil
 	if s.stall != nil {
 		close(s.stall)
 		s.stall = nil
@@ -91,7 +104,7 @@ func (s *Store) faults() (time.Duration, error, chan struct{}) {
 }
 
 // Append applies latency, then a stall, then an injected failure, then
-// forwards to the inner store.
+// forwards to the inner store, then loses the acknowledgement if asked.
 func (s *Store) Append(ctx context.Context, stream string, expected events.ExpectedRevision, evs ...events.EventData) (events.AppendResult, error) {
 	s.stats.Appends.Add(1)
 	if err := s.delay(ctx); err != nil {
@@ -104,7 +117,18 @@ func (s *Store) Append(ctx context.Context, stream string, expected events.Expec
 		s.stats.Failed.Add(1)
 		return events.AppendResult{}, fmt.Errorf("faultstore: append %s: %w", stream, failWith)
 	}
-	return s.inner.Append(ctx, stream, expected, evs...)
+	res, err := s.inner.Append(ctx, stream, expected, evs...)
+	if lose := s.lostAck(); err == nil && lose != nil {
+		s.stats.Failed.Add(1)
+		return events.AppendResult{}, fmt.Errorf("faultstore: append %s: landed, ack lost: %w", stream, lose)
+	}
+	return res, err
+}
+
+func (s *Store) lostAck() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.loseAcks
 }
 
 func (s *Store) delay(ctx context.Context) error {

@@ -138,3 +138,18 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func TestLoseAcksStoresButReportsFailure(t *testing.T) {
+	fs := newStore(t)
+	fs.LoseAcks(nil)
+	if _, err := fs.Append(context.Background(), "s-1", events.Any(), ev(t)); !errors.Is(err, faultstore.ErrInjected) {
+		t.Fatalf("append with lost ack: %v", err)
+	}
+	if n := count(t, fs); n != 1 {
+		t.Fatalf("stored %d, want 1: the write must land", n)
+	}
+	fs.Restore()
+	if _, err := fs.Append(context.Background(), "s-1", events.Any(), ev(t)); err != nil {
+		t.Fatal(err)
+	}
+}
