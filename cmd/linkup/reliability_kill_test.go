@@ -48,13 +48,32 @@ func TestKill9UnderLoad(t *testing.T) {
 	mustCreateKillChat(t, p, clients)
 	inFlight := 0
 	for round := range kills {
-		inFlight += runUntilKill(t, p, clients, time.Duration(20+rng.IntN(280))*time.Millisecond)
+		inFlight += runUntilStop(t, p, clients, time.Duration(20+rng.IntN(280))*time.Millisecond, syscall.SIGKILL)
 		checkLog(t, dir, clients, round)
 		p = startServe(t, dir, killFlags...)
 	}
 	latest := finalSync(t, p, clients)
 	t.Logf("%d kills, %d sends in flight at a kill, %d messages acknowledged", kills, inFlight, latest)
 	checkProjectionsRebuild(t, dir, p)
+}
+
+// TestGracefulRestartDuringTraffic stops the server with SIGTERM while the
+// clients send, several times: exit 0, and the same checks as the kill test
+// (nothing acknowledged lost, no gap, resync none twice).
+func TestGracefulRestartDuringTraffic(t *testing.T) {
+	dir := t.TempDir()
+	p := startServe(t, dir, killFlags...)
+	clients := newKillClients(t, dir, 3)
+	mustCreateKillChat(t, p, clients)
+	for round := range 3 {
+		runUntilStop(t, p, clients, 200*time.Millisecond, syscall.SIGTERM)
+		checkLog(t, dir, clients, round)
+		p = startServe(t, dir, killFlags...)
+	}
+	finalSync(t, p, clients)
+	if n := countTypes(t, dir)[events.TypeForceReconnectIssued]; n < 9 {
+		t.Fatalf("%d ForceReconnectIssued after 3 graceful stops with 3 clients, want >= 9", n)
+	}
 }
 
 func newKillClients(t *testing.T, dir string, n int) []*killClient {
@@ -75,10 +94,10 @@ func mustCreateKillChat(t *testing.T, p *proc, cs []*killClient) {
 	_ = c.Close()
 }
 
-// runUntilKill lets every client run a session for d, kills the server
-// with SIGKILL and waits for the sessions to notice. It returns how many
-// sends were in flight at the kill.
-func runUntilKill(t *testing.T, p *proc, cs []*killClient, d time.Duration) int {
+// runUntilStop lets every client run a session for d, stops the server
+// with sig and waits for the sessions to notice. It returns how many sends
+// were in flight at the kill.
+func runUntilStop(t *testing.T, p *proc, cs []*killClient, d time.Duration, sig syscall.Signal) int {
 	t.Helper()
 	var wg sync.WaitGroup
 	for _, c := range cs {
@@ -86,7 +105,9 @@ func runUntilKill(t *testing.T, p *proc, cs []*killClient, d time.Duration) int 
 		go func() { defer wg.Done(); c.session(p.url(), 0) }()
 	}
 	time.Sleep(d)
-	p.stop(t, syscall.SIGKILL)
+	if code := p.stop(t, sig); sig == syscall.SIGTERM && code != 0 {
+		t.Fatalf("exit code %d after SIGTERM; logs:\n%s", code, p.logs)
+	}
 	wg.Wait()
 	n := 0
 	for _, c := range cs {
