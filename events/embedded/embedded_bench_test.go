@@ -159,3 +159,64 @@ func fill(tb testing.TB, st events.Store, total int) {
 	}
 	wg.Wait()
 }
+
+// BenchmarkReadStream reads from a log of 102,400 events over 256 streams
+// of 400 events: "history" is the last 50 events of a stream, backwards (a
+// chat's history page); "whole" is all 400 events of a stream, forwards
+// (loading a chat's state). Both cross the store's unindexed tail.
+func BenchmarkReadStream(b *testing.B) {
+	st := openBench(b)
+	fillStreams(b, st, 256, 400)
+	cases := []struct {
+		name string
+		opts events.ReadStreamOptions
+		want int
+	}{
+		{"history", events.ReadStreamOptions{Backwards: true, FromEnd: true, Limit: 50}, 50},
+		{"whole", events.ReadStreamOptions{}, 400},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			for i := range b.N {
+				if n := readStream(b, st, fmt.Sprintf("chat-s-%d", i%256), c.opts); n != c.want {
+					b.Fatalf("read %d events, want %d", n, c.want)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reads/s")
+		})
+	}
+}
+
+func readStream(b *testing.B, st events.Store, stream string, opts events.ReadStreamOptions) int {
+	n := 0
+	for _, err := range st.ReadStream(context.Background(), stream, opts) {
+		if err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	return n
+}
+
+// fillStreams appends per events to each of streams streams, 10 per append,
+// the streams interleaved as a busy server's would be.
+func fillStreams(tb testing.TB, st events.Store, streams, per int) {
+	batch := make([]events.EventData, 10)
+	for i := range batch {
+		batch[i] = benchEvent
+	}
+	var wg sync.WaitGroup
+	for g := range 16 {
+		wg.Go(func() {
+			for r := 0; r < per; r += 10 {
+				for s := g; s < streams; s += 16 {
+					if _, err := st.Append(context.Background(), fmt.Sprintf("chat-s-%d", s), events.Any(), batch...); err != nil {
+						tb.Error(err)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+}

@@ -2,31 +2,31 @@ package embedded
 
 import "context"
 
-// The stream index (table stream_index) maps (stream_id, revision) to
-// position. The writer does not update it per commit: once indexLag events
-// have passed the last indexed position, one transaction indexes all of them
-// with a single INSERT ... SELECT and moves meta.indexed. Readers find a
-// stream's events through the index up to meta.indexed and by scanning the
-// short tail after it, both in one statement (one snapshot).
+// The stream index maps (stream_id, revision) to position in two tables.
+// Each commit appends its events' entries to stream_tail, keyed by position,
+// so they land on the table's last page or two whatever the streams. Once
+// indexLag entries have gathered, one transaction moves all of them into
+// stream_index, keyed by (stream_id, revision), sorted, so that each
+// stream's index page is written once per move instead of once per commit.
+// Readers look in both tables in one statement (one snapshot).
 
 const (
-	indexTailSQL = `INSERT INTO stream_index (stream_id, revision, position)
-	SELECT stream_id, revision, position FROM events WHERE position > ? AND position <= ?
-	ORDER BY stream_id, revision`
-	setIndexedSQL = `UPDATE meta SET value = ? WHERE key = 'indexed'`
+	moveTailSQL = `INSERT INTO stream_index (stream_id, revision, position)
+	SELECT stream_id, revision, position FROM stream_tail ORDER BY stream_id, revision`
+	clearTailSQL = `DELETE FROM stream_tail`
 )
 
-// indexIfDue indexes the tail within the current transaction when it has
-// grown past indexLag; commit makes w.indexed follow.
+// indexIfDue moves stream_tail into stream_index within the current
+// transaction when it has grown past indexLag; commit makes w.indexed
+// follow.
 func (w *writer) indexIfDue(ctx context.Context) error {
 	if w.next-w.indexed < indexLag {
 		return nil
 	}
-	if _, err := w.conn.ExecContext(ctx, indexTailSQL, int64(w.indexed), int64(w.next)); err != nil {
-		return err
-	}
-	if _, err := w.conn.ExecContext(ctx, setIndexedSQL, int64(w.next)); err != nil {
-		return err
+	for _, q := range []string{moveTailSQL, clearTailSQL} {
+		if _, err := w.conn.ExecContext(ctx, q); err != nil {
+			return err
+		}
 	}
 	w.indexing = w.next
 	return nil

@@ -9,9 +9,9 @@ import (
 	"github.com/linkup-chat/linkup/events"
 )
 
-// A stream's events are found through stream_index up to meta.indexed and
-// by scanning the short unindexed tail after it (see index.go), in one
-// statement so both parts come from one snapshot. Within a stream, position
+// A stream's events are found through stream_index and by scanning the
+// short stream_tail (see index.go), in one statement so both parts come
+// from one snapshot. Within a stream, position
 // order is revision order. Arguments: stream name, revision cursor, limit.
 const (
 	selectEvents   = "SELECT " + eventColumns + " FROM events "
@@ -20,15 +20,15 @@ const (
 	SELECT position FROM (SELECT position FROM stream_index
 		WHERE stream_id = ` + streamIDSQL + ` AND revision >= ?2 ORDER BY revision LIMIT ?3)
 	UNION ALL
-	SELECT position FROM events
-		WHERE position > ` + indexedSQL + ` AND stream_id = ` + streamIDSQL + ` AND revision >= ?2)
+	SELECT position FROM stream_tail
+		WHERE stream_id = ` + streamIDSQL + ` AND revision >= ?2)
 ORDER BY position LIMIT ?3`
 	streamBackwards = selectEvents + `WHERE position IN (
 	SELECT position FROM (SELECT position FROM stream_index
 		WHERE stream_id = ` + streamIDSQL + ` AND revision <= ?2 ORDER BY revision DESC LIMIT ?3)
 	UNION ALL
-	SELECT position FROM events
-		WHERE position > ` + indexedSQL + ` AND stream_id = ` + streamIDSQL + ` AND revision <= ?2)
+	SELECT position FROM stream_tail
+		WHERE stream_id = ` + streamIDSQL + ` AND revision <= ?2)
 ORDER BY position DESC LIMIT ?3`
 	streamExists = "SELECT EXISTS (SELECT 1 FROM streams WHERE name = ?)"
 )

@@ -37,7 +37,7 @@ func (s *Store) fetch(ctx context.Context, n int, query string, args ...any) (pa
 }
 
 func (s *Store) fetchRows(ctx context.Context, n int, query string, args []any) (page, error) {
-	rows, err := s.rdb.QueryContext(ctx, query, append(args, n)...)
+	rows, err := s.stmts.query(ctx, query, append(args, n)...)
 	if err != nil {
 		return page{}, err
 	}

@@ -15,11 +15,11 @@ import (
 // schemaVersion is stored in PRAGMA user_version.
 const schemaVersion = 2
 
-// indexLag is how many events may sit past the stream index before the
-// writer indexes them, in bulk, inside its next transaction. Indexing per
-// commit dirtied one index page per stream touched; indexing in bulk
-// dirties that page once per indexLag events. Stream reads cover the
-// unindexed tail with a scan of at most indexLag plus one batch of rows.
+// indexLag is how many events may sit in stream_tail before the writer
+// moves them, in bulk, into stream_index inside its next transaction.
+// Indexing per commit dirtied one index page per stream touched; indexing
+// in bulk dirties that page once per indexLag events. Stream reads scan
+// stream_tail (at most indexLag plus one batch of 16-byte rows).
 const indexLag = 2048
 
 const schemaSQL = `
@@ -45,19 +45,20 @@ CREATE TABLE IF NOT EXISTS stream_index (
 	position  INTEGER NOT NULL,
 	PRIMARY KEY (stream_id, revision)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS meta (
-	key   TEXT PRIMARY KEY,
-	value INTEGER NOT NULL
-) WITHOUT ROWID;
-INSERT OR IGNORE INTO meta (key, value) VALUES ('indexed', 0);
+CREATE TABLE IF NOT EXISTS stream_tail (
+	position  INTEGER PRIMARY KEY,
+	stream_id INTEGER NOT NULL,
+	revision  INTEGER NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS events_stream_tail AFTER INSERT ON events BEGIN
+	INSERT INTO stream_tail (position, stream_id, revision)
+	VALUES (NEW.position, NEW.stream_id, NEW.revision);
+END;
 PRAGMA user_version = 2;
 `
 
 // eventColumns are the columns every read selects, in scanEvent's order.
 const eventColumns = `position, id, stream_id, revision, type, time, data, metadata`
-
-// indexedSQL is the last position covered by stream_index.
-const indexedSQL = `(SELECT value FROM meta WHERE key = 'indexed')`
 
 // dsn builds the driver's data source name for the database file.
 func dsn(path string, readOnly bool) string {

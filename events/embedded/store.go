@@ -22,6 +22,7 @@ type Store struct {
 	w       *writer // nil when read-only
 	notify  *notifier
 	names   *names
+	stmts   *stmts
 	metrics *metrics
 	lock    *os.File
 
@@ -54,7 +55,7 @@ func (s *Store) open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.rdb = rdb
+	s.rdb, s.stmts = rdb, newStmts(rdb)
 	m, err := newMetrics(s.cfg.Metrics, s.queueDepth)
 	if err != nil {
 		return err
@@ -129,6 +130,9 @@ func (s *Store) release() error {
 	var errs []error
 	if s.w != nil {
 		errs = append(errs, s.w.stop())
+	}
+	if s.stmts != nil {
+		errs = append(errs, s.stmts.close())
 	}
 	if s.rdb != nil {
 		errs = append(errs, s.rdb.Close())

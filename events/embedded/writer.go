@@ -30,8 +30,8 @@ type writer struct {
 	committed           atomic.Uint64 // last committed position
 	lastStream          int64         // last stream id handed out (tentative in a batch)
 	newStreams          []newStream   // streams rows of the current batch
-	indexed             uint64        // meta.indexed as committed
-	indexing            uint64        // meta.indexed as set by the current batch (0: unchanged)
+	indexed             uint64        // last position moved into stream_index, as committed
+	indexing            uint64        // the same as moved by the current batch (0: no move)
 	lastStreamCommitted int64
 	results             []appendResp
 	once                sync.Once
@@ -77,9 +77,10 @@ const (
 	headSQL = `SELECT MAX(r) FROM (
 	SELECT MAX(revision) AS r FROM stream_index WHERE stream_id = ?1
 	UNION ALL
-	SELECT MAX(revision) FROM events WHERE position > ` + indexedSQL + ` AND stream_id = ?1)`
+	SELECT MAX(revision) FROM stream_tail WHERE stream_id = ?1)`
 	startSQL = `SELECT (SELECT COALESCE(MAX(position), 0) FROM events),
-	(SELECT COALESCE(MAX(id), 0) FROM streams), ` + indexedSQL
+	(SELECT COALESCE(MAX(id), 0) FROM streams),
+	(SELECT COALESCE(MAX(position), 0) FROM events) - (SELECT COUNT(*) FROM stream_tail)`
 )
 
 func (w *writer) start() {
