@@ -18,7 +18,7 @@ func (s *SQLite) Errors(ctx context.Context, q ErrorQuery) (ErrorPage, error) {
 	limit := capLimit(q.Limit, DefaultErrorLimit, MaxErrorLimit)
 	where, args := errorWhere(q)
 	rows, err := s.reader.QueryContext(ctx, `SELECT `+errorColumns+` FROM error_log`+where+
-		` ORDER BY id DESC LIMIT ?`, append(args, limit+1)...)
+		` ORDER BY `+errorOrder(q)+` DESC LIMIT ?`, append(args, limit+1)...)
 	if err != nil {
 		return ErrorPage{}, fmt.Errorf("projections: query errors: %w", err)
 	}
@@ -36,6 +36,17 @@ func (s *SQLite) Errors(ctx context.Context, q ErrorQuery) (ErrorPage, error) {
 		page.Next = page.Items[limit-1].ID
 	}
 	return page, rows.Err()
+}
+
+// errorOrder is "id", or "+id" when a time range is given: the unary plus
+// keeps SQLite from walking an (x, id) index newest-first and testing
+// every row's time, and makes it seek the at index to the range and sort
+// what is inside (a top-N sort bounded by the limit).
+func errorOrder(q ErrorQuery) string {
+	if q.Since.IsZero() && q.Until.IsZero() {
+		return "id"
+	}
+	return "+id"
 }
 
 // errorWhere builds the WHERE clause of q; every filter is served by an
