@@ -1,4 +1,88 @@
 // Package projections turns the event log into the read model analysts
-// query: the error log and users' read states. Each projection subscribes
-// from its checkpoint and writes rows and checkpoint in one transaction.
+// query: the error log (every ErrorRecorded, with hourly counts) and users'
+// read states per chat. It imports events only; the read model sits behind
+// the ReadModel interface (SQLite here; a PostgreSQL one can implement the
+// same interface without touching the projections' logic).
+//
+// Running the projections beside a server:
+//
+//	rm, err := projections.OpenSQLite(projections.SQLiteConfig{Path: filepath.Join(dataDir, "readmodel.db")})
+//	if err != nil { ... }
+//	r, err := projections.NewRunner(projections.Config{Store: store, ReadModel: rm, Registerer: reg})
+//	if err != nil { ... }
+//	go r.Run(ctx) // until ctx is cancelled
+//	page, err := rm.Errors(ctx, projections.ErrorQuery{ErrorType: "invalid_payload", Limit: 50})
+//
+// Rebuilding one projection from position zero (also while a runner, in
+// this process or in the server, keeps going):
+//
+//	res, err := projections.Rebuild(ctx, projections.RebuildConfig{Store: store, ReadModel: rm, Projection: projections.ReadStates{}})
+//
+// # Delivery guarantees
+//
+// Each projection follows a catch-up subscription from its checkpoint.
+// Deliveries wait in a bounded queue (Config.QueueSize; when full the
+// subscription waits) and are applied in batches of up to Config.BatchSize:
+// one event alone when the log is quiet, full batches under load. A batch's
+// rows and its new checkpoint commit in one SQLite transaction, so a crash
+// neither loses nor doubles an event. Inside that transaction the runner
+// reads the committed checkpoint again and skips every delivery at or below
+// it, which makes handlers idempotent by global position (a replayed batch,
+// or a checkpoint a rebuild moved forward, changes nothing).
+//
+// # Rebuild
+//
+// Rebuild creates a fresh table set (tables suffixed __r<nanos>, without
+// secondary indexes), projects the log into it in batches, builds the
+// indexes, then in one write transaction catches the set up to at least the
+// live checkpoint, drops the live tables and renames the set in, checkpoint
+// and poison records included. Readers (WAL) answer from the old tables
+// until that commit. The result equals the live projection row for row
+// (testdata/script.golden holds the scripted case).
+//
+// # Poison events
+//
+// An event a projection cannot apply (data that does not decode, an
+// ErrorRecorded without error_type, a message in a chat never created, a
+// read by a non-member, seq 0) is poison. Policy: record it in
+// projection_poison (projection, position, stream, type, reason) in the
+// same transaction, count it (linkup_projection_poison_events_total and
+// "poisoned" in /v1/projections), log a warning, and go on with the next
+// event. It is not retried; a rebuild evaluates it again. Any other error
+// (the database) aborts the batch; the runner logs it, counts it
+// (linkup_projection_failures_total) and resubscribes from the checkpoint
+// after Config.RetryDelay, forever: it never skips an event it could not
+// store.
+//
+// # Lag
+//
+// Status reports, per projection, head - checkpoint and the age of the
+// oldest unprojected event; the runner samples them every
+// Config.LagInterval into linkup_projection_lag_events and
+// linkup_projection_lag_seconds, and observes each live event's
+// append-to-commit time in linkup_projection_event_lag_seconds.
+//
+// # Tables (readmodel.db)
+//
+// Open it read-only with `sqlite3 -readonly <data>/readmodel.db`. Times are
+// UTC text, fixed width (2026-11-25T10:00:00.000000000Z), so text order is
+// time order.
+//
+//	error_log (id INTEGER PRIMARY KEY,  -- global position of the ErrorRecorded
+//	           error_type, message, severity, user, connection_id, -- "" when unknown
+//	           context TEXT,            -- JSON object
+//	           at TEXT)                 -- the event's at (store time if absent)
+//	    indexes (error_type, id), (severity, id), (user, id), (connection_id, id), (at)
+//	error_hourly (error_type, hour, count)  -- hour = at truncated to the hour
+//	chats (chat_id PRIMARY KEY, latest_seq) -- highest MessagePosted.seq
+//	read_states (chat_id, user, last_read_seq, PRIMARY KEY (chat_id, user))
+//	    index (user, chat_id); one row per member from ChatCreated.members
+//	read_state_view (user, chat_id, last_read_seq, latest_seq, unread)
+//	projection_checkpoints (name PRIMARY KEY, position, updated_at)
+//	projection_poison (name, position, stream, event_type, reason, recorded_at)
+//
+// For example, errors of one user yesterday:
+//
+//	SELECT id, error_type, at FROM error_log
+//	WHERE user = 'bob' AND at >= '2026-11-24T00:00:00' AND at < '2026-11-25T00:00:00' ORDER BY id DESC;
 package projections
