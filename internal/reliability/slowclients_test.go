@@ -3,10 +3,10 @@ package reliability_test
 import (
 	"context"
 	"errors"
-	"net/http"
-	"os"
 	"fmt"
 	"net"
+	"net/http"
+	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -154,6 +154,7 @@ func neverReading(t *testing.T, slow, bodySize, maxMessages int) {
 		t.Fatalf("heap grew from %d to %d MiB while sending to dropped clients", heap1>>20, heap2>>20)
 	}
 }
+
 // sendAndReceive sends messages from..to-1 alternately to chats, each
 // answered by an ack, and checks bob receives each one; it returns bob's
 // delivery latencies, sorted.
