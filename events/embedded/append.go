@@ -105,7 +105,7 @@ func (s *Store) newRow(ev events.EventData) (row, error) {
 	if err != nil {
 		return row{}, err
 	}
-	md, err := json.Marshal(ev.Metadata)
+	md, err := encodeMetadata(ev.Metadata)
 	if err != nil {
 		return row{}, fmt.Errorf("%s: metadata: %v: %w", ev.Type, err, events.ErrInvalidEvent)
 	}
@@ -144,4 +144,12 @@ func isJSONObject(b []byte) bool {
 		return false
 	}
 	return false
+}
+
+// encodeMetadata is json.Marshal with a shortcut for empty metadata.
+func encodeMetadata(md events.Metadata) ([]byte, error) {
+	if md == (events.Metadata{}) {
+		return []byte("{}"), nil
+	}
+	return json.Marshal(md)
 }

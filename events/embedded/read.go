@@ -14,7 +14,7 @@ import (
 // from one snapshot. Within a stream, position
 // order is revision order. Arguments: stream name, revision cursor, limit.
 const (
-	selectEvents   = "SELECT " + eventColumns + " FROM events "
+	selectEvents   = "SELECT " + selectColumns + " FROM events "
 	streamIDSQL    = "(SELECT id FROM streams WHERE name = ?1)"
 	streamForwards = selectEvents + `WHERE position IN (
 	SELECT position FROM (SELECT position FROM stream_index

@@ -2,9 +2,10 @@ package embedded
 
 import (
 	"context"
-	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/linkup-chat/linkup/events"
@@ -23,7 +24,7 @@ type page struct {
 	more bool
 }
 
-// fetch runs a query selecting eventColumns with a LIMIT of n (its last
+// fetch runs a query selecting selectColumns with a LIMIT of n (its last
 // argument) and returns the rows, holding the connection only meanwhile.
 func (s *Store) fetch(ctx context.Context, n int, query string, args ...any) (page, error) {
 	p, err := s.fetchRows(ctx, n, query, args)
@@ -36,65 +37,114 @@ func (s *Store) fetch(ctx context.Context, n int, query string, args ...any) (pa
 	return p, nil
 }
 
+// fetchRows reads one page on one read connection, through the driver
+// directly (see rawStmts).
 func (s *Store) fetchRows(ctx context.Context, n int, query string, args []any) (page, error) {
-	rows, err := s.stmts.query(ctx, query, append(args, n)...)
+	if !s.raw.enter() {
+		return page{}, events.ErrClosed
+	}
+	defer s.raw.leave()
+	conn, err := s.rdb.Conn(ctx)
 	if err != nil {
 		return page{}, err
 	}
-	defer rows.Close()
+	defer conn.Close()
+	var p page
+	err = conn.Raw(func(dc any) error {
+		rows, release, err := s.raw.query(ctx, dc, query, append(args, n))
+		if err != nil {
+			return err
+		}
+		defer release()
+		defer rows.Close()
+		p, err = readPage(rows, n)
+		return err
+	})
+	return p, err
+}
+
+// readPage reads up to n rows of selectColumns, cutting the page short
+// after pageBytes of data.
+func readPage(rows driver.Rows, n int) (page, error) {
 	p := page{evs: make([]events.RecordedEvent, 0, min(n, 64)), ids: make([]int64, 0, min(n, 64))}
 	var sc scanner
+	dest := make([]driver.Value, len(rows.Columns()))
 	size := 0
-	for rows.Next() {
-		ev, id, err := sc.scan(rows)
+	for {
+		err := rows.Next(dest)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return page{}, err
+		}
+		ev, id, err := sc.scan(dest)
 		if err != nil {
 			return page{}, err
 		}
 		p.evs, p.ids = append(p.evs, ev), append(p.ids, id)
 		if size += len(ev.Data); size > pageBytes {
-			return page{evs: p.evs, ids: p.ids, more: true}, rows.Err()
+			return page{evs: p.evs, ids: p.ids, more: true}, nil
 		}
 	}
 	p.more = len(p.evs) == n
-	return p, rows.Err()
+	return p, nil
 }
 
-// scanner reads rows of eventColumns, sharing one string per event type
-// within a page instead of allocating one per row.
+// scanner turns driver rows of selectColumns into events, sharing one
+// string per event type within a page instead of one per row.
 type scanner struct {
 	types map[string]string
-	typ   sql.RawBytes
 }
 
-func (sc *scanner) scan(rows *sql.Rows) (events.RecordedEvent, int64, error) {
-	var (
-		ev                  events.RecordedEvent
-		pos, stream, rev, t int64
-		data                []byte
-		metadata            sql.RawBytes
-	)
-	if err := rows.Scan(&pos, &ev.ID, &stream, &rev, &sc.typ, &t, &data, &metadata); err != nil {
-		return ev, 0, err
+func (sc *scanner) scan(v []driver.Value) (events.RecordedEvent, int64, error) {
+	if len(v) != 8 {
+		return events.RecordedEvent{}, 0, fmt.Errorf("%d columns, want 8", len(v))
 	}
-	ev.Position, ev.Revision, ev.Type = uint64(pos), uint64(rev), sc.intern(sc.typ)
-	ev.Time = time.Unix(0, t).UTC()
-	ev.Data = json.RawMessage(data)
-	if string(metadata) != "{}" {
-		if err := json.Unmarshal(metadata, &ev.Metadata); err != nil {
+	pos, _ := v[0].(int64)
+	stream, _ := v[2].(int64)
+	rev, _ := v[3].(int64)
+	t, _ := v[5].(int64)
+	ev := events.RecordedEvent{Position: uint64(pos), Revision: uint64(rev),
+		ID: asString(v[1]), Type: sc.intern(asString(v[4])), Time: time.Unix(0, t).UTC()}
+	ev.Data = asBytes(v[6])
+	if md := asString(v[7]); md != "{}" {
+		if err := json.Unmarshal([]byte(md), &ev.Metadata); err != nil {
 			return ev, 0, fmt.Errorf("metadata of position %d: %w", pos, err)
 		}
 	}
 	return ev, stream, nil
 }
 
-func (sc *scanner) intern(b []byte) string {
-	if t, ok := sc.types[string(b)]; ok {
-		return t
+// asString and asBytes accept a column as the driver hands it over, TEXT
+// or BLOB.
+func asString(v driver.Value) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case []byte:
+		return string(x)
+	}
+	return ""
+}
+
+func asBytes(v driver.Value) []byte {
+	switch x := v.(type) {
+	case []byte:
+		return x
+	case string:
+		return []byte(x)
+	}
+	return nil
+}
+
+func (sc *scanner) intern(t string) string {
+	if it, ok := sc.types[t]; ok {
+		return it
 	}
 	if sc.types == nil {
 		sc.types = make(map[string]string)
 	}
-	t := string(b)
 	sc.types[t] = t
 	return t
 }

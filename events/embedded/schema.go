@@ -57,8 +57,13 @@ END;
 PRAGMA user_version = 2;
 `
 
-// eventColumns are the columns every read selects, in scanEvent's order.
+// eventColumns are the columns of events, in insert order.
 const eventColumns = `position, id, stream_id, revision, type, time, data, metadata`
+
+// selectColumns are eventColumns as reads select them (scanner.scan's
+// order): data as a BLOB, so the driver hands over bytes with no string in
+// between.
+const selectColumns = `position, id, stream_id, revision, type, time, CAST(data AS BLOB), metadata`
 
 // dsn builds the driver's data source name for the database file.
 func dsn(path string, readOnly bool) string {

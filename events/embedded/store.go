@@ -22,7 +22,7 @@ type Store struct {
 	w       *writer // nil when read-only
 	notify  *notifier
 	names   *names
-	stmts   *stmts
+	raw     *rawStmts
 	metrics *metrics
 	lock    *os.File
 
@@ -55,7 +55,7 @@ func (s *Store) open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.rdb, s.stmts = rdb, newStmts(rdb)
+	s.rdb, s.raw = rdb, newRawStmts()
 	m, err := newMetrics(s.cfg.Metrics, s.queueDepth)
 	if err != nil {
 		return err
@@ -131,8 +131,8 @@ func (s *Store) release() error {
 	if s.w != nil {
 		errs = append(errs, s.w.stop())
 	}
-	if s.stmts != nil {
-		errs = append(errs, s.stmts.close())
+	if s.raw != nil {
+		errs = append(errs, s.raw.close())
 	}
 	if s.rdb != nil {
 		errs = append(errs, s.rdb.Close())
