@@ -201,6 +201,16 @@ func (c *chatActor) onSummary(ctx actor.Context, m chatSummaryReq) {
 
 func newMessageID() string { return uuid.NewString() }
 
+// newEventID returns a time-ordered UUID (v7), which keeps the stores'
+// id indexes appending at their right edge.
+func newEventID() string {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return uuid.NewString()
+	}
+	return id.String()
+}
+
 func now() time.Time { return time.Now().UTC() }
 
 // chatEventData encodes a chat event with the request's correlation.

@@ -59,7 +59,7 @@ var (
 	ErrNotMember = Errorf(CodeNotMember, "not a member of this chat")
 	// ErrStoreUnavailable is returned to clients when an append failed or
 	// the writer's queue is full: nothing was stored.
-	ErrStoreUnavailable = Errorf(CodeUnavailable, "storage unavailable, nothing was stored; retry later")
+	ErrStoreUnavailable = Errorf(CodeUnavailable, "storage unavailable: the request may not have been stored; retry later (a send retried with the same client_msg_id is never stored twice)")
 	// ErrOverloaded is returned when a chat's queue of pending commands is
 	// full.
 	ErrOverloaded = Errorf(CodeRateLimited, "too many pending requests in this chat; slow down")

@@ -83,7 +83,7 @@ var errWriterClosed = errors.New("actors: writer closed")
 func newWriter(store events.Store, cfg WriterConfig, log *slog.Logger, m *metrics) *Writer {
 	cfg.defaults()
 	w := &Writer{store: store, jobs: make(chan appendJob, cfg.QueueSize), log: log, m: m,
-		backlog: newRetryBacklog(cfg.Backlog), stop: make(chan struct{}), timeout: cfg.AppendTimeout}
+		backlog: newRetryBacklog(cfg.Backlog, cfg.AppendTimeout), stop: make(chan struct{}), timeout: cfg.AppendTimeout}
 	for range cfg.Workers {
 		w.wg.Add(1)
 		go w.work()
@@ -116,6 +116,7 @@ func (w *Writer) Submit(stream string, expected events.ExpectedRevision, evs []e
 // the append fails they wait in a bounded backlog and are retried; once the
 // store is back, the outage itself is recorded as an ErrorRecorded.
 func (w *Writer) Record(stream string, evs ...events.EventData) {
+	evs = withIDs(evs)
 	if !w.Submit(stream, events.Any(), evs, w.recordDone(stream, evs)) {
 		w.backlog.add(stream, evs, w.m)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -12,7 +13,8 @@ import (
 
 // retryBacklog holds fire-and-forget appends that failed, oldest first, up
 // to a bound; it remembers when the outage began and how much it dropped so
-// the outage can be recorded once the store is back.
+// the outage can be recorded once the store is back. Its lock is never held
+// across a store call.
 type retryBacklog struct {
 	mu      sync.Mutex
 	items   []backlogItem
@@ -20,6 +22,8 @@ type retryBacklog struct {
 	since   time.Time
 	failed  int
 	dropped int
+	timeout time.Duration
+	flushMu sync.Mutex // one flush at a time
 }
 
 type backlogItem struct {
@@ -27,7 +31,9 @@ type backlogItem struct {
 	evs    []events.EventData
 }
 
-func newRetryBacklog(max int) *retryBacklog { return &retryBacklog{max: max} }
+func newRetryBacklog(max int, timeout time.Duration) *retryBacklog {
+	return &retryBacklog{max: max, timeout: timeout}
+}
 
 func (b *retryBacklog) add(stream string, evs []events.EventData, m *metrics) {
 	b.mu.Lock()
@@ -45,38 +51,106 @@ func (b *retryBacklog) add(stream string, evs []events.EventData, m *metrics) {
 	m.backlog.Set(float64(len(b.items)))
 }
 
+func (b *retryBacklog) peek() (backlogItem, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.items) == 0 {
+		return backlogItem{}, false
+	}
+	return b.items[0], true
+}
+
+func (b *retryBacklog) pop(m *metrics) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.items = b.items[1:]
+	m.backlog.Set(float64(len(b.items)))
+}
+
 // flush retries the backlog in order; on the first failure it stops and
 // keeps the rest. When it empties after an outage it appends one
 // ErrorRecorded describing the outage.
 func (b *retryBacklog) flush(store events.Store, log *slog.Logger, m *metrics) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for len(b.items) > 0 {
-		it := b.items[0]
-		if _, err := store.Append(context.Background(), it.stream, events.Any(), it.evs...); err != nil {
+	b.flushMu.Lock()
+	defer b.flushMu.Unlock()
+	for {
+		it, ok := b.peek()
+		if !ok {
+			break
+		}
+		if err := b.retry(store, it); err != nil {
 			return
 		}
-		b.items = b.items[1:]
-		m.backlog.Set(float64(len(b.items)))
+		b.pop(m)
 	}
-	if b.failed > 0 {
-		b.recordOutage(store, log)
+	b.mu.Lock()
+	failed, dropped, since := b.failed, b.dropped, b.since
+	b.mu.Unlock()
+	if failed > 0 && b.recordOutage(store, log, failed, dropped, since) {
+		b.mu.Lock()
+		b.failed, b.dropped = b.failed-failed, b.dropped-dropped
+		b.mu.Unlock()
 	}
 }
 
-func (b *retryBacklog) recordOutage(store events.Store, log *slog.Logger) {
+// retry appends it unless it already landed: an append that failed may
+// have been stored all the same (a lost ack), so the events' ids are looked
+// up in the stream first.
+func (b *retryBacklog) retry(store events.Store, it backlogItem) error {
+	ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
+	defer cancel()
+	if landed(ctx, store, it) {
+		return nil
+	}
+	_, err := store.Append(ctx, it.stream, events.Any(), it.evs...)
+	return err
+}
+
+// landedWindow is how far back from a stream's end a retried event is
+// looked for; fire-and-forget streams (connections, errors) grow slowly.
+const landedWindow = 256
+
+func landed(ctx context.Context, store events.Store, it backlogItem) bool {
+	id := it.evs[0].ID
+	opts := events.ReadStreamOptions{Backwards: true, FromEnd: true, Limit: landedWindow}
+	for rec, err := range store.ReadStream(ctx, it.stream, opts) {
+		if err != nil {
+			return false
+		}
+		if rec.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (b *retryBacklog) recordOutage(store events.Store, log *slog.Logger, failed, dropped int, since time.Time) bool {
 	ev := events.ErrorRecorded{ErrorType: "store_unavailable", Severity: events.SeverityCritical,
 		Message: fmt.Sprintf("event store appends failed from %s; %d fire-and-forget appends were retried, %d dropped",
-			b.since.UTC().Format(time.RFC3339), b.failed-b.dropped, b.dropped),
-		Context: map[string]any{"since": b.since.UTC(), "until": time.Now().UTC(), "failed": b.failed, "dropped": b.dropped},
+			since.UTC().Format(time.RFC3339), failed-dropped, dropped),
+		Context: map[string]any{"since": since.UTC(), "until": time.Now().UTC(), "failed": failed, "dropped": dropped},
 		At:      time.Now().UTC()}
 	data, err := events.Encode(ev)
 	if err == nil {
-		_, err = store.Append(context.Background(), events.ErrorsStream, events.Any(), data)
+		ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
+		defer cancel()
+		_, err = store.Append(ctx, events.ErrorsStream, events.Any(), data)
 	}
 	if err != nil {
 		log.Warn("could not record store outage", "err", err)
-		return
+		return false
 	}
-	b.failed, b.dropped = 0, 0
+	return true
+}
+
+// withIDs gives every event an id, kept across retries, so a retry can
+// tell whether a failed append landed after all.
+func withIDs(evs []events.EventData) []events.EventData {
+	out := slices.Clone(evs)
+	for i := range out {
+		if out[i].ID == "" {
+			out[i].ID = newEventID()
+		}
+	}
+	return out
 }
