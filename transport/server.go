@@ -39,6 +39,10 @@ type Config struct {
 	PongTimeout  time.Duration
 	// WriteTimeout bounds one write to a client (default 10s).
 	WriteTimeout time.Duration
+	// SocketSendBuffer is each connection's kernel send buffer (default
+	// 128 KiB). Left to autotuning, Linux lets one never-reading client hold
+	// up to 4 MiB before a write blocks and the outbound queue can notice.
+	SocketSendBuffer int
 	// MaxConnsPerUser refuses further connections of a user with 429
 	// (default 64).
 	MaxConnsPerUser int
@@ -67,6 +71,7 @@ func (c *Config) defaults() {
 	c.PingInterval = orDefaultD(c.PingInterval, 30*time.Second)
 	c.PongTimeout = orDefaultD(c.PongTimeout, 15*time.Second)
 	c.WriteTimeout = orDefaultD(c.WriteTimeout, 10*time.Second)
+	c.SocketSendBuffer = orDefault(c.SocketSendBuffer, 128<<10)
 	if c.Gatherer == nil {
 		c.Gatherer = prometheus.DefaultGatherer
 	}

@@ -2,6 +2,7 @@ package transport
 
 import (
 	"errors"
+	"net"
 	"net/http"
 	"time"
 
@@ -75,6 +76,9 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, c *wsConn) bool
 	if rw != nil && rw.Reader.Buffered() > 0 {
 		_ = conn.Close() // a client may not send frames before the handshake answer
 		return false
+	}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.SetWriteBuffer(s.cfg.SocketSendBuffer)
 	}
 	c.conn = conn
 	c.sock = &socket{conn: conn, max: s.cfg.OutboundQueue, timeout: s.cfg.WriteTimeout,

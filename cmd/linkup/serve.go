@@ -33,6 +33,7 @@ type serveConfig struct {
 	limits        actors.Limits
 	connsPerUser  int
 	pprofAddr     string
+	sendBuffer    int
 }
 
 func (c *serveConfig) register(fs *flag.FlagSet) {
@@ -48,6 +49,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.Float64Var(&c.limits.MessagesPerSecond, "rate-messages", 50, "send_message per second per connection (burst: twice that)")
 	fs.Float64Var(&c.limits.TypingPerSecond, "rate-typing", 5, "typing per second per connection (burst: twice that)")
 	fs.IntVar(&c.connsPerUser, "max-conns-per-user", 64, "open connections per user; more get HTTP 429")
+	fs.IntVar(&c.sendBuffer, "socket-send-buffer", 128<<10, "kernel send buffer per connection, in bytes (bounds what a client that stops reading can hold)")
 	fs.StringVar(&c.pprofAddr, "pprof-addr", "", "serve net/http/pprof on this separate address (e.g. 127.0.0.1:6060); off when empty")
 }
 
@@ -111,7 +113,7 @@ func listenAndServe(ctx context.Context, cfg serveConfig, log *slog.Logger, n *a
 		return err
 	}
 	srv, err := transport.New(transport.Config{Node: n, Secret: secret, Query: query, Gatherer: reg, Metrics: reg,
-		MaxFrameBytes: cfg.maxFrame, OutboundQueue: cfg.outbound, PingInterval: cfg.ping, PongTimeout: cfg.ping / 2, MaxConnsPerUser: cfg.connsPerUser, Logger: log})
+		MaxFrameBytes: cfg.maxFrame, OutboundQueue: cfg.outbound, PingInterval: cfg.ping, PongTimeout: cfg.ping / 2, MaxConnsPerUser: cfg.connsPerUser, SocketSendBuffer: cfg.sendBuffer, Logger: log})
 	if err != nil {
 		return err
 	}
