@@ -49,18 +49,31 @@ func errorOrder(q ErrorQuery) string {
 	return "+id"
 }
 
-// errorWhere builds the WHERE clause of q; every filter is served by an
-// index ending in id, so that "newest first" needs no sort.
+// errorWhere builds the WHERE clause of q. Without a time range every
+// filter is served by an index ending in id, so "newest first" needs no
+// sort. With one, error_type and user are served by their (x, at)
+// indexes, and severity and connection_id are written +col so that SQLite
+// seeks the at index rather than walking all rows of one severity.
 func errorWhere(q ErrorQuery) (string, []any) {
 	var conds []string
 	var args []any
 	add := func(cond string, arg any) { conds = append(conds, cond); args = append(args, arg) }
-	for _, f := range []struct{ col, v string }{
-		{"error_type", q.ErrorType}, {"severity", q.Severity}, {"user", q.User}, {"connection_id", q.ConnectionID},
+	ranged := !q.Since.IsZero() || !q.Until.IsZero()
+	for _, f := range []struct {
+		col, v string
+		weak   bool
+	}{
+		{"error_type", q.ErrorType, false}, {"severity", q.Severity, true},
+		{"user", q.User, false}, {"connection_id", q.ConnectionID, true},
 	} {
-		if f.v != "" {
-			add(f.col+" = ?", f.v)
+		if f.v == "" {
+			continue
 		}
+		col := f.col
+		if ranged && f.weak {
+			col = "+" + col
+		}
+		add(col+" = ?", f.v)
 	}
 	if !q.Since.IsZero() {
 		add("at >= ?", formatTime(q.Since))

@@ -51,6 +51,8 @@ var projectionTables = map[string][]tableSpec{
 			`CREATE INDEX error_log%[1]s_user ON error_log%[1]s (user, id)`,
 			`CREATE INDEX error_log%[1]s_connection ON error_log%[1]s (connection_id, id)`,
 			`CREATE INDEX error_log%[1]s_at ON error_log%[1]s (at)`,
+			`CREATE INDEX error_log%[1]s_type_at ON error_log%[1]s (error_type, at)`,
+			`CREATE INDEX error_log%[1]s_user_at ON error_log%[1]s (user, at)`,
 		}},
 		{name: "error_hourly", create: `CREATE TABLE error_hourly%[1]s (
 			error_type TEXT NOT NULL,
