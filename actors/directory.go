@@ -38,21 +38,41 @@ func (d *Directory) ChatsOf(user string) []string {
 	return slices.Clone(d.chats[user])
 }
 
-// Load folds every ChatCreated in store into d. Called once at start-up,
-// before the node accepts connections.
-func (d *Directory) Load(ctx context.Context, store events.Store) error {
+// Load folds every ChatCreated in store into d and returns the position it
+// read up to. Called once at start-up, before the node accepts connections.
+func (d *Directory) Load(ctx context.Context, store events.Store) (uint64, error) {
+	var last uint64
 	opts := events.ReadAllOptions{Filter: events.Filter{EventTypes: []string{events.TypeChatCreated}}}
 	for rec, err := range store.ReadAll(ctx, opts) {
 		if err != nil {
-			return err
+			return last, err
 		}
-		ev, err := events.Decode(rec)
+		last = rec.Position
+		d.apply(rec)
+	}
+	return last, nil
+}
+
+// Follow keeps d current with chats created after position after, by any
+// node sharing the store, until ctx ends. Run it on its own goroutine.
+func (d *Directory) Follow(ctx context.Context, store events.Store, after uint64) {
+	opts := events.SubscribeOptions{After: after, Filter: events.Filter{EventTypes: []string{events.TypeChatCreated}}}
+	for del, err := range store.Subscribe(ctx, opts) {
 		if err != nil {
-			continue // a corrupt ChatCreated is skipped; its chat actor reports it on load
+			return
 		}
-		if c, ok := ev.(events.ChatCreated); ok {
-			d.Add(c.ChatID, c.Members)
+		if del.Event != nil {
+			d.apply(*del.Event)
 		}
 	}
-	return nil
+}
+
+func (d *Directory) apply(rec events.RecordedEvent) {
+	ev, err := events.Decode(rec)
+	if err != nil {
+		return // a corrupt ChatCreated is skipped; its chat actor reports it on load
+	}
+	if c, ok := ev.(events.ChatCreated); ok {
+		d.Add(c.ChatID, c.Members)
+	}
 }

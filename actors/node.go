@@ -73,10 +73,12 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n := newNode(cfg)
-	if err := n.dir.Load(ctx, cfg.Store); err != nil {
+	pos, err := n.dir.Load(ctx, cfg.Store)
+	if err != nil {
 		n.cancel()
 		return nil, fmt.Errorf("actors: load directory: %w", err)
 	}
+	go n.dir.Follow(n.ctx, cfg.Store, pos) // chats created by other nodes
 	if err := n.revoked.load(ctx, cfg.Store); err != nil {
 		n.cancel()
 		return nil, fmt.Errorf("actors: load revocations: %w", err)
