@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -248,4 +250,80 @@ func TestQueryAPIErrorsAndReadStates(t *testing.T) {
 			}
 		}
 	})
+}
+
+// httpGetJSON GETs url with an analyst token and returns the raw body.
+func httpGetJSON(t *testing.T, url, tok string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b strings.Builder
+	_, _ = io.Copy(&b, resp.Body)
+	return resp.StatusCode, b.String()
+}
+
+// pollUntil polls url until the body contains every want, returning it
+// and how long it took.
+func pollUntil(t *testing.T, url, tok string, want ...string) (string, time.Duration) {
+	t.Helper()
+	start := time.Now()
+	for {
+		status, body := httpGetJSON(t, url, tok)
+		ok := status == 200
+		for _, w := range want {
+			ok = ok && strings.Contains(body, w)
+		}
+		if ok {
+			return body, time.Since(start)
+		}
+		if time.Since(start) > wait {
+			t.Fatalf("%s: %d %s, want %q", url, status, body, want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestServeQueryAPIEndToEnd is the issue's acceptance path: a server, a
+// WebSocket user who errs and reads, the answers through /v1, the same
+// answers after SIGKILL and restart, and after a rebuild run beside it.
+func TestServeQueryAPIEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	p := startServe(t, dir)
+	alice := dial(t, p.url(), tokenFor(t, dir, "alice"))
+	bob := dial(t, p.url(), tokenFor(t, dir, "bob"))
+	request(t, alice, map[string]any{"type": "create_chat", "chat_id": "c1", "title": "ops", "members": []string{"bob"}})
+	for i := 1; i <= 3; i++ {
+		request(t, alice, map[string]any{"type": "send_message", "chat_id": "c1", "client_msg_id": fmt.Sprint(i), "body": "hi"})
+	}
+	request(t, bob, map[string]any{"type": "read_receipt", "chat_id": "c1", "seq": 1})
+	if f := request(t, alice, map[string]any{"type": "no_such_type"}); f.Type != "error" {
+		t.Fatalf("bad frame: %s", f.Raw)
+	}
+	ana := tokenFor(t, dir, "ana", "--role", "analyst")
+	wantStates := `"user":"bob","chat_id":"c1","last_read_seq":1,"latest_seq":3,"unread":2`
+	check := func(label, base string) {
+		states, took := pollUntil(t, base+"/v1/read-states?user=bob", ana, wantStates)
+		t.Logf("%s: read state visible after %v: %s", label, took, states)
+		errs, took := pollUntil(t, base+"/v1/errors?user=alice", ana, `"error_type":"unknown_type"`)
+		t.Logf("%s: error visible after %v: %s", label, took, errs)
+	}
+	check("live", "http://"+p.addr)
+
+	p.stop(t, syscall.SIGKILL)
+	p = startServe(t, dir)
+	check("after SIGKILL", "http://"+p.addr)
+	_, before := httpGetJSON(t, "http://"+p.addr+"/v1/errors", ana)
+
+	if code, out, errs := runCLI("projections", "rebuild", "--data", dir); code != 0 {
+		t.Fatalf("rebuild beside the server: %d %s %s", code, out, errs)
+	}
+	check("after rebuild", "http://"+p.addr)
+	if _, after := httpGetJSON(t, "http://"+p.addr+"/v1/errors", ana); after != before {
+		t.Fatalf("errors differ after rebuild:\n%s\n%s", before, after)
+	}
 }
