@@ -42,7 +42,10 @@ func (lc *loadClient) onMessage(p []byte) {
 	live := lc.syncing == 0
 	lc.mu.Unlock()
 	lc.c.delivered.Add(1)
-	if dup {
+	switch {
+	case dup && !live: // a sync answer re-sends what lies above the position the client named
+		lc.c.resent.Add(1)
+	case dup:
 		lc.c.dups.Add(1)
 	}
 	if live && sent > 0 {

@@ -71,8 +71,8 @@ func (s *Summary) print(w io.Writer) {
 	r := s.Result
 	fmt.Fprintf(w, "scenario %s: %d clients, %d connected, %d connect failures, %d alive and complete at the end, %d reconnects\n",
 		s.Scenario, r.Clients, r.Connected, r.ConnectFailed, r.Alive, r.Reconnects)
-	fmt.Fprintf(w, "messages: sent %d, acked %d (%.0f/s), unacked %d; delivered %d (%.0f/s) of %d expected; missing %d, duplicated %d\n",
-		r.Sent, r.Acked, s.AckedPerSec, r.Unacked, r.Delivered, s.DeliveredPerSec, r.Expected, r.Missing, r.Duplicated)
+	fmt.Fprintf(w, "messages: sent %d, acked %d (%.0f/s), unacked %d; delivered %d (%.0f/s) of %d expected; missing %d, duplicated %d (resent by sync %d)\n",
+		r.Sent, r.Acked, s.AckedPerSec, r.Unacked, r.Delivered, s.DeliveredPerSec, r.Expected, r.Missing, r.Duplicated, r.Resent)
 	if r.Typing+r.Receipts+r.Syncs > 0 {
 		fmt.Fprintf(w, "other: typing %d sent / %d received, receipts %d sent / %d read frames, syncs %d / %d completed\n",
 			r.Typing, r.TypingRecv, r.Receipts, r.ReadRecv, r.Syncs, r.SyncDone)
