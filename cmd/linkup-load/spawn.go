@@ -80,8 +80,15 @@ func waitReady(r io.Reader, logPath string) (string, error) {
 
 func (s *server) pid() int { return s.cmd.Process.Pid }
 
-// stop sends SIGTERM, waits 20 s, then kills; the data dir is removed.
+// stop sends SIGTERM, waits 20 s, then kills; the data dir is removed,
+// unless the server had already exited (its log is kept to read).
 func (s *server) stop() {
+	select {
+	case err := <-s.done: // it died during the run: keep its log
+		fmt.Fprintf(os.Stderr, "linkup-load: the server exited during the run (%v); log kept in %s\n", err, s.dir)
+		return
+	default:
+	}
 	_ = s.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-s.done:
