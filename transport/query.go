@@ -37,6 +37,18 @@ func (c QueryConfig) Validate() error {
 // request needs a token with the analyst role: 401 without a valid token,
 // 403 without the role. Bad parameters get 400 with code invalid_parameter
 // naming the parameter. Mount it on the server's mux under /v1/.
+//
+// Beyond PROTOCOL.md section 6 (extensions):
+//   - GET /v1/errors/hourly?error_type=&since=&until= answers
+//     {"items":[{"hour":"2026-11-25T10:00:00Z","error_type":"invalid_payload","count":12}]},
+//     ordered by hour then type, at most 10,000 items;
+//   - /v1/errors also filters by connection_id; since is inclusive, until
+//     exclusive; limit defaults to 100 and is capped at 1000; next_cursor is
+//     the id of the page's last item (null at the end);
+//   - /v1/projections items also carry lag_seconds (age of the oldest
+//     unprojected event) and poisoned (events skipped as poison);
+//   - unknown or repeated parameters are refused with 400; the token may
+//     also come as ?token=.
 func NewQueryHandler(cfg QueryConfig) (http.Handler, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
