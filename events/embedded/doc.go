@@ -46,19 +46,21 @@
 //	    metadata  TEXT    NOT NULL     -- events.Metadata as JSON ({} when empty)
 //	);
 //	CREATE INDEX events_type_position ON events(type, position);
-//	CREATE TABLE stream_index (        -- (stream, revision) -> position
+//	CREATE TABLE stream_index (        -- (stream, revision) -> position, older events
 //	    stream_id INTEGER, revision INTEGER, position INTEGER,
 //	    PRIMARY KEY (stream_id, revision)
 //	) WITHOUT ROWID;
-//	CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER) WITHOUT ROWID;
+//	CREATE TABLE stream_tail (         -- the same for the newest events
+//	    position INTEGER PRIMARY KEY, stream_id INTEGER, revision INTEGER
+//	);                                 -- filled by trigger events_stream_tail
 //
-// stream_index lags behind: it covers events up to position
-// meta.indexed ('indexed' row) and the writer adds the newer ones in bulk
-// once a couple of thousand have gathered, because indexing each commit
-// wrote one 4 KiB index page per stream touched and capped appends at about
-// 20,000 events/s. To find a stream's events, search by stream_id in events
-// (a scan) or use stream_index for the old ones and scan the tail after
-// meta.indexed, as the store does. Event ids carry no unique index: the
+// Every event has its (stream_id, revision, position) entry in exactly one
+// of stream_index and stream_tail. Each commit adds its entries to
+// stream_tail, whose rows are keyed by position and so land on its last
+// page; once a couple of thousand have gathered, the writer moves them all
+// into stream_index in one sorted INSERT. Indexing (stream, revision) at
+// every commit wrote one 4 KiB index page per stream touched and capped
+// appends at about 20,000 events/s. Event ids carry no unique index: the
 // Store contract does not make appends idempotent by id, and a unique index
 // cost a page write per commit; an append reusing an id is stored again.
 //
@@ -69,6 +71,14 @@
 //	SELECT datetime(e.time / 1e9, 'unixepoch'), s.name, json_extract(e.data, '$.body')
 //	FROM events e JOIN streams s ON s.id = e.stream_id
 //	WHERE e.type = 'MessagePosted' ORDER BY e.position DESC LIMIT 10;
+//
+// and one stream's events, through both index tables:
+//
+//	SELECT revision, type, data FROM events WHERE position IN (
+//	    SELECT position FROM stream_index WHERE stream_id = (SELECT id FROM streams WHERE name = 'chat-c1')
+//	    UNION ALL
+//	    SELECT position FROM stream_tail WHERE stream_id = (SELECT id FROM streams WHERE name = 'chat-c1')
+//	) ORDER BY position;
 //
 // # Limits
 //
