@@ -3,7 +3,6 @@ package reliability_test
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
@@ -173,9 +172,6 @@ func TestLostAckSendRetriedIsStoredOnce(t *testing.T) {
 // but whose acknowledgement is lost must not be stored twice by the
 // writer's retry backlog.
 func TestLostAckRecordIsNotDuplicatedByRetry(t *testing.T) {
-	if os.Getenv("LINKUP_RUN_BUGS") != "1" {
-		t.Skip("BUG: actors writer retry backlog re-appends an event whose append landed but timed out (duplicate events); see /work/notes/reliability-bugs.md")
-	}
 	n, fs := faultNode(t)
 	fs.LoseAcks(nil)
 	n.Dial(t, "bob")
