@@ -28,6 +28,7 @@ type chatActor struct {
 	batch   uint64
 	waiting map[string]*op // (sender, client_msg_id) of queued and in-flight posts
 	recent  *messageRing
+	retired bool
 }
 
 type subscriber struct {
@@ -42,6 +43,9 @@ func newChatActor(n *Node, id string) *chatActor {
 
 // Receive is the chat actor's one type switch.
 func (c *chatActor) Receive(ctx actor.Context) {
+	if forwarded(c.retired, ctx.Message(), func(m any) { c.node.sendChat(c.id, m) }) {
+		return
+	}
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
 		c.startLoad(ctx)
@@ -95,7 +99,7 @@ func (c *chatActor) onLoaded(ctx actor.Context, m chatLoaded) {
 	if m.Err != nil {
 		c.node.log.Warn("chat load failed", "chat", c.id, "err", m.Err)
 		c.failStash(ctx, ErrStoreUnavailable)
-		c.node.retireChat(c.id, ctx.Self(), ctx)
+		c.retired = c.node.retireChat(c.id, ctx.Self(), ctx)
 		return
 	}
 	c.state, c.loaded = m.State, true
@@ -113,7 +117,7 @@ func (c *chatActor) onLoaded(ctx actor.Context, m chatLoaded) {
 // so that requests for unknown chat ids cost no memory.
 func (c *chatActor) retireIfEmpty(ctx actor.Context) {
 	if !c.state.Created && len(c.queue) == 0 && len(c.flight) == 0 {
-		c.node.retireChat(c.id, ctx.Self(), ctx)
+		c.retired = c.node.retireChat(c.id, ctx.Self(), ctx)
 	}
 }
 

@@ -132,7 +132,7 @@ func (c *connActor) aggregatePart(ctx actor.Context, msg any) {
 
 func (c *connActor) fileSync(ctx actor.Context, a *aggregate, p syncPart) {
 	if p.Err != nil {
-		delete(c.syncing, p.ChatID)
+		c.abandonSync(p.ChatID)
 		c.fail(ctx, a.ref, a.command, p.ChatID, p.Err)
 		return
 	}
@@ -171,7 +171,7 @@ func (c *connActor) expire(ctx actor.Context, id uint64) {
 		if i, isBulk := bulkIndex(key); isBulk {
 			a.results[i].Error = &ErrorFrame{Code: CodeUnavailable, Message: ErrStoreUnavailable.Message}
 		} else {
-			delete(c.syncing, key)
+			c.abandonSync(key)
 		}
 		delete(a.waiting, key)
 	}
@@ -203,4 +203,15 @@ func bulkIndex(key string) (int, bool) {
 	}
 	i, err := strconv.Atoi(key[1:])
 	return i, err == nil
+}
+
+// abandonSync ends a chat's sync that failed or timed out: the live frames
+// held for it are dropped and the chat is marked behind, so the client sees
+// no message out of order and learns (from the error, or the chat missing
+// in sync_complete) to sync it again.
+func (c *connActor) abandonSync(chatID string) {
+	if _, ok := c.syncing[chatID]; ok {
+		delete(c.syncing, chatID)
+		c.setBehind(chatID, true)
+	}
 }

@@ -170,25 +170,46 @@ func (n *Node) sendUser(id string, msg any) {
 	n.mu.Unlock()
 }
 
-// retireChat removes a chat actor from the registry and poisons it: any
-// message sent before the removal is still handled first.
-func (n *Node) retireChat(id string, pid *actor.PID, ctx actor.Context) {
+// retireChat removes a chat actor from the registry and poisons it. The
+// registry lock is held by every sender while it sends, so the messages that
+// reach the retired actor are exactly those queued before the poison pill;
+// the actor forwards them to its successor (see forwarder).
+func (n *Node) retireChat(id string, pid *actor.PID, ctx actor.Context) bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if cur, ok := n.chats[id]; ok && cur.Id == pid.Id {
 		delete(n.chats, id)
 		n.m.chats.Dec()
 		ctx.Poison(pid)
+		return true
 	}
+	return false
 }
 
-func (n *Node) retireUser(id string, pid *actor.PID, ctx actor.Context) {
+func (n *Node) retireUser(id string, pid *actor.PID, ctx actor.Context) bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if cur, ok := n.users[id]; ok && cur.Id == pid.Id {
 		delete(n.users, id)
 		ctx.Poison(pid)
+		return true
 	}
+	return false
+}
+
+// forwarded reports whether msg, reaching an actor that has retired, was
+// passed on to the actor that now holds its identity (spawned on demand).
+// Lifecycle messages are not forwarded.
+func forwarded(retired bool, msg any, send func(any)) bool {
+	if !retired {
+		return false
+	}
+	switch msg.(type) {
+	case *actor.Started, *actor.Stopping, *actor.Stopped, *actor.Restarting, *actor.PoisonPill, appendDone, chatLoaded:
+		return true
+	}
+	send(msg)
+	return true
 }
 
 // Shutdown tells every connection to reconnect (reason), waits until they

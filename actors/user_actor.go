@@ -8,10 +8,11 @@ import (
 // of them subscribed to every chat the user belongs to, including chats
 // created while they are online.
 type userActor struct {
-	node  *Node
-	id    string
-	conns map[string]*actor.PID
-	chats map[string]bool
+	node    *Node
+	id      string
+	conns   map[string]*actor.PID
+	chats   map[string]bool
+	retired bool
 }
 
 // Messages to a user actor.
@@ -35,6 +36,9 @@ func newUserActor(n *Node, id string) *userActor {
 
 // Receive is the user actor's one type switch.
 func (u *userActor) Receive(ctx actor.Context) {
+	if forwarded(u.retired, ctx.Message(), func(m any) { u.node.sendUser(u.id, m) }) {
+		return
+	}
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
 		for _, id := range u.node.dir.ChatsOf(u.id) {
@@ -63,7 +67,7 @@ func (u *userActor) Receive(ctx actor.Context) {
 // users cost nothing.
 func (u *userActor) retireIfOffline(ctx actor.Context) {
 	if len(u.conns) == 0 {
-		u.node.retireUser(u.id, ctx.Self(), ctx)
+		u.retired = u.node.retireUser(u.id, ctx.Self(), ctx)
 	}
 }
 
