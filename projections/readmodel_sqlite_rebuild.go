@@ -145,6 +145,9 @@ func (s *SQLite) swapTx(ctx context.Context, name, set string, catchUp func(tx T
 	if err := catchUp(st, live); err != nil {
 		return err
 	}
+	if err := st.flush(); err != nil {
+		return err
+	}
 	for _, q := range swapStatements(name, set) {
 		if _, err := tx.ExecContext(ctx, q.query, q.args...); err != nil {
 			return fmt.Errorf("%s: %w", q.query, err)

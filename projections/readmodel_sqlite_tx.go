@@ -25,12 +25,14 @@ const (
 	qAddMember    = `INSERT OR IGNORE INTO read_states%s (chat_id, user, last_read_seq) VALUES (?, ?, 0)`
 	qRaiseLatest  = `UPDATE chats%s SET latest_seq = MAX(latest_seq, ?) WHERE chat_id = ?`
 	qRaisePointer = `UPDATE read_states%s SET last_read_seq = MAX(last_read_seq, ?) WHERE chat_id = ? AND user = ?`
+	qChatKnown    = `SELECT count(*) FROM chats%s WHERE chat_id = ?`
+	qIsMember     = `SELECT count(*) FROM read_states%s WHERE chat_id = ? AND user = ?`
 )
 
 // txQueries lists the templates each projection's Tx uses.
 var txQueries = map[string][]string{
 	NameErrors:     {qSetCheckpoint, qPoison, qInsertError, qCountError},
-	NameReadStates: {qSetCheckpoint, qPoison, qAddChat, qAddMember, qRaiseLatest, qRaisePointer},
+	NameReadStates: {qSetCheckpoint, qPoison, qAddChat, qAddMember, qRaiseLatest, qRaisePointer, qChatKnown, qIsMember},
 }
 
 // sqliteTx is a Tx on one table set of one projection.
@@ -41,6 +43,7 @@ type sqliteTx struct {
 	name   string // projection
 	set    string // table-set suffix, "" for live
 	cpName string // checkpoint row: name + set
+	raises raises // read-state raises, written at flush
 }
 
 // Begin opens a write transaction (BEGIN IMMEDIATE) on set of projection
@@ -119,23 +122,84 @@ func (t *sqliteTx) AddChat(chatID string, members []string) error {
 	if ok, _ := affected(res, err); !ok {
 		return err
 	}
+	t.raises.init()
+	t.raises.chats[chatID] = true
 	for _, m := range members {
 		if _, err := t.exec(qAddMember, chatID, m); err != nil {
 			return err
 		}
+		t.raises.members[[2]string{chatID, m}] = true
 	}
 	return nil
 }
 
+// RaiseLatestSeq and RaiseReadPointer check the chat or the membership
+// now (cached for the transaction) and keep only the highest seq per chat
+// and per member; flush writes them before the commit. MAX is commutative,
+// so the rows end as if every raise had been written in order.
 func (t *sqliteTx) RaiseLatestSeq(chatID string, seq uint64) (bool, error) {
-	return affected(t.exec(qRaiseLatest, seq, chatID))
+	t.raises.init()
+	known, err := lookup(t, t.raises.chats, chatID, qChatKnown, chatID)
+	if err != nil || !known {
+		return false, err
+	}
+	t.raises.latest[chatID] = max(t.raises.latest[chatID], seq)
+	return true, nil
 }
 
 func (t *sqliteTx) RaiseReadPointer(chatID, user string, seq uint64) (bool, error) {
-	return affected(t.exec(qRaisePointer, seq, chatID, user))
+	t.raises.init()
+	key := [2]string{chatID, user}
+	member, err := lookup(t, t.raises.members, key, qIsMember, chatID, user)
+	if err != nil || !member {
+		return false, err
+	}
+	t.raises.pointers[key] = max(t.raises.pointers[key], seq)
+	return true, nil
 }
 
-func (t *sqliteTx) Commit() error   { return t.tx.Commit() }
+// lookup answers an existence query once per key and transaction.
+func lookup[K comparable](t *sqliteTx, cache map[K]bool, key K, tmpl string, args ...any) (bool, error) {
+	if v, ok := cache[key]; ok {
+		return v, nil
+	}
+	var n int
+	query := setQuery(tmpl, t.set)
+	var row *sql.Row
+	if st := t.s.cached(query); st != nil {
+		row = t.tx.StmtContext(t.ctx, st).QueryRowContext(t.ctx, args...)
+	} else {
+		row = t.tx.QueryRowContext(t.ctx, query, args...)
+	}
+	if err := row.Scan(&n); err != nil {
+		return false, err
+	}
+	cache[key] = n > 0
+	return n > 0, nil
+}
+
+// flush writes the buffered raises.
+func (t *sqliteTx) flush() error {
+	for chat, seq := range t.raises.latest {
+		if _, err := t.exec(qRaiseLatest, seq, chat); err != nil {
+			return err
+		}
+	}
+	for key, seq := range t.raises.pointers {
+		if _, err := t.exec(qRaisePointer, seq, key[0], key[1]); err != nil {
+			return err
+		}
+	}
+	t.raises = raises{}
+	return nil
+}
+
+func (t *sqliteTx) Commit() error {
+	if err := t.flush(); err != nil {
+		return err
+	}
+	return t.tx.Commit()
+}
 func (t *sqliteTx) Rollback() error { return t.tx.Rollback() }
 
 // affected reports whether a statement touched a row.
@@ -145,4 +209,18 @@ func affected(res sql.Result, err error) (bool, error) {
 	}
 	n, err := res.RowsAffected()
 	return n > 0, err
+}
+
+// raises buffers a transaction's read-state raises and existence answers.
+type raises struct {
+	chats    map[string]bool
+	members  map[[2]string]bool
+	latest   map[string]uint64
+	pointers map[[2]string]uint64
+}
+
+func (r *raises) init() {
+	if r.chats == nil {
+		*r = raises{chats: map[string]bool{}, members: map[[2]string]bool{}, latest: map[string]uint64{}, pointers: map[[2]string]uint64{}}
+	}
 }
