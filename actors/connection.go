@@ -16,6 +16,9 @@ type Socket interface {
 	// bounded outbound queue is full (the actor then treats the client as a
 	// slow consumer) and ErrSocketClosed after Close.
 	Send(frame []byte) error
+	// SendMany is Send for several frames at once, kept in order; they are
+	// refused together when they do not all fit.
+	SendMany(frames [][]byte) error
 	// Close writes final (if not nil) ahead of anything still queued, then
 	// closes the WebSocket with code and reason. Idempotent.
 	Close(final []byte, code int, reason string)

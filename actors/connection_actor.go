@@ -172,14 +172,18 @@ func (c *connActor) send(ctx actor.Context, f Frame) {
 	c.sendRaw(ctx, b)
 }
 
-func (c *connActor) sendRaw(ctx actor.Context, b []byte) {
-	if c.closed {
+func (c *connActor) sendRaw(ctx actor.Context, b []byte) { c.sendFrames(ctx, [][]byte{b}) }
+
+// sendFrames writes frames in one go; a full queue makes the client a slow
+// consumer.
+func (c *connActor) sendFrames(ctx actor.Context, frames [][]byte) {
+	if c.closed || len(frames) == 0 {
 		return
 	}
-	switch err := c.sock.Send(b); err {
+	switch err := c.sock.SendMany(frames); err {
 	case nil:
-		c.out++
-		c.node.m.framesOut.Inc()
+		c.out += uint64(len(frames))
+		c.node.m.framesOut.Add(float64(len(frames)))
 	case ErrQueueFull:
 		c.node.m.slowConsumers.Inc()
 		c.forceReconnect(ctx, "", ReasonSlowConsumer, 1000)

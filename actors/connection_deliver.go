@@ -18,6 +18,7 @@ type syncBuf struct {
 // message frames of a chat the client is behind in (it must sync again).
 func (c *connActor) deliver(ctx actor.Context, d deliver) {
 	buf := c.syncing[d.ChatID]
+	out := make([][]byte, 0, len(d.Items))
 	for _, it := range d.Items {
 		switch {
 		case it.Origin != nil && it.Origin.Id == ctx.Self().Id && it.Seq > 0:
@@ -26,9 +27,10 @@ func (c *connActor) deliver(ctx actor.Context, d deliver) {
 		case it.Seq > 0 && c.behind[d.ChatID]:
 			c.node.m.droppedLive.Inc()
 		default:
-			c.sendRaw(ctx, it.Frame)
+			out = append(out, it.Frame)
 		}
 	}
+	c.sendFrames(ctx, out)
 }
 
 func (b *syncBuf) hold(it deliverItem) {

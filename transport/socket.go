@@ -4,18 +4,23 @@ import (
 	"bytes"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/gobwas/ws"
 	"github.com/linkup-chat/linkup/actors"
 )
 
-// socket is the outbound half of a WebSocket: a bounded queue of encoded
-// frames, written by a flush goroutine that exists only while there is
-// something to write, all pending frames in one write call. Idle sockets
-// hold no goroutine and no buffer.
+// socket is the outbound half of a WebSocket. Frames sent while nothing is
+// pending are written at once by the sender with one non-blocking writev
+// (no goroutine, no copy); what the kernel does not take, and whatever is
+// sent meanwhile, waits in a bounded queue written by a flush goroutine that
+// exists only while there is something to write, all pending frames in one
+// write call. Idle sockets hold no goroutine and no buffer.
 type socket struct {
 	conn     net.Conn
+	raw      syscall.RawConn // nil: no direct writes, always queue
+	pending  []byte          // framed bytes a direct write left over
 	max      int
 	timeout  time.Duration
 	onAbort  func(reason string)
@@ -35,18 +40,47 @@ var _ actors.Socket = (*socket)(nil)
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // Send queues a text frame (see actors.Socket).
-func (s *socket) Send(frame []byte) error {
+func (s *socket) Send(frame []byte) error { return s.SendMany([][]byte{frame}) }
+
+// SendMany sends frames in order, in one system call when the socket is
+// idle (see actors.Socket).
+func (s *socket) SendMany(frames [][]byte) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	switch {
 	case s.closing || s.done:
+		s.mu.Unlock()
 		return actors.ErrSocketClosed
-	case len(s.queue) >= s.max:
+	case len(s.queue)+len(frames) > s.max:
+		s.mu.Unlock()
 		return actors.ErrQueueFull
+	case s.flushing || s.raw == nil:
+		s.queue = append(s.queue, frames...)
+		s.kick()
+		s.mu.Unlock()
+		return nil
 	}
-	s.queue = append(s.queue, frame)
-	s.kick()
+	s.flushing = true // this caller is the writer until it hands over
+	s.mu.Unlock()
+	rest, err := writeFrames(s.raw, frames)
+	if err != nil {
+		s.abort("write failed")
+		return nil
+	}
+	s.handOver(rest)
 	return nil
+}
+
+// handOver ends a direct write: leftovers and anything queued meanwhile go
+// to a flush goroutine.
+func (s *socket) handOver(rest []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pending = rest
+	if rest != nil || len(s.queue) > 0 || len(s.ctrl) > 0 || s.closing {
+		go s.flush()
+		return
+	}
+	s.flushing = false
 }
 
 // control queues a control frame (ping, pong), ahead of data frames.
@@ -110,11 +144,13 @@ func (s *socket) flush() {
 func (s *socket) take() (*bytes.Buffer, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.queue) == 0 && len(s.ctrl) == 0 && (!s.closing || s.done) {
+	if len(s.queue) == 0 && len(s.ctrl) == 0 && s.pending == nil && (!s.closing || s.done) {
 		s.flushing = false
 		return nil, false
 	}
 	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Write(s.pending)
+	s.pending = nil
 	for _, c := range s.ctrl {
 		buf.Write(c)
 	}

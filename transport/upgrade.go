@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"syscall"
 	"time"
 
 	"github.com/gobwas/ws"
@@ -77,11 +78,13 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, c *wsConn) bool
 		_ = conn.Close() // a client may not send frames before the handshake answer
 		return false
 	}
+	var raw syscall.RawConn
 	if tc, ok := conn.(*net.TCPConn); ok {
 		_ = tc.SetWriteBuffer(s.cfg.SocketSendBuffer)
+		raw, _ = tc.SyscallConn()
 	}
 	c.conn = conn
-	c.sock = &socket{conn: conn, max: s.cfg.OutboundQueue, timeout: s.cfg.WriteTimeout,
+	c.sock = &socket{conn: conn, raw: raw, max: s.cfg.OutboundQueue, timeout: s.cfg.WriteTimeout,
 		onAbort:  func(reason string) { c.end(errors.New(reason)) },
 		onClosed: func() { time.AfterFunc(closeWait, func() { c.end(errClosedByServer) }) }}
 	c.lastSeen.Store(time.Now().UnixNano())
