@@ -2,7 +2,9 @@ package transport_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/linkup-chat/linkup/client"
 	"github.com/linkup-chat/linkup/events"
@@ -119,4 +121,19 @@ func TestGoroutinePerConnReaderSpeaksTheProtocol(t *testing.T) {
 	if f, err := bob.Expect(wait, client.Is("message")); err != nil || f.Str("body") != "hello" {
 		t.Fatalf("message: %v %s", err, f.Raw)
 	}
+}
+
+// The keepalive sweep runs very often here while clients connect: a
+// connection still in its handshake must not be touched (it used to be
+// ended with no socket yet, a nil dereference that killed the server).
+func TestKeepaliveSweepDuringHandshakes(t *testing.T) {
+	n := testnode.Start(t, testnode.Options{Transport: transport.Config{PingInterval: time.Millisecond, PongTimeout: time.Hour}})
+	for i := range 200 {
+		c, err := client.Dial(context.Background(), n.URL, client.Options{Token: testnode.Token(t, fmt.Sprint("u", i))})
+		if err != nil {
+			t.Fatalf("dial %d: %v", i, err)
+		}
+		_ = c.Close()
+	}
+	expectAlive(t, n.Dial(t, "last"))
 }

@@ -214,6 +214,9 @@ func (s *Server) sweep(now time.Time) {
 	}
 	s.mu.Unlock()
 	for _, c := range conns {
+		if !c.ready.Load() {
+			continue // still upgrading
+		}
 		idle := now.Sub(time.Unix(0, c.lastSeen.Load()))
 		switch {
 		case idle > s.cfg.PingInterval+s.cfg.PongTimeout:

@@ -89,6 +89,7 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, c *wsConn) bool
 		onClosed: func() { time.AfterFunc(closeWait, func() { c.end(errClosedByServer) }) }}
 	c.lastSeen.Store(time.Now().UnixNano())
 	c.actor = s.cfg.Node.Connect(c.info, c.sock)
+	c.ready.Store(true)
 	c.startReading()
 	return true
 }

@@ -22,7 +22,10 @@ type wsConn struct {
 	actor    *actors.Conn
 	info     actors.ConnInfo
 	lastSeen atomic.Int64
-	once     sync.Once
+	// ready is set once the upgrade is done and conn, sock and actor are
+	// in place; the keepalive sweep leaves connections alone until then.
+	ready atomic.Bool
+	once  sync.Once
 	// message accumulates the fragments of a fragmented data message.
 	message []byte
 	msgOp   ws.OpCode
