@@ -2,8 +2,10 @@ package transport
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,6 +47,7 @@ const readTimeout = 10 * time.Second
 // readReady reads one frame of a connection the poller found readable, then
 // asks to be told again. More buffered data fires the poller again at once.
 func (c *wsConn) readReady() {
+	defer c.recoverReader()
 	c.readMu.Lock()
 	defer c.readMu.Unlock()
 	_ = c.conn.SetReadDeadline(time.Now().Add(readTimeout))
@@ -75,6 +78,7 @@ var errProtocol = errors.New("protocol error")
 
 // readLoop reads frames until the connection ends.
 func (c *wsConn) readLoop() {
+	defer c.recoverReader()
 	for {
 		if err := c.readFrame(); err != nil {
 			c.end(err)
@@ -196,4 +200,18 @@ func (c *wsConn) refuseFrame(code ws.StatusCode, reason, errType string) {
 	c.srv.cfg.Node.RecordError(events.ErrorRecorded{ErrorType: errType, Severity: events.SeverityLow,
 		Message: "connection closed: " + reason, User: c.info.UserID, ConnectionID: c.info.ConnectionID,
 		Context: map[string]any{"close_code": int(code), "max_frame_bytes": c.srv.cfg.MaxFrameBytes}})
+}
+
+// recoverReader keeps a bug in the read path from killing the process: the
+// panic is recorded (severity critical) and only this connection ends.
+func (c *wsConn) recoverReader() {
+	r := recover()
+	if r == nil {
+		return
+	}
+	c.srv.cfg.Logger.Error("reader panic", "connection", c.info.ConnectionID, "panic", fmt.Sprint(r))
+	c.srv.cfg.Node.RecordError(events.ErrorRecorded{ErrorType: "reader_panic", Severity: events.SeverityCritical,
+		Message: fmt.Sprintf("panic while reading a frame: %v", r), User: c.info.UserID, ConnectionID: c.info.ConnectionID,
+		Context: map[string]any{"stack": string(debug.Stack())}})
+	c.end(errProtocol)
 }
