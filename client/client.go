@@ -96,7 +96,7 @@ func Dial(ctx context.Context, rawURL string, o Options) (*Client, error) {
 		nd := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(o.LocalAddr)}, Timeout: 10 * time.Second}
 		d.NetDial = nd.DialContext
 	}
-	conn, _, hs, err := d.Dial(ctx, u.String())
+	conn, br, hs, err := d.Dial(ctx, u.String())
 	var se ws.StatusError
 	if errors.As(err, &se) {
 		return nil, &HandshakeError{Status: int(se)}
@@ -104,7 +104,11 @@ func Dial(ctx context.Context, rawURL string, o Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{conn: conn, r: bufio.NewReaderSize(conn, 4096), Protocol: hs.Protocol}, nil
+	r := br // frames the server sent right after the handshake are buffered here
+	if r == nil {
+		r = bufio.NewReaderSize(conn, 4096)
+	}
+	return &Client{conn: conn, r: r, Protocol: hs.Protocol}, nil
 }
 
 // Send writes v as one JSON text frame.
