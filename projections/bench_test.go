@@ -3,8 +3,10 @@ package projections
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -72,8 +74,7 @@ func BenchmarkRebuild(b *testing.B) {
 // BenchmarkErrorsQuery runs filtered error-log queries (type and user; type
 // and time range) over a table of benchErrorRows rows and reports p50/p99.
 func BenchmarkErrorsQuery(b *testing.B) {
-	rm := openRM(b, b.TempDir())
-	fillErrors(b, rm, benchErrorRows)
+	rm := filledErrors(b)
 	queries := []ErrorQuery{
 		{ErrorType: "t7", User: "u123", Limit: 100},
 		{ErrorType: "t3", Since: t0.Add(100 * time.Hour), Until: t0.Add(101 * time.Hour), Limit: 100},
@@ -94,6 +95,43 @@ func BenchmarkErrorsQuery(b *testing.B) {
 }
 
 const benchErrorRows = 1_000_000
+
+// errorTable is the filled read model, made once per process (filling
+// takes minutes, and the benchmark function runs once per b.N tried).
+var errorTable struct {
+	once sync.Once
+	rm   *SQLite
+	dir  string
+	err  error
+}
+
+func filledErrors(b *testing.B) *SQLite {
+	errorTable.once.Do(func() {
+		errorTable.dir, errorTable.err = os.MkdirTemp("", "linkup-bench-errors")
+		if errorTable.err == nil {
+			errorTable.rm, errorTable.err = OpenSQLite(SQLiteConfig{Path: filepath.Join(errorTable.dir, "readmodel.db")})
+		}
+		if errorTable.err == nil {
+			fillErrors(b, errorTable.rm, benchErrorRows)
+		}
+	})
+	if errorTable.err != nil {
+		b.Fatal(errorTable.err)
+	}
+	return errorTable.rm
+}
+
+// TestMain removes the benchmark's shared table after the run.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if errorTable.rm != nil {
+		errorTable.rm.Close()
+	}
+	if errorTable.dir != "" {
+		os.RemoveAll(errorTable.dir)
+	}
+	os.Exit(code)
+}
 
 // fillErrors writes n error rows straight through the read model (the
 // query is measured, not the projection): 20 types, 1,000 users, 4
