@@ -3,6 +3,8 @@ package embedded
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"strings"
 	"sync"
 )
 
@@ -36,20 +38,64 @@ func (n *names) put(id int64, name string) {
 	n.m[id] = name
 }
 
-// resolve fills in the stream name of every event of p, querying db for
-// the ids not cached. It runs after the page's rows are closed, so it never
-// needs a second connection while holding one.
+// loadChunk bounds the ids looked up per query (SQLite's parameter limit).
+const loadChunk = 500
+
+// resolve fills in the stream name of every event of p, looking the ids
+// not cached up in a query per loadChunk of them. It runs after the page's
+// rows are closed, so it never needs a second connection while holding one.
 func (n *names) resolve(ctx context.Context, db *sql.DB, p *page) error {
-	for i := range p.evs {
-		id := p.ids[i]
-		name, ok := n.get(id)
+	found := make(map[int64]string)
+	missing := n.missing(p.ids)
+	for len(missing) > 0 {
+		k := min(len(missing), loadChunk)
+		if err := n.load(ctx, db, missing[:k], found); err != nil {
+			return err
+		}
+		missing = missing[k:]
+	}
+	for i, id := range p.ids {
+		name, ok := found[id]
 		if !ok {
-			if err := db.QueryRowContext(ctx, "SELECT name FROM streams WHERE id = ?", id).Scan(&name); err != nil {
-				return err
-			}
-			n.put(id, name)
+			name, ok = n.get(id)
+		}
+		if !ok {
+			return fmt.Errorf("stream id %d not found", id)
 		}
 		p.evs[i].Stream = name
 	}
 	return nil
+}
+
+// missing returns the distinct ids not in the cache.
+func (n *names) missing(ids []int64) []any {
+	var out []any
+	seen := make(map[int64]bool)
+	for _, id := range ids {
+		if _, ok := n.get(id); !ok && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// load reads the names of ids into found and the cache.
+func (n *names) load(ctx context.Context, db *sql.DB, ids []any, found map[int64]string) error {
+	q := "SELECT id, name FROM streams WHERE id IN (?" + strings.Repeat(",?", len(ids)-1) + ")"
+	rows, err := db.QueryContext(ctx, q, ids...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return err
+		}
+		found[id] = name
+		n.put(id, name)
+	}
+	return rows.Err()
 }
