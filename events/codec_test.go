@@ -19,6 +19,7 @@ var samples = []Event{
 	ChatRead{ChatID: "c1", User: "alice", LastReadSeq: 7, At: at},
 	ErrorRecorded{ErrorType: "validation", Message: "bad", Severity: SeverityLow, Context: map[string]any{"frame": "send"}, At: at},
 	ForceReconnectIssued{ConnectionID: "k1", UserID: "alice", Reason: "slow_consumer", RetryAfterMs: 500, At: at},
+	UserRevoked{User: "bob", Reason: "stolen laptop", RevokedBy: "root", At: at},
 }
 
 func TestEncodeDecodeRoundTrip(t *testing.T) {
