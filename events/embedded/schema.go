@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"path/filepath"
 
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 )
@@ -81,7 +82,10 @@ func dsn(path string, readOnly bool) string {
 		q.Add("_pragma", "temp_store(memory)")
 		q.Add("_pragma", "cache_size(-65536)")
 	}
-	u := url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs // a relative path would be read as the URI's authority
+	}
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(path), RawQuery: q.Encode()}
 	return u.String()
 }
 

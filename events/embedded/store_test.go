@@ -255,3 +255,21 @@ func TestCloseCommitsAccepted(t *testing.T) {
 		t.Fatalf("%d events stored, %d appends succeeded", n, ok)
 	}
 }
+
+// A relative data directory (linkup serve --data d1) must open: the file
+// URI the driver gets once read "d1" as its authority.
+func TestRelativeDirOpens(t *testing.T) {
+	t.Chdir(t.TempDir())
+	st, err := Open(Config{Dir: "d1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ro, err := Open(Config{Dir: "d1", ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = ro.Close()
+}
