@@ -260,14 +260,14 @@ func TestCloseCommitsAccepted(t *testing.T) {
 // URI the driver gets once read "d1" as its authority.
 func TestRelativeDirOpens(t *testing.T) {
 	t.Chdir(t.TempDir())
-	st, err := Open(Config{Dir: "d1"})
+	st, err := embedded.Open(embedded.Config{Dir: "d1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
-	ro, err := Open(Config{Dir: "d1", ReadOnly: true})
+	ro, err := embedded.Open(embedded.Config{Dir: "d1", ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
