@@ -110,17 +110,46 @@ func (c *rawStmts) enter() bool {
 
 func (c *rawStmts) leave() { c.mu.RUnlock() }
 
-// close waits for page reads in progress and closes every statement.
+// close waits for page reads in progress and closes every statement of
+// the connections still open. Statements of a connection database/sql has
+// already discarded must not be touched (the driver freed what they point
+// into); dropIfInvalid closes those before the discard.
 func (c *rawStmts) close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.closed = true
 	var errs []error
-	for _, stmts := range c.m {
+	for conn, stmts := range c.m {
+		if !valid(conn) {
+			continue
+		}
 		for _, st := range stmts {
 			errs = append(errs, st.Close())
 		}
 	}
 	clear(c.m)
 	return errors.Join(errs...)
+}
+
+// dropIfInvalid closes and forgets the statements of conn when database/sql
+// is about to discard it (an interrupted query, a cancelled context). It
+// runs inside sql.Conn.Raw, while conn is still open.
+func (c *rawStmts) dropIfInvalid(dc any) {
+	conn, ok := dc.(driver.Conn)
+	if !ok || valid(conn) {
+		return
+	}
+	c.cmu.Lock()
+	stmts := c.m[conn]
+	delete(c.m, conn)
+	c.cmu.Unlock()
+	for _, st := range stmts {
+		_ = st.Close()
+	}
+}
+
+// valid reports whether the driver still considers conn usable.
+func valid(conn driver.Conn) bool {
+	v, ok := conn.(driver.Validator)
+	return !ok || v.IsValid()
 }

@@ -51,6 +51,7 @@ func (s *Store) fetchRows(ctx context.Context, n int, query string, args []any) 
 	defer conn.Close()
 	var p page
 	err = conn.Raw(func(dc any) error {
+		defer s.raw.dropIfInvalid(dc)
 		rows, release, err := s.raw.query(ctx, dc, query, append(args, n))
 		if err != nil {
 			return err
