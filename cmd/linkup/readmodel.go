@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/projections"
@@ -104,6 +105,7 @@ func startProjections(ctx context.Context, store events.Store, dataDir string, l
 	var stopErr error
 	stop := func() error {
 		once.Do(func() {
+			drainProjections(runner, 3*time.Second)
 			cancel()
 			wg.Wait()
 			stopErr = rm.Close()
@@ -125,4 +127,28 @@ func openReadModel(dataDir string, readOnly bool) (*projections.SQLite, error) {
 		return nil, err
 	}
 	return rm, nil
+}
+
+// drainProjections gives the projections up to limit to reach the head of
+// the log before they stop: at a graceful shutdown the writer has just
+// flushed the last events, and a stopped server should read as caught up.
+func drainProjections(r *projections.Runner, limit time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	for ctx.Err() == nil {
+		sts, err := r.Status(ctx)
+		if err == nil && caughtUp(sts) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func caughtUp(sts []projections.Status) bool {
+	for _, s := range sts {
+		if s.Checkpoint < s.Head {
+			return false
+		}
+	}
+	return true
 }
