@@ -241,8 +241,10 @@ func TestSilentServerHonoursContext(t *testing.T) {
 		t.Fatalf("append: %v, want DeadlineExceeded", err)
 	}
 	sub := s.Subscribe(t.Context(), events.SubscribeOptions{})
-	go func() { time.Sleep(50 * time.Millisecond); s.Close() }()
+	closed := make(chan struct{})
+	go func() { time.Sleep(50 * time.Millisecond); s.Close(); close(closed) }()
 	checkOneError(t, "subscription on Close", sub, events.ErrClosed)
+	<-closed // Close reads closeWait: finish before the cleanup restores it
 }
 
 func TestAppendCancelledBeforeSending(t *testing.T) {
