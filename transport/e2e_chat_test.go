@@ -137,3 +137,21 @@ func TestKeepaliveSweepDuringHandshakes(t *testing.T) {
 	}
 	expectAlive(t, n.Dial(t, "last"))
 }
+
+// With DirectWrites the delivering actor writes idle sockets itself; the
+// protocol must not notice.
+func TestDirectWritesSpeakTheProtocol(t *testing.T) {
+	n := testnode.Start(t, testnode.Options{Transport: transport.Config{DirectWrites: true}})
+	alice, bob := n.Dial(t, "alice"), n.Dial(t, "bob")
+	expectAlive(t, bob)
+	createChat(t, alice, "c1", "bob")
+	for i := range 50 {
+		sendMsg(t, alice, "c1", fmt.Sprint(i), fmt.Sprint("m", i))
+	}
+	for want := 1; want <= 50; want++ {
+		f, err := bob.Expect(wait, client.Is("message"))
+		if err != nil || int(f.Num("seq")) != want {
+			t.Fatalf("message %d: %v %s", want, err, f.Raw)
+		}
+	}
+}

@@ -81,7 +81,9 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, c *wsConn) bool
 	var raw syscall.RawConn
 	if tc, ok := conn.(*net.TCPConn); ok {
 		_ = tc.SetWriteBuffer(s.cfg.SocketSendBuffer)
-		raw, _ = tc.SyscallConn()
+		if s.cfg.DirectWrites {
+			raw, _ = tc.SyscallConn()
+		}
 	}
 	c.conn = conn
 	c.sock = &socket{conn: conn, raw: raw, max: s.cfg.OutboundQueue, timeout: s.cfg.WriteTimeout,
