@@ -25,7 +25,7 @@ type connActor struct {
 	nextAgg   uint64
 	syncing   map[string]*syncBuf
 	behind    map[string]bool
-	limiter   rateLimiter
+	limiter   *rateLimiter // made on the first command: idle connections cost less
 	expiryTmr *time.Timer
 	// limitedAt and limitedN throttle the recording of rate_limited errors
 	// (the client still gets every error frame).
@@ -34,8 +34,8 @@ type connActor struct {
 }
 
 func newConnActor(n *Node, info ConnInfo, sock Socket) *connActor {
-	return &connActor{node: n, info: info, sock: sock, opened: now(), aggs: map[uint64]*aggregate{},
-		syncing: map[string]*syncBuf{}, behind: map[string]bool{}, limiter: newRateLimiter(n.cfg.Limits)}
+	// The maps are made when first written: most connections sit idle.
+	return &connActor{node: n, info: info, sock: sock, opened: now()}
 }
 
 // Receive is the connection actor's one type switch.
@@ -89,6 +89,9 @@ func (c *connActor) corr() string {
 func (c *connActor) command(ctx actor.Context, cmd Command) {
 	c.in++
 	c.node.m.framesIn.Inc()
+	if c.limiter == nil {
+		c.limiter = newRateLimiter(c.node.cfg.Limits)
+	}
 	if err := c.limiter.allow(cmd, time.Now()); err != nil {
 		c.fail(ctx, cmd.CommandRef(), cmd.CommandType(), chatOf(cmd), err)
 		return

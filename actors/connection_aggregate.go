@@ -37,6 +37,9 @@ func (c *connActor) newAgg(ctx actor.Context, ref, command string, chats []strin
 	}
 	self, sys := ctx.Self(), c.node.system
 	a.timer = time.AfterFunc(aggTimeoutAfter, func() { sys.Root.Send(self, aggTimeout{Agg: id}) })
+	if c.aggs == nil {
+		c.aggs = map[uint64]*aggregate{}
+	}
 	c.aggs[id] = a
 	return id, a
 }
@@ -73,6 +76,9 @@ func (c *connActor) syncChat(ctx actor.Context, m SyncRequest, id uint64, ch str
 	req := chatSyncReq{origin: c.origin(ctx, m.Ref), Agg: id, Limit: limit}
 	if pos, listed := m.Positions[ch]; listed {
 		req.After = pos
+		if c.syncing == nil {
+			c.syncing = map[string]*syncBuf{}
+		}
 		if c.syncing[ch] == nil {
 			c.syncing[ch] = &syncBuf{}
 		}

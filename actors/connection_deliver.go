@@ -72,6 +72,9 @@ func (c *connActor) deliverHeld(ctx actor.Context, it deliverItem) {
 
 func (c *connActor) setBehind(chatID string, behind bool) {
 	if behind {
+		if c.behind == nil {
+			c.behind = map[string]bool{}
+		}
 		c.behind[chatID] = true
 	} else {
 		delete(c.behind, chatID)

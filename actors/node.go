@@ -132,7 +132,17 @@ func (n *Node) connGone(id string) {
 func (n *Node) props(kind string, producer actor.Producer) *actor.Props {
 	strategy := recordingStrategy{node: n, kind: kind}
 	return actor.PropsFromProducer(producer, actor.WithGuardian(strategy), actor.WithSupervisor(strategy),
-		actor.WithMailbox(actor.Unbounded(mailboxStats{g: n.m.mailbox.WithLabelValues(kind)})))
+		actor.WithMailbox(mailboxOf(kind, mailboxStats{g: n.m.mailbox.WithLabelValues(kind)})))
+}
+
+// mailboxOf picks the mailbox of an actor kind: a ring buffer for the busy
+// connection and chat actors, a linked queue (no buffer allocated up
+// front) for user actors, which see a few messages per connection.
+func mailboxOf(kind string, stats actor.MailboxMiddleware) actor.MailboxProducer {
+	if kind == "user" {
+		return actor.UnboundedLockfree(stats)
+	}
+	return actor.Unbounded(stats)
 }
 
 // sendChat sends msg to chat id's actor, spawning it if needed. The read

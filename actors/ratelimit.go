@@ -35,14 +35,14 @@ type rateLimiter struct {
 	frames, messages, typing *rate.Limiter
 }
 
-func newRateLimiter(l Limits) rateLimiter {
+func newRateLimiter(l Limits) *rateLimiter {
 	l.defaults()
 	bucket := func(r float64) *rate.Limiter { return rate.NewLimiter(rate.Limit(r), int(2*r)) }
-	return rateLimiter{frames: bucket(l.FramesPerSecond), messages: bucket(l.MessagesPerSecond), typing: bucket(l.TypingPerSecond)}
+	return &rateLimiter{frames: bucket(l.FramesPerSecond), messages: bucket(l.MessagesPerSecond), typing: bucket(l.TypingPerSecond)}
 }
 
 // allow takes a token for cmd or returns the rate_limited error.
-func (r rateLimiter) allow(cmd Command, at time.Time) *Error {
+func (r *rateLimiter) allow(cmd Command, at time.Time) *Error {
 	if !r.frames.AllowN(at, 1) {
 		return Errorf(CodeRateLimited, "too many frames per second; slow down")
 	}
