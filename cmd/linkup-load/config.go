@@ -23,27 +23,33 @@ type Config struct {
 	Chats      int     // chats, churn, mixed
 	ChatSize   int
 	ClientRate float64 // chats, churn, mixed: messages/s per client
-	Churn      float64 // churn: reconnects/s over all clients
-	BodyBytes  int
-	Window     int
-	PerWorker  int
-	Dialers    int
-	Drain      time.Duration
-	Profile    string // save a server CPU profile of the traffic phase here (needs Spawn)
-	InProcess  bool   // run workers as goroutines (tests)
+	Churn      float64 // churn, soak: reconnects/s over all clients
+	// SampleEvery is the soak series' sampling period (soak only).
+	SampleEvery time.Duration
+	BodyBytes   int
+	Window      int
+	PerWorker   int
+	Dialers     int
+	Drain       time.Duration
+	Profile     string // save a server CPU profile of the traffic phase here (needs Spawn)
+	InProcess   bool   // run workers as goroutines (tests)
 }
 
-var scenarios = map[string]bool{"idle": true, "fanout": true, "chats": true, "churn": true, "mixed": true}
+var scenarios = map[string]bool{"idle": true, "fanout": true, "chats": true, "churn": true, "mixed": true, "soak": true}
 
 // Validate checks every bound; the error wraps errBadConfig.
 func (c *Config) Validate() error {
 	bad := func(f string, a ...any) error { return fmt.Errorf("%w: %s", errBadConfig, fmt.Sprintf(f, a...)) }
 	switch {
 	case !scenarios[c.Scenario]:
-		return bad("unknown scenario %q (idle, fanout, chats, churn, mixed)", c.Scenario)
+		return bad("unknown scenario %q (idle, fanout, chats, churn, mixed, soak)", c.Scenario)
+	case c.Scenario == "soak" && (c.Duration <= 0 || c.Duration > maxSoak):
+		return bad("soak --duration %v outside (0, %v]", c.Duration, maxSoak)
+	case c.Scenario == "soak" && (c.SampleEvery < 100*time.Millisecond || c.Duration/c.SampleEvery > maxSamples):
+		return bad("soak --sample-every %v: need ≥100ms and at most %d samples over --duration", c.SampleEvery, maxSamples)
 	case (c.URL == "") == (c.Spawn == ""):
 		return bad("give exactly one of --url and --spawn")
-	case c.Duration <= 0 || c.Duration > 10*time.Minute:
+	case c.Scenario != "soak" && (c.Duration <= 0 || c.Duration > 10*time.Minute):
 		return bad("--duration %v outside (0, 10m]", c.Duration)
 	case c.Conns < 1 || c.Conns > 200_000:
 		return bad("--conns %d outside [1, 200000]", c.Conns)

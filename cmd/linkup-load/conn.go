@@ -102,6 +102,9 @@ func (lc *loadClient) writeControl(conn net.Conn, op ws.OpCode, p []byte) {
 func (lc *loadClient) write(fw *frameWriter) error {
 	lc.wmu.Lock()
 	defer lc.wmu.Unlock()
+	if lc.conn == nil {
+		return errNotConnected
+	}
 	_ = lc.conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
 	return fw.flush(lc.conn)
 }

@@ -14,3 +14,7 @@ var (
 
 // errFrameTooBig is returned by frameReader.next for a server frame above maxFrame.
 var errFrameTooBig = errors.New("linkup-load: server frame too large")
+
+// errNotConnected is returned by loadClient.write for a client whose dial
+// never succeeded (a create or ping on it would otherwise panic).
+var errNotConnected = errors.New("linkup-load: client not connected")

@@ -19,7 +19,7 @@ func main() {
 	}
 }
 
-const usage = `usage: linkup-load <idle|fanout|chats|churn|mixed> [flags]
+const usage = `usage: linkup-load <idle|fanout|chats|churn|mixed|soak> [flags]
   (--spawn /path/to/linkup | --url ws://127.0.0.1:PORT/ws [--server-pid PID] (--secret S | --data DIR))`
 
 func mainErr(args []string, stdout, stderr io.Writer) error {
@@ -54,14 +54,19 @@ func parseFlags(scenario string, args []string, stderr io.Writer) (Config, error
 	fs.StringVar(&serverArgs, "server-args", "", "extra `serve` flags for --spawn, space separated")
 	fs.StringVar(&c.Data, "data", "", "data dir whose jwt.secret signs tokens")
 	fs.StringVar(&c.Secret, "secret", os.Getenv("LINKUP_JWT_SECRET"), "JWT secret (default $LINKUP_JWT_SECRET)")
-	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "traffic (or, for idle, hold) time")
+	dur, churn := 10*time.Second, 50.0
+	if scenario == "soak" {
+		dur, churn = 30*time.Minute, 10
+	}
+	fs.DurationVar(&c.Duration, "duration", dur, "traffic (or, for idle, hold) time; ≤10m, soak ≤2h")
 	fs.IntVar(&c.Conns, "conns", 1000, "idle: connections")
 	fs.IntVar(&c.Members, "members", 1000, "fanout: chat members (≤1000)")
 	fs.Float64Var(&c.Rate, "rate", 100, "fanout: messages per second from the sender")
-	fs.IntVar(&c.Chats, "chats", 200, "chats, churn, mixed: number of chats")
-	fs.IntVar(&c.ChatSize, "chat-size", 5, "chats, churn, mixed: members per chat, each a sender")
-	fs.Float64Var(&c.ClientRate, "client-rate", 1, "chats, churn, mixed: messages per second per client")
-	fs.Float64Var(&c.Churn, "churn", 50, "churn: reconnects per second over all clients")
+	fs.IntVar(&c.Chats, "chats", 200, "chats, churn, mixed, soak: number of chats")
+	fs.IntVar(&c.ChatSize, "chat-size", 5, "chats, churn, mixed, soak: members per chat, each a sender")
+	fs.Float64Var(&c.ClientRate, "client-rate", 1, "chats, churn, mixed, soak: messages per second per client")
+	fs.Float64Var(&c.Churn, "churn", churn, "churn, soak: reconnects per second over all clients")
+	fs.DurationVar(&c.SampleEvery, "sample-every", 30*time.Second, "soak: server sample period (≤1000 samples per run)")
 	fs.IntVar(&c.BodyBytes, "body-bytes", 64, "message body size")
 	fs.IntVar(&c.Window, "window", 20000, "unacknowledged messages a sender may have in flight")
 	fs.IntVar(&c.PerWorker, "per-worker", 15000, "connections per worker process (≤15000)")

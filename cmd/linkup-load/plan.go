@@ -35,7 +35,8 @@ func fanoutPlan(c *Config) []ClientSpec {
 }
 
 // chatsPlan is many small chats where every member sends; churn adds
-// reconnects, mixed adds typing, receipts and syncs.
+// reconnects, mixed adds typing, receipts and syncs, soak is mixed plus
+// churn.
 func chatsPlan(c *Config) []ClientSpec {
 	var out []ClientSpec
 	total := c.Chats * c.ChatSize
@@ -57,6 +58,11 @@ func chatsPlan(c *Config) []ClientSpec {
 				}
 			case "mixed": // per message: 2 typing, 1 receipt; a sync every 10 s
 				s.TypingRate, s.ReceiptRate, s.SyncRate = 2*c.ClientRate, c.ClientRate, 0.1
+			case "soak": // mixed plus churn
+				s.TypingRate, s.ReceiptRate, s.SyncRate = 2*c.ClientRate, c.ClientRate, 0.1
+				if c.Churn > 0 {
+					s.ChurnEvery = time.Duration(float64(total) / c.Churn * float64(time.Second))
+				}
 			}
 			out = append(out, s)
 		}

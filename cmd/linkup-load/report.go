@@ -24,6 +24,10 @@ type Summary struct {
 	RSSPerConn      float64            `json:"server_rss_per_conn_bytes"`
 	CPUPercent      float64            `json:"server_cpu_percent"`
 	Latency         map[string]Latency `json:"latency_ms"`
+	// Soak only: the server samples over the traffic phase and the verdict.
+	Series        []Sample `json:"series,omitempty"`
+	SeriesDropped int      `json:"series_dropped,omitempty"`
+	Verdict       *Verdict `json:"verdict,omitempty"`
 }
 
 // Latency is one histogram's quantiles in milliseconds.
@@ -87,8 +91,27 @@ func (s *Summary) print(w io.Writer) {
 	if len(r.Errors)+len(r.Forced) > 0 {
 		fmt.Fprintf(w, "errors %v; force_reconnect %v; samples %q\n", r.Errors, r.Forced, r.Samples)
 	}
+	if s.Verdict != nil {
+		s.printSoak(w)
+	}
 	b, _ := json.Marshal(s)
 	fmt.Fprintf(w, "%s\n", b)
+}
+
+// printSoak writes the series table and the flat verdict.
+func (s *Summary) printSoak(w io.Writer) {
+	printSeries(w, s.Series, 40)
+	v := s.Verdict
+	verdict := "PASS"
+	if !v.Pass {
+		verdict = "FAIL"
+	}
+	fmt.Fprintf(w, "soak %s over %d samples, last third vs middle third (medians): RSS %s → %s (%+.1f %%), goroutines %d → %d (%+.1f %%), fds %d → %d (%+.1f %%)\n",
+		verdict, v.Samples, mibs(v.RSSMiddle), mibs(v.RSSLast), 100*v.RSSGrowth, v.GoroutineMiddle, v.GoroutineLast, 100*v.GoroutineGrowth,
+		v.FDMiddle, v.FDLast, 100*v.FDGrowth)
+	for _, f := range v.Failures {
+		fmt.Fprintf(w, "soak failure: %s\n", f)
+	}
 }
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }

@@ -64,7 +64,11 @@ func phases(ctx context.Context, cfg *Config, ws []*workerHandle, sum *Summary, 
 	if _, err := collect(ws, "subscribed", 3*time.Minute); err != nil {
 		return err
 	}
-	stopSampling := sampleLoop(pid, murl, sum)
+	var ser *series
+	if cfg.Scenario == "soak" {
+		ser = &series{}
+	}
+	stopSampling := sampleLoop(pid, murl, sum, ser, cfg.SampleEvery)
 	profDone := startProfile(ctx, cfg)
 	t0 := time.Now()
 	if err := broadcast(ws, Command{Cmd: "go"}); err != nil {
@@ -77,6 +81,10 @@ func phases(ctx context.Context, cfg *Config, ws []*workerHandle, sum *Summary, 
 	sum.TrafficSeconds = time.Since(t0).Seconds()
 	stopSampling()
 	sum.After = sampleServer(pid, murl)
+	if ser != nil {
+		ser.add(sum.After)
+		sum.Series, sum.SeriesDropped = ser.list(), ser.dropped
+	}
 	profDone()
 	last := map[string]uint64{}
 	for _, r := range sent {
@@ -91,19 +99,33 @@ func phases(ctx context.Context, cfg *Config, ws []*workerHandle, sum *Summary, 
 	if err != nil {
 		return err
 	}
-	return sum.merge(done)
+	if err := sum.merge(done); err != nil {
+		return err
+	}
+	if ser != nil {
+		v := judge(sum.Series, sum.Result.Missing, sum.Result.Duplicated)
+		sum.Verdict = &v
+	}
+	return nil
 }
 
-// sampleLoop samples the server every second into sum's maxima until the
-// returned func is called.
-func sampleLoop(pid int, murl string, sum *Summary) func() {
+// sampleLoop samples the server every second into sum's maxima and, when
+// ser is not nil, every period into ser (the first sample at once), until
+// the returned func is called.
+func sampleLoop(pid int, murl string, sum *Summary, ser *series, period time.Duration) func() {
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		t := time.NewTicker(time.Second)
+		tick := time.Second
+		if ser != nil {
+			tick = min(tick, period)
+			ser.add(sampleServer(pid, murl))
+		}
+		t := time.NewTicker(tick)
 		defer t.Stop()
+		next := time.Now().Add(period)
 		for {
 			select {
 			case <-stop:
@@ -111,6 +133,10 @@ func sampleLoop(pid int, murl string, sum *Summary) func() {
 			case <-t.C:
 				s := sampleServer(pid, murl)
 				sum.MaxRSS, sum.MaxGoroutines = max(sum.MaxRSS, s.RSS), max(sum.MaxGoroutines, s.Goroutines)
+				if ser != nil && !s.At.Before(next) {
+					ser.add(s)
+					next = next.Add(period)
+				}
 			}
 		}
 	}()

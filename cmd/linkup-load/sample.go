@@ -17,6 +17,7 @@ type Sample struct {
 	RSS        int64   // bytes, /proc/PID/status VmRSS
 	CPU        float64 // seconds of user+system time, /proc/PID/stat
 	Goroutines int     // go_goroutines from /metrics
+	FDs        int     // open file descriptors, entries of /proc/PID/fd
 	At         time.Time
 }
 
@@ -29,6 +30,7 @@ func sampleServer(pid int, metricsURL string) Sample {
 	if pid > 0 {
 		s.RSS = procRSS(pid)
 		s.CPU = procCPU(pid)
+		s.FDs = procFDs(pid)
 	}
 	if metricsURL != "" {
 		s.Goroutines = metricGoroutines(metricsURL)
@@ -48,6 +50,24 @@ func procRSS(pid int) int64 {
 		}
 	}
 	return 0
+}
+
+// procFDs counts the entries of /proc/PID/fd (0 when unreadable), reading
+// the directory in batches so a huge table costs bounded memory.
+func procFDs(pid int) int {
+	d, err := os.Open(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		return 0
+	}
+	defer d.Close()
+	n := 0
+	for {
+		names, err := d.Readdirnames(1024)
+		n += len(names)
+		if err != nil || len(names) == 0 {
+			return n
+		}
+	}
 }
 
 // procCPU returns utime+stime in seconds (fields 14 and 15 of stat, counted
