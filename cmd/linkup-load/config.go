@@ -30,9 +30,12 @@ type Config struct {
 	Window      int
 	PerWorker   int
 	Dialers     int
-	Drain       time.Duration
-	Profile     string // save a server CPU profile of the traffic phase here (needs Spawn)
-	InProcess   bool   // run workers as goroutines (tests)
+	// SourceBase is the last octet of worker 0's source address 127.0.0.N
+	// (worker k uses N+k), so concurrent runs can keep their ports apart.
+	SourceBase int
+	Drain      time.Duration
+	Profile    string // save a server CPU profile of the traffic phase here (needs Spawn)
+	InProcess  bool   // run workers as goroutines (tests)
 }
 
 var scenarios = map[string]bool{"idle": true, "fanout": true, "chats": true, "churn": true, "mixed": true, "soak": true}
@@ -63,6 +66,8 @@ func (c *Config) Validate() error {
 		return bad("--body-bytes %d outside [20, 16384]", c.BodyBytes)
 	case c.Window < 1 || c.PerWorker < 1 || c.PerWorker > 15_000 || c.Dialers < 1 || c.Drain <= 0 || c.Drain > 5*time.Minute:
 		return bad("--window, --per-worker (≤15000), --dialers must be positive, --drain in (0, 5m]")
+	case c.SourceBase < 2 || c.SourceBase+maxWorkers(c)-1 > 254:
+		return bad("--source-base %d: workers' source addresses 127.0.0.N must stay within .2 to .254", c.SourceBase)
 	case c.Profile != "" && c.Spawn == "":
 		return bad("--server-profile needs --spawn")
 	}
@@ -83,4 +88,10 @@ func checkLoopback(raw string) error {
 		return fmt.Errorf("%w: --url %q: targets are loopback only", errBadConfig, raw)
 	}
 	return nil
+}
+
+// maxWorkers bounds the worker count of any scenario under c.
+func maxWorkers(c *Config) int {
+	n := max(c.Conns, c.Members, c.Chats*c.ChatSize)
+	return (n + max(c.PerWorker, 1) - 1) / max(c.PerWorker, 1)
 }

@@ -8,7 +8,7 @@ import (
 
 func validConfig() Config {
 	return Config{Scenario: "fanout", URL: "ws://127.0.0.1:1/ws", Duration: time.Second, Conns: 10, Members: 20,
-		Rate: 100, Chats: 2, ChatSize: 3, ClientRate: 1, BodyBytes: 64, Window: 100, PerWorker: 100, Dialers: 4, Drain: time.Second}
+		Rate: 100, Chats: 2, ChatSize: 3, ClientRate: 1, BodyBytes: 64, Window: 100, PerWorker: 100, Dialers: 4, Drain: time.Second, SourceBase: 2}
 }
 
 func TestValidateRefusesBadSettings(t *testing.T) {
@@ -23,6 +23,7 @@ func TestValidateRefusesBadSettings(t *testing.T) {
 		"chat size":   func(c *Config) { c.ChatSize = 1 },
 		"zero rate":   func(c *Config) { c.Rate = 0 },
 		"both target": func(c *Config) { c.Spawn = "/bin/linkup" },
+		"source base": func(c *Config) { c.SourceBase = 255 },
 	}
 	for name, mod := range cases {
 		c := validConfig()

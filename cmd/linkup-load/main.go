@@ -71,6 +71,7 @@ func parseFlags(scenario string, args []string, stderr io.Writer) (Config, error
 	fs.IntVar(&c.Window, "window", 20000, "unacknowledged messages a sender may have in flight")
 	fs.IntVar(&c.PerWorker, "per-worker", 15000, "connections per worker process (≤15000)")
 	fs.IntVar(&c.Dialers, "dialers", 32, "concurrent dials per worker")
+	fs.IntVar(&c.SourceBase, "source-base", 2, "worker k dials from 127.0.0.(N+k); move N to keep concurrent runs' ports apart")
 	fs.DurationVar(&c.Drain, "drain", 30*time.Second, "how long receivers wait for the last deliveries")
 	fs.StringVar(&c.Profile, "server-profile", "", "with --spawn: save a server CPU profile of the traffic phase here")
 	if err := fs.Parse(args); err != nil {

@@ -35,7 +35,7 @@ func run(ctx context.Context, cfg Config) (*Summary, error) {
 		job := Job{URL: cfg.URL, Secret: secret, Duration: cfg.Duration, BodyBytes: cfg.BodyBytes, Window: cfg.Window,
 			Dialers: cfg.Dialers, Drain: cfg.Drain, Clients: part}
 		if !cfg.InProcess {
-			job.LocalAddr = fmt.Sprintf("127.0.0.%d", 2+k)
+			job.LocalAddr = fmt.Sprintf("127.0.0.%d", cfg.SourceBase+k)
 		}
 		w, err := startWorker(ctx, job, cfg.InProcess)
 		if err != nil {
@@ -103,7 +103,7 @@ func phases(ctx context.Context, cfg *Config, ws []*workerHandle, sum *Summary, 
 		return err
 	}
 	if ser != nil {
-		v := judge(sum.Series, sum.Result.Missing, sum.Result.Duplicated)
+		v := judge(sum.Series, &sum.Result)
 		sum.Verdict = &v
 	}
 	return nil

@@ -70,12 +70,16 @@ type Verdict struct {
 }
 
 // judge compares the last third of samples with the middle third and
-// checks that no delivery went missing or came twice.
-func judge(samples []Sample, missing, duplicated uint64) Verdict {
+// checks that every client connected and no delivery went missing or came
+// twice.
+func judge(samples []Sample, r *Result) Verdict {
 	v := Verdict{Samples: len(samples)}
 	fail := func(f string, a ...any) { v.Failures = append(v.Failures, fmt.Sprintf(f, a...)) }
-	if missing != 0 || duplicated != 0 {
-		fail("missing %d, duplicated %d (must be 0)", missing, duplicated)
+	if r.Missing != 0 || r.Duplicated != 0 {
+		fail("missing %d, duplicated %d (must be 0)", r.Missing, r.Duplicated)
+	}
+	if r.ConnectFailed != 0 || r.Alive != r.Clients {
+		fail("%d of %d clients failed to connect, %d alive at the end (must be all)", r.ConnectFailed, r.Clients, r.Alive)
 	}
 	if len(samples) < minSamples {
 		fail("%d samples, need at least %d", len(samples), minSamples)

@@ -32,7 +32,7 @@ func TestJudgeFlatRunPasses(t *testing.T) {
 		}
 		return int64(150+i%3) << 20, 2000 + 30*(i%2), 1029 - 40*(i%2)
 	})
-	v := judge(s, 0, 0)
+	v := judge(s, &Result{})
 	if !v.Pass || len(v.Failures) != 0 || v.Samples != 30 {
 		t.Fatalf("flat run judged %+v", v)
 	}
@@ -53,7 +53,7 @@ func TestJudgeCatchesGrowth(t *testing.T) {
 		"no rss":         {func(i int) (int64, int, int) { return 0, 500, 1000 }, "RSS"},
 	}
 	for name, c := range cases {
-		v := judge(samplesOf(30, c.f), 0, 0)
+		v := judge(samplesOf(30, c.f), &Result{})
 		if v.Pass || len(v.Failures) != 1 || !strings.HasPrefix(v.Failures[0], c.want) {
 			t.Errorf("%s: %+v", name, v)
 		}
@@ -63,7 +63,7 @@ func TestJudgeCatchesGrowth(t *testing.T) {
 func TestJudgeSmallCountsUseTheAbsoluteBound(t *testing.T) {
 	// +50 goroutines on 300 is +17 % but within the ±50 absolute bound; +51 is not.
 	for _, d := range []int{50, 51} {
-		v := judge(samplesOf(9, func(i int) (int64, int, int) { return 100 << 20, 300 + d*(i/6), 1000 }), 0, 0)
+		v := judge(samplesOf(9, func(i int) (int64, int, int) { return 100 << 20, 300 + d*(i/6), 1000 }), &Result{})
 		if v.Pass != (d == 50) {
 			t.Errorf("+%d goroutines: %+v", d, v)
 		}
@@ -72,13 +72,16 @@ func TestJudgeSmallCountsUseTheAbsoluteBound(t *testing.T) {
 
 func TestJudgeNeedsDeliveriesAndSamples(t *testing.T) {
 	s := samplesOf(30, func(int) (int64, int, int) { return 100 << 20, 500, 1000 })
-	if v := judge(s, 1, 0); v.Pass || !strings.Contains(v.Failures[0], "missing 1") {
+	if v := judge(s, &Result{Missing: 1}); v.Pass || !strings.Contains(v.Failures[0], "missing 1") {
 		t.Fatalf("missing: %+v", v)
 	}
-	if v := judge(s, 0, 2); v.Pass {
+	if v := judge(s, &Result{Duplicated: 2}); v.Pass {
 		t.Fatalf("duplicated: %+v", v)
 	}
-	if v := judge(s[:2], 0, 0); v.Pass || !strings.Contains(v.Failures[0], "2 samples") {
+	if v := judge(s, &Result{Clients: 5, ConnectFailed: 1, Alive: 4}); v.Pass || !strings.Contains(v.Failures[0], "1 of 5 clients") {
+		t.Fatalf("connect failure: %+v", v)
+	}
+	if v := judge(s[:2], &Result{}); v.Pass || !strings.Contains(v.Failures[0], "2 samples") {
 		t.Fatalf("two samples: %+v", v)
 	}
 }
