@@ -5,8 +5,12 @@
 //
 //	linkup-load fanout --spawn /tmp/linkup --members 1000 --rate 500 --duration 10s
 //	linkup-load idle --url ws://127.0.0.1:8080/ws --server-pid 1234 --conns 19000
+//	linkup-load soak --spawn /tmp/linkup --client-rate 0.9 --churn 10 --duration 30m
 //
-// Scenarios: idle, fanout, chats, churn, mixed (see `linkup-load -h`).
+// Scenarios: idle, fanout, chats, churn, mixed, soak (see `linkup-load -h`).
+// soak is mixed plus churn for up to 2 h; it samples the server's RSS,
+// goroutines, open fds and CPU every --sample-every (at most 1,000 samples)
+// and judges them flat (soak.go: last third against middle third).
 // Clients are spread over worker processes (the binary re-executed as
 // `linkup-load worker`), each bound to its own loopback source address.
 package main
