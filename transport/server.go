@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -241,6 +240,3 @@ func (s *Server) Shutdown(context.Context) error {
 	s.Close()
 	return nil
 }
-
-// Addr helps tests: the local address of a listener.
-func Addr(ln net.Listener) string { return ln.Addr().String() }
