@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"sync"
-	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/linkup-chat/linkup/events"
@@ -238,7 +237,6 @@ func (n *Node) Shutdown(ctx context.Context, reason string) error {
 	case <-ctx.Done():
 		n.log.Warn("shutdown: connections still open", "err", ctx.Err())
 	}
-	time.Sleep(10 * time.Millisecond) // let the last ConnectionClosed reach the writer
 	err := n.writer.Close(ctx)
 	n.cancel()
 	n.system.Shutdown()
