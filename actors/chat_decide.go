@@ -71,8 +71,10 @@ type PostInput struct {
 }
 
 // DecidePost validates a send_message and returns the MessagePosted event.
-// A message the chat already stored with the same (sender, client_msg_id) is
-// returned with dup set, and must not be stored again.
+// For a message the chat already stored with the same (sender,
+// client_msg_id) it returns dup set and an event carrying only the chat,
+// seq, sender and client_msg_id of the original: it must not be stored
+// again, and the original ack is read back by seq.
 func DecidePost(s *ChatState, in PostInput) (ev events.MessagePosted, dup bool, err error) {
 	if err := checkMember(s, in.Sender); err != nil {
 		return ev, false, err
@@ -80,8 +82,8 @@ func DecidePost(s *ChatState, in PostInput) (ev events.MessagePosted, dup bool, 
 	if err := validateBody(in.Body, in.ClientMsgID); err != nil {
 		return ev, false, err
 	}
-	if prev, ok := s.Posted(in.Sender, in.ClientMsgID); ok {
-		return prev, true, nil
+	if seq, ok := s.Posted(in.Sender, in.ClientMsgID); ok {
+		return events.MessagePosted{ChatID: s.ChatID, Seq: seq, Sender: in.Sender, ClientMsgID: in.ClientMsgID}, true, nil
 	}
 	return events.MessagePosted{ChatID: s.ChatID, Seq: in.NextSeq, MessageID: in.MessageID, Sender: in.Sender,
 		Body: in.Body, ClientMsgID: in.ClientMsgID, SentAt: in.Now.UTC()}, false, nil

@@ -155,12 +155,12 @@ func TestApplyFoldsState(t *testing.T) {
 func TestDedupWindowEvictsOldest(t *testing.T) {
 	d := newDedupIndex(2)
 	for i, k := range []string{"a", "b", "c"} {
-		d.add(k, events.MessagePosted{Seq: uint64(i + 1)})
+		d.add(k, uint64(i+1))
 	}
 	if _, ok := d.get("a"); ok {
 		t.Fatal("oldest not evicted")
 	}
-	if m, ok := d.get("c"); !ok || m.Seq != 3 {
+	if seq, ok := d.get("c"); !ok || seq != 3 {
 		t.Fatal("newest lost")
 	}
 }

@@ -1,27 +1,28 @@
 package actors
 
-import "github.com/linkup-chat/linkup/events"
-
 // dedupWindow is how many recent messages per chat are remembered by
 // (sender, client_msg_id), so that a client retrying a send across
 // reconnects and restarts gets the original ack instead of a second copy.
-const dedupWindow = 100_000
+// Each entry holds only the key and the seq (about 80 bytes); the rest of
+// the original ack is read back from the ring or the store.
+const dedupWindow = 10_000
 
-// dedupIndex remembers the last n messages by key, evicting the oldest.
+// dedupIndex remembers the seq of the last n messages by key, evicting the
+// oldest.
 type dedupIndex struct {
-	byKey map[string]events.MessagePosted
+	byKey map[string]uint64
 	order []string
 	next  int
 	n     int
 }
 
 func newDedupIndex(n int) *dedupIndex {
-	return &dedupIndex{byKey: map[string]events.MessagePosted{}, n: n}
+	return &dedupIndex{byKey: map[string]uint64{}, n: n}
 }
 
 func dedupKey(sender, clientMsgID string) string { return sender + "\x00" + clientMsgID }
 
-func (d *dedupIndex) add(key string, m events.MessagePosted) {
+func (d *dedupIndex) add(key string, seq uint64) {
 	if len(d.order) < d.n {
 		d.order = append(d.order, key)
 	} else {
@@ -29,10 +30,10 @@ func (d *dedupIndex) add(key string, m events.MessagePosted) {
 		d.order[d.next] = key
 		d.next = (d.next + 1) % d.n
 	}
-	d.byKey[key] = m
+	d.byKey[key] = seq
 }
 
-func (d *dedupIndex) get(key string) (events.MessagePosted, bool) {
-	m, ok := d.byKey[key]
-	return m, ok
+func (d *dedupIndex) get(key string) (uint64, bool) {
+	seq, ok := d.byKey[key]
+	return seq, ok
 }

@@ -161,3 +161,14 @@ func messageFrames(msgs []events.MessagePosted) []MessageFrame {
 	}
 	return out
 }
+
+// ackDuplicate answers a repeated send with the original message's ack,
+// read from the ring or, on a loader goroutine, from the store.
+func (c *chatActor) ackDuplicate(ctx actor.Context, m chatPost, seq uint64) {
+	c.messages(ctx, m.origin, seq, seq, func(msgs []events.MessagePosted, err *Error) any {
+		if err != nil || len(msgs) != 1 {
+			return replyError{Ref: m.Ref, Command: "send_message", ChatID: c.id, Err: ErrStoreUnavailable}
+		}
+		return replyFrame{Frame: ackOf(m.Ref, msgs[0])}
+	})
+}

@@ -51,7 +51,7 @@ func (c *chatActor) onPost(ctx actor.Context, m chatPost) {
 		c.replyErr(ctx, m.origin, "send_message", AsError(err))
 		c.retireIfEmpty(ctx)
 	case dup:
-		ctx.Send(m.Conn, replyFrame{Frame: ackOf(m.Ref, prev)})
+		c.ackDuplicate(ctx, m, prev.Seq)
 	default:
 		c.enqueuePost(ctx, m)
 	}

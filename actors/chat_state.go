@@ -85,7 +85,7 @@ func (s *ChatState) applyPosted(e events.MessagePosted, rev uint64) {
 	s.LatestSeq = max(s.LatestSeq, e.Seq)
 	s.seqRev = append(s.seqRev, rev)
 	s.advanceRead(e.Sender, e.Seq)
-	s.dedup.add(dedupKey(e.Sender, e.ClientMsgID), e)
+	s.dedup.add(dedupKey(e.Sender, e.ClientMsgID), e.Seq)
 }
 
 func (s *ChatState) advanceRead(user string, seq uint64) {
@@ -94,8 +94,8 @@ func (s *ChatState) advanceRead(user string, seq uint64) {
 	}
 }
 
-// Posted returns the stored message that user sent with clientMsgID, if it
-// is within the deduplication window.
-func (s *ChatState) Posted(user, clientMsgID string) (events.MessagePosted, bool) {
+// Posted returns the seq of the stored message that user sent with
+// clientMsgID, if it is within the deduplication window.
+func (s *ChatState) Posted(user, clientMsgID string) (uint64, bool) {
 	return s.dedup.get(dedupKey(user, clientMsgID))
 }

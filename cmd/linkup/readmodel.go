@@ -105,7 +105,7 @@ func startProjections(ctx context.Context, store events.Store, dataDir string, l
 	var stopErr error
 	stop := func() error {
 		once.Do(func() {
-			drainProjections(runner, 3*time.Second)
+			drainProjections(runner, 8*time.Second)
 			cancel()
 			wg.Wait()
 			stopErr = rm.Close()
