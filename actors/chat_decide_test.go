@@ -144,8 +144,11 @@ func TestApplyFoldsState(t *testing.T) {
 	if s.LatestSeq != 2 || s.Read["alice"] != 2 || s.Read["bob"] != 2 || s.Unread("alice") != 0 || s.Revision != 4 {
 		t.Fatalf("state %+v", s)
 	}
-	if rev, ok := s.RevisionOfSeq(2); !ok || rev != 2 {
-		t.Fatalf("revision of seq 2: %d %v", rev, ok)
+	if rev, ok := s.RevisionOfSeq(2); !ok || rev > 2 {
+		t.Fatalf("revision at or before seq 2: %d %v", rev, ok)
+	}
+	if _, ok := s.RevisionOfSeq(3); ok {
+		t.Fatal("a revision for a seq that does not exist yet")
 	}
 	if _, ok := s.Posted("bob", "2"); !ok {
 		t.Fatal("dedup index lost a message")

@@ -22,8 +22,9 @@ type ChatState struct {
 	// Revision is the stream revision of the last applied event, valid when
 	// Created is true.
 	Revision uint64
-	// seqRev[i] is the stream revision of message seq i+1, so history and
-	// sync can read old messages from the store without a scan.
+	// seqRev[i] is the stream revision of message seq i*seqRevEvery+1, so
+	// history and sync can start reading old messages from the store close
+	// to where they are (8 bytes per seqRevEvery messages, not per message).
 	seqRev []uint64
 	dedup  *dedupIndex
 }
@@ -43,12 +44,20 @@ func (s *ChatState) Unread(user string) uint64 {
 	return s.LatestSeq - min(s.Read[user], s.LatestSeq)
 }
 
-// RevisionOfSeq returns the stream revision of message seq.
+// seqRevEvery is how many messages share one entry of the seq index.
+const seqRevEvery = 64
+
+// RevisionOfSeq returns a stream revision at or before message seq: reading
+// forward from it reaches seq within seqRevEvery messages.
 func (s *ChatState) RevisionOfSeq(seq uint64) (uint64, bool) {
-	if seq == 0 || seq > uint64(len(s.seqRev)) {
+	if seq == 0 || seq > s.LatestSeq {
 		return 0, false
 	}
-	return s.seqRev[seq-1], true
+	i := (seq - 1) / seqRevEvery
+	if i >= uint64(len(s.seqRev)) {
+		return 0, false
+	}
+	return s.seqRev[i], true
 }
 
 // Apply folds one recorded event of this chat's stream into the state. It
@@ -83,7 +92,9 @@ func (s *ChatState) applyCreated(e events.ChatCreated) {
 
 func (s *ChatState) applyPosted(e events.MessagePosted, rev uint64) {
 	s.LatestSeq = max(s.LatestSeq, e.Seq)
-	s.seqRev = append(s.seqRev, rev)
+	if (e.Seq-1)%seqRevEvery == 0 {
+		s.seqRev = append(s.seqRev, rev)
+	}
 	s.advanceRead(e.Sender, e.Seq)
 	s.dedup.add(dedupKey(e.Sender, e.ClientMsgID), e.Seq)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/linkup-chat/linkup/actors"
 	"github.com/linkup-chat/linkup/client"
 	"github.com/linkup-chat/linkup/internal/testnode"
 )
@@ -113,3 +114,37 @@ func TestForceReconnectOnClientRequest(t *testing.T) {
 }
 
 func isClose(err error, code int) bool { return client.CloseCode(err) == code }
+
+// After a restart the chat's recent-message ring is empty, so history and
+// sync read the store, starting from the sparse seq index (one revision per
+// 64 messages): pages in the middle of the chat must still be exact.
+func TestHistoryAndSyncFromTheStoreAfterRestart(t *testing.T) {
+	fast := actors.Config{Limits: actors.Limits{MessagesPerSecond: 1e6, FramesPerSecond: 1e6}}
+	first := testnode.Start(t, testnode.Options{Actors: fast})
+	alice := first.Dial(t, "alice")
+	createChat(t, alice, "c1")
+	for i := 1; i <= 150; i++ {
+		sendMsg(t, alice, "c1", fmt.Sprint(i), fmt.Sprint("m", i))
+		if i%10 == 0 {
+			mustType(t, call(t, alice, map[string]any{"type": "read_receipt", "chat_id": "c1", "seq": i}), "ack")
+		}
+	}
+	first.Stop()
+	second := testnode.Start(t, testnode.Options{Store: first.Store, Actors: fast})
+	alice = second.Dial(t, "alice")
+	f := mustType(t, call(t, alice, map[string]any{"type": "get_history", "chat_id": "c1", "before_seq": 100, "limit": 10}), "history")
+	var h struct{ Messages []struct{ Seq int } }
+	_ = f.Decode(&h)
+	if len(h.Messages) != 10 || h.Messages[0].Seq != 90 || h.Messages[9].Seq != 99 {
+		t.Fatalf("history 90..99 after restart: %v", h.Messages)
+	}
+	if err := alice.Send(map[string]any{"type": "sync_request", "ref": "s", "positions": map[string]any{"c1": 129}}); err != nil {
+		t.Fatal(err)
+	}
+	for want := 130; want <= 150; want++ {
+		f, err := alice.Expect(wait, client.Is("message"))
+		if err != nil || int(f.Num("seq")) != want {
+			t.Fatalf("sync after restart, want seq %d: %v %s", want, err, f.Raw)
+		}
+	}
+}
