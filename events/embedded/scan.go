@@ -50,9 +50,16 @@ func (s *Store) fetchRows(ctx context.Context, n int, query string, args []any) 
 	}
 	defer conn.Close()
 	var p page
+	// The page query runs without ctx's cancellation: the driver skips the
+	// statement reset in rows.Close when its context has ended, and a
+	// statement left active pins the connection's read snapshot, so later
+	// reads on that pooled connection would not see new commits (a
+	// subscription then skipped events). A page is bounded, so the query
+	// is short; ctx is still checked between pages.
+	qctx := context.WithoutCancel(ctx)
 	err = conn.Raw(func(dc any) error {
 		defer s.raw.dropIfInvalid(dc)
-		rows, release, err := s.raw.query(ctx, dc, query, append(args, n))
+		rows, release, err := s.raw.query(qctx, dc, query, append(args, n))
 		if err != nil {
 			return err
 		}

@@ -59,20 +59,31 @@ func (s *Store) catchUp(ctx context.Context, pos uint64, f events.Filter, delive
 	if err != nil || head <= pos {
 		return pos, err
 	}
-	if _, err := s.scan(ctx, pos, head, 0, f, deliver); err != nil {
+	last, err := s.scan(ctx, pos, head, 0, f, deliver)
+	if err != nil {
 		return pos, err
+	}
+	if f.StreamPrefixes == nil && f.EventTypes == nil {
+		// Unfiltered, every position up to head is an event: resume after
+		// the last one actually read, so that a read which did not yet see
+		// the newest commit is repeated instead of skipping it.
+		return last, nil
 	}
 	return head, nil
 }
 
 // waitCommit waits for the next commit (or poll tick), ctx or Close.
 func (s *Store) waitCommit(ctx context.Context, wake <-chan struct{}) error {
-	var tick <-chan time.Time
+	// A read-only store cannot see another process's commits and polls; a
+	// writable one wakes on its commits and also looks again once a second,
+	// as a safety net.
+	every := time.Second
 	if s.w == nil {
-		t := time.NewTimer(s.cfg.PollInterval)
-		defer t.Stop()
-		tick = t.C
+		every = s.cfg.PollInterval
 	}
+	t := time.NewTimer(every)
+	defer t.Stop()
+	tick := t.C
 	select {
 	case <-wake:
 	case <-tick:
