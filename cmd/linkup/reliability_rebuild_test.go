@@ -31,7 +31,7 @@ func checkProjectionsRebuild(t *testing.T, dir string, p *proc) {
 	}
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n")[1:] {
 		if f := strings.Fields(line); len(f) < 4 || f[1] != f[2] || f[3] != "0" {
-			t.Fatalf("projection not caught up after the kills: %q\n%s", line, out)
+			t.Fatalf("projection not caught up after the kills: %q\n%s\nserver log:\n%s", line, out, p.logs)
 		}
 	}
 	if code, out, errs := runCLI("projections", "rebuild", "--data", dir); code != 0 {

@@ -98,7 +98,9 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	backend, stopProjections, err := startProjections(ctx, store, cfg.data, log, reg)
+	// The projections outlive the signal: the drain stops them after the
+	// writer has flushed, once they have reached the head.
+	backend, stopProjections, err := startProjections(context.WithoutCancel(ctx), store, cfg.data, log, reg)
 	if err != nil {
 		return err
 	}
