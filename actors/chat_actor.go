@@ -172,6 +172,7 @@ func (c *chatActor) onSubscribe(ctx actor.Context, m chatSubscribe) {
 	msgs, _ := c.recent.span(1, c.state.LatestSeq)
 	for _, ev := range msgs {
 		items = c.appendItem(items, messageFrameOf(ev), ev.Seq, nil)
+		items[len(items)-1].CatchUp = true
 	}
 	ctx.Send(m.Conn, deliver{ChatID: c.id, Items: items})
 }

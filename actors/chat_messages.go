@@ -113,6 +113,9 @@ type deliverItem struct {
 	Seq    uint64 // 0 for frames outside the message order (typing, read)
 	Frame  []byte
 	Origin *actor.PID
+	// CatchUp marks messages re-sent to welcome a new member's connection;
+	// the connection drops those it has already delivered (by sync).
+	CatchUp bool
 }
 
 // Internal messages of the chat actor.

@@ -31,6 +31,9 @@ type connActor struct {
 	// (the client still gets every error frame).
 	limitedAt time.Time
 	limitedN  int
+	// delivered is the highest seq sent per chat, so a new member's
+	// catch-up does not repeat what a sync already sent.
+	delivered map[string]uint64
 }
 
 func newConnActor(n *Node, info ConnInfo, sock Socket) *connActor {

@@ -26,11 +26,23 @@ func (c *connActor) deliver(ctx actor.Context, d deliver) {
 			buf.hold(it)
 		case it.Seq > 0 && c.behind[d.ChatID]:
 			c.node.m.droppedLive.Inc()
+		case it.CatchUp && it.Seq <= c.delivered[d.ChatID]:
 		default:
 			out = append(out, it.Frame)
+			c.noteDelivered(d.ChatID, it.Seq)
 		}
 	}
 	c.sendFrames(ctx, out)
+}
+
+func (c *connActor) noteDelivered(chatID string, seq uint64) {
+	if seq == 0 || seq <= c.delivered[chatID] {
+		return
+	}
+	if c.delivered == nil {
+		c.delivered = map[string]uint64{}
+	}
+	c.delivered[chatID] = seq
 }
 
 func (b *syncBuf) hold(it deliverItem) {
@@ -50,6 +62,7 @@ func (c *connActor) endSync(ctx actor.Context, p syncPart) {
 	for _, m := range p.Messages {
 		c.send(ctx, messageFrameOf(m))
 		last = m.Seq
+		c.noteDelivered(p.ChatID, m.Seq)
 	}
 	behind := p.Info.Truncated || (buf != nil && buf.overflow)
 	c.setBehind(p.ChatID, behind)
@@ -58,16 +71,17 @@ func (c *connActor) endSync(ctx actor.Context, p syncPart) {
 	}
 	for _, it := range buf.items {
 		if it.Seq == 0 || it.Seq > last {
-			c.deliverHeld(ctx, it)
+			c.deliverHeld(ctx, p.ChatID, it)
 		}
 	}
 }
 
-func (c *connActor) deliverHeld(ctx actor.Context, it deliverItem) {
+func (c *connActor) deliverHeld(ctx actor.Context, chatID string, it deliverItem) {
 	if it.Origin != nil && it.Origin.Id == ctx.Self().Id && it.Seq > 0 {
 		return
 	}
 	c.sendRaw(ctx, it.Frame)
+	c.noteDelivered(chatID, it.Seq)
 }
 
 func (c *connActor) setBehind(chatID string, behind bool) {
