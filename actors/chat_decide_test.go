@@ -155,16 +155,30 @@ func TestApplyFoldsState(t *testing.T) {
 	}
 }
 
-func TestDedupWindowEvictsOldest(t *testing.T) {
+func TestDedupWindowIsPerSender(t *testing.T) {
 	d := newDedupIndex(2)
 	for i, k := range []string{"a", "b", "c"} {
-		d.add(k, uint64(i+1))
+		d.add("alice", k, uint64(i+1))
 	}
-	if _, ok := d.get("a"); ok {
+	for i := range 10 { // a busy sender does not evict anyone else's entries
+		d.add("carol", fmt.Sprint("x", i), uint64(10+i))
+	}
+	if _, ok := d.get("alice", "a"); ok {
 		t.Fatal("oldest not evicted")
 	}
-	if seq, ok := d.get("c"); !ok || seq != 3 {
-		t.Fatal("newest lost")
+	for k, want := range map[string]uint64{"b": 2, "c": 3} {
+		if seq, ok := d.get("alice", k); !ok || seq != want {
+			t.Fatalf("alice %s: %d %v, want %d", k, seq, ok, want)
+		}
+	}
+	if _, ok := d.get("bob", "b"); ok {
+		t.Fatal("another sender's id matched")
+	}
+	if seq, ok := d.get("carol", "x9"); !ok || seq != 19 {
+		t.Fatalf("carol newest: %d %v", seq, ok)
+	}
+	if _, ok := d.get("carol", "x7"); ok {
+		t.Fatal("carol's window holds more than 2")
 	}
 }
 

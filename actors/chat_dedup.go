@@ -1,39 +1,76 @@
 package actors
 
-// dedupWindow is how many recent messages per chat are remembered by
-// (sender, client_msg_id), so that a client retrying a send across
-// reconnects and restarts gets the original ack instead of a second copy.
-// Each entry holds only the key and the seq (about 80 bytes); the rest of
-// the original ack is read back from the ring or the store.
-const dedupWindow = 10_000
+import "strings"
 
-// dedupIndex remembers the seq of the last n messages by key, evicting the
-// oldest.
+// dedupPerSender is how many of each sender's most recent messages in a
+// chat are remembered by client_msg_id, so that a client retrying a send
+// across reconnects and restarts gets the original ack instead of a second
+// copy. The window is per sender, not per chat, so a busy chat cannot push
+// a quiet sender's unacknowledged send out of it: 256 covers everything one
+// connection can have in flight (messages are limited to 50/s with a burst
+// of 100, and an append times out after 5 s). Each entry holds the id and
+// the seq (about 70 bytes), so a chat holds at most
+// MaxMembers * dedupPerSender entries and a node's total grows with active
+// (sender, chat) pairs, not with the number of messages; the window fills
+// and then stays flat. The rest of the original ack is read back from the
+// ring or the store.
+const dedupPerSender = 256
+
+// dedupIndex remembers, per sender, the seq of the last n client_msg_ids.
 type dedupIndex struct {
-	byKey map[string]uint64
-	order []string
-	next  int
-	n     int
+	bySender map[string]*senderWindow
+	n        int
+}
+
+// senderWindow is a ring of one sender's newest entries.
+type senderWindow struct {
+	entries []dedupEntry
+	next    int
+}
+
+type dedupEntry struct {
+	id  string
+	seq uint64
 }
 
 func newDedupIndex(n int) *dedupIndex {
-	return &dedupIndex{byKey: map[string]uint64{}, n: n}
+	return &dedupIndex{bySender: map[string]*senderWindow{}, n: n}
 }
 
+// dedupKey is the key of the chat's in-flight (not yet durable) sends.
 func dedupKey(sender, clientMsgID string) string { return sender + "\x00" + clientMsgID }
 
-func (d *dedupIndex) add(key string, seq uint64) {
-	if len(d.order) < d.n {
-		d.order = append(d.order, key)
-	} else {
-		delete(d.byKey, d.order[d.next])
-		d.order[d.next] = key
-		d.next = (d.next + 1) % d.n
+// add remembers that sender's clientMsgID was stored at seq, evicting the
+// sender's oldest entry when its window is full. The id is copied so that
+// an entry never pins the buffer it was decoded from.
+func (d *dedupIndex) add(sender, clientMsgID string, seq uint64) {
+	w := d.bySender[sender]
+	if w == nil {
+		w = &senderWindow{}
+		d.bySender[strings.Clone(sender)] = w
 	}
-	d.byKey[key] = seq
+	e := dedupEntry{id: strings.Clone(clientMsgID), seq: seq}
+	if len(w.entries) < d.n {
+		w.entries = append(w.entries, e)
+		return
+	}
+	w.entries[w.next] = e
+	w.next = (w.next + 1) % d.n
 }
 
-func (d *dedupIndex) get(key string) (uint64, bool) {
-	seq, ok := d.byKey[key]
-	return seq, ok
+// get returns the seq stored for sender's clientMsgID, newest first (a
+// retry is almost always of a recent send).
+func (d *dedupIndex) get(sender, clientMsgID string) (uint64, bool) {
+	w := d.bySender[sender]
+	if w == nil {
+		return 0, false
+	}
+	n := len(w.entries)
+	for i := range n {
+		e := w.entries[(w.next-1-i+2*n)%n]
+		if e.id == clientMsgID {
+			return e.seq, true
+		}
+	}
+	return 0, false
 }

@@ -31,7 +31,7 @@ type ChatState struct {
 
 // NewChatState returns the state of a chat that has no events yet.
 func NewChatState(chatID string) *ChatState {
-	return &ChatState{ChatID: chatID, Read: map[string]uint64{}, dedup: newDedupIndex(dedupWindow)}
+	return &ChatState{ChatID: chatID, Read: map[string]uint64{}, dedup: newDedupIndex(dedupPerSender)}
 }
 
 // IsMember reports whether user belongs to the chat.
@@ -96,7 +96,7 @@ func (s *ChatState) applyPosted(e events.MessagePosted, rev uint64) {
 		s.seqRev = append(s.seqRev, rev)
 	}
 	s.advanceRead(e.Sender, e.Seq)
-	s.dedup.add(dedupKey(e.Sender, e.ClientMsgID), e.Seq)
+	s.dedup.add(e.Sender, e.ClientMsgID, e.Seq)
 }
 
 func (s *ChatState) advanceRead(user string, seq uint64) {
@@ -106,7 +106,8 @@ func (s *ChatState) advanceRead(user string, seq uint64) {
 }
 
 // Posted returns the seq of the stored message that user sent with
-// clientMsgID, if it is within the deduplication window.
+// clientMsgID, if it is among that sender's last dedupPerSender messages
+// in the chat.
 func (s *ChatState) Posted(user, clientMsgID string) (uint64, bool) {
-	return s.dedup.get(dedupKey(user, clientMsgID))
+	return s.dedup.get(user, clientMsgID)
 }
