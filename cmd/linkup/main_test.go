@@ -3,7 +3,9 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"regexp"
@@ -14,13 +16,29 @@ import (
 )
 
 // TestMain lets tests run this test binary as the linkup command itself
-// (LINKUP_TEST_MAIN=1), so process tests need no separate build.
+// (LINKUP_TEST_MAIN=1), so process tests need no separate build; with
+// LINKUP_TEST_DIAL=addr as well it only dials addr (a sandbox's control).
 func TestMain(m *testing.M) {
 	if os.Getenv("LINKUP_TEST_MAIN") == "1" {
+		if addr := os.Getenv("LINKUP_TEST_DIAL"); addr != "" {
+			controlDial(addr)
+		}
 		main()
 		return
 	}
 	os.Exit(m.Run())
+}
+
+// controlDial dials addr and exits: 0 if it connected, 3 if not.
+func controlDial(addr string) {
+	c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	if err != nil {
+		fmt.Println("dial failed:", err)
+		os.Exit(3)
+	}
+	c.Close()
+	fmt.Println("dial connected")
+	os.Exit(0)
 }
 
 // proc is a linkup process started by a test.
