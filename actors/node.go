@@ -58,6 +58,8 @@ type Node struct {
 	log     *slog.Logger
 	m       *metrics
 
+	kinds struct{ conn, chat, user *kind }
+
 	mu    sync.RWMutex
 	chats map[string]*actor.PID
 	users map[string]*actor.PID
@@ -94,10 +96,12 @@ func newNode(cfg Config) *Node {
 	}
 	m := newMetrics(cfg.Metrics)
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Node{cfg: cfg, ctx: ctx, cancel: cancel, system: actor.NewActorSystem(actor.WithLoggerFactory(quietLogger)),
+	n := &Node{cfg: cfg, ctx: ctx, cancel: cancel, system: actor.NewActorSystem(actor.WithLoggerFactory(quietLogger)),
 		store: cfg.Store, writer: newWriter(cfg.Store, cfg.Writer, cfg.Logger, m), enc: cfg.Encoder,
 		dir: NewDirectory(), revoked: newRevocations(), loads: newLoadPool(orDefault(cfg.Loads, 64)), name: cfg.Name, log: cfg.Logger, m: m,
 		chats: map[string]*actor.PID{}, users: map[string]*actor.PID{}, conns: map[string]*actor.PID{}}
+	n.kinds.conn, n.kinds.chat, n.kinds.user = newKind(n, "connection"), newKind(n, "chat"), newKind(n, "user")
+	return n
 }
 
 func quietLogger(*actor.ActorSystem) *slog.Logger { return slog.New(slog.DiscardHandler) }
@@ -108,7 +112,7 @@ func (n *Node) Name() string { return n.name }
 // Connect spawns the connection actor of an authenticated socket.
 func (n *Node) Connect(info ConnInfo, sock Socket) *Conn {
 	a := newConnActor(n, info, sock)
-	pid := n.system.Root.Spawn(n.props("connection", func() actor.Actor { return a }))
+	pid := n.kinds.conn.spawn(n.system.Root, a)
 	n.mu.Lock()
 	n.conns[info.ConnectionID] = pid
 	n.drain.Add(1)
@@ -123,25 +127,6 @@ func (n *Node) connGone(id string) {
 		delete(n.conns, id)
 		n.drain.Done()
 	}
-}
-
-// props builds the props of an actor kind: a producer that returns the same
-// instance (so state survives supervision), the recording supervisor, and a
-// mailbox whose length is a metric.
-func (n *Node) props(kind string, producer actor.Producer) *actor.Props {
-	strategy := recordingStrategy{node: n, kind: kind}
-	return actor.PropsFromProducer(producer, actor.WithGuardian(strategy), actor.WithSupervisor(strategy),
-		actor.WithMailbox(mailboxOf(kind, mailboxStats{g: n.m.mailbox.WithLabelValues(kind)})))
-}
-
-// mailboxOf picks the mailbox of an actor kind: a ring buffer for the busy
-// connection and chat actors, a linked queue (no buffer allocated up
-// front) for user actors, which see a few messages per connection.
-func mailboxOf(kind string, stats actor.MailboxMiddleware) actor.MailboxProducer {
-	if kind == "user" {
-		return actor.UnboundedLockfree(stats)
-	}
-	return actor.Unbounded(stats)
 }
 
 // sendChat sends msg to chat id's actor, spawning it if needed. The read
@@ -159,7 +144,7 @@ func (n *Node) sendChat(id string, msg any) {
 	defer n.mu.Unlock()
 	if pid, ok = n.chats[id]; !ok {
 		a := newChatActor(n, id)
-		pid = n.system.Root.Spawn(n.props("chat", func() actor.Actor { return a }))
+		pid = n.kinds.chat.spawn(n.system.Root, a)
 		n.chats[id] = pid
 		n.m.chats.Inc()
 	}
@@ -172,7 +157,7 @@ func (n *Node) sendUser(id string, msg any) {
 	pid, ok := n.users[id]
 	if !ok {
 		a := newUserActor(n, id)
-		pid = n.system.Root.Spawn(n.props("user", func() actor.Actor { return a }))
+		pid = n.kinds.user.spawn(n.system.Root, a)
 		n.users[id] = pid
 	}
 	n.system.Root.Send(pid, msg)
