@@ -28,6 +28,7 @@ type chatActor struct {
 	batch   uint64
 	waiting map[string]*op // (sender, client_msg_id) of queued and in-flight posts
 	recent  *messageRing
+	pages   pageCache
 	retired bool
 }
 
@@ -53,6 +54,8 @@ func (c *chatActor) Receive(ctx actor.Context) {
 		c.onLoaded(ctx, m)
 	case appendDone:
 		c.onAppended(ctx, m)
+	case chatPageLoaded:
+		c.onPageLoaded(ctx, m)
 	default:
 		if !c.loaded {
 			c.stashMsg(ctx, m)

@@ -104,30 +104,6 @@ func (c *chatActor) onSync(ctx actor.Context, m chatSyncReq) {
 	})
 }
 
-// messages answers with the messages lo..hi: from memory when the ring
-// holds them, else from the store on a loader goroutine that sends the
-// answer straight to the requester (the chat actor does not wait).
-func (c *chatActor) messages(ctx actor.Context, o origin, lo, hi uint64, answer func([]events.MessagePosted, *Error) any) {
-	if lo > hi {
-		ctx.Send(o.Conn, answer(nil, nil))
-		return
-	}
-	if msgs, ok := c.recent.span(lo, hi); ok {
-		ctx.Send(o.Conn, answer(msgs, nil))
-		return
-	}
-	from, _ := c.state.RevisionOfSeq(lo)
-	n, id, to := c.node, c.id, o.Conn
-	n.loads.run(func() {
-		msgs, err := readMessages(n.ctx, n.store, id, from, lo, hi)
-		var e *Error
-		if err != nil {
-			e = ErrStoreUnavailable
-		}
-		n.system.Root.Send(to, answer(msgs, e))
-	})
-}
-
 // readMessages reads the messages lo..hi of a chat, starting at stream
 // revision from (the revision of lo).
 func readMessages(ctx context.Context, store events.Store, chatID string, from, lo, hi uint64) ([]events.MessagePosted, error) {

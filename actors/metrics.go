@@ -23,6 +23,7 @@ type metrics struct {
 	mailbox        *prometheus.GaugeVec
 	panics         *prometheus.CounterVec
 	timeouts       prometheus.Counter
+	pages          *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -46,6 +47,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		mailbox:        prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "linkup_actor_mailbox_messages", Help: "Messages waiting in actor mailboxes, by actor kind."}, []string{"kind"}),
 		panics:         prometheus.NewCounterVec(prometheus.CounterOpts{Name: "linkup_actor_panics_total", Help: "Handler panics caught by supervision, by actor kind."}, []string{"kind"}),
 		timeouts:       counter("linkup_request_timeouts_total", "Client requests answered `unavailable` because a chat did not answer in time."),
+		pages:          prometheus.NewCounterVec(prometheus.CounterOpts{Name: "linkup_history_pages_total", Help: "Pages of old messages served to history, sync and duplicate acks, by source: ring, cache, store (read), shared (joined a read in flight), reread (a joined read came back short)."}, []string{"source"}),
 	}
 	if reg != nil {
 		for _, c := range m.collectors() {
@@ -58,7 +60,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.connections, m.framesIn, m.framesOut, m.errors, m.slowConsumers, m.droppedLive,
 		m.forceReconnect, m.chats, m.chatPending, m.writerQueue, m.writerRejected, m.appendLatency, m.appendBatch,
-		m.appendErrors, m.backlog, m.backlogDropped, m.mailbox, m.panics, m.timeouts}
+		m.appendErrors, m.backlog, m.backlogDropped, m.mailbox, m.panics, m.timeouts, m.pages}
 }
 
 func gauge(name, help string) prometheus.Gauge {

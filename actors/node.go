@@ -199,7 +199,7 @@ func forwarded(retired bool, msg any, send func(any)) bool {
 		return false
 	}
 	switch msg.(type) {
-	case *actor.Started, *actor.Stopping, *actor.Stopped, *actor.Restarting, *actor.PoisonPill, appendDone, chatLoaded:
+	case *actor.Started, *actor.Stopping, *actor.Stopped, *actor.Restarting, *actor.PoisonPill, appendDone, chatLoaded, chatPageLoaded:
 		return true
 	}
 	send(msg)
