@@ -92,10 +92,13 @@ func (c *chatActor) handle(ctx actor.Context, msg any) {
 
 func (c *chatActor) startLoad(ctx actor.Context) {
 	self, n, id := ctx.Self(), c.node, c.id
-	n.loads.run(func() {
+	ok := n.loads.run(func() {
 		st, err := LoadChat(n.ctx, n.store, id)
 		n.system.Root.Send(self, chatLoaded{State: st, Err: err})
 	})
+	if !ok {
+		ctx.Send(self, chatLoaded{Err: errLoadsFull})
+	}
 }
 
 func (c *chatActor) onLoaded(ctx actor.Context, m chatLoaded) {

@@ -107,10 +107,13 @@ func (c *chatActor) awaitPage(ctx actor.Context, k uint64, r *pageRead) {
 	lo, hi := pageBounds(k)
 	from, _ := c.state.RevisionOfSeq(lo)
 	self, n, id := ctx.Self(), c.node, c.id
-	n.loads.run(func() {
+	ok := n.loads.run(func() {
 		msgs, err := readMessages(n.ctx, n.store, id, from, lo, hi)
 		n.system.Root.Send(self, chatPageLoaded{Index: k, Msgs: msgs, Err: err})
 	})
+	if !ok {
+		ctx.Send(self, chatPageLoaded{Index: k, Err: errLoadsFull})
+	}
 }
 
 // onPageLoaded keeps the page and finishes the reads it completes.
@@ -174,7 +177,7 @@ func (c *chatActor) finishRead(ctx actor.Context, r *pageRead) {
 	c.node.m.pages.WithLabelValues("reread").Inc()
 	from, _ := c.state.RevisionOfSeq(r.lo)
 	n, id := c.node, c.id
-	n.loads.run(func() {
+	ok := n.loads.run(func() {
 		msgs, err := readMessages(n.ctx, n.store, id, from, r.lo, r.hi)
 		var e *Error
 		if err != nil {
@@ -182,4 +185,7 @@ func (c *chatActor) finishRead(ctx actor.Context, r *pageRead) {
 		}
 		n.system.Root.Send(r.to, r.answer(msgs, e))
 	})
+	if !ok {
+		ctx.Send(r.to, r.answer(nil, ErrStoreUnavailable))
+	}
 }

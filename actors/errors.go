@@ -64,3 +64,7 @@ var (
 	// full.
 	ErrOverloaded = Errorf(CodeRateLimited, "too many pending requests in this chat; slow down")
 )
+
+// errLoadsFull is a chat load or page read refused because the load pool's
+// queue was full; clients see ErrStoreUnavailable.
+var errLoadsFull = errors.New("actors: load queue full")

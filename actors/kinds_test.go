@@ -39,3 +39,30 @@ func TestKindSpawnsEachInstanceOnce(t *testing.T) {
 		t.Fatal("a producer call with nothing pending must not reuse an instance")
 	}
 }
+
+// TestLoadPoolRefusesPastItsQueue: with every slot busy, maxQueuedLoads
+// reads wait and the next one is refused at once, never run.
+func TestLoadPoolRefusesPastItsQueue(t *testing.T) {
+	p := newLoadPool(1, newMetrics(nil))
+	release := make(chan struct{})
+	started := make(chan struct{})
+	if !p.run(func() { close(started); <-release }) {
+		t.Fatal("first read refused")
+	}
+	<-started
+	var ran sync.WaitGroup
+	for range maxQueuedLoads {
+		ran.Add(1)
+		if !p.run(ran.Done) {
+			t.Fatal("a read within the queue bound was refused")
+		}
+	}
+	if p.run(func() { t.Error("a refused read ran") }) {
+		t.Fatal("a read past the queue bound was accepted")
+	}
+	close(release)
+	ran.Wait()
+	if !p.run(func() {}) {
+		t.Fatal("the pool did not recover once its queue drained")
+	}
+}

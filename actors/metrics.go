@@ -24,6 +24,8 @@ type metrics struct {
 	panics         *prometheus.CounterVec
 	timeouts       prometheus.Counter
 	pages          *prometheus.CounterVec
+	loadQueue      prometheus.Gauge
+	loadRejected   prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -48,6 +50,8 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		panics:         prometheus.NewCounterVec(prometheus.CounterOpts{Name: "linkup_actor_panics_total", Help: "Handler panics caught by supervision, by actor kind."}, []string{"kind"}),
 		timeouts:       counter("linkup_request_timeouts_total", "Client requests answered `unavailable` because a chat did not answer in time."),
 		pages:          prometheus.NewCounterVec(prometheus.CounterOpts{Name: "linkup_history_pages_total", Help: "Pages of old messages served to history, sync and duplicate acks, by source: ring, cache, store (read), shared (joined a read in flight), reread (a joined read came back short)."}, []string{"source"}),
+		loadQueue:      gauge("linkup_load_queue", "Store reads (chat loads, history pages) waiting for a slot of the load pool."),
+		loadRejected:   counter("linkup_load_rejected_total", "Store reads refused because the load pool's queue was full (answered `unavailable`)."),
 	}
 	if reg != nil {
 		for _, c := range m.collectors() {
@@ -60,7 +64,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.connections, m.framesIn, m.framesOut, m.errors, m.slowConsumers, m.droppedLive,
 		m.forceReconnect, m.chats, m.chatPending, m.writerQueue, m.writerRejected, m.appendLatency, m.appendBatch,
-		m.appendErrors, m.backlog, m.backlogDropped, m.mailbox, m.panics, m.timeouts, m.pages}
+		m.appendErrors, m.backlog, m.backlogDropped, m.mailbox, m.panics, m.timeouts, m.pages, m.loadQueue, m.loadRejected}
 }
 
 func gauge(name, help string) prometheus.Gauge {

@@ -98,7 +98,7 @@ func newNode(cfg Config) *Node {
 	ctx, cancel := context.WithCancel(context.Background())
 	n := &Node{cfg: cfg, ctx: ctx, cancel: cancel, system: actor.NewActorSystem(actor.WithLoggerFactory(quietLogger)),
 		store: cfg.Store, writer: newWriter(cfg.Store, cfg.Writer, cfg.Logger, m), enc: cfg.Encoder,
-		dir: NewDirectory(), revoked: newRevocations(), loads: newLoadPool(orDefault(cfg.Loads, 64)), name: cfg.Name, log: cfg.Logger, m: m,
+		dir: NewDirectory(), revoked: newRevocations(), loads: newLoadPool(orDefault(cfg.Loads, 64), m), name: cfg.Name, log: cfg.Logger, m: m,
 		chats: map[string]*actor.PID{}, users: map[string]*actor.PID{}, conns: map[string]*actor.PID{}}
 	n.kinds.conn, n.kinds.chat, n.kinds.user = newKind(n, "connection"), newKind(n, "chat"), newKind(n, "user")
 	return n
