@@ -57,7 +57,7 @@ func (c *chatActor) messages(ctx actor.Context, o origin, lo, hi uint64, answer 
 		return
 	}
 	if msgs, ok := c.recent.span(lo, hi); ok {
-		c.node.m.pages.WithLabelValues("ring").Inc()
+		c.node.m.pagesFrom.ring.Inc()
 		ctx.Send(o.Conn, answer(msgs, nil))
 		return
 	}
@@ -81,11 +81,11 @@ func (c *chatActor) messages(ctx actor.Context, o origin, lo, hi uint64, answer 
 func (c *chatActor) pageInMemory(k, lo, hi uint64) ([]events.MessagePosted, bool) {
 	plo, phi := pageBounds(k)
 	if msgs, ok := c.pages.pages[k]; ok && msgs[len(msgs)-1].Seq >= min(hi, phi) {
-		c.node.m.pages.WithLabelValues("cache").Inc()
+		c.node.m.pagesFrom.cache.Inc()
 		return msgs, true
 	}
 	if msgs, ok := c.recent.span(max(lo, plo), min(hi, phi)); ok {
-		c.node.m.pages.WithLabelValues("ring").Inc()
+		c.node.m.pagesFrom.ring.Inc()
 		return msgs, true
 	}
 	return nil, false
@@ -98,11 +98,11 @@ func (c *chatActor) awaitPage(ctx actor.Context, k uint64, r *pageRead) {
 		c.pages.loading = map[uint64][]*pageRead{}
 	}
 	if waiting, ok := c.pages.loading[k]; ok {
-		c.node.m.pages.WithLabelValues("shared").Inc()
+		c.node.m.pagesFrom.shared.Inc()
 		c.pages.loading[k] = append(waiting, r)
 		return
 	}
-	c.node.m.pages.WithLabelValues("store").Inc()
+	c.node.m.pagesFrom.store.Inc()
 	c.pages.loading[k] = []*pageRead{r}
 	lo, hi := pageBounds(k)
 	from, _ := c.state.RevisionOfSeq(lo)
@@ -174,7 +174,7 @@ func (c *chatActor) finishRead(ctx actor.Context, r *pageRead) {
 		ctx.Send(r.to, r.answer(out, nil))
 		return
 	}
-	c.node.m.pages.WithLabelValues("reread").Inc()
+	c.node.m.pagesFrom.reread.Inc()
 	from, _ := c.state.RevisionOfSeq(r.lo)
 	n, id := c.node, c.id
 	ok := n.loads.run(func() {

@@ -24,6 +24,7 @@ type metrics struct {
 	panics         *prometheus.CounterVec
 	timeouts       prometheus.Counter
 	pages          *prometheus.CounterVec
+	pagesFrom      struct{ ring, cache, store, shared, reread prometheus.Counter }
 	loadQueue      prometheus.Gauge
 	loadRejected   prometheus.Counter
 }
@@ -53,6 +54,8 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		loadQueue:      gauge("linkup_load_queue", "Store reads (chat loads, history pages) waiting for a slot of the load pool."),
 		loadRejected:   counter("linkup_load_rejected_total", "Store reads refused because the load pool's queue was full (answered `unavailable`)."),
 	}
+	p := m.pages.WithLabelValues
+	m.pagesFrom.ring, m.pagesFrom.cache, m.pagesFrom.store, m.pagesFrom.shared, m.pagesFrom.reread = p("ring"), p("cache"), p("store"), p("shared"), p("reread")
 	if reg != nil {
 		for _, c := range m.collectors() {
 			reg.MustRegister(c)
