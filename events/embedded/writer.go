@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -287,9 +288,13 @@ func (w *writer) commit(ctx context.Context) error {
 	return nil
 }
 
+// rollback ends a failed batch. After an I/O error or a full disk SQLite
+// has often rolled the transaction back itself (see "Automatic rollback" in
+// its documentation), so ROLLBACK then finds no transaction: that is the
+// expected outcome, not a second failure.
 func (w *writer) rollback(ctx context.Context, cause error) error {
-	if _, err := w.conn.ExecContext(ctx, "ROLLBACK"); err != nil {
-		w.cfg.Logger.Error("embedded: rollback failed", "err", err)
+	if _, err := w.conn.ExecContext(ctx, "ROLLBACK"); err != nil && !strings.Contains(err.Error(), "no transaction is active") {
+		w.cfg.Logger.Error("embedded: rollback failed", "err", err, "cause", cause)
 	}
 	w.heads.rollback()
 	w.next = w.committed.Load()
