@@ -23,6 +23,7 @@ type aggregate struct {
 	chats    map[string]ChatSummary
 	sync     map[string]SyncChat
 	results  []BulkResult
+	budget   int // sync: message frames the answer may still carry
 	timer    *time.Timer
 	finished bool
 }
@@ -65,9 +66,12 @@ func (c *connActor) sync(ctx actor.Context, m SyncRequest) {
 			c.fail(ctx, m.Ref, m.CommandType(), ch, ErrNotMember)
 		}
 	}
-	id, _ := c.newAgg(ctx, m.Ref, m.CommandType(), mine)
+	id, a := c.newAgg(ctx, m.Ref, m.CommandType(), mine)
+	lim := c.node.cfg.Limits
+	lim.defaults()
+	a.budget = lim.SyncMessages
 	for _, ch := range mine {
-		c.syncChat(ctx, m, id, ch, limit)
+		c.syncChat(ctx, m, id, ch, min(limit, a.budget))
 	}
 	c.maybeComplete(ctx, id)
 }
@@ -142,6 +146,10 @@ func (c *connActor) fileSync(ctx actor.Context, a *aggregate, p syncPart) {
 		c.fail(ctx, a.ref, a.command, p.ChatID, p.Err)
 		return
 	}
+	if len(p.Messages) > a.budget {
+		p.Messages, p.Info.Truncated = p.Messages[:a.budget], true
+	}
+	a.budget -= len(p.Messages)
 	c.endSync(ctx, p)
 	a.sync[p.ChatID] = p.Info
 }

@@ -59,11 +59,18 @@ func (c *connActor) endSync(ctx actor.Context, p syncPart) {
 	buf := c.syncing[p.ChatID]
 	delete(c.syncing, p.ChatID)
 	last := uint64(0)
+	frames := make([][]byte, 0, len(p.Messages))
 	for _, m := range p.Messages {
-		c.send(ctx, messageFrameOf(m))
+		b, err := c.node.enc.Encode(messageFrameOf(m))
+		if err != nil {
+			c.node.log.Error("encode frame", "type", "message", "err", err)
+			continue
+		}
+		frames = append(frames, b)
 		last = m.Seq
 		c.noteDelivered(p.ChatID, m.Seq)
 	}
+	c.sendFrames(ctx, frames) // one queue operation for the whole answer
 	behind := p.Info.Truncated || (buf != nil && buf.overflow)
 	c.setBehind(p.ChatID, behind)
 	if buf == nil || behind {

@@ -15,12 +15,20 @@ type Limits struct {
 	MessagesPerSecond float64
 	// TypingPerSecond bounds typing (default 5/s, burst 10).
 	TypingPerSecond float64
+	// SyncMessages bounds the message frames of one sync answer over all
+	// its chats (default DefaultSyncLimit); the chats it cuts short are
+	// `truncated` and the client syncs again. Keep it well below the
+	// transport's outbound queue: a sync answer is queued at once, and one
+	// bigger than the queue would make a well-behaved client look like a
+	// slow consumer.
+	SyncMessages int
 }
 
 func (l *Limits) defaults() {
 	l.FramesPerSecond = orDefaultF(l.FramesPerSecond, 200)
 	l.MessagesPerSecond = orDefaultF(l.MessagesPerSecond, 50)
 	l.TypingPerSecond = orDefaultF(l.TypingPerSecond, 5)
+	l.SyncMessages = orDefault(l.SyncMessages, DefaultSyncLimit)
 }
 
 func orDefaultF(v, def float64) float64 {

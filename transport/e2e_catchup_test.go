@@ -114,3 +114,73 @@ func syncAll(c *client.Client, chat string, total int) error {
 		}
 	}
 }
+
+// TestBigSyncNeverMakesTheClientASlowConsumer: a client that missed 1,500
+// messages in each of three chats syncs them all at once with the largest
+// limit. The answers never overflow its outbound queue (it is never cut as
+// a slow consumer): each carries at most 500 messages over all chats,
+// marks the chats it cut short as truncated, and repeated syncs bring every
+// message of every chat once, in order.
+func TestBigSyncNeverMakesTheClientASlowConsumer(t *testing.T) {
+	const total = 1500
+	dir := t.TempDir()
+	chats := []string{"a", "b", "c"}
+	var users []string
+	for _, ch := range chats {
+		users = writeLongChat(t, dir, ch, 2, total)
+	}
+	n := testnode.Start(t, testnode.Options{Dir: dir})
+	c := n.Dial(t, users[1])
+	next := map[string]uint64{"a": 1, "b": 1, "c": 1}
+	for round := 0; round < 20; round++ {
+		pos := map[string]any{}
+		for ch, s := range next {
+			pos[ch] = s - 1
+		}
+		ref := fmt.Sprint("big", round)
+		if err := c.Send(map[string]any{"type": "sync_request", "ref": ref, "limit": 5000, "positions": pos}); err != nil {
+			t.Fatal(err)
+		}
+		got, truncated := 0, false
+		for done := false; !done; {
+			f, err := c.Next(wait)
+			if err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+			switch f.Type {
+			case "message":
+				ch, seq := f.Str("chat_id"), uint64(f.Num("seq"))
+				if seq != next[ch] {
+					t.Fatalf("chat %s: seq %d, want %d", ch, seq, next[ch])
+				}
+				next[ch]++
+				got++
+			case "force_reconnect":
+				t.Fatalf("round %d: a syncing client was cut: %s", round, f.Raw)
+			case "sync_complete":
+				var sc struct {
+					Chats map[string]struct{ Truncated bool } `json:"chats"`
+				}
+				if err := f.Decode(&sc); err != nil {
+					t.Fatal(err)
+				}
+				for _, info := range sc.Chats {
+					truncated = truncated || info.Truncated
+				}
+				done = f.Ref() == ref
+			}
+		}
+		if got > 500 {
+			t.Fatalf("round %d: one sync answer carried %d messages", round, got)
+		}
+		if !truncated {
+			for _, ch := range chats {
+				if next[ch] != total+1 {
+					t.Fatalf("chat %s complete at %d, want %d", ch, next[ch]-1, total)
+				}
+			}
+			return
+		}
+	}
+	t.Fatalf("still truncated after 20 syncs: %v", next)
+}

@@ -94,6 +94,9 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 		return err
 	}
 	defer store.Close()
+	// A sync answer is queued at once: keep it to half the outbound queue so
+	// it never makes a reading client a slow consumer.
+	cfg.limits.SyncMessages = max(1, min(actors.DefaultSyncLimit, cfg.outbound/2))
 	n, err := actors.New(ctx, actors.Config{Store: store, Encoder: transport.JSONEncoder{}, Name: cfg.node, Limits: cfg.limits, Logger: log, Metrics: reg})
 	if err != nil {
 		return err
