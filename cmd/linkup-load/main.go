@@ -20,7 +20,8 @@ func main() {
 }
 
 const usage = `usage: linkup-load <idle|fanout|chats|churn|mixed|soak> [flags]
-  (--spawn /path/to/linkup | --url ws://127.0.0.1:PORT/ws [--server-pid PID] (--secret S | --data DIR))`
+  (--spawn /path/to/linkup | --url ws://127.0.0.1:PORT/ws [--server-pid PID] (--secret S | --data DIR))
+       linkup-load summarize < runs.txt   (medians per scenario of the JSON lines of several runs)`
 
 func mainErr(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
@@ -28,8 +29,11 @@ func mainErr(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	if args[0] == "worker" {
+	switch args[0] {
+	case "worker":
 		return runWorker(ctx, os.Stdin, stdout)
+	case "summarize":
+		return summarize(os.Stdin, stdout)
 	}
 	cfg, err := parseFlags(args[0], args[1:], stderr)
 	if err != nil {
