@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -33,8 +34,9 @@ type chatActor struct {
 }
 
 type subscriber struct {
-	pid  *actor.PID
-	user string
+	pid     *actor.PID
+	user    string
+	backlog *atomic.Int64
 }
 
 func newChatActor(n *Node, id string) *chatActor {
@@ -170,7 +172,7 @@ func (c *chatActor) onSubscribe(ctx actor.Context, m chatSubscribe) {
 	if !c.state.IsMember(m.User) {
 		return
 	}
-	c.subs[m.Conn.Id] = subscriber{pid: m.Conn, user: m.User}
+	c.subs[m.Conn.Id] = subscriber{pid: m.Conn, user: m.User, backlog: m.Backlog}
 	if m.Welcome == nil {
 		return
 	}
@@ -180,7 +182,7 @@ func (c *chatActor) onSubscribe(ctx actor.Context, m chatSubscribe) {
 		items = c.appendItem(items, messageFrameOf(ev), ev.Seq, nil)
 		items[len(items)-1].CatchUp = true
 	}
-	ctx.Send(m.Conn, deliver{ChatID: c.id, Items: items})
+	c.deliverTo(ctx, m.Conn.Id, c.subs[m.Conn.Id], deliver{ChatID: c.id, Items: items})
 }
 
 func (c *chatActor) onTyping(ctx actor.Context, m chatTyping) {
@@ -193,9 +195,9 @@ func (c *chatActor) onTyping(ctx actor.Context, m chatTyping) {
 		return
 	}
 	item := []deliverItem{{Frame: frame, Origin: m.Conn}}
-	for _, s := range c.subs {
+	for id, s := range c.subs {
 		if s.user != m.User {
-			ctx.Send(s.pid, deliver{ChatID: c.id, Items: item})
+			c.deliverTo(ctx, id, s, deliver{ChatID: c.id, Items: item})
 		}
 	}
 }

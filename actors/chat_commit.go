@@ -58,8 +58,8 @@ func (c *chatActor) fanOut(ctx actor.Context, items []deliverItem) {
 		return
 	}
 	d := deliver{ChatID: c.id, Items: items}
-	for _, s := range c.subs {
-		ctx.Send(s.pid, d)
+	for id, s := range c.subs {
+		c.deliverTo(ctx, id, s, d)
 	}
 }
 

@@ -1,6 +1,8 @@
 package actors
 
 import (
+	"sync/atomic"
+
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/linkup-chat/linkup/events"
 )
@@ -45,6 +47,7 @@ type (
 	// right after creation cannot slip past a member's connection.
 	chatSubscribe struct {
 		Conn    *actor.PID
+		Backlog *atomic.Int64
 		User    string
 		Welcome []byte
 	}
@@ -60,9 +63,10 @@ type (
 	}
 	chatSyncReq struct {
 		origin
-		After uint64
-		Limit int
-		Agg   uint64
+		Backlog *atomic.Int64
+		After   uint64
+		Limit   int
+		Agg     uint64
 	}
 )
 

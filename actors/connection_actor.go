@@ -3,6 +3,7 @@ package actors
 import (
 	"fmt"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -34,6 +35,9 @@ type connActor struct {
 	// delivered is the highest seq sent per chat, so a new member's
 	// catch-up does not repeat what a sync already sent.
 	delivered map[string]uint64
+	// backlog counts the fan-out items chats have sent to this connection
+	// and it has not handled yet (see maxDeliverBacklog).
+	backlog atomic.Int64
 }
 
 func newConnActor(n *Node, info ConnInfo, sock Socket) *connActor {
@@ -54,6 +58,8 @@ func (c *connActor) Receive(ctx actor.Context) {
 		c.fail(ctx, m.Ref, m.Command, m.ChatID, m.Err)
 	case deliver:
 		c.deliver(ctx, m)
+	case deliverOverflow:
+		c.overflowed(ctx)
 	case summaryPart, syncPart, bulkPart, aggTimeout:
 		c.aggregatePart(ctx, m)
 	case shutdownConn:
@@ -71,7 +77,7 @@ func (c *connActor) start(ctx actor.Context) {
 	c.node.m.connections.Inc()
 	c.record(events.ConnectionOpened{ConnectionID: c.info.ConnectionID, UserID: c.info.UserID, Node: c.node.name,
 		RemoteAddr: c.info.RemoteAddr, UserAgent: c.info.UserAgent, Protocol: Protocol, At: c.opened}, "")
-	c.node.sendUser(c.info.UserID, userAttach{Conn: ctx.Self()})
+	c.node.sendUser(c.info.UserID, userAttach{Conn: ctx.Self(), Backlog: &c.backlog})
 	if !c.info.ExpiresAt.IsZero() {
 		self, sys := ctx.Self(), c.node.system
 		c.expiryTmr = time.AfterFunc(time.Until(c.info.ExpiresAt), func() { sys.Root.Send(self, tokenExpired{}) })

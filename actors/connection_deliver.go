@@ -17,6 +17,7 @@ type syncBuf struct {
 // (it got an ack), holding them back while the chat syncs, and dropping
 // message frames of a chat the client is behind in (it must sync again).
 func (c *connActor) deliver(ctx actor.Context, d deliver) {
+	c.backlog.Add(-int64(len(d.Items)))
 	buf := c.syncing[d.ChatID]
 	out := make([][]byte, 0, len(d.Items))
 	for _, it := range d.Items {
@@ -33,6 +34,16 @@ func (c *connActor) deliver(ctx actor.Context, d deliver) {
 		}
 	}
 	c.sendFrames(ctx, out)
+}
+
+// overflowed: a chat dropped this connection for exceeding its delivery
+// backlog; the client must reconnect and sync (see maxDeliverBacklog).
+func (c *connActor) overflowed(ctx actor.Context) {
+	if c.closed {
+		return
+	}
+	c.node.m.backlogDrops.Inc()
+	c.forceReconnect(ctx, "", ReasonSlowConsumer, 1000)
 }
 
 func (c *connActor) noteDelivered(chatID string, seq uint64) {

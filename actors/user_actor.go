@@ -1,6 +1,8 @@
 package actors
 
 import (
+	"sync/atomic"
+
 	"github.com/asynkron/protoactor-go/actor"
 )
 
@@ -10,14 +12,17 @@ import (
 type userActor struct {
 	node    *Node
 	id      string
-	conns   map[string]*actor.PID
+	conns   map[string]connRef
 	chats   map[string]bool
 	retired bool
 }
 
 // Messages to a user actor.
 type (
-	userAttach struct{ Conn *actor.PID }
+	userAttach struct {
+		Conn    *actor.PID
+		Backlog *atomic.Int64
+	}
 	userDetach struct{ Conn *actor.PID }
 	// userJoined: the user became a member of a new chat; Frame is its
 	// encoded chat_created.
@@ -30,8 +35,15 @@ type (
 	userRevoke struct{}
 )
 
+// connRef is one of the user's connections: its actor and its fan-out
+// backlog counter, handed to every chat it subscribes to.
+type connRef struct {
+	pid     *actor.PID
+	backlog *atomic.Int64
+}
+
 func newUserActor(n *Node, id string) *userActor {
-	return &userActor{node: n, id: id, conns: map[string]*actor.PID{}, chats: map[string]bool{}}
+	return &userActor{node: n, id: id, conns: map[string]connRef{}, chats: map[string]bool{}}
 }
 
 // Receive is the user actor's one type switch.
@@ -45,9 +57,9 @@ func (u *userActor) Receive(ctx actor.Context) {
 			u.chats[id] = true
 		}
 	case userAttach:
-		u.conns[m.Conn.Id] = m.Conn
+		u.conns[m.Conn.Id] = connRef{pid: m.Conn, backlog: m.Backlog}
 		for id := range u.chats {
-			u.node.sendChat(id, chatSubscribe{Conn: m.Conn, User: u.id})
+			u.node.sendChat(id, chatSubscribe{Conn: m.Conn, Backlog: m.Backlog, User: u.id})
 		}
 	case userDetach:
 		u.detach(m.Conn)
@@ -57,7 +69,7 @@ func (u *userActor) Receive(ctx actor.Context) {
 		u.retireIfOffline(ctx)
 	case userRevoke:
 		for _, c := range u.conns {
-			ctx.Send(c, shutdownConn{Reason: ReasonAdmin})
+			ctx.Send(c.pid, shutdownConn{Reason: ReasonAdmin})
 		}
 		u.retireIfOffline(ctx)
 	}
@@ -84,6 +96,6 @@ func (u *userActor) joined(ctx actor.Context, m userJoined) {
 	}
 	u.chats[m.ChatID] = true
 	for _, c := range u.conns {
-		ctx.Send(m.Chat, chatSubscribe{Conn: c, User: u.id, Welcome: m.Frame})
+		ctx.Send(m.Chat, chatSubscribe{Conn: c.pid, Backlog: c.backlog, User: u.id, Welcome: m.Frame})
 	}
 }

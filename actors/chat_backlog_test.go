@@ -1,0 +1,146 @@
+package actors
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/linkup-chat/linkup/events/embedded"
+	dto "github.com/prometheus/client_model/go"
+)
+
+// jsonEncoder encodes frames with encoding/json (the transport's encoder
+// lives above this package).
+type jsonEncoder struct{}
+
+func (jsonEncoder) Encode(f Frame) ([]byte, error) {
+	b, err := json.Marshal(f)
+	if err != nil || len(b) < 2 {
+		return b, err
+	}
+	typed := `{"type":"` + f.FrameType() + `"`
+	if len(b) > 2 {
+		typed += ","
+	}
+	return append([]byte(typed), b[1:]...), nil
+}
+
+// gatedSocket stands for a connection whose actor cannot keep up: every
+// write waits until the gate opens (the real socket never blocks, but a
+// starved CPU has the same effect on the actor). It records what it got.
+type gatedSocket struct {
+	gate   chan struct{}
+	mu     sync.Mutex
+	frames []string
+	closed string
+}
+
+func (s *gatedSocket) Send(f []byte) error { return s.SendMany([][]byte{f}) }
+
+func (s *gatedSocket) SendMany(fs [][]byte) error {
+	<-s.gate
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, f := range fs {
+		s.frames = append(s.frames, string(f))
+	}
+	return nil
+}
+
+func (s *gatedSocket) Close(final []byte, code int, reason string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.frames = append(s.frames, string(final))
+	s.closed = reason
+}
+
+func (s *gatedSocket) state() ([]string, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.frames...), s.closed
+}
+
+// TestDeliveryBacklogIsBounded: a member whose connection stalls while its
+// chat keeps posting is dropped once maxDeliverBacklog items wait for it:
+// the chat stops sending to it (it never gets all the posts), and once it
+// moves again it is told to reconnect as a slow consumer. The sender's acks
+// are not held up meanwhile.
+func TestDeliveryBacklogIsBounded(t *testing.T) {
+	st, err := embedded.Open(embedded.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	n, err := New(context.Background(), Config{Store: st, Encoder: jsonEncoder{}, Limits: Limits{MessagesPerSecond: 1e6, FramesPerSecond: 1e6}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := make(chan struct{})
+	close(open)
+	sender, stalled := &gatedSocket{gate: open}, &gatedSocket{gate: make(chan struct{})}
+	alice := n.Connect(ConnInfo{ConnectionID: "k-alice", UserID: "alice"}, sender)
+	alice.Handle(CreateChat{Ref: "c", ChatID: "c1", Title: "t", Members: []string{"bob"}})
+	waitFor(t, sender, `"type":"ack"`)
+	n.Connect(ConnInfo{ConnectionID: "k-bob", UserID: "bob"}, stalled)
+	time.Sleep(100 * time.Millisecond) // bob's connection subscribes, then its first write blocks
+	const round, posts = 256, 3 * maxDeliverBacklog
+	for i := range posts {
+		alice.Handle(SendMessage{Ref: fmt.Sprint("s", i), ChatID: "c1", ClientMsgID: fmt.Sprint(i), Body: "x"})
+		if (i+1)%round == 0 { // each round acked (within 10 s) before the next: several fan-out batches
+			waitFor(t, sender, fmt.Sprintf(`"ref":"s%d"`, i))
+		}
+	}
+	if drops := metricValue(n.m.backlogDrops); drops != 0 {
+		t.Fatalf("dropped before the stalled connection handled anything: %v", drops)
+	}
+	close(stalled.gate)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		frames, reason := stalled.state()
+		if reason == ReasonSlowConsumer {
+			got := 0
+			for _, f := range frames {
+				if strings.Contains(f, `"type":"message"`) {
+					got++
+				}
+			}
+			// It handles what was queued before it was dropped: the
+			// backlog, plus the round it was stuck in.
+			if got > maxDeliverBacklog+2*round || !strings.Contains(frames[len(frames)-1], "force_reconnect") {
+				t.Fatalf("the stalled connection got %d of %d messages (backlog limit %d), last frame %s", got, posts, maxDeliverBacklog, frames[len(frames)-1])
+			}
+			t.Logf("stalled connection: %d of %d messages, then force_reconnect", got, posts)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the stalled connection was never told to reconnect (closed %q, %d frames)", reason, len(frames))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if metricValue(n.m.backlogDrops) != 1 {
+		t.Fatalf("linkup_delivery_backlog_drops_total = %v, want 1", metricValue(n.m.backlogDrops))
+	}
+}
+
+func waitFor(t *testing.T, s *gatedSocket, want string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		frames, _ := s.state()
+		for _, f := range frames {
+			if strings.Contains(f, want) {
+				return
+			}
+		}
+	}
+	t.Fatalf("no frame with %s", want)
+}
+
+func metricValue(c interface{ Write(*dto.Metric) error }) float64 {
+	var m dto.Metric
+	_ = c.Write(&m)
+	return m.GetCounter().GetValue()
+}
