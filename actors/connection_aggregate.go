@@ -67,9 +67,7 @@ func (c *connActor) sync(ctx actor.Context, m SyncRequest) {
 		}
 	}
 	id, a := c.newAgg(ctx, m.Ref, m.CommandType(), mine)
-	lim := c.node.cfg.Limits
-	lim.defaults()
-	a.budget = lim.SyncMessages
+	a.budget = c.node.cfg.Limits.SyncMessages
 	for _, ch := range mine {
 		c.syncChat(ctx, m, id, ch, min(limit, a.budget))
 	}

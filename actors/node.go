@@ -94,6 +94,7 @@ func newNode(cfg Config) *Node {
 	if cfg.Name == "" {
 		cfg.Name, _ = os.Hostname()
 	}
+	cfg.Limits.defaults()
 	m := newMetrics(cfg.Metrics)
 	ctx, cancel := context.WithCancel(context.Background())
 	n := &Node{cfg: cfg, ctx: ctx, cancel: cancel, system: actor.NewActorSystem(actor.WithLoggerFactory(quietLogger)),
