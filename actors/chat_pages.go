@@ -19,6 +19,12 @@ const pageSize = 256
 // for it instead of reading it again.
 const cachedPages = 16
 
+// maxNodePages bounds the pages all chats of a node keep together (4,096
+// pages: about a million messages, a few hundred MB at most with long
+// bodies). A chat that would go past it first gives up its own oldest page
+// and, holding none, keeps nothing; the count is linkup_history_pages_cached.
+const maxNodePages = 4096
+
 // pageCache is a chat's pages read from the store and the reads in flight.
 // Messages never change once stored, so a cached page never goes stale.
 type pageCache struct {
@@ -133,8 +139,8 @@ func (c *chatActor) onPageLoaded(ctx actor.Context, m chatPageLoaded) {
 
 // keepPage caches page k if it is gap-free from its first seq (the newest
 // page may be partial: it then serves reads up to its last message and is
-// replaced by a longer read), evicting the oldest-read page past
-// cachedPages.
+// replaced by a longer read), evicting the chat's oldest-read page past
+// cachedPages or the node past maxNodePages.
 func (c *chatActor) keepPage(k uint64, msgs []events.MessagePosted) {
 	plo, _ := pageBounds(k)
 	if len(msgs) == 0 || msgs[0].Seq != plo || msgs[len(msgs)-1].Seq != plo+uint64(len(msgs))-1 {
@@ -144,13 +150,25 @@ func (c *chatActor) keepPage(k uint64, msgs []events.MessagePosted) {
 		c.pages.pages = map[uint64][]events.MessagePosted{}
 	}
 	if _, ok := c.pages.pages[k]; !ok {
-		if len(c.pages.order) == cachedPages {
-			delete(c.pages.pages, c.pages.order[0])
-			c.pages.order = append(c.pages.order[:0], c.pages.order[1:]...)
+		full := len(c.pages.order) == cachedPages || c.node.pagesCached.Load() >= c.node.maxPages
+		if full && len(c.pages.order) == 0 {
+			return
+		}
+		if full {
+			c.dropOldestPage()
 		}
 		c.pages.order = append(c.pages.order, k)
+		c.node.pagesCached.Add(1)
+		c.node.m.pagesCached.Inc()
 	}
 	c.pages.pages[k] = msgs
+}
+
+func (c *chatActor) dropOldestPage() {
+	delete(c.pages.pages, c.pages.order[0])
+	c.pages.order = append(c.pages.order[:0], c.pages.order[1:]...)
+	c.node.pagesCached.Add(-1)
+	c.node.m.pagesCached.Dec()
 }
 
 // finishRead answers r with its messages in seq order. A page read while

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/linkup-chat/linkup/events"
@@ -59,6 +60,10 @@ type Node struct {
 	m       *metrics
 
 	kinds struct{ conn, chat, user *kind }
+	// pagesCached counts the history pages all chats keep, at most
+	// maxPages (maxNodePages; lowered by tests).
+	pagesCached atomic.Int64
+	maxPages    int64
 
 	mu    sync.RWMutex
 	chats map[string]*actor.PID
@@ -102,6 +107,7 @@ func newNode(cfg Config) *Node {
 		dir: NewDirectory(), revoked: newRevocations(), loads: newLoadPool(orDefault(cfg.Loads, 64), m), name: cfg.Name, log: cfg.Logger, m: m,
 		chats: map[string]*actor.PID{}, users: map[string]*actor.PID{}, conns: map[string]*actor.PID{}}
 	n.kinds.conn, n.kinds.chat, n.kinds.user = newKind(n, "connection"), newKind(n, "chat"), newKind(n, "user")
+	n.maxPages = maxNodePages
 	return n
 }
 
