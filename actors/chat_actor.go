@@ -31,6 +31,8 @@ type chatActor struct {
 	recent  *messageRing
 	pages   pageCache
 	retired bool
+	lastMsg time.Time   // when the chat last handled a message (idle check)
+	idleTmr *time.Timer // the pending idle check
 }
 
 type subscriber struct {
@@ -49,9 +51,14 @@ func (c *chatActor) Receive(ctx actor.Context) {
 	if forwarded(c.retired, ctx.Message(), func(m any) { c.node.sendChat(c.id, m) }) {
 		return
 	}
+	if _, check := ctx.Message().(chatIdleCheck); !check {
+		c.lastMsg = time.Now()
+	}
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
 		c.startLoad(ctx)
+	case chatIdleCheck:
+		c.retireIfIdle(ctx)
 	case chatLoaded:
 		c.onLoaded(ctx, m)
 	case appendDone:
@@ -119,6 +126,45 @@ func (c *chatActor) onLoaded(ctx actor.Context, m chatLoaded) {
 	}
 	c.flush(ctx)
 	c.retireIfEmpty(ctx)
+	c.startIdleTimer(ctx)
+}
+
+// chatIdleCheck is sent to a chat by its idle timer.
+type chatIdleCheck struct{}
+
+// startIdleTimer starts the idle checks of a chat that exists (chats that
+// do not are stopped at once by retireIfEmpty), once.
+func (c *chatActor) startIdleTimer(ctx actor.Context) {
+	if c.state.Created && !c.retired && c.idleTmr == nil {
+		c.armIdle(ctx, c.node.cfg.ChatIdleAfter)
+	}
+}
+
+// armIdle sends the chat a chatIdleCheck after d. (Proto.Actor's own
+// receive timeout is not used: its timer races with message handling,
+// which the race detector reports.)
+func (c *chatActor) armIdle(ctx actor.Context, d time.Duration) {
+	self, sys := ctx.Self(), c.node.system
+	c.idleTmr = time.AfterFunc(d, func() { sys.Root.Send(self, chatIdleCheck{}) })
+}
+
+// retireIfIdle stops a chat that no connection is subscribed to and that
+// has nothing in flight (appends, loads, page reads) after ChatIdleAfter
+// without a message; messages already queued to it are forwarded to the
+// chat's next actor, which loads the chat again from the log. Otherwise it
+// checks again when ChatIdleAfter has passed since the last message.
+func (c *chatActor) retireIfIdle(ctx actor.Context) {
+	idle := c.node.cfg.ChatIdleAfter
+	if wait := idle - time.Since(c.lastMsg); wait > 0 {
+		c.armIdle(ctx, wait)
+		return
+	}
+	if len(c.subs) == 0 && len(c.queue) == 0 && len(c.flight) == 0 && len(c.stash) == 0 && len(c.pages.loading) == 0 && c.loaded {
+		c.node.m.chatsIdled.Inc()
+		c.retired = c.node.retireChat(c.id, ctx.Self(), ctx)
+		return
+	}
+	c.armIdle(ctx, idle)
 }
 
 // retireIfEmpty stops a chat that does not exist and has nothing pending,

@@ -64,6 +64,7 @@ func (c *chatActor) fanOut(ctx actor.Context, items []deliverItem) {
 }
 
 func (c *chatActor) onCreated(ctx actor.Context, m chatCreate, ev events.ChatCreated) {
+	c.startIdleTimer(ctx)
 	c.node.dir.Add(ev.ChatID, ev.Members)
 	ctx.Send(m.Conn, replyFrame{Frame: AckCreateChat{Ref: m.Ref, ChatID: ev.ChatID}})
 	frame, err := c.node.enc.Encode(ChatCreatedFrame{ChatID: ev.ChatID, Title: ev.Title, Members: ev.Members, CreatedBy: ev.CreatedBy})
@@ -71,7 +72,7 @@ func (c *chatActor) onCreated(ctx actor.Context, m chatCreate, ev events.ChatCre
 		return
 	}
 	for _, u := range ev.Members {
-		c.node.sendUser(u, userJoined{ChatID: ev.ChatID, Chat: ctx.Self(), Frame: frame})
+		c.node.sendUser(u, userJoined{ChatID: ev.ChatID, Frame: frame})
 	}
 }
 

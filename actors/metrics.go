@@ -29,6 +29,7 @@ type metrics struct {
 	loadRejected   prometheus.Counter
 	backlogDrops   prometheus.Counter
 	pagesCached    prometheus.Gauge
+	chatsIdled     prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -54,6 +55,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		timeouts:       counter("linkup_request_timeouts_total", "Client requests answered `unavailable` because a chat did not answer in time."),
 		pages:          prometheus.NewCounterVec(prometheus.CounterOpts{Name: "linkup_history_pages_total", Help: "Pages of old messages served to history, sync and duplicate acks, by source: ring, cache, store (read), shared (joined a read in flight), reread (a joined read came back short)."}, []string{"source"}),
 		loadQueue:      gauge("linkup_load_queue", "Store reads (chat loads, history pages) waiting for a slot of the load pool."),
+		chatsIdled:     counter("linkup_chat_actors_idled_total", "Chat actors stopped after ChatIdleAfter with no subscriber and nothing in flight (loaded again on demand)."),
 		pagesCached:    gauge("linkup_history_pages_cached", "Pages of old messages kept by all chats of the node (at most 4,096)."),
 		backlogDrops:   counter("linkup_delivery_backlog_drops_total", "Connections told to reconnect (slow_consumer) because more fan-out items than the limit waited in their mailbox."),
 		loadRejected:   counter("linkup_load_rejected_total", "Store reads refused because the load pool's queue was full (answered `unavailable`)."),
@@ -71,7 +73,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.connections, m.framesIn, m.framesOut, m.errors, m.slowConsumers, m.droppedLive,
 		m.forceReconnect, m.chats, m.chatPending, m.writerQueue, m.writerRejected, m.appendLatency, m.appendBatch,
-		m.appendErrors, m.backlog, m.backlogDropped, m.mailbox, m.panics, m.timeouts, m.pages, m.loadQueue, m.loadRejected, m.backlogDrops, m.pagesCached}
+		m.appendErrors, m.backlog, m.backlogDropped, m.mailbox, m.panics, m.timeouts, m.pages, m.loadQueue, m.loadRejected, m.backlogDrops, m.pagesCached, m.chatsIdled}
 }
 
 func gauge(name, help string) prometheus.Gauge {

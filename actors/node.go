@@ -8,6 +8,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/linkup-chat/linkup/events"
@@ -29,6 +30,13 @@ type Config struct {
 	Metrics prometheus.Registerer
 	// Loads bounds concurrent store reads for actors (default 64).
 	Loads int
+	// ChatIdleAfter is how long a chat actor with no subscribed connection
+	// and nothing in flight stays in memory without a message (default 10
+	// minutes); then it stops, and the next request loads it again from the
+	// log. Chats of online members never stop (their connections are
+	// subscribed), so memory follows the chats in use, not every chat ever
+	// touched.
+	ChatIdleAfter time.Duration
 }
 
 // Validate reports a missing required field.
@@ -100,6 +108,9 @@ func newNode(cfg Config) *Node {
 		cfg.Name, _ = os.Hostname()
 	}
 	cfg.Limits.defaults()
+	if cfg.ChatIdleAfter <= 0 {
+		cfg.ChatIdleAfter = 10 * time.Minute
+	}
 	m := newMetrics(cfg.Metrics)
 	ctx, cancel := context.WithCancel(context.Background())
 	n := &Node{cfg: cfg, ctx: ctx, cancel: cancel, system: actor.NewActorSystem(actor.WithLoggerFactory(quietLogger)),
@@ -206,7 +217,7 @@ func forwarded(retired bool, msg any, send func(any)) bool {
 		return false
 	}
 	switch msg.(type) {
-	case *actor.Started, *actor.Stopping, *actor.Stopped, *actor.Restarting, *actor.PoisonPill, appendDone, chatLoaded, chatPageLoaded:
+	case *actor.Started, *actor.Stopping, *actor.Stopped, *actor.Restarting, *actor.PoisonPill, appendDone, chatLoaded, chatPageLoaded, chatIdleCheck:
 		return true
 	}
 	send(msg)

@@ -28,7 +28,6 @@ type (
 	// encoded chat_created.
 	userJoined struct {
 		ChatID string
-		Chat   *actor.PID
 		Frame  []byte
 	}
 	// userRevoke closes every connection of the user (reason admin).
@@ -96,6 +95,6 @@ func (u *userActor) joined(ctx actor.Context, m userJoined) {
 	}
 	u.chats[m.ChatID] = true
 	for _, c := range u.conns {
-		ctx.Send(m.Chat, chatSubscribe{Conn: c.pid, Backlog: c.backlog, User: u.id, Welcome: m.Frame})
+		u.node.sendChat(m.ChatID, chatSubscribe{Conn: c.pid, Backlog: c.backlog, User: u.id, Welcome: m.Frame})
 	}
 }
