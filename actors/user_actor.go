@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"slices"
 	"sync/atomic"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -12,7 +13,7 @@ import (
 type userActor struct {
 	node    *Node
 	id      string
-	conns   map[string]connRef
+	conns   []connRef // a few devices at most: a slice costs less than a map
 	chats   map[string]bool
 	retired bool
 }
@@ -42,7 +43,7 @@ type connRef struct {
 }
 
 func newUserActor(n *Node, id string) *userActor {
-	return &userActor{node: n, id: id, conns: map[string]connRef{}, chats: map[string]bool{}}
+	return &userActor{node: n, id: id, chats: map[string]bool{}}
 }
 
 // Receive is the user actor's one type switch.
@@ -56,7 +57,7 @@ func (u *userActor) Receive(ctx actor.Context) {
 			u.chats[id] = true
 		}
 	case userAttach:
-		u.conns[m.Conn.Id] = connRef{pid: m.Conn, backlog: m.Backlog}
+		u.conns = append(u.conns, connRef{pid: m.Conn, backlog: m.Backlog})
 		for id := range u.chats {
 			u.node.sendChat(id, chatSubscribe{Conn: m.Conn, Backlog: m.Backlog, User: u.id})
 		}
@@ -83,7 +84,7 @@ func (u *userActor) retireIfOffline(ctx actor.Context) {
 }
 
 func (u *userActor) detach(conn *actor.PID) {
-	delete(u.conns, conn.Id)
+	u.conns = slices.DeleteFunc(u.conns, func(c connRef) bool { return c.pid.Id == conn.Id })
 	for id := range u.chats {
 		u.node.sendChat(id, chatUnsubscribe{Conn: conn})
 	}
