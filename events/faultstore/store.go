@@ -23,6 +23,7 @@ type Store struct {
 	latency  time.Duration
 	failWith error
 	loseAcks error
+	readErr  error
 	stall    chan struct{} // non-nil while stalled; closed by Restore
 	stats    Stats
 }
@@ -33,6 +34,8 @@ type Stats struct {
 	Failed   atomic.Int64 // answered with an injected error
 	Stalled  atomic.Int64 // that waited on a stall
 	Released atomic.Int64 // stalled ones that went on to the inner store
+	// FailedReads counts ReadStream calls answered with an injected error.
+	FailedReads atomic.Int64
 }
 
 // New wraps inner with no fault in force.
@@ -75,6 +78,20 @@ func (s *Store) LoseAcks(err error) {
 	s.loseAcks = err
 }
 
+// FailStreamReads makes every ReadStream started afterwards yield err
+// (ErrInjected when nil) as its first item, reading nothing: a disk that
+// cannot be read, or a store that went away, for history and sync.
+// ReadAll and Subscribe are not affected (the node's directory and
+// projections keep running).
+func (s *Store) FailStreamReads(err error) {
+	if err == nil {
+		err = ErrInjected
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.readErr = err
+}
+
 // Stall makes appends block until Restore or until their context ends
 // (then they return the context's error and write nothing).
 func (s *Store) Stall() {
@@ -90,7 +107,7 @@ func (s *Store) Stall() {
 func (s *Store) Restore() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.latency, s.failWith, s.loseAcks = 0, nil, nil
+	s.latency, s.failWith, s.loseAcks, s.readErr = 0, nil, nil, nil
 	if s.stall != nil {
 		close(s.stall)
 		s.stall = nil
@@ -161,8 +178,15 @@ func (s *Store) waitStall(ctx context.Context) error {
 	}
 }
 
-// ReadStream passes through.
+// ReadStream passes through, unless FailStreamReads is in force.
 func (s *Store) ReadStream(ctx context.Context, stream string, opts events.ReadStreamOptions) iter.Seq2[events.RecordedEvent, error] {
+	s.mu.Lock()
+	err := s.readErr
+	s.mu.Unlock()
+	if err != nil {
+		s.stats.FailedReads.Add(1)
+		return func(yield func(events.RecordedEvent, error) bool) { yield(events.RecordedEvent{}, err) }
+	}
 	return s.inner.ReadStream(ctx, stream, opts)
 }
 

@@ -153,3 +153,31 @@ func TestLoseAcksStoresButReportsFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestFailStreamReadsUntilRestore(t *testing.T) {
+	fs := newStore(t)
+	if _, err := fs.Append(context.Background(), "s-1", events.Any(), ev(t)); err != nil {
+		t.Fatal(err)
+	}
+	readOne := func() (int, error) {
+		n := 0
+		for _, err := range fs.ReadStream(context.Background(), "s-1", events.ReadStreamOptions{}) {
+			if err != nil {
+				return n, err
+			}
+			n++
+		}
+		return n, nil
+	}
+	fs.FailStreamReads(nil)
+	if n, err := readOne(); !errors.Is(err, faultstore.ErrInjected) || n != 0 {
+		t.Fatalf("read during failure: %d events, %v", n, err)
+	}
+	if count(t, fs) != 1 {
+		t.Fatal("ReadAll must not be affected")
+	}
+	fs.Restore()
+	if n, err := readOne(); err != nil || n != 1 || fs.Stats().FailedReads.Load() != 1 {
+		t.Fatalf("read after restore: %d events, %v, failed reads %d", n, err, fs.Stats().FailedReads.Load())
+	}
+}

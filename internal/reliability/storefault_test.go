@@ -3,6 +3,7 @@ package reliability_test
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -180,5 +181,45 @@ func TestLostAckRecordIsNotDuplicatedByRetry(t *testing.T) {
 	eventually(t, "store_unavailable recorded", func() bool { return hasError(t, n.Store, "store_unavailable") })
 	if got := readAll(t, n.Store, events.TypeConnectionOpened); len(got) != 1 {
 		t.Fatalf("bob's ConnectionOpened stored %d times, want once", len(got))
+	}
+}
+
+// Old messages while the store cannot be read: history that needs a page
+// from the store gets `unavailable` and the connection stays; once reads
+// work again the same request brings every message, in order (a failed
+// read is never cached as a page).
+func TestOldMessagesWhileReadsFail(t *testing.T) {
+	n, fs := faultNode(t)
+	evs := []events.EventData{events.MustEncode(events.ChatCreated{ChatID: "old", Title: "t", Members: []string{"alice", "bob"}, CreatedBy: "alice", At: time.Now()}, events.Metadata{})}
+	for seq := 1; seq <= 600; seq++ {
+		evs = append(evs, events.MustEncode(events.MessagePosted{ChatID: "old", Seq: uint64(seq), MessageID: fmt.Sprint("m", seq),
+			Sender: "bob", Body: "b", ClientMsgID: fmt.Sprint(seq), SentAt: time.Now()}, events.Metadata{}))
+	}
+	if _, err := fs.Inner().Append(t.Context(), events.ChatStream("old"), events.NoStream(), evs...); err != nil {
+		t.Fatal(err)
+	}
+	alice := n.Dial(t, "alice")
+	history := func() client.Frame {
+		return call(t, alice, map[string]any{"type": "get_history", "chat_id": "old", "before_seq": 300, "limit": 50})
+	}
+	newest := mustType(t, call(t, alice, map[string]any{"type": "get_history", "chat_id": "old", "limit": 10}), "history")
+	if !strings.Contains(string(newest.Raw), `"seq":600`) {
+		t.Fatalf("newest page: %s", newest.Raw)
+	}
+	fs.FailStreamReads(nil)
+	f := history()
+	if f.Type != "error" || f.Str("code") != "unavailable" {
+		t.Fatalf("history while reads fail: %s, want error unavailable", f.Raw)
+	}
+	answeredDuringFault(t, alice)
+	fs.Restore()
+	var h struct{ Messages []struct{ Seq int } }
+	if err := mustType(t, history(), "history").Decode(&h); err != nil || len(h.Messages) != 50 {
+		t.Fatalf("history after restore: %d messages (%v)", len(h.Messages), err)
+	}
+	for i, m := range h.Messages {
+		if m.Seq != 250+i {
+			t.Fatalf("history after restore: message %d has seq %d, want %d", i, m.Seq, 250+i)
+		}
 	}
 }
