@@ -18,34 +18,7 @@ import (
 // label=value (any series when label is empty), 0 when absent.
 func limitMetric(t *testing.T, g prometheus.Gatherer, name, label, value string) float64 {
 	t.Helper()
-	mfs, err := g.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := 0.0
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			if label == "" || hasLabel(m.GetLabel(), label, value) {
-				sum += m.GetCounter().GetValue() + m.GetGauge().GetValue()
-			}
-		}
-	}
-	return sum
-}
-
-func hasLabel[L interface {
-	GetName() string
-	GetValue() string
-}](ls []L, name, value string) bool {
-	for _, l := range ls {
-		if l.GetName() == name && l.GetValue() == value {
-			return true
-		}
-	}
-	return false
+	return testnode.Metric(t, g, name, label, value)
 }
 
 // Every limit is refused with its documented answer, the connection stays

@@ -11,6 +11,7 @@ import (
 
 	"github.com/linkup-chat/linkup/client"
 	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/internal/testnode"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -103,18 +104,5 @@ func eventually(t *testing.T, what string, cond func() bool) {
 // metric sums every series of the named metric in reg (0 when absent).
 func metric(t *testing.T, reg prometheus.Gatherer, name string) float64 {
 	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := 0.0
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			sum += m.GetCounter().GetValue() + m.GetGauge().GetValue()
-		}
-	}
-	return sum
+	return testnode.Metric(t, reg, name, "", "")
 }
