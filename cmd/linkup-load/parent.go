@@ -9,8 +9,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/linkup-chat/linkup/internal/rlimit"
 )
 
 // workerHandle is the parent's end of one worker.
@@ -95,13 +96,7 @@ func broadcast(ws []*workerHandle, cmd Command) error {
 }
 
 // raiseNoFile lifts the soft open-file limit to the hard one.
-func raiseNoFile() {
-	var l syscall.Rlimit
-	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l) == nil && l.Cur < l.Max {
-		l.Cur = l.Max
-		_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l)
-	}
-}
+func raiseNoFile() { _ = rlimit.RaiseOpenFiles() }
 
 // resolveSecret returns the signing key: --secret, else <data>/jwt.secret.
 func resolveSecret(cfg *Config) (string, error) {

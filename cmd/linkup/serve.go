@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/linkup-chat/linkup/actors"
+	"github.com/linkup-chat/linkup/internal/rlimit"
 	"github.com/linkup-chat/linkup/transport"
 	"github.com/peterbourgon/ff/v3/ffcli"
 	"github.com/prometheus/client_golang/prometheus"
@@ -160,12 +161,7 @@ func drain(cfg serveConfig, log *slog.Logger, srv *transport.Server, hs *http.Se
 // raiseFileLimit lifts the soft open-file limit to the hard one: every
 // connection is a file.
 func raiseFileLimit(log *slog.Logger) {
-	var lim syscall.Rlimit
-	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) != nil || lim.Cur >= lim.Max {
-		return
-	}
-	lim.Cur = lim.Max
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+	if err := rlimit.RaiseOpenFiles(); err != nil {
 		log.Warn("could not raise the open-file limit", "err", err)
 	}
 }
