@@ -25,7 +25,9 @@ type spec struct {
 }
 
 // loadSpec reads docs/<name>, parses it as YAML and registers it with a
-// fresh JSON Schema compiler under its own URL.
+// fresh JSON Schema compiler under its own URL. AsyncAPI 3.0 payloads are
+// AsyncAPI Schema objects (JSON Schema draft-07 semantics); OpenAPI 3.1
+// schemas are draft 2020-12.
 func loadSpec(t testing.TB, name string) *spec {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(docsDir, name))
@@ -46,6 +48,9 @@ func loadSpec(t testing.TB, name string) *spec {
 	}
 	s := &spec{url: "file:///" + strings.TrimSuffix(name, ".yaml") + ".json", tree: tree, c: jsonschema.NewCompiler()}
 	s.c.DefaultDraft(jsonschema.Draft2020)
+	if strings.HasPrefix(name, "asyncapi") {
+		s.c.DefaultDraft(jsonschema.Draft7)
+	}
 	s.c.AssertFormat()
 	if err := s.c.AddResource(s.url, doc); err != nil {
 		t.Fatal(err)
