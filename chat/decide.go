@@ -73,7 +73,7 @@ func (d *decider) create(i int, c Create) Reply {
 	if d.v.exists() {
 		return Reply{Err: ErrChatExists}
 	}
-	if err := validateChatID(d.v.s.ChatID); err != nil {
+	if err := ValidateChatID(d.v.s.ChatID); err != nil {
 		return Reply{Err: err}
 	}
 	if len(c.Title) > MaxTitleBytes {
@@ -104,7 +104,9 @@ func memberList(by string, members []string) ([]string, *Error) {
 	return all, nil
 }
 
-func validateChatID(id string) *Error {
+// ValidateChatID returns nil for a well-formed chat id: 1 to MaxIDBytes
+// bytes of UTF-8.
+func ValidateChatID(id string) *Error {
 	if id == "" || len(id) > MaxIDBytes || !utf8.ValidString(id) {
 		return errorf(CodeInvalidPayload, "chat_id must be 1 to %d bytes of UTF-8", MaxIDBytes)
 	}
