@@ -18,6 +18,7 @@ import (
 // gives the same Ready.
 func Decide(s *State, now time.Time, cmds []Command) Ready {
 	d := decider{v: newView(s), now: now.UTC()}
+	d.rd.Replies = make([]Reply, 0, len(cmds))
 	for i, c := range cmds {
 		d.step(i, c)
 	}
