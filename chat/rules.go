@@ -2,6 +2,18 @@ package chat
 
 import "github.com/linkup-chat/linkup/events"
 
+// checkMember is the rule for everything but Create (posting, reading,
+// typing, history): the chat exists and the user is a member.
+func checkMember(exists, member bool) *Error {
+	switch {
+	case !exists:
+		return ErrChatNotFound
+	case !member:
+		return ErrNotMember
+	}
+	return nil
+}
+
 // The read rules. Everything in linkup that moves or shows a read pointer
 // (this package's Apply and Decide, the read-state projection, replay)
 // calls these; none restates them.

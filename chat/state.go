@@ -40,13 +40,7 @@ func (s *State) IsMember(user string) bool {
 // summary): the chat exists and user is a member; else ErrChatNotFound or
 // ErrNotMember.
 func (s *State) CheckReadable(user string) *Error {
-	switch {
-	case !s.Created:
-		return ErrChatNotFound
-	case !s.IsMember(user):
-		return ErrNotMember
-	}
-	return nil
+	return checkMember(s.Created, s.IsMember(user))
 }
 
 // Unread is how many items user has not read.

@@ -27,16 +27,8 @@ func (v *view) isMember(user string) bool {
 	return v.s.IsMember(user)
 }
 
-// checkMember is the rule for every command but Create: the chat exists
-// and user is a member.
 func (v *view) checkMember(user string) *Error {
-	switch {
-	case !v.exists():
-		return ErrChatNotFound
-	case !v.isMember(user):
-		return ErrNotMember
-	}
-	return nil
+	return checkMember(v.exists(), v.isMember(user))
 }
 
 // repeat returns the message sender stored or is storing with clientMsgID:
