@@ -26,8 +26,7 @@ var layers = []rule{
 	{Prefix: "actors", May: []string{"chat", "events", "protocol"}, Why: "actors move messages and call chat/; they reach storage only through events.Store and the socket only through an interface they own"},
 	{Prefix: "transport", May: []string{"actors", "events", "protocol", "replay"}, Why: "the wire layer hands frames to actors and never picks a store or reads projections directly"},
 	{Prefix: "projections", May: []string{"chat", "events"}, Why: "projections are fed by the log, not by actors, and know nothing of the wire"},
-	// "actors" goes once replay folds with chat/ instead of actors.FoldChat.
-	{Prefix: "replay", May: []string{"chat", "events", "actors"}, Why: "replay folds the log with the domain's own apply, read-only"},
+	{Prefix: "replay", May: []string{"chat", "events"}, Why: "replay folds the log with the domain's own apply, read-only"},
 	{Prefix: "client", May: []string{"protocol"}, Why: "a client speaks the wire only"},
 	{Prefix: "web", May: []string{}, Why: "the pages are static files; they reach the server over HTTP like any browser"},
 	{Prefix: "internal/", May: []string{"*"}, Why: "test nodes and small helpers for commands"},
