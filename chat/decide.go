@@ -45,6 +45,14 @@ func (d *decider) step(i int, c Command) {
 		if r.Err = d.typing(i, c); r.Err == nil {
 			return
 		}
+	case AddMembers:
+		r = d.addMembers(i, c)
+	case RemoveMember:
+		r = d.removeMember(i, c)
+	case Edit:
+		r = d.edit(i, c)
+	case Delete:
+		r = d.delete(i, c)
 	}
 	r.Cmd, r.Stored, r.Waits = i, len(d.rd.Events) > before, len(d.rd.Events) > 0
 	d.rd.Replies = append(d.rd.Replies, r)

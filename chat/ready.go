@@ -51,6 +51,13 @@ type Reply struct {
 	Original uint64
 	// LastRead is the user's read pointer after a Read.
 	LastRead uint64
+	// Members is the member list after an AddMembers or a RemoveMember
+	// (changed or not).
+	Members []string
+	// Seq is the timeline item of an Edit or a Delete: the new one, or for
+	// a repeat (a deletion of a deleted message, an edit to the body it
+	// already has) the one that made it so.
+	Seq uint64
 }
 
 // DeliveryKind says who a Delivery goes to and what it carries.
@@ -61,7 +68,10 @@ const (
 	// DeliverJoined goes to each member of Created: they are in a new chat.
 	DeliverJoined DeliveryKind = iota + 1
 	// DeliverItem goes to every subscriber of the chat except the
-	// connection that sent the command (which gets its Reply instead).
+	// connection that sent the command (which gets its Reply instead); a
+	// membership change (KindMembersChanged) goes to the sender too, and to
+	// the connections of the users it adds (who also learn of the chat)
+	// and removes (who get nothing of the chat after it).
 	DeliverItem
 	// DeliverRead goes like DeliverItem: User's pointer is now LastRead.
 	DeliverRead

@@ -24,6 +24,7 @@ type State struct {
 	// Created is true.
 	Revision uint64
 	dedup    *dedupIndex
+	items    items
 }
 
 // NewState returns the state of a chat that has no events yet.
@@ -43,8 +44,24 @@ func (s *State) CheckReadable(user string) *Error {
 	return checkMember(s.Created, s.IsMember(user))
 }
 
-// Unread is how many items user has not read.
-func (s *State) Unread(user string) uint64 { return Unread(s.Read[user], s.LatestSeq) }
+// Unread is how many messages of other users, not deleted, are above
+// user's read pointer (0 for a non-member). A sender's pointer is always at
+// or past their own messages (ReadMove), so counting every undeleted
+// message above it counts only other users' messages.
+func (s *State) Unread(user string) uint64 {
+	read, ok := s.Read[user]
+	if !ok {
+		return 0
+	}
+	return UnreadItems(read, s.LatestSeq, s.items.uncountedIn(read, s.LatestSeq))
+}
+
+// Deleted reports whether the message seq is deleted, and the seq of the
+// deletion.
+func (s *State) Deleted(seq uint64) (uint64, bool) {
+	d, ok := s.items.deleted[seq]
+	return d, ok
+}
 
 // Posted returns the seq of the stored message that user sent with
 // clientMsgID, if it is among that sender's last DedupPerSender messages
@@ -81,7 +98,16 @@ func (s *State) created(e events.ChatCreated) {
 	}
 }
 
-func (s *State) item(it Item)                       { s.Timeline.add(it.Seq, s.Revision) }
+func (s *State) item(it Item) {
+	s.Timeline.add(it.Seq, s.Revision)
+	s.items.note(it)
+}
 func (s *State) pointer(user string) uint64         { return s.Read[user] }
 func (s *State) setPointer(user string, seq uint64) { s.Read[user] = seq }
+func (s *State) dropPointer(user string)            { delete(s.Read, user) }
 func (s *State) posted(m events.MessagePosted)      { s.dedup.add(m.Sender, m.ClientMsgID, m.Seq) }
+func (s *State) member(user string) bool            { return s.IsMember(user) }
+func (s *State) members() []string                  { return s.Members }
+func (s *State) setMembers(m []string)              { s.Members = m }
+func (s *State) deleted(target, seq uint64)         { s.items.markDeleted(target, seq) }
+func (s *State) edited(e events.MessageEdited)      { s.items.markEdited(e) }

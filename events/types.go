@@ -12,6 +12,10 @@ const (
 	TypeErrorRecorded        = "ErrorRecorded"
 	TypeForceReconnectIssued = "ForceReconnectIssued"
 	TypeUserRevoked          = "UserRevoked"
+	TypeMembersAdded         = "MembersAdded"
+	TypeMemberRemoved        = "MemberRemoved"
+	TypeMessageEdited        = "MessageEdited"
+	TypeMessageDeleted       = "MessageDeleted"
 )
 
 // Event is implemented by every domain event type of this package.
@@ -70,6 +74,52 @@ type ChatRead struct {
 	At          time.Time `json:"at"`
 }
 
+// MembersAdded (v1.1): By added Users to a chat, as the timeline item
+// Seq. Members is the whole member list after the change.
+type MembersAdded struct {
+	ChatID  string    `json:"chat_id"`
+	Seq     uint64    `json:"seq"`
+	Users   []string  `json:"users"`
+	Members []string  `json:"members"`
+	By      string    `json:"by"`
+	At      time.Time `json:"at"`
+}
+
+// MemberRemoved (v1.1): By removed User from a chat (By == User: the user
+// left), as the timeline item Seq. Members is the list after the change.
+type MemberRemoved struct {
+	ChatID  string    `json:"chat_id"`
+	Seq     uint64    `json:"seq"`
+	User    string    `json:"user"`
+	Members []string  `json:"members"`
+	By      string    `json:"by"`
+	At      time.Time `json:"at"`
+}
+
+// MessageEdited (v1.1): By (the sender) replaced the body of the message
+// TargetSeq, as the timeline item Seq.
+type MessageEdited struct {
+	ChatID    string    `json:"chat_id"`
+	Seq       uint64    `json:"seq"`
+	TargetSeq uint64    `json:"target_seq"`
+	Body      string    `json:"body"`
+	By        string    `json:"by"`
+	At        time.Time `json:"at"`
+}
+
+// MessageDeleted (v1.1): By deleted the message TargetSeq, as the timeline
+// item Seq. It keeps who and when, never the text; the chat, history, sync
+// and the read model show the message as deleted from then on (the
+// MessagePosted and any MessageEdited before it stay in the append-only
+// log, see docs/REPLAY.md).
+type MessageDeleted struct {
+	ChatID    string    `json:"chat_id"`
+	Seq       uint64    `json:"seq"`
+	TargetSeq uint64    `json:"target_seq"`
+	By        string    `json:"by"`
+	At        time.Time `json:"at"`
+}
+
 // Severity levels of ErrorRecorded.
 const (
 	SeverityLow      = "low"
@@ -118,3 +168,7 @@ func (ChatRead) EventType() string             { return TypeChatRead }
 func (ErrorRecorded) EventType() string        { return TypeErrorRecorded }
 func (ForceReconnectIssued) EventType() string { return TypeForceReconnectIssued }
 func (UserRevoked) EventType() string          { return TypeUserRevoked }
+func (MembersAdded) EventType() string         { return TypeMembersAdded }
+func (MemberRemoved) EventType() string        { return TypeMemberRemoved }
+func (MessageEdited) EventType() string        { return TypeMessageEdited }
+func (MessageDeleted) EventType() string       { return TypeMessageDeleted }
