@@ -85,6 +85,8 @@ func (c *chatActor) handle(ctx actor.Context, msg any) {
 		c.onRead(ctx, m)
 	case chatTyping:
 		c.onTyping(ctx, m)
+	case chatAddMembers, chatRemoveMember, chatEdit, chatDelete:
+		c.onTimelineCommand(ctx, m)
 	case chatSubscribe:
 		c.onSubscribe(ctx, m)
 	case chatUnsubscribe:
@@ -202,6 +204,14 @@ func (c *chatActor) refuse(ctx actor.Context, msg any, err *Error) {
 		c.answerRead(ctx, m, 0, err)
 	case chatTyping:
 		c.replyErr(ctx, m.origin, "typing", err)
+	case chatAddMembers:
+		c.replyErr(ctx, m.origin, "add_members", err)
+	case chatRemoveMember:
+		c.replyErr(ctx, m.origin, removeCommand(m), err)
+	case chatEdit:
+		c.replyErr(ctx, m.origin, "edit_message", err)
+	case chatDelete:
+		c.replyErr(ctx, m.origin, "delete_message", err)
 	case chatSummaryReq:
 		ctx.Send(m.Conn, summaryPart{Agg: m.Agg, Summary: ChatSummary{ChatID: c.id}, Err: err})
 	case chatHistoryReq:
@@ -224,9 +234,9 @@ func (c *chatActor) onSubscribe(ctx actor.Context, m chatSubscribe) {
 		return
 	}
 	items := []deliverItem{{Frame: m.Welcome}}
-	msgs, _ := c.recent.span(1, c.state.LatestSeq)
-	for _, ev := range msgs {
-		items = c.appendItem(items, messageFrameOf(ev), ev.Seq, nil)
+	held, _ := c.recent.span(max(m.From, 1), c.state.LatestSeq)
+	for _, it := range held {
+		items = c.appendItem(items, timelineFrame(it), it.Seq, nil)
 		items[len(items)-1].CatchUp = true
 	}
 	c.deliverTo(ctx, m.Conn.Id, c.subs[m.Conn.Id], deliver{ChatID: c.id, Items: items})

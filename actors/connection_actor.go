@@ -136,6 +136,8 @@ func (c *connActor) dispatch(ctx actor.Context, cmd Command) {
 		c.forceReconnect(ctx, m.Ref, ReasonClientRequest, 0)
 	case BadFrame:
 		c.fail(ctx, m.Ref, m.FrameType, "", m.Err)
+	case chatCommand:
+		c.timelineCommand(ctx, m)
 	}
 }
 
@@ -308,6 +310,8 @@ func chatOf(cmd Command) string {
 		return m.ChatID
 	case CreateChat:
 		return m.ChatID
+	case chatCommand:
+		return m.CommandChat()
 	}
 	return ""
 }

@@ -72,7 +72,7 @@ func (c *connActor) endSync(ctx actor.Context, p syncPart) {
 	last := uint64(0)
 	frames := make([][]byte, 0, len(p.Messages))
 	for _, m := range p.Messages {
-		b, err := c.node.enc.Encode(messageFrameOf(m))
+		b, err := c.node.enc.Encode(timelineFrame(m))
 		if err != nil {
 			c.node.log.Error("encode frame", "type", "message", "err", err)
 			continue

@@ -25,12 +25,16 @@ type (
 		Backlog *atomic.Int64
 	}
 	userDetach struct{ Conn *actor.PID }
-	// userJoined: the user became a member of a new chat; Frame is its
-	// encoded chat_created.
+	// userJoined: the user became a member of a chat (a new one, or added
+	// at seq From); Frame is its encoded chat_created.
 	userJoined struct {
 		ChatID string
 		Frame  []byte
+		From   uint64
 	}
+	// userLeft: the user is no longer a member of the chat (the chat has
+	// already dropped their connections).
+	userLeft struct{ ChatID string }
 	// userRevoke closes every connection of the user (reason admin).
 	userRevoke struct{}
 )
@@ -67,6 +71,9 @@ func (u *userActor) Receive(ctx actor.Context) {
 	case userJoined:
 		u.joined(ctx, m)
 		u.retireIfOffline(ctx)
+	case userLeft:
+		delete(u.chats, m.ChatID)
+		u.retireIfOffline(ctx)
 	case userRevoke:
 		for _, c := range u.conns {
 			ctx.Send(c.pid, shutdownConn{Reason: ReasonAdmin})
@@ -96,6 +103,6 @@ func (u *userActor) joined(ctx actor.Context, m userJoined) {
 	}
 	u.chats[m.ChatID] = true
 	for _, c := range u.conns {
-		u.node.sendChat(m.ChatID, chatSubscribe{Conn: c.pid, Backlog: c.backlog, User: u.id, Welcome: m.Frame})
+		u.node.sendChat(m.ChatID, chatSubscribe{Conn: c.pid, Backlog: c.backlog, User: u.id, Welcome: m.Frame, From: m.From})
 	}
 }

@@ -1,0 +1,25 @@
+package actors
+
+import "github.com/asynkron/protoactor-go/actor"
+
+// timelineCommand sends a v1.1 command (membership, edit, deletion) to its
+// chat, which decides it; the chat answers with the ack or the error.
+func (c *connActor) timelineCommand(ctx actor.Context, cmd chatCommand) {
+	o := c.origin(ctx, cmd.CommandRef())
+	var msg any
+	switch m := cmd.(type) {
+	case AddMembers:
+		msg = chatAddMembers{origin: o, Users: m.Members}
+	case RemoveMember:
+		msg = chatRemoveMember{origin: o, Target: m.User}
+	case LeaveChat:
+		msg = chatRemoveMember{origin: o, Target: c.info.UserID, Leave: true}
+	case EditMessage:
+		msg = chatEdit{origin: o, Seq: m.Seq, Body: m.Body}
+	case DeleteMessage:
+		msg = chatDelete{origin: o, Seq: m.Seq}
+	default:
+		return
+	}
+	c.toChat(ctx, cmd.CommandRef(), cmd.CommandType(), cmd.CommandChat(), msg)
+}
