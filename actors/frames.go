@@ -93,8 +93,8 @@ type (
 		Chats []ChatSummary `json:"chats"`
 	}
 	HistoryFrame struct {
-		Ref      string         `json:"ref,omitempty"`
-		ChatID   string         `json:"chat_id"`
+		Ref      string            `json:"ref,omitempty"`
+		ChatID   string            `json:"chat_id"`
 		Messages []json.RawMessage `json:"messages"` // timeline items, each its frame (frames_timeline.go)
 	}
 	SyncCompleteFrame struct {
