@@ -48,6 +48,22 @@ func UnreadItems(read, latest, uncounted uint64) uint64 {
 // after it).
 func Joined(seq uint64) uint64 { return seq }
 
+// Uncounted returns the seqs that ev makes not count as unread: the seq
+// of an item other than a message, and the target of a deletion.
+func Uncounted(ev events.Event) []uint64 {
+	switch e := ev.(type) {
+	case events.MessageDeleted:
+		return []uint64{e.Seq, e.TargetSeq}
+	case events.MembersAdded:
+		return []uint64{e.Seq}
+	case events.MemberRemoved:
+		return []uint64{e.Seq}
+	case events.MessageEdited:
+		return []uint64{e.Seq}
+	}
+	return nil
+}
+
 // ReadMove reports whose read pointer ev moves and up to which seq: a
 // ChatRead moves its user's; a MessagePosted moves its sender's (you have
 // read what you sent). Other events move none.
