@@ -175,3 +175,24 @@ func (o Overlay) Show(it Item) Item {
 	}
 	return it
 }
+
+// DeletedSeqs returns the seqs of the deleted messages, in order.
+func (s *State) DeletedSeqs() []uint64 {
+	out := make([]uint64, 0, len(s.items.deleted))
+	for t := range s.items.deleted {
+		out = append(out, t)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// EditedSeqs returns the seqs of the messages edited and not deleted, in
+// order.
+func (s *State) EditedSeqs() []uint64 {
+	out := make([]uint64, 0, len(s.items.edits))
+	for t := range s.items.edits {
+		out = append(out, t)
+	}
+	slices.Sort(out)
+	return out
+}
