@@ -1,12 +1,17 @@
 package transport_test
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/linkup-chat/linkup/client"
+	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/events/embedded"
 	"github.com/linkup-chat/linkup/internal/testnode"
 )
 
@@ -333,4 +338,69 @@ func TestTimelineCommandsRefuseBadInputAndKeepTheConnection(t *testing.T) {
 	}
 	expectAlive(t, alice)
 	expectAlive(t, mallory)
+}
+
+// TestTimelineSurvivesARestartAndOldPagesShowEdits: a node started on a
+// log that holds membership changes, an edit and a deletion among more
+// items than a chat keeps in memory knows who is in the chat (the
+// directory is loaded from the log: the removed member's status no longer
+// names it, the added one's does) and shows old items read from the store
+// as they stand now.
+func TestTimelineSurvivesARestartAndOldPagesShowEdits(t *testing.T) {
+	const total = 1300
+	dir := t.TempDir()
+	st, err := embedded.Open(embedded.Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().Add(-time.Hour)
+	users := []string{"alice", "bob", "carol"}
+	evs := []events.EventData{events.MustEncode(events.ChatCreated{ChatID: "big", Title: "t", Members: users, CreatedBy: "alice", At: at})}
+	for seq := 1; seq <= total; seq++ {
+		evs = append(evs, events.MustEncode(events.MessagePosted{ChatID: "big", Seq: uint64(seq), MessageID: fmt.Sprint("m", seq),
+			Sender: users[seq%3], Body: fmt.Sprint("body ", seq), ClientMsgID: fmt.Sprint("c", seq), SentAt: at}))
+	}
+	evs = append(evs,
+		events.MustEncode(events.MessageDeleted{ChatID: "big", Seq: total + 1, TargetSeq: 5, By: "alice", At: at}),
+		events.MustEncode(events.MessageEdited{ChatID: "big", Seq: total + 2, TargetSeq: 7, Body: "seven, edited", By: users[7%3], At: at}),
+		events.MustEncode(events.MemberRemoved{ChatID: "big", Seq: total + 3, User: "carol", Members: []string{"alice", "bob"}, By: "alice", At: at}),
+		events.MustEncode(events.MembersAdded{ChatID: "big", Seq: total + 4, Users: []string{"dave"}, Members: []string{"alice", "bob", "dave"}, By: "bob", At: at}))
+	if _, err := st.Append(context.Background(), events.ChatStream("big"), events.NoStream(), evs...); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	n := testnode.Start(t, testnode.Options{Dir: dir})
+	alice, carol, dave := n.Dial(t, "alice"), n.Dial(t, "carol"), n.Dial(t, "dave")
+	for user, c := range map[string]*client.Client{"carol": carol, "dave": dave} {
+		st := mustType(t, call(t, c, map[string]any{"type": "get_connection_status"}), "connection_status")
+		if has := strings.Contains(string(st.Raw), `"big"`); has != (user == "dave") {
+			t.Fatalf("%s after the restart: %s", user, st.Raw)
+		}
+	}
+	items := historyItems(t, call(t, alice, map[string]any{"type": "get_history", "chat_id": "big", "before_seq": 10}))
+	if len(items) != 9 {
+		t.Fatalf("history below 10: %d items", len(items))
+	}
+	if _, hasBody := items[4]["body"]; hasBody || items[4]["deleted"] != true {
+		t.Fatalf("deleted seq 5 from the store: %v", items[4])
+	}
+	if items[6]["body"] != "seven, edited" || items[6]["edited_at"] == nil {
+		t.Fatalf("edited seq 7 from the store: %v", items[6])
+	}
+	if s, _ := chatSummary(t, dave, "big"); s["last_read_seq"] != float64(total+4) || s["unread"] != 0.0 {
+		t.Fatalf("dave's summary %v", s)
+	}
+	// Bob's pointer is at his last message (1300): the items after it are
+	// no messages, so nothing is unread for him; alice's is at 1299, so
+	// bob's 1300 is her one unread item (the membership changes, the edit
+	// and the deletion above it do not count).
+	bob := n.Dial(t, "bob")
+	if s, _ := chatSummary(t, bob, "big"); s["last_read_seq"] != float64(total) || s["unread"] != 0.0 {
+		t.Fatalf("bob's summary %v", s)
+	}
+	if s, _ := chatSummary(t, alice, "big"); s["last_read_seq"] != float64(total-1) || s["unread"] != 1.0 {
+		t.Fatalf("alice's summary %v (bob's seq 1300 is unread)", s)
+	}
+	expectError(t, call(t, carol, map[string]any{"type": "get_history", "chat_id": "big"}), "not_member")
 }
