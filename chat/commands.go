@@ -69,3 +69,15 @@ func (AddMembers) command()   {}
 func (RemoveMember) command() {}
 func (Edit) command()         {}
 func (Delete) command()       {}
+
+// Deliver moves User's delivered pointer toward Seq: a device of the user
+// (connection Conn on Node) has received every item up to Seq. The shell
+// coalesces receipts into at most one Deliver per user a second.
+type Deliver struct {
+	User string
+	Conn string
+	Node string
+	Seq  uint64
+}
+
+func (Deliver) command() {}

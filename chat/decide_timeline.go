@@ -132,3 +132,28 @@ func validateEdit(seq uint64, body string) *Error {
 	}
 	return nil
 }
+
+// deliverTo: a member's delivered pointer moves toward the target, clamped
+// to the latest seq and never back; one that would not move stores
+// nothing.
+func (d *decider) deliverTo(i int, c Deliver) Reply {
+	if err := d.v.checkMember(c.User); err != nil {
+		return Reply{Err: err}
+	}
+	cur := d.v.deliveredPointer(c.User)
+	if next := RaiseRead(cur, clampRead(c.Seq, d.v.latest)); next != cur {
+		d.emit(i, events.MessagesDelivered{ChatID: d.v.s.ChatID, User: c.User, ConnectionID: c.Conn, Node: c.Node, DeliveredSeq: next, At: d.now})
+	}
+	return Reply{Delivered: d.v.deliveredPointer(c.User)}
+}
+
+// DeliveredAck is what a delivery receipt for seq by user answers at once,
+// before the coalesced Deliver is decided: the user's delivered pointer as
+// it will be (pending: the highest receipt not yet decided), or the
+// refusal.
+func (s *State) DeliveredAck(user string, seq, pending uint64) (uint64, *Error) {
+	if err := s.CheckReadable(user); err != nil {
+		return 0, err
+	}
+	return RaiseRead(RaiseRead(s.Delivered[user], pending), clampRead(seq, s.LatestSeq)), nil
+}

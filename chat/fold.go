@@ -22,6 +22,8 @@ type folder interface {
 	setMembers(m []string)
 	deleted(target, seq uint64)
 	edited(e events.MessageEdited)
+	deliveredPointer(user string) uint64
+	setDelivered(user string, seq uint64)
 }
 
 var (
@@ -42,6 +44,8 @@ var (
 //   - an event that moves a member's read pointer (ReadMove: a ChatRead,
 //     and a MessagePosted for its sender) raises it, never back
 //     (RaiseRead); a non-member has no pointer to move;
+//   - a MessagesDelivered raises its member's delivered pointer, never
+//     back;
 //   - a MessagePosted is remembered by (sender, client_msg_id).
 func fold(f folder, ev events.Event) {
 	switch e := ev.(type) {
@@ -63,6 +67,10 @@ func fold(f folder, ev events.Event) {
 		f.edited(e)
 	case events.MessageDeleted:
 		f.deleted(e.TargetSeq, e.Seq)
+	case events.MessagesDelivered:
+		if cur := f.deliveredPointer(e.User); f.member(e.User) && RaiseRead(cur, e.DeliveredSeq) != cur {
+			f.setDelivered(e.User, e.DeliveredSeq)
+		}
 	}
 	if it, ok := ItemOf(ev); ok {
 		f.item(it)

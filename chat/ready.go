@@ -54,6 +54,8 @@ type Reply struct {
 	// Members is the member list after an AddMembers or a RemoveMember
 	// (changed or not).
 	Members []string
+	// Delivered is the user's delivered pointer after a Deliver.
+	Delivered uint64
 	// Seq is the timeline item of an Edit or a Delete: the new one, or for
 	// a repeat (a deletion of a deleted message, an edit to the body it
 	// already has) the one that made it so.
@@ -77,6 +79,9 @@ const (
 	DeliverRead
 	// DeliverTyping goes to the subscribers of users other than User.
 	DeliverTyping
+	// DeliverDelivered goes to every subscriber: User's delivered pointer
+	// is now LastRead (v1.1 `delivered`).
+	DeliverDelivered
 )
 
 // Delivery is something the chat's members are to see, caused by the
@@ -87,6 +92,6 @@ type Delivery struct {
 	Created  events.ChatCreated // DeliverJoined
 	Item     Item               // DeliverItem
 	User     string             // DeliverRead, DeliverTyping
-	LastRead uint64             // DeliverRead
+	LastRead uint64             // DeliverRead, DeliverDelivered
 	IsTyping bool               // DeliverTyping
 }

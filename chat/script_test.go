@@ -29,9 +29,10 @@ import (
 // Command lines: create by= title= members=(a, b) | post sender= cmid= body=
 // id= | read user= seq= | read user= latest | typing user= on | add by=
 // users=(...) | remove by= user= | leave user= | edit by= seq= body= |
-// delete by= seq=. Event lines: created by= members=(...) | posted seq=
+// delete by= seq= | deliver user= conn= seq=. Event lines: created by= members=(...) | posted seq=
 // sender= cmid= | read user= seq= | added seq= users=(...) by= | removed
-// seq= user= by= | edited seq= target= body= by= | deleted seq= target= by=.
+// seq= user= by= | edited seq= target= body= by= | deleted seq= target= by=
+// | delivered user= conn= seq=.
 // A value "-" stands for the empty string, "x*<n>" for n x's.
 func TestScripts(t *testing.T) {
 	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
@@ -148,6 +149,8 @@ func parseCommand(line string) (Command, error) {
 		return Edit{By: a("by"), Seq: uintOf(a("seq")), Body: a("body")}, nil
 	case "delete":
 		return Delete{By: a("by"), Seq: uintOf(a("seq"))}, nil
+	case "deliver":
+		return Deliver{User: a("user"), Conn: a("conn"), Node: "n1", Seq: uintOf(a("seq"))}, nil
 	}
 	return nil, fmt.Errorf("unknown command %q", cmd)
 }
@@ -172,6 +175,8 @@ func parseEvent(chatID, line string) (events.Event, error) {
 		return events.MemberRemoved{ChatID: chatID, Seq: uintOf(a("seq")), User: a("user"), By: a("by"), At: scriptT0}, nil
 	case "edited":
 		return events.MessageEdited{ChatID: chatID, Seq: uintOf(a("seq")), TargetSeq: uintOf(a("target")), Body: a("body"), By: a("by"), At: scriptT0}, nil
+	case "delivered":
+		return events.MessagesDelivered{ChatID: chatID, User: a("user"), ConnectionID: a("conn"), DeliveredSeq: uintOf(a("seq")), At: scriptT0}, nil
 	case "deleted":
 		return events.MessageDeleted{ChatID: chatID, Seq: uintOf(a("seq")), TargetSeq: uintOf(a("target")), By: a("by"), At: scriptT0}, nil
 	}
@@ -264,6 +269,8 @@ func eventString(ev events.Event) string {
 		return fmt.Sprintf("MessageEdited seq=%d target=%d body=%s by=%s at=%s", e.Seq, e.TargetSeq, short(e.Body), e.By, stamp(e.At))
 	case events.MessageDeleted:
 		return fmt.Sprintf("MessageDeleted seq=%d target=%d by=%s at=%s", e.Seq, e.TargetSeq, e.By, stamp(e.At))
+	case events.MessagesDelivered:
+		return fmt.Sprintf("MessagesDelivered user=%s conn=%s delivered=%d at=%s", e.User, e.ConnectionID, e.DeliveredSeq, stamp(e.At))
 	}
 	return ev.EventType()
 }
@@ -294,6 +301,8 @@ func replyString(r Reply) string {
 		return "members=" + strings.Join(r.Members, ",")
 	case r.Seq != 0:
 		return fmt.Sprintf("seq=%d", r.Seq)
+	case r.Delivered != 0:
+		return fmt.Sprintf("delivered=%d", r.Delivered)
 	}
 	return fmt.Sprintf("last_read=%d", r.LastRead)
 }
@@ -311,6 +320,8 @@ func deliveryString(d Delivery) string {
 		return fmt.Sprintf("read %s=%d", d.User, d.LastRead)
 	case DeliverTyping:
 		return fmt.Sprintf("typing %s=%v", d.User, d.IsTyping)
+	case DeliverDelivered:
+		return fmt.Sprintf("delivered %s=%d", d.User, d.LastRead)
 	}
 	return "unknown"
 }
@@ -330,6 +341,9 @@ func stateString(s *State) string {
 		}
 	}) {
 		fmt.Fprintf(&b, "read %s=%d unread=%d\n", u, s.Read[u], s.Unread(u))
+		if d := s.Delivered[u]; d > 0 {
+			fmt.Fprintf(&b, "delivered %s=%d\n", u, d)
+		}
 	}
 	for seq := uint64(1); seq <= s.LatestSeq; seq++ {
 		if d, ok := s.Deleted(seq); ok {

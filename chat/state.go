@@ -20,6 +20,9 @@ type State struct {
 	Timeline
 	// Read maps each member to their read pointer.
 	Read map[string]uint64
+	// Delivered maps members to their delivered pointer (v1.1: the highest
+	// seq a device of theirs confirmed receiving); absent is 0.
+	Delivered map[string]uint64
 	// Revision is the stream revision of the last applied event, valid when
 	// Created is true.
 	Revision uint64
@@ -29,7 +32,7 @@ type State struct {
 
 // NewState returns the state of a chat that has no events yet.
 func NewState(chatID string) *State {
-	return &State{ChatID: chatID, Read: map[string]uint64{}, dedup: newDedupIndex(DedupPerSender)}
+	return &State{ChatID: chatID, Read: map[string]uint64{}, Delivered: map[string]uint64{}, dedup: newDedupIndex(DedupPerSender)}
 }
 
 // IsMember reports whether user belongs to the chat.
@@ -102,12 +105,14 @@ func (s *State) item(it Item) {
 	s.Timeline.add(it.Seq, s.Revision)
 	s.items.note(it)
 }
-func (s *State) pointer(user string) uint64         { return s.Read[user] }
-func (s *State) setPointer(user string, seq uint64) { s.Read[user] = seq }
-func (s *State) dropPointer(user string)            { delete(s.Read, user) }
-func (s *State) posted(m events.MessagePosted)      { s.dedup.add(m.Sender, m.ClientMsgID, m.Seq) }
-func (s *State) member(user string) bool            { return s.IsMember(user) }
-func (s *State) members() []string                  { return s.Members }
-func (s *State) setMembers(m []string)              { s.Members = m }
-func (s *State) deleted(target, seq uint64)         { s.items.markDeleted(target, seq) }
-func (s *State) edited(e events.MessageEdited)      { s.items.markEdited(e) }
+func (s *State) pointer(user string) uint64           { return s.Read[user] }
+func (s *State) setPointer(user string, seq uint64)   { s.Read[user] = seq }
+func (s *State) dropPointer(user string)              { delete(s.Read, user); delete(s.Delivered, user) }
+func (s *State) deliveredPointer(user string) uint64  { return s.Delivered[user] }
+func (s *State) setDelivered(user string, seq uint64) { s.Delivered[user] = seq }
+func (s *State) posted(m events.MessagePosted)        { s.dedup.add(m.Sender, m.ClientMsgID, m.Seq) }
+func (s *State) member(user string) bool              { return s.IsMember(user) }
+func (s *State) members() []string                    { return s.Members }
+func (s *State) setMembers(m []string)                { s.Members = m }
+func (s *State) deleted(target, seq uint64)           { s.items.markDeleted(target, seq) }
+func (s *State) edited(e events.MessageEdited)        { s.items.markEdited(e) }

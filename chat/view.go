@@ -20,6 +20,7 @@ type view struct {
 	msgs     map[uint64]string // the batch's messages: seq to sender
 	dels     map[uint64]uint64 // the batch's deletions: target to seq
 	edits    map[uint64]string // the batch's edits: target to body
+	delivs   map[string]uint64 // the batch's delivered pointers
 }
 
 func newView(s *State) *view { return &view{s: s, latest: s.LatestSeq} }
@@ -119,6 +120,7 @@ func (v *view) setPointer(user string, seq uint64) {
 
 func (v *view) dropPointer(user string) {
 	delete(v.reads, user)
+	delete(v.delivs, user)
 	if v.dropped == nil {
 		v.dropped = map[string]bool{}
 	}
@@ -147,4 +149,21 @@ func (v *view) edited(e events.MessageEdited) {
 		v.edits = map[uint64]string{}
 	}
 	v.edits[e.TargetSeq] = e.Body
+}
+
+func (v *view) deliveredPointer(user string) uint64 {
+	if seq, ok := v.delivs[user]; ok {
+		return seq
+	}
+	if v.dropped[user] {
+		return 0
+	}
+	return v.s.Delivered[user]
+}
+
+func (v *view) setDelivered(user string, seq uint64) {
+	if v.delivs == nil {
+		v.delivs = map[string]uint64{}
+	}
+	v.delivs[user] = seq
 }

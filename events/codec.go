@@ -20,6 +20,7 @@ var decoders = map[string]func([]byte) (Event, error){
 	TypeMemberRemoved:        decodeAs[MemberRemoved],
 	TypeMessageEdited:        decodeAs[MessageEdited],
 	TypeMessageDeleted:       decodeAs[MessageDeleted],
+	TypeMessagesDelivered:    decodeAs[MessagesDelivered],
 }
 
 func decodeAs[T Event](data []byte) (Event, error) {

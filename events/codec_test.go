@@ -24,6 +24,7 @@ var samples = []Event{
 	MemberRemoved{ChatID: "c1", Seq: 9, User: "bob", Members: []string{"alice", "dave"}, By: "alice", At: at},
 	MessageEdited{ChatID: "c1", Seq: 10, TargetSeq: 7, Body: "hi, fixed", By: "bob", At: at},
 	MessageDeleted{ChatID: "c1", Seq: 11, TargetSeq: 7, By: "alice", At: at},
+	MessagesDelivered{ChatID: "c1", User: "bob", ConnectionID: "k2", Node: "n1", DeliveredSeq: 11, At: at},
 }
 
 func TestEncodeDecodeRoundTrip(t *testing.T) {

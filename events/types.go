@@ -16,6 +16,7 @@ const (
 	TypeMemberRemoved        = "MemberRemoved"
 	TypeMessageEdited        = "MessageEdited"
 	TypeMessageDeleted       = "MessageDeleted"
+	TypeMessagesDelivered    = "MessagesDelivered"
 )
 
 // Event is implemented by every domain event type of this package.
@@ -120,6 +121,20 @@ type MessageDeleted struct {
 	At        time.Time `json:"at"`
 }
 
+// MessagesDelivered (v1.1): a device of User (connection ConnectionID, on
+// Node) confirmed it has received every timeline item of the chat up to
+// DeliveredSeq. Coalesced: at most one per user and chat a second, and
+// only when the user's delivered pointer moves (the first device to
+// confirm a seq is the one recorded).
+type MessagesDelivered struct {
+	ChatID       string    `json:"chat_id"`
+	User         string    `json:"user"`
+	ConnectionID string    `json:"connection_id"`
+	Node         string    `json:"node"`
+	DeliveredSeq uint64    `json:"delivered_seq"`
+	At           time.Time `json:"at"`
+}
+
 // Severity levels of ErrorRecorded.
 const (
 	SeverityLow      = "low"
@@ -172,3 +187,4 @@ func (MembersAdded) EventType() string         { return TypeMembersAdded }
 func (MemberRemoved) EventType() string        { return TypeMemberRemoved }
 func (MessageEdited) EventType() string        { return TypeMessageEdited }
 func (MessageDeleted) EventType() string       { return TypeMessageDeleted }
+func (MessagesDelivered) EventType() string    { return TypeMessagesDelivered }
