@@ -34,6 +34,10 @@ type chatActor struct {
 	retired bool
 	lastMsg time.Time   // when the chat last handled a message (idle check)
 	idleTmr *time.Timer // the pending idle check
+	// delivs are the delivery receipts acknowledged and not yet decided,
+	// by user (see chat_deliveries.go).
+	delivs   map[string]pendingDelivery
+	delivTmr *time.Timer
 }
 
 type subscriber struct {
@@ -66,6 +70,8 @@ func (c *chatActor) Receive(ctx actor.Context) {
 		c.onAppended(ctx, m)
 	case chatPageLoaded:
 		c.onPageLoaded(ctx, m)
+	case chatDeliveryFlush:
+		c.flushDeliveries(ctx)
 	default:
 		if !c.loaded {
 			c.stashMsg(ctx, m)
@@ -87,6 +93,8 @@ func (c *chatActor) handle(ctx actor.Context, msg any) {
 		c.onTyping(ctx, m)
 	case chatAddMembers, chatRemoveMember, chatEdit, chatDelete:
 		c.onTimelineCommand(ctx, m)
+	case chatDeliveryReceipt:
+		c.onDeliveryReceipt(ctx, m)
 	case chatSubscribe:
 		c.onSubscribe(ctx, m)
 	case chatUnsubscribe:
@@ -162,7 +170,7 @@ func (c *chatActor) retireIfIdle(ctx actor.Context) {
 		c.armIdle(ctx, wait)
 		return
 	}
-	if len(c.subs) == 0 && len(c.queue) == 0 && len(c.flight) == 0 && len(c.stash) == 0 && len(c.pages.loading) == 0 && c.loaded {
+	if len(c.subs) == 0 && len(c.queue) == 0 && len(c.flight) == 0 && len(c.stash) == 0 && len(c.pages.loading) == 0 && len(c.delivs) == 0 && c.loaded {
 		c.node.m.chatsIdled.Inc()
 		c.retired = c.node.retireChat(c.id, ctx.Self(), ctx)
 		return
@@ -212,6 +220,8 @@ func (c *chatActor) refuse(ctx actor.Context, msg any, err *Error) {
 		c.replyErr(ctx, m.origin, "edit_message", err)
 	case chatDelete:
 		c.replyErr(ctx, m.origin, "delete_message", err)
+	case chatDeliveryReceipt:
+		c.replyErr(ctx, m.origin, "delivery_receipt", err)
 	case chatSummaryReq:
 		ctx.Send(m.Conn, summaryPart{Agg: m.Agg, Summary: ChatSummary{ChatID: c.id}, Err: err})
 	case chatHistoryReq:

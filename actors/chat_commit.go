@@ -70,6 +70,8 @@ func (c *chatActor) deliver(ctx actor.Context, ops []*op, ds []chat.Delivery) {
 			items = c.appendItem(items, ReadFrame{ChatID: c.id, User: d.User, LastReadSeq: d.LastRead}, 0, from)
 		case chat.DeliverTyping:
 			c.fanOutTyping(ctx, d, from)
+		case chat.DeliverDelivered:
+			items = c.appendItem(items, DeliveredFrame{ChatID: c.id, User: d.User, DeliveredSeq: d.LastRead}, 0, nil)
 		}
 	}
 	c.fanOut(ctx, items)

@@ -65,6 +65,13 @@ type (
 		origin
 		Seq uint64
 	}
+	// chatDeliveryReceipt: connection ConnID has received every item up
+	// to Seq (delivery_receipt).
+	chatDeliveryReceipt struct {
+		origin
+		Seq    uint64
+		ConnID string
+	}
 	// chatSubscribe adds a connection to the chat's fan-out. With Welcome
 	// set (a chat the user just joined), the chat first sends Welcome (its
 	// chat_created frame) and every item it holds from seq From on (1 for

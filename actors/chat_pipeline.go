@@ -202,6 +202,8 @@ func (o *op) origin() origin {
 		return m.origin
 	case chatDelete:
 		return m.origin
+	case chatDelivered:
+		return m.origin
 	}
 	return origin{}
 }

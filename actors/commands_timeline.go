@@ -28,6 +28,11 @@ type (
 		ChatID string `json:"chat_id"`
 		Seq    uint64 `json:"seq"`
 	}
+	DeliveryReceipt struct {
+		Ref    string `json:"ref,omitempty"`
+		ChatID string `json:"chat_id"`
+		Seq    uint64 `json:"seq"`
+	}
 )
 
 // chatCommand is a command about one chat.
@@ -42,6 +47,7 @@ var (
 	_ chatCommand = LeaveChat{}
 	_ chatCommand = EditMessage{}
 	_ chatCommand = DeleteMessage{}
+	_ chatCommand = DeliveryReceipt{}
 )
 
 func (c AddMembers) CommandRef() string    { return c.Ref }
@@ -61,3 +67,7 @@ func (c RemoveMember) CommandChat() string  { return c.ChatID }
 func (c LeaveChat) CommandChat() string     { return c.ChatID }
 func (c EditMessage) CommandChat() string   { return c.ChatID }
 func (c DeleteMessage) CommandChat() string { return c.ChatID }
+
+func (c DeliveryReceipt) CommandRef() string  { return c.Ref }
+func (DeliveryReceipt) CommandType() string   { return "delivery_receipt" }
+func (c DeliveryReceipt) CommandChat() string { return c.ChatID }

@@ -18,6 +18,8 @@ func (c *connActor) timelineCommand(ctx actor.Context, cmd chatCommand) {
 		msg = chatEdit{origin: o, Seq: m.Seq, Body: m.Body}
 	case DeleteMessage:
 		msg = chatDelete{origin: o, Seq: m.Seq}
+	case DeliveryReceipt:
+		msg = chatDeliveryReceipt{origin: o, Seq: m.Seq, ConnID: c.info.ConnectionID}
 	default:
 		return
 	}

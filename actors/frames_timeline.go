@@ -55,6 +55,20 @@ type (
 		ChatID  string   `json:"chat_id"`
 		Members []string `json:"members"`
 	}
+	// DeliveredFrame tells members how far a user's devices have received
+	// the chat (coalesced: at most one per user and chat a second).
+	DeliveredFrame struct {
+		ChatID       string `json:"chat_id"`
+		User         string `json:"user"`
+		DeliveredSeq uint64 `json:"delivered_seq"`
+	}
+	// AckDelivery answers delivery_receipt with the user's delivered
+	// pointer.
+	AckDelivery struct {
+		Ref          string `json:"ref,omitempty"`
+		ChatID       string `json:"chat_id"`
+		DeliveredSeq uint64 `json:"delivered_seq"`
+	}
 	// AckTimelineItem answers edit_message and delete_message with the seq
 	// of the item that made it so.
 	AckTimelineItem struct {
@@ -70,6 +84,8 @@ func (MessageEditedFrame) FrameType() string  { return "message_edited" }
 func (MessageDeletedFrame) FrameType() string { return "message_deleted" }
 func (AckMembers) FrameType() string          { return "ack" }
 func (AckTimelineItem) FrameType() string     { return "ack" }
+func (DeliveredFrame) FrameType() string      { return "delivered" }
+func (AckDelivery) FrameType() string         { return "ack" }
 
 // timelineFrame is the frame of a timeline item, as chat.Overlay.Show
 // left it: live items are shown as they were posted, history and sync

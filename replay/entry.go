@@ -82,6 +82,8 @@ func eventTime(ev events.Event) time.Time {
 		return e.At
 	case events.MessageDeleted:
 		return e.At
+	case events.MessagesDelivered:
+		return e.At
 	}
 	return time.Time{}
 }
@@ -113,6 +115,8 @@ func (e *Entry) Users() []string {
 		return []string{ev.By}
 	case events.MessageDeleted:
 		return []string{ev.By}
+	case events.MessagesDelivered:
+		return []string{ev.User}
 	}
 	return nil
 }
@@ -146,6 +150,7 @@ var userKeys = map[string]string{
 	events.TypeErrorRecorded:        "user",
 	events.TypeMessageEdited:        "by",
 	events.TypeMessageDeleted:       "by",
+	events.TypeMessagesDelivered:    "user",
 }
 
 // HasUser reports whether user is among e.Users(), reading one field when

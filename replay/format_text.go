@@ -73,6 +73,8 @@ func details(e *Entry) string {
 		return fmt.Sprintf("seq=%d by=%s target_seq=%d body=%s", ev.Seq, word(ev.By), ev.TargetSeq, preview(ev.Body))
 	case events.MessageDeleted:
 		return fmt.Sprintf("seq=%d by=%s target_seq=%d", ev.Seq, word(ev.By), ev.TargetSeq)
+	case events.MessagesDelivered:
+		return fmt.Sprintf("user=%s delivered_seq=%d connection=%s node=%s", word(ev.User), ev.DeliveredSeq, word(ev.ConnectionID), word(ev.Node))
 	}
 	if e.DecodeErr() != nil {
 		return "undecodable: " + preview(string(e.Rec.Data))

@@ -48,6 +48,7 @@ var knownTypes = []string{
 	events.TypeConnectionOpened, events.TypeConnectionClosed, events.TypeChatCreated,
 	events.TypeMessagePosted, events.TypeChatRead, events.TypeErrorRecorded, events.TypeForceReconnectIssued,
 	events.TypeMembersAdded, events.TypeMemberRemoved, events.TypeMessageEdited, events.TypeMessageDeleted,
+	events.TypeMessagesDelivered,
 }
 
 // matchEnvelope checks what needs no decoding.

@@ -25,6 +25,8 @@ type ChatView struct {
 	// of those edited and not deleted, by then.
 	Deleted []uint64 `json:"deleted,omitempty"`
 	Edited  []uint64 `json:"edited,omitempty"`
+	// Delivered (v1.1) is each member's delivered pointer, once any.
+	Delivered map[string]uint64 `json:"delivered,omitempty"`
 	// Position and At are those of the last event folded in.
 	Position uint64    `json:"position"`
 	At       time.Time `json:"at"`
@@ -40,6 +42,9 @@ func viewOf(s *chat.State, last Entry) ChatView {
 	}
 	if len(v.Edited) == 0 {
 		v.Edited = nil
+	}
+	if len(s.Delivered) > 0 {
+		v.Delivered = maps.Clone(s.Delivered)
 	}
 	if v.Members == nil {
 		v.Members = []string{}

@@ -27,3 +27,7 @@ func decodeAddMembers(frame []byte, fields map[string]json.RawMessage) (actors.C
 	}
 	return cmd, nil
 }
+
+func init() {
+	decoders["delivery_receipt"] = decodeAs[actors.DeliveryReceipt]("chat_id", "seq")
+}

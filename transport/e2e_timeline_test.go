@@ -404,3 +404,54 @@ func TestTimelineSurvivesARestartAndOldPagesShowEdits(t *testing.T) {
 	}
 	expectError(t, call(t, carol, map[string]any{"type": "get_history", "chat_id": "big"}), "not_member")
 }
+
+// TestDeliveryReceiptsAreCoalesced: a receipt is acknowledged at once with
+// the user's delivered pointer (clamped to the latest seq, never back);
+// the members get one `delivered` frame and the log one MessagesDelivered
+// for a burst of receipts from two devices, not one per receipt; a
+// non-member is refused.
+func TestDeliveryReceiptsAreCoalesced(t *testing.T) {
+	n := testnode.Start(t, testnode.Options{})
+	alice, bob1, bob2, mallory := n.Dial(t, "alice"), n.Dial(t, "bob"), n.Dial(t, "bob"), n.Dial(t, "mallory")
+	expectAlive(t, bob1)
+	expectAlive(t, bob2)
+	createChat(t, alice, "c1", "bob")
+	for i := range 5 {
+		sendMsg(t, alice, "c1", fmt.Sprint("m", i), "hi")
+	}
+	want := []float64{1, 2, 5, 5, 5, 5}
+	for i, seq := range []int{1, 2, 99, 3, 5, 4} {
+		c := bob1
+		if i%2 == 1 {
+			c = bob2
+		}
+		ack := mustType(t, call(t, c, map[string]any{"type": "delivery_receipt", "chat_id": "c1", "seq": seq}), "ack")
+		if ack.Num("delivered_seq") != want[i] {
+			t.Fatalf("receipt %d for %d: %s, want delivered_seq %v", i, seq, ack.Raw, want[i])
+		}
+	}
+	f, err := alice.Expect(wait, client.Is("delivered"))
+	if err != nil || f.Str("user") != "bob" || f.Num("delivered_seq") != 5 {
+		t.Fatalf("delivered %s %v", f.Raw, err)
+	}
+	recs := storedEvents(t, n.Store, events.TypeMessagesDelivered, 1)
+	if len(recs) != 1 {
+		t.Fatalf("%d MessagesDelivered for one burst of receipts, want 1", len(recs))
+	}
+	ev, _ := events.Decode(recs[0])
+	if d := ev.(events.MessagesDelivered); d.User != "bob" || d.DeliveredSeq != 5 || d.ConnectionID == "" {
+		t.Fatalf("stored %+v", d)
+	}
+	// A repeat changes nothing: no second event, no frame.
+	mustType(t, call(t, bob1, map[string]any{"type": "delivery_receipt", "chat_id": "c1", "seq": 5}), "ack")
+	expectError(t, call(t, mallory, map[string]any{"type": "delivery_receipt", "chat_id": "c1", "seq": 1}), "not_member")
+	expectError(t, call(t, bob1, map[string]any{"type": "delivery_receipt", "chat_id": "c1"}), "invalid_payload")
+	sendMsg(t, alice, "c1", "m9", "after")
+	mustType(t, call(t, bob2, map[string]any{"type": "delivery_receipt", "chat_id": "c1", "seq": 6}), "ack")
+	if f, err := alice.Expect(wait, client.Is("delivered")); err != nil || f.Num("delivered_seq") != 6 {
+		t.Fatalf("second delivered %s %v", f.Raw, err)
+	}
+	if recs := storedEvents(t, n.Store, events.TypeMessagesDelivered, 2); len(recs) != 2 {
+		t.Fatalf("%d MessagesDelivered after a second burst, want 2", len(recs))
+	}
+}

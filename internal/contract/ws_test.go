@@ -30,10 +30,10 @@ var reachableCodes = []string{"invalid_json", "invalid_payload", "unknown_type",
 	"not_member", "not_found", "conflict", "rate_limited", "forbidden"}
 
 // v11ServerFrames and v11ClientFrames are the v1.1 frames the server
-// speaks so far (membership, edits and deletions).
+// speaks so far (membership, edits and deletions, delivery receipts).
 var (
-	v11ServerFrames = []string{"members_changed", "message_edited", "message_deleted"}
-	v11ClientFrames = []string{"add_members", "remove_member", "leave_chat", "edit_message", "delete_message"}
+	v11ServerFrames = []string{"members_changed", "message_edited", "message_deleted", "delivered"}
+	v11ClientFrames = []string{"add_members", "remove_member", "leave_chat", "edit_message", "delete_message", "delivery_receipt"}
 )
 
 // TestWebSocketFramesMatchAsyncAPI drives every v1 command and every error
@@ -98,6 +98,8 @@ func timeline(t *testing.T, n *testnode.Node, rec *recorder, alice, bob, carol *
 	mustType(t, alice.call(map[string]any{"type": "remove_member", "chat_id": "tl", "user": "carol"}), "ack")
 	carol.expect("members_changed", client.Is("members_changed"))
 	mustError(t, carol.call(map[string]any{"type": "leave_chat", "chat_id": "tl"}), "not_member")
+	mustType(t, bob.call(map[string]any{"type": "delivery_receipt", "chat_id": "tl", "seq": 6}), "ack")
+	alice.expect("delivered", client.Is("delivered"))
 	h := mustType(t, bob.call(map[string]any{"type": "get_history", "chat_id": "tl"}), "history")
 	if msgs, _ := h.Fields["messages"].([]any); len(msgs) != 7 {
 		t.Errorf("history of every kind: %s", h.Raw)
