@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -122,6 +123,44 @@ func TestGoldenDiffAndChain(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "chain_forced_reconnect", buf.Bytes())
+}
+
+// TestGoldenAudit: "did they get it": the message carol posted by
+// mistake (seq 6), for every member, as text and JSONL; alice's first
+// message (seq 1) for bob alone; a user who was not a member.
+func TestGoldenAudit(t *testing.T) {
+	dir := t.TempDir()
+	scriptedSession(t, dir)
+	r := openReplay(t, dir, false)
+	cases := []struct {
+		name   string
+		q      AuditQuery
+		format Format
+	}{
+		{"audit_c1_6_text", AuditQuery{Chat: "c1", Seq: 6}, FormatText},
+		{"audit_c1_6_jsonl", AuditQuery{Chat: "c1", Seq: 6}, FormatJSONL},
+		{"audit_c1_1_bob", AuditQuery{Chat: "c1", Seq: 1, User: "bob"}, FormatText},
+		{"audit_c1_2_zed", AuditQuery{Chat: "c1", Seq: 2, User: "zed"}, FormatText},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a, err := r.Audit(context.Background(), c.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			if err := WriteAudit(&buf, c.format, a); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, c.name, buf.Bytes())
+		})
+	}
+	if _, err := r.Audit(context.Background(), AuditQuery{Chat: "c1", Seq: 99}); !errors.Is(err, ErrUnknownItem) {
+		t.Fatalf("seq 99: %v, want ErrUnknownItem", err)
+	}
+	if _, err := r.Audit(context.Background(), AuditQuery{Chat: "nope", Seq: 1}); !errors.Is(err, ErrUnknownChat) {
+		t.Fatalf("unknown chat: %v", err)
+	}
 }
 
 // TestHasUserAgreesWithUsers: the one-field fast path of the --user filter

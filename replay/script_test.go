@@ -113,8 +113,8 @@ func (s *session) read(chatID, user string, seq uint64, when time.Time, md event
 // scriptedSession writes the incident of the golden tests: two users, a
 // chat, messages (one sent twice under two client ids), receipts, an error
 // on a connection, a refused handshake, a forced reconnect and closed
-// connections; then (v1.1) a member added, a message posted and deleted,
-// an edit and a removal.
+// connections; then (v1.1) a member added, a message posted, confirmed
+// delivered by a device and deleted, an edit and a removal.
 func scriptedSession(t *testing.T, dir string) *session {
 	s := newSession(t, dir)
 	defer s.store.Close()
@@ -142,7 +142,9 @@ func scriptedSession(t *testing.T, dir string) *session {
 	// creator, deletes it; alice edits her first message; alice removes
 	// carol.
 	s.command("c1", chat.AddMembers{By: "bob", Users: []string{"carol"}}, at(5*time.Minute), "k3/r2")
+	s.append(events.ConnectionStream("k4"), events.ConnectionOpened{ConnectionID: "k4", UserID: "carol", Node: "n2", RemoteAddr: "10.0.0.3:5000", Protocol: "linkup.v1", At: at(5*time.Minute + 5*time.Second)}, md("k4/open"))
 	s.post("c1", "carol", "c1", "the root password is hunter2", at(5*time.Minute+10*time.Second), "k4/r1")
+	s.command("c1", chat.Deliver{User: "bob", Conn: "k3", Node: "n1", Seq: 6}, at(5*time.Minute+12*time.Second), "k3/r3")
 	s.command("c1", chat.Delete{By: "alice", Seq: 6}, at(5*time.Minute+20*time.Second), "k5/r1")
 	s.command("c1", chat.Edit{By: "alice", Seq: 1, Body: "hello bob (edited)"}, at(5*time.Minute+30*time.Second), "k5/r2")
 	s.command("c1", chat.RemoveMember{By: "alice", User: "carol"}, at(5*time.Minute+40*time.Second), "k5/r3")
