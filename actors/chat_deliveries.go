@@ -40,6 +40,7 @@ func (c *chatActor) onDeliveryReceipt(ctx actor.Context, m chatDeliveryReceipt) 
 		return
 	}
 	ctx.Send(m.Conn, replyFrame{Frame: AckDelivery{Ref: m.Ref, ChatID: c.id, DeliveredSeq: seq}})
+	c.node.m.timeline.receipts.Inc()
 	if seq <= max(p.seq, c.state.Delivered[m.User]) {
 		return // nothing new: a repeat changes nothing
 	}

@@ -30,6 +30,7 @@ type metrics struct {
 	backlogDrops   prometheus.Counter
 	pagesCached    prometheus.Gauge
 	chatsIdled     prometheus.Counter
+	timeline       timelineMetrics // v1.1 (metrics_timeline.go)
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -60,6 +61,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		backlogDrops:   counter("linkup_delivery_backlog_drops_total", "Connections told to reconnect (slow_consumer) because more fan-out items than the limit waited in their mailbox."),
 		loadRejected:   counter("linkup_load_rejected_total", "Store reads refused because the load pool's queue was full (answered `unavailable`)."),
 	}
+	m.timeline = newTimelineMetrics()
 	p := m.pages.WithLabelValues
 	m.pagesFrom.ring, m.pagesFrom.cache, m.pagesFrom.store, m.pagesFrom.shared, m.pagesFrom.reread = p("ring"), p("cache"), p("store"), p("shared"), p("reread")
 	if reg != nil {
@@ -73,7 +75,8 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.connections, m.framesIn, m.framesOut, m.errors, m.slowConsumers, m.droppedLive,
 		m.forceReconnect, m.chats, m.chatPending, m.writerQueue, m.writerRejected, m.appendLatency, m.appendBatch,
-		m.appendErrors, m.backlog, m.backlogDropped, m.mailbox, m.panics, m.timeouts, m.pages, m.loadQueue, m.loadRejected, m.backlogDrops, m.pagesCached, m.chatsIdled}
+		m.appendErrors, m.backlog, m.backlogDropped, m.mailbox, m.panics, m.timeouts, m.pages, m.loadQueue, m.loadRejected, m.backlogDrops, m.pagesCached, m.chatsIdled,
+		m.timeline.items, m.timeline.receipts}
 }
 
 func gauge(name, help string) prometheus.Gauge {

@@ -454,4 +454,9 @@ func TestDeliveryReceiptsAreCoalesced(t *testing.T) {
 	if recs := storedEvents(t, n.Store, events.TypeMessagesDelivered, 2); len(recs) != 2 {
 		t.Fatalf("%d MessagesDelivered after a second burst, want 2", len(recs))
 	}
+	receipts := testnode.Metric(t, n.Reg, "linkup_delivery_receipts_total", "", "")
+	recorded := testnode.Metric(t, n.Reg, "linkup_chat_events_total", "type", events.TypeMessagesDelivered)
+	if receipts != 8 || recorded != 2 {
+		t.Fatalf("metrics: %v receipts acknowledged, %v MessagesDelivered stored; want 8 and 2", receipts, recorded)
+	}
 }
