@@ -245,8 +245,9 @@ func (c *chatActor) onSubscribe(ctx actor.Context, m chatSubscribe) {
 	}
 	items := []deliverItem{{Frame: m.Welcome}}
 	held, _ := c.recent.span(max(m.From, 1), c.state.LatestSeq)
+	ov := c.state.Overlay(c.state.LatestSeq)
 	for _, it := range held {
-		items = c.appendItem(items, timelineFrame(it), it.Seq, nil)
+		items = c.appendItem(items, timelineFrame(ov.Show(it)), it.Seq, nil)
 		items[len(items)-1].CatchUp = true
 	}
 	c.deliverTo(ctx, m.Conn.Id, c.subs[m.Conn.Id], deliver{ChatID: c.id, Items: items})
