@@ -71,3 +71,12 @@ func (c DeleteMessage) CommandChat() string { return c.ChatID }
 func (c DeliveryReceipt) CommandRef() string  { return c.Ref }
 func (DeliveryReceipt) CommandType() string   { return "delivery_receipt" }
 func (c DeliveryReceipt) CommandChat() string { return c.ChatID }
+
+// GetPresence asks the presence of Users (at most MaxPresenceUsers).
+type GetPresence struct {
+	Ref   string   `json:"ref,omitempty"`
+	Users []string `json:"users"`
+}
+
+func (c GetPresence) CommandRef() string { return c.Ref }
+func (GetPresence) CommandType() string  { return "get_presence" }

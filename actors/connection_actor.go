@@ -138,6 +138,8 @@ func (c *connActor) dispatch(ctx actor.Context, cmd Command) {
 		c.fail(ctx, m.Ref, m.FrameType, "", m.Err)
 	case chatCommand:
 		c.timelineCommand(ctx, m)
+	case GetPresence:
+		c.getPresence(ctx, m)
 	}
 }
 

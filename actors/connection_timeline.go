@@ -25,3 +25,8 @@ func (c *connActor) timelineCommand(ctx actor.Context, cmd chatCommand) {
 	}
 	c.toChat(ctx, cmd.CommandRef(), cmd.CommandType(), cmd.CommandChat(), msg)
 }
+
+// getPresence answers get_presence from the node's presence book.
+func (c *connActor) getPresence(ctx actor.Context, m GetPresence) {
+	c.send(ctx, PresenceStateFrame{Ref: m.Ref, Users: c.node.presenceOf(c.info.UserID, m.Users)})
+}

@@ -22,6 +22,8 @@ var directoryTypes = []string{events.TypeChatCreated, events.TypeMembersAdded, e
 type Directory struct {
 	mu    sync.RWMutex
 	chats map[string][]string
+	// members is each chat's members (for presence: who shares a chat).
+	members map[string][]string
 	// at is, per chat known, the seq of the last membership item applied
 	// (0: only the creation).
 	at map[string]uint64
@@ -29,7 +31,7 @@ type Directory struct {
 
 // NewDirectory returns an empty directory.
 func NewDirectory() *Directory {
-	return &Directory{chats: map[string][]string{}, at: map[string]uint64{}}
+	return &Directory{chats: map[string][]string{}, members: map[string][]string{}, at: map[string]uint64{}}
 }
 
 // Add records that members belong to chatID. Idempotent.
@@ -44,6 +46,9 @@ func (d *Directory) add(chatID string, members []string) {
 		if !slices.Contains(d.chats[m], chatID) {
 			d.chats[m] = append(d.chats[m], chatID)
 		}
+		if !slices.Contains(d.members[chatID], m) {
+			d.members[chatID] = append(d.members[chatID], m)
+		}
 	}
 }
 
@@ -55,6 +60,7 @@ func (d *Directory) Remove(chatID, user string) {
 }
 
 func (d *Directory) remove(chatID, user string) {
+	d.members[chatID] = slices.DeleteFunc(slices.Clone(d.members[chatID]), func(m string) bool { return m == user })
 	left := slices.DeleteFunc(slices.Clone(d.chats[user]), func(id string) bool { return id == chatID })
 	if len(left) == 0 {
 		delete(d.chats, user)
@@ -100,6 +106,44 @@ func (d *Directory) ChatsOf(user string) []string {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	return slices.Clone(d.chats[user])
+}
+
+// Audience returns the users who share a chat of at most maxMembers
+// members with user (user excluded), at most maxUsers of them; truncated
+// is set when there were more. It bounds the fan-out of one presence
+// change.
+func (d *Directory) Audience(user string, maxMembers, maxUsers int) (users []string, truncated bool) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	seen := map[string]bool{user: true}
+	for _, c := range d.chats[user] {
+		if len(d.members[c]) > maxMembers {
+			continue
+		}
+		for _, m := range d.members[c] {
+			if seen[m] {
+				continue
+			}
+			if len(users) == maxUsers {
+				return users, true
+			}
+			seen[m] = true
+			users = append(users, m)
+		}
+	}
+	return users, false
+}
+
+// SharesChat reports whether a and b are members of a common chat.
+func (d *Directory) SharesChat(a, b string) bool {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	for _, c := range d.chats[a] {
+		if slices.Contains(d.members[c], b) {
+			return true
+		}
+	}
+	return false
 }
 
 // Load folds every membership event in store into d and returns the

@@ -69,6 +69,17 @@ type (
 		ChatID       string `json:"chat_id"`
 		DeliveredSeq uint64 `json:"delivered_seq"`
 	}
+	// PresenceFrame is a user's presence: sent on its own (`presence`) and
+	// as an item of presence_state.
+	PresenceFrame struct {
+		User     string     `json:"user"`
+		Status   string     `json:"status"`
+		LastSeen *time.Time `json:"last_seen"`
+	}
+	PresenceStateFrame struct {
+		Ref   string          `json:"ref,omitempty"`
+		Users []PresenceFrame `json:"users"`
+	}
 	// AckTimelineItem answers edit_message and delete_message with the seq
 	// of the item that made it so.
 	AckTimelineItem struct {
@@ -86,6 +97,8 @@ func (AckMembers) FrameType() string          { return "ack" }
 func (AckTimelineItem) FrameType() string     { return "ack" }
 func (DeliveredFrame) FrameType() string      { return "delivered" }
 func (AckDelivery) FrameType() string         { return "ack" }
+func (PresenceFrame) FrameType() string       { return "presence" }
+func (PresenceStateFrame) FrameType() string  { return "presence_state" }
 
 // timelineFrame is the frame of a timeline item, as chat.Overlay.Show
 // left it: live items are shown as they were posted, history and sync

@@ -76,7 +76,7 @@ func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.connections, m.framesIn, m.framesOut, m.errors, m.slowConsumers, m.droppedLive,
 		m.forceReconnect, m.chats, m.chatPending, m.writerQueue, m.writerRejected, m.appendLatency, m.appendBatch,
 		m.appendErrors, m.backlog, m.backlogDropped, m.mailbox, m.panics, m.timeouts, m.pages, m.loadQueue, m.loadRejected, m.backlogDrops, m.pagesCached, m.chatsIdled,
-		m.timeline.items, m.timeline.receipts}
+		m.timeline.items, m.timeline.receipts, m.timeline.presenceSent, m.timeline.presenceTruncated}
 }
 
 func gauge(name, help string) prometheus.Gauge {

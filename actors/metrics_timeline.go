@@ -11,15 +11,20 @@ import (
 // linkup_chat_events_total{type="MessagesDelivered"} over
 // linkup_chat_events_total{type="MessagePosted"}).
 type timelineMetrics struct {
-	items    *prometheus.CounterVec
-	receipts prometheus.Counter
+	items             *prometheus.CounterVec
+	receipts          prometheus.Counter
+	presenceSent      prometheus.Counter
+	presenceTruncated prometheus.Counter
 }
 
 func newTimelineMetrics() timelineMetrics {
 	return timelineMetrics{
 		items: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "linkup_chat_events_total",
 			Help: "Chat events stored, by type (timeline items, reads, coalesced deliveries)."}, []string{"type"}),
-		receipts: counter("linkup_delivery_receipts_total", "delivery_receipt frames acknowledged (coalesced into at most one MessagesDelivered per user and chat a second)."),
+		receipts:     counter("linkup_delivery_receipts_total", "delivery_receipt frames acknowledged (coalesced into at most one MessagesDelivered per user and chat a second)."),
+		presenceSent: counter("linkup_presence_audience_total", "Users a presence change was sent to (each to all of their online connections)."),
+		presenceTruncated: counter("linkup_presence_audience_truncated_total",
+			"Presence changes whose audience was cut at PresenceMaxAudience users."),
 	}
 }
 

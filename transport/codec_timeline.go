@@ -31,3 +31,18 @@ func decodeAddMembers(frame []byte, fields map[string]json.RawMessage) (actors.C
 func init() {
 	decoders["delivery_receipt"] = decodeAs[actors.DeliveryReceipt]("chat_id", "seq")
 }
+
+func init() {
+	decoders["get_presence"] = decodeGetPresence
+}
+
+func decodeGetPresence(frame []byte, fields map[string]json.RawMessage) (actors.Command, *actors.Error) {
+	cmd, err := into[actors.GetPresence](frame, fields, "users")
+	if err != nil {
+		return nil, err
+	}
+	if c := cmd.(actors.GetPresence); len(c.Users) > actors.MaxPresenceUsers {
+		return nil, actors.Errorf(actors.CodeInvalidPayload, "users: at most %d", actors.MaxPresenceUsers)
+	}
+	return cmd, nil
+}

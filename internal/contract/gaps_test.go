@@ -25,7 +25,6 @@ var knownGaps = map[string]string{
 	"error-chat-id":   "an error about one chat carries no chat_id",
 	"sync-not-member": "sync_request answers one not_member error per chat, without chat_ids (v1.1: one error with chat_ids)",
 	"error-budget":    "every refused frame is recorded; only rate_limited is thinned to one event a second (v1.1: at most 10 error events a second per connection plus a summary)",
-	"v1.1-presence":   "get_presence gets unknown_type (v1.1, being built)",
 }
 
 // gapEnv is what the probes share: one node, a chat "ops" of alice and

@@ -30,10 +30,10 @@ var reachableCodes = []string{"invalid_json", "invalid_payload", "unknown_type",
 	"not_member", "not_found", "conflict", "rate_limited", "forbidden"}
 
 // v11ServerFrames and v11ClientFrames are the v1.1 frames the server
-// speaks so far (membership, edits and deletions, delivery receipts).
+// speaks (membership, edits and deletions, delivery receipts, presence).
 var (
-	v11ServerFrames = []string{"members_changed", "message_edited", "message_deleted", "delivered"}
-	v11ClientFrames = []string{"add_members", "remove_member", "leave_chat", "edit_message", "delete_message", "delivery_receipt"}
+	v11ServerFrames = []string{"members_changed", "message_edited", "message_deleted", "delivered", "presence", "presence_state"}
+	v11ClientFrames = []string{"add_members", "remove_member", "leave_chat", "edit_message", "delete_message", "delivery_receipt", "get_presence"}
 )
 
 // TestWebSocketFramesMatchAsyncAPI drives every v1 command and every error
@@ -108,6 +108,15 @@ func timeline(t *testing.T, n *testnode.Node, rec *recorder, alice, bob, carol *
 	bob2.send(map[string]any{"type": "sync_request", "ref": "s2", "positions": map[string]any{"tl": 0}})
 	bob2.expect("sync_complete", client.Is("sync_complete", "s2"))
 	mustType(t, bob.call(map[string]any{"type": "leave_chat", "chat_id": "tl"}), "ack")
+	// Presence: gus's first connection tells alice, who shares a chat
+	// with him; get_presence answers for him, alice and a stranger.
+	mustType(t, alice.call(map[string]any{"type": "create_chat", "chat_id": "pr", "title": "presence", "members": []string{"gus"}}), "ack")
+	gus := dial(t, rec, n, "gus")
+	alice.expect("presence", client.Is("presence"))
+	mustType(t, alice.call(map[string]any{"type": "get_presence", "users": []string{"gus", "alice", "zed"}}), "presence_state")
+	if code := gus.closeAndDrain(); code != 1012 {
+		t.Errorf("gus close %d", code)
+	}
 	if code := bob2.closeAndDrain(); code != 1012 {
 		t.Errorf("bob2 close %d", code)
 	}
