@@ -41,8 +41,14 @@ func decodeGetPresence(frame []byte, fields map[string]json.RawMessage) (actors.
 	if err != nil {
 		return nil, err
 	}
-	if c := cmd.(actors.GetPresence); len(c.Users) > actors.MaxPresenceUsers {
+	c := cmd.(actors.GetPresence)
+	if len(c.Users) > actors.MaxPresenceUsers {
 		return nil, actors.Errorf(actors.CodeInvalidPayload, "users: at most %d", actors.MaxPresenceUsers)
+	}
+	for _, u := range c.Users {
+		if u == "" || len(u) > actors.MaxIDBytes {
+			return nil, actors.Errorf(actors.CodeInvalidPayload, "users: each user id must be 1 to %d bytes", actors.MaxIDBytes)
+		}
 	}
 	return cmd, nil
 }
