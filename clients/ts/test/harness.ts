@@ -3,7 +3,7 @@
 // port read from the ready line, killed with real signals.
 
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -58,6 +58,10 @@ export interface Server {
   /** Resolves with the exit code or signal when the process ends. */
   exited: Promise<string>;
   kill(signal?: NodeJS.Signals): Promise<string>;
+  /** SIGSTOP, then waits until every thread of the process is stopped. */
+  stop(): Promise<void>;
+  /** SIGCONT. */
+  cont(): void;
 }
 
 /** Starts `linkup serve` on data (port 0: a free one) and waits for its ready line. */
@@ -95,7 +99,29 @@ export async function startServer(data: string, port = 0, extra: string[] = []):
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       return exited;
     },
+    async stop() {
+      proc.kill("SIGSTOP");
+      // A group stop reaches each thread when it next runs; until then a
+      // thread may still answer. Wait until /proc shows every one stopped.
+      await waitFor(() => allStopped(proc.pid!), "the server's threads to stop", 10_000);
+    },
+    cont() {
+      proc.kill("SIGCONT");
+    },
   };
+}
+
+function allStopped(pid: number): boolean {
+  const dir = `/proc/${pid}/task`;
+  if (!existsSync(dir)) return true; // not Linux: trust the signal
+  return readdirSync(dir).every((tid) => {
+    try {
+      const stat = readFileSync(`${dir}/${tid}/stat`, "utf8");
+      return /^[TtXZ]$/.test(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0]!);
+    } catch {
+      return true; // the thread is gone
+    }
+  });
 }
 
 /** `linkup token --data data --user user`: the token on its last line. */

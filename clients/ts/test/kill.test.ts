@@ -4,7 +4,7 @@
 // chat exactly once, in seq order, with seq 1..N and no gap.
 
 import assert from "node:assert/strict";
-import { after, test } from "node:test";
+import { test } from "node:test";
 
 import type { LinkupClient, MessageFrame } from "../src/index.js";
 import { client, startServer, tempData, token, waitFor, type Server } from "./harness.js";
@@ -14,11 +14,11 @@ const PER_USER = 60;
 const KILLS = 3;
 const CHAT = "kill-chat";
 
-test("SIGKILL x3 during a three-client conversation: no message lost, none twice", async (t) => {
+test("SIGKILL x3 during a three-client conversation: no message lost, none twice", { timeout: 300_000 }, async (t) => {
   const data = tempData();
   let server: Server = await startServer(data);
   const port = server.port;
-  after(() => server.kill());
+  t.after(() => server.kill());
 
   const clients: LinkupClient[] = [];
   const seen = new Map<string, MessageFrame[]>();
@@ -34,7 +34,7 @@ test("SIGKILL x3 during a three-client conversation: no message lost, none twice
     c.on("protocolError", (f) => assert.fail(`${u}: protocol error ${f.reason}`));
     clients.push(c);
   }
-  after(() => clients.forEach((c) => c.close()));
+  t.after(() => clients.forEach((c) => c.close()));
   await Promise.all(clients.map((c) => c.connect()));
   await clients[0]!.createChat({ chat_id: CHAT, title: "kill", members: USERS.slice(1) });
 
@@ -89,7 +89,7 @@ test("SIGKILL x3 during a three-client conversation: no message lost, none twice
 
   // And the server agrees: its history holds the same messages with the same seqs.
   const fresh = client(server.url, await token(data, "alice"));
-  after(() => fresh.close());
+  t.after(() => fresh.close());
   await fresh.connect();
   const h = await fresh.getHistory(CHAT, { limit: 500 });
   assert.deepEqual(
