@@ -46,6 +46,8 @@ export interface LinkupClientOptions {
     gapWaitMs?: number;
     /** Sends held while not acknowledged, at most. Default 10000; more are rejected. */
     maxPendingSends?: number;
+    /** Sends written and not yet acknowledged, at most (the rest wait in order). Default 32. */
+    maxInFlightSends?: number;
 }
 /** Events of a LinkupClient. Timeline events come once per seq, in seq order per chat. */
 export interface LinkupEvents {

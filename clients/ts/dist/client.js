@@ -295,6 +295,17 @@ export class LinkupClient extends Emitter {
         this.ws = ws;
         let opened = false;
         let detail;
+        let fallback;
+        const finish = (code) => {
+            clearTimeout(fallback);
+            detach(ws);
+            if (this.ws !== ws)
+                return;
+            this.ws = null;
+            if (code === 1008 || mayBeRefusal(opened, detail))
+                this.refreshNeeded = true;
+            this.onDisconnect();
+        };
         ws.onopen = () => {
             opened = true;
             this.onOpen();
@@ -303,17 +314,17 @@ export class LinkupClient extends Emitter {
         ws.onerror = (ev) => {
             detail = errorDetail(ev);
             this.emit("error", new LinkupError(`websocket: ${detail ?? "error"}`));
+            // Browsers follow an error with close; Node 20's built-in WebSocket
+            // does not after a failed handshake. Never wait on a close that may
+            // not come.
+            if (!opened) {
+                finish(1006);
+            }
+            else {
+                fallback ??= setTimeout(() => finish(1006), 5000);
+            }
         };
-        ws.onclose = (ev) => {
-            detach(ws);
-            if (this.ws !== ws)
-                return;
-            this.ws = null;
-            const maybeAuth = ev.code === 1008 || (detail !== undefined ? /\b401\b/.test(detail) : !opened);
-            if (maybeAuth)
-                this.refreshNeeded = true;
-            this.onDisconnect();
-        };
+        ws.onclose = (ev) => finish(ev.code);
     }
     openSocket() {
         const via = this.opts.tokenVia ?? "subprotocol";
@@ -378,7 +389,9 @@ export class LinkupClient extends Emitter {
     }
     scheduleReconnect() {
         this.setState("reconnecting");
-        const delay = this.retryAfterMs ?? backoffDelay(this.attempt, this.opts.backoff);
+        // retry_after_ms of a force_reconnect is a floor; the jittered backoff
+        // on top of it spreads clients the server sent away together.
+        const delay = (this.retryAfterMs ?? 0) + backoffDelay(this.attempt, this.opts.backoff);
         this.retryAfterMs = undefined;
         this.attempt++;
         clearTimeout(this.reconnectTimer);
@@ -626,10 +639,16 @@ export class LinkupClient extends Emitter {
     flushOutbox() {
         if (!this.isOpen())
             return;
+        const window = this.opts.maxInFlightSends ?? 32;
+        let inFlight = this.outbox.filter((e) => e.ref !== undefined).length;
         for (const e of this.outbox) {
+            if (inFlight >= window)
+                return;
             if (e.ref !== undefined || e.retryTimer !== undefined)
                 continue;
             this.attemptSend(e);
+            if (e.ref !== undefined)
+                inFlight++;
         }
     }
     attemptSend(e) {
@@ -703,6 +722,7 @@ export class LinkupClient extends Emitter {
             e.retryTimer = undefined;
             this.flushOutbox();
         }, Math.max(100, backoffDelay(e.attempts, this.opts.backoff)));
+        this.flushOutbox();
     }
     onStrayAck(f) {
         // An ack whose attempt timed out and was written again: the first one
@@ -722,11 +742,27 @@ export class LinkupClient extends Emitter {
         const i = this.outbox.indexOf(e);
         if (i >= 0)
             this.outbox.splice(i, 1);
+        this.flushOutbox(); // the window has room for the next
     }
     /** Feeds one raw frame through the parser and the handlers, as if the server had sent it (tests, replays). */
     handleRaw(data) {
         this.onData(data);
     }
+}
+/**
+ * Whether a failed connection may have been refused for its token (HTTP
+ * 401). Browsers hide the status, so a handshake that failed for no stated
+ * network reason counts; `ws` names the status, and then only 401 counts.
+ */
+function mayBeRefusal(opened, detail) {
+    if (opened)
+        return false;
+    if (detail === undefined)
+        return true;
+    const status = /server response: (\d{3})/.exec(detail);
+    if (status)
+        return status[1] === "401";
+    return !/\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH)\b/.test(detail);
 }
 /** A random v4 UUID; crypto.randomUUID exists only in secure contexts, getRandomValues everywhere. */
 export function randomId() {
@@ -736,9 +772,15 @@ export function randomId() {
     const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
+/**
+ * Stops listening to a socket that is done with. No-ops rather than null:
+ * `ws` throws on an "error" event nobody listens to, and a socket being
+ * closed may still have one to report.
+ */
 function detach(ws) {
-    ws.onopen = null;
-    ws.onmessage = null;
-    ws.onerror = null;
-    ws.onclose = null;
+    const ignore = () => { };
+    ws.onopen = ignore;
+    ws.onmessage = ignore;
+    ws.onerror = ignore;
+    ws.onclose = ignore;
 }

@@ -89,6 +89,8 @@ export interface LinkupClientOptions {
   gapWaitMs?: number;
   /** Sends held while not acknowledged, at most. Default 10000; more are rejected. */
   maxPendingSends?: number;
+  /** Sends written and not yet acknowledged, at most (the rest wait in order). Default 32. */
+  maxInFlightSends?: number;
 }
 
 /** Events of a LinkupClient. Timeline events come once per seq, in seq order per chat. */
@@ -457,6 +459,15 @@ export class LinkupClient extends Emitter<LinkupEvents> {
     this.ws = ws;
     let opened = false;
     let detail: string | undefined;
+    let fallback: ReturnType<typeof setTimeout> | undefined;
+    const finish = (code: number): void => {
+      clearTimeout(fallback);
+      detach(ws);
+      if (this.ws !== ws) return;
+      this.ws = null;
+      if (code === 1008 || mayBeRefusal(opened, detail)) this.refreshNeeded = true;
+      this.onDisconnect();
+    };
     ws.onopen = () => {
       opened = true;
       this.onOpen();
@@ -465,15 +476,16 @@ export class LinkupClient extends Emitter<LinkupEvents> {
     ws.onerror = (ev) => {
       detail = errorDetail(ev);
       this.emit("error", new LinkupError(`websocket: ${detail ?? "error"}`));
+      // Browsers follow an error with close; Node 20's built-in WebSocket
+      // does not after a failed handshake. Never wait on a close that may
+      // not come.
+      if (!opened) {
+        finish(1006);
+      } else {
+        fallback ??= setTimeout(() => finish(1006), 5000);
+      }
     };
-    ws.onclose = (ev) => {
-      detach(ws);
-      if (this.ws !== ws) return;
-      this.ws = null;
-      const maybeAuth = ev.code === 1008 || (detail !== undefined ? /\b401\b/.test(detail) : !opened);
-      if (maybeAuth) this.refreshNeeded = true;
-      this.onDisconnect();
-    };
+    ws.onclose = (ev) => finish(ev.code);
   }
 
   private openSocket(): WebSocketLike {
@@ -536,7 +548,9 @@ export class LinkupClient extends Emitter<LinkupEvents> {
 
   private scheduleReconnect(): void {
     this.setState("reconnecting");
-    const delay = this.retryAfterMs ?? backoffDelay(this.attempt, this.opts.backoff);
+    // retry_after_ms of a force_reconnect is a floor; the jittered backoff
+    // on top of it spreads clients the server sent away together.
+    const delay = (this.retryAfterMs ?? 0) + backoffDelay(this.attempt, this.opts.backoff);
     this.retryAfterMs = undefined;
     this.attempt++;
     clearTimeout(this.reconnectTimer);
@@ -787,9 +801,13 @@ export class LinkupClient extends Emitter<LinkupEvents> {
 
   private flushOutbox(): void {
     if (!this.isOpen()) return;
+    const window = this.opts.maxInFlightSends ?? 32;
+    let inFlight = this.outbox.filter((e) => e.ref !== undefined).length;
     for (const e of this.outbox) {
+      if (inFlight >= window) return;
       if (e.ref !== undefined || e.retryTimer !== undefined) continue;
       this.attemptSend(e);
+      if (e.ref !== undefined) inFlight++;
     }
   }
 
@@ -866,6 +884,7 @@ export class LinkupClient extends Emitter<LinkupEvents> {
       },
       Math.max(100, backoffDelay(e.attempts, this.opts.backoff)),
     );
+    this.flushOutbox();
   }
 
   private onStrayAck(f: AckFrame): void {
@@ -884,12 +903,26 @@ export class LinkupClient extends Emitter<LinkupEvents> {
     clearTimeout(e.retryTimer);
     const i = this.outbox.indexOf(e);
     if (i >= 0) this.outbox.splice(i, 1);
+    this.flushOutbox(); // the window has room for the next
   }
 
   /** Feeds one raw frame through the parser and the handlers, as if the server had sent it (tests, replays). */
   handleRaw(data: unknown): void {
     this.onData(data);
   }
+}
+
+/**
+ * Whether a failed connection may have been refused for its token (HTTP
+ * 401). Browsers hide the status, so a handshake that failed for no stated
+ * network reason counts; `ws` names the status, and then only 401 counts.
+ */
+function mayBeRefusal(opened: boolean, detail: string | undefined): boolean {
+  if (opened) return false;
+  if (detail === undefined) return true;
+  const status = /server response: (\d{3})/.exec(detail);
+  if (status) return status[1] === "401";
+  return !/\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH)\b/.test(detail);
 }
 
 /** A random v4 UUID; crypto.randomUUID exists only in secure contexts, getRandomValues everywhere. */
@@ -901,9 +934,15 @@ export function randomId(): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
+/**
+ * Stops listening to a socket that is done with. No-ops rather than null:
+ * `ws` throws on an "error" event nobody listens to, and a socket being
+ * closed may still have one to report.
+ */
 function detach(ws: WebSocketLike): void {
-  ws.onopen = null;
-  ws.onmessage = null;
-  ws.onerror = null;
-  ws.onclose = null;
+  const ignore = (): void => {};
+  ws.onopen = ignore;
+  ws.onmessage = ignore;
+  ws.onerror = ignore;
+  ws.onclose = ignore;
 }

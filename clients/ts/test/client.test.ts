@@ -11,6 +11,7 @@ import {
   ConnectionLostError,
   ServerError,
   TimeoutError,
+  type ForceReconnectFrame,
   type MessageFrame,
   type WebSocketConstructor,
 } from "../src/index.js";
@@ -204,6 +205,37 @@ test("a send retried after its ack timed out is stored once", T, async (t) => {
     `${frames.length} attempts, one message`,
   );
   assert.equal(ack.seq, 1);
+});
+
+test("force_reconnect: the client reconnects, syncs, and misses nothing", T, async (t) => {
+  const alice = client(server.url, await token(data, "alice"));
+  // Bob comes back after up to a second, so alice's messages are posted while he is away.
+  const bob = client(server.url, await token(data, "bob"), { backoff: { baseMs: 1000, maxMs: 1000 } });
+  t.after(() => alice.close());
+  t.after(() => bob.close());
+  await Promise.all([alice.connect(), bob.connect()]);
+  await alice.createChat({ chat_id: "fr", title: "fr", members: ["bob"] });
+  const got: number[] = [];
+  bob.on("message", (m) => {
+    if (m.chat_id === "fr") got.push(m.seq);
+  });
+  const told: ForceReconnectFrame[] = [];
+  bob.on("force_reconnect", (f) => told.push(f));
+  const states: string[] = [];
+  bob.on("state", (s) => states.push(s.state));
+
+  await alice.send("fr", "before");
+  await waitFor(() => got.length === 1, "bob to get the first message");
+  assert.ok(bob.forceReconnect());
+  await waitFor(() => states.includes("reconnecting"), "bob to be sent away");
+  for (let i = 0; i < 5; i++) await alice.send("fr", `while bob is away ${i}`);
+  await bob.ready();
+  await waitFor(() => got.length === 6, "bob to catch up");
+  assert.deepEqual(got, [1, 2, 3, 4, 5, 6]);
+  assert.equal(told.length, 1);
+  assert.equal(told[0]!.reason, "client_request");
+  assert.ok(Number.isInteger(told[0]!.retry_after_ms));
+  assert.deepEqual(states, ["reconnecting", "open"]);
 });
 
 /** Records the send_message frames a client writes (its socket's send, wrapped). */
