@@ -324,7 +324,7 @@ export class LinkupClient extends Emitter {
                 fallback ??= setTimeout(() => finish(1006), 5000);
             }
         };
-        ws.onclose = (ev) => finish(ev.code);
+        ws.onclose = (ev) => finish(typeof ev?.code === "number" ? ev.code : 1006);
     }
     openSocket() {
         const via = this.opts.tokenVia ?? "subprotocol";

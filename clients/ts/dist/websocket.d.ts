@@ -3,15 +3,10 @@ export interface WebSocketLike {
     readonly protocol: string;
     send(data: string): void;
     close(code?: number, reason?: string): void;
-    onopen: ((ev: unknown) => void) | null;
-    onmessage: ((ev: {
-        data: unknown;
-    }) => void) | null;
-    onerror: ((ev: unknown) => void) | null;
-    onclose: ((ev: {
-        code: number;
-        reason: string;
-    }) => void) | null;
+    onopen: ((ev: any) => void) | null;
+    onmessage: ((ev: any) => void) | null;
+    onerror: ((ev: any) => void) | null;
+    onclose: ((ev: any) => void) | null;
 }
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
 /** readyState of an open socket. */

@@ -472,8 +472,8 @@ export class LinkupClient extends Emitter<LinkupEvents> {
       opened = true;
       this.onOpen();
     };
-    ws.onmessage = (ev) => this.onData(ev.data);
-    ws.onerror = (ev) => {
+    ws.onmessage = (ev: { data: unknown }) => this.onData(ev.data);
+    ws.onerror = (ev: unknown) => {
       detail = errorDetail(ev);
       this.emit("error", new LinkupError(`websocket: ${detail ?? "error"}`));
       // Browsers follow an error with close; Node 20's built-in WebSocket
@@ -485,7 +485,7 @@ export class LinkupClient extends Emitter<LinkupEvents> {
         fallback ??= setTimeout(() => finish(1006), 5000);
       }
     };
-    ws.onclose = (ev) => finish(ev.code);
+    ws.onclose = (ev: { code?: unknown }) => finish(typeof ev?.code === "number" ? ev.code : 1006);
   }
 
   private openSocket(): WebSocketLike {

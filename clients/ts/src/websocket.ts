@@ -1,16 +1,22 @@
 // The little of the WebSocket API the client uses. The browser's WebSocket
 // and the `ws` package's both fit, as does Node 22's global one.
 
+// The handlers' event parameters are `any` on purpose: each implementation
+// has its own event classes (DOM MessageEvent, ws's WebSocket.MessageEvent),
+// and only `any` lets both constructors be passed without a cast. The client
+// reads ev.data, ev.code and errorDetail(ev) and checks what it gets.
+/* eslint-disable @typescript-eslint/no-explicit-any */
 export interface WebSocketLike {
   readonly readyState: number;
   readonly protocol: string;
   send(data: string): void;
   close(code?: number, reason?: string): void;
-  onopen: ((ev: unknown) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
-  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onopen: ((ev: any) => void) | null;
+  onmessage: ((ev: any) => void) | null;
+  onerror: ((ev: any) => void) | null;
+  onclose: ((ev: any) => void) | null;
 }
+/* eslint-enable @typescript-eslint/no-explicit-any */
 
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
 

@@ -13,7 +13,6 @@ import {
   TimeoutError,
   type ForceReconnectFrame,
   type MessageFrame,
-  type WebSocketConstructor,
 } from "../src/index.js";
 import { client, startServer, tempData, token, waitFor, type Server } from "./harness.js";
 
@@ -34,12 +33,12 @@ for (const via of ["query", "subprotocol"] as const) {
     const tok = await token(data, "alice");
     const dialled: { url: string; protocols: string[] }[] = [];
     class Recording extends WebSocket {
-      constructor(url: string, protocols: string[]) {
+      constructor(url: string, protocols?: string | string[]) {
         super(url, protocols);
-        dialled.push({ url, protocols });
+        dialled.push({ url, protocols: [protocols ?? []].flat() });
       }
     }
-    const c = client(server.url, tok, { tokenVia: via, WebSocket: Recording as unknown as WebSocketConstructor });
+    const c = client(server.url, tok, { tokenVia: via, WebSocket: Recording });
     t.after(() => c.close());
     await c.connect();
     const st = await c.getConnectionStatus();

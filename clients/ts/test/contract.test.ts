@@ -8,8 +8,12 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
-import { CLIENT_COMMAND_TYPES, SERVER_FRAME_TYPES } from "../src/index.js";
+import { CLIENT_COMMAND_TYPES, SERVER_FRAME_TYPES, type WebSocketConstructor } from "../src/index.js";
 import { repoRoot } from "./harness.js";
+
+// Compile-time: the DOM's WebSocket fits the option without a cast (ws's
+// does too: test/harness.ts). Node 20 has no global one at run time.
+export const domWebSocket: WebSocketConstructor | undefined = typeof WebSocket === "undefined" ? undefined : WebSocket;
 
 const schemaPath = process.env.LINKUP_ASYNCAPI ?? join(repoRoot(), "docs", "asyncapi.yaml");
 
