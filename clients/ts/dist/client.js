@@ -510,6 +510,12 @@ export class LinkupClient extends Emitter {
             }
             const pos = this.timelines.position(chat) ?? 0;
             if (chat in asked && !st.truncated && pos < st.latest_seq) {
+                // The missing seq may be one of our own sends, whose ack is on its
+                // way: look again later.
+                if (this.outbox.some((e) => e.chatId === chat && e.ref !== undefined)) {
+                    this.armGapSync();
+                    continue;
+                }
                 // Everything up to latest_seq has been sent; what did not come never will.
                 const held = this.timelines.skipGap(chat, st.latest_seq);
                 this.emit("protocolError", {
