@@ -6,15 +6,16 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import type { LinkupClient, MessageFrame } from "../src/index.js";
+import type { LinkupClient, MessageFrame, TimelineFrame } from "../src/index.js";
 import { client, startServer, tempData, token, waitFor, type Server } from "./harness.js";
 
 const USERS = ["alice", "bob", "carol"];
-const PER_USER = 60;
-const KILLS = 3;
+const PER_USER = process.env.LINKUP_SOAK === "1" ? 200 : 60;
+// LINKUP_SOAK=1 kills twenty times.
+const KILLS = process.env.LINKUP_SOAK === "1" ? 20 : 3;
 const CHAT = "kill-chat";
 
-test("SIGKILL x3 during a three-client conversation: no message lost, none twice", { timeout: 300_000 }, async (t) => {
+test(`SIGKILL x${KILLS} during a three-client conversation: no message lost, none twice`, { timeout: 300_000 }, async (t) => {
   const data = tempData();
   let server: Server = await startServer(data);
   const port = server.port;
@@ -91,12 +92,19 @@ test("SIGKILL x3 during a three-client conversation: no message lost, none twice
   const fresh = client(server.url, await token(data, "alice"));
   t.after(() => fresh.close());
   await fresh.connect();
-  const h = await fresh.getHistory(CHAT, { limit: 500 });
+  const stored: TimelineFrame[] = [];
+  for (let before: number | undefined; before !== 1; ) {
+    const h = await fresh.getHistory(CHAT, { limit: 500, beforeSeq: before });
+    if (h.messages.length === 0) break;
+    stored.unshift(...h.messages);
+    before = h.messages[0]!.seq;
+  }
   assert.deepEqual(
-    h.messages.map((m) => m.seq),
+    stored.map((m) => m.seq),
     range(1, total),
+    "the server's history",
   );
-  const bySeq = new Map(h.messages.map((m) => [m.seq, m.type === "message" ? m.body : ""]));
+  const bySeq = new Map(stored.map((m) => [m.seq, m.type === "message" ? m.body : ""]));
   for (const u of USERS) for (const m of seen.get(u)!) assert.equal(m.body, bySeq.get(m.seq), `${u} seq ${m.seq}`);
 });
 
