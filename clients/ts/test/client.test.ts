@@ -89,6 +89,28 @@ test("a token about to expire is refreshed before the connection", T, async (t) 
   assert.equal(calls, 1);
 });
 
+test("a token that expires while connected is refreshed and the client comes back", T, async (t) => {
+  const short = await token(data, "alice", "--ttl", "2s");
+  const fresh = await token(data, "alice");
+  let calls = 0;
+  const c = client(server.url, short, {
+    refreshMarginMs: 0, // not refreshed ahead: the server's close (1008), or the refused reconnect after it, triggers it
+    refreshToken: async () => {
+      calls++;
+      return fresh;
+    },
+  });
+  t.after(() => c.close());
+  const states: string[] = [];
+  c.on("state", (s) => states.push(s.state));
+  await c.connect();
+  assert.equal(calls, 0);
+  await waitFor(() => states.includes("reconnecting") && c.state === "open", "the server to close at expiry and the client to return", 30_000);
+  await c.ready();
+  assert.equal(calls, 1);
+  assert.equal((await c.getConnectionStatus()).user_id, "alice");
+});
+
 test("a refusal carries the server's code and chat", T, async (t) => {
   const c = client(server.url, await token(data, "mallory"));
   t.after(() => c.close());
@@ -235,6 +257,22 @@ test("force_reconnect: the client reconnects, syncs, and misses nothing", T, asy
   assert.equal(told[0]!.reason, "client_request");
   assert.ok(Number.isInteger(told[0]!.retry_after_ms));
   assert.deepEqual(states, ["reconnecting", "open"]);
+});
+
+test("SIGTERM: the server's force_reconnect (shutdown) is honoured and the client returns to the restarted server", T, async (t) => {
+  const c = client(server.url, await token(data, "alice"));
+  t.after(() => c.close());
+  await c.connect();
+  const told: ForceReconnectFrame[] = [];
+  c.on("force_reconnect", (f) => told.push(f));
+  const port = server.port;
+  assert.equal(await server.kill("SIGTERM"), "0", "graceful stop exits 0");
+  assert.equal(told.length, 1);
+  assert.equal(told[0]!.reason, "shutdown");
+  assert.ok(told[0]!.retry_after_ms >= 0);
+  server = await startServer(data, port);
+  await c.ready();
+  await c.ping();
 });
 
 /** Records the send_message frames a client writes (its socket's send, wrapped). */
