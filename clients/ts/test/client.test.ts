@@ -260,19 +260,35 @@ test("force_reconnect: the client reconnects, syncs, and misses nothing", T, asy
 });
 
 test("SIGTERM: the server's force_reconnect (shutdown) is honoured and the client returns to the restarted server", T, async (t) => {
-  const c = client(server.url, await token(data, "alice"));
+  const dials: number[] = [];
+  class Recording extends WebSocket {
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols);
+      dials.push(performance.now());
+    }
+  }
+  const c = client(server.url, await token(data, "alice"), { WebSocket: Recording });
   t.after(() => c.close());
   await c.connect();
+  let toldAt = 0;
   const told: ForceReconnectFrame[] = [];
-  c.on("force_reconnect", (f) => told.push(f));
+  c.on("force_reconnect", (f) => {
+    toldAt = performance.now();
+    told.push(f);
+  });
   const port = server.port;
   assert.equal(await server.kill("SIGTERM"), "0", "graceful stop exits 0");
   assert.equal(told.length, 1);
   assert.equal(told[0]!.reason, "shutdown");
-  assert.ok(told[0]!.retry_after_ms >= 0);
+  const wait = told[0]!.retry_after_ms;
+  assert.ok(wait >= 0);
   server = await startServer(data, port);
   await c.ready();
   await c.ping();
+  // A lower bound only (timers never fire early): the next dial came no
+  // sooner than the server asked.
+  assert.ok(dials.length >= 2);
+  assert.ok(dials[1]! - toldAt >= wait - 1, `redialled ${dials[1]! - toldAt} ms after being told to wait ${wait} ms`);
 });
 
 /** Records the send_message frames a client writes (its socket's send, wrapped). */
