@@ -48,6 +48,8 @@ export interface LinkupClientOptions {
     maxPendingSends?: number;
     /** Sends written and not yet acknowledged, at most (the rest wait in order). Default 32. */
     maxInFlightSends?: number;
+    /** Shorthand for `on("protocolError", ...)`: frames the client could not use and skipped. */
+    onProtocolError?: (failure: ParseFailure) => void;
 }
 /** Events of a LinkupClient. Timeline events come once per seq, in seq order per chat. */
 export interface LinkupEvents {

@@ -49,6 +49,8 @@ export class LinkupClient extends Emitter {
         this.timelines = new Timelines();
         for (const [chat, seq] of Object.entries(opts.positions ?? {}))
             this.timelines.track(chat, seq);
+        if (opts.onProtocolError)
+            this.on("protocolError", opts.onProtocolError);
     }
     /** The current connection state. */
     get state() {

@@ -91,6 +91,8 @@ export interface LinkupClientOptions {
   maxPendingSends?: number;
   /** Sends written and not yet acknowledged, at most (the rest wait in order). Default 32. */
   maxInFlightSends?: number;
+  /** Shorthand for `on("protocolError", ...)`: frames the client could not use and skipped. */
+  onProtocolError?: (failure: ParseFailure) => void;
 }
 
 /** Events of a LinkupClient. Timeline events come once per seq, in seq order per chat. */
@@ -196,6 +198,7 @@ export class LinkupClient extends Emitter<LinkupEvents> {
     this.userId = decodeToken(opts.token).sub ?? "";
     this.timelines = new Timelines();
     for (const [chat, seq] of Object.entries(opts.positions ?? {})) this.timelines.track(chat, seq);
+    if (opts.onProtocolError) this.on("protocolError", opts.onProtocolError);
   }
 
   /** The current connection state. */

@@ -76,10 +76,9 @@ test("garbage frames from the server are reported and the connection goes on", a
     });
   });
   const port = (wss.address() as { port: number }).port;
-  const c = client(`ws://127.0.0.1:${port}/ws`, "t", { requestTimeoutMs: 5000 });
-  t.after(() => c.close());
   const problems: ParseFailure[] = [];
-  c.on("protocolError", (p) => problems.push(p));
+  const c = client(`ws://127.0.0.1:${port}/ws`, "t", { requestTimeoutMs: 5000, onProtocolError: (p) => problems.push(p) });
+  t.after(() => c.close());
   const states: string[] = [];
   c.on("state", (s) => states.push(s.state));
   await c.connect();
