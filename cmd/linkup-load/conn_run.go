@@ -54,7 +54,11 @@ func (lc *loadClient) act(elapsed float64, done *dues) {
 		n = uint64(max(room, 0))
 	}
 	for range n {
-		scratch = lc.nextMessage(scratch[:0])
+		if lc.peer {
+			scratch = lc.nextPublish(scratch[:0])
+		} else {
+			scratch = lc.nextMessage(scratch[:0])
+		}
 		fw.text(scratch)
 	}
 	done.msgs += n
@@ -144,6 +148,9 @@ func (lc *loadClient) reconnect(ctx context.Context) error {
 	for try := range 3 {
 		if err = lc.dial(ctx); err == nil {
 			lc.c.reconnects.Add(1)
+			if lc.peer { // no sync in a peer's protocol: what was missed stays missing
+				return lc.subscribeAll()
+			}
 			return lc.sync()
 		}
 		time.Sleep(time.Duration(try+1) * 200 * time.Millisecond)

@@ -73,10 +73,13 @@ func latencyOf(h *Hist) Latency {
 // print writes the human summary, then the JSON line.
 func (s *Summary) print(w io.Writer) {
 	r := s.Result
-	fmt.Fprintf(w, "scenario %s: %d clients, %d connected, %d connect failures, %d alive and complete at the end, %d reconnects\n",
-		s.Scenario, r.Clients, r.Connected, r.ConnectFailed, r.Alive, r.Reconnects)
+	fmt.Fprintf(w, "scenario %s against %s: %d clients, %d connected, %d connect failures, %d alive and complete at the end, %d reconnects\n",
+		s.Scenario, s.Config.target(), r.Clients, r.Connected, r.ConnectFailed, r.Alive, r.Reconnects)
 	fmt.Fprintf(w, "messages: sent %d, acked %d (%.0f/s), unacked %d; delivered %d (%.0f/s) of %d expected; missing %d, duplicated %d (resent by sync %d)\n",
 		r.Sent, r.Acked, s.AckedPerSec, r.Unacked, r.Delivered, s.DeliveredPerSec, r.Expected, r.Missing, r.Duplicated, r.Resent)
+	if r.Echoed > 0 {
+		fmt.Fprintf(w, "echoed %d (copies of a sender's own message sent back to it by the peer; not in delivered)\n", r.Echoed)
+	}
 	if r.Typing+r.Receipts+r.Syncs > 0 {
 		fmt.Fprintf(w, "other: typing %d sent / %d received, receipts %d sent / %d read frames, syncs %d / %d completed\n",
 			r.Typing, r.TypingRecv, r.Receipts, r.ReadRecv, r.Syncs, r.SyncDone)

@@ -16,12 +16,21 @@ func run(ctx context.Context, cfg Config) (*Summary, error) {
 	raiseNoFile()
 	pid := cfg.ServerPID
 	if cfg.Spawn != "" {
-		srv, err := spawnServer(cfg.Spawn, cfg.ServerArgs, freeAddr(cfg.Profile != ""))
+		var srv *server
+		var err error
+		if cfg.peer() {
+			srv, err = spawnCentrifugo(cfg.Spawn, cfg.ServerArgs, cfg.Profile != "")
+		} else {
+			srv, err = spawnServer(cfg.Spawn, cfg.ServerArgs, freeAddr(cfg.Profile != ""))
+		}
 		if err != nil {
 			return nil, err
 		}
 		defer srv.stop()
-		cfg.URL, cfg.Data, pid = "ws://"+srv.addr+"/ws", srv.dir, srv.pid()
+		cfg.URL, cfg.Data, pid = srv.url, srv.dir, srv.pid()
+		if srv.secret != "" {
+			cfg.Secret = srv.secret
+		}
 		ctx = context.WithValue(ctx, pprofKey{}, srv.pprofAddr)
 	}
 	secret, err := resolveSecret(&cfg)
@@ -32,7 +41,7 @@ func run(ctx context.Context, cfg Config) (*Summary, error) {
 	sum := &Summary{Scenario: cfg.Scenario, Config: cfg, Before: sampleServer(pid, murl)}
 	var ws []*workerHandle
 	for k, part := range split(plan(&cfg), cfg.PerWorker) {
-		job := Job{URL: cfg.URL, Secret: secret, Duration: cfg.Duration, BodyBytes: cfg.BodyBytes, Window: cfg.Window,
+		job := Job{Target: cfg.Target, URL: cfg.URL, Secret: secret, Duration: cfg.Duration, BodyBytes: cfg.BodyBytes, Window: cfg.Window,
 			Dialers: cfg.Dialers, Drain: cfg.Drain, Clients: part}
 		if !cfg.InProcess {
 			job.LocalAddr = fmt.Sprintf("127.0.0.%d", cfg.SourceBase+k)
