@@ -67,6 +67,7 @@ func phases(ctx context.Context, cfg *Config, ws []*workerHandle, sum *Summary, 
 		return err
 	}
 	sum.Connected = sampleServer(pid, murl)
+	clientCPU := workersCPU(ws)
 	if err := broadcast(ws, Command{Cmd: "create"}); err != nil {
 		return err
 	}
@@ -78,6 +79,10 @@ func phases(ctx context.Context, cfg *Config, ws []*workerHandle, sum *Summary, 
 		ser = &series{}
 	}
 	stopSampling := sampleLoop(pid, murl, sum, ser, cfg.SampleEvery)
+	var hists0 map[string]*promHist
+	if !cfg.peer() {
+		hists0 = scrapeHists(murl, serverHists)
+	}
 	profDone := startProfile(ctx, cfg)
 	t0 := time.Now()
 	if err := broadcast(ws, Command{Cmd: "go"}); err != nil {
@@ -90,6 +95,10 @@ func phases(ctx context.Context, cfg *Config, ws []*workerHandle, sum *Summary, 
 	sum.TrafficSeconds = time.Since(t0).Seconds()
 	stopSampling()
 	sum.After = sampleServer(pid, murl)
+	sum.ClientCPU = workersCPU(ws) - clientCPU
+	if hists0 != nil {
+		sum.ServerHists = histDeltas(hists0, scrapeHists(murl, serverHists))
+	}
 	if ser != nil {
 		ser.add(sum.After)
 		sum.Series, sum.SeriesDropped = ser.list(), ser.dropped

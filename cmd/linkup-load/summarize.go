@@ -26,7 +26,7 @@ func summarize(in io.Reader, out io.Writer) error {
 		return fmt.Errorf("summarize: no JSON result lines in the input")
 	}
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "target\trun\truns\tdelivered/s\tacked/s\tdelivery p50 ms\tp99 ms\tack p50 ms\tack p99 ms\tRSS/conn B\tserver CPU %\tmissing\tduplicated\treconnects\t")
+	fmt.Fprintln(tw, "target\trun\truns\tdelivered/s\tacked/s\tdelivery p50 ms\tp99 ms\tack p50 ms\tack p99 ms\tRSS/conn B\tserver CPU %\tclient CPU %\tmissing\tduplicated\treconnects\t")
 	for _, key := range order {
 		g := groups[key]
 		m := mediansOf(g)
@@ -36,8 +36,8 @@ func summarize(in io.Reader, out io.Writer) error {
 			}
 			return n
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%.0f\t%.0f\t%.1f\t%.1f\t%.1f\t%.1f\t%.0f\t%.0f\t%d\t%d\t%d\t\n", key.target, key.shape, len(g),
-			m[colDelivered], m[colAcked], m[colDelP50], m[colDelP99], m[colAckP50], m[colAckP99], m[colRSS], m[colCPU],
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%.0f\t%.0f\t%.1f\t%.1f\t%.1f\t%.1f\t%.0f\t%.0f\t%.0f\t%d\t%d\t%d\t\n", key.target, key.shape, len(g),
+			m[colDelivered], m[colAcked], m[colDelP50], m[colDelP99], m[colAckP50], m[colAckP99], m[colRSS], m[colCPU], m[colClientCPU],
 			sum(func(s Summary) int64 { return int64(s.Result.Missing) }),
 			sum(func(s Summary) int64 { return int64(s.Result.Duplicated) }),
 			sum(func(s Summary) int64 { return int64(s.Result.Reconnects) }))
@@ -58,6 +58,7 @@ const (
 	colAckP99
 	colRSS
 	colCPU
+	colClientCPU
 	numCols
 )
 
@@ -72,6 +73,7 @@ func mediansOf(g []Summary) [numCols]float64 {
 		func(s Summary) float64 { return s.Latency["ack"].P99 },
 		func(s Summary) float64 { return s.RSSPerConn },
 		func(s Summary) float64 { return s.CPUPercent },
+		func(s Summary) float64 { return s.ClientCPUPct },
 	}
 	var out [numCols]float64
 	for i, f := range fs {

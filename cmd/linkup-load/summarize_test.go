@@ -32,8 +32,8 @@ func TestSummarizeTakesMediansAndSumsLosses(t *testing.T) {
 		t.Fatalf("want a header and two rows, no ratio table:\n%s", out.String())
 	}
 	fan := strings.Fields(lines[1])
-	// target, then the run name (5 words); then runs, delivered/s, acked/s, p50, p99, ack p50, ack p99, RSS, CPU, missing
-	if fan[0] != "linkup" || fan[6] != "3" || fan[7] != "200" || fan[10] != "20.0" || fan[15] != "1" {
+	// target, then the run name (5 words); then runs, delivered/s, acked/s, p50, p99, ack p50, ack p99, RSS, server CPU, client CPU, missing
+	if fan[0] != "linkup" || fan[6] != "3" || fan[7] != "200" || fan[10] != "20.0" || fan[16] != "1" {
 		t.Fatalf("fanout row %q", lines[1])
 	}
 	if !strings.Contains(lines[2], "idle 19000 conns") || !strings.Contains(lines[2], "11000") {
