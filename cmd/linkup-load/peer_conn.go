@@ -156,7 +156,7 @@ func (lc *loadClient) onCentrifugoReply(p []byte) {
 		lc.c.countErr("client_unexpected_centrifugo_reply", string(p[:min(len(p), 200)]))
 		return
 	}
-	if failed && c.kind != callPing { // ping's "not available" is its answer
+	if failed && c.kind != callPing { // a ping's error (no such RPC method) is its answer
 		lc.c.countErr("centrifugo_error_"+strconv.FormatUint(numField(p, "code"), 10), string(p[:min(len(p), 200)]))
 	}
 	switch c.kind {

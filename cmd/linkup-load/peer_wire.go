@@ -58,13 +58,15 @@ func appendCentrifugoSubscribe(b []byte, id uint32, channel string) []byte {
 	return append(b, `"}}`...)
 }
 
-// appendCentrifugoPing appends a ping command. Centrifugo answers it with
-// error 108 (not available) in protocol v2: a reply in command order all
-// the same, which is what the tool needs from a ping.
+// appendCentrifugoPing appends the tool's ping: an RPC call of a method
+// the server does not have. Protocol v2 has no client ping (Centrifugo
+// disconnects a client sending one as a bad request), but an RPC with no
+// handler is answered with an error reply, in command order: a round trip,
+// which is all the tool needs from a ping.
 func appendCentrifugoPing(b []byte, id uint32) []byte {
 	b = append(b, `{"id":`...)
 	b = strconv.AppendUint(b, uint64(id), 10)
-	return append(b, `,"ping":{}}`...)
+	return append(b, `,"rpc":{"method":"linkup-load.ping"}}`...)
 }
 
 // appendCentrifugoPublish appends a publish command whose data names the
