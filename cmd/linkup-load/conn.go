@@ -33,8 +33,10 @@ type loadClient struct {
 
 	// Peer mode (Centrifugo): commands waiting for replies, the last
 	// command id, where the connect reply is signalled, and the sender's
-	// message numbers per chat.
+	// message numbers per stream and its stream generation (one more after
+	// each reconnect).
 	peer         bool
+	gen          uint64
 	calls        map[uint32]call
 	lastID       uint32
 	connectReply chan bool

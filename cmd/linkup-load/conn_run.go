@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -149,6 +150,9 @@ func (lc *loadClient) reconnect(ctx context.Context) error {
 		if err = lc.dial(ctx); err == nil {
 			lc.c.reconnects.Add(1)
 			if lc.peer { // no sync in a peer's protocol: what was missed stays missing
+				lc.mu.Lock()
+				lc.gen++
+				lc.mu.Unlock()
 				return lc.subscribeAll()
 			}
 			return lc.sync()
@@ -191,6 +195,15 @@ func (lc *loadClient) account(last map[string]uint64, r *Result) {
 		exp, miss := t.account(last[chat])
 		r.Expected += exp
 		r.Missing += miss
+	}
+	if lc.peer { // a sender's later generations this client never saw anything of
+		for key, n := range last {
+			chat, sender := splitPeerKey(key)
+			if lc.tallies[key] == nil && sender != lc.spec.User && slices.Contains(lc.spec.Chats, chat) {
+				r.Expected += n
+				r.Missing += n
+			}
+		}
 	}
 	r.Unacked += lc.unacked
 }

@@ -96,11 +96,12 @@ func (lc *loadClient) nextPublish(b []byte) []byte {
 	chat := lc.pickChat()
 	now := time.Now().UnixNano()
 	lc.mu.Lock()
-	lc.pubN[chat]++
-	n := lc.pubN[chat]
+	key := peerGenKey(chat, lc.spec.User, lc.gen)
+	lc.pubN[key]++
+	n := lc.pubN[key]
 	lc.mu.Unlock()
-	id := lc.newCall(call{kind: callPublish, chat: chat, n: n, sent: now})
-	return appendCentrifugoPublish(b, id, chat, peerKey(chat, lc.spec.User), n, now, lc.job.BodyBytes)
+	id := lc.newCall(call{kind: callPublish, chat: chat, key: key, n: n, sent: now})
+	return appendCentrifugoPublish(b, id, chat, key, n, now, lc.job.BodyBytes)
 }
 
 // readFrom handles the server's frames until the connection ends (the
@@ -185,7 +186,7 @@ func (lc *loadClient) onCentrifugoReply(p []byte) {
 			return
 		}
 		lc.mu.Lock()
-		lc.tally(peerKey(c.chat, lc.spec.User)).acked(c.n)
+		lc.tally(c.key).acked(c.n)
 		lc.mu.Unlock()
 		lc.c.acked.Add(1)
 		lc.c.ackLat.Record(time.Duration(now - c.sent))
@@ -203,8 +204,7 @@ func (lc *loadClient) onPublication(p []byte) {
 		lc.c.countErr("client_foreign_publication", string(p[:min(len(p), 200)]))
 		return
 	}
-	if own := len(key) > len(lc.spec.User) && key[len(key)-len(lc.spec.User)-1] == '|' &&
-		string(key[len(key)-len(lc.spec.User):]) == lc.spec.User; own {
+	if _, sender := splitPeerKey(string(key)); sender == lc.spec.User {
 		lc.mu.Lock()
 		lc.tally(string(key)).acked(n)
 		lc.mu.Unlock()

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 	"time"
 )
@@ -39,6 +40,27 @@ func TestCentrifugoMessagesAreAccounted(t *testing.T) {
 	}
 	if lc.outstanding.Load() != 0 || c.ackLat.Count() != 1 || c.delLat.Count() != 2 {
 		t.Fatalf("outstanding %d, ack latencies %d, delivery latencies %d", lc.outstanding.Load(), c.ackLat.Count(), c.delLat.Count())
+	}
+}
+
+// TestPeerReconnectStartsANewStream: after a reconnect a sender numbers
+// its messages in a new stream, so its unanswered publishes are not
+// counted missing; a receiver that saw nothing of a stream misses all of
+// it, and its own streams are never expected of it.
+func TestPeerReconnectStartsANewStream(t *testing.T) {
+	job := &Job{Target: targetCentrifugo, BodyBytes: 20}
+	var c counters
+	lc := newLoadClient(ClientSpec{User: "u1", Chats: []string{"room"}, Expect: []string{"room|u0", "room|u1"}}, job, &c)
+	lc.gen = 2
+	if pub := string(lc.nextPublish(nil)); !strings.Contains(pub, `"lu":"room|u1~2","n":1,`) {
+		t.Fatalf("publish after reconnects %s", pub)
+	}
+	own := `{"push":{"channel":"room","pub":{"data":{"lu":"room|u1~2","n":1,"t":1,"b":"x"}}}}`
+	lc.onCentrifugo([]byte(own))
+	var r Result
+	lc.account(map[string]uint64{"room|u0": 0, "room|u1~2": 1, "room|u0~1": 3, "other|u0~1": 5}, &r)
+	if r.Expected != 3 || r.Missing != 3 || c.echoed.Load() != 1 {
+		t.Fatalf("expected %d missing %d echoed %d", r.Expected, r.Missing, c.echoed.Load())
 	}
 }
 

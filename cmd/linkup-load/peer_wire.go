@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"strconv"
+	"strings"
 )
 
 // Centrifugo v6 speaks a JSON protocol over WebSocket at centrifugoPath:
@@ -23,6 +24,30 @@ const centrifugoPath = "/connection/websocket"
 // as linkup's per-chat seqs.
 func peerKey(chat, sender string) string { return chat + "|" + sender }
 
+// peerGenKey is a sender's stream after its gen-th reconnect: numbering
+// starts again at 1, so the publishes lost with the old connection (which
+// Centrifugo may or may not have broadcast, and never answered) are not
+// counted missing because later numbers arrived.
+func peerGenKey(chat, sender string, gen uint64) string {
+	if gen == 0 {
+		return peerKey(chat, sender)
+	}
+	return peerKey(chat, sender+"~"+strconv.FormatUint(gen, 10))
+}
+
+// splitPeerKey returns a key's chat and its sender without the generation.
+func splitPeerKey(key string) (chat, sender string) {
+	i := strings.LastIndexByte(key, '|')
+	if i < 0 {
+		return "", ""
+	}
+	chat, sender = key[:i], key[i+1:]
+	if j := strings.LastIndexByte(sender, '~'); j >= 0 {
+		sender = sender[:j]
+	}
+	return chat, sender
+}
+
 // Call kinds: what a command waiting for its reply was.
 const (
 	callConnect   = 'c'
@@ -35,7 +60,8 @@ const (
 type call struct {
 	kind byte
 	chat string // subscribe, publish
-	n    uint64 // publish: the sender's number of the message in chat
+	key  string // publish: the sender's stream (peerGenKey)
+	n    uint64 // publish: the sender's number of the message in key
 	sent int64  // unix ns the command was built
 	ref  string // ping
 }
