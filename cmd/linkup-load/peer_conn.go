@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"io"
 	"net"
 	"strconv"
@@ -12,10 +11,6 @@ import (
 	"github.com/gobwas/ws"
 	"github.com/linkup-chat/linkup/transport"
 )
-
-// errPeerConnect is returned by dialCentrifugo when the server refused the
-// connect command or did not answer it in time.
-var errPeerConnect = errors.New("linkup-load: centrifugo connect refused or unanswered")
 
 // dialCentrifugo opens a WebSocket to Centrifugo, starts its reader and
 // sends the connect command with a JWT (HS256, sub and exp, the same
