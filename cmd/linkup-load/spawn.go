@@ -13,11 +13,13 @@ import (
 	"time"
 )
 
-// server is a linkup process the tool started.
+// server is a linkup (or peer) process the tool started.
 type server struct {
 	cmd       *exec.Cmd
 	dir       string
 	addr      string
+	url       string // the WebSocket URL clients dial
+	secret    string // the JWT secret, when the tool chose it (peers)
 	pprofAddr string
 	done      chan error
 }
@@ -50,6 +52,7 @@ func spawnServer(bin string, extra []string, pprofAddr string) (*server, error) 
 		s.stop()
 		return nil, err
 	}
+	s.url = "ws://" + s.addr + "/ws"
 	return s, nil
 }
 
