@@ -2,42 +2,83 @@ package actors
 
 import (
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 )
 
-// aggTimeoutAfter bounds how long a connection waits for the chats of a
-// list_chats, sync_request or bulk_read_receipt; chats that have not
-// answered by then are reported `unavailable`.
-const aggTimeoutAfter = 10 * time.Second
-
-// aggregate gathers the answers of several chats to one client command.
-type aggregate struct {
-	ref      string
-	command  string
-	waiting  map[string]bool // chat ids still to answer
-	order    []string
-	chats    map[string]ChatSummary
-	sync     map[string]SyncChat
-	results  []BulkResult
-	budget   int // sync: message frames the answer may still carry
-	timer    *time.Timer
-	finished bool
+// aggKey names one answer an aggregate waits for: a chat's (list_chats,
+// sync_request) or a bulk_read_receipt item's. It is typed so that no chat
+// id, whatever its spelling, can be taken for an item.
+type aggKey struct {
+	chat string
+	item int // a bulk item's index + 1; 0 for a chat
 }
 
-func (c *connActor) newAgg(ctx actor.Context, ref, command string, chats []string) (uint64, *aggregate) {
+func chatKey(id string) aggKey { return aggKey{chat: id} }
+func itemKey(i int) aggKey     { return aggKey{item: i + 1} }
+
+// bulkItem returns the index of a bulk item's key.
+func (k aggKey) bulkItem() (int, bool) { return k.item - 1, k.item > 0 }
+
+// aggregate gathers the answers of several chats to one client command. Its
+// bookkeeping (take, expire, frame) is pure; the connection actor drives it.
+type aggregate struct {
+	ref     string
+	command string
+	waiting map[aggKey]struct{}
+	order   []string
+	chats   map[string]ChatSummary
+	sync    map[string]SyncChat
+	results []BulkResult
+	budget  int // sync: message frames the answer may still carry
+	timer   *time.Timer
+}
+
+// newAggregate waits for one answer per key.
+func newAggregate(ref, command string, keys []aggKey) *aggregate {
+	a := &aggregate{ref: ref, command: command, waiting: make(map[aggKey]struct{}, len(keys)),
+		chats: map[string]ChatSummary{}, sync: map[string]SyncChat{}}
+	for _, k := range keys {
+		a.waiting[k] = struct{}{}
+	}
+	return a
+}
+
+// take marks key answered; false if it was not awaited (unknown, or
+// answered already).
+func (a *aggregate) take(key aggKey) bool {
+	if _, ok := a.waiting[key]; !ok {
+		return false
+	}
+	delete(a.waiting, key)
+	return true
+}
+
+// done reports whether every answer is in.
+func (a *aggregate) done() bool { return len(a.waiting) == 0 }
+
+// expire gives up on every answer still missing: bulk items become
+// `unavailable`; the chats are returned so that their syncs can be
+// abandoned.
+func (a *aggregate) expire() (chats []string) {
+	for key := range a.waiting {
+		if i, ok := key.bulkItem(); ok && i < len(a.results) {
+			a.results[i].Error = &ErrorFrame{Code: CodeUnavailable, Message: ErrStoreUnavailable.Message}
+		} else if !ok {
+			chats = append(chats, key.chat)
+		}
+		delete(a.waiting, key)
+	}
+	return chats
+}
+
+func (c *connActor) newAgg(ctx actor.Context, ref, command string, keys []aggKey) (uint64, *aggregate) {
 	c.nextAgg++
 	id := c.nextAgg
-	a := &aggregate{ref: ref, command: command, waiting: map[string]bool{}, order: chats,
-		chats: map[string]ChatSummary{}, sync: map[string]SyncChat{}}
-	for _, ch := range chats {
-		a.waiting[ch] = true
-	}
+	a := newAggregate(ref, command, keys)
 	self, sys := ctx.Self(), c.node.system
-	a.timer = time.AfterFunc(aggTimeoutAfter, func() { sys.Root.Send(self, aggTimeout{Agg: id}) })
+	a.timer = time.AfterFunc(c.node.cfg.RequestTimeout, func() { sys.Root.Send(self, aggTimeout{Agg: id}) })
 	if c.aggs == nil {
 		c.aggs = map[uint64]*aggregate{}
 	}
@@ -47,7 +88,8 @@ func (c *connActor) newAgg(ctx actor.Context, ref, command string, chats []strin
 
 func (c *connActor) listChats(ctx actor.Context, m ListChats) {
 	chats := c.node.dir.ChatsOf(c.info.UserID)
-	id, _ := c.newAgg(ctx, m.Ref, m.CommandType(), chats)
+	id, a := c.newAgg(ctx, m.Ref, m.CommandType(), chatKeys(chats))
+	a.order = chats
 	for _, ch := range chats {
 		c.node.sendChat(ch, chatSummaryReq{origin: c.origin(ctx, m.Ref), Agg: id})
 	}
@@ -66,7 +108,7 @@ func (c *connActor) sync(ctx actor.Context, m SyncRequest) {
 			c.fail(ctx, m.Ref, m.CommandType(), ch, ErrNotMember)
 		}
 	}
-	id, a := c.newAgg(ctx, m.Ref, m.CommandType(), mine)
+	id, a := c.newAgg(ctx, m.Ref, m.CommandType(), chatKeys(mine))
 	a.budget = c.node.cfg.Limits.SyncMessages
 	for _, ch := range mine {
 		c.syncChat(ctx, m, id, ch, min(limit, a.budget))
@@ -91,9 +133,9 @@ func (c *connActor) syncChat(ctx actor.Context, m SyncRequest, id uint64, ch str
 }
 
 func (c *connActor) bulkRead(ctx actor.Context, m BulkReadReceipt) {
-	keys := make([]string, len(m.Receipts))
+	keys := make([]aggKey, len(m.Receipts))
 	for i := range m.Receipts {
-		keys[i] = bulkKey(i)
+		keys[i] = itemKey(i)
 	}
 	id, a := c.newAgg(ctx, m.Ref, m.CommandType(), keys)
 	a.results = make([]BulkResult, len(m.Receipts))
@@ -124,15 +166,15 @@ func (c *connActor) bulkItem(ctx actor.Context, ref string, id uint64, i int, r 
 func (c *connActor) aggregatePart(ctx actor.Context, msg any) {
 	switch p := msg.(type) {
 	case summaryPart:
-		c.filePart(ctx, p.Agg, p.Summary.ChatID, func(a *aggregate) {
+		c.filePart(ctx, p.Agg, chatKey(p.Summary.ChatID), func(a *aggregate) {
 			if p.Err == nil {
 				a.chats[p.Summary.ChatID] = p.Summary
 			}
 		})
 	case syncPart:
-		c.filePart(ctx, p.Agg, p.ChatID, func(a *aggregate) { c.fileSync(ctx, a, p) })
+		c.filePart(ctx, p.Agg, chatKey(p.ChatID), func(a *aggregate) { c.fileSync(ctx, a, p) })
 	case bulkPart:
-		c.filePart(ctx, p.Slot.Agg, bulkKey(p.Slot.Index), func(a *aggregate) { a.results[p.Slot.Index] = p.Result })
+		c.filePart(ctx, p.Slot.Agg, itemKey(p.Slot.Index), func(a *aggregate) { a.results[p.Slot.Index] = p.Result })
 	case aggTimeout:
 		c.expire(ctx, p.Agg)
 	}
@@ -152,19 +194,18 @@ func (c *connActor) fileSync(ctx actor.Context, a *aggregate, p syncPart) {
 	a.sync[p.ChatID] = p.Info
 }
 
-func (c *connActor) filePart(ctx actor.Context, id uint64, key string, file func(*aggregate)) {
+func (c *connActor) filePart(ctx actor.Context, id uint64, key aggKey, file func(*aggregate)) {
 	a, ok := c.aggs[id]
-	if !ok || !a.waiting[key] {
+	if !ok || !a.take(key) {
 		return
 	}
-	delete(a.waiting, key)
 	file(a)
 	c.maybeComplete(ctx, id)
 }
 
 func (c *connActor) maybeComplete(ctx actor.Context, id uint64) {
 	a, ok := c.aggs[id]
-	if !ok || len(a.waiting) > 0 {
+	if !ok || !a.done() {
 		return
 	}
 	a.timer.Stop()
@@ -179,13 +220,8 @@ func (c *connActor) expire(ctx actor.Context, id uint64) {
 		return
 	}
 	c.node.m.timeouts.Inc()
-	for key := range a.waiting {
-		if i, isBulk := bulkIndex(key); isBulk {
-			a.results[i].Error = &ErrorFrame{Code: CodeUnavailable, Message: ErrStoreUnavailable.Message}
-		} else {
-			c.abandonSync(key)
-		}
-		delete(a.waiting, key)
+	for _, chat := range a.expire() {
+		c.abandonSync(chat)
 	}
 	c.maybeComplete(ctx, id)
 }
@@ -207,14 +243,12 @@ func (a *aggregate) frame() Frame {
 	}
 }
 
-func bulkKey(i int) string { return "#" + strconv.Itoa(i) }
-
-func bulkIndex(key string) (int, bool) {
-	if !strings.HasPrefix(key, "#") {
-		return 0, false
+func chatKeys(chats []string) []aggKey {
+	keys := make([]aggKey, len(chats))
+	for i, ch := range chats {
+		keys[i] = chatKey(ch)
 	}
-	i, err := strconv.Atoi(key[1:])
-	return i, err == nil
+	return keys
 }
 
 // abandonSync ends a chat's sync that failed or timed out: the live frames

@@ -37,6 +37,11 @@ type Config struct {
 	// subscribed), so memory follows the chats in use, not every chat ever
 	// touched.
 	ChatIdleAfter time.Duration
+	// RequestTimeout bounds how long a connection waits for the chats of a
+	// list_chats, sync_request or bulk_read_receipt (default 10s); chats
+	// that have not answered by then are reported `unavailable` (bulk) or
+	// left out (list, sync).
+	RequestTimeout time.Duration
 }
 
 // Validate reports a missing required field.
@@ -110,6 +115,9 @@ func newNode(cfg Config) *Node {
 	cfg.Limits.defaults()
 	if cfg.ChatIdleAfter <= 0 {
 		cfg.ChatIdleAfter = 10 * time.Minute
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = 10 * time.Second
 	}
 	m := newMetrics(cfg.Metrics)
 	ctx, cancel := context.WithCancel(context.Background())
