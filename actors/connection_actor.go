@@ -28,10 +28,9 @@ type connActor struct {
 	behind    map[string]bool
 	limiter   *rateLimiter // made on the first command: idle connections cost less
 	expiryTmr *time.Timer
-	// limitedAt and limitedN throttle the recording of rate_limited errors
-	// (the client still gets every error frame).
-	limitedAt time.Time
-	limitedN  int
+	// errWin bounds the error events the connection records.
+	errWin errorWindow
+	self   *actor.PID
 	// delivered is the highest seq sent per chat, so a new member's
 	// catch-up does not repeat what a sync already sent.
 	delivered map[string]uint64
@@ -66,6 +65,8 @@ func (c *connActor) Receive(ctx actor.Context) {
 		c.forceReconnect(ctx, "", m.Reason, m.Retry)
 	case tokenExpired:
 		c.closeWith(ctx, nil, ClosePolicy, "token expired")
+	case errorsSummary:
+		c.recordSuppressed()
 	case socketClosed:
 		c.finish(ctx, m.Reason)
 	case panicked:
@@ -74,6 +75,7 @@ func (c *connActor) Receive(ctx actor.Context) {
 }
 
 func (c *connActor) start(ctx actor.Context) {
+	c.self = ctx.Self()
 	c.node.m.connections.Inc()
 	c.record(events.ConnectionOpened{ConnectionID: c.info.ConnectionID, UserID: c.info.UserID, Node: c.node.name,
 		RemoteAddr: c.info.RemoteAddr, UserAgent: c.info.UserAgent, Protocol: Protocol, At: c.opened}, "")
@@ -202,28 +204,6 @@ func (c *connActor) sendFrames(ctx actor.Context, frames [][]byte) {
 	}
 }
 
-// fail answers a refused command with an error frame and records it.
-func (c *connActor) fail(ctx actor.Context, ref, command, chatID string, e *Error) {
-	c.node.m.errors.WithLabelValues(string(e.Code)).Inc()
-	c.send(ctx, ErrorFrame{Ref: ref, Code: e.Code, Message: e.Message})
-	if c.suppress(e.Code) {
-		return
-	}
-	ectx := map[string]any{"command": command}
-	if c.limitedN > 0 && e.Code == CodeRateLimited {
-		ectx["suppressed_since_last"] = c.limitedN
-		c.limitedN = 0
-	}
-	if ref != "" {
-		ectx["ref"] = ref
-	}
-	if chatID != "" {
-		ectx["chat_id"] = chatID
-	}
-	c.record(events.ErrorRecorded{ErrorType: string(e.Code), Message: e.Message, Severity: severityOf(e.Code),
-		User: c.info.UserID, ConnectionID: c.info.ConnectionID, Context: ectx, At: now()}, c.corr())
-}
-
 func (c *connActor) forceReconnect(ctx actor.Context, ref, reason string, retryMs int) {
 	if c.closed {
 		return
@@ -250,6 +230,7 @@ func (c *connActor) finish(ctx actor.Context, reason string) {
 	if c.expiryTmr != nil {
 		c.expiryTmr.Stop()
 	}
+	c.recordSuppressed()
 	c.record(events.ConnectionClosed{ConnectionID: c.info.ConnectionID, UserID: c.info.UserID, Reason: reason,
 		MessagesIn: c.in, MessagesOut: c.out, At: now()}, "")
 	c.node.sendUser(c.info.UserID, userDetach{Conn: ctx.Self()})
@@ -310,19 +291,4 @@ func chatOf(cmd Command) string {
 		return m.ChatID
 	}
 	return ""
-}
-
-// suppress reports whether a rate_limited error should go unrecorded: at
-// most one is recorded per connection per second, with the count of those
-// skipped, so a flooding client cannot flood the log.
-func (c *connActor) suppress(code Code) bool {
-	if code != CodeRateLimited {
-		return false
-	}
-	if t := time.Now(); t.Sub(c.limitedAt) >= time.Second {
-		c.limitedAt = t
-		return false
-	}
-	c.limitedN++
-	return true
 }

@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"maps"
 	"slices"
 	"time"
 
@@ -32,7 +33,13 @@ type aggregate struct {
 	sync    map[string]SyncChat
 	results []BulkResult
 	budget  int // sync: message frames the answer may still carry
-	timer   *time.Timer
+	// fails are the chats (sync) or items (bulk) refused, recorded as one
+	// error event when the aggregate completes.
+	fails []chatFailure
+	// chatErrs are the chats that answered a sync with an error, sent
+	// together before sync_complete.
+	chatErrs []chatFailure
+	timer    *time.Timer
 }
 
 // newAggregate waits for one answer per key.
@@ -103,17 +110,27 @@ func (c *connActor) sync(ctx actor.Context, m SyncRequest) {
 	}
 	limit = min(limit, MaxSyncLimit)
 	mine := c.node.dir.ChatsOf(c.info.UserID)
-	for ch := range m.Positions {
-		if !slices.Contains(mine, ch) {
-			c.fail(ctx, m.Ref, m.CommandType(), ch, ErrNotMember)
-		}
-	}
 	id, a := c.newAgg(ctx, m.Ref, m.CommandType(), chatKeys(mine))
+	a.fails = strangers(mine, m.Positions)
+	c.failChats(ctx, m.Ref, a.fails)
 	a.budget = c.node.cfg.Limits.SyncMessages
 	for _, ch := range mine {
 		c.syncChat(ctx, m, id, ch, min(limit, a.budget))
 	}
 	c.maybeComplete(ctx, id)
+}
+
+// strangers are the listed chats the user is not in, answered together by
+// one not_member error, in a stable order.
+func strangers(mine []string, positions map[string]uint64) []chatFailure {
+	member := setOf(mine)
+	var out []chatFailure
+	for _, ch := range slices.Sorted(maps.Keys(positions)) {
+		if !member[ch] {
+			out = append(out, chatFailure{Chat: ch, Err: ErrNotMember})
+		}
+	}
+	return out
 }
 
 func (c *connActor) syncChat(ctx actor.Context, m SyncRequest, id uint64, ch string, limit int) {
@@ -142,16 +159,23 @@ func (c *connActor) bulkRead(ctx actor.Context, m BulkReadReceipt) {
 	for i, r := range m.Receipts {
 		a.results[i].ChatID = r.ChatID
 	}
+	mine := setOf(c.node.dir.ChatsOf(c.info.UserID))
 	for i, r := range m.Receipts {
-		c.bulkItem(ctx, m.Ref, id, i, r)
+		c.bulkItem(ctx, m.Ref, id, i, r, mine)
 	}
 	c.maybeComplete(ctx, id)
 }
 
-func (c *connActor) bulkItem(ctx actor.Context, ref string, id uint64, i int, r ReceiptItem) {
+// bulkItem sends one receipt to its chat. Items that fail their checks, or
+// name a chat the user is not in, are answered at once: a bulk of unknown
+// chats costs no chat actor and no store read.
+func (c *connActor) bulkItem(ctx actor.Context, ref string, id uint64, i int, r ReceiptItem, mine map[string]bool) {
 	err := r.Err
 	if err == nil {
 		err = asErrOrNil(validateChatID(r.ChatID))
+	}
+	if err == nil && !mine[r.ChatID] {
+		err = ErrNotMember
 	}
 	if err != nil {
 		c.aggregatePart(ctx, bulkPart{Slot: bulkSlot{Agg: id, Index: i}, Result: BulkResult{ChatID: r.ChatID,
@@ -159,6 +183,14 @@ func (c *connActor) bulkItem(ctx actor.Context, ref string, id uint64, i int, r 
 		return
 	}
 	c.node.sendChat(r.ChatID, chatRead{origin: c.origin(ctx, ref), Seq: r.Seq, Bulk: &bulkSlot{Agg: id, Index: i}})
+}
+
+func setOf(ids []string) map[string]bool {
+	set := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		set[id] = true
+	}
+	return set
 }
 
 // aggregatePart files one chat's answer and completes the aggregate when
@@ -183,7 +215,8 @@ func (c *connActor) aggregatePart(ctx actor.Context, msg any) {
 func (c *connActor) fileSync(ctx actor.Context, a *aggregate, p syncPart) {
 	if p.Err != nil {
 		c.abandonSync(p.ChatID)
-		c.fail(ctx, a.ref, a.command, p.ChatID, p.Err)
+		a.fails = append(a.fails, chatFailure{Chat: p.ChatID, Err: p.Err})
+		a.chatErrs = append(a.chatErrs, chatFailure{Chat: p.ChatID, Err: p.Err})
 		return
 	}
 	if len(p.Messages) > a.budget {
@@ -210,7 +243,9 @@ func (c *connActor) maybeComplete(ctx actor.Context, id uint64) {
 	}
 	a.timer.Stop()
 	delete(c.aggs, id)
+	c.failChats(ctx, a.ref, a.chatErrs)
 	c.send(ctx, a.frame())
+	c.recordFailures(a.ref, a.command, append(a.fails, a.bulkFailures()...))
 }
 
 // expire completes an aggregate whose chats did not all answer in time.
@@ -241,6 +276,17 @@ func (a *aggregate) frame() Frame {
 	default:
 		return AckBulkRead{Ref: a.ref, Results: a.results}
 	}
+}
+
+// bulkFailures are the items of a bulk_read_receipt answered with an error.
+func (a *aggregate) bulkFailures() []chatFailure {
+	var out []chatFailure
+	for _, r := range a.results {
+		if r.Error != nil {
+			out = append(out, chatFailure{Chat: r.ChatID, Err: &Error{Code: r.Error.Code, Message: r.Error.Message}})
+		}
+	}
+	return out
 }
 
 func chatKeys(chats []string) []aggKey {
