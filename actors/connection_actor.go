@@ -31,9 +31,17 @@ type connActor struct {
 	// errWin bounds the error events the connection records.
 	errWin errorWindow
 	self   *actor.PID
-	// delivered is the highest seq sent per chat, so a new member's
-	// catch-up does not repeat what a sync already sent.
-	delivered map[string]uint64
+	// seen holds, per chat, the seqs this connection has received, so
+	// that none is ever sent to it twice.
+	seen map[string]*seqSet
+	// hold, held, holdFloor, heldLost and holdTmr hold live items back on
+	// a new connection until its first frame (see holdMode).
+	hold      holdMode
+	held      []heldItem
+	holdFloor map[string]uint64
+	heldLost  []string
+	holdAgg   uint64
+	holdTmr   *time.Timer
 	// backlog counts the fan-out items chats have sent to this connection
 	// and it has not handled yet (see maxDeliverBacklog).
 	backlog atomic.Int64
@@ -65,6 +73,10 @@ func (c *connActor) Receive(ctx actor.Context) {
 		c.forceReconnect(ctx, "", m.Reason, m.Retry)
 	case tokenExpired:
 		c.closeWith(ctx, nil, ClosePolicy, "token expired")
+	case syncWaitOver:
+		if c.hold == holdFirst {
+			c.releaseHeld(ctx)
+		}
 	case errorsSummary:
 		c.recordSuppressed()
 	case socketClosed:
@@ -79,6 +91,7 @@ func (c *connActor) start(ctx actor.Context) {
 	c.node.m.connections.Inc()
 	c.record(events.ConnectionOpened{ConnectionID: c.info.ConnectionID, UserID: c.info.UserID, Node: c.node.name,
 		RemoteAddr: c.info.RemoteAddr, UserAgent: c.info.UserAgent, Protocol: Protocol, At: c.opened}, "")
+	c.armSyncWait(ctx) // before any chat can deliver to it
 	c.node.sendUser(c.info.UserID, userAttach{Conn: ctx.Self(), Backlog: &c.backlog})
 	if !c.info.ExpiresAt.IsZero() {
 		self, sys := ctx.Self(), c.node.system
@@ -104,9 +117,13 @@ func (c *connActor) command(ctx actor.Context, cmd Command) {
 		c.limiter = newRateLimiter(c.node.cfg.Limits)
 	}
 	if err := c.limiter.allow(cmd, time.Now()); err != nil {
+		if c.hold == holdFirst {
+			c.releaseHeld(ctx)
+		}
 		c.fail(ctx, cmd.CommandRef(), cmd.CommandType(), chatOf(cmd), err)
 		return
 	}
+	c.firstFrame(ctx, cmd)
 	c.dispatch(ctx, cmd)
 }
 
@@ -229,6 +246,9 @@ func (c *connActor) finish(ctx actor.Context, reason string) {
 	c.closed = true
 	if c.expiryTmr != nil {
 		c.expiryTmr.Stop()
+	}
+	if c.holdTmr != nil {
+		c.holdTmr.Stop()
 	}
 	c.recordSuppressed()
 	c.record(events.ConnectionClosed{ConnectionID: c.info.ConnectionID, UserID: c.info.UserID, Reason: reason,

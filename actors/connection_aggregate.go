@@ -114,6 +114,9 @@ func (c *connActor) sync(ctx actor.Context, m SyncRequest) {
 	a.fails = strangers(mine, m.Positions)
 	c.failChats(ctx, m.Ref, a.fails)
 	a.budget = c.node.cfg.Limits.SyncMessages
+	if c.hold == holdSync && c.holdAgg == 0 {
+		c.holdAgg = id // the first frame's sync: held items follow its sync_complete
+	}
 	for _, ch := range mine {
 		c.syncChat(ctx, m, id, ch, min(limit, a.budget))
 	}
@@ -244,7 +247,14 @@ func (c *connActor) maybeComplete(ctx actor.Context, id uint64) {
 	a.timer.Stop()
 	delete(c.aggs, id)
 	c.failChats(ctx, a.ref, a.chatErrs)
+	first := id == c.holdAgg && c.hold == holdSync
+	if first {
+		c.endHoldSync(a)
+	}
 	c.send(ctx, a.frame())
+	if first {
+		c.releaseHeld(ctx)
+	}
 	c.recordFailures(a.ref, a.command, append(a.fails, a.bulkFailures()...))
 }
 

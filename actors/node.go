@@ -42,6 +42,11 @@ type Config struct {
 	// that have not answered by then are reported `unavailable` (bulk) or
 	// left out (list, sync).
 	RequestTimeout time.Duration
+	// SyncWait is how long a new connection holds live timeline items back
+	// waiting for its first frame (default 1s; PROTOCOL.md section 4, "Live
+	// and sync on one connection"): a first frame sync_request is answered
+	// first, and the held items follow less those the answer carried.
+	SyncWait time.Duration
 }
 
 // Validate reports a missing required field.
@@ -115,6 +120,9 @@ func newNode(cfg Config) *Node {
 	cfg.Limits.defaults()
 	if cfg.ChatIdleAfter <= 0 {
 		cfg.ChatIdleAfter = 10 * time.Minute
+	}
+	if cfg.SyncWait <= 0 {
+		cfg.SyncWait = time.Second
 	}
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 10 * time.Second
