@@ -117,6 +117,9 @@ func (c *connActor) command(ctx actor.Context, cmd Command) {
 		c.limiter = newRateLimiter(c.node.cfg.Limits)
 	}
 	if err := c.limiter.allow(cmd, time.Now()); err != nil {
+		if err == errChatRate {
+			c.node.m.limitRefusals.WithLabelValues("chat_create_rate").Inc()
+		}
 		if c.hold == holdFirst {
 			c.releaseHeld(ctx)
 		}
@@ -159,11 +162,31 @@ func (c *connActor) dispatch(ctx actor.Context, cmd Command) {
 }
 
 func (c *connActor) createChat(ctx actor.Context, m CreateChat) {
+	if err := c.checkChatsPerUser(m.Members); err != nil {
+		c.fail(ctx, m.Ref, m.CommandType(), m.ChatID, err)
+		return
+	}
 	id := m.ChatID
 	if id == "" {
 		id = uuid.NewString()
 	}
 	c.toChat(ctx, m.Ref, m.CommandType(), id, chatCreate{origin: c.origin(ctx, m.Ref), Title: m.Title, Members: m.Members})
+}
+
+// checkChatsPerUser refuses a chat that would put its creator or a member
+// past Limits.ChatsPerUser (a stranger's list of chats cannot be grown
+// without bound by others).
+func (c *connActor) checkChatsPerUser(members []string) *Error {
+	limit := c.node.cfg.Limits.ChatsPerUser
+	u, full := c.node.dir.Full(append([]string{c.info.UserID}, members...), limit)
+	if !full {
+		return nil
+	}
+	c.node.m.limitRefusals.WithLabelValues("chats_per_user").Inc()
+	if u == c.info.UserID {
+		return Errorf(CodeInvalidPayload, "you are in %d chats, the most one user may be in", limit)
+	}
+	return Errorf(CodeInvalidPayload, "member %q is in %d chats, the most one user may be in", u, limit)
 }
 
 // toChat sends a request to a chat actor after checking the chat id.

@@ -32,6 +32,7 @@ type metrics struct {
 	chatsIdled       prometheus.Counter
 	errorsSuppressed prometheus.Counter
 	repeatsSkipped   prometheus.Counter
+	limitRefusals    *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -60,6 +61,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		chatsIdled:       counter("linkup_chat_actors_idled_total", "Chat actors stopped after ChatIdleAfter with no subscriber and nothing in flight (loaded again on demand)."),
 		pagesCached:      gauge("linkup_history_pages_cached", "Pages of old messages kept by all chats of the node (at most 4,096)."),
 		backlogDrops:     counter("linkup_delivery_backlog_drops_total", "Connections told to reconnect (slow_consumer) because more fan-out items than the limit waited in their mailbox."),
+		limitRefusals:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "linkup_chat_limit_refusals_total", Help: "create_chat refused by a chat limit: chat_create_rate (rate_limited) or chats_per_user (invalid_payload)."}, []string{"limit"}),
 		repeatsSkipped:   counter("linkup_repeats_skipped_total", "Timeline items not sent to a connection because it had already received their seq (live and sync overlapping)."),
 		errorsSuppressed: counter("linkup_error_events_suppressed_total", "Error events not recorded because their connection had recorded 10 in the same second (counted in one errors_suppressed event per second)."),
 		loadRejected:     counter("linkup_load_rejected_total", "Store reads refused because the load pool's queue was full (answered `unavailable`)."),
@@ -77,7 +79,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.connections, m.framesIn, m.framesOut, m.errors, m.slowConsumers, m.droppedLive,
 		m.forceReconnect, m.chats, m.chatPending, m.writerQueue, m.writerRejected, m.appendLatency, m.appendBatch,
-		m.appendErrors, m.backlog, m.backlogDropped, m.mailbox, m.panics, m.timeouts, m.pages, m.loadQueue, m.loadRejected, m.backlogDrops, m.pagesCached, m.chatsIdled, m.errorsSuppressed, m.repeatsSkipped}
+		m.appendErrors, m.backlog, m.backlogDropped, m.mailbox, m.panics, m.timeouts, m.pages, m.loadQueue, m.loadRejected, m.backlogDrops, m.pagesCached, m.chatsIdled, m.errorsSuppressed, m.repeatsSkipped, m.limitRefusals}
 }
 
 func gauge(name, help string) prometheus.Gauge {
