@@ -11,9 +11,10 @@ import (
 const maxSyncBuffer = 4096
 
 // maxHeld bounds the live items a new connection holds before its first
-// frame (see holdMode). It is kept well under the outbound queue, as the
-// held items are queued at once after a sync answer.
-const maxHeld = 256
+// frame (see holdMode): half of Limits.SyncMessages, which is itself at
+// most half the outbound queue, as the held items are queued at once right
+// after a sync answer.
+func (c *connActor) maxHeld() int { return max(1, c.node.cfg.Limits.SyncMessages/2) }
 
 // holdMode says whether a connection holds live items back (PROTOCOL.md
 // section 4, "Live and sync on one connection").
@@ -124,7 +125,7 @@ func (c *connActor) emit(ctx actor.Context, chatID string, it deliverItem, out [
 
 func (c *connActor) holdItems(ctx actor.Context, d deliver) {
 	for i, it := range d.Items {
-		if len(c.held) < maxHeld {
+		if len(c.held) < c.maxHeld() {
 			c.held = append(c.held, heldItem{chat: d.ChatID, it: it})
 			continue
 		}
