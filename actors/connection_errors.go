@@ -64,9 +64,9 @@ func (c *connActor) failChats(ctx actor.Context, ref string, fails []chatFailure
 			codes, msg[f.Err.Code] = append(codes, f.Err.Code), f.Err.Message
 		}
 		byCode[f.Err.Code] = append(byCode[f.Err.Code], f.Chat)
-		c.node.m.errors.WithLabelValues(string(f.Err.Code)).Inc()
 	}
 	for _, code := range codes {
+		c.node.m.errors.WithLabelValues(string(code)).Inc()
 		ids := byCode[code]
 		f := ErrorFrame{Ref: ref, Code: code, Message: msg[code], ChatIDs: ids}
 		if len(ids) == 1 {
