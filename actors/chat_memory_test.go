@@ -74,7 +74,17 @@ func idleChatBytes(t *testing.T, chats, members int) int64 {
 		}
 	}
 	waitAcks(t, sock, int64(chats)+1)
-	time.Sleep(200 * time.Millisecond) // chat_created to the members' user actors
+	// The members are offline: their user actors, started to pass on
+	// chat_created, stop again; wait for that before measuring.
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		n.mu.RLock()
+		users := len(n.users)
+		n.mu.RUnlock()
+		if users <= 1 {
+			break
+		}
+	}
+	time.Sleep(100 * time.Millisecond) // their mailboxes drain
 	return (heap() - before) / int64(chats)
 }
 
