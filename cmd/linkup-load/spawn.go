@@ -34,7 +34,8 @@ func spawnServer(bin string, extra []string, pprofAddr string) (*server, error) 
 		return nil, err
 	}
 	args := []string{"serve", "--addr", "127.0.0.1:0", "--data", dir,
-		"--rate-messages", "1000000", "--rate-frames", "1000000", "--rate-typing", "1000000"}
+		"--rate-messages", "1000000", "--rate-frames", "1000000", "--rate-typing", "1000000",
+		"--rate-chats", "1000000", "--max-chats-per-user", "1000000"}
 	if pprofAddr != "" {
 		args = append(args, "--pprof-addr", pprofAddr)
 	}
