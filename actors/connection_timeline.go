@@ -9,6 +9,10 @@ func (c *connActor) timelineCommand(ctx actor.Context, cmd chatCommand) {
 	var msg any
 	switch m := cmd.(type) {
 	case AddMembers:
+		if err := c.checkAddedChats(m.Members); err != nil {
+			c.fail(ctx, m.Ref, m.CommandType(), m.ChatID, err)
+			return
+		}
 		msg = chatAddMembers{origin: o, Users: m.Members}
 	case RemoveMember:
 		msg = chatRemoveMember{origin: o, Target: m.User}
@@ -29,4 +33,16 @@ func (c *connActor) timelineCommand(ctx actor.Context, cmd chatCommand) {
 // getPresence answers get_presence from the node's presence book.
 func (c *connActor) getPresence(ctx actor.Context, m GetPresence) {
 	c.send(ctx, PresenceStateFrame{Ref: m.Ref, Users: c.node.presenceOf(c.info.UserID, m.Users)})
+}
+
+// checkAddedChats refuses to add a user who already belongs to
+// Limits.ChatsPerUser chats, as create_chat does.
+func (c *connActor) checkAddedChats(users []string) *Error {
+	limit := c.node.cfg.Limits.ChatsPerUser
+	u, full := c.node.dir.Full(users, limit)
+	if !full {
+		return nil
+	}
+	c.node.m.limitRefusals.WithLabelValues("chats_per_user").Inc()
+	return Errorf(CodeInvalidPayload, "member %q is in %d chats, the most one user may be in", u, limit)
 }

@@ -146,6 +146,19 @@ func (d *Directory) SharesChat(a, b string) bool {
 	return false
 }
 
+// Full returns the first of users who already belongs to limit chats or
+// more.
+func (d *Directory) Full(users []string, limit int) (string, bool) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	for _, u := range users {
+		if len(d.chats[u]) >= limit {
+			return u, true
+		}
+	}
+	return "", false
+}
+
 // Load folds every membership event in store into d and returns the
 // position it read up to. Called once at start-up, before the node accepts
 // connections.

@@ -18,5 +18,17 @@
 //     ring of recent messages (recentMessages) and the page cache
 //     (cachedPages per chat, maxNodePages per node) → oldest dropped;
 //   - chats with no subscribed connection leave memory after
-//     Config.ChatIdleAfter.
+//     Config.ChatIdleAfter;
+//   - error events: 1 KiB of client text each, one per client frame, 10 a
+//     second per connection (the excess in one errors_suppressed summary a
+//     second, linkup_error_events_suppressed_total);
+//   - a sync_request names at most MaxSyncChats chats; the chats it names
+//     that the user is not in are answered by one not_member error;
+//   - live items held on a new connection until its first frame
+//     (Config.SyncWait; half of Limits.SyncMessages) → released at once, or
+//     during a first sync, the chat reported truncated; the seqs a
+//     connection has received per chat (maxSeenSpans runs) → lowest joined;
+//   - chat creation (Limits.ChatsPerSecond → `rate_limited`) and the chats
+//     a user belongs to (Limits.ChatsPerUser → `invalid_payload`),
+//     linkup_chat_limit_refusals_total.
 package actors

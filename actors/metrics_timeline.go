@@ -15,6 +15,7 @@ type timelineMetrics struct {
 	receipts          prometheus.Counter
 	presenceSent      prometheus.Counter
 	presenceTruncated prometheus.Counter
+	presenceDropped   prometheus.Counter
 }
 
 func newTimelineMetrics() timelineMetrics {
@@ -25,6 +26,8 @@ func newTimelineMetrics() timelineMetrics {
 		presenceSent: counter("linkup_presence_audience_total", "Users a presence change was sent to (each to all of their online connections)."),
 		presenceTruncated: counter("linkup_presence_audience_truncated_total",
 			"Presence changes whose audience was cut at PresenceMaxAudience users."),
+		presenceDropped: counter("linkup_presence_dropped_total",
+			"Presence frames not sent because the connection's fan-out backlog or outbound queue was full (presence is best effort)."),
 	}
 }
 

@@ -48,11 +48,37 @@ func (u *userActor) graceOver(m userGraceOver) {
 	u.node.broadcastPresence(u.id)
 }
 
-// sendPresence writes a presence frame to each of the user's connections,
+// presenceOut is a presence frame for one connection. Presence is best
+// effort: a connection whose fan-out backlog or outbound queue is full
+// does not get it (linkup_presence_dropped_total; get_presence answers
+// the truth), so a burst of members coming online never makes a reading
+// client a slow consumer.
+type presenceOut struct{ Frame []byte }
+
+// sendPresence hands a presence frame to each of the user's connections,
 // counted in their fan-out backlog like a chat's items.
 func (u *userActor) sendPresence(ctx actor.Context, m userPresence) {
 	for _, c := range u.conns {
+		if c.backlog.Load() >= maxDeliverBacklog {
+			u.node.m.timeline.presenceDropped.Inc()
+			continue
+		}
 		c.backlog.Add(1)
-		ctx.Send(c.pid, deliver{Items: []deliverItem{{Frame: m.Frame}}})
+		ctx.Send(c.pid, presenceOut{Frame: m.Frame})
+	}
+}
+
+// sendPresence writes a presence frame if the outbound queue has room.
+func (c *connActor) sendPresence(m presenceOut) {
+	c.backlog.Add(-1)
+	if c.closed {
+		return
+	}
+	switch err := c.sock.SendMany([][]byte{m.Frame}); err {
+	case nil:
+		c.out++
+		c.node.m.framesOut.Inc()
+	case ErrQueueFull:
+		c.node.m.timeline.presenceDropped.Inc()
 	}
 }

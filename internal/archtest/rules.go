@@ -28,6 +28,7 @@ var layers = []rule{
 	{Prefix: "projections", May: []string{"chat", "events"}, Why: "projections are fed by the log, not by actors, and know nothing of the wire"},
 	{Prefix: "replay", May: []string{"chat", "events"}, Why: "replay folds the log with the domain's own apply, read-only"},
 	{Prefix: "client", May: []string{"protocol"}, Why: "a client speaks the wire only"},
+	{Prefix: "clients/", May: []string{}, Why: "the built client libraries are files for browsers; Go only embeds them"},
 	{Prefix: "web", May: []string{}, Why: "the pages are static files; they reach the server over HTTP like any browser"},
 	{Prefix: "internal/", May: []string{"*"}, Why: "test nodes and small helpers for commands"},
 	{Prefix: "cmd/", May: []string{"*"}, Why: "main wires every part together"},

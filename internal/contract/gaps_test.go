@@ -19,13 +19,7 @@ import (
 // listed gap the server no longer has fails it too (the server was fixed:
 // delete the entry here and the matching row of PROTOCOL.md's "Where the
 // server differs" section). The keys match that section.
-var knownGaps = map[string]string{
-	"ref-length":      "a ref over 128 bytes is echoed, not refused with invalid_payload",
-	"sync-chats":      "a sync_request may name up to 5,000 chats (PROTOCOL: at most 1,000, more is invalid_payload)",
-	"error-chat-id":   "an error about one chat carries no chat_id",
-	"sync-not-member": "sync_request answers one not_member error per chat, without chat_ids (v1.1: one error with chat_ids)",
-	"error-budget":    "every refused frame is recorded; only rate_limited is thinned to one event a second (v1.1: at most 10 error events a second per connection plus a summary)",
-}
+var knownGaps = map[string]string{}
 
 // gapEnv is what the probes share: one node, a chat "ops" of alice and
 // bob, a chat "secret" of alice alone.
