@@ -1,0 +1,103 @@
+// Command member runs one cluster member with the demo kind, for the
+// cluster package's process tests: the tests start three of these,
+// kill -9 and SIGSTOP them, and ask each for its view and for requests
+// through a small HTTP control endpoint on loopback. It is built without
+// the race detector so that the library's known races (docs/CLUSTER.md)
+// do not fail the tests of this module's code.
+//
+// Exit codes: 0 after SIGTERM, 2 for a bad start, 3 when the watchdog
+// ended the member (the reason is on stderr).
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/linkup-chat/linkup/cluster"
+)
+
+func main() {
+	cfg, ctl := parse()
+	m, err := cluster.Start(cfg, cluster.DemoKind(cfg.Node))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "start:", err)
+		os.Exit(2)
+	}
+	ln, err := net.Listen("tcp", ctl)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "control:", err)
+		os.Exit(2)
+	}
+	go func() { _ = http.Serve(ln, handler(m)) }()
+	fmt.Printf("ready %s %s\n", m.ID(), ln.Addr())
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
+	select {
+	case <-sig:
+		m.Stop()
+	case <-m.Done():
+		fmt.Fprintln(os.Stderr, "watchdog:", m.Err())
+		os.Exit(3)
+	}
+}
+
+func parse() (cluster.Config, string) {
+	var cfg cluster.Config
+	var endpoints, ctl string
+	var noWatchdog bool
+	flag.StringVar(&cfg.Node, "node", "", "node name")
+	flag.StringVar(&cfg.Bind, "bind", "127.0.0.1:0", "remote host:port")
+	flag.IntVar(&cfg.ProviderPort, "provider-port", 0, "automanaged health port")
+	flag.StringVar(&endpoints, "endpoints", "", "comma-separated health endpoints")
+	flag.StringVar(&ctl, "control", "127.0.0.1:0", "control HTTP host:port")
+	flag.BoolVar(&noWatchdog, "no-watchdog", false, "the library's own behaviour")
+	flag.Parse()
+	cfg.Endpoints = strings.Split(endpoints, ",")
+	cfg.NoWatchdog = noWatchdog
+	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	return cfg, ctl
+}
+
+// Status is the control endpoint's view of a member.
+type Status struct {
+	Node     string   `json:"node"`
+	ID       string   `json:"id"`
+	Members  []string `json:"members"`
+	Blocked  []string `json:"blocked"`
+	InFlight int64    `json:"in_flight"`
+}
+
+func handler(m *cluster.Member) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /status", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, Status{Node: m.Node(), ID: m.ID(), Members: m.Members(), Blocked: m.Blocked(), InFlight: m.InFlight()})
+	})
+	mux.HandleFunc("GET /request", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
+		defer cancel()
+		var out cluster.DemoReply
+		req := cluster.DemoRequest{ID: r.URL.Query().Get("id")}
+		if err := m.RequestJSON(ctx, r.URL.Query().Get("identity"), cluster.DemoKindName, cluster.DemoMethod, req, &out); err != nil {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": err.Error()})
+			return
+		}
+		writeJSON(w, http.StatusOK, out)
+	})
+	return mux
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
