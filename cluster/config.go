@@ -51,7 +51,9 @@ type Config struct {
 	// RequestTimeout bounds one attempt of Request (default 1 s).
 	RequestTimeout time.Duration
 	// RequestAttempts is how many times Request tries, with the same
-	// message, before ErrTimeout (default 3).
+	// message, before ErrTimeout (default 4: with the default timeout the
+	// last try starts after 3 s, once the provider has dropped an owner
+	// that stopped answering, at most Refresh + 2 s after it did).
 	RequestAttempts int
 	// MaxInFlight bounds the library calls running at once, including
 	// attempts that timed out here but still wait inside the library (its
@@ -100,7 +102,7 @@ func (c *Config) defaults() {
 	c.ProviderPort = orInt(c.ProviderPort, 6330)
 	c.Refresh = orDuration(c.Refresh, 500*time.Millisecond)
 	c.RequestTimeout = orDuration(c.RequestTimeout, time.Second)
-	c.RequestAttempts = orInt(c.RequestAttempts, 3)
+	c.RequestAttempts = orInt(c.RequestAttempts, 4)
 	c.MaxInFlight = orInt(c.MaxInFlight, 1024)
 	c.PeerSilence = orDuration(c.PeerSilence, 5*time.Second)
 	c.MinMembers = orInt(c.MinMembers, len(c.Endpoints)/2+1)

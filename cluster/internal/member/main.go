@@ -23,6 +23,7 @@ import (
 	"syscall"
 	"time"
 
+	protocluster "github.com/asynkron/protoactor-go/cluster"
 	"github.com/linkup-chat/linkup/cluster"
 )
 
@@ -87,6 +88,10 @@ func handler(m *cluster.Member) http.Handler {
 		defer cancel()
 		var out cluster.DemoReply
 		req := cluster.DemoRequest{ID: r.URL.Query().Get("id")}
+		if r.URL.Query().Get("raw") != "" {
+			raw(w, m, r.URL.Query().Get("identity"), req)
+			return
+		}
 		if err := m.RequestJSON(ctx, r.URL.Query().Get("identity"), cluster.DemoKindName, cluster.DemoMethod, req, &out); err != nil {
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": err.Error()})
 			return
@@ -94,6 +99,20 @@ func handler(m *cluster.Member) http.Handler {
 		writeJSON(w, http.StatusOK, out)
 	})
 	return mux
+}
+
+// raw sends req through the library's own Request with a 1 s timeout and
+// its default retries, to show what the wrapper fixes.
+func raw(w http.ResponseWriter, m *cluster.Member, identity string, req cluster.DemoRequest) {
+	msg, _ := cluster.JSONRequest(cluster.DemoMethod, req)
+	start := time.Now()
+	res, err := m.Cluster().Request(identity, cluster.DemoKindName, msg, protocluster.WithTimeout(time.Second))
+	took := time.Since(start)
+	var out cluster.DemoReply
+	if g, ok := res.(*protocluster.GrainResponse); ok {
+		_ = json.Unmarshal(g.MessageData, &out)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"reply": out, "error": fmt.Sprint(err), "ms": took.Milliseconds()})
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
