@@ -211,3 +211,24 @@ func hostedOnExcept(t *testing.T, via *proc, node, not string) string {
 	t.Fatalf("no second identity of 60 placed on %s", node)
 	return ""
 }
+
+// TestProcessMinorityExits: a member left alone (both others killed, as
+// the minority side of a partition sees it) ends itself with ErrNoQuorum
+// once QuorumGrace (10 s) has passed, instead of hosting every identity
+// by itself.
+func TestProcessMinorityExits(t *testing.T) {
+	const exitBound = 20 * time.Second
+	_, ps := startRing(t, 3, true)
+	ps[1].signal(syscall.SIGKILL)
+	ps[2].signal(syscall.SIGKILL)
+	killed := time.Now()
+	select {
+	case <-ps[0].exited:
+	case <-time.After(exitBound):
+		t.Fatalf("n0 alone still running %v after the others died; stderr:\n%s", exitBound, ps[0].stderr)
+	}
+	if code := ps[0].state.ExitCode(); code != 3 || !strings.Contains(ps[0].stderr.String(), "fewer members than the quorum") {
+		t.Fatalf("n0 exit code %d, want 3 (watchdog, no quorum); stderr:\n%s", code, ps[0].stderr)
+	}
+	t.Logf("lone member exited %v after the others died", time.Since(killed).Round(time.Millisecond))
+}
