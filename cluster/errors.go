@@ -17,6 +17,12 @@ var (
 	// this member (after a freeze, a pause or a one-sided partition) while
 	// it still sees them.
 	ErrCutOff = errors.New("cluster: this member no longer hears its peers")
+	// ErrStalled is Member.Err when the process stopped running for longer
+	// than the peers' failure detection (the library's 2 s health
+	// timeout): SIGSTOP, a VM pause. The peers have most likely dropped
+	// and blocked it, and news they sent before that may still arrive
+	// after it resumes, so it does not wait to find out.
+	ErrStalled = errors.New("cluster: this member was stalled past the failure detection")
 	// ErrNoQuorum is Member.Err when the member saw fewer than
 	// Config.MinMembers members for longer than Config.QuorumGrace: it is
 	// on the minority side of a partition.

@@ -43,6 +43,10 @@ func Start(cfg Config, kinds ...*cluster.Kind) (*Member, error) {
 	if err := m.start(kinds); err != nil {
 		return nil, err
 	}
+	if err := m.checkHealth(); err != nil {
+		m.end(err)
+		return nil, err
+	}
 	if !cfg.NoWatchdog {
 		go m.watch()
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -66,16 +67,16 @@ type proc struct {
 	state         *os.ProcessState
 }
 
-// ring is three members' addresses: provider (health) ports and control
+// ring is the members' addresses: provider (health), remote and control
 // ports, all on loopback.
 type ring struct {
-	provider, control []int
-	endpoints         string
+	provider, remote, control []int
+	endpoints                 string
 }
 
 func newRing(t *testing.T, n int) ring {
-	ports := freePorts(t, 2*n)
-	r := ring{provider: ports[:n], control: ports[n:]}
+	ports := freePorts(t, 3*n)
+	r := ring{provider: ports[:n], remote: ports[n : 2*n], control: ports[2*n:]}
 	var eps []string
 	for _, p := range r.provider {
 		eps = append(eps, fmt.Sprintf("127.0.0.1:%d", p))
@@ -84,20 +85,20 @@ func newRing(t *testing.T, n int) ring {
 	return r
 }
 
+// freePorts returns n ports that were free a moment ago, from below the
+// kernel's ephemeral range (32768 and up), so that no member's outgoing
+// connection or ":0" listener takes one before the member binds it.
 func freePorts(t *testing.T, n int) []int {
 	t.Helper()
-	var ls []net.Listener
 	var ports []int
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
+	for p := 20000 + rand.IntN(12000); len(ports) < n && p < 32700; p++ {
+		if l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p)); err == nil {
+			l.Close()
+			ports = append(ports, p)
 		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}
-	for _, l := range ls {
-		l.Close()
+	if len(ports) < n {
+		t.Fatalf("found %d free ports of %d", len(ports), n)
 	}
 	return ports
 }
@@ -106,6 +107,7 @@ func freePorts(t *testing.T, n int) []int {
 func (r ring) start(t *testing.T, i int, watchdog bool) *proc {
 	t.Helper()
 	args := []string{"-node", fmt.Sprintf("n%d", i), "-provider-port", fmt.Sprint(r.provider[i]),
+		"-bind", fmt.Sprintf("127.0.0.1:%d", r.remote[i]),
 		"-endpoints", r.endpoints, "-control", fmt.Sprintf("127.0.0.1:%d", r.control[i])}
 	if !watchdog {
 		args = append(args, "-no-watchdog")
@@ -158,6 +160,15 @@ func startRing(t *testing.T, n int, watchdog bool) (ring, []*proc) {
 	buildMember(t)
 	r := newRing(t, n)
 	ps := make([]*proc, n)
+	t.Cleanup(func() { // runs after the members' own cleanups: stderr is complete
+		if t.Failed() {
+			for _, p := range ps {
+				if p != nil {
+					t.Logf("%s (%s) stderr:\n%s", p.name, p.id, p.stderr)
+				}
+			}
+		}
+	})
 	for i := range ps {
 		ps[i] = r.start(t, i, watchdog)
 	}

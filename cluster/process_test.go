@@ -1,7 +1,10 @@
 package cluster_test
 
 import (
+	"context"
 	"fmt"
+	"net"
+	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -101,7 +104,7 @@ func TestProcessFrozenMemberLibrary(t *testing.T) {
 }
 
 // TestProcessFrozenMemberWatchdog: with the watchdog, the member frozen
-// for 5 s ends itself soon after it resumes (exit code 3, ErrCutOff), and
+// for 5 s ends itself as soon as it resumes (exit code 3, ErrStalled), and
 // a fresh member started in its place (what a supervisor does) joins with
 // a new id; every member then reaches one activation per identity.
 func TestProcessFrozenMemberWatchdog(t *testing.T) {
@@ -116,8 +119,8 @@ func TestProcessFrozenMemberWatchdog(t *testing.T) {
 		t.Fatalf("n2 still running %v after it resumed; stderr:\n%s", exitBound, frozen.stderr)
 	}
 	took := time.Since(resumed)
-	if code := frozen.state.ExitCode(); code != 3 || !strings.Contains(frozen.stderr.String(), "no longer hears its peers") {
-		t.Fatalf("n2 exit code %d, want 3 (watchdog, cut off); stderr:\n%s", code, frozen.stderr)
+	if code := frozen.state.ExitCode(); code != 3 || !strings.Contains(frozen.stderr.String(), "was stalled") {
+		t.Fatalf("n2 exit code %d, want 3 (watchdog, stalled); stderr:\n%s", code, frozen.stderr)
 	}
 	t.Logf("frozen member exited %v after SIGCONT", took.Round(time.Millisecond))
 	ps[2] = r.start(t, 2, true)
@@ -231,4 +234,25 @@ func TestProcessMinorityExits(t *testing.T) {
 		t.Fatalf("n0 exit code %d, want 3 (watchdog, no quorum); stderr:\n%s", code, ps[0].stderr)
 	}
 	t.Logf("lone member exited %v after the others died", time.Since(killed).Round(time.Millisecond))
+}
+
+// TestProcessHealthPortTaken: the library only logs when its health
+// endpoint cannot listen, and the member then believes it has joined
+// while no other member can see it; Start fails instead (exit code 2).
+func TestProcessHealthPortTaken(t *testing.T) {
+	buildMember(t)
+	r := newRing(t, 1)
+	l, err := net.Listen("tcp", fmt.Sprintf("0.0.0.0:%d", r.provider[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, memberBin, "-node", "n0", "-provider-port", fmt.Sprint(r.provider[0]), "-endpoints", r.endpoints,
+		"-bind", fmt.Sprintf("127.0.0.1:%d", r.remote[0]), "-control", fmt.Sprintf("127.0.0.1:%d", r.control[0]))
+	out, err := cmd.CombinedOutput()
+	if cmd.ProcessState.ExitCode() != 2 || !strings.Contains(string(out), "health endpoint") {
+		t.Fatalf("exit %v, want code 2 naming the health endpoint; output:\n%s", err, out)
+	}
 }

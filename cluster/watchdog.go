@@ -3,12 +3,16 @@ package cluster
 import (
 	"fmt"
 	"time"
-
-	"github.com/asynkron/protoactor-go/cluster"
 )
 
 // watchInterval is how often the watchdog checks its rules.
 const watchInterval = 250 * time.Millisecond
+
+// stallLimit is the longest this process may stop running (SIGSTOP, a VM
+// pause, a stuck machine) and still trust that its peers kept it: they
+// drop a member whose health check fails, after at most the library's
+// 2 s health timeout.
+const stallLimit = automanagedHealthTimeout
 
 // watch ends the member when the cluster has dropped it (see
 // docs/CLUSTER.md, "The watchdog"). The library never does: a member the
@@ -16,11 +20,18 @@ const watchInterval = 250 * time.Millisecond
 func (m *Member) watch() {
 	t := time.NewTicker(watchInterval)
 	defer t.Stop()
+	last := time.Now()
 	for {
 		select {
 		case <-m.done:
 			return
 		case <-t.C:
+			now := time.Now()
+			if gap := now.Sub(last); gap > stallLimit {
+				m.end(fmt.Errorf("%w: this process was stalled for %v", ErrStalled, gap.Round(time.Millisecond)))
+				return
+			}
+			last = now
 			if err := m.check(); err != nil {
 				m.end(err)
 				return
@@ -29,42 +40,18 @@ func (m *Member) watch() {
 	}
 }
 
-// check applies the rules in order: blocked, cut off, no quorum.
+// check applies the rules in order: blocked, cut off, no quorum (a stall
+// is found by watch itself).
 func (m *Member) check() error {
 	self := m.ID()
 	if m.c.Remote.BlockList().IsBlocked(self) {
 		return ErrBlocked
 	}
-	if id, age := m.silentPeer(self); id != "" {
+	if id, age := m.view.silent(self, m.cfg.PeerSilence); id != "" {
 		return fmt.Errorf("%w: member %s silent for %v", ErrCutOff, id, age.Round(time.Millisecond))
 	}
 	if lost := m.view.quorumLostFor(m.cfg.MinMembers); lost > m.cfg.QuorumGrace {
 		return fmt.Errorf("%w: %d of %d members for %v", ErrNoQuorum, len(m.view.members()), m.cfg.MinMembers, lost.Round(time.Millisecond))
 	}
 	return nil
-}
-
-// silentPeer returns a member of the topology, there for longer than
-// PeerSilence, whose gossip heartbeat is older than PeerSilence. A member
-// that others have dropped hears nothing: they stop gossiping to it, and
-// its own gossip is refused by their remotes.
-func (m *Member) silentPeer(self string) (string, time.Duration) {
-	peers := m.view.joinedBefore(self, m.cfg.PeerSilence)
-	if len(peers) == 0 {
-		return "", 0
-	}
-	beats, err := m.c.Gossip.GetState(cluster.HeartbeatKey)
-	if err != nil {
-		return "", 0 // the gossip actor is busy or stopping; next tick
-	}
-	for _, id := range peers {
-		age := m.cfg.PeerSilence + time.Nanosecond // never heard at all
-		if b, ok := beats[id]; ok {
-			age = time.Since(time.UnixMilli(b.LocalTimestampUnixMilliseconds))
-		}
-		if age > m.cfg.PeerSilence {
-			return id, age
-		}
-	}
-	return "", 0
 }

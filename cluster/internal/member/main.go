@@ -65,7 +65,7 @@ func parse() (cluster.Config, string) {
 	flag.Parse()
 	cfg.Endpoints = strings.Split(endpoints, ",")
 	cfg.NoWatchdog = noWatchdog
-	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	return cfg, ctl
 }
 
