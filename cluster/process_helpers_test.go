@@ -67,22 +67,38 @@ type proc struct {
 	state         *os.ProcessState
 }
 
-// ring is the members' addresses: provider (health), remote and control
-// ports, all on loopback.
+// ring is the members' addresses: host, provider (health), remote and
+// control ports, on loopback (newRing) or in network namespaces
+// (newNetnsRing, whose members start under `ip netns exec`).
 type ring struct {
+	hosts                     []string
 	provider, remote, control []int
 	endpoints                 string
+	prefix                    [][]string // command prefix per member
+	links                     []string   // netns rings: each member's veth, this side
 }
 
 func newRing(t *testing.T, n int) ring {
 	ports := freePorts(t, 3*n)
 	r := ring{provider: ports[:n], remote: ports[n : 2*n], control: ports[2*n:]}
-	var eps []string
-	for _, p := range r.provider {
-		eps = append(eps, fmt.Sprintf("127.0.0.1:%d", p))
+	for range n {
+		r.hosts = append(r.hosts, "127.0.0.1")
+		r.prefix = append(r.prefix, nil)
 	}
-	r.endpoints = strings.Join(eps, ",")
+	r.endpoints = endpoints(r.hosts, r.provider)
 	return r
+}
+
+func endpoints(hosts []string, ports []int) string {
+	var eps []string
+	for i, p := range ports {
+		eps = append(eps, net.JoinHostPort(hosts[i], fmt.Sprint(p)))
+	}
+	return strings.Join(eps, ",")
+}
+
+func (r ring) addr(i int, ports []int) string {
+	return net.JoinHostPort(r.hosts[i], fmt.Sprint(ports[i]))
 }
 
 // freePorts returns n ports that were free a moment ago, from below the
@@ -106,14 +122,13 @@ func freePorts(t *testing.T, n int) []int {
 // start starts member i of the ring and waits for its "ready" line.
 func (r ring) start(t *testing.T, i int, watchdog bool) *proc {
 	t.Helper()
-	args := []string{"-node", fmt.Sprintf("n%d", i), "-provider-port", fmt.Sprint(r.provider[i]),
-		"-bind", fmt.Sprintf("127.0.0.1:%d", r.remote[i]),
-		"-endpoints", r.endpoints, "-control", fmt.Sprintf("127.0.0.1:%d", r.control[i])}
+	args := append(append([]string{}, r.prefix[i]...), memberBin, "-node", fmt.Sprintf("n%d", i), "-provider-port", fmt.Sprint(r.provider[i]),
+		"-bind", r.addr(i, r.remote), "-endpoints", r.endpoints, "-control", r.addr(i, r.control))
 	if !watchdog {
 		args = append(args, "-no-watchdog")
 	}
-	p := &proc{name: fmt.Sprintf("n%d", i), ctl: fmt.Sprintf("http://127.0.0.1:%d", r.control[i]),
-		cmd: exec.Command(memberBin, args...), stderr: &syncBuffer{}, exited: make(chan struct{})}
+	p := &proc{name: fmt.Sprintf("n%d", i), ctl: "http://" + r.addr(i, r.control),
+		cmd: exec.Command(args[0], args[1:]...), stderr: &syncBuffer{}, exited: make(chan struct{})}
 	p.cmd.Stderr = p.stderr
 	out, err := p.cmd.StdoutPipe()
 	if err != nil {
@@ -155,10 +170,15 @@ func (p *proc) kill() {
 	<-p.exited
 }
 
-// startRing starts n members and waits until each sees all n.
+// startRing starts n members on loopback and waits until each sees all n.
 func startRing(t *testing.T, n int, watchdog bool) (ring, []*proc) {
 	buildMember(t)
-	r := newRing(t, n)
+	return startMembers(t, newRing(t, n), watchdog)
+}
+
+// startMembers starts every member of r and waits until each sees all of them.
+func startMembers(t *testing.T, r ring, watchdog bool) (ring, []*proc) {
+	n := len(r.hosts)
 	ps := make([]*proc, n)
 	t.Cleanup(func() { // runs after the members' own cleanups: stderr is complete
 		if t.Failed() {
@@ -184,11 +204,12 @@ func startRing(t *testing.T, n int, watchdog bool) (ring, []*proc) {
 }
 
 type status struct {
-	Node     string   `json:"node"`
-	ID       string   `json:"id"`
-	Members  []string `json:"members"`
-	Blocked  []string `json:"blocked"`
-	InFlight int64    `json:"in_flight"`
+	Node       string   `json:"node"`
+	ID         string   `json:"id"`
+	Members    []string `json:"members"`
+	Blocked    []string `json:"blocked"`
+	InFlight   int64    `json:"in_flight"`
+	Goroutines int      `json:"goroutines"`
 }
 
 var client = &http.Client{Timeout: 15 * time.Second}

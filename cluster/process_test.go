@@ -257,3 +257,77 @@ func TestProcessHealthPortTaken(t *testing.T) {
 		t.Fatalf("exit %v, want code 2 naming the health endpoint; output:\n%s", err, out)
 	}
 }
+
+// TestProcessLeaveReactivates: SIGTERM of the member hosting an identity
+// (Stop: its health endpoint closes, its actor system stops); the
+// identity re-activates on a survivor, as after a crash, and the member
+// exits 0.
+func TestProcessLeaveReactivates(t *testing.T) {
+	const failoverBound = 10 * time.Second
+	_, ps := startRing(t, 3, true)
+	id := hostedOn(t, ps[0], "n2")
+	ps[2].signal(syscall.SIGTERM)
+	left := time.Now()
+	waitFor(t, failoverBound, id+" answered by a survivor", func() bool {
+		r, err := ps[0].request(id, "after-leave")
+		return err == nil && r.Node != "n2"
+	})
+	took := time.Since(left)
+	select {
+	case <-ps[2].exited:
+	case <-time.After(failoverBound):
+		t.Fatalf("n2 still running %v after SIGTERM", failoverBound)
+	}
+	if code := ps[2].state.ExitCode(); code != 0 {
+		t.Fatalf("n2 exit code %d after SIGTERM, want 0; stderr:\n%s", code, ps[2].stderr)
+	}
+	t.Logf("SIGTERM of the host: %s answered by a survivor after %v", id, took.Round(time.Millisecond))
+}
+
+// TestProcessPartitionMinorityExits: a partition (network namespaces)
+// isolates the member hosting an identity. The majority drops it and
+// re-activates the identity; the isolated member, alone, ends itself
+// with ErrNoQuorum after QuorumGrace instead of serving every identity by
+// itself for good; after the partition heals, a restarted member joins
+// and every member reaches one activation.
+func TestProcessPartitionMinorityExits(t *testing.T) {
+	const bound = 25 * time.Second
+	buildMember(t)
+	r, ps := startMembers(t, newNetnsRing(t, 3), true)
+	id := hostedOn(t, ps[0], "n2")
+	r.cut(t, 2, true)
+	cut := time.Now()
+	waitFor(t, bound, id+" answered by the majority", func() bool {
+		got, err := ps[0].request(id, "after-cut")
+		return err == nil && got.Node != "n2"
+	})
+	t.Logf("partition: %s answered by the majority %v after the cut", id, time.Since(cut).Round(time.Millisecond))
+	select {
+	case <-ps[2].exited:
+	case <-time.After(bound):
+		t.Fatalf("isolated n2 still running %v after the cut; stderr:\n%s", bound, ps[2].stderr)
+	}
+	if code := ps[2].state.ExitCode(); code != 3 || !strings.Contains(ps[2].stderr.String(), "fewer members than the quorum") {
+		t.Fatalf("n2 exit code %d, want 3 (no quorum); stderr:\n%s", code, ps[2].stderr)
+	}
+	t.Logf("isolated member exited %v after the cut", time.Since(cut).Round(time.Millisecond))
+	r.cut(t, 2, false)
+	ps[2] = r.start(t, 2, true)
+	waitFor(t, bound, "all three see the restarted n2", func() bool {
+		for _, p := range ps {
+			if s := p.status(t); len(s.Members) != 3 || !contains(s.Members, ps[2].id) {
+				return false
+			}
+		}
+		return true
+	})
+	want, err := ps[0].request(id, "healed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps[1:] {
+		if got, err := p.request(id, "healed-"+p.name); err != nil || got.Activation != want.Activation {
+			t.Fatalf("via %s: %+v, %v; want activation %s", p.name, got, err, want.Activation)
+		}
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -76,12 +77,15 @@ type Status struct {
 	Members  []string `json:"members"`
 	Blocked  []string `json:"blocked"`
 	InFlight int64    `json:"in_flight"`
+	// Goroutines counts this process's goroutines (the library leaks some
+	// per peer death).
+	Goroutines int `json:"goroutines"`
 }
 
 func handler(m *cluster.Member) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /status", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, Status{Node: m.Node(), ID: m.ID(), Members: m.Members(), Blocked: m.Blocked(), InFlight: m.InFlight()})
+		writeJSON(w, http.StatusOK, Status{Node: m.Node(), ID: m.ID(), Members: m.Members(), Blocked: m.Blocked(), InFlight: m.InFlight(), Goroutines: runtime.NumGoroutine()})
 	})
 	mux.HandleFunc("GET /request", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
