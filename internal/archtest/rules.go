@@ -29,6 +29,8 @@ var layers = []rule{
 	{Prefix: "replay", May: []string{"chat", "events"}, Why: "replay folds the log with the domain's own apply, read-only"},
 	{Prefix: "client", May: []string{"protocol"}, Why: "a client speaks the wire only"},
 	{Prefix: "clients/", May: []string{}, Why: "the built client libraries are files for browsers; Go only embeds them"},
+	{Prefix: "cluster", May: []string{}, Why: "cluster membership and placement over protoactor-go: it knows nothing of linkup's actors, wire or stores"},
+	{Prefix: "cluster/internal/", May: []string{"cluster"}, Why: "the member binary the cluster's process tests start"},
 	{Prefix: "web", May: []string{}, Why: "the pages are static files; they reach the server over HTTP like any browser"},
 	{Prefix: "internal/", May: []string{"*"}, Why: "test nodes and small helpers for commands"},
 	{Prefix: "cmd/", May: []string{"*"}, Why: "main wires every part together"},
