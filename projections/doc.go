@@ -1,6 +1,7 @@
 // Package projections turns the event log into the read model analysts
-// query: the error log (every ErrorRecorded, with hourly counts) and users'
-// read states per chat. It imports events only; the read model sits behind
+// query: the error log (every ErrorRecorded, with hourly counts), users'
+// read states per chat and (v1.1) the delivery audit of each timeline item
+// (GET /v1/deliveries). It imports events only; the read model sits behind
 // the ReadModel interface (SQLite here; a PostgreSQL one can implement the
 // same interface without touching the projections' logic).
 //
@@ -78,6 +79,18 @@
 //	read_states (chat_id, user, last_read_seq, PRIMARY KEY (chat_id, user))
 //	    index (user, chat_id); one row per member from ChatCreated.members
 //	read_state_view (user, chat_id, last_read_seq, latest_seq, unread)
+//	delivery_chats (chat_id PRIMARY KEY)    -- deliveries: chats from ChatCreated
+//	delivery_items (chat_id, seq, posted_at, PRIMARY KEY (chat_id, seq))
+//	    -- every timeline item; posted_at = the event's sent_at / at
+//	delivery_members (chat_id, user, joined_seq, left_seq, PRIMARY KEY (chat_id, user, joined_seq))
+//	    -- a membership: member at seq N when joined_seq <= N and
+//	    -- (left_seq IS NULL OR left_seq > N); joined_seq 0 from ChatCreated
+//	delivery_marks (chat_id, user, kind, up_to, at, connection_id,
+//	                PRIMARY KEY (chat_id, user, kind, up_to))
+//	    -- kind 'delivered' (MessagesDelivered; connection_id set) or 'read'
+//	    -- (ChatRead, or the user's own message; connection_id ''): only
+//	    -- the events that raised the user's highest up_to, so the first
+//	    -- mark with up_to >= N is the first event covering item N
 //	projection_checkpoints (name PRIMARY KEY, position, updated_at)
 //	projection_poison (name, position, stream, event_type, reason, recorded_at)
 //
@@ -85,4 +98,9 @@
 //
 //	SELECT id, error_type, at FROM error_log
 //	WHERE user = 'bob' AND at >= '2026-11-24T00:00:00' AND at < '2026-11-25T00:00:00' ORDER BY id DESC;
+//
+// and when bob's devices first confirmed item 12 of chat ops:
+//
+//	SELECT at, connection_id FROM delivery_marks
+//	WHERE chat_id = 'ops' AND user = 'bob' AND kind = 'delivered' AND up_to >= 12 ORDER BY up_to LIMIT 1;
 package projections

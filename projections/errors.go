@@ -20,4 +20,9 @@ var (
 	// ErrReadOnly is returned by the SQLite read model's write methods when
 	// it was opened with ReadOnly set.
 	ErrReadOnly = errors.New("projections: read model is read-only")
+
+	// ErrUnknownItem is returned by Deliveries when the chat has no
+	// timeline item with that seq in the read model (unknown, or not
+	// projected yet).
+	ErrUnknownItem = errors.New("projections: no such timeline item")
 )

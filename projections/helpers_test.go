@@ -100,6 +100,10 @@ func dump(t testing.TB, rm *SQLite) string {
 		`SELECT chat_id, latest_seq FROM chats ORDER BY chat_id`,
 		`SELECT chat_id, user, last_read_seq FROM read_states ORDER BY chat_id, user`,
 		`SELECT user, chat_id, last_read_seq, latest_seq, unread FROM read_state_view ORDER BY user, chat_id`,
+		`SELECT chat_id FROM delivery_chats ORDER BY chat_id`,
+		`SELECT chat_id, seq, posted_at FROM delivery_items ORDER BY chat_id, seq`,
+		`SELECT chat_id, user, joined_seq, left_seq FROM delivery_members ORDER BY chat_id, user, joined_seq`,
+		`SELECT chat_id, user, kind, up_to, at, connection_id FROM delivery_marks ORDER BY chat_id, user, kind, up_to`,
 		`SELECT name, position, stream, event_type, reason FROM projection_poison ORDER BY name, position`,
 		`SELECT name, position FROM projection_checkpoints ORDER BY name`,
 	} {

@@ -31,8 +31,9 @@ type Projection interface {
 	Apply(tx Tx, rec events.RecordedEvent) error
 }
 
-// Default returns the built-in projections: the error log and read states.
-func Default() []Projection { return []Projection{ErrorLog{}, ReadStates{}} }
+// Default returns the built-in projections: the error log, read states and
+// (v1.1) deliveries.
+func Default() []Projection { return []Projection{ErrorLog{}, ReadStates{}, Deliveries{}} }
 
 // ByName returns the built-in projection called name.
 func ByName(name string) (Projection, error) {
@@ -41,7 +42,7 @@ func ByName(name string) (Projection, error) {
 			return p, nil
 		}
 	}
-	return nil, fmt.Errorf("%w: %q (known: %s, %s)", ErrUnknownProjection, name, NameErrors, NameReadStates)
+	return nil, fmt.Errorf("%w: %q (known: %s, %s, %s)", ErrUnknownProjection, name, NameErrors, NameReadStates, NameDeliveries)
 }
 
 // poison wraps a reason as an ErrPoison error.

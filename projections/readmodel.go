@@ -28,6 +28,10 @@ type ReadModel interface {
 	Errors(ctx context.Context, q ErrorQuery) (ErrorPage, error)
 	ErrorCounts(ctx context.Context, q ErrorCountQuery) ([]ErrorCount, error)
 	ReadStates(ctx context.Context, q ReadStateQuery) ([]ReadState, error)
+	// Deliveries answers the delivery audit of one timeline item (v1.1,
+	// the deliveries projection); ErrUnknownItem when the chat has no
+	// such item (yet).
+	Deliveries(ctx context.Context, q DeliveryQuery) (DeliveryAudit, error)
 	// PrepareRebuild creates a fresh, empty table set for projection name
 	// and returns its id, to pass to Begin and Swap.
 	PrepareRebuild(ctx context.Context, name string) (set string, err error)
@@ -84,6 +88,27 @@ type Tx interface {
 	// idempotent. Unread is then chat.UnreadItems(last_read_seq,
 	// latest_seq, the uncounted seqs in last_read_seq+1..latest_seq).
 	Uncount(chatID string, seq uint64) error
+
+	// The deliveries projection's operations (v1.1, deliveries.go).
+	//
+	// AddDeliveryChat records a chat and its members from seq 0; a chat
+	// already known is left as it is.
+	AddDeliveryChat(chatID string, members []string) error
+	// DeliveryChatKnown reports whether AddDeliveryChat recorded chatID.
+	DeliveryChatKnown(chatID string) (bool, error)
+	// AddDeliveryItem records timeline item seq of a chat and its time
+	// (idempotent: a known item is left as it is).
+	AddDeliveryItem(chatID string, seq uint64, at time.Time) error
+	// JoinDeliveryMember makes user a member from seq, unless already one.
+	JoinDeliveryMember(chatID, user string, seq uint64) error
+	// LeaveDeliveryMember ends user's membership at seq (the user is not a
+	// member at seq); a non-member is left alone.
+	LeaveDeliveryMember(chatID, user string, seq uint64) error
+	// LastDeliveryMark is the highest UpTo of user's marks of kind in the
+	// chat (0 when none).
+	LastDeliveryMark(kind MarkKind, chatID, user string) (uint64, error)
+	// AddDeliveryMark stores a mark; its UpTo is above LastDeliveryMark.
+	AddDeliveryMark(m DeliveryMark) error
 
 	Commit() error
 	Rollback() error

@@ -83,6 +83,7 @@ var projectionTables = map[string][]tableSpec{
 			PRIMARY KEY (chat_id, seq)
 		) WITHOUT ROWID`},
 	},
+	NameDeliveries: deliveryTables, // readmodel_sqlite_deliveries.go
 }
 
 // readStateView is the analyst's view of read states with unread computed.

@@ -37,6 +37,7 @@ const (
 var txQueries = map[string][]string{
 	NameErrors:     {qSetCheckpoint, qPoison, qInsertError, qCountError},
 	NameReadStates: {qSetCheckpoint, qPoison, qAddChat, qAddMember, qSetLatest, qSetPointer, qLatest, qPointer, qJoin, qLeave, qUncount},
+	NameDeliveries: deliveryQueries, // readmodel_sqlite_deliveries.go
 }
 
 // sqliteTx is a Tx on one table set of one projection.

@@ -40,5 +40,26 @@ func writeScript(t testing.TB, st events.Store) {
 	appendEv(t, st, events.ChatStream("c2"), events.ChatRead{ChatID: "c2", User: "alice", LastReadSeq: 1, At: t0})
 	appendRaw(t, st, events.ErrorsStream, events.TypeErrorRecorded, `{"error_type": 5}`)
 	appendEv(t, st, events.ChatStream("c2"), events.ChatRead{ChatID: "c2", User: "bob", LastReadSeq: 9, At: t0})
+	writeDeliveryScript(t, st)
 	appendEv(t, st, events.ConnectionStream("k1"), events.ConnectionClosed{ConnectionID: "k1", UserID: "alice", Reason: "bye", At: t0})
+}
+
+// writeDeliveryScript is the v1.1 part of the story, in chat c3: a
+// message delivered twice (only the first counts), a member added and one
+// removed, reads, a deletion.
+func writeDeliveryScript(t testing.TB, st events.Store) {
+	t.Helper()
+	at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
+	c3 := events.ChatStream("c3")
+	appendEv(t, st, c3,
+		events.ChatCreated{ChatID: "c3", Title: "v1.1", Members: []string{"erin", "frank", "gus"}, CreatedBy: "erin", At: at(1)},
+		events.MessagePosted{ChatID: "c3", Seq: 1, MessageID: "m1", Sender: "erin", Body: "one", ClientMsgID: "a", SentAt: at(2)},
+		events.MessagesDelivered{ChatID: "c3", User: "frank", ConnectionID: "k7", Node: "n1", DeliveredSeq: 1, At: at(3)},
+		events.MessagesDelivered{ChatID: "c3", User: "frank", ConnectionID: "k8", Node: "n1", DeliveredSeq: 1, At: at(4)},
+		events.MembersAdded{ChatID: "c3", Seq: 2, Users: []string{"hal"}, Members: []string{"erin", "frank", "gus", "hal"}, By: "erin", At: at(5)},
+		events.MessagePosted{ChatID: "c3", Seq: 3, MessageID: "m3", Sender: "frank", Body: "three", ClientMsgID: "b", SentAt: at(6)},
+		events.ChatRead{ChatID: "c3", User: "gus", LastReadSeq: 3, At: at(7)},
+		events.MessagesDelivered{ChatID: "c3", User: "hal", ConnectionID: "k9", Node: "n1", DeliveredSeq: 3, At: at(8)},
+		events.MemberRemoved{ChatID: "c3", Seq: 4, User: "gus", Members: []string{"erin", "frank", "hal"}, By: "erin", At: at(9)},
+		events.MessageDeleted{ChatID: "c3", Seq: 5, TargetSeq: 1, By: "erin", At: at(10)})
 }

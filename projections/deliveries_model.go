@@ -1,0 +1,55 @@
+package projections
+
+import (
+	"time"
+
+	"github.com/linkup-chat/linkup/chat"
+)
+
+// MarkKind says which pointer a DeliveryMark raised.
+type MarkKind string
+
+// The kinds of delivery marks.
+const (
+	MarkDelivered MarkKind = "delivered" // a MessagesDelivered
+	MarkRead      MarkKind = "read"      // a ChatRead, or a message of the user's
+)
+
+// DeliveryMark is an event that raised a user's highest delivered (or
+// read) seq in a chat: UpTo, when (At) and, for a delivery, on which
+// connection.
+type DeliveryMark struct {
+	Kind         MarkKind
+	ChatID, User string
+	UpTo         uint64
+	At           time.Time
+	ConnectionID string // "" for a read
+}
+
+// DeliveryQuery asks for the delivery audit of timeline item Seq of Chat.
+type DeliveryQuery struct {
+	Chat string
+	Seq  uint64
+}
+
+// DeliveryAudit answers a DeliveryQuery: the item's time and one entry
+// per member at that seq, by user (at most MaxDeliveryItems).
+type DeliveryAudit struct {
+	ChatID   string
+	Seq      uint64
+	PostedAt time.Time
+	Items    []DeliveryItem
+}
+
+// DeliveryItem is what happened to the item for one member; nil where it
+// never happened.
+type DeliveryItem struct {
+	User                  string
+	DeliveredAt           *time.Time
+	DeliveredConnectionID *string
+	ReadAt                *time.Time
+}
+
+// MaxDeliveryItems bounds a delivery audit: the chat member cap
+// (chat.MaxMembers).
+const MaxDeliveryItems = chat.MaxMembers

@@ -1,0 +1,185 @@
+package projections
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// deliveryTables are the deliveries projection's tables (doc.go).
+var deliveryTables = []tableSpec{
+	{name: "delivery_chats", create: `CREATE TABLE delivery_chats%[1]s (
+		chat_id TEXT PRIMARY KEY
+	) WITHOUT ROWID`},
+	{name: "delivery_items", create: `CREATE TABLE delivery_items%[1]s (
+		chat_id   TEXT NOT NULL,
+		seq       INTEGER NOT NULL,
+		posted_at TEXT NOT NULL,
+		PRIMARY KEY (chat_id, seq)
+	) WITHOUT ROWID`},
+	{name: "delivery_members", create: `CREATE TABLE delivery_members%[1]s (
+		chat_id    TEXT NOT NULL,
+		user       TEXT NOT NULL,
+		joined_seq INTEGER NOT NULL,
+		left_seq   INTEGER,
+		PRIMARY KEY (chat_id, user, joined_seq)
+	) WITHOUT ROWID`},
+	{name: "delivery_marks", create: `CREATE TABLE delivery_marks%[1]s (
+		chat_id       TEXT NOT NULL,
+		user          TEXT NOT NULL,
+		kind          TEXT NOT NULL,
+		up_to         INTEGER NOT NULL,
+		at            TEXT NOT NULL,
+		connection_id TEXT NOT NULL,
+		PRIMARY KEY (chat_id, user, kind, up_to)
+	) WITHOUT ROWID`},
+}
+
+// Statement templates of the deliveries projection's Tx. In the templates
+// naming a table twice, %[1]s repeats the set's suffix.
+const (
+	qDeliveryChat  = `INSERT OR IGNORE INTO delivery_chats%s (chat_id) VALUES (?)`
+	qDeliveryKnown = `SELECT count(*) FROM delivery_chats%s WHERE chat_id = ?`
+	qDeliveryItem  = `INSERT OR IGNORE INTO delivery_items%s (chat_id, seq, posted_at) VALUES (?, ?, ?)`
+	qDeliveryJoin  = `INSERT OR IGNORE INTO delivery_members%s (chat_id, user, joined_seq, left_seq)
+		SELECT ?1, ?2, ?3, NULL WHERE NOT EXISTS (SELECT 1 FROM delivery_members%[1]s
+		WHERE chat_id = ?1 AND user = ?2 AND left_seq IS NULL)`
+	qDeliveryLeave = `UPDATE delivery_members%s SET left_seq = ? WHERE chat_id = ? AND user = ? AND left_seq IS NULL`
+	qDeliveryLast  = `SELECT coalesce(max(up_to), 0) FROM delivery_marks%s WHERE chat_id = ? AND user = ? AND kind = ?`
+	qDeliveryMark  = `INSERT OR IGNORE INTO delivery_marks%s (chat_id, user, kind, up_to, at, connection_id)
+		VALUES (?, ?, ?, ?, ?, ?)`
+)
+
+var deliveryQueries = []string{qSetCheckpoint, qPoison, qDeliveryChat, qDeliveryKnown, qDeliveryItem,
+	qDeliveryJoin, qDeliveryLeave, qDeliveryLast, qDeliveryMark}
+
+func (t *sqliteTx) AddDeliveryChat(chatID string, members []string) error {
+	ok, err := affected(t.exec(qDeliveryChat, chatID))
+	if err != nil || !ok {
+		return err
+	}
+	for _, m := range members {
+		if err := t.JoinDeliveryMember(chatID, m, 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *sqliteTx) DeliveryChatKnown(chatID string) (bool, error) {
+	var n int
+	err := t.queryRow(qDeliveryKnown, chatID).Scan(&n)
+	return n > 0, err
+}
+
+func (t *sqliteTx) AddDeliveryItem(chatID string, seq uint64, at time.Time) error {
+	_, err := t.exec(qDeliveryItem, chatID, seq, formatTime(at))
+	return err
+}
+
+func (t *sqliteTx) JoinDeliveryMember(chatID, user string, seq uint64) error {
+	_, err := t.exec(qDeliveryJoin, chatID, user, seq)
+	return err
+}
+
+func (t *sqliteTx) LeaveDeliveryMember(chatID, user string, seq uint64) error {
+	_, err := t.exec(qDeliveryLeave, seq, chatID, user)
+	return err
+}
+
+func (t *sqliteTx) LastDeliveryMark(kind MarkKind, chatID, user string) (uint64, error) {
+	var upTo uint64
+	err := t.queryRow(qDeliveryLast, chatID, user, string(kind)).Scan(&upTo)
+	return upTo, err
+}
+
+func (t *sqliteTx) AddDeliveryMark(m DeliveryMark) error {
+	_, err := t.exec(qDeliveryMark, m.ChatID, m.User, string(m.Kind), m.UpTo, formatTime(m.At), m.ConnectionID)
+	return err
+}
+
+// queryRow runs a one-row query template on the transaction's table set,
+// through the statement Begin prepared.
+func (t *sqliteTx) queryRow(tmpl string, args ...any) *sql.Row {
+	query := setQuery(tmpl, t.set)
+	if st := t.s.cached(query); st != nil {
+		return t.tx.StmtContext(t.ctx, st).QueryRowContext(t.ctx, args...)
+	}
+	return t.tx.QueryRowContext(t.ctx, query, args...)
+}
+
+// deliveryItemsQuery lists the members at seq ?3 (joined at or before it,
+// not removed by then) with their first delivered and read marks at or
+// past it.
+const deliveryItemsQuery = `SELECT m.user,
+	(SELECT d.at FROM delivery_marks d WHERE d.chat_id = m.chat_id AND d.user = m.user
+		AND d.kind = 'delivered' AND d.up_to >= ?1 ORDER BY d.up_to LIMIT 1),
+	(SELECT d.connection_id FROM delivery_marks d WHERE d.chat_id = m.chat_id AND d.user = m.user
+		AND d.kind = 'delivered' AND d.up_to >= ?1 ORDER BY d.up_to LIMIT 1),
+	(SELECT r.at FROM delivery_marks r WHERE r.chat_id = m.chat_id AND r.user = m.user
+		AND r.kind = 'read' AND r.up_to >= ?1 ORDER BY r.up_to LIMIT 1)
+	FROM delivery_members m
+	WHERE m.chat_id = ?2 AND m.joined_seq <= ?1 AND (m.left_seq IS NULL OR m.left_seq > ?1)
+	ORDER BY m.user LIMIT ?3`
+
+// Deliveries answers the delivery audit of one item from the live tables,
+// in one read transaction.
+func (s *SQLite) Deliveries(ctx context.Context, q DeliveryQuery) (DeliveryAudit, error) {
+	a := DeliveryAudit{ChatID: q.Chat, Seq: q.Seq, Items: []DeliveryItem{}}
+	tx, err := s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return a, fmt.Errorf("projections: query deliveries: %w", err)
+	}
+	defer tx.Rollback()
+	var posted string
+	err = tx.QueryRowContext(ctx, `SELECT posted_at FROM delivery_items WHERE chat_id = ? AND seq = ?`, q.Chat, q.Seq).Scan(&posted)
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, fmt.Errorf("chat %q seq %d: %w", q.Chat, q.Seq, ErrUnknownItem)
+	}
+	if err == nil {
+		a.PostedAt, err = parseTime(posted)
+	}
+	if err != nil {
+		return a, fmt.Errorf("projections: query deliveries: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, deliveryItemsQuery, q.Seq, q.Chat, MaxDeliveryItems)
+	if err != nil {
+		return a, fmt.Errorf("projections: query deliveries: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		it, err := scanDeliveryItem(rows)
+		if err != nil {
+			return a, fmt.Errorf("projections: query deliveries: %w", err)
+		}
+		a.Items = append(a.Items, it)
+	}
+	return a, rows.Err()
+}
+
+func scanDeliveryItem(rows *sql.Rows) (DeliveryItem, error) {
+	var it DeliveryItem
+	var delivered, conn, read sql.NullString
+	if err := rows.Scan(&it.User, &delivered, &conn, &read); err != nil {
+		return it, err
+	}
+	var err error
+	if it.DeliveredAt, err = nullTime(delivered); err != nil {
+		return it, err
+	}
+	if conn.Valid {
+		it.DeliveredConnectionID = &conn.String
+	}
+	it.ReadAt, err = nullTime(read)
+	return it, err
+}
+
+func nullTime(s sql.NullString) (*time.Time, error) {
+	if !s.Valid {
+		return nil, nil
+	}
+	t, err := parseTime(s.String)
+	return &t, err
+}
