@@ -10,4 +10,9 @@ var (
 	// ErrForbidden is returned by the query API's auth check when a valid
 	// token lacks the analyst role (HTTP 403).
 	ErrForbidden = errors.New("forbidden")
+
+	// ErrUnknownItem is returned by a DeliveriesBackend for an item the
+	// read model does not hold (an unknown chat or seq, or one not
+	// projected yet): HTTP 404 not_found.
+	ErrUnknownItem = errors.New("no such timeline item")
 )

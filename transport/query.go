@@ -65,6 +65,7 @@ func NewQueryHandler(cfg QueryConfig) (http.Handler, error) {
 	mux.HandleFunc("GET /v1/errors/hourly", h.errorCounts)
 	mux.HandleFunc("GET /v1/read-states", h.readStates)
 	mux.HandleFunc("GET /v1/projections", h.projections)
+	mux.HandleFunc("GET /v1/deliveries", h.deliveries) // query_deliveries.go
 	return h.authorize(mux), nil
 }
 

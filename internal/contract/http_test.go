@@ -33,6 +33,7 @@ func TestHTTPAnswersMatchOpenAPI(t *testing.T) {
 	analyst, admin, plain := httpToken(t, "ana", "analyst"), httpToken(t, "root", "admin"), httpToken(t, "bob")
 	makeTraffic(t, "ws"+strings.TrimPrefix(base, "http")+"/ws")
 	waitProjected(t, base, analyst)
+	waitDelivered(t, base, analyst)
 
 	cases := []struct {
 		method, path, template, token, body string
@@ -56,6 +57,11 @@ func TestHTTPAnswersMatchOpenAPI(t *testing.T) {
 		{"GET", "/v1/read-states?chat=ops", "/v1/read-states", analyst, "", 200},
 		{"GET", "/v1/read-states", "/v1/read-states", analyst, "", 400},
 		{"GET", "/v1/read-states?user=bob", "/v1/read-states", plain, "", 403},
+		{"GET", "/v1/deliveries?chat=ops&seq=1", "/v1/deliveries", analyst, "", 200},
+		{"GET", "/v1/deliveries?chat=ops&seq=3", "/v1/deliveries", analyst, "", 404},
+		{"GET", "/v1/deliveries?chat=ops", "/v1/deliveries", analyst, "", 400},
+		{"GET", "/v1/deliveries?chat=ops&seq=1", "/v1/deliveries", "", "", 401},
+		{"GET", "/v1/deliveries?chat=ops&seq=1", "/v1/deliveries", plain, "", 403},
 		{"GET", "/v1/projections", "/v1/projections", analyst, "", 200},
 		{"GET", "/v1/projections?token=" + analyst, "/v1/projections", "", "", 200},
 		{"GET", "/v1/projections", "/v1/projections", "not-a-token", "", 401},
@@ -203,6 +209,7 @@ func makeTraffic(t *testing.T, url string) {
 		{alice, `{"type":"send_message","ref":"2","chat_id":"ops","client_msg_id":"m-1","body":"hello"}`, "ack"},
 		{alice, `{"type":"send_message","ref":"3","chat_id":"ops","client_msg_id":"m-2","body":"again"}`, "ack"},
 		{bob, `{"type":"read_receipt","ref":"4","chat_id":"ops","seq":1}`, "ack"},
+		{bob, `{"type":"delivery_receipt","ref":"4d","chat_id":"ops","seq":2}`, "ack"},
 		{alice, `{"type":"send_message","ref":"5","chat_id":"ops","client_msg_id":"m-3"}`, "error"},
 		{bob, `{"type":"teleport","ref":"6"}`, "error"},
 	}
@@ -240,6 +247,20 @@ func waitProjected(t *testing.T, base, token string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatal("projections did not catch up within 20 s")
+}
+
+// waitDelivered waits until the deliveries projection shows bob's
+// coalesced delivery receipt (recorded within a second of it), so that a
+// non-null delivery is checked against the schema too.
+func waitDelivered(t *testing.T, base, token string) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		_, _, body := do(t, "GET", base+"/v1/deliveries?chat=ops&seq=1", token, "")
+		if bytes.Contains(body, []byte(`"delivered_connection_id":"`)) {
+			return
+		}
+	}
+	t.Fatal("bob's delivery receipt was not projected within 20 s")
 }
 
 func caughtUp(items []struct{ Checkpoint, Head uint64 }) bool {
