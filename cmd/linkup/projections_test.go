@@ -3,6 +3,8 @@ package main
 import (
 	"strings"
 	"testing"
+
+	"github.com/linkup-chat/linkup/projections"
 )
 
 // TestProjectionsCLI: status before and after a rebuild, run while another
@@ -14,14 +16,14 @@ func TestProjectionsCLI(t *testing.T) {
 		t.Fatalf("status without a read model: code %d, stderr %q", code, stderr)
 	}
 	code, out, stderr := runCLI("projections", "rebuild", "--data", dir)
-	if code != 0 || strings.Count(out, "rebuilt ") != 2 {
+	if code != 0 || strings.Count(out, "rebuilt ") != len(projections.Default()) {
 		t.Fatalf("rebuild: code %d\n%s%s", code, out, stderr)
 	}
 	code, out, stderr = runCLI("projections", "status", "--data", dir)
 	if code != 0 {
 		t.Fatalf("status: code %d: %s", code, stderr)
 	}
-	for _, want := range []string{"NAME", "errors", "read_states"} {
+	for _, want := range []string{"NAME", "errors", "read_states", "deliveries"} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("status output lacks %q:\n%s", want, out)
 		}
