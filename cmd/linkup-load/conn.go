@@ -42,6 +42,10 @@ type loadClient struct {
 	connectReply chan bool
 	pubN         map[string]uint64
 
+	// Delivery receipts (action loop only): the seq last confirmed per
+	// chat and when.
+	delivSent map[string]deliveryMark
+
 	outstanding atomic.Int64
 	unacked     uint64
 	msgN        uint64

@@ -76,6 +76,9 @@ func (lc *loadClient) act(elapsed float64, done *dues) {
 		done.receipts++
 		lc.c.receipts.Add(1)
 	}
+	if s.DeliveryReceipts {
+		lc.deliveryReceipts(&fw, time.Now())
+	}
 	if lc.write(&fw) != nil {
 		return
 	}

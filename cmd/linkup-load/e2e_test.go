@@ -34,3 +34,40 @@ func TestFanoutAgainstTestNode(t *testing.T) {
 		t.Fatalf("delivery latency count %d, delivered %d", sum.Latency["delivery"].Count, r.Delivered)
 	}
 }
+
+// TestMixedSendsDeliveryReceiptsAgainstTestNode runs the mixed scenario
+// briefly against an in-process node: receivers confirm what they got
+// with delivery_receipt (each acknowledged by the server, no errors), at
+// most one per chat per second, the server stores them coalesced, and the
+// run reports the log's growth per delivered message.
+func TestMixedSendsDeliveryReceiptsAgainstTestNode(t *testing.T) {
+	n := testnode.Start(t, testnode.Options{Actors: actors.Config{Limits: actors.Limits{MessagesPerSecond: 1e5, FramesPerSecond: 1e5, TypingPerSecond: 1e5}}})
+	cfg := validConfig()
+	cfg.Scenario = "mixed"
+	cfg.URL, cfg.Secret, cfg.InProcess = n.URL, string(testnode.Secret), true
+	cfg.Chats, cfg.ChatSize, cfg.ClientRate, cfg.Duration, cfg.Drain = 4, 3, 5, 2500*time.Millisecond, 10*time.Second
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, clients := sum.Result, uint64(cfg.Chats*cfg.ChatSize)
+	if r.Missing != 0 || r.Duplicated != 0 || len(r.Errors) != 0 {
+		t.Fatalf("missing %d duplicated %d errors %v %q", r.Missing, r.Duplicated, r.Errors, r.Samples)
+	}
+	// One chat per client: at most one receipt a second each, the first at once.
+	maxReceipts := clients * uint64(sum.TrafficSeconds+2)
+	if r.DelivReceipts == 0 || r.DelivReceipts > maxReceipts {
+		t.Fatalf("%d delivery receipts sent, want 1..%d", r.DelivReceipts, maxReceipts)
+	}
+	if got := testnode.Metric(t, n.Reg, "linkup_delivery_receipts_total", "", ""); got != float64(r.DelivReceipts) {
+		t.Fatalf("server acknowledged %v receipts, the clients sent %d", got, r.DelivReceipts)
+	}
+	g := sum.LogGrowth
+	if g == nil || g.ChatEvents["MessagesDelivered"] == 0 || g.ChatEvents["MessagesDelivered"] > float64(r.DelivReceipts) ||
+		g.Deliveries == 0 || g.AppendedPerDelivery <= 0 {
+		t.Fatalf("log growth %+v (receipts %d)", g, r.DelivReceipts)
+	}
+}

@@ -19,6 +19,9 @@ type ClientSpec struct {
 	ReceiptRate float64       `json:"receipt_rate,omitempty"`
 	SyncRate    float64       `json:"sync_rate,omitempty"`
 	ChurnEvery  time.Duration `json:"churn_every,omitempty"`
+	// DeliveryReceipts: the client confirms what it received with
+	// delivery_receipt, at most once a second per chat (mixed).
+	DeliveryReceipts bool `json:"delivery_receipts,omitempty"`
 	// Expect names the tallies of a peer-mode client: one per sender of
 	// each of its chats (peerKey), since peers number messages per sender.
 	Expect []string `json:"expect,omitempty"`

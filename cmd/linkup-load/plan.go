@@ -84,8 +84,9 @@ func chatsPlan(c *Config) []ClientSpec {
 				if c.Churn > 0 {
 					s.ChurnEvery = time.Duration(float64(total) / c.Churn * float64(time.Second))
 				}
-			case "mixed": // per message: 2 typing, 1 receipt; a sync every 10 s
+			case "mixed": // per message: 2 typing, 1 receipt; a sync every 10 s; delivery receipts
 				s.TypingRate, s.ReceiptRate, s.SyncRate = 2*c.ClientRate, c.ClientRate, 0.1
+				s.DeliveryReceipts = true
 			case "soak": // mixed plus churn
 				s.TypingRate, s.ReceiptRate, s.SyncRate = 2*c.ClientRate, c.ClientRate, 0.1
 				if c.Churn > 0 {

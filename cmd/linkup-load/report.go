@@ -23,6 +23,9 @@ type Summary struct {
 	ClientCPU float64 `json:"client_cpu_seconds"`
 	// ServerHists are linkup's append histograms over the traffic phase.
 	ServerHists map[string]HistDelta `json:"server_histograms,omitempty"`
+	// LogGrowth is the event log's growth per delivered message (linkup
+	// only; loggrowth.go).
+	LogGrowth *LogGrowth `json:"log_growth,omitempty"`
 	// Derived figures.
 	DeliveredPerSec float64            `json:"delivered_per_s"`
 	AckedPerSec     float64            `json:"acked_per_s"`
@@ -103,6 +106,12 @@ func (s *Summary) print(w io.Writer) {
 		b, e := s.ServerHists["linkup_chat_batch_size"], s.ServerHists["linkup_append_batch_events"]
 		fmt.Fprintf(w, "server appends during traffic: %.0f, store append ms mean %.2f p50 ≤%.1f p99 ≤%.1f; commands per chat batch mean %.1f; events per append mean %.1f\n",
 			a.Count, 1000*a.Mean, 1000*a.P50, 1000*a.P99, b.Mean, e.Mean)
+	}
+	if r.DelivReceipts > 0 {
+		fmt.Fprintf(w, "delivery receipts sent %d (at most one per chat per second per client)\n", r.DelivReceipts)
+	}
+	if s.LogGrowth != nil {
+		s.LogGrowth.print(w)
 	}
 	if len(r.Errors)+len(r.Forced) > 0 {
 		fmt.Fprintf(w, "errors %v; force_reconnect %v; samples %q\n", r.Errors, r.Forced, r.Samples)

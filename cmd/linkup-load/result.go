@@ -25,6 +25,7 @@ type Result struct {
 	Typing        uint64            `json:"typing_sent"`
 	TypingRecv    uint64            `json:"typing_received"`
 	Receipts      uint64            `json:"receipts_sent"`
+	DelivReceipts uint64            `json:"delivery_receipts_sent,omitempty"`
 	ReadRecv      uint64            `json:"read_received"`
 	Syncs         uint64            `json:"syncs"`
 	SyncDone      uint64            `json:"syncs_completed"`
@@ -45,7 +46,7 @@ func (r *Result) merge(o *Result) {
 	for _, p := range [][2]*uint64{{&r.Reconnects, &o.Reconnects}, {&r.Sent, &o.Sent}, {&r.Acked, &o.Acked},
 		{&r.Unacked, &o.Unacked}, {&r.Delivered, &o.Delivered}, {&r.Expected, &o.Expected}, {&r.Missing, &o.Missing},
 		{&r.Duplicated, &o.Duplicated}, {&r.Resent, &o.Resent}, {&r.Echoed, &o.Echoed}, {&r.Typing, &o.Typing}, {&r.TypingRecv, &o.TypingRecv}, {&r.Receipts, &o.Receipts},
-		{&r.ReadRecv, &o.ReadRecv}, {&r.Syncs, &o.Syncs}, {&r.SyncDone, &o.SyncDone}} {
+		{&r.ReadRecv, &o.ReadRecv}, {&r.Syncs, &o.Syncs}, {&r.SyncDone, &o.SyncDone}, {&r.DelivReceipts, &o.DelivReceipts}} {
 		*p[0] += *p[1]
 	}
 	r.Errors = addCounts(r.Errors, o.Errors)
@@ -72,7 +73,7 @@ func addCounts(a, b map[string]uint64) map[string]uint64 {
 type counters struct {
 	reconnects, sent, acked, delivered, dups      atomic.Uint64
 	typing, typingRecv, receipts, readRecv, syncs atomic.Uint64
-	syncDone, resent, echoed                      atomic.Uint64
+	syncDone, resent, echoed, delivReceipts       atomic.Uint64
 	ackLat, delLat, connLat                       Hist
 	mu                                            sync.Mutex
 	errors, forced                                map[string]uint64
@@ -107,6 +108,7 @@ func (c *counters) fill(r *Result) {
 	r.Delivered, r.Duplicated = c.delivered.Load(), c.dups.Load()
 	r.Typing, r.TypingRecv, r.Receipts, r.ReadRecv = c.typing.Load(), c.typingRecv.Load(), c.receipts.Load(), c.readRecv.Load()
 	r.Syncs, r.SyncDone, r.Resent, r.Echoed = c.syncs.Load(), c.syncDone.Load(), c.resent.Load(), c.echoed.Load()
+	r.DelivReceipts = c.delivReceipts.Load()
 	r.AckLat, r.DelLat, r.ConnLat = c.ackLat.Export(), c.delLat.Export(), c.connLat.Export()
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -80,8 +80,9 @@ func phases(ctx context.Context, cfg *Config, ws []*workerHandle, sum *Summary, 
 	}
 	stopSampling := sampleLoop(pid, murl, sum, ser, cfg.SampleEvery)
 	var hists0 map[string]*promHist
+	var log0 logCounters
 	if !cfg.peer() {
-		hists0 = scrapeHists(murl, serverHists)
+		hists0, log0 = scrapeHists(murl, serverHists), scrapeLog(murl)
 	}
 	profDone := startProfile(ctx, cfg)
 	t0 := time.Now()
@@ -119,6 +120,10 @@ func phases(ctx context.Context, cfg *Config, ws []*workerHandle, sum *Summary, 
 	}
 	if err := sum.merge(done); err != nil {
 		return err
+	}
+	if !cfg.peer() {
+		r := sum.Result
+		sum.LogGrowth = logGrowthOf(log0, scrapeLog(murl), r.Delivered-min(r.Delivered, r.Resent+r.Duplicated))
 	}
 	if ser != nil {
 		v := judge(sum.Series, &sum.Result)
