@@ -20,4 +20,13 @@ var (
 	// ErrReadOnly is returned by the SQLite read model's write methods when
 	// it was opened with ReadOnly set.
 	ErrReadOnly = errors.New("projections: read model is read-only")
+
+	// ErrSchemaTooNew is returned by OpenPostgres when the database holds a
+	// schema version newer than this build's migrations: an older linkup
+	// must not write into tables it does not know.
+	ErrSchemaTooNew = errors.New("projections: read model schema is newer than this linkup")
+
+	// ErrNoSchema is returned by a read-only OpenPostgres when the database
+	// has no linkup read model (no server has run against it yet).
+	ErrNoSchema = errors.New("projections: no linkup read model in this database")
 )

@@ -1,0 +1,298 @@
+package projections
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// maxQueued bounds the statements a Tx holds before sending them (they go
+// to the server in one round trip, as a pipeline).
+const maxQueued = 1000
+
+// pgTx is a Tx on one table set of one projection. Writes are queued and
+// sent as a batch before any read and at Commit; errors surface there.
+type pgTx struct {
+	p      *Postgres
+	ctx    context.Context
+	tx     pgx.Tx
+	name   string // projection
+	set    string // table-set suffix, "" for live
+	cpName string // checkpoint row: name + set
+	queue  *pgx.Batch
+	raises raises // read-state raises, written at Commit
+}
+
+// Begin opens a write transaction on set of projection name, after the
+// transaction-scoped advisory lock of that table set: writers of one set
+// (the runners of several processes, a rebuild's swap) take turns.
+func (p *Postgres) Begin(ctx context.Context, name, set string) (Tx, error) {
+	if p.cfg.ReadOnly {
+		return nil, ErrReadOnly
+	}
+	if _, ok := projectionTables[name]; !ok || !validSet(set) {
+		return nil, fmt.Errorf("%w: %q set %q", ErrUnknownProjection, name, set)
+	}
+	t, err := p.begin(ctx, name, set)
+	if err != nil {
+		return nil, fmt.Errorf("projections: begin %s: %w", name, err)
+	}
+	return t, nil
+}
+
+func (p *Postgres) begin(ctx context.Context, name, set string) (*pgTx, error) {
+	tx, err := p.pool.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, lockKey(name+set)); err != nil {
+		tx.Rollback(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	return &pgTx{p: p, ctx: ctx, tx: tx, name: name, set: set, cpName: name + set, queue: &pgx.Batch{}}, nil
+}
+
+// table is the quoted name of table base in the transaction's set.
+func (t *pgTx) table(base string) string { return ident(base + t.set) }
+
+// enqueue adds a write; a full queue is sent at once.
+func (t *pgTx) enqueue(sql string, args ...any) error {
+	t.queue.Queue(sql, args...)
+	if t.queue.Len() >= maxQueued {
+		return t.send()
+	}
+	return nil
+}
+
+// send runs the queued writes in one round trip.
+func (t *pgTx) send() error {
+	if t.queue.Len() == 0 {
+		return nil
+	}
+	b := t.queue
+	t.queue = &pgx.Batch{}
+	return t.tx.SendBatch(t.ctx, b).Close()
+}
+
+func (t *pgTx) Checkpoint() (uint64, error) {
+	if err := t.send(); err != nil {
+		return 0, err
+	}
+	var pos int64
+	err := t.tx.QueryRow(t.ctx, `SELECT position FROM projection_checkpoints WHERE name = $1`, t.cpName).Scan(&pos)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	return uint64(pos), err
+}
+
+func (t *pgTx) SetCheckpoint(pos uint64) error {
+	if pos > math.MaxInt64 {
+		return fmt.Errorf("projections: checkpoint %d out of range", pos)
+	}
+	return t.enqueue(`INSERT INTO projection_checkpoints (name, position, updated_at) VALUES ($1, $2, $3)
+		ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`,
+		t.cpName, int64(pos), time.Now().UTC())
+}
+
+// RecordPoison stores the record; text PostgreSQL cannot hold (NUL,
+// invalid UTF-8) is replaced by U+FFFD, since the record must be kept.
+func (t *pgTx) RecordPoison(p Poison) error {
+	return t.enqueue(`INSERT INTO projection_poison (name, position, stream, event_type, reason, recorded_at)
+		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name, position) DO NOTHING`,
+		t.cpName, int64(min(p.Position, math.MaxInt64)), storable(p.Stream), storable(p.EventType), storable(p.Reason), time.Now().UTC())
+}
+
+// InsertError queues one statement: the row, and its hour's count only
+// when the row is new (idempotent by position).
+func (t *pgTx) InsertError(r ErrorRow) error {
+	ctxJSON, err := json.Marshal(r.Context)
+	if err != nil {
+		return fmt.Errorf("%w: context: %v", ErrPoison, err)
+	}
+	if err := checkText(r.ErrorType, r.Message, r.Severity, r.User, r.ConnectionID); err != nil {
+		return err
+	}
+	if hasNUL(r.Context) {
+		return poison("context with NUL, which PostgreSQL jsonb cannot store")
+	}
+	at := r.At.UTC()
+	q := `WITH ins AS (
+		INSERT INTO ` + t.table("error_log") + ` (id, error_type, message, severity, user_id, connection_id, context, at, at_ns)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING RETURNING 1)
+	INSERT INTO ` + t.table("error_hourly") + ` AS h (error_type, hour, count) SELECT $2, $10, 1 FROM ins
+	ON CONFLICT (error_type, hour) DO UPDATE SET count = h.count + 1`
+	return t.enqueue(q, int64(r.ID), r.ErrorType, r.Message, r.Severity, r.User, r.ConnectionID, string(ctxJSON),
+		at.Truncate(time.Microsecond), int16(at.Nanosecond()%1000), at.Truncate(time.Hour))
+}
+
+// AddChat inserts the chat now (it must know whether the chat is new) and
+// its members when it is.
+func (t *pgTx) AddChat(chatID string, members []string) error {
+	if err := checkText(append([]string{chatID}, members...)...); err != nil {
+		return err
+	}
+	if err := t.send(); err != nil {
+		return err
+	}
+	tag, err := t.tx.Exec(t.ctx, `INSERT INTO `+t.table("chats")+` (chat_id, latest_seq) VALUES ($1, 0) ON CONFLICT DO NOTHING`, chatID)
+	if err != nil || tag.RowsAffected() == 0 {
+		return err
+	}
+	t.raises.init()
+	t.raises.chats[chatID] = true
+	for _, m := range members {
+		t.raises.members[[2]string{chatID, m}] = true
+	}
+	return t.enqueue(`INSERT INTO `+t.table("read_states")+` (chat_id, user_id, last_read_seq)
+		SELECT $1, m, 0 FROM unnest($2::text[]) AS m ON CONFLICT DO NOTHING`, chatID, members)
+}
+
+// RaiseLatestSeq and RaiseReadPointer check the chat or the membership
+// (once per key and transaction) and keep the highest seq; Commit writes
+// them. A seq PostgreSQL cannot store (above 2^63-1) is poison; text it
+// cannot store was never added, so it is unknown.
+func (t *pgTx) RaiseLatestSeq(chatID string, seq uint64) (bool, error) {
+	if seq > math.MaxInt64 {
+		return false, poison("seq %d out of range", seq)
+	}
+	t.raises.init()
+	known, err := pgLookup(t, t.raises.chats, chatID, `SELECT EXISTS (SELECT 1 FROM `+t.table("chats")+` WHERE chat_id = $1)`, chatID)
+	if err != nil || !known {
+		return false, err
+	}
+	t.raises.latest[chatID] = max(t.raises.latest[chatID], seq)
+	return true, nil
+}
+
+func (t *pgTx) RaiseReadPointer(chatID, user string, seq uint64) (bool, error) {
+	if seq > math.MaxInt64 {
+		return false, poison("seq %d out of range", seq)
+	}
+	t.raises.init()
+	key := [2]string{chatID, user}
+	member, err := pgLookup(t, t.raises.members, key,
+		`SELECT EXISTS (SELECT 1 FROM `+t.table("read_states")+` WHERE chat_id = $1 AND user_id = $2)`, chatID, user)
+	if err != nil || !member {
+		return false, err
+	}
+	t.raises.pointers[key] = max(t.raises.pointers[key], seq)
+	return true, nil
+}
+
+// pgLookup answers an existence query once per key and transaction, after
+// sending the queued writes so that it sees them.
+func pgLookup[K comparable](t *pgTx, cache map[K]bool, key K, query string, args ...any) (bool, error) {
+	if v, ok := cache[key]; ok {
+		return v, nil
+	}
+	for _, a := range args {
+		if s, _ := a.(string); checkText(s) != nil {
+			cache[key] = false // never stored, so never known
+			return false, nil
+		}
+	}
+	if err := t.send(); err != nil {
+		return false, err
+	}
+	var ok bool
+	if err := t.tx.QueryRow(t.ctx, query, args...).Scan(&ok); err != nil {
+		return false, err
+	}
+	cache[key] = ok
+	return ok, nil
+}
+
+// queueRaises queues the buffered raises, one statement per table.
+func (t *pgTx) queueRaises() error {
+	if len(t.raises.latest) > 0 {
+		var ids []string
+		var seqs []int64
+		for id, seq := range t.raises.latest {
+			ids, seqs = append(ids, id), append(seqs, int64(seq))
+		}
+		if err := t.enqueue(`UPDATE `+t.table("chats")+` AS c SET latest_seq = GREATEST(c.latest_seq, v.seq)
+			FROM unnest($1::text[], $2::bigint[]) AS v(chat_id, seq) WHERE c.chat_id = v.chat_id`, ids, seqs); err != nil {
+			return err
+		}
+	}
+	if len(t.raises.pointers) > 0 {
+		var chats, users []string
+		var seqs []int64
+		for key, seq := range t.raises.pointers {
+			chats, users, seqs = append(chats, key[0]), append(users, key[1]), append(seqs, int64(seq))
+		}
+		if err := t.enqueue(`UPDATE `+t.table("read_states")+` AS r SET last_read_seq = GREATEST(r.last_read_seq, v.seq)
+			FROM unnest($1::text[], $2::text[], $3::bigint[]) AS v(chat_id, user_id, seq)
+			WHERE r.chat_id = v.chat_id AND r.user_id = v.user_id`, chats, users, seqs); err != nil {
+			return err
+		}
+	}
+	t.raises = raises{}
+	return nil
+}
+
+// flush sends everything queued, raises included.
+func (t *pgTx) flush() error {
+	if err := t.queueRaises(); err != nil {
+		return err
+	}
+	return t.send()
+}
+
+func (t *pgTx) Commit() error {
+	if err := t.flush(); err != nil {
+		return err
+	}
+	return t.tx.Commit(t.ctx)
+}
+
+// Rollback ends the transaction; after Commit it does nothing.
+func (t *pgTx) Rollback() error {
+	err := t.tx.Rollback(context.WithoutCancel(t.ctx))
+	if errors.Is(err, pgx.ErrTxClosed) {
+		return nil
+	}
+	return err
+}
+
+// checkText makes text PostgreSQL cannot store (NUL, invalid UTF-8) poison:
+// the event cannot be applied to this read model.
+func checkText(ss ...string) error {
+	for _, s := range ss {
+		if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+			return poison("text with NUL or invalid UTF-8, which PostgreSQL cannot store")
+		}
+	}
+	return nil
+}
+
+// hasNUL reports whether a decoded JSON value holds NUL in a key or string.
+func hasNUL(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return strings.ContainsRune(v, 0)
+	case []any:
+		return slices.ContainsFunc(v, hasNUL)
+	case map[string]any:
+		for k, e := range v {
+			if strings.ContainsRune(k, 0) || hasNUL(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// storable replaces what PostgreSQL text cannot hold by U+FFFD.
+func storable(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+}
