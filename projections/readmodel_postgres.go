@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,7 +45,7 @@ func (c PostgresConfig) Validate() error {
 		return fmt.Errorf("%w: negative bound", ErrInvalidConfig)
 	}
 	if _, err := pgxpool.ParseConfig(c.URL); err != nil {
-		return fmt.Errorf("%w: malformed PostgreSQL URL %s: %s", ErrInvalidConfig, RedactURL(c.URL), Redact(c.URL, err.Error()))
+		return fmt.Errorf("%w: malformed PostgreSQL URL %s: %s", ErrInvalidConfig, RedactURL(c.URL), parseReason(c.URL, err))
 	}
 	return nil
 }
@@ -112,9 +113,37 @@ func (p *Postgres) open(ctx context.Context) error {
 	return p.migrate(ctx)
 }
 
+// parseReason is why pgx could not parse raw, without the connection
+// string it quotes.
+func parseReason(raw string, err error) string {
+	msg := oneLine(Redact(raw, err.Error()))
+	if rest, ok := strings.CutPrefix(msg, "cannot parse `"); ok {
+		if _, reason, ok := strings.Cut(rest, "`: "); ok {
+			return reason
+		}
+	}
+	return msg
+}
+
+// oneLine puts a multi-line message (pgx lists each connection attempt on
+// its own line) on one line, without repeated lines.
+func oneLine(s string) string {
+	var lines []string
+	for _, l := range strings.Split(s, "\n") {
+		l = strings.Join(strings.Fields(l), " ")
+		if l != "" && !slices.Contains(lines, l) {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) < 2 {
+		return strings.Join(lines, "")
+	}
+	return lines[0] + " " + strings.Join(lines[1:], "; ")
+}
+
 // openError prefixes err with the URL, password removed, on one line.
 func (c PostgresConfig) openError(err error) error {
-	msg := strings.Join(strings.Fields(Redact(c.URL, err.Error())), " ")
+	msg := oneLine(Redact(c.URL, err.Error()))
 	return fmt.Errorf("projections: open read model %s: %w", RedactURL(c.URL), redactedError{msg: msg, err: err})
 }
 
