@@ -44,10 +44,18 @@ func (p *Postgres) PrepareRebuild(ctx context.Context, name string) (string, err
 	return set, nil
 }
 
-// createPgSetTable creates base+set like base, with base's primary key
-// (the idempotent inserts need it).
+// createPgSetTable creates base+set like base, with base's comment and
+// primary key (the idempotent inserts need it).
 func createPgSetTable(ctx context.Context, tx pgx.Tx, base, set string) error {
 	if _, err := tx.Exec(ctx, `CREATE TABLE `+ident(base+set)+` (LIKE `+ident(base)+` INCLUDING ALL EXCLUDING INDEXES)`); err != nil {
+		return err
+	}
+	var comment string
+	if err := tx.QueryRow(ctx, `SELECT format('COMMENT ON TABLE %I IS %L', $2::text, obj_description($1::regclass, 'pg_class'))`,
+		base, base+set).Scan(&comment); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, comment); err != nil {
 		return err
 	}
 	var pkName, pkDef string

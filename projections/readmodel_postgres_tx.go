@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -114,15 +113,9 @@ func (t *pgTx) RecordPoison(p Poison) error {
 // InsertError queues one statement: the row, and its hour's count only
 // when the row is new (idempotent by position).
 func (t *pgTx) InsertError(r ErrorRow) error {
-	ctxJSON, err := json.Marshal(r.Context)
+	ctxJSON, err := json.Marshal(storableJSON(r.Context))
 	if err != nil {
 		return fmt.Errorf("%w: context: %v", ErrPoison, err)
-	}
-	if err := checkText(r.ErrorType, r.Message, r.Severity, r.User, r.ConnectionID); err != nil {
-		return err
-	}
-	if hasNUL(r.Context) {
-		return poison("context with NUL, which PostgreSQL jsonb cannot store")
 	}
 	at := r.At.UTC()
 	q := `WITH ins AS (
@@ -130,16 +123,14 @@ func (t *pgTx) InsertError(r ErrorRow) error {
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING RETURNING 1)
 	INSERT INTO ` + t.table("error_hourly") + ` AS h (error_type, hour, count) SELECT $2, $10, 1 FROM ins
 	ON CONFLICT (error_type, hour) DO UPDATE SET count = h.count + 1`
-	return t.enqueue(q, int64(r.ID), r.ErrorType, r.Message, r.Severity, r.User, r.ConnectionID, string(ctxJSON),
+	return t.enqueue(q, int64(r.ID), storable(r.ErrorType), storable(r.Message), storable(r.Severity), storable(r.User), storable(r.ConnectionID), string(ctxJSON),
 		at.Truncate(time.Microsecond), int16(at.Nanosecond()%1000), at.Truncate(time.Hour))
 }
 
 // AddChat inserts the chat now (it must know whether the chat is new) and
 // its members when it is.
 func (t *pgTx) AddChat(chatID string, members []string) error {
-	if err := checkText(append([]string{chatID}, members...)...); err != nil {
-		return err
-	}
+	chatID, members = storable(chatID), storableAll(members)
 	if err := t.send(); err != nil {
 		return err
 	}
@@ -158,12 +149,12 @@ func (t *pgTx) AddChat(chatID string, members []string) error {
 
 // RaiseLatestSeq and RaiseReadPointer check the chat or the membership
 // (once per key and transaction) and keep the highest seq; Commit writes
-// them. A seq PostgreSQL cannot store (above 2^63-1) is poison; text it
-// cannot store was never added, so it is unknown.
+// them. A seq PostgreSQL cannot store (above 2^63-1) is poison.
 func (t *pgTx) RaiseLatestSeq(chatID string, seq uint64) (bool, error) {
 	if seq > math.MaxInt64 {
 		return false, poison("seq %d out of range", seq)
 	}
+	chatID = storable(chatID)
 	t.raises.init()
 	known, err := pgLookup(t, t.raises.chats, chatID, `SELECT EXISTS (SELECT 1 FROM `+t.table("chats")+` WHERE chat_id = $1)`, chatID)
 	if err != nil || !known {
@@ -178,9 +169,9 @@ func (t *pgTx) RaiseReadPointer(chatID, user string, seq uint64) (bool, error) {
 		return false, poison("seq %d out of range", seq)
 	}
 	t.raises.init()
-	key := [2]string{chatID, user}
+	key := [2]string{storable(chatID), storable(user)}
 	member, err := pgLookup(t, t.raises.members, key,
-		`SELECT EXISTS (SELECT 1 FROM `+t.table("read_states")+` WHERE chat_id = $1 AND user_id = $2)`, chatID, user)
+		`SELECT EXISTS (SELECT 1 FROM `+t.table("read_states")+` WHERE chat_id = $1 AND user_id = $2)`, key[0], key[1])
 	if err != nil || !member {
 		return false, err
 	}
@@ -193,12 +184,6 @@ func (t *pgTx) RaiseReadPointer(chatID, user string, seq uint64) (bool, error) {
 func pgLookup[K comparable](t *pgTx, cache map[K]bool, key K, query string, args ...any) (bool, error) {
 	if v, ok := cache[key]; ok {
 		return v, nil
-	}
-	for _, a := range args {
-		if s, _ := a.(string); checkText(s) != nil {
-			cache[key] = false // never stored, so never known
-			return false, nil
-		}
 	}
 	if err := t.send(); err != nil {
 		return false, err
@@ -264,35 +249,48 @@ func (t *pgTx) Rollback() error {
 	return err
 }
 
-// checkText makes text PostgreSQL cannot store (NUL, invalid UTF-8) poison:
-// the event cannot be applied to this read model.
-func checkText(ss ...string) error {
-	for _, s := range ss {
-		if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
-			return poison("text with NUL or invalid UTF-8, which PostgreSQL cannot store")
-		}
-	}
-	return nil
-}
-
-// hasNUL reports whether a decoded JSON value holds NUL in a key or string.
-func hasNUL(v any) bool {
-	switch v := v.(type) {
-	case string:
-		return strings.ContainsRune(v, 0)
-	case []any:
-		return slices.ContainsFunc(v, hasNUL)
-	case map[string]any:
-		for k, e := range v {
-			if strings.ContainsRune(k, 0) || hasNUL(e) {
-				return true
-			}
-		}
-	}
-	return false
-}
+// PostgreSQL text cannot hold U+0000 (nor invalid UTF-8, which decoded
+// events never have): the PostgreSQL read model stores U+FFFD in its
+// place, in every text column and in context, and maps query parameters
+// the same way, so such rows are kept and found.
 
 // storable replaces what PostgreSQL text cannot hold by U+FFFD.
 func storable(s string) string {
+	if utf8.ValidString(s) && !strings.ContainsRune(s, 0) {
+		return s
+	}
 	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+}
+
+func storableAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = storable(s)
+	}
+	return out
+}
+
+// storableJSON returns v with storable strings and keys (a copy only
+// where something changes).
+func storableJSON(v any) any {
+	switch v := v.(type) {
+	case string:
+		return storable(v)
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = storableJSON(e)
+		}
+		return out
+	case map[string]any:
+		if v == nil {
+			return v
+		}
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[storable(k)] = storableJSON(e)
+		}
+		return out
+	}
+	return v
 }
