@@ -28,9 +28,11 @@ type PostgresConfig struct {
 	// migrations (default 10s).
 	ConnectTimeout time.Duration
 	// SwapLockTimeout bounds one attempt of a rebuild's swap to lock the
-	// live tables (default 1s); queries queue behind the attempt at most
-	// that long. SwapLockAttempts bounds the attempts (default 30), after
-	// which the rebuild fails and the live tables are untouched.
+	// live tables (default 2s: longer than PostgreSQL's deadlock_timeout,
+	// 1s, after which it cancels an autovacuum that blocks the swap);
+	// queries queue behind an attempt at most that long. SwapLockAttempts
+	// bounds the attempts (default 15), after which the rebuild fails and
+	// the live tables are untouched.
 	SwapLockTimeout  time.Duration
 	SwapLockAttempts int
 }
@@ -55,8 +57,8 @@ func (c PostgresConfig) withDefaults() PostgresConfig {
 		c.MaxConns = 8
 	}
 	c.ConnectTimeout = orDefault(c.ConnectTimeout, 10*time.Second)
-	c.SwapLockTimeout = orDefault(c.SwapLockTimeout, time.Second)
-	c.SwapLockAttempts = orDefault(c.SwapLockAttempts, 30)
+	c.SwapLockTimeout = orDefault(c.SwapLockTimeout, 2*time.Second)
+	c.SwapLockAttempts = orDefault(c.SwapLockAttempts, 15)
 	return c
 }
 

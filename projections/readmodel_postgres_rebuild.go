@@ -137,6 +137,9 @@ func (p *Postgres) Swap(ctx context.Context, name, set string, catchUp func(tx T
 	if err := p.buildPgIndexes(ctx, name, set); err != nil {
 		return fmt.Errorf("projections: swap %s: %w", name, err)
 	}
+	if err := p.vacuumSet(ctx, name, set); err != nil {
+		return fmt.Errorf("projections: swap %s: %w", name, err)
+	}
 	if err := p.swapTx(ctx, name, set, catchUp); err != nil {
 		return fmt.Errorf("projections: swap %s: %w", name, err)
 	}
@@ -168,6 +171,19 @@ func (p *Postgres) buildPgIndexes(ctx context.Context, name, set string) error {
 		}
 		return nil
 	})
+}
+
+// vacuumSet runs VACUUM (ANALYZE) on the set's tables before they go live:
+// queries get statistics (good plans) and the visibility map (index-only
+// scans) at once, and autovacuum has no freshly loaded table to work on
+// that would hold up the swap's lock.
+func (p *Postgres) vacuumSet(ctx context.Context, name, set string) error {
+	var tables []string
+	for _, t := range projectionTables[name] {
+		tables = append(tables, ident(t.name+set))
+	}
+	_, err := p.pool.Exec(ctx, `VACUUM (ANALYZE) `+strings.Join(tables, ", "))
+	return err
 }
 
 // setIndexDef turns "CREATE [UNIQUE] INDEX name ON schema.table USING ..."

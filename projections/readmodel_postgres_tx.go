@@ -27,7 +27,8 @@ type pgTx struct {
 	set    string // table-set suffix, "" for live
 	cpName string // checkpoint row: name + set
 	queue  *pgx.Batch
-	raises raises // read-state raises, written at Commit
+	errs   errorBuffer // error rows, written by send
+	raises raises      // read-state raises, written at Commit
 }
 
 // Begin opens a write transaction on set of projection name, after the
@@ -71,8 +72,12 @@ func (t *pgTx) enqueue(sql string, args ...any) error {
 	return nil
 }
 
-// send runs the queued writes in one round trip.
+// send runs the buffered rows and queued writes in one round trip.
 func (t *pgTx) send() error {
+	if t.errs.len() > 0 {
+		t.queue.Queue(t.errs.statement(t.table("error_log"), t.table("error_hourly")), t.errs.args()...)
+		t.errs = errorBuffer{}
+	}
 	if t.queue.Len() == 0 {
 		return nil
 	}
@@ -110,21 +115,24 @@ func (t *pgTx) RecordPoison(p Poison) error {
 		t.cpName, int64(min(p.Position, math.MaxInt64)), storable(p.Stream), storable(p.EventType), storable(p.Reason), time.Now().UTC())
 }
 
-// InsertError queues one statement: the row, and its hour's count only
-// when the row is new (idempotent by position).
+// InsertError buffers the row; send writes the buffered rows in one
+// statement, with their hours' counts for the rows that were new
+// (idempotent by position). Within a Tx the first row of an ID wins.
 func (t *pgTx) InsertError(r ErrorRow) error {
+	if r.ID > math.MaxInt64 {
+		return poison("position %d out of range", r.ID)
+	}
 	ctxJSON, err := json.Marshal(storableJSON(r.Context))
 	if err != nil {
 		return fmt.Errorf("%w: context: %v", ErrPoison, err)
 	}
-	at := r.At.UTC()
-	q := `WITH ins AS (
-		INSERT INTO ` + t.table("error_log") + ` (id, error_type, message, severity, user_id, connection_id, context, at, at_ns)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING RETURNING 1)
-	INSERT INTO ` + t.table("error_hourly") + ` AS h (error_type, hour, count) SELECT $2, $10, 1 FROM ins
-	ON CONFLICT (error_type, hour) DO UPDATE SET count = h.count + 1`
-	return t.enqueue(q, int64(r.ID), storable(r.ErrorType), storable(r.Message), storable(r.Severity), storable(r.User), storable(r.ConnectionID), string(ctxJSON),
-		at.Truncate(time.Microsecond), int16(at.Nanosecond()%1000), at.Truncate(time.Hour))
+	if !t.errs.add(r, string(ctxJSON)) {
+		return nil
+	}
+	if t.errs.len() >= maxQueued {
+		return t.send()
+	}
+	return nil
 }
 
 // AddChat inserts the chat now (it must know whether the chat is new) and
