@@ -27,8 +27,9 @@ type pgTx struct {
 	set    string // table-set suffix, "" for live
 	cpName string // checkpoint row: name + set
 	queue  *pgx.Batch
-	errs   errorBuffer // error rows, written by send
-	raises raises      // read-state raises, written at Commit
+	errs   errorBuffer     // error rows, written by send
+	raises raises          // read-state raises, written at Commit
+	loaded map[string]bool // chats whose members raises.members holds
 }
 
 // Begin opens a write transaction on set of projection name, after the
@@ -151,21 +152,21 @@ func (t *pgTx) AddChat(chatID string, members []string) error {
 	for _, m := range members {
 		t.raises.members[[2]string{chatID, m}] = true
 	}
+	t.markLoaded(chatID)
 	return t.enqueue(`INSERT INTO `+t.table("read_states")+` (chat_id, user_id, last_read_seq)
 		SELECT $1, m, 0 FROM unnest($2::text[]) AS m ON CONFLICT DO NOTHING`, chatID, members)
 }
 
-// RaiseLatestSeq and RaiseReadPointer check the chat or the membership
-// (once per key and transaction) and keep the highest seq; Commit writes
-// them. A seq PostgreSQL cannot store (above 2^63-1) is poison.
+// RaiseLatestSeq and RaiseReadPointer check the chat and the membership
+// against the chat's members, loaded once per chat and transaction, and
+// keep the highest seq; Commit writes them. A seq PostgreSQL cannot store
+// (above 2^63-1) is poison.
 func (t *pgTx) RaiseLatestSeq(chatID string, seq uint64) (bool, error) {
 	if seq > math.MaxInt64 {
 		return false, poison("seq %d out of range", seq)
 	}
 	chatID = storable(chatID)
-	t.raises.init()
-	known, err := pgLookup(t, t.raises.chats, chatID, `SELECT EXISTS (SELECT 1 FROM `+t.table("chats")+` WHERE chat_id = $1)`, chatID)
-	if err != nil || !known {
+	if err := t.loadChat(chatID); err != nil || !t.raises.chats[chatID] {
 		return false, err
 	}
 	t.raises.latest[chatID] = max(t.raises.latest[chatID], seq)
@@ -176,32 +177,48 @@ func (t *pgTx) RaiseReadPointer(chatID, user string, seq uint64) (bool, error) {
 	if seq > math.MaxInt64 {
 		return false, poison("seq %d out of range", seq)
 	}
-	t.raises.init()
 	key := [2]string{storable(chatID), storable(user)}
-	member, err := pgLookup(t, t.raises.members, key,
-		`SELECT EXISTS (SELECT 1 FROM `+t.table("read_states")+` WHERE chat_id = $1 AND user_id = $2)`, key[0], key[1])
-	if err != nil || !member {
+	if err := t.loadChat(key[0]); err != nil || !t.raises.members[key] {
 		return false, err
 	}
 	t.raises.pointers[key] = max(t.raises.pointers[key], seq)
 	return true, nil
 }
 
-// pgLookup answers an existence query once per key and transaction, after
-// sending the queued writes so that it sees them.
-func pgLookup[K comparable](t *pgTx, cache map[K]bool, key K, query string, args ...any) (bool, error) {
-	if v, ok := cache[key]; ok {
-		return v, nil
+// loadChat caches whether chatID exists and who its members are, in one
+// query after sending the queued writes (so that it sees them).
+func (t *pgTx) loadChat(chatID string) error {
+	t.raises.init()
+	if t.loaded[chatID] {
+		return nil
 	}
 	if err := t.send(); err != nil {
-		return false, err
+		return err
 	}
-	var ok bool
-	if err := t.tx.QueryRow(t.ctx, query, args...).Scan(&ok); err != nil {
-		return false, err
+	rows, err := t.tx.Query(t.ctx, `SELECT r.user_id FROM `+t.table("chats")+` c
+		LEFT JOIN `+t.table("read_states")+` r ON r.chat_id = c.chat_id WHERE c.chat_id = $1`, chatID)
+	if err != nil {
+		return err
 	}
-	cache[key] = ok
-	return ok, nil
+	members, err := pgx.CollectRows(rows, pgx.RowTo[*string])
+	if err != nil {
+		return err
+	}
+	t.raises.chats[chatID] = len(members) > 0
+	for _, m := range members {
+		if m != nil {
+			t.raises.members[[2]string{chatID, *m}] = true
+		}
+	}
+	t.markLoaded(chatID)
+	return nil
+}
+
+func (t *pgTx) markLoaded(chatID string) {
+	if t.loaded == nil {
+		t.loaded = map[string]bool{}
+	}
+	t.loaded[chatID] = true
 }
 
 // queueRaises queues the buffered raises, one statement per table.
@@ -229,7 +246,7 @@ func (t *pgTx) queueRaises() error {
 			return err
 		}
 	}
-	t.raises = raises{}
+	t.raises, t.loaded = raises{}, nil
 	return nil
 }
 
