@@ -1,12 +1,15 @@
 // Package projections turns the event log into the read model analysts
 // query: the error log (every ErrorRecorded, with hourly counts) and users'
 // read states per chat. It imports events only; the read model sits behind
-// the ReadModel interface (SQLite here; a PostgreSQL one can implement the
-// same interface without touching the projections' logic).
+// the ReadModel interface, with two implementations of the same tables and
+// behaviour: SQLite (readmodel_sqlite*.go, the default) and PostgreSQL
+// (readmodel_postgres*.go, pgx, versioned migrations in pgmigrations/).
+// docs/READMODEL.md lists every table and column of both.
 //
 // Running the projections beside a server:
 //
 //	rm, err := projections.OpenSQLite(projections.SQLiteConfig{Path: filepath.Join(dataDir, "readmodel.db")})
+//	// or: rm, err := projections.OpenPostgres(ctx, projections.PostgresConfig{URL: "postgres://..."})
 //	if err != nil { ... }
 //	r, err := projections.NewRunner(projections.Config{Store: store, ReadModel: rm, Registerer: reg})
 //	if err != nil { ... }
@@ -24,7 +27,7 @@
 // Deliveries wait in a bounded queue (Config.QueueSize; when full the
 // subscription waits) and are applied in batches of up to Config.BatchSize:
 // one event alone when the log is quiet, full batches under load. A batch's
-// rows and its new checkpoint commit in one SQLite transaction, so a crash
+// rows and its new checkpoint commit in one transaction, so a crash
 // neither loses nor doubles an event. Inside that transaction the runner
 // reads the committed checkpoint again and skips every delivery at or below
 // it, which makes handlers idempotent by global position (a replayed batch,
@@ -37,7 +40,9 @@
 // indexes, then in one write transaction catches the set up to at least the
 // live checkpoint, drops the live tables and renames the set in, checkpoint
 // and poison records included. Readers (WAL) answer from the old tables
-// until that commit. The result equals the live projection row for row
+// until that commit. PostgreSQL does the same with tables made LIKE the
+// live ones, takes the live tables' locks only for the renames (bounded
+// attempts), and carries grants over. The result equals the live projection row for row
 // (testdata/script.golden holds the scripted case).
 //
 // # Poison events
@@ -62,7 +67,7 @@
 // linkup_projection_lag_seconds, and observes each live event's
 // append-to-commit time in linkup_projection_event_lag_seconds.
 //
-// # Tables (readmodel.db)
+// # Tables (readmodel.db; PostgreSQL: docs/READMODEL.md)
 //
 // Open it read-only with `sqlite3 -readonly <data>/readmodel.db`. Times are
 // UTC text, fixed width (2026-11-25T10:00:00.000000000Z), so text order is

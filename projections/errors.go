@@ -9,16 +9,16 @@ var (
 	// its position and reason, and skips it (see doc.go, "Poison events").
 	ErrPoison = errors.New("projections: poison event")
 
-	// ErrInvalidConfig is returned by NewRunner, OpenSQLite and Rebuild when
-	// their Config does not validate.
+	// ErrInvalidConfig is returned by NewRunner, OpenSQLite, OpenPostgres
+	// and Rebuild when their Config does not validate.
 	ErrInvalidConfig = errors.New("projections: invalid config")
 
 	// ErrUnknownProjection is returned by Rebuild and ByName when no
 	// projection has the requested name.
 	ErrUnknownProjection = errors.New("projections: unknown projection")
 
-	// ErrReadOnly is returned by the SQLite read model's write methods when
-	// it was opened with ReadOnly set.
+	// ErrReadOnly is returned by a read model's write methods when it was
+	// opened with ReadOnly set.
 	ErrReadOnly = errors.New("projections: read model is read-only")
 
 	// ErrSchemaTooNew is returned by OpenPostgres when the database holds a
