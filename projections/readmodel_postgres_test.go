@@ -219,6 +219,7 @@ func TestRedactURL(t *testing.T) {
 		"postgres://u@h/db?password=pw&sslmode=x":   "postgres://u@h/db?password=xxxxx&sslmode=x",
 		"host=h user=u password='p w' dbname=d":     "host=h user=u password=xxxxx dbname=d",
 		"postgres://h/db":                           "postgres://h/db",
+		"postgres://postgres:h@h/postgres":          "postgres://postgres:xxxxx@h/postgres",
 		"postgres://u:a:b@c@h/db":                   "postgres://u:xxxxx@h/db",
 	} {
 		if got := RedactURL(raw); got != want {

@@ -17,7 +17,22 @@ var keywordPassword = regexp.MustCompile(`password=('(?:[^'\\]|\\.)*'|[^\s&]+)`)
 // RedactURL returns a PostgreSQL URL fit to print: the password, wherever
 // it is (user:password@, ?password=, password=), replaced by xxxxx. It
 // works on malformed URLs too.
-func RedactURL(raw string) string { return Redact(raw, raw) }
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return Redact(raw, raw)
+	}
+	if u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), masked)
+		}
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", masked)
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
 
 // Redact returns s with every form of raw's password replaced by xxxxx,
 // for error messages that may quote the connection string.
