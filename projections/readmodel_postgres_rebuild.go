@@ -8,6 +8,21 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// pgConn is what the rebuild's statements run on: a pgx.Tx, or the
+// connection of a pgTx.
+type pgConn interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+var (
+	_ pgConn = pgx.Tx(nil)
+	_ pgConn = (*pgxpool.Conn)(nil)
 )
 
 // pgViews lists the views over each projection's tables; a swap points
@@ -46,7 +61,7 @@ func (p *Postgres) PrepareRebuild(ctx context.Context, name string) (string, err
 
 // createPgSetTable creates base+set like base, with base's comment and
 // primary key (the idempotent inserts need it).
-func createPgSetTable(ctx context.Context, tx pgx.Tx, base, set string) error {
+func createPgSetTable(ctx context.Context, tx pgConn, base, set string) error {
 	if _, err := tx.Exec(ctx, `CREATE TABLE `+ident(base+set)+` (LIKE `+ident(base)+` INCLUDING ALL EXCLUDING INDEXES)`); err != nil {
 		return err
 	}
@@ -70,7 +85,7 @@ func createPgSetTable(ctx context.Context, tx pgx.Tx, base, set string) error {
 
 // dropStalePgSets removes every rebuild table set of name, with their
 // checkpoint and poison rows.
-func dropStalePgSets(ctx context.Context, tx pgx.Tx, name string) error {
+func dropStalePgSets(ctx context.Context, tx pgConn, name string) error {
 	for _, t := range projectionTables[name] {
 		rows, err := tx.Query(ctx, `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE $1`,
 			likePrefix(t.name+"__r"))
@@ -95,7 +110,7 @@ func likePrefix(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `_`, `\_`, `%`, `\%`).Replace(s) + "%"
 }
 
-func deletePgSetRows(ctx context.Context, tx pgx.Tx, match string, arg any) error {
+func deletePgSetRows(ctx context.Context, tx pgConn, match string, arg any) error {
 	if _, err := tx.Exec(ctx, `DELETE FROM projection_checkpoints WHERE name `+match, arg); err != nil {
 		return err
 	}
@@ -214,19 +229,19 @@ func (p *Postgres) swapTx(ctx context.Context, name, set string, catchUp func(tx
 	if err := st.flush(); err != nil {
 		return err
 	}
-	if err := p.lockLive(ctx, st.tx, name); err != nil {
+	if err := p.lockLive(ctx, st.conn, name); err != nil {
 		return err
 	}
-	if err := replacePgTables(ctx, st.tx, name, set); err != nil {
+	if err := replacePgTables(ctx, st.conn, name, set); err != nil {
 		return err
 	}
-	return st.tx.Commit(ctx)
+	return st.Commit()
 }
 
 // lockLive takes ACCESS EXCLUSIVE on name's live tables and views, in
 // attempts of SwapLockTimeout: while an attempt waits, new queries queue
 // behind it, so no attempt may wait long.
-func (p *Postgres) lockLive(ctx context.Context, tx pgx.Tx, name string) error {
+func (p *Postgres) lockLive(ctx context.Context, tx pgConn, name string) error {
 	var rels []string
 	for _, t := range projectionTables[name] {
 		rels = append(rels, ident(t.name))
@@ -263,7 +278,7 @@ func (p *Postgres) lockLive(ctx context.Context, tx pgx.Tx, name string) error {
 // points the views at them (CREATE OR REPLACE keeps the views' grants),
 // copies the tables' grants, drops the old tables, gives the new indexes
 // the live names, and moves checkpoint and poison rows.
-func replacePgTables(ctx context.Context, tx pgx.Tx, name, set string) error {
+func replacePgTables(ctx context.Context, tx pgConn, name, set string) error {
 	views := map[string]string{}
 	for _, v := range pgViews[name] {
 		var def string
@@ -304,7 +319,7 @@ func replacePgTables(ctx context.Context, tx pgx.Tx, name, set string) error {
 
 // tableGrants returns table's privileges granted to roles other than its
 // owner, as (privilege, grantee) pairs ready for GRANT.
-func tableGrants(ctx context.Context, tx pgx.Tx, table string) ([][2]string, error) {
+func tableGrants(ctx context.Context, tx pgConn, table string) ([][2]string, error) {
 	rows, err := tx.Query(ctx, `SELECT a.privilege_type,
 		CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END
 		FROM pg_class c, aclexplode(c.relacl) a WHERE c.oid = $1::regclass AND a.grantee <> c.relowner`, table)
@@ -316,7 +331,7 @@ func tableGrants(ctx context.Context, tx pgx.Tx, table string) ([][2]string, err
 
 // renameSetIndexes strips the set suffix from the new tables' indexes
 // (the primary key's constraint follows its index).
-func renameSetIndexes(ctx context.Context, tx pgx.Tx, name, set string) error {
+func renameSetIndexes(ctx context.Context, tx pgConn, name, set string) error {
 	for _, t := range projectionTables[name] {
 		rows, err := tx.Query(ctx, `SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
 			WHERE i.indrelid = $1::regclass`, t.name)
@@ -338,7 +353,7 @@ func renameSetIndexes(ctx context.Context, tx pgx.Tx, name, set string) error {
 	return nil
 }
 
-func movePgSetRows(ctx context.Context, tx pgx.Tx, name, set string) error {
+func movePgSetRows(ctx context.Context, tx pgConn, name, set string) error {
 	for _, q := range []string{
 		`DELETE FROM projection_checkpoints WHERE name = $1`,
 		`UPDATE projection_checkpoints SET name = $1 WHERE name = $2`,

@@ -11,18 +11,23 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // maxQueued bounds the statements a Tx holds before sending them (they go
 // to the server in one round trip, as a pipeline).
 const maxQueued = 1000
 
-// pgTx is a Tx on one table set of one projection. Writes are queued and
-// sent as a batch before any read and at Commit; errors surface there.
+// pgTx is a Tx on one table set of one projection, on one pooled
+// connection. BEGIN, the writer lock and the writes are queued and sent as
+// one pipelined batch before any read and with the COMMIT, so a live
+// commit is three round trips (checkpoint, chat load, writes and COMMIT);
+// errors surface there.
 type pgTx struct {
 	p      *Postgres
 	ctx    context.Context
-	tx     pgx.Tx
+	conn   *pgxpool.Conn
+	done   bool   // committed or rolled back; conn released
 	name   string // projection
 	set    string // table-set suffix, "" for live
 	cpName string // checkpoint row: name + set
@@ -32,9 +37,11 @@ type pgTx struct {
 	loaded map[string]bool // chats whose members raises.members holds
 }
 
-// Begin opens a write transaction on set of projection name, after the
+// Begin opens a write transaction on set of projection name, under the
 // transaction-scoped advisory lock of that table set: writers of one set
-// (the runners of several processes, a rebuild's swap) take turns.
+// (the runners of several processes, a rebuild's swap) take turns. The
+// BEGIN and the lock go with the transaction's first round trip, which
+// waits for the lock (bounded by ctx).
 func (p *Postgres) Begin(ctx context.Context, name, set string) (Tx, error) {
 	if p.cfg.ReadOnly {
 		return nil, ErrReadOnly
@@ -50,15 +57,14 @@ func (p *Postgres) Begin(ctx context.Context, name, set string) (Tx, error) {
 }
 
 func (p *Postgres) begin(ctx context.Context, name, set string) (*pgTx, error) {
-	tx, err := p.pool.Begin(ctx)
+	conn, err := p.pool.Acquire(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, lockKey(name+set)); err != nil {
-		tx.Rollback(context.WithoutCancel(ctx))
-		return nil, err
-	}
-	return &pgTx{p: p, ctx: ctx, tx: tx, name: name, set: set, cpName: name + set, queue: &pgx.Batch{}}, nil
+	t := &pgTx{p: p, ctx: ctx, conn: conn, name: name, set: set, cpName: name + set, queue: &pgx.Batch{}}
+	t.queue.Queue(`BEGIN`)
+	t.queue.Queue(`SELECT pg_advisory_xact_lock($1)`, lockKey(name+set))
+	return t, nil
 }
 
 // table is the quoted name of table base in the transaction's set.
@@ -73,29 +79,36 @@ func (t *pgTx) enqueue(sql string, args ...any) error {
 	return nil
 }
 
-// send runs the buffered rows and queued writes in one round trip.
-func (t *pgTx) send() error {
+// queueErrors moves the buffered error rows into the queue.
+func (t *pgTx) queueErrors() {
 	if t.errs.len() > 0 {
 		t.queue.Queue(t.errs.statement(t.table("error_log"), t.table("error_hourly")), t.errs.args()...)
 		t.errs = errorBuffer{}
 	}
+}
+
+// send runs the buffered rows and queued writes in one round trip.
+func (t *pgTx) send() error {
+	t.queueErrors()
 	if t.queue.Len() == 0 {
 		return nil
 	}
 	b := t.queue
 	t.queue = &pgx.Batch{}
-	return t.tx.SendBatch(t.ctx, b).Close()
+	return t.conn.SendBatch(t.ctx, b).Close()
 }
 
+// Checkpoint reads the committed position in the same round trip as what
+// is queued (the BEGIN and the lock, on a fresh Tx).
 func (t *pgTx) Checkpoint() (uint64, error) {
-	if err := t.send(); err != nil {
-		return 0, err
-	}
 	var pos int64
-	err := t.tx.QueryRow(t.ctx, `SELECT position FROM projection_checkpoints WHERE name = $1`, t.cpName).Scan(&pos)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, nil
-	}
+	t.queue.Queue(`SELECT position FROM projection_checkpoints WHERE name = $1`, t.cpName).QueryRow(func(row pgx.Row) error {
+		if err := row.Scan(&pos); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		return nil
+	})
+	err := t.send()
 	return uint64(pos), err
 }
 
@@ -143,7 +156,7 @@ func (t *pgTx) AddChat(chatID string, members []string) error {
 	if err := t.send(); err != nil {
 		return err
 	}
-	tag, err := t.tx.Exec(t.ctx, `INSERT INTO `+t.table("chats")+` (chat_id, latest_seq) VALUES ($1, 0) ON CONFLICT DO NOTHING`, chatID)
+	tag, err := t.conn.Exec(t.ctx, `INSERT INTO `+t.table("chats")+` (chat_id, latest_seq) VALUES ($1, 0) ON CONFLICT DO NOTHING`, chatID)
 	if err != nil || tag.RowsAffected() == 0 {
 		return err
 	}
@@ -195,7 +208,7 @@ func (t *pgTx) loadChat(chatID string) error {
 	if err := t.send(); err != nil {
 		return err
 	}
-	rows, err := t.tx.Query(t.ctx, `SELECT r.user_id FROM `+t.table("chats")+` c
+	rows, err := t.conn.Query(t.ctx, `SELECT r.user_id FROM `+t.table("chats")+` c
 		LEFT JOIN `+t.table("read_states")+` r ON r.chat_id = c.chat_id WHERE c.chat_id = $1`, chatID)
 	if err != nil {
 		return err
@@ -258,21 +271,45 @@ func (t *pgTx) flush() error {
 	return t.send()
 }
 
+// Commit sends what is left with the COMMIT, in one round trip. After an
+// error nothing is committed (PostgreSQL skips the rest of a failed
+// pipeline); Rollback then ends the transaction.
 func (t *pgTx) Commit() error {
-	if err := t.flush(); err != nil {
+	if t.done {
+		return errTxDone
+	}
+	if err := t.queueRaises(); err != nil {
 		return err
 	}
-	return t.tx.Commit(t.ctx)
+	t.queueErrors()
+	t.queue.Queue(`COMMIT`)
+	if err := t.send(); err != nil {
+		return err
+	}
+	t.release()
+	return nil
 }
 
 // Rollback ends the transaction; after Commit it does nothing.
 func (t *pgTx) Rollback() error {
-	err := t.tx.Rollback(context.WithoutCancel(t.ctx))
-	if errors.Is(err, pgx.ErrTxClosed) {
+	if t.done {
 		return nil
 	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(t.ctx), 5*time.Second)
+	defer cancel()
+	_, err := t.conn.Exec(ctx, `ROLLBACK`)
+	t.release()
 	return err
 }
+
+// release returns the connection to the pool, which closes it instead when
+// it is still inside a transaction or broken.
+func (t *pgTx) release() {
+	t.done = true
+	t.conn.Release()
+}
+
+var errTxDone = errors.New("projections: transaction already ended")
 
 // PostgreSQL text cannot hold U+0000 (nor invalid UTF-8, which decoded
 // events never have): the PostgreSQL read model stores U+FFFD in its
