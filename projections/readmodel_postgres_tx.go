@@ -89,6 +89,9 @@ func (t *pgTx) queueErrors() {
 
 // send runs the buffered rows and queued writes in one round trip.
 func (t *pgTx) send() error {
+	if t.done {
+		return errTxDone
+	}
 	t.queueErrors()
 	if t.queue.Len() == 0 {
 		return nil
