@@ -94,7 +94,7 @@ func TestQueryAPISameBodiesFromBothReadModels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	t.Cleanup(func() { st.Close() }) // after the projections' cleanups
 	t0 := time.Date(2026, 11, 25, 10, 5, 0, 123456789, time.UTC)
 	var last uint64
 	add := func(stream string, ev events.Event) {
