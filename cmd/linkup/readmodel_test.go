@@ -341,4 +341,13 @@ func testServeQueryAPIEndToEnd(t *testing.T, rmURL string) {
 	if _, after := httpGetJSON(t, "http://"+p.addr+"/v1/errors", ana); after != before {
 		t.Fatalf("errors differ after rebuild:\n%s\n%s", before, after)
 	}
+	if rmURL != "" {
+		if code := p.stop(t, syscall.SIGTERM); code != 0 {
+			t.Fatalf("SIGTERM exit %d", code)
+		}
+		logs := p.logs.String()
+		if pw := pgServer(t).Password(); strings.Contains(logs, pw) || !strings.Contains(logs, "read model open") {
+			t.Fatalf("server log shows the password, or not which read model it opened:\n%s", logs)
+		}
+	}
 }
