@@ -271,3 +271,25 @@ func waitCommitted(t *testing.T, rm ReadModel, pos uint64) {
 	}
 	t.Fatal("nothing committed")
 }
+
+// TestPostgresInOtherSchema: search_path in the URL puts the read model in
+// that schema; projection and rebuild work there and public stays empty.
+func TestPostgresInOtherSchema(t *testing.T) {
+	url := pgServer(t).NewDatabase(t)
+	pgExec(t, url, `CREATE SCHEMA linkup_rm`)
+	rm := openPg(t, url+"&search_path=linkup_rm", PostgresConfig{})
+	st := openStore(t, t.TempDir())
+	writeScript(t, st)
+	startRunner(t, st, rm, nil)
+	waitCaughtUp(t, st, rm)
+	if _, err := Rebuild(context.Background(), RebuildConfig{Store: st, ReadModel: rm, Projection: ReadStates{}}); err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, "script.golden", dump(t, rm))
+	var inPublic, inSchema int
+	err := rm.pool.QueryRow(context.Background(), `SELECT count(*) FILTER (WHERE schemaname = 'public'),
+		count(*) FILTER (WHERE schemaname = 'linkup_rm') FROM pg_tables`).Scan(&inPublic, &inSchema)
+	if err != nil || inPublic != 0 || inSchema != 7 {
+		t.Fatalf("tables: %d in public, %d in linkup_rm (%v)", inPublic, inSchema, err)
+	}
+}
