@@ -6,6 +6,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/google/uuid"
+	"github.com/linkup-chat/linkup/chat"
 	"github.com/linkup-chat/linkup/events"
 )
 
@@ -27,7 +28,7 @@ type chatActor struct {
 	queue   []*op
 	flight  []*op
 	batch   uint64
-	waiting map[string]*op // (sender, client_msg_id) of queued and in-flight posts
+	ready   chat.Ready // what the batch in flight decided
 	recent  *messageRing
 	pages   pageCache
 	retired bool
@@ -42,7 +43,7 @@ type subscriber struct {
 }
 
 func newChatActor(n *Node, id string) *chatActor {
-	return &chatActor{node: n, id: id, subs: map[string]subscriber{}, waiting: map[string]*op{},
+	return &chatActor{node: n, id: id, subs: map[string]subscriber{},
 		recent: newMessageRing(recentMessages)}
 }
 
@@ -229,23 +230,6 @@ func (c *chatActor) onSubscribe(ctx actor.Context, m chatSubscribe) {
 		items[len(items)-1].CatchUp = true
 	}
 	c.deliverTo(ctx, m.Conn.Id, c.subs[m.Conn.Id], deliver{ChatID: c.id, Items: items})
-}
-
-func (c *chatActor) onTyping(ctx actor.Context, m chatTyping) {
-	if err := CheckReadable(c.state, m.User); err != nil {
-		c.replyErr(ctx, m.origin, "typing", AsError(err))
-		return
-	}
-	frame, err := c.node.enc.Encode(TypingFrame{ChatID: c.id, User: m.User, IsTyping: m.IsTyping})
-	if err != nil {
-		return
-	}
-	item := []deliverItem{{Frame: frame, Origin: m.Conn}}
-	for id, s := range c.subs {
-		if s.user != m.User {
-			c.deliverTo(ctx, id, s, deliver{ChatID: c.id, Items: item})
-		}
-	}
 }
 
 func (c *chatActor) onSummary(ctx actor.Context, m chatSummaryReq) {

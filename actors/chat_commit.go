@@ -2,44 +2,72 @@ package actors
 
 import (
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/linkup-chat/linkup/chat"
 	"github.com/linkup-chat/linkup/events"
 )
 
-// commit applies a durable batch to the state, then answers every request
-// and fans the batch out to subscribers, in seq order.
+// commit advances the state by a durable batch, then sends the replies
+// that waited for it and the deliveries, in seq order.
 func (c *chatActor) commit(ctx actor.Context, res events.AppendResult) {
-	first := res.NextExpectedRevision + 1 - uint64(len(c.flight))
-	var items []deliverItem
-	for i, o := range c.flight {
-		rec := events.RecordedEvent{Stream: events.ChatStream(c.id), Revision: first + uint64(i), Type: o.ev.EventType()}
-		c.state.Apply(rec, o.ev)
-		items = c.effects(ctx, o, items)
+	ops, rd := c.flight, c.ready
+	c.flight, c.ready = nil, chat.Ready{}
+	c.state.Advance(rd, res.NextExpectedRevision+1-uint64(len(rd.Events)))
+	for _, e := range rd.Events {
+		switch ev := e.Event.(type) {
+		case events.ChatCreated:
+			c.startIdleTimer(ctx)
+			c.node.dir.Add(ev.ChatID, ev.Members)
+		case events.MessagePosted:
+			c.recent.add(ev)
+		}
 	}
-	c.flight = nil
-	c.fanOut(ctx, items)
+	for _, r := range rd.Replies {
+		if r.Waits {
+			c.answer(ctx, ops[r.Cmd], r)
+		}
+	}
+	c.deliver(ctx, ops, rd.Deliveries)
 }
 
-// effects answers one committed op and returns items extended by what it
-// fans out.
-func (c *chatActor) effects(ctx actor.Context, o *op, items []deliverItem) []deliverItem {
-	switch ev := o.ev.(type) {
-	case events.ChatCreated:
-		c.onCreated(ctx, o.create, ev)
-	case events.MessagePosted:
-		delete(c.waiting, dedupKey(ev.Sender, ev.ClientMsgID))
-		c.recent.add(ev)
-		ack := replyFrame{Frame: ackOf(o.post.Ref, ev)}
-		ctx.Send(o.post.Conn, ack)
-		for _, d := range o.dups {
-			ctx.Send(d.Conn, replyFrame{Frame: ackOf(d.Ref, ev)})
-		}
-		return c.appendItem(items, messageFrameOf(ev), ev.Seq, o.post.Conn)
-	case events.ChatRead:
-		cur := c.state.Read[ev.User]
-		c.answerRead(ctx, o.read, cur, nil)
-		return c.appendItem(items, ReadFrame{ChatID: c.id, User: ev.User, LastReadSeq: cur}, 0, o.read.Conn)
+// answer sends a command's reply: its ack, or its refusal.
+func (c *chatActor) answer(ctx actor.Context, o *op, r chat.Reply) {
+	if r.Err != nil {
+		c.refuse(ctx, o.msg, fromChat(r.Err))
+		return
 	}
-	return items
+	switch m := o.msg.(type) {
+	case chatCreate:
+		ctx.Send(m.Conn, replyFrame{Frame: AckCreateChat{Ref: m.Ref, ChatID: r.Created.ChatID}})
+	case chatPost:
+		if r.Original != 0 {
+			c.ackDuplicate(ctx, m, r.Original)
+			return
+		}
+		ctx.Send(m.Conn, replyFrame{Frame: ackOf(m.Ref, r.Posted)})
+	case chatRead:
+		c.answerRead(ctx, m, r.LastRead, nil)
+	}
+}
+
+// deliver sends the deliveries of a batch: the frames for subscribers
+// gathered into one fan-out, typing to the other users' connections, and
+// a new chat to each member.
+func (c *chatActor) deliver(ctx actor.Context, ops []*op, ds []chat.Delivery) {
+	var items []deliverItem
+	for _, d := range ds {
+		from := ops[d.Cmd].origin().Conn
+		switch d.Kind {
+		case chat.DeliverJoined:
+			c.sendJoined(d.Created)
+		case chat.DeliverItem:
+			items = c.appendItem(items, messageFrameOf(d.Item.Message), d.Item.Seq, from)
+		case chat.DeliverRead:
+			items = c.appendItem(items, ReadFrame{ChatID: c.id, User: d.User, LastReadSeq: d.LastRead}, 0, from)
+		case chat.DeliverTyping:
+			c.fanOutTyping(ctx, d, from)
+		}
+	}
+	c.fanOut(ctx, items)
 }
 
 func (c *chatActor) appendItem(items []deliverItem, f Frame, seq uint64, from *actor.PID) []deliverItem {
@@ -63,10 +91,22 @@ func (c *chatActor) fanOut(ctx actor.Context, items []deliverItem) {
 	}
 }
 
-func (c *chatActor) onCreated(ctx actor.Context, m chatCreate, ev events.ChatCreated) {
-	c.startIdleTimer(ctx)
-	c.node.dir.Add(ev.ChatID, ev.Members)
-	ctx.Send(m.Conn, replyFrame{Frame: AckCreateChat{Ref: m.Ref, ChatID: ev.ChatID}})
+// fanOutTyping sends a typing frame to the connections of the users other
+// than the one typing.
+func (c *chatActor) fanOutTyping(ctx actor.Context, d chat.Delivery, from *actor.PID) {
+	item := c.appendItem(nil, TypingFrame{ChatID: c.id, User: d.User, IsTyping: d.IsTyping}, 0, from)
+	if len(item) == 0 {
+		return
+	}
+	for id, s := range c.subs {
+		if s.user != d.User {
+			c.deliverTo(ctx, id, s, deliver{ChatID: c.id, Items: item})
+		}
+	}
+}
+
+// sendJoined tells each member of a new chat about it.
+func (c *chatActor) sendJoined(ev events.ChatCreated) {
 	frame, err := c.node.enc.Encode(ChatCreatedFrame{ChatID: ev.ChatID, Title: ev.Title, Members: ev.Members, CreatedBy: ev.CreatedBy})
 	if err != nil {
 		return

@@ -18,8 +18,10 @@ type messageRing struct {
 	n    int
 }
 
+// newMessageRing returns an empty ring of at most n messages. Its buffer
+// grows with the messages (an idle or new chat holds none, not n).
 func newMessageRing(n int) *messageRing {
-	return &messageRing{buf: make([]events.MessagePosted, 0, n), n: n}
+	return &messageRing{n: n}
 }
 
 func (r *messageRing) reset() { r.buf, r.head = r.buf[:0], 0 }

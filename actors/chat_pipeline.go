@@ -4,149 +4,110 @@ import (
 	"errors"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/linkup-chat/linkup/chat"
 	"github.com/linkup-chat/linkup/events"
 )
 
-type opKind uint8
-
-const (
-	opCreate opKind = iota
-	opPost
-	opRead
-)
-
-// op is one command waiting in a chat's pipeline. Posts are decided when
-// their batch is formed, so seq is assigned against confirmed state only and
-// stays gap-free even when a batch fails.
+// op is one command waiting in a chat's queue: the request as it came in
+// (to answer it) and the command chat.Decide takes. Commands are decided
+// when their batch is formed, against durable state only, so seqs stay
+// gap-free even when a batch fails.
 type op struct {
-	kind    opKind
-	create  chatCreate
-	post    chatPost
-	read    chatRead
-	dups    []origin // later sends of the same client_msg_id, answered together
-	ev      events.Event
-	msgID   string
-	decided bool
+	msg any // chatCreate, chatPost, chatRead (chatTyping is never queued)
+	cmd chat.Command
 }
 
 func (c *chatActor) onCreate(ctx actor.Context, m chatCreate) {
-	if c.state.Created || len(c.queue)+len(c.flight) > 0 {
-		c.replyErr(ctx, m.origin, "create_chat", ErrChatExists)
-		return
-	}
-	ev, err := DecideCreate(c.state, m.Title, m.Members, m.User, now())
-	if err != nil {
-		c.replyErr(ctx, m.origin, "create_chat", AsError(err))
-		c.retireIfEmpty(ctx)
-		return
-	}
-	c.enqueue(ctx, &op{kind: opCreate, create: m, ev: ev, decided: true})
+	c.enqueue(ctx, &op{msg: m, cmd: chat.Create{By: m.User, Title: m.Title, Members: m.Members}})
 }
 
 func (c *chatActor) onPost(ctx actor.Context, m chatPost) {
-	in := PostInput{Sender: m.User, ClientMsgID: m.ClientMsgID, Body: m.Body, NextSeq: c.state.LatestSeq + 1, Now: now()}
-	prev, dup, err := DecidePost(c.state, in)
-	switch {
-	case err != nil:
-		c.replyErr(ctx, m.origin, "send_message", AsError(err))
-		c.retireIfEmpty(ctx)
-	case dup:
-		c.ackDuplicate(ctx, m, prev.Seq)
-	default:
-		c.enqueuePost(ctx, m)
-	}
-}
-
-func (c *chatActor) enqueuePost(ctx actor.Context, m chatPost) {
-	key := dedupKey(m.User, m.ClientMsgID)
-	if o, ok := c.waiting[key]; ok {
-		o.dups = append(o.dups, m.origin)
-		return
-	}
-	o := &op{kind: opPost, post: m, msgID: newMessageID()}
-	if c.enqueue(ctx, o) {
-		c.waiting[key] = o
-	}
+	c.enqueue(ctx, &op{msg: m, cmd: chat.Post{Sender: m.User, ClientMsgID: m.ClientMsgID, Body: m.Body, MessageID: newMessageID()}})
 }
 
 func (c *chatActor) onRead(ctx actor.Context, m chatRead) {
-	if err := CheckReadable(c.state, m.User); err != nil {
-		c.answerRead(ctx, m, 0, AsError(err))
-		c.retireIfEmpty(ctx)
-		return
-	}
-	c.enqueue(ctx, &op{kind: opRead, read: m})
+	c.enqueue(ctx, &op{msg: m, cmd: chat.Read{User: m.User, Seq: m.Seq, ToLatest: m.ToLatest}})
 }
 
-// enqueue adds o to the next batch, refusing it when the chat is full.
-func (c *chatActor) enqueue(ctx actor.Context, o *op) bool {
+// onTyping decides a typing indicator at once: it stores nothing, so it
+// does not wait behind the queue.
+func (c *chatActor) onTyping(ctx actor.Context, m chatTyping) {
+	ops := []*op{{msg: m}}
+	rd := chat.Decide(c.state, now(), []chat.Command{chat.Typing{User: m.User, IsTyping: m.IsTyping}})
+	for _, r := range rd.Replies {
+		c.replyErr(ctx, m.origin, "typing", fromChat(r.Err))
+	}
+	c.deliver(ctx, ops, rd.Deliveries)
+}
+
+// enqueue adds o to the next batch, refusing it when the chat is full. A
+// chat that retired while handling its stash passes the rest on to its
+// next actor.
+func (c *chatActor) enqueue(ctx actor.Context, o *op) {
+	if c.retired {
+		c.node.sendChat(c.id, o.msg)
+		return
+	}
 	if len(c.queue) >= maxChatPending {
-		c.failOp(ctx, o, ErrOverloaded)
-		return false
+		c.refuse(ctx, o.msg, ErrOverloaded)
+		return
 	}
 	c.queue = append(c.queue, o)
 	c.flush(ctx)
-	return true
 }
 
-// flush sends the queued commands as one append when nothing is in flight.
+// flush decides the queued commands as one batch when nothing is in
+// flight: replies that do not wait for the append go at once, the events
+// go to the writer as one append.
 func (c *chatActor) flush(ctx actor.Context) {
 	if len(c.flight) > 0 || len(c.queue) == 0 || !c.loaded {
 		return
 	}
-	batch, data := c.decideBatch(ctx)
-	c.queue = c.queue[:0]
-	if len(batch) == 0 {
+	ops := c.queue
+	c.queue = nil
+	rd := chat.Decide(c.state, now(), commandsOf(ops))
+	for _, r := range rd.Replies {
+		if !r.Waits {
+			c.answer(ctx, ops[r.Cmd], r)
+		}
+	}
+	if len(rd.Events) == 0 {
+		c.deliver(ctx, ops, rd.Deliveries)
+		c.retireIfEmpty(ctx)
 		return
 	}
-	c.flight = batch
+	c.flight, c.ready = ops, rd
+	data, err := c.eventData(ops, rd.Events)
+	if err != nil {
+		c.failFlight(ctx, AsError(err))
+		c.flush(ctx)
+		return
+	}
 	c.batch++
-	c.node.m.chatPending.Observe(float64(len(batch)))
+	c.node.m.chatPending.Observe(float64(len(rd.Events)))
 	c.submit(ctx, data)
 }
 
-// decideBatch decides the queued ops against confirmed state, answering at
-// once the reads that would not move a pointer.
-func (c *chatActor) decideBatch(ctx actor.Context) ([]*op, []events.EventData) {
-	var batch []*op
-	var data []events.EventData
-	seq := c.state.LatestSeq
-	for _, o := range c.queue {
-		if !c.decide(ctx, o, &seq) {
-			continue
-		}
-		d, err := chatEventData(o.ev, o.origin(), c.node.name)
+func commandsOf(ops []*op) []chat.Command {
+	out := make([]chat.Command, len(ops))
+	for i, o := range ops {
+		out[i] = o.cmd
+	}
+	return out
+}
+
+// eventData encodes the events with the correlation of the command that
+// caused each.
+func (c *chatActor) eventData(ops []*op, evs []chat.Event) ([]events.EventData, error) {
+	data := make([]events.EventData, len(evs))
+	for i, e := range evs {
+		d, err := chatEventData(e.Event, ops[e.Cmd].origin(), c.node.name)
 		if err != nil {
-			c.failOp(ctx, o, AsError(err))
-			continue
+			return nil, err
 		}
-		batch, data = append(batch, o), append(data, d)
+		data[i] = d
 	}
-	return batch, data
-}
-
-func (c *chatActor) decide(ctx actor.Context, o *op, seq *uint64) bool {
-	switch o.kind {
-	case opPost:
-		*seq++
-		o.ev = events.MessagePosted{ChatID: c.id, Seq: *seq, MessageID: o.msgID, Sender: o.post.User,
-			Body: o.post.Body, ClientMsgID: o.post.ClientMsgID, SentAt: now()}
-	case opRead:
-		ev, changed, err := DecideRead(c.state, o.read.User, c.readTarget(o.read), now())
-		if err != nil || !changed {
-			c.answerRead(ctx, o.read, ev.LastReadSeq, asErrOrNil(err))
-			return false
-		}
-		o.ev = ev
-	}
-	return true
-}
-
-func (c *chatActor) readTarget(r chatRead) uint64 {
-	if r.ToLatest {
-		return c.state.LatestSeq
-	}
-	return r.Seq
+	return data, nil
 }
 
 func (c *chatActor) submit(ctx actor.Context, data []events.EventData) {
@@ -160,6 +121,7 @@ func (c *chatActor) submit(ctx actor.Context, data []events.EventData) {
 	})
 	if !ok {
 		c.failFlight(ctx, ErrStoreUnavailable)
+		c.flush(ctx)
 	}
 }
 
@@ -183,68 +145,55 @@ func (c *chatActor) onAppendFailed(ctx actor.Context, err error) {
 		return
 	}
 	// Someone else wrote this stream (another node, or an append that
-	// timed out but landed): refuse the batch and reload the truth.
+	// timed out but landed): refuse the batch and reload the truth; the
+	// commands still queued are decided again against it.
 	conflict := ErrStoreUnavailable
-	if c.flight[0].kind == opCreate {
-		conflict = ErrChatExists
+	if _, ok := c.ready.Events[0].Event.(events.ChatCreated); ok {
+		conflict = fromChat(chat.ErrChatExists)
 	}
 	c.failFlight(ctx, conflict)
 	c.loaded = false
-	c.stash = append(c.stash, queuedAsMessages(c.queue)...)
+	c.stash = append(messagesOf(c.queue), c.stash...)
 	c.queue = nil
 	c.startLoad(ctx)
 }
 
-func queuedAsMessages(q []*op) []any {
-	out := make([]any, 0, len(q))
-	for _, o := range q {
-		switch o.kind {
-		case opCreate:
-			out = append(out, o.create)
-		case opPost:
-			out = append(out, o.post)
-		case opRead:
-			out = append(out, o.read)
-		}
+func messagesOf(ops []*op) []any {
+	out := make([]any, len(ops))
+	for i, o := range ops {
+		out[i] = o.msg
 	}
 	return out
 }
 
+// failFlight drops the batch in flight: the commands whose events it
+// carried are answered with err, the others whose answer waited for it go
+// back to the head of the queue, to be decided again.
 func (c *chatActor) failFlight(ctx actor.Context, err *Error) {
-	for _, o := range c.flight {
-		c.failOp(ctx, o, err)
-	}
-	c.flight = nil
-}
-
-func (c *chatActor) failOp(ctx actor.Context, o *op, err *Error) {
-	switch o.kind {
-	case opCreate:
-		c.replyErr(ctx, o.create.origin, "create_chat", err)
-	case opPost:
-		delete(c.waiting, dedupKey(o.post.User, o.post.ClientMsgID))
-		for _, or := range append([]origin{o.post.origin}, o.dups...) {
-			c.replyErr(ctx, or, "send_message", err)
+	var again []*op
+	for _, r := range c.ready.Replies {
+		switch {
+		case !r.Waits: // answered when decided
+		case r.Stored:
+			c.refuse(ctx, c.flight[r.Cmd].msg, err)
+		default:
+			again = append(again, c.flight[r.Cmd])
 		}
-	case opRead:
-		c.answerRead(ctx, o.read, 0, err)
 	}
+	c.queue = append(again, c.queue...)
+	c.flight, c.ready = nil, chat.Ready{}
 }
 
 func (o *op) origin() origin {
-	switch o.kind {
-	case opCreate:
-		return o.create.origin
-	case opPost:
-		return o.post.origin
-	default:
-		return o.read.origin
+	switch m := o.msg.(type) {
+	case chatCreate:
+		return m.origin
+	case chatPost:
+		return m.origin
+	case chatRead:
+		return m.origin
+	case chatTyping:
+		return m.origin
 	}
-}
-
-func asErrOrNil(err error) *Error {
-	if err == nil {
-		return nil
-	}
-	return AsError(err)
+	return origin{}
 }

@@ -89,7 +89,13 @@ const (
 	DefaultSyncLimit    = 500
 	MaxSyncLimit        = 5000
 	MaxBulkReceipts     = 500
-	MaxSyncChats        = 5000
+	// MaxSyncChats is the most chats one sync_request may name (more:
+	// invalid_payload); it is also the default of Limits.ChatsPerUser, so
+	// one sync can name every chat of a user.
+	MaxSyncChats = 1000
+	// MaxRefBytes is the longest `ref` a client may send (longer:
+	// invalid_payload, and the error carries no ref).
+	MaxRefBytes = 128
 )
 
 func (c Ping) CommandRef() string                  { return c.Ref }

@@ -28,13 +28,20 @@ type connActor struct {
 	behind    map[string]bool
 	limiter   *rateLimiter // made on the first command: idle connections cost less
 	expiryTmr *time.Timer
-	// limitedAt and limitedN throttle the recording of rate_limited errors
-	// (the client still gets every error frame).
-	limitedAt time.Time
-	limitedN  int
-	// delivered is the highest seq sent per chat, so a new member's
-	// catch-up does not repeat what a sync already sent.
-	delivered map[string]uint64
+	// errWin bounds the error events the connection records.
+	errWin errorWindow
+	self   *actor.PID
+	// seen holds, per chat, the seqs this connection has received, so
+	// that none is ever sent to it twice.
+	seen map[string]*seqSet
+	// hold, held, holdFloor, heldLost and holdTmr hold live items back on
+	// a new connection until its first frame (see holdMode).
+	hold      holdMode
+	held      []heldItem
+	holdFloor map[string]uint64
+	heldLost  []string
+	holdAgg   uint64
+	holdTmr   *time.Timer
 	// backlog counts the fan-out items chats have sent to this connection
 	// and it has not handled yet (see maxDeliverBacklog).
 	backlog atomic.Int64
@@ -66,6 +73,12 @@ func (c *connActor) Receive(ctx actor.Context) {
 		c.forceReconnect(ctx, "", m.Reason, m.Retry)
 	case tokenExpired:
 		c.closeWith(ctx, nil, ClosePolicy, "token expired")
+	case syncWaitOver:
+		if c.hold == holdFirst {
+			c.releaseHeld(ctx)
+		}
+	case errorsSummary:
+		c.recordSuppressed()
 	case socketClosed:
 		c.finish(ctx, m.Reason)
 	case panicked:
@@ -74,9 +87,11 @@ func (c *connActor) Receive(ctx actor.Context) {
 }
 
 func (c *connActor) start(ctx actor.Context) {
+	c.self = ctx.Self()
 	c.node.m.connections.Inc()
 	c.record(events.ConnectionOpened{ConnectionID: c.info.ConnectionID, UserID: c.info.UserID, Node: c.node.name,
 		RemoteAddr: c.info.RemoteAddr, UserAgent: c.info.UserAgent, Protocol: Protocol, At: c.opened}, "")
+	c.armSyncWait(ctx) // before any chat can deliver to it
 	c.node.sendUser(c.info.UserID, userAttach{Conn: ctx.Self(), Backlog: &c.backlog})
 	if !c.info.ExpiresAt.IsZero() {
 		self, sys := ctx.Self(), c.node.system
@@ -102,9 +117,16 @@ func (c *connActor) command(ctx actor.Context, cmd Command) {
 		c.limiter = newRateLimiter(c.node.cfg.Limits)
 	}
 	if err := c.limiter.allow(cmd, time.Now()); err != nil {
+		if err == errChatRate {
+			c.node.m.limitRefusals.WithLabelValues("chat_create_rate").Inc()
+		}
+		if c.hold == holdFirst {
+			c.releaseHeld(ctx)
+		}
 		c.fail(ctx, cmd.CommandRef(), cmd.CommandType(), chatOf(cmd), err)
 		return
 	}
+	c.firstFrame(ctx, cmd)
 	c.dispatch(ctx, cmd)
 }
 
@@ -140,11 +162,31 @@ func (c *connActor) dispatch(ctx actor.Context, cmd Command) {
 }
 
 func (c *connActor) createChat(ctx actor.Context, m CreateChat) {
+	if err := c.checkChatsPerUser(m.Members); err != nil {
+		c.fail(ctx, m.Ref, m.CommandType(), m.ChatID, err)
+		return
+	}
 	id := m.ChatID
 	if id == "" {
 		id = uuid.NewString()
 	}
 	c.toChat(ctx, m.Ref, m.CommandType(), id, chatCreate{origin: c.origin(ctx, m.Ref), Title: m.Title, Members: m.Members})
+}
+
+// checkChatsPerUser refuses a chat that would put its creator or a member
+// past Limits.ChatsPerUser (a stranger's list of chats cannot be grown
+// without bound by others).
+func (c *connActor) checkChatsPerUser(members []string) *Error {
+	limit := c.node.cfg.Limits.ChatsPerUser
+	u, full := c.node.dir.Full(append([]string{c.info.UserID}, members...), limit)
+	if !full {
+		return nil
+	}
+	c.node.m.limitRefusals.WithLabelValues("chats_per_user").Inc()
+	if u == c.info.UserID {
+		return Errorf(CodeInvalidPayload, "you are in %d chats, the most one user may be in", limit)
+	}
+	return Errorf(CodeInvalidPayload, "member %q is in %d chats, the most one user may be in", u, limit)
 }
 
 // toChat sends a request to a chat actor after checking the chat id.
@@ -202,28 +244,6 @@ func (c *connActor) sendFrames(ctx actor.Context, frames [][]byte) {
 	}
 }
 
-// fail answers a refused command with an error frame and records it.
-func (c *connActor) fail(ctx actor.Context, ref, command, chatID string, e *Error) {
-	c.node.m.errors.WithLabelValues(string(e.Code)).Inc()
-	c.send(ctx, ErrorFrame{Ref: ref, Code: e.Code, Message: e.Message})
-	if c.suppress(e.Code) {
-		return
-	}
-	ectx := map[string]any{"command": command}
-	if c.limitedN > 0 && e.Code == CodeRateLimited {
-		ectx["suppressed_since_last"] = c.limitedN
-		c.limitedN = 0
-	}
-	if ref != "" {
-		ectx["ref"] = ref
-	}
-	if chatID != "" {
-		ectx["chat_id"] = chatID
-	}
-	c.record(events.ErrorRecorded{ErrorType: string(e.Code), Message: e.Message, Severity: severityOf(e.Code),
-		User: c.info.UserID, ConnectionID: c.info.ConnectionID, Context: ectx, At: now()}, c.corr())
-}
-
 func (c *connActor) forceReconnect(ctx actor.Context, ref, reason string, retryMs int) {
 	if c.closed {
 		return
@@ -250,6 +270,10 @@ func (c *connActor) finish(ctx actor.Context, reason string) {
 	if c.expiryTmr != nil {
 		c.expiryTmr.Stop()
 	}
+	if c.holdTmr != nil {
+		c.holdTmr.Stop()
+	}
+	c.recordSuppressed()
 	c.record(events.ConnectionClosed{ConnectionID: c.info.ConnectionID, UserID: c.info.UserID, Reason: reason,
 		MessagesIn: c.in, MessagesOut: c.out, At: now()}, "")
 	c.node.sendUser(c.info.UserID, userDetach{Conn: ctx.Self()})
@@ -310,19 +334,4 @@ func chatOf(cmd Command) string {
 		return m.ChatID
 	}
 	return ""
-}
-
-// suppress reports whether a rate_limited error should go unrecorded: at
-// most one is recorded per connection per second, with the count of those
-// skipped, so a flooding client cannot flood the log.
-func (c *connActor) suppress(code Code) bool {
-	if code != CodeRateLimited {
-		return false
-	}
-	if t := time.Now(); t.Sub(c.limitedAt) >= time.Second {
-		c.limitedAt = t
-		return false
-	}
-	c.limitedN++
-	return true
 }

@@ -1,43 +1,91 @@
 package actors
 
 import (
+	"maps"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 )
 
-// aggTimeoutAfter bounds how long a connection waits for the chats of a
-// list_chats, sync_request or bulk_read_receipt; chats that have not
-// answered by then are reported `unavailable`.
-const aggTimeoutAfter = 10 * time.Second
-
-// aggregate gathers the answers of several chats to one client command.
-type aggregate struct {
-	ref      string
-	command  string
-	waiting  map[string]bool // chat ids still to answer
-	order    []string
-	chats    map[string]ChatSummary
-	sync     map[string]SyncChat
-	results  []BulkResult
-	budget   int // sync: message frames the answer may still carry
-	timer    *time.Timer
-	finished bool
+// aggKey names one answer an aggregate waits for: a chat's (list_chats,
+// sync_request) or a bulk_read_receipt item's. It is typed so that no chat
+// id, whatever its spelling, can be taken for an item.
+type aggKey struct {
+	chat string
+	item int // a bulk item's index + 1; 0 for a chat
 }
 
-func (c *connActor) newAgg(ctx actor.Context, ref, command string, chats []string) (uint64, *aggregate) {
+func chatKey(id string) aggKey { return aggKey{chat: id} }
+func itemKey(i int) aggKey     { return aggKey{item: i + 1} }
+
+// bulkItem returns the index of a bulk item's key.
+func (k aggKey) bulkItem() (int, bool) { return k.item - 1, k.item > 0 }
+
+// aggregate gathers the answers of several chats to one client command. Its
+// bookkeeping (take, expire, frame) is pure; the connection actor drives it.
+type aggregate struct {
+	ref     string
+	command string
+	waiting map[aggKey]struct{}
+	order   []string
+	chats   map[string]ChatSummary
+	sync    map[string]SyncChat
+	results []BulkResult
+	budget  int // sync: message frames the answer may still carry
+	// fails are the chats (sync) or items (bulk) refused, recorded as one
+	// error event when the aggregate completes.
+	fails []chatFailure
+	// chatErrs are the chats that answered a sync with an error, sent
+	// together before sync_complete.
+	chatErrs []chatFailure
+	timer    *time.Timer
+}
+
+// newAggregate waits for one answer per key.
+func newAggregate(ref, command string, keys []aggKey) *aggregate {
+	a := &aggregate{ref: ref, command: command, waiting: make(map[aggKey]struct{}, len(keys)),
+		chats: map[string]ChatSummary{}, sync: map[string]SyncChat{}}
+	for _, k := range keys {
+		a.waiting[k] = struct{}{}
+	}
+	return a
+}
+
+// take marks key answered; false if it was not awaited (unknown, or
+// answered already).
+func (a *aggregate) take(key aggKey) bool {
+	if _, ok := a.waiting[key]; !ok {
+		return false
+	}
+	delete(a.waiting, key)
+	return true
+}
+
+// done reports whether every answer is in.
+func (a *aggregate) done() bool { return len(a.waiting) == 0 }
+
+// expire gives up on every answer still missing: bulk items become
+// `unavailable`; the chats are returned so that their syncs can be
+// abandoned.
+func (a *aggregate) expire() (chats []string) {
+	for key := range a.waiting {
+		if i, ok := key.bulkItem(); ok && i < len(a.results) {
+			a.results[i].Error = &ErrorFrame{Code: CodeUnavailable, Message: ErrStoreUnavailable.Message}
+		} else if !ok {
+			chats = append(chats, key.chat)
+		}
+		delete(a.waiting, key)
+	}
+	return chats
+}
+
+func (c *connActor) newAgg(ctx actor.Context, ref, command string, keys []aggKey) (uint64, *aggregate) {
 	c.nextAgg++
 	id := c.nextAgg
-	a := &aggregate{ref: ref, command: command, waiting: map[string]bool{}, order: chats,
-		chats: map[string]ChatSummary{}, sync: map[string]SyncChat{}}
-	for _, ch := range chats {
-		a.waiting[ch] = true
-	}
+	a := newAggregate(ref, command, keys)
 	self, sys := ctx.Self(), c.node.system
-	a.timer = time.AfterFunc(aggTimeoutAfter, func() { sys.Root.Send(self, aggTimeout{Agg: id}) })
+	a.timer = time.AfterFunc(c.node.cfg.RequestTimeout, func() { sys.Root.Send(self, aggTimeout{Agg: id}) })
 	if c.aggs == nil {
 		c.aggs = map[uint64]*aggregate{}
 	}
@@ -47,7 +95,8 @@ func (c *connActor) newAgg(ctx actor.Context, ref, command string, chats []strin
 
 func (c *connActor) listChats(ctx actor.Context, m ListChats) {
 	chats := c.node.dir.ChatsOf(c.info.UserID)
-	id, _ := c.newAgg(ctx, m.Ref, m.CommandType(), chats)
+	id, a := c.newAgg(ctx, m.Ref, m.CommandType(), chatKeys(chats))
+	a.order = chats
 	for _, ch := range chats {
 		c.node.sendChat(ch, chatSummaryReq{origin: c.origin(ctx, m.Ref), Agg: id})
 	}
@@ -61,17 +110,30 @@ func (c *connActor) sync(ctx actor.Context, m SyncRequest) {
 	}
 	limit = min(limit, MaxSyncLimit)
 	mine := c.node.dir.ChatsOf(c.info.UserID)
-	for ch := range m.Positions {
-		if !slices.Contains(mine, ch) {
-			c.fail(ctx, m.Ref, m.CommandType(), ch, ErrNotMember)
-		}
-	}
-	id, a := c.newAgg(ctx, m.Ref, m.CommandType(), mine)
+	id, a := c.newAgg(ctx, m.Ref, m.CommandType(), chatKeys(mine))
+	a.fails = strangers(mine, m.Positions)
+	c.failChats(ctx, m.Ref, a.fails)
 	a.budget = c.node.cfg.Limits.SyncMessages
+	if c.hold == holdSync && c.holdAgg == 0 {
+		c.holdAgg = id // the first frame's sync: held items follow its sync_complete
+	}
 	for _, ch := range mine {
 		c.syncChat(ctx, m, id, ch, min(limit, a.budget))
 	}
 	c.maybeComplete(ctx, id)
+}
+
+// strangers are the listed chats the user is not in, answered together by
+// one not_member error, in a stable order.
+func strangers(mine []string, positions map[string]uint64) []chatFailure {
+	member := setOf(mine)
+	var out []chatFailure
+	for _, ch := range slices.Sorted(maps.Keys(positions)) {
+		if !member[ch] {
+			out = append(out, chatFailure{Chat: ch, Err: ErrNotMember})
+		}
+	}
+	return out
 }
 
 func (c *connActor) syncChat(ctx actor.Context, m SyncRequest, id uint64, ch string, limit int) {
@@ -91,25 +153,32 @@ func (c *connActor) syncChat(ctx actor.Context, m SyncRequest, id uint64, ch str
 }
 
 func (c *connActor) bulkRead(ctx actor.Context, m BulkReadReceipt) {
-	keys := make([]string, len(m.Receipts))
+	keys := make([]aggKey, len(m.Receipts))
 	for i := range m.Receipts {
-		keys[i] = bulkKey(i)
+		keys[i] = itemKey(i)
 	}
 	id, a := c.newAgg(ctx, m.Ref, m.CommandType(), keys)
 	a.results = make([]BulkResult, len(m.Receipts))
 	for i, r := range m.Receipts {
 		a.results[i].ChatID = r.ChatID
 	}
+	mine := setOf(c.node.dir.ChatsOf(c.info.UserID))
 	for i, r := range m.Receipts {
-		c.bulkItem(ctx, m.Ref, id, i, r)
+		c.bulkItem(ctx, m.Ref, id, i, r, mine)
 	}
 	c.maybeComplete(ctx, id)
 }
 
-func (c *connActor) bulkItem(ctx actor.Context, ref string, id uint64, i int, r ReceiptItem) {
+// bulkItem sends one receipt to its chat. Items that fail their checks, or
+// name a chat the user is not in, are answered at once: a bulk of unknown
+// chats costs no chat actor and no store read.
+func (c *connActor) bulkItem(ctx actor.Context, ref string, id uint64, i int, r ReceiptItem, mine map[string]bool) {
 	err := r.Err
 	if err == nil {
 		err = asErrOrNil(validateChatID(r.ChatID))
+	}
+	if err == nil && !mine[r.ChatID] {
+		err = ErrNotMember
 	}
 	if err != nil {
 		c.aggregatePart(ctx, bulkPart{Slot: bulkSlot{Agg: id, Index: i}, Result: BulkResult{ChatID: r.ChatID,
@@ -119,20 +188,28 @@ func (c *connActor) bulkItem(ctx actor.Context, ref string, id uint64, i int, r 
 	c.node.sendChat(r.ChatID, chatRead{origin: c.origin(ctx, ref), Seq: r.Seq, Bulk: &bulkSlot{Agg: id, Index: i}})
 }
 
+func setOf(ids []string) map[string]bool {
+	set := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		set[id] = true
+	}
+	return set
+}
+
 // aggregatePart files one chat's answer and completes the aggregate when
 // nothing is missing.
 func (c *connActor) aggregatePart(ctx actor.Context, msg any) {
 	switch p := msg.(type) {
 	case summaryPart:
-		c.filePart(ctx, p.Agg, p.Summary.ChatID, func(a *aggregate) {
+		c.filePart(ctx, p.Agg, chatKey(p.Summary.ChatID), func(a *aggregate) {
 			if p.Err == nil {
 				a.chats[p.Summary.ChatID] = p.Summary
 			}
 		})
 	case syncPart:
-		c.filePart(ctx, p.Agg, p.ChatID, func(a *aggregate) { c.fileSync(ctx, a, p) })
+		c.filePart(ctx, p.Agg, chatKey(p.ChatID), func(a *aggregate) { c.fileSync(ctx, a, p) })
 	case bulkPart:
-		c.filePart(ctx, p.Slot.Agg, bulkKey(p.Slot.Index), func(a *aggregate) { a.results[p.Slot.Index] = p.Result })
+		c.filePart(ctx, p.Slot.Agg, itemKey(p.Slot.Index), func(a *aggregate) { a.results[p.Slot.Index] = p.Result })
 	case aggTimeout:
 		c.expire(ctx, p.Agg)
 	}
@@ -141,7 +218,8 @@ func (c *connActor) aggregatePart(ctx actor.Context, msg any) {
 func (c *connActor) fileSync(ctx actor.Context, a *aggregate, p syncPart) {
 	if p.Err != nil {
 		c.abandonSync(p.ChatID)
-		c.fail(ctx, a.ref, a.command, p.ChatID, p.Err)
+		a.fails = append(a.fails, chatFailure{Chat: p.ChatID, Err: p.Err})
+		a.chatErrs = append(a.chatErrs, chatFailure{Chat: p.ChatID, Err: p.Err})
 		return
 	}
 	if len(p.Messages) > a.budget {
@@ -152,24 +230,32 @@ func (c *connActor) fileSync(ctx actor.Context, a *aggregate, p syncPart) {
 	a.sync[p.ChatID] = p.Info
 }
 
-func (c *connActor) filePart(ctx actor.Context, id uint64, key string, file func(*aggregate)) {
+func (c *connActor) filePart(ctx actor.Context, id uint64, key aggKey, file func(*aggregate)) {
 	a, ok := c.aggs[id]
-	if !ok || !a.waiting[key] {
+	if !ok || !a.take(key) {
 		return
 	}
-	delete(a.waiting, key)
 	file(a)
 	c.maybeComplete(ctx, id)
 }
 
 func (c *connActor) maybeComplete(ctx actor.Context, id uint64) {
 	a, ok := c.aggs[id]
-	if !ok || len(a.waiting) > 0 {
+	if !ok || !a.done() {
 		return
 	}
 	a.timer.Stop()
 	delete(c.aggs, id)
+	c.failChats(ctx, a.ref, a.chatErrs)
+	first := id == c.holdAgg && c.hold == holdSync
+	if first {
+		c.endHoldSync(a)
+	}
 	c.send(ctx, a.frame())
+	if first {
+		c.releaseHeld(ctx)
+	}
+	c.recordFailures(a.ref, a.command, append(a.fails, a.bulkFailures()...))
 }
 
 // expire completes an aggregate whose chats did not all answer in time.
@@ -179,13 +265,8 @@ func (c *connActor) expire(ctx actor.Context, id uint64) {
 		return
 	}
 	c.node.m.timeouts.Inc()
-	for key := range a.waiting {
-		if i, isBulk := bulkIndex(key); isBulk {
-			a.results[i].Error = &ErrorFrame{Code: CodeUnavailable, Message: ErrStoreUnavailable.Message}
-		} else {
-			c.abandonSync(key)
-		}
-		delete(a.waiting, key)
+	for _, chat := range a.expire() {
+		c.abandonSync(chat)
 	}
 	c.maybeComplete(ctx, id)
 }
@@ -207,14 +288,23 @@ func (a *aggregate) frame() Frame {
 	}
 }
 
-func bulkKey(i int) string { return "#" + strconv.Itoa(i) }
-
-func bulkIndex(key string) (int, bool) {
-	if !strings.HasPrefix(key, "#") {
-		return 0, false
+// bulkFailures are the items of a bulk_read_receipt answered with an error.
+func (a *aggregate) bulkFailures() []chatFailure {
+	var out []chatFailure
+	for _, r := range a.results {
+		if r.Error != nil {
+			out = append(out, chatFailure{Chat: r.ChatID, Err: &Error{Code: r.Error.Code, Message: r.Error.Message}})
+		}
 	}
-	i, err := strconv.Atoi(key[1:])
-	return i, err == nil
+	return out
+}
+
+func chatKeys(chats []string) []aggKey {
+	keys := make([]aggKey, len(chats))
+	for i, ch := range chats {
+		keys[i] = chatKey(ch)
+	}
+	return keys
 }
 
 // abandonSync ends a chat's sync that failed or timed out: the live frames

@@ -1,10 +1,47 @@
 package actors
 
-import "github.com/asynkron/protoactor-go/actor"
+import (
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
 
 // maxSyncBuffer bounds the live frames a connection holds for a chat while
 // that chat's sync answer is on its way; past it the chat is marked behind.
 const maxSyncBuffer = 4096
+
+// maxHeld bounds the live items a new connection holds before its first
+// frame (see holdMode): half of Limits.SyncMessages, which is itself at
+// most half the outbound queue, as the held items are queued at once right
+// after a sync answer.
+func (c *connActor) maxHeld() int { return max(1, c.node.cfg.Limits.SyncMessages/2) }
+
+// holdMode says whether a connection holds live items back (PROTOCOL.md
+// section 4, "Live and sync on one connection").
+type holdMode uint8
+
+const (
+	// holdOff: live items go out as they come.
+	holdOff holdMode = iota
+	// holdFirst: a new connection holds live items until its first frame
+	// is read or Config.SyncWait passes. Past maxHeld items they are
+	// released at once (order is then as a later sync's).
+	holdFirst
+	// holdSync: the first frame was a sync_request; its answer goes first,
+	// then the held items it did not carry. Items past maxHeld are dropped
+	// and their chats reported truncated in sync_complete.
+	holdSync
+)
+
+// heldItem is a live item of chat held back.
+type heldItem struct {
+	chat string
+	it   deliverItem
+}
+
+// syncWaitOver is sent to a connection when Config.SyncWait has passed
+// since it opened.
+type syncWaitOver struct{}
 
 // syncBuf holds live items of a chat that arrive while its sync is pending,
 // so the client still sees the chat's messages in seq order.
@@ -13,27 +50,127 @@ type syncBuf struct {
 	overflow bool
 }
 
+// armSyncWait starts the hold of a new connection.
+func (c *connActor) armSyncWait(ctx actor.Context) {
+	c.hold = holdFirst
+	self, sys := ctx.Self(), c.node.system
+	c.holdTmr = time.AfterFunc(c.node.cfg.SyncWait, func() { sys.Root.Send(self, syncWaitOver{}) })
+}
+
+// firstFrame ends or narrows the hold when the connection's first frame is
+// read: a sync_request keeps holding until its sync_complete; anything else
+// releases the held items.
+func (c *connActor) firstFrame(ctx actor.Context, cmd Command) {
+	if c.hold != holdFirst {
+		return
+	}
+	c.holdTmr.Stop()
+	s, ok := cmd.(SyncRequest)
+	if !ok {
+		c.releaseHeld(ctx)
+		return
+	}
+	c.hold, c.holdFloor = holdSync, s.Positions
+}
+
 // deliver writes fan-out frames, skipping the connection's own messages
-// (it got an ack), holding them back while the chat syncs, and dropping
-// message frames of a chat the client is behind in (it must sync again).
+// (it got an ack), holding them back while the chat syncs or the connection
+// is new, dropping message frames of a chat the client is behind in (it
+// must sync again), and never sending a seq twice.
 func (c *connActor) deliver(ctx actor.Context, d deliver) {
 	c.backlog.Add(-int64(len(d.Items)))
+	if c.hold != holdOff {
+		c.holdItems(ctx, d)
+		return
+	}
 	buf := c.syncing[d.ChatID]
 	out := make([][]byte, 0, len(d.Items))
 	for _, it := range d.Items {
-		switch {
-		case it.Origin != nil && it.Origin.Id == ctx.Self().Id && it.Seq > 0:
-		case buf != nil:
+		if buf != nil && !c.own(ctx, d.ChatID, it) {
 			buf.hold(it)
-		case it.Seq > 0 && c.behind[d.ChatID]:
-			c.node.m.droppedLive.Inc()
-		case it.CatchUp && it.Seq <= c.delivered[d.ChatID]:
-		default:
-			out = append(out, it.Frame)
-			c.noteDelivered(d.ChatID, it.Seq)
+			continue
 		}
+		out = c.emit(ctx, d.ChatID, it, out)
 	}
 	c.sendFrames(ctx, out)
+}
+
+// own reports (and notes as received) a message of this connection's own:
+// its ack carried the seq.
+func (c *connActor) own(ctx actor.Context, chatID string, it deliverItem) bool {
+	if it.Origin == nil || it.Origin.Id != ctx.Self().Id || it.Seq == 0 {
+		return false
+	}
+	c.seenSet(chatID).add(it.Seq)
+	return true
+}
+
+// emit appends a live item's frame to out unless the connection must not
+// get it: its own message, a chat it is behind in, a seq it already has.
+func (c *connActor) emit(ctx actor.Context, chatID string, it deliverItem, out [][]byte) [][]byte {
+	switch {
+	case c.own(ctx, chatID, it):
+	case it.Seq > 0 && c.behind[chatID]:
+		c.node.m.droppedLive.Inc()
+	case it.Seq > 0 && c.seenSet(chatID).has(it.Seq):
+		c.node.m.repeatsSkipped.Inc()
+	default:
+		if it.Seq > 0 {
+			c.seenSet(chatID).add(it.Seq)
+		}
+		out = append(out, it.Frame)
+	}
+	return out
+}
+
+func (c *connActor) holdItems(ctx actor.Context, d deliver) {
+	for i, it := range d.Items {
+		if len(c.held) < c.maxHeld() {
+			c.held = append(c.held, heldItem{chat: d.ChatID, it: it})
+			continue
+		}
+		if c.hold == holdFirst {
+			c.releaseHeld(ctx)
+			c.deliver(ctx, deliver{ChatID: d.ChatID, Items: d.Items[i:]})
+			return
+		}
+		if it.Seq > 0 {
+			c.heldLost = append(c.heldLost, d.ChatID)
+		}
+	}
+}
+
+// releaseHeld ends the hold: the held items go out in order, less those
+// the client has (a sync answer carried them, or the first sync's position
+// covers them).
+func (c *connActor) releaseHeld(ctx actor.Context) {
+	held, floor := c.held, c.holdFloor
+	c.held, c.holdFloor, c.heldLost, c.hold = nil, nil, nil, holdOff
+	out := make([][]byte, 0, len(held))
+	for _, h := range held {
+		if h.it.Seq > 0 && h.it.Seq <= floor[h.chat] {
+			continue
+		}
+		if buf := c.syncing[h.chat]; buf != nil && !c.own(ctx, h.chat, h.it) {
+			buf.hold(h.it)
+			continue
+		}
+		out = c.emit(ctx, h.chat, h.it, out)
+	}
+	c.sendFrames(ctx, out)
+}
+
+// endHoldSync runs when the first sync's answer is complete, before its
+// sync_complete goes out: chats whose held items were dropped are reported
+// truncated (and marked behind), so the client syncs them again.
+func (c *connActor) endHoldSync(a *aggregate) {
+	for _, ch := range c.heldLost {
+		if info, ok := a.sync[ch]; ok {
+			info.Truncated = true
+			a.sync[ch] = info
+		}
+		c.setBehind(ch, true)
+	}
 }
 
 // overflowed: a chat dropped this connection for exceeding its delivery
@@ -46,14 +183,17 @@ func (c *connActor) overflowed(ctx actor.Context) {
 	c.forceReconnect(ctx, "", ReasonSlowConsumer, 1000)
 }
 
-func (c *connActor) noteDelivered(chatID string, seq uint64) {
-	if seq == 0 || seq <= c.delivered[chatID] {
-		return
+// seenSet returns the set of chatID's seqs this connection has received.
+func (c *connActor) seenSet(chatID string) *seqSet {
+	if c.seen == nil {
+		c.seen = map[string]*seqSet{}
 	}
-	if c.delivered == nil {
-		c.delivered = map[string]uint64{}
+	s := c.seen[chatID]
+	if s == nil {
+		s = &seqSet{}
+		c.seen[chatID] = s
 	}
-	c.delivered[chatID] = seq
+	return s
 }
 
 func (b *syncBuf) hold(it deliverItem) {
@@ -64,22 +204,25 @@ func (b *syncBuf) hold(it deliverItem) {
 	b.items = append(b.items, it)
 }
 
-// endSync writes a chat's sync answer, then the live frames held meanwhile
-// that are newer than it.
+// endSync writes a chat's sync answer (less what the connection already
+// has), then the live frames held for it meanwhile.
 func (c *connActor) endSync(ctx actor.Context, p syncPart) {
 	buf := c.syncing[p.ChatID]
 	delete(c.syncing, p.ChatID)
-	last := uint64(0)
+	seen := c.seenSet(p.ChatID)
 	frames := make([][]byte, 0, len(p.Messages))
 	for _, m := range p.Messages {
+		if seen.has(m.Seq) {
+			c.node.m.repeatsSkipped.Inc()
+			continue
+		}
 		b, err := c.node.enc.Encode(messageFrameOf(m))
 		if err != nil {
 			c.node.log.Error("encode frame", "type", "message", "err", err)
 			continue
 		}
 		frames = append(frames, b)
-		last = m.Seq
-		c.noteDelivered(p.ChatID, m.Seq)
+		seen.add(m.Seq)
 	}
 	c.sendFrames(ctx, frames) // one queue operation for the whole answer
 	behind := p.Info.Truncated || (buf != nil && buf.overflow)
@@ -87,19 +230,11 @@ func (c *connActor) endSync(ctx actor.Context, p syncPart) {
 	if buf == nil || behind {
 		return
 	}
+	out := make([][]byte, 0, len(buf.items))
 	for _, it := range buf.items {
-		if it.Seq == 0 || it.Seq > last {
-			c.deliverHeld(ctx, p.ChatID, it)
-		}
+		out = c.emit(ctx, p.ChatID, it, out)
 	}
-}
-
-func (c *connActor) deliverHeld(ctx actor.Context, chatID string, it deliverItem) {
-	if it.Origin != nil && it.Origin.Id == ctx.Self().Id && it.Seq > 0 {
-		return
-	}
-	c.sendRaw(ctx, it.Frame)
-	c.noteDelivered(chatID, it.Seq)
+	c.sendFrames(ctx, out)
 }
 
 func (c *connActor) setBehind(chatID string, behind bool) {

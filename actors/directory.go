@@ -38,6 +38,19 @@ func (d *Directory) ChatsOf(user string) []string {
 	return slices.Clone(d.chats[user])
 }
 
+// Full returns the first of users who already belongs to limit chats or
+// more.
+func (d *Directory) Full(users []string, limit int) (string, bool) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	for _, u := range users {
+		if len(d.chats[u]) >= limit {
+			return u, true
+		}
+	}
+	return "", false
+}
+
 // Load folds every ChatCreated in store into d and returns the position it
 // read up to. Called once at start-up, before the node accepts connections.
 func (d *Directory) Load(ctx context.Context, store events.Store) (uint64, error) {

@@ -3,6 +3,8 @@ package actors
 import (
 	"errors"
 	"fmt"
+
+	"github.com/linkup-chat/linkup/chat"
 )
 
 // Code is an error code a client sees in an `error` frame (PROTOCOL.md
@@ -49,14 +51,9 @@ func AsError(err error) *Error {
 }
 
 var (
-	// ErrChatExists is returned by DecideCreate when the chat already exists.
-	ErrChatExists = Errorf(CodeConflict, "chat already exists")
-	// ErrChatNotFound is returned by the decide functions when the chat has
-	// not been created.
-	ErrChatNotFound = Errorf(CodeNotFound, "chat not found")
-	// ErrNotMember is returned by the decide functions when the user is not
-	// a member of the chat.
-	ErrNotMember = Errorf(CodeNotMember, "not a member of this chat")
+	// ErrNotMember answers, without asking the chat, a request about a chat
+	// the connection's user is not in (chat.ErrNotMember's words).
+	ErrNotMember = fromChat(chat.ErrNotMember)
 	// ErrStoreUnavailable is returned to clients when an append failed or
 	// the writer's queue is full: nothing was stored.
 	ErrStoreUnavailable = Errorf(CodeUnavailable, "storage unavailable: the request may not have been stored; retry later (a send retried with the same client_msg_id is never stored twice)")

@@ -43,10 +43,14 @@ type (
 		Ref     string       `json:"ref,omitempty"`
 		Results []BulkResult `json:"results"`
 	}
+	// ErrorFrame carries ChatID when the error is about one chat, and
+	// ChatIDs when one request named several chats refused the same way.
 	ErrorFrame struct {
-		Ref     string `json:"ref,omitempty"`
-		Code    Code   `json:"code"`
-		Message string `json:"message"`
+		Ref     string   `json:"ref,omitempty"`
+		Code    Code     `json:"code"`
+		Message string   `json:"message"`
+		ChatID  string   `json:"chat_id,omitempty"`
+		ChatIDs []string `json:"chat_ids,omitempty"`
 	}
 	MessageFrame struct {
 		ChatID      string    `json:"chat_id"`

@@ -37,6 +37,16 @@ type Config struct {
 	// subscribed), so memory follows the chats in use, not every chat ever
 	// touched.
 	ChatIdleAfter time.Duration
+	// RequestTimeout bounds how long a connection waits for the chats of a
+	// list_chats, sync_request or bulk_read_receipt (default 10s); chats
+	// that have not answered by then are reported `unavailable` (bulk) or
+	// left out (list, sync).
+	RequestTimeout time.Duration
+	// SyncWait is how long a new connection holds live timeline items back
+	// waiting for its first frame (default 1s; PROTOCOL.md section 4, "Live
+	// and sync on one connection"): a first frame sync_request is answered
+	// first, and the held items follow less those the answer carried.
+	SyncWait time.Duration
 }
 
 // Validate reports a missing required field.
@@ -110,6 +120,12 @@ func newNode(cfg Config) *Node {
 	cfg.Limits.defaults()
 	if cfg.ChatIdleAfter <= 0 {
 		cfg.ChatIdleAfter = 10 * time.Minute
+	}
+	if cfg.SyncWait <= 0 {
+		cfg.SyncWait = time.Second
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = 10 * time.Second
 	}
 	m := newMetrics(cfg.Metrics)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -22,6 +22,15 @@ type Limits struct {
 	// bigger than the queue would make a well-behaved client look like a
 	// slow consumer.
 	SyncMessages int
+	// ChatsPerSecond bounds create_chat per connection (default 1/s,
+	// burst 10); over it: `rate_limited`.
+	ChatsPerSecond float64
+	// ChatsPerUser bounds the chats a user belongs to (default
+	// MaxSyncChats, 1,000, so that one sync_request can name every chat of
+	// a user): a create_chat that would put its creator or any member past
+	// it is refused with `invalid_payload`. Checked against the node's
+	// directory, so requests in flight at once may pass it by a few.
+	ChatsPerUser int
 }
 
 func (l *Limits) defaults() {
@@ -29,6 +38,8 @@ func (l *Limits) defaults() {
 	l.MessagesPerSecond = orDefaultF(l.MessagesPerSecond, 50)
 	l.TypingPerSecond = orDefaultF(l.TypingPerSecond, 5)
 	l.SyncMessages = orDefault(l.SyncMessages, DefaultSyncLimit)
+	l.ChatsPerSecond = orDefaultF(l.ChatsPerSecond, 1)
+	l.ChatsPerUser = orDefault(l.ChatsPerUser, MaxSyncChats)
 }
 
 func orDefaultF(v, def float64) float64 {
@@ -38,15 +49,19 @@ func orDefaultF(v, def float64) float64 {
 	return v
 }
 
+// errChatRate is the answer to a create_chat over Limits.ChatsPerSecond.
+var errChatRate = Errorf(CodeRateLimited, "too many chats created per second; slow down")
+
 // rateLimiter holds one connection's token buckets.
 type rateLimiter struct {
-	frames, messages, typing *rate.Limiter
+	frames, messages, typing, chats *rate.Limiter
 }
 
 func newRateLimiter(l Limits) *rateLimiter {
 	l.defaults()
 	bucket := func(r float64) *rate.Limiter { return rate.NewLimiter(rate.Limit(r), int(2*r)) }
-	return &rateLimiter{frames: bucket(l.FramesPerSecond), messages: bucket(l.MessagesPerSecond), typing: bucket(l.TypingPerSecond)}
+	return &rateLimiter{frames: bucket(l.FramesPerSecond), messages: bucket(l.MessagesPerSecond), typing: bucket(l.TypingPerSecond),
+		chats: rate.NewLimiter(rate.Limit(l.ChatsPerSecond), max(10, int(2*l.ChatsPerSecond)))}
 }
 
 // allow takes a token for cmd or returns the rate_limited error.
@@ -62,6 +77,10 @@ func (r *rateLimiter) allow(cmd Command, at time.Time) *Error {
 	case Typing:
 		if !r.typing.AllowN(at, 1) {
 			return Errorf(CodeRateLimited, "too many typing events per second; slow down")
+		}
+	case CreateChat:
+		if !r.chats.AllowN(at, 1) {
+			return errChatRate
 		}
 	}
 	return nil

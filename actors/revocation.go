@@ -73,7 +73,7 @@ func (n *Node) Revoke(ctx context.Context, user, reason, by string) error {
 	select {
 	case err := <-done:
 		if err != nil {
-			return fmt.Errorf("%w: %v", ErrRevokeFailed, err)
+			return fmt.Errorf("%w: %w", ErrRevokeFailed, err)
 		}
 	case <-ctx.Done():
 		return ctx.Err()

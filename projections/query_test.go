@@ -43,15 +43,21 @@ func writeQueryRows(t *testing.T, rm ReadModel) {
 		if err := tx.AddChat(c, []string{"zed", "Amy", "bob"}); err != nil {
 			t.Fatal(err)
 		}
-		if ok, err := tx.RaiseLatestSeq(c, 7); !ok || err != nil {
-			t.Fatal(ok, err)
+		if err := tx.SetLatestSeq(c, 7); err != nil {
+			t.Fatal(err)
 		}
 	}
-	if ok, err := tx.RaiseReadPointer("c-a", "bob", 3); !ok || err != nil {
-		t.Fatal(ok, err)
+	if err := tx.SetReadPointer("c-a", "bob", 3); err != nil {
+		t.Fatal(err)
 	}
-	if ok, err := tx.RaiseReadPointer("c-a", "nobody", 3); ok || err != nil {
-		t.Fatalf("non-member raise: %v %v", ok, err)
+	if seq, member, err := tx.ReadPointer("c-a", "bob"); seq != 3 || !member || err != nil {
+		t.Fatalf("bob's pointer in c-a: %d %v %v", seq, member, err)
+	}
+	if _, member, err := tx.ReadPointer("c-a", "nobody"); member || err != nil {
+		t.Fatalf("non-member: %v %v", member, err)
+	}
+	if err := tx.SetReadPointer("c-a", "nobody", 3); err != nil {
+		t.Fatal(err)
 	}
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)

@@ -42,8 +42,9 @@ type ReadModel interface {
 }
 
 // Tx is one write transaction of one projection on one table set. It is
-// used by one goroutine at a time. The domain operations are named after the
-// rule they implement, so that every read model means the same by them.
+// used by one goroutine at a time. The read-state operations only read and
+// write rows; what to write is decided by package chat's rules, which the
+// projections apply, so that every read model means the same as the chat.
 type Tx interface {
 	// Checkpoint is the position the table set has projected up to, as
 	// committed (0 before the first event).
@@ -60,12 +61,18 @@ type Tx interface {
 	// AddChat records a chat and a read state at 0 for each member; a chat
 	// already known is left as it is.
 	AddChat(chatID string, members []string) error
-	// RaiseLatestSeq sets the chat's latest seq to max(current, seq). It
-	// reports false when the chat is unknown.
-	RaiseLatestSeq(chatID string, seq uint64) (bool, error)
-	// RaiseReadPointer sets user's read pointer in chat to max(current,
-	// seq). It reports false when user is not a member of the chat.
-	RaiseReadPointer(chatID, user string, seq uint64) (bool, error)
+	// LatestSeq returns the chat's latest seq; known is false when the
+	// chat is unknown.
+	LatestSeq(chatID string) (seq uint64, known bool, err error)
+	// SetLatestSeq sets a known chat's latest seq (an unknown chat is left
+	// alone).
+	SetLatestSeq(chatID string, seq uint64) error
+	// ReadPointer returns user's read pointer in chat; member is false
+	// when user has no read state there (not a member).
+	ReadPointer(chatID, user string) (seq uint64, member bool, err error)
+	// SetReadPointer sets a member's read pointer (a non-member is left
+	// alone).
+	SetReadPointer(chatID, user string, seq uint64) error
 
 	Commit() error
 	Rollback() error

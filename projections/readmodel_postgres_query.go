@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/linkup-chat/linkup/chat"
 )
 
 // Errors answers an error-log query from the live tables, newest first.
@@ -174,7 +175,7 @@ func (p *Postgres) ReadStates(ctx context.Context, q ReadStateQuery) ([]ReadStat
 		var last, latest int64
 		err := row.Scan(&r.User, &r.ChatID, &last, &latest)
 		r.LastReadSeq, r.LatestSeq = uint64(last), uint64(latest)
-		r.Unread = Unread(r.LatestSeq, r.LastReadSeq)
+		r.Unread = chat.Unread(r.LastReadSeq, r.LatestSeq)
 		return r, err
 	})
 	if err != nil {

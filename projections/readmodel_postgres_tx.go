@@ -33,8 +33,8 @@ type pgTx struct {
 	cpName string // checkpoint row: name + set
 	queue  *pgx.Batch
 	errs   errorBuffer     // error rows, written by send
-	raises raises          // read-state raises, written at Commit
-	loaded map[string]bool // chats whose members raises.members holds
+	rows   readRows        // read-state rows read in this transaction, written at Commit
+	loaded map[string]bool // chats whose every member rows holds
 }
 
 // Begin opens a write transaction on set of projection name, under the
@@ -163,69 +163,111 @@ func (t *pgTx) AddChat(chatID string, members []string) error {
 	if err != nil || tag.RowsAffected() == 0 {
 		return err
 	}
-	t.raises.init()
-	t.raises.chats[chatID] = true
+	t.rows.init()
+	t.rows.chats[chatID] = &seqRow{known: true}
 	for _, m := range members {
-		t.raises.members[[2]string{chatID, m}] = true
+		t.rows.members[[2]string{chatID, m}] = &seqRow{known: true}
 	}
 	t.markLoaded(chatID)
 	return t.enqueue(`INSERT INTO `+t.table("read_states")+` (chat_id, user_id, last_read_seq)
 		SELECT $1, m, 0 FROM unnest($2::text[]) AS m ON CONFLICT DO NOTHING`, chatID, members)
 }
 
-// RaiseLatestSeq and RaiseReadPointer check the chat and the membership
-// against the chat's members, loaded once per chat and transaction, and
-// keep the highest seq; Commit writes them. A seq PostgreSQL cannot store
-// (above 2^63-1) is poison.
-func (t *pgTx) RaiseLatestSeq(chatID string, seq uint64) (bool, error) {
-	if seq > math.MaxInt64 {
-		return false, poison("seq %d out of range", seq)
+// LatestSeq, ReadPointer and their setters work on the chat's rows,
+// loaded once per chat and transaction (the chat and all its members in
+// one query); Commit writes the rows that changed. A seq PostgreSQL cannot
+// store (above 2^63-1) is poison.
+func (t *pgTx) LatestSeq(chatID string) (uint64, bool, error) {
+	r, err := t.chatRow(chatID)
+	if err != nil {
+		return 0, false, err
 	}
+	return r.seq, r.known, nil
+}
+
+func (t *pgTx) SetLatestSeq(chatID string, seq uint64) error {
+	if seq > math.MaxInt64 {
+		return poison("seq %d out of range", seq)
+	}
+	r, err := t.chatRow(chatID)
+	if err == nil && r.known {
+		r.seq, r.dirty = seq, true
+	}
+	return err
+}
+
+func (t *pgTx) ReadPointer(chatID, user string) (uint64, bool, error) {
+	r, err := t.memberRow(chatID, user)
+	if err != nil {
+		return 0, false, err
+	}
+	return r.seq, r.known, nil
+}
+
+func (t *pgTx) SetReadPointer(chatID, user string, seq uint64) error {
+	if seq > math.MaxInt64 {
+		return poison("seq %d out of range", seq)
+	}
+	r, err := t.memberRow(chatID, user)
+	if err == nil && r.known {
+		r.seq, r.dirty = seq, true
+	}
+	return err
+}
+
+func (t *pgTx) chatRow(chatID string) (*seqRow, error) {
 	chatID = storable(chatID)
-	if err := t.loadChat(chatID); err != nil || !t.raises.chats[chatID] {
-		return false, err
+	if err := t.loadChat(chatID); err != nil {
+		return nil, err
 	}
-	t.raises.latest[chatID] = max(t.raises.latest[chatID], seq)
-	return true, nil
+	return t.rows.chats[chatID], nil
 }
 
-func (t *pgTx) RaiseReadPointer(chatID, user string, seq uint64) (bool, error) {
-	if seq > math.MaxInt64 {
-		return false, poison("seq %d out of range", seq)
-	}
+// memberRow returns user's row in chat; a user the loaded chat does not
+// have gets a row that is not known.
+func (t *pgTx) memberRow(chatID, user string) (*seqRow, error) {
 	key := [2]string{storable(chatID), storable(user)}
-	if err := t.loadChat(key[0]); err != nil || !t.raises.members[key] {
-		return false, err
+	if err := t.loadChat(key[0]); err != nil {
+		return nil, err
 	}
-	t.raises.pointers[key] = max(t.raises.pointers[key], seq)
-	return true, nil
+	r, ok := t.rows.members[key]
+	if !ok {
+		r = &seqRow{}
+		t.rows.members[key] = r
+	}
+	return r, nil
 }
 
-// loadChat caches whether chatID exists and who its members are, in one
-// query after sending the queued writes (so that it sees them).
+// loadChat reads the chat's latest seq and every member's pointer, in one
+// query after sending the queued writes (so that it sees them), unless
+// this transaction has them already.
 func (t *pgTx) loadChat(chatID string) error {
-	t.raises.init()
+	t.rows.init()
 	if t.loaded[chatID] {
 		return nil
 	}
 	if err := t.send(); err != nil {
 		return err
 	}
-	rows, err := t.conn.Query(t.ctx, `SELECT r.user_id FROM `+t.table("chats")+` c
+	rows, err := t.conn.Query(t.ctx, `SELECT c.latest_seq, r.user_id, r.last_read_seq FROM `+t.table("chats")+` c
 		LEFT JOIN `+t.table("read_states")+` r ON r.chat_id = c.chat_id WHERE c.chat_id = $1`, chatID)
 	if err != nil {
 		return err
 	}
-	members, err := pgx.CollectRows(rows, pgx.RowTo[*string])
+	chatRow := &seqRow{}
+	var latest, last int64
+	var user *string
+	_, err = pgx.ForEachRow(rows, []any{&latest, &user, &last}, func() error {
+		chatRow.known, chatRow.seq = true, uint64(latest)
+		if user != nil {
+			t.rows.members[[2]string{chatID, *user}] = &seqRow{known: true, seq: uint64(last)}
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	t.raises.chats[chatID] = len(members) > 0
-	for _, m := range members {
-		if m != nil {
-			t.raises.members[[2]string{chatID, *m}] = true
-		}
-	}
+	t.rows.chats[chatID] = chatRow
 	t.markLoaded(chatID)
 	return nil
 }
@@ -237,38 +279,43 @@ func (t *pgTx) markLoaded(chatID string) {
 	t.loaded[chatID] = true
 }
 
-// queueRaises queues the buffered raises, one statement per table.
-func (t *pgTx) queueRaises() error {
-	if len(t.raises.latest) > 0 {
-		var ids []string
-		var seqs []int64
-		for id, seq := range t.raises.latest {
-			ids, seqs = append(ids, id), append(seqs, int64(seq))
+// queueRows queues the read-state rows that changed, one statement per
+// table.
+func (t *pgTx) queueRows() error {
+	var ids []string
+	var seqs []int64
+	for id, r := range t.rows.chats {
+		if r.dirty {
+			ids, seqs = append(ids, id), append(seqs, int64(r.seq))
 		}
-		if err := t.enqueue(`UPDATE `+t.table("chats")+` AS c SET latest_seq = GREATEST(c.latest_seq, v.seq)
+	}
+	if len(ids) > 0 {
+		if err := t.enqueue(`UPDATE `+t.table("chats")+` AS c SET latest_seq = v.seq
 			FROM unnest($1::text[], $2::bigint[]) AS v(chat_id, seq) WHERE c.chat_id = v.chat_id`, ids, seqs); err != nil {
 			return err
 		}
 	}
-	if len(t.raises.pointers) > 0 {
-		var chats, users []string
-		var seqs []int64
-		for key, seq := range t.raises.pointers {
-			chats, users, seqs = append(chats, key[0]), append(users, key[1]), append(seqs, int64(seq))
+	var chats, users []string
+	seqs = nil
+	for key, r := range t.rows.members {
+		if r.dirty {
+			chats, users, seqs = append(chats, key[0]), append(users, key[1]), append(seqs, int64(r.seq))
 		}
-		if err := t.enqueue(`UPDATE `+t.table("read_states")+` AS r SET last_read_seq = GREATEST(r.last_read_seq, v.seq)
+	}
+	if len(chats) > 0 {
+		if err := t.enqueue(`UPDATE `+t.table("read_states")+` AS r SET last_read_seq = v.seq
 			FROM unnest($1::text[], $2::text[], $3::bigint[]) AS v(chat_id, user_id, seq)
 			WHERE r.chat_id = v.chat_id AND r.user_id = v.user_id`, chats, users, seqs); err != nil {
 			return err
 		}
 	}
-	t.raises, t.loaded = raises{}, nil
+	t.rows, t.loaded = readRows{}, nil
 	return nil
 }
 
-// flush sends everything queued, raises included.
+// flush sends everything queued, changed rows included.
 func (t *pgTx) flush() error {
-	if err := t.queueRaises(); err != nil {
+	if err := t.queueRows(); err != nil {
 		return err
 	}
 	return t.send()
@@ -281,7 +328,7 @@ func (t *pgTx) Commit() error {
 	if t.done {
 		return errTxDone
 	}
-	if err := t.queueRaises(); err != nil {
+	if err := t.queueRows(); err != nil {
 		return err
 	}
 	t.queueErrors()

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/linkup-chat/linkup/chat"
 )
 
 const errorColumns = `id, error_type, message, severity, user, connection_id, context, at`
@@ -177,7 +179,7 @@ func scanReadStates(rows *sql.Rows) ([]ReadState, error) {
 		if err := rows.Scan(&r.User, &r.ChatID, &r.LastReadSeq, &r.LatestSeq); err != nil {
 			return nil, err
 		}
-		r.Unread = Unread(r.LatestSeq, r.LastReadSeq)
+		r.Unread = chat.Unread(r.LastReadSeq, r.LatestSeq)
 		out = append(out, r)
 	}
 	return out, rows.Err()

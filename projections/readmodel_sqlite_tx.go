@@ -21,18 +21,18 @@ const (
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 	qCountError = `INSERT INTO error_hourly%s (error_type, hour, count) VALUES (?, ?, 1)
 		ON CONFLICT (error_type, hour) DO UPDATE SET count = count + 1`
-	qAddChat      = `INSERT OR IGNORE INTO chats%s (chat_id, latest_seq) VALUES (?, 0)`
-	qAddMember    = `INSERT OR IGNORE INTO read_states%s (chat_id, user, last_read_seq) VALUES (?, ?, 0)`
-	qRaiseLatest  = `UPDATE chats%s SET latest_seq = MAX(latest_seq, ?) WHERE chat_id = ?`
-	qRaisePointer = `UPDATE read_states%s SET last_read_seq = MAX(last_read_seq, ?) WHERE chat_id = ? AND user = ?`
-	qChatKnown    = `SELECT count(*) FROM chats%s WHERE chat_id = ?`
-	qIsMember     = `SELECT count(*) FROM read_states%s WHERE chat_id = ? AND user = ?`
+	qAddChat    = `INSERT OR IGNORE INTO chats%s (chat_id, latest_seq) VALUES (?, 0)`
+	qAddMember  = `INSERT OR IGNORE INTO read_states%s (chat_id, user, last_read_seq) VALUES (?, ?, 0)`
+	qSetLatest  = `UPDATE chats%s SET latest_seq = ? WHERE chat_id = ?`
+	qSetPointer = `UPDATE read_states%s SET last_read_seq = ? WHERE chat_id = ? AND user = ?`
+	qLatest     = `SELECT latest_seq FROM chats%s WHERE chat_id = ?`
+	qPointer    = `SELECT last_read_seq FROM read_states%s WHERE chat_id = ? AND user = ?`
 )
 
 // txQueries lists the templates each projection's Tx uses.
 var txQueries = map[string][]string{
 	NameErrors:     {qSetCheckpoint, qPoison, qInsertError, qCountError},
-	NameReadStates: {qSetCheckpoint, qPoison, qAddChat, qAddMember, qRaiseLatest, qRaisePointer, qChatKnown, qIsMember},
+	NameReadStates: {qSetCheckpoint, qPoison, qAddChat, qAddMember, qSetLatest, qSetPointer, qLatest, qPointer},
 }
 
 // sqliteTx is a Tx on one table set of one projection.
@@ -40,10 +40,10 @@ type sqliteTx struct {
 	s      *SQLite
 	ctx    context.Context
 	tx     *sql.Tx
-	name   string // projection
-	set    string // table-set suffix, "" for live
-	cpName string // checkpoint row: name + set
-	raises raises // read-state raises, written at flush
+	name   string   // projection
+	set    string   // table-set suffix, "" for live
+	cpName string   // checkpoint row: name + set
+	rows   readRows // read-state rows read in this transaction, written at flush
 }
 
 // Begin opens a write transaction (BEGIN IMMEDIATE) on set of projection
@@ -122,48 +122,70 @@ func (t *sqliteTx) AddChat(chatID string, members []string) error {
 	if ok, _ := affected(res, err); !ok {
 		return err
 	}
-	t.raises.init()
-	t.raises.chats[chatID] = true
+	t.rows.init()
+	t.rows.chats[chatID] = &seqRow{known: true}
 	for _, m := range members {
-		if _, err := t.exec(qAddMember, chatID, m); err != nil {
+		res, err := t.exec(qAddMember, chatID, m)
+		if ok, err := affected(res, err); err != nil {
 			return err
+		} else if ok {
+			t.rows.members[[2]string{chatID, m}] = &seqRow{known: true}
 		}
-		t.raises.members[[2]string{chatID, m}] = true
 	}
 	return nil
 }
 
-// RaiseLatestSeq and RaiseReadPointer check the chat or the membership
-// now (cached for the transaction) and keep only the highest seq per chat
-// and per member; flush writes them before the commit. MAX is commutative,
-// so the rows end as if every raise had been written in order.
-func (t *sqliteTx) RaiseLatestSeq(chatID string, seq uint64) (bool, error) {
-	t.raises.init()
-	known, err := lookup(t, t.raises.chats, chatID, qChatKnown, chatID)
-	if err != nil || !known {
-		return false, err
+// LatestSeq, ReadPointer and their setters read each row once per
+// transaction and keep it; flush writes the rows that changed before the
+// commit.
+func (t *sqliteTx) LatestSeq(chatID string) (uint64, bool, error) {
+	r, err := t.chatRow(chatID)
+	if err != nil {
+		return 0, false, err
 	}
-	t.raises.latest[chatID] = max(t.raises.latest[chatID], seq)
-	return true, nil
+	return r.seq, r.known, nil
 }
 
-func (t *sqliteTx) RaiseReadPointer(chatID, user string, seq uint64) (bool, error) {
-	t.raises.init()
-	key := [2]string{chatID, user}
-	member, err := lookup(t, t.raises.members, key, qIsMember, chatID, user)
-	if err != nil || !member {
-		return false, err
+func (t *sqliteTx) SetLatestSeq(chatID string, seq uint64) error {
+	r, err := t.chatRow(chatID)
+	if err == nil && r.known {
+		r.seq, r.dirty = seq, true
 	}
-	t.raises.pointers[key] = max(t.raises.pointers[key], seq)
-	return true, nil
+	return err
 }
 
-// lookup answers an existence query once per key and transaction.
-func lookup[K comparable](t *sqliteTx, cache map[K]bool, key K, tmpl string, args ...any) (bool, error) {
-	if v, ok := cache[key]; ok {
-		return v, nil
+func (t *sqliteTx) ReadPointer(chatID, user string) (uint64, bool, error) {
+	r, err := t.memberRow(chatID, user)
+	if err != nil {
+		return 0, false, err
 	}
-	var n int
+	return r.seq, r.known, nil
+}
+
+func (t *sqliteTx) SetReadPointer(chatID, user string, seq uint64) error {
+	r, err := t.memberRow(chatID, user)
+	if err == nil && r.known {
+		r.seq, r.dirty = seq, true
+	}
+	return err
+}
+
+func (t *sqliteTx) chatRow(chatID string) (*seqRow, error) {
+	t.rows.init()
+	return lookup(t, t.rows.chats, chatID, qLatest, chatID)
+}
+
+func (t *sqliteTx) memberRow(chatID, user string) (*seqRow, error) {
+	t.rows.init()
+	return lookup(t, t.rows.members, [2]string{chatID, user}, qPointer, chatID, user)
+}
+
+// lookup reads one seq row once per key and transaction; a missing row is
+// kept as not known.
+func lookup[K comparable](t *sqliteTx, cache map[K]*seqRow, key K, tmpl string, args ...any) (*seqRow, error) {
+	if r, ok := cache[key]; ok {
+		return r, nil
+	}
 	query := setQuery(tmpl, t.set)
 	var row *sql.Row
 	if st := t.s.cached(query); st != nil {
@@ -171,26 +193,34 @@ func lookup[K comparable](t *sqliteTx, cache map[K]bool, key K, tmpl string, arg
 	} else {
 		row = t.tx.QueryRowContext(t.ctx, query, args...)
 	}
-	if err := row.Scan(&n); err != nil {
-		return false, err
+	r := &seqRow{known: true}
+	switch err := row.Scan(&r.seq); {
+	case errors.Is(err, sql.ErrNoRows):
+		r.known = false
+	case err != nil:
+		return nil, err
 	}
-	cache[key] = n > 0
-	return n > 0, nil
+	cache[key] = r
+	return r, nil
 }
 
-// flush writes the buffered raises.
+// flush writes the rows that changed.
 func (t *sqliteTx) flush() error {
-	for chat, seq := range t.raises.latest {
-		if _, err := t.exec(qRaiseLatest, seq, chat); err != nil {
-			return err
+	for chat, r := range t.rows.chats {
+		if r.dirty {
+			if _, err := t.exec(qSetLatest, r.seq, chat); err != nil {
+				return err
+			}
 		}
 	}
-	for key, seq := range t.raises.pointers {
-		if _, err := t.exec(qRaisePointer, seq, key[0], key[1]); err != nil {
-			return err
+	for key, r := range t.rows.members {
+		if r.dirty {
+			if _, err := t.exec(qSetPointer, r.seq, key[0], key[1]); err != nil {
+				return err
+			}
 		}
 	}
-	t.raises = raises{}
+	t.rows = readRows{}
 	return nil
 }
 
@@ -211,16 +241,23 @@ func affected(res sql.Result, err error) (bool, error) {
 	return n > 0, err
 }
 
-// raises buffers a transaction's read-state raises and existence answers.
-type raises struct {
-	chats    map[string]bool
-	members  map[[2]string]bool
-	latest   map[string]uint64
-	pointers map[[2]string]uint64
+// readRows are the read-state rows a transaction has read, by chat and by
+// (chat, user).
+type readRows struct {
+	chats   map[string]*seqRow
+	members map[[2]string]*seqRow
 }
 
-func (r *raises) init() {
+// seqRow is one row's seq (a chat's latest, a member's pointer); known is
+// false when the row does not exist; dirty when flush must write it.
+type seqRow struct {
+	known bool
+	seq   uint64
+	dirty bool
+}
+
+func (r *readRows) init() {
 	if r.chats == nil {
-		*r = raises{chats: map[string]bool{}, members: map[[2]string]bool{}, latest: map[string]uint64{}, pointers: map[[2]string]uint64{}}
+		*r = readRows{chats: map[string]*seqRow{}, members: map[[2]string]*seqRow{}}
 	}
 }

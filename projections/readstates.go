@@ -3,20 +3,21 @@ package projections
 import (
 	"slices"
 
+	"github.com/linkup-chat/linkup/chat"
 	"github.com/linkup-chat/linkup/events"
 )
 
 // ReadStates projects chats' latest seq and members' read pointers.
 //
-// The rules mirror the chat actor's apply in package actors (projections
-// may not import actors, so they are restated here; keep both in step):
+// The rules are package chat's, the ones the chat actor applies; this
+// projection only stores what they give:
 //   - membership comes only from ChatCreated.Members (the creator is in
-//     it); only members have read states;
-//   - a chat's latest seq is the highest MessagePosted.Seq seen;
-//   - a MessagePosted moves its sender's pointer up to its seq (you have
-//     read what you sent); a ChatRead moves User's pointer to
-//     max(current, LastReadSeq); pointers never move back;
-//   - unread = latest seq - last read seq, never negative (Unread).
+//     it); only members have read states, starting at 0;
+//   - a chat's latest seq is raised by each timeline item (chat.ItemOf,
+//     chat.RaiseLatest);
+//   - the pointer an event moves (chat.ReadMove: a ChatRead's user, a
+//     MessagePosted's sender) is raised by chat.RaiseRead, never back;
+//   - unread is chat.Unread.
 type ReadStates struct{}
 
 var _ Projection = ReadStates{}
@@ -63,11 +64,11 @@ func applyMessagePosted(tx Tx, rec events.RecordedEvent) error {
 	if ev.ChatID == "" || ev.Seq == 0 {
 		return poison("MessagePosted without chat_id or seq")
 	}
-	known, err := tx.RaiseLatestSeq(ev.ChatID, ev.Seq)
+	known, err := raiseLatest(tx, ev.ChatID, ev)
 	if err != nil || !known {
 		return orPoison(err, "MessagePosted in unknown chat %q", ev.ChatID)
 	}
-	_, err = tx.RaiseReadPointer(ev.ChatID, ev.Sender, ev.Seq) // a non-member sender has no read state
+	_, err = movePointer(tx, ev.ChatID, ev) // a non-member sender has no read state
 	return err
 }
 
@@ -79,11 +80,38 @@ func applyChatRead(tx Tx, rec events.RecordedEvent) error {
 	if ev.ChatID == "" || ev.User == "" {
 		return poison("ChatRead without chat_id or user")
 	}
-	member, err := tx.RaiseReadPointer(ev.ChatID, ev.User, ev.LastReadSeq)
+	member, err := movePointer(tx, ev.ChatID, ev)
 	if err != nil || !member {
 		return orPoison(err, "ChatRead by %q, not a member of chat %q", ev.User, ev.ChatID)
 	}
 	return nil
+}
+
+// raiseLatest raises the chat's latest seq by the timeline item ev adds.
+// It reports false when the chat is unknown.
+func raiseLatest(tx Tx, chatID string, ev events.Event) (bool, error) {
+	latest, known, err := tx.LatestSeq(chatID)
+	if err != nil || !known {
+		return known, err
+	}
+	if it, ok := chat.ItemOf(ev); ok {
+		return true, tx.SetLatestSeq(chatID, chat.RaiseLatest(latest, it.Seq))
+	}
+	return true, nil
+}
+
+// movePointer raises the read pointer ev moves. It reports false when that
+// user has no read state in the chat (not a member).
+func movePointer(tx Tx, chatID string, ev events.Event) (bool, error) {
+	user, seq, ok := chat.ReadMove(ev)
+	if !ok {
+		return true, nil
+	}
+	cur, member, err := tx.ReadPointer(chatID, user)
+	if err != nil || !member {
+		return member, err
+	}
+	return true, tx.SetReadPointer(chatID, user, chat.RaiseRead(cur, seq))
 }
 
 // orPoison returns err when set, else a poison error.
@@ -92,12 +120,4 @@ func orPoison(err error, format string, args ...any) error {
 		return err
 	}
 	return poison(format, args...)
-}
-
-// Unread is latest - lastRead, or 0 when the pointer is at or past latest.
-func Unread(latest, lastRead uint64) uint64 {
-	if lastRead >= latest {
-		return 0
-	}
-	return latest - lastRead
 }

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/linkup-chat/linkup/actors"
+	"github.com/linkup-chat/linkup/chat"
 	"github.com/linkup-chat/linkup/events"
 )
 
@@ -30,7 +30,7 @@ func (r *Replayer) DiffChat(ctx context.Context, chatID string, from, to Point) 
 		return ChatDiff{}, err
 	}
 	d := ChatDiff{ChatID: chatID}
-	s, last := actors.NewChatState(chatID), Entry{}
+	s, last := chat.NewState(chatID), Entry{}
 	snapped := false
 	for rec, err := range r.chatStream(ctx, chatID) {
 		if errors.Is(err, events.ErrStreamNotFound) {
@@ -75,7 +75,7 @@ func (r *Replayer) checkDiffPoints(from, to Point) error {
 	return nil
 }
 
-func createdView(s *actors.ChatState, last Entry) ChatView {
+func createdView(s *chat.State, last Entry) ChatView {
 	if !s.Created {
 		return ChatView{ChatID: s.ChatID}
 	}

@@ -2,7 +2,7 @@
 // people on call after an incident: a filtered timeline in store order, the
 // chain of events one client command caused, and the state of a chat or a
 // user at a moment, folded by the very apply functions the live actors use
-// (actors.FoldChat, (*actors.ChatState).ApplyRecorded). It only ever reads
+// (chat.Fold, (*chat.State).ApplyRecorded). It only ever reads
 // the store it is given; the command opens that store read-only.
 //
 // Usage:

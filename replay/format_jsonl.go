@@ -27,7 +27,7 @@ func writeJSONL(bw *bufio.Writer, e Entry) error {
 	buf = strconv.AppendUint(append(buf, `,"revision":`...), e.Rec.Revision, 10)
 	buf = appendMetadata(append(buf, `,"metadata":`...), e.Rec.Metadata)
 	buf = appendTime(append(buf, `,"stored_at":`...), e.Rec.Time)
-	_, err := bw.Write(append(buf, "}\n"...))
+	_, err := bw.Write(SafeJSON(append(buf, "}\n"...)))
 	return err
 }
 

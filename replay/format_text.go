@@ -35,7 +35,7 @@ func textWriter() func(*bufio.Writer, Entry) error {
 
 func writeText(bw *bufio.Writer, e Entry) error {
 	_, err := fmt.Fprintf(bw, "%-24s %*d  %-*s %-*s %s\n", stamp(e.At), posWidth, e.Rec.Position,
-		streamWidth, e.Rec.Stream, typeWidth, e.Rec.Type, Summary(&e))
+		streamWidth, word(e.Rec.Stream), typeWidth, word(e.Rec.Type), Summary(&e))
 	return err
 }
 
@@ -44,7 +44,7 @@ func writeText(bw *bufio.Writer, e Entry) error {
 func Summary(e *Entry) string {
 	s := details(e)
 	if c := e.Rec.Metadata.CorrelationID; c != "" {
-		s += " corr=" + c
+		s += " corr=" + word(c)
 	}
 	return s
 }
@@ -52,19 +52,19 @@ func Summary(e *Entry) string {
 func details(e *Entry) string {
 	switch ev := e.Decode().(type) {
 	case events.ConnectionOpened:
-		return fmt.Sprintf("user=%s node=%s remote=%s proto=%s", ev.UserID, ev.Node, dash(ev.RemoteAddr), ev.Protocol)
+		return fmt.Sprintf("user=%s node=%s remote=%s proto=%s", word(ev.UserID), word(ev.Node), dash(ev.RemoteAddr), word(ev.Protocol))
 	case events.ConnectionClosed:
-		return fmt.Sprintf("user=%s reason=%s in=%d out=%d", ev.UserID, word(ev.Reason), ev.MessagesIn, ev.MessagesOut)
+		return fmt.Sprintf("user=%s reason=%s in=%d out=%d", word(ev.UserID), word(ev.Reason), ev.MessagesIn, ev.MessagesOut)
 	case events.ForceReconnectIssued:
-		return fmt.Sprintf("user=%s reason=%s retry_after_ms=%d", ev.UserID, word(ev.Reason), ev.RetryAfterMs)
+		return fmt.Sprintf("user=%s reason=%s retry_after_ms=%d", word(ev.UserID), word(ev.Reason), ev.RetryAfterMs)
 	case events.ChatCreated:
-		return fmt.Sprintf("by=%s title=%s members=%s", ev.CreatedBy, strconv.Quote(ev.Title), strings.Join(ev.Members, ","))
+		return fmt.Sprintf("by=%s title=%s members=%s", word(ev.CreatedBy), strconv.Quote(ev.Title), words(ev.Members))
 	case events.MessagePosted:
-		return fmt.Sprintf("seq=%d from=%s client_msg_id=%s msg=%s body=%s", ev.Seq, ev.Sender, ev.ClientMsgID, ev.MessageID, preview(ev.Body))
+		return fmt.Sprintf("seq=%d from=%s client_msg_id=%s msg=%s body=%s", ev.Seq, word(ev.Sender), word(ev.ClientMsgID), word(ev.MessageID), preview(ev.Body))
 	case events.ChatRead:
-		return fmt.Sprintf("user=%s last_read_seq=%d", ev.User, ev.LastReadSeq)
+		return fmt.Sprintf("user=%s last_read_seq=%d", word(ev.User), ev.LastReadSeq)
 	case events.ErrorRecorded:
-		return fmt.Sprintf("%s %s user=%s %s", ev.Severity, ev.ErrorType, dash(ev.User), strconv.Quote(ev.Message))
+		return fmt.Sprintf("%s %s user=%s %s", word(ev.Severity), word(ev.ErrorType), dash(ev.User), strconv.Quote(ev.Message))
 	}
 	if e.DecodeErr() != nil {
 		return "undecodable: " + preview(string(e.Rec.Data))
@@ -72,19 +72,21 @@ func details(e *Entry) string {
 	return preview(string(e.Rec.Data))
 }
 
-// word quotes s when it would not read as one word.
-func word(s string) string {
-	if s == "" || strings.ContainsAny(s, " \t\"=") {
-		return strconv.Quote(s)
-	}
-	return s
-}
-
+// dash is word, with "-" for an empty string.
 func dash(s string) string {
 	if s == "" {
 		return "-"
 	}
-	return s
+	return word(s)
+}
+
+// words joins ids with commas, each made safe by word.
+func words(ids []string) string {
+	safe := make([]string, len(ids))
+	for i, id := range ids {
+		safe[i] = word(id)
+	}
+	return strings.Join(safe, ",")
 }
 
 // preview quotes s, cut to bodyPreview runes.

@@ -12,7 +12,7 @@ import (
 )
 
 // TestFoldPrefixEqualsLive: for random sequences of chat commands decided
-// by actors.Decide* and applied as the live actor does, replay's state at
+// by chat.Decide and applied as the live actor does, replay's state at
 // every position of the chat's stream equals what the live state held
 // right after that event.
 func TestFoldPrefixEqualsLive(t *testing.T) {

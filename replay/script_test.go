@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/linkup-chat/linkup/actors"
+	"github.com/linkup-chat/linkup/chat"
 	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/events/embedded"
 )
@@ -17,14 +17,14 @@ var t0 = time.Date(2025, 3, 4, 10, 30, 0, 0, time.UTC)
 func at(d time.Duration) time.Time { return t0.Add(d) }
 
 // session appends events to a real embedded store the way the live actors
-// would: chat events are decided by actors.Decide* on a live state that
-// then applies what was stored.
+// would: chat events are decided by chat.Decide on a live state that then
+// applies what was stored.
 type session struct {
 	t     *testing.T
 	ctx   context.Context
 	store *embedded.Store
 	n     int
-	chats map[string]*actors.ChatState
+	chats map[string]*chat.State
 	// snaps[pos] is the live chat state's view right after the event at pos.
 	snaps map[uint64]ChatView
 }
@@ -34,7 +34,7 @@ func newSession(t *testing.T, dir string) *session {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &session{t: t, ctx: context.Background(), store: st, chats: map[string]*actors.ChatState{}, snaps: map[uint64]ChatView{}}
+	return &session{t: t, ctx: context.Background(), store: st, chats: map[string]*chat.State{}, snaps: map[uint64]ChatView{}}
 }
 
 // id returns the next fixed event id.
@@ -55,11 +55,11 @@ func (s *session) append(stream string, ev events.Event, md events.Metadata) eve
 		Position: res.Position, Type: data.Type, Data: data.Data, Metadata: md}
 }
 
-func (s *session) chat(id string) *actors.ChatState {
+func (s *session) chat(id string) *chat.State {
 	if c, ok := s.chats[id]; ok {
 		return c
 	}
-	c := actors.NewChatState(id)
+	c := chat.NewState(id)
 	s.chats[id] = c
 	return c
 }
@@ -75,39 +75,39 @@ func (s *session) applyLive(chatID string, rec events.RecordedEvent) {
 	s.snaps[rec.Position] = viewOf(c, newEntry(rec))
 }
 
+// decide decides one command against the chat's live state, as the chat
+// actor does, appends the event it yields (if any) and applies it.
+func (s *session) decide(chatID string, cmd chat.Command, when time.Time, md events.Metadata) (events.RecordedEvent, bool) {
+	s.t.Helper()
+	rd := chat.Decide(s.chat(chatID), when, []chat.Command{cmd})
+	if len(rd.Events) == 0 {
+		return events.RecordedEvent{}, false
+	}
+	rec := s.append(events.ChatStream(chatID), rd.Events[0].Event, md)
+	s.applyLive(chatID, rec)
+	return rec, true
+}
+
 func (s *session) create(chatID, by, title string, members []string, when time.Time, corr string) events.RecordedEvent {
 	s.t.Helper()
-	ev, err := actors.DecideCreate(s.chat(chatID), title, members, by, when)
-	if err != nil {
-		s.t.Fatal(err)
+	rec, ok := s.decide(chatID, chat.Create{By: by, Title: title, Members: members}, when, events.Metadata{CorrelationID: corr, CausationID: corr, Node: "n1"})
+	if !ok {
+		s.t.Fatalf("create %s refused", chatID)
 	}
-	rec := s.append(events.ChatStream(chatID), ev, events.Metadata{CorrelationID: corr, CausationID: corr, Node: "n1"})
-	s.applyLive(chatID, rec)
 	return rec
 }
 
 func (s *session) post(chatID, sender, clientMsgID, body string, when time.Time, corr string) (events.RecordedEvent, bool) {
 	s.t.Helper()
-	c := s.chat(chatID)
-	ev, dup, err := actors.DecidePost(c, actors.PostInput{Sender: sender, ClientMsgID: clientMsgID, Body: body,
-		NextSeq: c.LatestSeq + 1, MessageID: fmt.Sprintf("msg-%d", c.LatestSeq+1), Now: when})
-	if err != nil || dup {
-		return events.RecordedEvent{}, false
-	}
-	rec := s.append(events.ChatStream(chatID), ev, events.Metadata{CorrelationID: corr, CausationID: corr, Node: "n1"})
-	s.applyLive(chatID, rec)
-	return rec, true
+	id := fmt.Sprintf("msg-%d", s.chat(chatID).LatestSeq+1)
+	return s.decide(chatID, chat.Post{Sender: sender, ClientMsgID: clientMsgID, Body: body, MessageID: id}, when,
+		events.Metadata{CorrelationID: corr, CausationID: corr, Node: "n1"})
 }
 
 func (s *session) read(chatID, user string, seq uint64, when time.Time, md events.Metadata) bool {
 	s.t.Helper()
-	ev, changed, err := actors.DecideRead(s.chat(chatID), user, seq, when)
-	if err != nil || !changed {
-		return false
-	}
-	rec := s.append(events.ChatStream(chatID), ev, md)
-	s.applyLive(chatID, rec)
-	return true
+	_, ok := s.decide(chatID, chat.Read{User: user, Seq: seq}, when, md)
+	return ok
 }
 
 // scriptedSession writes the incident of the golden tests: two users, a

@@ -9,7 +9,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/linkup-chat/linkup/actors"
+	"github.com/linkup-chat/linkup/chat"
 	"github.com/linkup-chat/linkup/events"
 )
 
@@ -27,7 +27,7 @@ type ChatView struct {
 }
 
 // viewOf copies the parts of a folded state that replay shows.
-func viewOf(s *actors.ChatState, last Entry) ChatView {
+func viewOf(s *chat.State, last Entry) ChatView {
 	v := ChatView{ChatID: s.ChatID, Title: s.Title, Members: slices.Clone(s.Members), CreatedBy: s.CreatedBy,
 		LatestSeq: s.LatestSeq, Read: maps.Clone(s.Read), Position: last.Rec.Position, At: last.At.UTC()}
 	if v.Members == nil {
@@ -37,7 +37,7 @@ func viewOf(s *actors.ChatState, last Entry) ChatView {
 }
 
 // ChatAt rebuilds chat chatID as it stood at p by folding its stream with
-// actors.FoldChat, the live actor's own fold, up to the first event past p.
+// chat.Fold, the live actor's own fold, up to the first event past p.
 // Errors: ErrUnknownChat (no such stream), ErrNotCreatedYet (nothing of the
 // chat before p), ErrFutureTime, ErrBadQuery.
 func (r *Replayer) ChatAt(ctx context.Context, chatID string, p Point) (ChatView, error) {
@@ -56,7 +56,7 @@ func (r *Replayer) ChatAt(ctx context.Context, chatID string, p Point) (ChatView
 
 // foldChat folds the chat's stream up to p and returns the state with the
 // last entry folded in.
-func (r *Replayer) foldChat(ctx context.Context, chatID string, p Point) (*actors.ChatState, Entry, error) {
+func (r *Replayer) foldChat(ctx context.Context, chatID string, p Point) (*chat.State, Entry, error) {
 	var last Entry
 	stop := func(rec events.RecordedEvent) bool {
 		e := newEntry(rec)
@@ -66,7 +66,7 @@ func (r *Replayer) foldChat(ctx context.Context, chatID string, p Point) (*actor
 		last = e
 		return false
 	}
-	s, err := actors.FoldChat(chatID, r.chatStream(ctx, chatID), stop)
+	s, err := chat.Fold(chatID, r.chatStream(ctx, chatID), stop)
 	if errors.Is(err, events.ErrStreamNotFound) {
 		return nil, last, fmt.Errorf("replay: chat %q: %w", chatID, ErrUnknownChat)
 	}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/linkup-chat/linkup/actors"
+	"github.com/linkup-chat/linkup/chat"
 	"github.com/linkup-chat/linkup/events"
 )
 
@@ -43,9 +43,9 @@ type userScan struct {
 	user    string
 	p       Point
 	seen    bool
-	chats   map[string]*actors.ChatState // by stream
-	conns   map[string]OpenConn          // by stream
-	stopped map[string]bool              // tracked streams past p
+	chats   map[string]*chat.State // by stream
+	conns   map[string]OpenConn    // by stream
+	stopped map[string]bool        // tracked streams past p
 	last    uint64
 }
 
@@ -57,7 +57,7 @@ func (r *Replayer) UserAt(ctx context.Context, user string, p Point) (UserView, 
 	if err := p.validate(r.cfg.Now()); err != nil {
 		return UserView{}, err
 	}
-	u := &userScan{user: user, p: p, chats: map[string]*actors.ChatState{}, conns: map[string]OpenConn{}, stopped: map[string]bool{}}
+	u := &userScan{user: user, p: p, chats: map[string]*chat.State{}, conns: map[string]OpenConn{}, stopped: map[string]bool{}}
 	if err := r.scanUser(ctx, u); err != nil {
 		return UserView{}, err
 	}
@@ -111,7 +111,7 @@ func (u *userScan) add(e Entry) error {
 func (u *userScan) addChat(e *Entry) error {
 	s, ok := u.chats[e.Rec.Stream]
 	if c, isCreate := e.Decode().(events.ChatCreated); isCreate && slices.Contains(c.Members, u.user) {
-		s, ok = actors.NewChatState(c.ChatID), true
+		s, ok = chat.NewState(c.ChatID), true
 		u.chats[e.Rec.Stream] = s
 	}
 	if !ok {

@@ -46,14 +46,15 @@ func IssueToken(secret []byte, user string, roles []string, ttl time.Duration) (
 	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(secret)
 }
 
-// VerifyToken checks an HS256 token's signature, its required exp and its
-// non-empty sub. The error never contains the token or the secret.
+// VerifyToken checks an HS256 token's signature, its required exp (no
+// leeway: a token is refused from the second it expires, as the session it
+// opens would end then) and its non-empty sub. The error never contains the
+// token or the secret.
 func VerifyToken(secret []byte, token string) (*Claims, error) {
 	var c Claims
 	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return secret, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-		jwt.WithExpirationRequired(),
-		jwt.WithLeeway(5*time.Second))
+		jwt.WithExpirationRequired())
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s", ErrUnauthorized, tokenProblem(err))
 	}

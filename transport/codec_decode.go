@@ -26,11 +26,17 @@ func Decode(frame []byte) actors.Command {
 	if err != nil {
 		return badFrame(ref, "", err)
 	}
+	if err := tooLong("ref", ref, maxRef); err != nil {
+		return badFrame("", truncate(typ, 64), err) // a ref over the maximum is not echoed
+	}
 	dec, ok := decoders[typ]
 	if !ok {
-		return badFrame(ref, typ, actors.Errorf(actors.CodeUnknownType, "unknown message type %q", truncate(typ, 64)))
+		return badFrame(ref, truncate(typ, 64), actors.Errorf(actors.CodeUnknownType, "unknown message type %q", truncate(typ, 64)))
 	}
 	cmd, derr := dec(frame, fields)
+	if derr == nil {
+		cmd, derr = checkLimits(cmd)
+	}
 	if derr != nil {
 		return badFrame(ref, typ, derr)
 	}

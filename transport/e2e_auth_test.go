@@ -116,3 +116,29 @@ func TestHealthReadyAndMetrics(t *testing.T) {
 		t.Fatalf("readyz while draining: %d", resp.StatusCode)
 	}
 }
+
+// A token that expired a moment ago is refused at the handshake with 401:
+// no leeway on exp, so no WebSocket is opened only to be closed with 1008
+// and no ConnectionOpened is recorded (issue #11, item 7).
+func TestJustExpiredTokenGets401(t *testing.T) {
+	n := testnode.Start(t, testnode.Options{})
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.RegisteredClaims{Subject: "alice",
+		ExpiresAt: jwt.NewNumericDate(time.Now().Add(-2 * time.Second))}).SignedString(testnode.Secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.Dial(context.Background(), n.URL, client.Options{Token: tok})
+	if err == nil {
+		_ = c.Close()
+	}
+	var he *client.HandshakeError
+	if !errors.As(err, &he) || he.Status != http.StatusUnauthorized {
+		t.Fatalf("token expired 2 s ago: %v, want HTTP 401", err)
+	}
+	if recs := storedEvents(t, n.Store, events.TypeErrorRecorded, 1); len(recs) == 0 {
+		t.Fatal("refused handshake not recorded")
+	}
+	if recs := storedEvents(t, n.Store, events.TypeConnectionOpened, 0); len(recs) != 0 {
+		t.Fatalf("%d ConnectionOpened recorded for an expired token", len(recs))
+	}
+}

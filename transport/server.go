@@ -55,7 +55,10 @@ type Config struct {
 	// instead of through epoll (the default on Linux, where an idle
 	// connection then holds no goroutine).
 	GoroutinePerConn bool
-	Logger           *slog.Logger
+	// HTTP bounds the HTTP connections that are not (yet) WebSockets
+	// (see HTTPServer).
+	HTTP   HTTPLimits
+	Logger *slog.Logger
 }
 
 // Validate reports a missing required field.
@@ -77,6 +80,7 @@ func (c *Config) defaults() {
 	c.PongTimeout = orDefaultD(c.PongTimeout, 15*time.Second)
 	c.WriteTimeout = orDefaultD(c.WriteTimeout, 10*time.Second)
 	c.SocketSendBuffer = orDefault(c.SocketSendBuffer, 128<<10)
+	c.HTTP.defaults()
 	if c.Gatherer == nil {
 		c.Gatherer = prometheus.DefaultGatherer
 	}
@@ -110,6 +114,7 @@ type Server struct {
 	stop     chan struct{}
 	stopOnce sync.Once
 	poll     poller
+	limiter  *connLimiter
 }
 
 // New builds a server and starts its keepalive loop.
@@ -120,6 +125,7 @@ func New(cfg Config) (*Server, error) {
 	cfg.defaults()
 	s := &Server{cfg: cfg, m: newServerMetrics(cfg.Metrics), conns: map[string]*wsConn{}, perUser: map[string]int{},
 		stop: make(chan struct{})}
+	s.limiter = newConnLimiter(cfg.HTTP.MaxConns, cfg.HTTP.MaxConnsPerAddr, s.m)
 	if !cfg.GoroutinePerConn {
 		s.poll, _ = newPoller(func(c *wsConn) { c.readReady() }) // nil: fall back to a goroutine per connection
 	}

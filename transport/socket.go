@@ -105,8 +105,30 @@ func (s *socket) Close(final []byte, code int, reason string) {
 	if final != nil {
 		s.queue = append(s.queue, final)
 	}
+	s.closeWith(ws.NewCloseFrameBody(ws.StatusCode(code), truncate(reason, 120)), reason)
+}
+
+// answerClose answers the client's close frame with a close frame of body
+// echo after what is queued. It reports true when the server's own close
+// frame has already been written: the closing handshake is then complete.
+func (s *socket) answerClose(echo []byte) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.done:
+		return true
+	case s.closing:
+		return false // the server's close frame is on its way: it is the answer
+	}
+	s.closeWith(echo, "client closed")
+	return false
+}
+
+// closeWith queues a close frame of body after everything queued. Called
+// with mu held.
+func (s *socket) closeWith(body []byte, reason string) {
 	s.closing, s.reason = true, reason
-	s.close = frameBytes(ws.OpClose, ws.NewCloseFrameBody(ws.StatusCode(code), truncate(reason, 120)))
+	s.close = frameBytes(ws.OpClose, body)
 	s.kick()
 }
 

@@ -1,11 +1,6 @@
 package transport
 
-import (
-	"errors"
-	"syscall"
-
-	"golang.org/x/sys/unix"
-)
+import "syscall"
 
 // maxIovecs keeps one writev under the kernel's IOV_MAX (1024).
 const maxIovecs = 1024
@@ -55,23 +50,6 @@ func textHeader(n int) []byte {
 		}
 		return h
 	}
-}
-
-// writev makes one non-blocking writev; a full socket writes 0 bytes.
-func writev(raw syscall.RawConn, iovs [][]byte) (int, error) {
-	var n int
-	var werr error
-	err := raw.Write(func(fd uintptr) bool {
-		n, werr = unix.Writev(int(fd), iovs)
-		return true
-	})
-	if errors.Is(werr, unix.EAGAIN) {
-		return 0, nil
-	}
-	if err == nil {
-		err = werr
-	}
-	return max(n, 0), err
 }
 
 // leftover frames the bytes after the first skip bytes of iovs, then the

@@ -78,6 +78,7 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, c *wsConn) bool
 		_ = conn.Close() // a client may not send frames before the handshake answer
 		return false
 	}
+	_ = conn.SetDeadline(time.Time{}) // the HTTP server's timeouts end here: a WebSocket has its own
 	var raw syscall.RawConn
 	if tc, ok := conn.(*net.TCPConn); ok {
 		_ = tc.SetWriteBuffer(s.cfg.SocketSendBuffer)

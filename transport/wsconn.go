@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gobwas/ws"
 	"github.com/linkup-chat/linkup/actors"
@@ -31,6 +32,8 @@ type wsConn struct {
 	// message accumulates the fragments of a fragmented data message.
 	message []byte
 	msgOp   ws.OpCode
+	// peerClosed is set once the client's close frame was read.
+	peerClosed bool
 	// pollID and pollFD register the connection with the server's poller.
 	pollID uint64
 	pollFD int
@@ -51,8 +54,7 @@ func (c *wsConn) readReady() {
 	c.readMu.Lock()
 	defer c.readMu.Unlock()
 	_ = c.conn.SetReadDeadline(time.Now().Add(readTimeout))
-	if err := c.readFrame(); err != nil {
-		c.end(err)
+	if !c.stopOn(c.readFrame()) {
 		return
 	}
 	if err := c.srv.poll.rearm(c); err != nil {
@@ -69,32 +71,40 @@ func (c *wsConn) startReading() {
 	go c.readLoop()
 }
 
-// errFrameTooLarge ends a connection whose frame exceeds the limit (close
-// code 1009).
-var errFrameTooLarge = errors.New("frame too large")
-
-// errProtocol ends a connection that broke the WebSocket protocol (1002).
-var errProtocol = errors.New("protocol error")
-
 // readLoop reads frames until the connection ends.
 func (c *wsConn) readLoop() {
 	defer c.recoverReader()
-	for {
-		if err := c.readFrame(); err != nil {
-			c.end(err)
-			return
-		}
+	for c.stopOn(c.readFrame()) {
 	}
+}
+
+// stopOn handles a read error: a *closeError closes the connection with
+// its code (reading stops, the socket's close path ends it), any other
+// error ends it at once. It reports whether to go on reading.
+func (c *wsConn) stopOn(err error) bool {
+	var ce *closeError
+	switch {
+	case err == nil:
+		return true
+	case errors.As(err, &ce):
+		c.fail(ce)
+	default:
+		c.end(err)
+	}
+	return false
 }
 
 // readFrame reads and handles one frame.
 func (c *wsConn) readFrame() error {
 	h, err := ws.ReadHeader(c.conn)
+	if errors.Is(err, ws.ErrHeaderLengthMSB) || errors.Is(err, ws.ErrHeaderLengthUnexpected) {
+		return protocolError(err)
+	}
 	if err != nil {
 		return err
 	}
-	if !h.Masked || h.OpCode.IsReserved() || h.Rsv != 0 {
-		return errProtocol
+	if err := ws.CheckHeader(h, c.readState()); err != nil {
+		return protocolError(err) // reserved bits or opcode, unmasked, control over 125 bytes or fragmented, bad continuation
 	}
 	if h.Length > int64(c.srv.cfg.MaxFrameBytes) || int64(len(c.message))+h.Length > int64(c.srv.cfg.MaxFrameBytes) {
 		return errFrameTooLarge
@@ -116,19 +126,25 @@ func (c *wsConn) control(h ws.Header, payload []byte) error {
 	case ws.OpPing:
 		c.sock.control(ws.OpPong, payload)
 	case ws.OpClose:
-		return io.EOF
+		return c.closeReceived(payload)
 	}
 	return nil
 }
 
-// data handles a data frame, joining fragments into one message.
+// readState is what ws.CheckHeader needs to know: a server reading, in the
+// middle of a fragmented message or not.
+func (c *wsConn) readState() ws.State {
+	if c.message != nil {
+		return ws.StateServerSide | ws.StateFragmented
+	}
+	return ws.StateServerSide
+}
+
+// data handles a data frame, joining fragments into one message (the
+// order of fragments was checked with the header). A text message must be
+// valid UTF-8 as a whole (a fragment may end inside a character).
 func (c *wsConn) data(h ws.Header, payload []byte) error {
-	switch {
-	case h.OpCode == ws.OpContinuation && c.message == nil:
-		return errProtocol
-	case h.OpCode != ws.OpContinuation && c.message != nil:
-		return errProtocol
-	case h.OpCode != ws.OpContinuation:
+	if h.OpCode != ws.OpContinuation {
 		c.msgOp = h.OpCode
 	}
 	if !h.Fin {
@@ -141,7 +157,12 @@ func (c *wsConn) data(h ws.Header, payload []byte) error {
 	if c.message != nil {
 		payload, c.message = append(c.message, payload...), nil
 	}
-	c.dispatch(c.msgOp, payload)
+	if c.msgOp == ws.OpText && !utf8.Valid(payload) {
+		return errInvalidUTF8
+	}
+	if !c.peerClosed { // after its close frame a client's data is ignored
+		c.dispatch(c.msgOp, payload)
+	}
 	return nil
 }
 
@@ -158,12 +179,6 @@ func (c *wsConn) dispatch(op ws.OpCode, payload []byte) {
 func (c *wsConn) end(err error) {
 	c.once.Do(func() {
 		reason := c.closeReason(err)
-		switch {
-		case errors.Is(err, errFrameTooLarge):
-			c.refuseFrame(ws.StatusMessageTooBig, "frame too large", "frame_too_large")
-		case errors.Is(err, errProtocol):
-			c.refuseFrame(ws.StatusProtocolError, "protocol error", "protocol_error")
-		}
 		if c.srv.poll != nil {
 			c.srv.poll.remove(c)
 		}
@@ -181,25 +196,11 @@ func (c *wsConn) closeReason(err error) string {
 	switch {
 	case errors.Is(err, io.EOF):
 		return "client closed"
-	case errors.Is(err, errFrameTooLarge):
-		return "frame too large"
-	case errors.Is(err, errProtocol):
-		return "protocol error"
 	case errors.As(err, &ne) && ne.Timeout():
 		return "closed by server"
 	default:
 		return "connection lost"
 	}
-}
-
-// refuseFrame writes a close frame straight away (the queue may be full)
-// and records the error.
-func (c *wsConn) refuseFrame(code ws.StatusCode, reason, errType string) {
-	_ = c.conn.SetWriteDeadline(time.Now().Add(time.Second))
-	_, _ = c.conn.Write(frameBytes(ws.OpClose, ws.NewCloseFrameBody(code, reason)))
-	c.srv.cfg.Node.RecordError(events.ErrorRecorded{ErrorType: errType, Severity: events.SeverityLow,
-		Message: "connection closed: " + reason, User: c.info.UserID, ConnectionID: c.info.ConnectionID,
-		Context: map[string]any{"close_code": int(code), "max_frame_bytes": c.srv.cfg.MaxFrameBytes}})
 }
 
 // recoverReader keeps a bug in the read path from killing the process: the
@@ -213,5 +214,5 @@ func (c *wsConn) recoverReader() {
 	c.srv.cfg.Node.RecordError(events.ErrorRecorded{ErrorType: "reader_panic", Severity: events.SeverityCritical,
 		Message: fmt.Sprintf("panic while reading a frame: %v", r), User: c.info.UserID, ConnectionID: c.info.ConnectionID,
 		Context: map[string]any{"stack": string(debug.Stack())}})
-	c.end(errProtocol)
+	c.fail(errProtocol)
 }

@@ -9,10 +9,13 @@ import (
 
 // Config is one run. Zero values mean the defaults in main.go's flags.
 type Config struct {
-	Scenario   string
+	Scenario string
+	// Target is the server kind: "linkup" (the default) or "centrifugo"
+	// (peer mode: the same clients speak Centrifugo's JSON protocol).
+	Target     string
 	URL        string // ws://127.0.0.1:PORT/ws; empty with Spawn
 	ServerPID  int
-	Spawn      string   // path to a linkup binary to start on a fresh data dir
+	Spawn      string   // path to a linkup (or, with Target centrifugo, centrifugo) binary to start on a fresh dir
 	ServerArgs []string // extra `serve` flags for Spawn
 	Data       string   // data dir whose jwt.secret signs tokens
 	Secret     string   `json:"-"`
@@ -38,6 +41,16 @@ type Config struct {
 	InProcess  bool   // run workers as goroutines (tests)
 }
 
+// Targets a run can load: linkup itself and the peers it is compared with.
+const (
+	targetLinkup     = "linkup"
+	targetCentrifugo = "centrifugo"
+)
+
+// peerScenarios are the scenarios peer targets run (no sync, typing or
+// receipts in their protocol, so no churn, mixed or soak).
+var peerScenarios = map[string]bool{"idle": true, "fanout": true, "chats": true}
+
 var scenarios = map[string]bool{"idle": true, "fanout": true, "chats": true, "churn": true, "mixed": true, "soak": true}
 
 // Validate checks every bound; the error wraps errBadConfig.
@@ -50,6 +63,10 @@ func (c *Config) Validate() error {
 		return bad("soak --duration %v outside (0, %v]", c.Duration, maxSoak)
 	case c.Scenario == "soak" && (c.SampleEvery < 100*time.Millisecond || c.Duration/c.SampleEvery > maxSamples):
 		return bad("soak --sample-every %v: need ≥100ms and at most %d samples over --duration", c.SampleEvery, maxSamples)
+	case c.Target != "" && c.Target != targetLinkup && c.Target != targetCentrifugo:
+		return bad("unknown --target %q (linkup, centrifugo)", c.Target)
+	case c.peer() && !peerScenarios[c.Scenario]:
+		return bad("--target %s runs idle, fanout and chats only, not %s", c.Target, c.Scenario)
 	case (c.URL == "") == (c.Spawn == ""):
 		return bad("give exactly one of --url and --spawn")
 	case c.Scenario != "soak" && (c.Duration <= 0 || c.Duration > 10*time.Minute):
@@ -75,6 +92,18 @@ func (c *Config) Validate() error {
 		return checkLoopback(c.URL)
 	}
 	return nil
+}
+
+// peer reports whether the target is not linkup itself.
+func (c *Config) peer() bool { return c.Target != "" && c.Target != targetLinkup }
+
+// target returns the target's name, linkup when unset (runs recorded
+// before the flag existed).
+func (c *Config) target() string {
+	if c.Target == "" {
+		return targetLinkup
+	}
+	return c.Target
 }
 
 // checkLoopback refuses any target that is not a loopback address.

@@ -24,6 +24,8 @@ func TestValidateRefusesBadSettings(t *testing.T) {
 		"zero rate":   func(c *Config) { c.Rate = 0 },
 		"both target": func(c *Config) { c.Spawn = "/bin/linkup" },
 		"source base": func(c *Config) { c.SourceBase = 255 },
+		"peer kind":   func(c *Config) { c.Target = "nats" },
+		"peer churn":  func(c *Config) { c.Target, c.Scenario = "centrifugo", "churn" },
 	}
 	for name, mod := range cases {
 		c := validConfig()
@@ -53,5 +55,25 @@ func TestPlansAndSplit(t *testing.T) {
 	parts := split(ch, 4)
 	if len(parts) != 2 || len(parts[0]) != 4 || len(parts[1]) != 2 {
 		t.Fatalf("split %d parts", len(parts))
+	}
+}
+
+// TestPeerPlanExpectsEverySender: a peer client tallies each sender of its
+// chats (itself included: its own messages come back as acks and echoes).
+func TestPeerPlanExpectsEverySender(t *testing.T) {
+	c := validConfig()
+	c.Target = targetCentrifugo
+	f := plan(&c)
+	if len(f[5].Expect) != 1 || f[5].Expect[0] != "fanout|fan-0" || len(f[0].Expect) != 1 {
+		t.Fatalf("fanout expects %v, sender %v", f[5].Expect, f[0].Expect)
+	}
+	c.Scenario = "chats"
+	ch := plan(&c)
+	if len(ch) != 6 || len(ch[4].Expect) != 3 || ch[4].Expect[2] != "chats-1|chats-1-u2" {
+		t.Fatalf("chats expects %v", ch[4].Expect)
+	}
+	c.Target = ""
+	if plan(&c)[4].Expect != nil {
+		t.Fatal("linkup clients tally per chat, not per sender")
 	}
 }

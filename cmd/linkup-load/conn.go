@@ -31,6 +31,17 @@ type loadClient struct {
 	resync     bool
 	pongs      map[string]bool
 
+	// Peer mode (Centrifugo): commands waiting for replies, the last
+	// command id, where the connect reply is signalled, and the sender's
+	// message numbers per stream and its stream generation (one more after
+	// each reconnect).
+	peer         bool
+	gen          uint64
+	calls        map[uint32]call
+	lastID       uint32
+	connectReply chan bool
+	pubN         map[string]uint64
+
 	outstanding atomic.Int64
 	unacked     uint64
 	msgN        uint64
@@ -40,14 +51,21 @@ type loadClient struct {
 func newLoadClient(spec ClientSpec, job *Job, c *counters) *loadClient {
 	lc := &loadClient{spec: spec, job: job, c: c, tallies: map[string]*chatTally{},
 		subscribed: map[string]bool{}, pongs: map[string]bool{}}
-	for _, ch := range spec.Chats {
-		lc.tallies[ch] = &chatTally{}
+	keys := spec.Chats
+	if job.Target == targetCentrifugo { // tallies per sender and chat
+		lc.peer, lc.calls, lc.pubN, keys = true, map[uint32]call{}, map[string]uint64{}, spec.Expect
+	}
+	for _, k := range keys {
+		lc.tallies[k] = &chatTally{}
 	}
 	return lc
 }
 
 // dial opens a connection and starts its reader.
 func (lc *loadClient) dial(ctx context.Context) error {
+	if lc.peer {
+		return lc.dialCentrifugo(ctx)
+	}
 	tok, err := transport.IssueToken([]byte(lc.job.Secret), lc.spec.User, nil, 24*time.Hour)
 	if err != nil {
 		return err
@@ -145,7 +163,11 @@ func (lc *loadClient) sendText(payload []byte) error {
 
 // ping asks for a pong with ref and returns once it came or wait ended.
 func (lc *loadClient) ping(ctx context.Context, ref string, wait time.Duration) bool {
-	if lc.sendText([]byte(`{"type":"ping","ref":"`+ref+`"}`)) != nil {
+	send := func() error { return lc.sendText([]byte(`{"type":"ping","ref":"` + ref + `"}`)) }
+	if lc.peer {
+		send = func() error { return lc.pingCentrifugo(ref) }
+	}
+	if send() != nil {
 		return false
 	}
 	return pollUntil(ctx, wait, func() bool {

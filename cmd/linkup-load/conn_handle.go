@@ -36,9 +36,14 @@ func (lc *loadClient) handle(p []byte) {
 func (lc *loadClient) onMessage(p []byte) {
 	now := time.Now().UnixNano()
 	chat, seq := strField(p, "chat_id"), numField(p, "seq")
-	sent := int64(leadingDigits(strField(p, "body")))
+	lc.deliver(chat, seq, int64(leadingDigits(strField(p, "body"))), now)
+}
+
+// deliver accounts for message seq of the tally named key (a chat; for a
+// peer, a sender's stream in a chat), sent at unix ns sent, seen at now.
+func (lc *loadClient) deliver(key []byte, seq uint64, sent, now int64) {
 	lc.mu.Lock()
-	dup := lc.tally(string(chat)).deliver(seq)
+	dup := lc.tally(string(key)).deliver(seq)
 	live := lc.syncing == 0
 	lc.mu.Unlock()
 	lc.c.delivered.Add(1)

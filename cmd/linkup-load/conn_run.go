@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -54,7 +55,11 @@ func (lc *loadClient) act(elapsed float64, done *dues) {
 		n = uint64(max(room, 0))
 	}
 	for range n {
-		scratch = lc.nextMessage(scratch[:0])
+		if lc.peer {
+			scratch = lc.nextPublish(scratch[:0])
+		} else {
+			scratch = lc.nextMessage(scratch[:0])
+		}
 		fw.text(scratch)
 	}
 	done.msgs += n
@@ -144,6 +149,12 @@ func (lc *loadClient) reconnect(ctx context.Context) error {
 	for try := range 3 {
 		if err = lc.dial(ctx); err == nil {
 			lc.c.reconnects.Add(1)
+			if lc.peer { // no sync in a peer's protocol: what was missed stays missing
+				lc.mu.Lock()
+				lc.gen++
+				lc.mu.Unlock()
+				return lc.subscribeAll()
+			}
 			return lc.sync()
 		}
 		time.Sleep(time.Duration(try+1) * 200 * time.Millisecond)
@@ -184,6 +195,15 @@ func (lc *loadClient) account(last map[string]uint64, r *Result) {
 		exp, miss := t.account(last[chat])
 		r.Expected += exp
 		r.Missing += miss
+	}
+	if lc.peer { // a sender's later generations this client never saw anything of
+		for key, n := range last {
+			chat, sender := splitPeerKey(key)
+			if lc.tallies[key] == nil && sender != lc.spec.User && slices.Contains(lc.spec.Chats, chat) {
+				r.Expected += n
+				r.Missing += n
+			}
+		}
 	}
 	r.Unacked += lc.unacked
 }

@@ -13,4 +13,12 @@
 // and judges them flat (soak.go: last third against middle third).
 // Clients are spread over worker processes (the binary re-executed as
 // `linkup-load worker`), each bound to its own loopback source address.
+//
+// Peer mode: --target centrifugo runs idle, fanout and chats with the same
+// clients against Centrifugo v6 (its JSON protocol; peer_*.go), so the two
+// servers are measured by one instrument; --spawn then starts a Centrifugo
+// binary on a generated config (peer_spawn.go). `summarize` groups runs by
+// target and prints linkup's medians over the peer's.
+//
+//	linkup-load fanout --target centrifugo --spawn /tmp/peers/centrifugo --members 1000 --rate 200
 package main

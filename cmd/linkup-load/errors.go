@@ -18,3 +18,7 @@ var errFrameTooBig = errors.New("linkup-load: server frame too large")
 // errNotConnected is returned by loadClient.write for a client whose dial
 // never succeeded (a create or ping on it would otherwise panic).
 var errNotConnected = errors.New("linkup-load: client not connected")
+
+// errPeerConnect is returned by dialCentrifugo when the server refused the
+// connect command or did not answer it in time.
+var errPeerConnect = errors.New("linkup-load: centrifugo connect refused or unanswered")

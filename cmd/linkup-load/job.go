@@ -19,10 +19,14 @@ type ClientSpec struct {
 	ReceiptRate float64       `json:"receipt_rate,omitempty"`
 	SyncRate    float64       `json:"sync_rate,omitempty"`
 	ChurnEvery  time.Duration `json:"churn_every,omitempty"`
+	// Expect names the tallies of a peer-mode client: one per sender of
+	// each of its chats (peerKey), since peers number messages per sender.
+	Expect []string `json:"expect,omitempty"`
 }
 
 // Job is what the parent hands one worker: first line on its stdin.
 type Job struct {
+	Target    string        `json:"target,omitempty"` // linkup (empty) or centrifugo
 	URL       string        `json:"url"`
 	Secret    string        `json:"secret"`
 	LocalAddr string        `json:"local_addr,omitempty"`

@@ -21,6 +21,7 @@ func main() {
 
 const usage = `usage: linkup-load <idle|fanout|chats|churn|mixed|soak> [flags]
   (--spawn /path/to/linkup | --url ws://127.0.0.1:PORT/ws [--server-pid PID] (--secret S | --data DIR))
+  [--target centrifugo --spawn /path/to/centrifugo]   (idle, fanout, chats: the same clients against Centrifugo v6)
        linkup-load summarize < runs.txt   (medians per scenario of the JSON lines of several runs)`
 
 func mainErr(args []string, stdout, stderr io.Writer) error {
@@ -54,8 +55,9 @@ func parseFlags(scenario string, args []string, stderr io.Writer) (Config, error
 	var serverArgs string
 	fs.StringVar(&c.URL, "url", "", "target ws://127.0.0.1:PORT/ws (loopback only)")
 	fs.IntVar(&c.ServerPID, "server-pid", 0, "PID of the target server, for RSS and CPU from /proc")
-	fs.StringVar(&c.Spawn, "spawn", "", "start this linkup binary on a fresh temp data dir instead of --url")
-	fs.StringVar(&serverArgs, "server-args", "", "extra `serve` flags for --spawn, space separated")
+	fs.StringVar(&c.Target, "target", targetLinkup, "server kind: linkup, or centrifugo (peer mode: idle, fanout, chats)")
+	fs.StringVar(&c.Spawn, "spawn", "", "start this binary (linkup, or centrifugo with --target centrifugo) on a fresh temp dir instead of --url")
+	fs.StringVar(&serverArgs, "server-args", "", "extra flags for the spawned server (`serve` flags for linkup), space separated")
 	fs.StringVar(&c.Data, "data", "", "data dir whose jwt.secret signs tokens")
 	fs.StringVar(&c.Secret, "secret", os.Getenv("LINKUP_JWT_SECRET"), "JWT secret (default $LINKUP_JWT_SECRET)")
 	dur, churn := 10*time.Second, 50.0

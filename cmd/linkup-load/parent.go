@@ -9,12 +9,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/linkup-chat/linkup/internal/rlimit"
 )
 
 // workerHandle is the parent's end of one worker.
 type workerHandle struct {
+	pid     int // the worker process (this process when in process)
 	enc     *json.Encoder
 	reports chan Report
 	wait    func() error
@@ -24,7 +26,7 @@ type workerHandle struct {
 func startWorker(ctx context.Context, job Job, inProcess bool) (*workerHandle, error) {
 	var stdin io.WriteCloser
 	var stdout io.Reader
-	h := &workerHandle{reports: make(chan Report, 4)}
+	h := &workerHandle{reports: make(chan Report, 4), pid: os.Getpid()}
 	if inProcess {
 		inR, inW := io.Pipe()
 		outR, outW := io.Pipe()
@@ -47,7 +49,7 @@ func startWorker(ctx context.Context, job Job, inProcess bool) (*workerHandle, e
 		if err := cmd.Start(); err != nil {
 			return nil, err
 		}
-		h.wait = cmd.Wait
+		h.wait, h.pid = cmd.Wait, cmd.Process.Pid
 	}
 	h.enc = json.NewEncoder(stdin)
 	go h.readReports(stdout)
@@ -95,13 +97,7 @@ func broadcast(ws []*workerHandle, cmd Command) error {
 }
 
 // raiseNoFile lifts the soft open-file limit to the hard one.
-func raiseNoFile() {
-	var l syscall.Rlimit
-	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l) == nil && l.Cur < l.Max {
-		l.Cur = l.Max
-		_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l)
-	}
-}
+func raiseNoFile() { _ = rlimit.RaiseOpenFiles() }
 
 // resolveSecret returns the signing key: --secret, else <data>/jwt.secret.
 func resolveSecret(cfg *Config) (string, error) {
@@ -116,4 +112,17 @@ func resolveSecret(cfg *Config) (string, error) {
 		return "", fmt.Errorf("linkup-load: read secret: %w", err)
 	}
 	return strings.TrimSpace(string(b)), nil
+}
+
+// workersCPU is the CPU seconds the distinct worker processes have used.
+func workersCPU(ws []*workerHandle) float64 {
+	seen := map[int]bool{}
+	var cpu float64
+	for _, w := range ws {
+		if !seen[w.pid] {
+			seen[w.pid] = true
+			cpu += procCPU(w.pid)
+		}
+	}
+	return cpu
 }

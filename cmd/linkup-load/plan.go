@@ -5,8 +5,36 @@ import (
 	"time"
 )
 
-// plan returns the run's clients, the fanout sender first.
+// plan returns the run's clients, the fanout sender first; for a peer
+// target each client also names the tallies it expects (peerExpect).
 func plan(c *Config) []ClientSpec {
+	out := scenarioPlan(c)
+	if c.peer() {
+		peerExpect(out)
+	}
+	return out
+}
+
+// peerExpect gives each client one tally per sender of each of its chats.
+func peerExpect(clients []ClientSpec) {
+	senders := map[string][]string{}
+	for _, s := range clients {
+		if s.MsgRate > 0 {
+			for _, ch := range s.Chats {
+				senders[ch] = append(senders[ch], s.User)
+			}
+		}
+	}
+	for i := range clients {
+		for _, ch := range clients[i].Chats {
+			for _, u := range senders[ch] {
+				clients[i].Expect = append(clients[i].Expect, peerKey(ch, u))
+			}
+		}
+	}
+}
+
+func scenarioPlan(c *Config) []ClientSpec {
 	switch c.Scenario {
 	case "idle":
 		out := make([]ClientSpec, c.Conns)

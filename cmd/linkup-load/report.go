@@ -18,11 +18,17 @@ type Summary struct {
 	After          Sample  `json:"server_after"`
 	MaxRSS         int64   `json:"server_max_rss"`
 	MaxGoroutines  int     `json:"server_max_goroutines"`
+	// ClientCPU is the CPU seconds the load tool's workers used over the
+	// same span as the server's CPU (the clients share the machine).
+	ClientCPU float64 `json:"client_cpu_seconds"`
+	// ServerHists are linkup's append histograms over the traffic phase.
+	ServerHists map[string]HistDelta `json:"server_histograms,omitempty"`
 	// Derived figures.
 	DeliveredPerSec float64            `json:"delivered_per_s"`
 	AckedPerSec     float64            `json:"acked_per_s"`
 	RSSPerConn      float64            `json:"server_rss_per_conn_bytes"`
 	CPUPercent      float64            `json:"server_cpu_percent"`
+	ClientCPUPct    float64            `json:"client_cpu_percent"`
 	Latency         map[string]Latency `json:"latency_ms"`
 	// Soak only: the server samples over the traffic phase and the verdict.
 	Series        []Sample `json:"series,omitempty"`
@@ -57,7 +63,9 @@ func (s *Summary) merge(done []Report) error {
 	}
 	if t := s.TrafficSeconds; t > 0 {
 		s.DeliveredPerSec, s.AckedPerSec = float64(s.Result.Delivered)/t, float64(s.Result.Acked)/t
-		s.CPUPercent = 100 * (s.After.CPU - s.Connected.CPU) / s.After.At.Sub(s.Connected.At).Seconds()
+		span := s.After.At.Sub(s.Connected.At).Seconds()
+		s.CPUPercent = 100 * (s.After.CPU - s.Connected.CPU) / span
+		s.ClientCPUPct = 100 * s.ClientCPU / span
 	}
 	if n := s.Result.Connected; n > 0 && s.After.RSS > 0 {
 		s.RSSPerConn = float64(s.After.RSS-s.Before.RSS) / float64(n)
@@ -73,10 +81,13 @@ func latencyOf(h *Hist) Latency {
 // print writes the human summary, then the JSON line.
 func (s *Summary) print(w io.Writer) {
 	r := s.Result
-	fmt.Fprintf(w, "scenario %s: %d clients, %d connected, %d connect failures, %d alive and complete at the end, %d reconnects\n",
-		s.Scenario, r.Clients, r.Connected, r.ConnectFailed, r.Alive, r.Reconnects)
+	fmt.Fprintf(w, "scenario %s against %s: %d clients, %d connected, %d connect failures, %d alive and complete at the end, %d reconnects\n",
+		s.Scenario, s.Config.target(), r.Clients, r.Connected, r.ConnectFailed, r.Alive, r.Reconnects)
 	fmt.Fprintf(w, "messages: sent %d, acked %d (%.0f/s), unacked %d; delivered %d (%.0f/s) of %d expected; missing %d, duplicated %d (resent by sync %d)\n",
 		r.Sent, r.Acked, s.AckedPerSec, r.Unacked, r.Delivered, s.DeliveredPerSec, r.Expected, r.Missing, r.Duplicated, r.Resent)
+	if r.Echoed > 0 {
+		fmt.Fprintf(w, "echoed %d (copies of a sender's own message sent back to it by the peer; not in delivered)\n", r.Echoed)
+	}
 	if r.Typing+r.Receipts+r.Syncs > 0 {
 		fmt.Fprintf(w, "other: typing %d sent / %d received, receipts %d sent / %d read frames, syncs %d / %d completed\n",
 			r.Typing, r.TypingRecv, r.Receipts, r.ReadRecv, r.Syncs, r.SyncDone)
@@ -86,8 +97,13 @@ func (s *Summary) print(w io.Writer) {
 			fmt.Fprintf(w, "%s latency ms: p50 %.2f p90 %.2f p99 %.2f max %.2f (n=%d)\n", name, l.P50, l.P90, l.P99, l.Max, l.Count)
 		}
 	}
-	fmt.Fprintf(w, "server: RSS %.1f MiB before, %.1f connected, %.1f after, max %.1f; %.0f B/conn; CPU %.0f%% during traffic; goroutines %d connected, max %d\n",
-		mib(s.Before.RSS), mib(s.Connected.RSS), mib(s.After.RSS), mib(s.MaxRSS), s.RSSPerConn, s.CPUPercent, s.Connected.Goroutines, s.MaxGoroutines)
+	fmt.Fprintf(w, "server: RSS %.1f MiB before, %.1f connected, %.1f after, max %.1f; %.0f B/conn; CPU %.0f%% during traffic (load tool's workers %.0f%%); goroutines %d connected, max %d\n",
+		mib(s.Before.RSS), mib(s.Connected.RSS), mib(s.After.RSS), mib(s.MaxRSS), s.RSSPerConn, s.CPUPercent, s.ClientCPUPct, s.Connected.Goroutines, s.MaxGoroutines)
+	if a, ok := s.ServerHists["linkup_append_latency_seconds"]; ok {
+		b, e := s.ServerHists["linkup_chat_batch_size"], s.ServerHists["linkup_append_batch_events"]
+		fmt.Fprintf(w, "server appends during traffic: %.0f, store append ms mean %.2f p50 ≤%.1f p99 ≤%.1f; commands per chat batch mean %.1f; events per append mean %.1f\n",
+			a.Count, 1000*a.Mean, 1000*a.P50, 1000*a.P99, b.Mean, e.Mean)
+	}
 	if len(r.Errors)+len(r.Forced) > 0 {
 		fmt.Fprintf(w, "errors %v; force_reconnect %v; samples %q\n", r.Errors, r.Forced, r.Samples)
 	}

@@ -20,7 +20,8 @@ type Result struct {
 	Expected      uint64            `json:"expected"`
 	Missing       uint64            `json:"missing"`
 	Duplicated    uint64            `json:"duplicated"`
-	Resent        uint64            `json:"resent_by_sync"` // repeats inside a sync answer, above the client's position
+	Resent        uint64            `json:"resent_by_sync"`   // repeats inside a sync answer, above the client's position
+	Echoed        uint64            `json:"echoed,omitempty"` // peer mode: copies of a sender's own message sent back to it (not in Delivered)
 	Typing        uint64            `json:"typing_sent"`
 	TypingRecv    uint64            `json:"typing_received"`
 	Receipts      uint64            `json:"receipts_sent"`
@@ -43,7 +44,7 @@ func (r *Result) merge(o *Result) {
 	r.Alive += o.Alive
 	for _, p := range [][2]*uint64{{&r.Reconnects, &o.Reconnects}, {&r.Sent, &o.Sent}, {&r.Acked, &o.Acked},
 		{&r.Unacked, &o.Unacked}, {&r.Delivered, &o.Delivered}, {&r.Expected, &o.Expected}, {&r.Missing, &o.Missing},
-		{&r.Duplicated, &o.Duplicated}, {&r.Resent, &o.Resent}, {&r.Typing, &o.Typing}, {&r.TypingRecv, &o.TypingRecv}, {&r.Receipts, &o.Receipts},
+		{&r.Duplicated, &o.Duplicated}, {&r.Resent, &o.Resent}, {&r.Echoed, &o.Echoed}, {&r.Typing, &o.Typing}, {&r.TypingRecv, &o.TypingRecv}, {&r.Receipts, &o.Receipts},
 		{&r.ReadRecv, &o.ReadRecv}, {&r.Syncs, &o.Syncs}, {&r.SyncDone, &o.SyncDone}} {
 		*p[0] += *p[1]
 	}
@@ -71,7 +72,7 @@ func addCounts(a, b map[string]uint64) map[string]uint64 {
 type counters struct {
 	reconnects, sent, acked, delivered, dups      atomic.Uint64
 	typing, typingRecv, receipts, readRecv, syncs atomic.Uint64
-	syncDone, resent                              atomic.Uint64
+	syncDone, resent, echoed                      atomic.Uint64
 	ackLat, delLat, connLat                       Hist
 	mu                                            sync.Mutex
 	errors, forced                                map[string]uint64
@@ -105,7 +106,7 @@ func (c *counters) fill(r *Result) {
 	r.Reconnects, r.Sent, r.Acked = c.reconnects.Load(), c.sent.Load(), c.acked.Load()
 	r.Delivered, r.Duplicated = c.delivered.Load(), c.dups.Load()
 	r.Typing, r.TypingRecv, r.Receipts, r.ReadRecv = c.typing.Load(), c.typingRecv.Load(), c.receipts.Load(), c.readRecv.Load()
-	r.Syncs, r.SyncDone, r.Resent = c.syncs.Load(), c.syncDone.Load(), c.resent.Load()
+	r.Syncs, r.SyncDone, r.Resent, r.Echoed = c.syncs.Load(), c.syncDone.Load(), c.resent.Load(), c.echoed.Load()
 	r.AckLat, r.DelLat, r.ConnLat = c.ackLat.Export(), c.delLat.Export(), c.connLat.Export()
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -16,12 +16,21 @@ func run(ctx context.Context, cfg Config) (*Summary, error) {
 	raiseNoFile()
 	pid := cfg.ServerPID
 	if cfg.Spawn != "" {
-		srv, err := spawnServer(cfg.Spawn, cfg.ServerArgs, freeAddr(cfg.Profile != ""))
+		var srv *server
+		var err error
+		if cfg.peer() {
+			srv, err = spawnCentrifugo(cfg.Spawn, cfg.ServerArgs, cfg.Profile != "")
+		} else {
+			srv, err = spawnServer(cfg.Spawn, cfg.ServerArgs, freeAddr(cfg.Profile != ""))
+		}
 		if err != nil {
 			return nil, err
 		}
 		defer srv.stop()
-		cfg.URL, cfg.Data, pid = "ws://"+srv.addr+"/ws", srv.dir, srv.pid()
+		cfg.URL, cfg.Data, pid = srv.url, srv.dir, srv.pid()
+		if srv.secret != "" {
+			cfg.Secret = srv.secret
+		}
 		ctx = context.WithValue(ctx, pprofKey{}, srv.pprofAddr)
 	}
 	secret, err := resolveSecret(&cfg)
@@ -32,7 +41,7 @@ func run(ctx context.Context, cfg Config) (*Summary, error) {
 	sum := &Summary{Scenario: cfg.Scenario, Config: cfg, Before: sampleServer(pid, murl)}
 	var ws []*workerHandle
 	for k, part := range split(plan(&cfg), cfg.PerWorker) {
-		job := Job{URL: cfg.URL, Secret: secret, Duration: cfg.Duration, BodyBytes: cfg.BodyBytes, Window: cfg.Window,
+		job := Job{Target: cfg.Target, URL: cfg.URL, Secret: secret, Duration: cfg.Duration, BodyBytes: cfg.BodyBytes, Window: cfg.Window,
 			Dialers: cfg.Dialers, Drain: cfg.Drain, Clients: part}
 		if !cfg.InProcess {
 			job.LocalAddr = fmt.Sprintf("127.0.0.%d", cfg.SourceBase+k)
@@ -58,6 +67,7 @@ func phases(ctx context.Context, cfg *Config, ws []*workerHandle, sum *Summary, 
 		return err
 	}
 	sum.Connected = sampleServer(pid, murl)
+	clientCPU := workersCPU(ws)
 	if err := broadcast(ws, Command{Cmd: "create"}); err != nil {
 		return err
 	}
@@ -69,6 +79,10 @@ func phases(ctx context.Context, cfg *Config, ws []*workerHandle, sum *Summary, 
 		ser = &series{}
 	}
 	stopSampling := sampleLoop(pid, murl, sum, ser, cfg.SampleEvery)
+	var hists0 map[string]*promHist
+	if !cfg.peer() {
+		hists0 = scrapeHists(murl, serverHists)
+	}
 	profDone := startProfile(ctx, cfg)
 	t0 := time.Now()
 	if err := broadcast(ws, Command{Cmd: "go"}); err != nil {
@@ -81,6 +95,10 @@ func phases(ctx context.Context, cfg *Config, ws []*workerHandle, sum *Summary, 
 	sum.TrafficSeconds = time.Since(t0).Seconds()
 	stopSampling()
 	sum.After = sampleServer(pid, murl)
+	sum.ClientCPU = workersCPU(ws) - clientCPU
+	if hists0 != nil {
+		sum.ServerHists = histDeltas(hists0, scrapeHists(murl, serverHists))
+	}
 	if ser != nil {
 		ser.add(sum.After)
 		sum.Series, sum.SeriesDropped = ser.list(), ser.dropped

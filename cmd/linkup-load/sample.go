@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -104,8 +105,12 @@ func metricGoroutines(url string) int {
 	return 0
 }
 
-// metricsURL turns ws://host/ws into http://host/metrics.
+// metricsURL turns ws://host/any/path into http://host/metrics (linkup's
+// and a spawned Centrifugo's metrics both live there).
 func metricsURL(wsURL string) string {
-	u := strings.Replace(wsURL, "ws://", "http://", 1)
-	return strings.TrimSuffix(u, "/ws") + "/metrics"
+	u, err := url.Parse(wsURL)
+	if err != nil {
+		return ""
+	}
+	return "http://" + u.Host + "/metrics"
 }

@@ -13,11 +13,13 @@ import (
 	"time"
 )
 
-// server is a linkup process the tool started.
+// server is a linkup (or peer) process the tool started.
 type server struct {
 	cmd       *exec.Cmd
 	dir       string
 	addr      string
+	url       string // the WebSocket URL clients dial
+	secret    string // the JWT secret, when the tool chose it (peers)
 	pprofAddr string
 	done      chan error
 }
@@ -32,7 +34,8 @@ func spawnServer(bin string, extra []string, pprofAddr string) (*server, error) 
 		return nil, err
 	}
 	args := []string{"serve", "--addr", "127.0.0.1:0", "--data", dir,
-		"--rate-messages", "1000000", "--rate-frames", "1000000", "--rate-typing", "1000000"}
+		"--rate-messages", "1000000", "--rate-frames", "1000000", "--rate-typing", "1000000",
+		"--rate-chats", "1000000", "--max-chats-per-user", "1000000"}
 	if pprofAddr != "" {
 		args = append(args, "--pprof-addr", pprofAddr)
 	}
@@ -50,6 +53,7 @@ func spawnServer(bin string, extra []string, pprofAddr string) (*server, error) 
 		s.stop()
 		return nil, err
 	}
+	s.url = "ws://" + s.addr + "/ws"
 	return s, nil
 }
 

@@ -83,10 +83,17 @@ func (w *worker) connect(ctx context.Context, _ Command) Report {
 	return r
 }
 
-// create sends this worker's create_chat commands, then waits until each
-// client has seen chat_created for each of its chats.
+// create sends this worker's create_chat commands (a peer's clients
+// subscribe to their chats instead), then waits until each client has seen
+// chat_created (a peer: the subscribe reply) for each of its chats.
 func (w *worker) create(ctx context.Context, _ Command) Report {
 	for _, lc := range w.clients {
+		if lc.peer {
+			if lc.connected && lc.subscribeAll() != nil {
+				w.c.countErr("client_subscribe_failed", "write failed")
+			}
+			continue
+		}
 		for _, ch := range lc.spec.Creates {
 			b, _ := json.Marshal(map[string]any{"type": "create_chat", "ref": "c", "chat_id": ch.ID, "title": ch.ID, "members": ch.Members})
 			if err := lc.sendText(b); err != nil {

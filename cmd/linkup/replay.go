@@ -220,10 +220,14 @@ func stateOf(ctx context.Context, r *replay.Replayer, chat, user string, p repla
 	return r.UserAt(ctx, user, p)
 }
 
+// writeJSON writes v as indented JSON, with replay.SafeJSON's escapes.
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(replay.SafeJSON(b), '\n'))
+	return err
 }
 
 func replayDiffCommand(stdout, stderr io.Writer) *ffcli.Command {

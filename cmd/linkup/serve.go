@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/linkup-chat/linkup/actors"
+	"github.com/linkup-chat/linkup/internal/rlimit"
 	"github.com/linkup-chat/linkup/transport"
 	"github.com/peterbourgon/ff/v3/ffcli"
 	"github.com/prometheus/client_golang/prometheus"
@@ -36,6 +37,9 @@ type serveConfig struct {
 	connsPerUser  int
 	pprofAddr     string
 	sendBuffer    int
+	http          transport.HTTPLimits
+	drainDelay    time.Duration
+	syncWait      time.Duration
 }
 
 func (c *serveConfig) register(fs *flag.FlagSet) {
@@ -54,7 +58,16 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.connsPerUser, "max-conns-per-user", 64, "open connections per user; more get HTTP 429")
 	fs.IntVar(&c.sendBuffer, "socket-send-buffer", 128<<10, "kernel send buffer per connection, in bytes (bounds what a client that stops reading can hold)")
 	fs.DurationVar(&c.chatIdle, "chat-idle", 10*time.Minute, "a chat no online member is subscribed to leaves memory after this long without a message (reloaded from the log on demand)")
+	fs.DurationVar(&c.syncWait, "sync-wait", time.Second, "a new connection holds live items this long for its first frame (a sync_request is answered first)")
+	fs.Float64Var(&c.limits.ChatsPerSecond, "rate-chats", 1, "create_chat per second per connection (burst: 10, or twice the rate)")
+	fs.IntVar(&c.limits.ChatsPerUser, "max-chats-per-user", actors.MaxSyncChats, "chats one user may belong to; a create_chat past it for the creator or a member gets invalid_payload")
 	fs.StringVar(&c.pprofAddr, "pprof-addr", "", "serve net/http/pprof on this separate address (e.g. 127.0.0.1:6060); off when empty")
+	fs.DurationVar(&c.drainDelay, "drain-delay", 2*time.Second, "after SIGTERM, /readyz answers 503 this long before the listener closes (so load balancers see it)")
+	fs.DurationVar(&c.http.RequestTimeout, "http-request-timeout", 10*time.Second, "close an HTTP connection whose request has not arrived whole this long after it opened")
+	fs.DurationVar(&c.http.IdleTimeout, "http-idle-timeout", 30*time.Second, "close a kept-alive HTTP connection idle this long")
+	fs.DurationVar(&c.http.WriteTimeout, "http-write-timeout", 30*time.Second, "longest time to write an HTTP response (WebSockets are not affected)")
+	fs.IntVar(&c.http.MaxConns, "max-http-conns", 4096, "HTTP connections not upgraded to a WebSocket, in total; at the cap the oldest idle one is closed")
+	fs.IntVar(&c.http.MaxConnsPerAddr, "max-http-conns-per-addr", 256, "HTTP connections not upgraded to a WebSocket, per source IP; at the cap that IP's oldest idle one is closed")
 }
 
 // serveCommand is `linkup serve`: run a node.
@@ -101,7 +114,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	// A sync answer is queued at once: keep it to half the outbound queue so
 	// it never makes a reading client a slow consumer.
 	cfg.limits.SyncMessages = max(1, min(actors.DefaultSyncLimit, cfg.outbound/2))
-	n, err := actors.New(ctx, actors.Config{Store: store, Encoder: transport.JSONEncoder{}, Name: cfg.node, Limits: cfg.limits, ChatIdleAfter: cfg.chatIdle, Logger: log, Metrics: reg})
+	n, err := actors.New(ctx, actors.Config{Store: store, Encoder: transport.JSONEncoder{}, Name: cfg.node, Limits: cfg.limits, ChatIdleAfter: cfg.chatIdle, SyncWait: cfg.syncWait, Logger: log, Metrics: reg})
 	if err != nil {
 		return err
 	}
@@ -122,7 +135,7 @@ func listenAndServe(ctx context.Context, cfg serveConfig, log *slog.Logger, n *a
 		return err
 	}
 	srv, err := transport.New(transport.Config{Node: n, Secret: secret, Query: query, Gatherer: reg, Metrics: reg,
-		MaxFrameBytes: cfg.maxFrame, OutboundQueue: cfg.outbound, PingInterval: cfg.ping, PongTimeout: cfg.ping / 2, MaxConnsPerUser: cfg.connsPerUser, SocketSendBuffer: cfg.sendBuffer, Logger: log})
+		MaxFrameBytes: cfg.maxFrame, OutboundQueue: cfg.outbound, PingInterval: cfg.ping, PongTimeout: cfg.ping / 2, MaxConnsPerUser: cfg.connsPerUser, SocketSendBuffer: cfg.sendBuffer, HTTP: cfg.http, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -130,7 +143,7 @@ func listenAndServe(ctx context.Context, cfg serveConfig, log *slog.Logger, n *a
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", cfg.addr, err)
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	hs := srv.HTTPServer()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	log.Info("linkup ready", "addr", ln.Addr().String(), "node", n.Name(), "store", cfg.store, "data", cfg.data)
@@ -142,16 +155,23 @@ func listenAndServe(ctx context.Context, cfg serveConfig, log *slog.Logger, n *a
 	return drain(cfg, log, srv, hs, n)
 }
 
-// drain is the SIGTERM path: readiness 503, stop accepting, force_reconnect
-// (shutdown) to every connection, flush every accepted event, exit 0.
+// drain is the SIGTERM path: readiness 503 while the listener stays open
+// for the drain delay (new WebSockets get 503), then stop accepting,
+// force_reconnect (shutdown) to every connection, flush every accepted
+// event, exit 0.
 func drain(cfg serveConfig, log *slog.Logger, srv *transport.Server, hs *http.Server, n *actors.Node) error {
-	log.Info("draining")
+	log.Info("draining", "drain_delay", cfg.drainDelay)
 	srv.Drain()
+	time.Sleep(cfg.drainDelay)
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.shutdownGrace)
 	defer cancel()
-	_ = hs.Shutdown(ctx)
-	err := n.Shutdown(ctx, actors.ReasonShutdown)
-	_ = srv.Shutdown(ctx)
+	if hs.Shutdown(ctx) != nil {
+		_ = hs.Close() // requests still unfinished after the grace
+	}
+	nctx, ncancel := context.WithTimeout(context.Background(), cfg.shutdownGrace)
+	defer ncancel()
+	err := n.Shutdown(nctx, actors.ReasonShutdown)
+	_ = srv.Shutdown(nctx)
 	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
@@ -162,12 +182,7 @@ func drain(cfg serveConfig, log *slog.Logger, srv *transport.Server, hs *http.Se
 // raiseFileLimit lifts the soft open-file limit to the hard one: every
 // connection is a file.
 func raiseFileLimit(log *slog.Logger) {
-	var lim syscall.Rlimit
-	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) != nil || lim.Cur >= lim.Max {
-		return
-	}
-	lim.Cur = lim.Max
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+	if err := rlimit.RaiseOpenFiles(); err != nil {
 		log.Warn("could not raise the open-file limit", "err", err)
 	}
 }

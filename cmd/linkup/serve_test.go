@@ -141,3 +141,46 @@ func TestServeHealthEndpoints(t *testing.T) {
 		resp.Body.Close()
 	}
 }
+
+// SIGTERM keeps the listener open for --drain-delay with /readyz answering
+// 503 (so a load balancer sees it) and new WebSockets refused with 503;
+// then connections get force_reconnect (shutdown) and the process exits 0
+// (issue #11, item 8: the listener used to close at once, /readyz never
+// answered 503). LINKUP_DRAIN_DELAY also checks the environment variable.
+func TestReadyzAnswers503DuringTheDrainWindow(t *testing.T) {
+	t.Setenv("LINKUP_DRAIN_DELAY", "3s")
+	dir := t.TempDir()
+	p := startServe(t, dir)
+	alice := dial(t, p.url(), tokenFor(t, dir, "alice"))
+	request(t, alice, map[string]any{"type": "ping"})
+	if err := p.stopAsync(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	hc := &http.Client{Timeout: time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	var last string
+	for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		resp, err := hc.Get("http://" + p.addr + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusServiceUnavailable {
+				break
+			}
+			last = resp.Status
+		} else {
+			last = err.Error()
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz never answered 503 after SIGTERM; last: %s", last)
+		}
+	}
+	_, err := client.Dial(context.Background(), p.url(), client.Options{Token: tokenFor(t, dir, "bob")})
+	if he, ok := err.(*client.HandshakeError); !ok || he.Status != http.StatusServiceUnavailable {
+		t.Fatalf("a new WebSocket during the drain window: %v, want HTTP 503", err)
+	}
+	if f, err := alice.Expect(wait, client.Is("force_reconnect")); err != nil || f.Str("reason") != "shutdown" {
+		t.Fatalf("force_reconnect after the window: %v %s", err, f.Raw)
+	}
+	if code := p.stop(t, syscall.SIGTERM); code != 0 {
+		t.Fatalf("exit code %d; logs:\n%s", code, p.logs)
+	}
+}

@@ -75,7 +75,9 @@ func Start(t testing.TB, o Options) *Node {
 		t.Fatal(err)
 	}
 	n.Actors, n.Server = an, srv
-	n.HTTP = httptest.NewServer(srv.Handler())
+	n.HTTP = httptest.NewUnstartedServer(nil)
+	n.HTTP.Config = srv.HTTPServer() // the same timeouts and caps as linkup serve
+	n.HTTP.Start()
 	n.URL = "ws" + strings.TrimPrefix(n.HTTP.URL, "http") + "/ws"
 	t.Cleanup(n.Stop)
 	return n

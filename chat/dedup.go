@@ -1,20 +1,6 @@
-package actors
+package chat
 
 import "strings"
-
-// dedupPerSender is how many of each sender's most recent messages in a
-// chat are remembered by client_msg_id, so that a client retrying a send
-// across reconnects and restarts gets the original ack instead of a second
-// copy. The window is per sender, not per chat, so a busy chat cannot push
-// a quiet sender's unacknowledged send out of it: 256 covers everything one
-// connection can have in flight (messages are limited to 50/s with a burst
-// of 100, and an append times out after 5 s). Each entry holds the id and
-// the seq (about 70 bytes), so a chat holds at most
-// MaxMembers * dedupPerSender entries and a node's total grows with active
-// (sender, chat) pairs, not with the number of messages; the window fills
-// and then stays flat. The rest of the original ack is read back from the
-// ring or the store.
-const dedupPerSender = 256
 
 // dedupIndex remembers, per sender, the seq of the last n client_msg_ids.
 type dedupIndex struct {
@@ -36,9 +22,6 @@ type dedupEntry struct {
 func newDedupIndex(n int) *dedupIndex {
 	return &dedupIndex{bySender: map[string]*senderWindow{}, n: n}
 }
-
-// dedupKey is the key of the chat's in-flight (not yet durable) sends.
-func dedupKey(sender, clientMsgID string) string { return sender + "\x00" + clientMsgID }
 
 // add remembers that sender's clientMsgID was stored at seq, evicting the
 // sender's oldest entry when its window is full. The id is copied so that

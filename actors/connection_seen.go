@@ -1,0 +1,63 @@
+package actors
+
+import "slices"
+
+// maxSeenSpans bounds the disjoint runs of seqs a connection remembers per
+// chat. A client that follows the protocol (first frame sync_request) makes
+// one run; each later sync from below what it holds may add one. Past the
+// bound the two lowest runs are joined, the seqs between them counted as
+// received: a later sync on that connection does not send them (get_history
+// does). Never reached by the property test's clients.
+const maxSeenSpans = 64
+
+// span is the run of seqs lo..hi.
+type span struct{ lo, hi uint64 }
+
+// seqSet is the set of a chat's seqs one connection has received (live, in
+// a sync answer, or as the ack of its own send), as sorted disjoint runs,
+// so that no seq is ever sent to it twice.
+type seqSet struct{ spans []span }
+
+// has reports whether seq is in the set.
+func (s *seqSet) has(seq uint64) bool {
+	i, found := s.find(seq)
+	return found || (i > 0 && s.spans[i-1].hi >= seq)
+}
+
+// find returns the index of the first run starting at or after seq.
+func (s *seqSet) find(seq uint64) (int, bool) {
+	return slices.BinarySearchFunc(s.spans, seq, func(r span, seq uint64) int {
+		switch {
+		case r.lo < seq:
+			return -1
+		case r.lo > seq:
+			return 1
+		}
+		return 0
+	})
+}
+
+// add puts seq in the set, joining the runs it touches.
+func (s *seqSet) add(seq uint64) {
+	if s.has(seq) {
+		return
+	}
+	i, _ := s.find(seq)
+	joinsPrev := i > 0 && s.spans[i-1].hi+1 == seq
+	joinsNext := i < len(s.spans) && s.spans[i].lo == seq+1
+	switch {
+	case joinsPrev && joinsNext:
+		s.spans[i-1].hi = s.spans[i].hi
+		s.spans = slices.Delete(s.spans, i, i+1)
+	case joinsPrev:
+		s.spans[i-1].hi = seq
+	case joinsNext:
+		s.spans[i].lo = seq
+	default:
+		s.spans = slices.Insert(s.spans, i, span{seq, seq})
+		if len(s.spans) > maxSeenSpans {
+			s.spans[1].lo = s.spans[0].lo
+			s.spans = slices.Delete(s.spans, 0, 1)
+		}
+	}
+}

@@ -1,0 +1,10 @@
+// Reconnect delays: exponential backoff with full jitter, capped
+// (a random delay in [0, min(cap, base * 2^attempt)]), so that clients
+// cut off together do not come back together.
+/** The delay before reconnect attempt `attempt` (0-based). */
+export function backoffDelay(attempt, o = {}, random = Math.random) {
+    const base = o.baseMs ?? 250;
+    const cap = o.maxMs ?? 30_000;
+    const ceiling = Math.min(cap, base * 2 ** Math.min(attempt, 30));
+    return Math.floor(random() * ceiling);
+}

@@ -1,0 +1,89 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/asynkron/protoactor-go/cluster"
+)
+
+// Request sends msg (a registered protobuf message: the remote drops
+// anything else) to identity of kind and returns the reply. Each attempt
+// is bounded by Config.RequestTimeout, whatever the library's lookup
+// does (it waits a fixed 5 s on an owner that died); a timed-out attempt
+// is retried with the same message up to Config.RequestAttempts times,
+// so the receiver must treat a repeat idempotently (the payload carries
+// its own request id). ctx bounds the whole call.
+//
+// It returns ErrTimeout when every attempt timed out, ErrUnavailable when
+// the member has ended or Config.MaxInFlight library calls are running.
+func (m *Member) Request(ctx context.Context, identity, kind string, msg any) (any, error) {
+	var err error
+	for try := 0; try < m.cfg.RequestAttempts; try++ {
+		var res any
+		res, err = m.attempt(ctx, identity, kind, msg)
+		if err == nil || !errors.Is(err, ErrTimeout) || ctx.Err() != nil {
+			return res, err
+		}
+		m.c.PidCache.Remove(identity, kind) // the next attempt looks the owner up again
+	}
+	return nil, err
+}
+
+type result struct {
+	res any
+	err error
+}
+
+// attempt runs one library request in a goroutine and waits at most
+// RequestTimeout for it. A goroutine that outlives its attempt is counted
+// as abandoned until the library returns.
+func (m *Member) attempt(ctx context.Context, identity, kind string, msg any) (any, error) {
+	select {
+	case <-m.done:
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, m.Err())
+	default:
+	}
+	if m.calls.Load() >= int64(m.cfg.MaxInFlight) {
+		return nil, fmt.Errorf("%w: %d attempts still wait in the library", ErrUnavailable, m.calls.Load())
+	}
+	out := make(chan result, 1)
+	m.calls.Add(1)
+	go func() {
+		defer m.calls.Add(-1)
+		res, err := m.c.Request(identity, kind, msg, cluster.WithTimeout(m.cfg.RequestTimeout), cluster.WithRetryCount(1))
+		out <- result{res, err}
+	}()
+	timer := time.NewTimer(m.cfg.RequestTimeout)
+	defer timer.Stop()
+	select {
+	case r := <-out:
+		return r.res, classify(r)
+	case <-timer.C:
+		return nil, fmt.Errorf("%w: %s/%s after %v", ErrTimeout, kind, identity, m.cfg.RequestTimeout)
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// classify maps the library's answers: nil reply and error both mean the
+// attempt failed in time and may be retried.
+func classify(r result) error {
+	switch {
+	case r.err != nil:
+		return fmt.Errorf("%w: %v", ErrTimeout, r.err)
+	case r.res == nil:
+		return fmt.Errorf("%w: no reply", ErrTimeout)
+	}
+	if e, ok := r.res.(*cluster.GrainErrorResponse); ok {
+		return fmt.Errorf("%w: %s: %s", ErrGrain, e.Reason, e.Message)
+	}
+	return nil
+}
+
+// InFlight is how many library calls are running, including attempts
+// that timed out here but still wait inside the library (bounded by
+// Config.MaxInFlight).
+func (m *Member) InFlight() int64 { return m.calls.Load() }

@@ -1,0 +1,30 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestHistDeltas: only what a histogram recorded between two scrapes
+// counts; bucket bounds give the quantiles.
+func TestHistDeltas(t *testing.T) {
+	scrape := func(b1, b2, inf, sum, count string) map[string]*promHist {
+		return parseHists(strings.NewReader(`# HELP linkup_append_latency_seconds x
+linkup_append_latency_seconds_bucket{le="0.001"} `+b1+`
+linkup_append_latency_seconds_bucket{le="0.002"} `+b2+`
+linkup_append_latency_seconds_bucket{le="+Inf"} `+inf+`
+linkup_append_latency_seconds_sum `+sum+`
+linkup_append_latency_seconds_count `+count+`
+linkup_other_total 5
+`), serverHists)
+	}
+	before := scrape("10", "10", "10", "0.005", "10")
+	after := scrape("10", "108", "110", "0.205", "110")
+	d := histDeltas(before, after)["linkup_append_latency_seconds"]
+	if d.Count != 100 || d.P50 != 0.002 || d.P99 != -1 || d.Mean != 0.002 {
+		t.Fatalf("delta %+v", d)
+	}
+	if len(histDeltas(after, after)) != 0 {
+		t.Fatal("no new observations must give no entry")
+	}
+}

@@ -1,0 +1,10 @@
+//go:build !unix
+
+package transport
+
+import "syscall"
+
+// writev has no non-blocking vectored write here: it takes nothing, so
+// every frame goes to the connection's flush goroutine, which writes
+// through net.Conn. Correct everywhere, one system call per frame.
+func writev(syscall.RawConn, [][]byte) (int, error) { return 0, nil }

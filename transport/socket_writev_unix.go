@@ -1,0 +1,27 @@
+//go:build unix
+
+package transport
+
+import (
+	"errors"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// writev makes one non-blocking writev; a full socket writes 0 bytes.
+func writev(raw syscall.RawConn, iovs [][]byte) (int, error) {
+	var n int
+	var werr error
+	err := raw.Write(func(fd uintptr) bool {
+		n, werr = unix.Writev(int(fd), iovs)
+		return true
+	})
+	if errors.Is(werr, unix.EAGAIN) {
+		return 0, nil
+	}
+	if err == nil {
+		err = werr
+	}
+	return max(n, 0), err
+}
