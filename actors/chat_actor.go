@@ -34,6 +34,10 @@ type chatActor struct {
 	retired bool
 	lastMsg time.Time   // when the chat last handled a message (idle check)
 	idleTmr *time.Timer // the pending idle check
+	// delivs are the delivery receipts acknowledged and not yet decided,
+	// by user (see chat_deliveries.go).
+	delivs   map[string]pendingDelivery
+	delivTmr *time.Timer
 }
 
 type subscriber struct {
@@ -66,6 +70,8 @@ func (c *chatActor) Receive(ctx actor.Context) {
 		c.onAppended(ctx, m)
 	case chatPageLoaded:
 		c.onPageLoaded(ctx, m)
+	case chatDeliveryFlush:
+		c.flushDeliveries(ctx)
 	default:
 		if !c.loaded {
 			c.stashMsg(ctx, m)
@@ -85,6 +91,10 @@ func (c *chatActor) handle(ctx actor.Context, msg any) {
 		c.onRead(ctx, m)
 	case chatTyping:
 		c.onTyping(ctx, m)
+	case chatAddMembers, chatRemoveMember, chatEdit, chatDelete:
+		c.onTimelineCommand(ctx, m)
+	case chatDeliveryReceipt:
+		c.onDeliveryReceipt(ctx, m)
 	case chatSubscribe:
 		c.onSubscribe(ctx, m)
 	case chatUnsubscribe:
@@ -160,7 +170,7 @@ func (c *chatActor) retireIfIdle(ctx actor.Context) {
 		c.armIdle(ctx, wait)
 		return
 	}
-	if len(c.subs) == 0 && len(c.queue) == 0 && len(c.flight) == 0 && len(c.stash) == 0 && len(c.pages.loading) == 0 && c.loaded {
+	if len(c.subs) == 0 && len(c.queue) == 0 && len(c.flight) == 0 && len(c.stash) == 0 && len(c.pages.loading) == 0 && len(c.delivs) == 0 && c.loaded {
 		c.node.m.chatsIdled.Inc()
 		c.retired = c.node.retireChat(c.id, ctx.Self(), ctx)
 		return
@@ -202,6 +212,16 @@ func (c *chatActor) refuse(ctx actor.Context, msg any, err *Error) {
 		c.answerRead(ctx, m, 0, err)
 	case chatTyping:
 		c.replyErr(ctx, m.origin, "typing", err)
+	case chatAddMembers:
+		c.replyErr(ctx, m.origin, "add_members", err)
+	case chatRemoveMember:
+		c.replyErr(ctx, m.origin, removeCommand(m), err)
+	case chatEdit:
+		c.replyErr(ctx, m.origin, "edit_message", err)
+	case chatDelete:
+		c.replyErr(ctx, m.origin, "delete_message", err)
+	case chatDeliveryReceipt:
+		c.replyErr(ctx, m.origin, "delivery_receipt", err)
 	case chatSummaryReq:
 		ctx.Send(m.Conn, summaryPart{Agg: m.Agg, Summary: ChatSummary{ChatID: c.id}, Err: err})
 	case chatHistoryReq:
@@ -224,9 +244,10 @@ func (c *chatActor) onSubscribe(ctx actor.Context, m chatSubscribe) {
 		return
 	}
 	items := []deliverItem{{Frame: m.Welcome}}
-	msgs, _ := c.recent.span(1, c.state.LatestSeq)
-	for _, ev := range msgs {
-		items = c.appendItem(items, messageFrameOf(ev), ev.Seq, nil)
+	held, _ := c.recent.span(max(m.From, 1), c.state.LatestSeq)
+	ov := c.state.Overlay(c.state.LatestSeq)
+	for _, it := range held {
+		items = c.appendItem(items, timelineFrame(ov.Show(it)), it.Seq, nil)
 		items[len(items)-1].CatchUp = true
 	}
 	c.deliverTo(ctx, m.Conn.Id, c.subs[m.Conn.Id], deliver{ChatID: c.id, Items: items})

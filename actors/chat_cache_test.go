@@ -3,13 +3,13 @@ package actors
 import (
 	"testing"
 
-	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/chat"
 )
 
 func TestMessageRingSpans(t *testing.T) {
 	r := newMessageRing(3)
 	for i := uint64(1); i <= 5; i++ {
-		r.add(events.MessagePosted{Seq: i})
+		r.add(chat.Item{Seq: i, Kind: chat.KindMessage})
 	}
 	if got, ok := r.span(3, 5); !ok || len(got) != 3 || got[0].Seq != 3 || got[2].Seq != 5 {
 		t.Fatalf("span 3..5: %v %v", got, ok)
@@ -25,8 +25,8 @@ func TestMessageRingSpans(t *testing.T) {
 func TestPageCacheIsBoundedPerChatAndPerNode(t *testing.T) {
 	n := newNode(Config{})
 	n.maxPages = cachedPages + 2
-	page := func(k uint64) []events.MessagePosted {
-		out := make([]events.MessagePosted, pageSize)
+	page := func(k uint64) []chat.Item {
+		out := make([]chat.Item, pageSize)
 		for i := range out {
 			out[i].Seq = k*pageSize + uint64(i) + 1
 		}

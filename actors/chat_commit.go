@@ -12,13 +12,17 @@ func (c *chatActor) commit(ctx actor.Context, res events.AppendResult) {
 	ops, rd := c.flight, c.ready
 	c.flight, c.ready = nil, chat.Ready{}
 	c.state.Advance(rd, res.NextExpectedRevision+1-uint64(len(rd.Events)))
+	c.node.m.timeline.committed(rd.Events)
 	for _, e := range rd.Events {
 		switch ev := e.Event.(type) {
 		case events.ChatCreated:
 			c.startIdleTimer(ctx)
-			c.node.dir.Add(ev.ChatID, ev.Members)
-		case events.MessagePosted:
-			c.recent.add(ev)
+			c.node.dir.Apply(ev)
+		case events.MembersAdded, events.MemberRemoved:
+			c.membersCommitted(ev)
+		}
+		if it, ok := chat.ItemOf(e.Event); ok {
+			c.recent.add(it)
 		}
 	}
 	for _, r := range rd.Replies {
@@ -46,6 +50,8 @@ func (c *chatActor) answer(ctx actor.Context, o *op, r chat.Reply) {
 		ctx.Send(m.Conn, replyFrame{Frame: ackOf(m.Ref, r.Posted)})
 	case chatRead:
 		c.answerRead(ctx, m, r.LastRead, nil)
+	default:
+		c.answerTimeline(ctx, o, r)
 	}
 }
 
@@ -60,14 +66,33 @@ func (c *chatActor) deliver(ctx actor.Context, ops []*op, ds []chat.Delivery) {
 		case chat.DeliverJoined:
 			c.sendJoined(d.Created)
 		case chat.DeliverItem:
-			items = c.appendItem(items, messageFrameOf(d.Item.Message), d.Item.Seq, from)
+			items = c.deliverItem(ctx, items, d.Item, from)
 		case chat.DeliverRead:
 			items = c.appendItem(items, ReadFrame{ChatID: c.id, User: d.User, LastReadSeq: d.LastRead}, 0, from)
 		case chat.DeliverTyping:
 			c.fanOutTyping(ctx, d, from)
+		case chat.DeliverDelivered:
+			items = c.appendItem(items, DeliveredFrame{ChatID: c.id, User: d.User, DeliveredSeq: d.LastRead}, 0, nil)
 		}
 	}
 	c.fanOut(ctx, items)
+}
+
+// deliverItem adds a timeline item to the batch's fan-out. A membership
+// change goes to every subscriber, the acting connection included; after
+// a removal, the items gathered so far go out and the removed user's
+// connections are dropped, so they get nothing of the chat after it.
+func (c *chatActor) deliverItem(ctx actor.Context, items []deliverItem, it chat.Item, from *actor.PID) []deliverItem {
+	if it.Kind != chat.KindMembersChanged {
+		return c.appendItem(items, timelineFrame(it), it.Seq, from)
+	}
+	items = c.appendItem(items, timelineFrame(it), it.Seq, nil)
+	if u := it.Removed(); u != "" {
+		c.fanOut(ctx, items)
+		c.unsubscribeUser(u)
+		return nil
+	}
+	return items
 }
 
 func (c *chatActor) appendItem(items []deliverItem, f Frame, seq uint64, from *actor.PID) []deliverItem {

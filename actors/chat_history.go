@@ -2,8 +2,10 @@ package actors
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/linkup-chat/linkup/chat"
 	"github.com/linkup-chat/linkup/events"
 )
 
@@ -11,9 +13,9 @@ import (
 // memory to answer history and sync without the store.
 const recentMessages = 1024
 
-// messageRing holds the newest messages of a chat in seq order.
+// messageRing holds the newest timeline items of a chat in seq order.
 type messageRing struct {
-	buf  []events.MessagePosted
+	buf  []chat.Item
 	head int
 	n    int
 }
@@ -26,7 +28,7 @@ func newMessageRing(n int) *messageRing {
 
 func (r *messageRing) reset() { r.buf, r.head = r.buf[:0], 0 }
 
-func (r *messageRing) add(m events.MessagePosted) {
+func (r *messageRing) add(m chat.Item) {
 	if len(r.buf) < r.n {
 		r.buf = append(r.buf, m)
 		return
@@ -45,12 +47,12 @@ func (r *messageRing) firstSeq() uint64 {
 
 // span returns the held messages with lo <= seq <= hi, in order, if the ring
 // covers all of them.
-func (r *messageRing) span(lo, hi uint64) ([]events.MessagePosted, bool) {
+func (r *messageRing) span(lo, hi uint64) ([]chat.Item, bool) {
 	first := r.firstSeq()
 	if len(r.buf) == 0 || lo < first {
 		return nil, false
 	}
-	var out []events.MessagePosted
+	var out []chat.Item
 	for i := range len(r.buf) {
 		m := r.buf[(r.head+i)%len(r.buf)]
 		if m.Seq >= lo && m.Seq <= hi {
@@ -74,14 +76,12 @@ func (c *chatActor) onHistory(ctx actor.Context, m chatHistoryReq) {
 	if hi >= uint64(m.Limit) {
 		lo = hi - uint64(m.Limit) + 1
 	}
-	reply := func(msgs []events.MessagePosted) Frame {
-		return HistoryFrame{Ref: m.Ref, ChatID: c.id, Messages: messageFrames(msgs)}
-	}
-	c.messages(ctx, m.origin, lo, hi, func(msgs []events.MessagePosted, err *Error) any {
+	ov, enc, id := c.state.Overlay(hi), c.node.enc, c.id
+	c.messages(ctx, m.origin, lo, hi, func(items []chat.Item, err *Error) any {
 		if err != nil {
-			return replyError{Ref: m.Ref, Command: "get_history", ChatID: c.id, Err: err}
+			return replyError{Ref: m.Ref, Command: "get_history", ChatID: id, Err: err}
 		}
-		return replyFrame{Frame: reply(msgs)}
+		return replyFrame{Frame: HistoryFrame{Ref: m.Ref, ChatID: id, Messages: historyItems(enc, ov, items)}}
 	})
 }
 
@@ -101,52 +101,67 @@ func (c *chatActor) onSync(ctx actor.Context, m chatSyncReq) {
 	if hi >= lo && hi-lo+1 > uint64(m.Limit) {
 		hi, info.Truncated = lo+uint64(m.Limit)-1, true
 	}
-	c.messages(ctx, m.origin, lo, hi, func(msgs []events.MessagePosted, err *Error) any {
-		return syncPart{Agg: m.Agg, ChatID: c.id, Messages: msgs, Info: info, Err: err}
+	ov := s.Overlay(hi)
+	c.messages(ctx, m.origin, lo, hi, func(items []chat.Item, err *Error) any {
+		return syncPart{Agg: m.Agg, ChatID: c.id, Messages: shown(ov, items), Info: info, Err: err}
 	})
 }
 
-// readMessages reads the messages lo..hi of a chat, starting at stream
-// revision from (the revision of lo).
-func readMessages(ctx context.Context, store events.Store, chatID string, from, lo, hi uint64) ([]events.MessagePosted, error) {
-	out := make([]events.MessagePosted, 0, hi-lo+1)
+// shown returns items as they stand now (chat.Overlay.Show), in a new
+// slice: the items given may be a cached page.
+func shown(ov chat.Overlay, items []chat.Item) []chat.Item {
+	out := make([]chat.Item, len(items))
+	for i, it := range items {
+		out[i] = ov.Show(it)
+	}
+	return out
+}
+
+// historyItems encodes items as history shows them: each as its live
+// frame, `type` included, with edits and deletions shown.
+func historyItems(enc Encoder, ov chat.Overlay, items []chat.Item) []json.RawMessage {
+	out := make([]json.RawMessage, 0, len(items))
+	for _, it := range items {
+		if b, err := enc.Encode(timelineFrame(ov.Show(it))); err == nil {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// readMessages reads the timeline items lo..hi of a chat, starting at
+// stream revision from (at or before the revision of lo).
+func readMessages(ctx context.Context, store events.Store, chatID string, from, lo, hi uint64) ([]chat.Item, error) {
+	out := make([]chat.Item, 0, hi-lo+1)
 	for rec, err := range store.ReadStream(ctx, events.ChatStream(chatID), events.ReadStreamOptions{From: from}) {
 		if err != nil {
 			return nil, err
 		}
-		if rec.Type != events.TypeMessagePosted {
+		if !chat.IsTimelineType(rec.Type) {
 			continue
 		}
 		ev, err := events.Decode(rec)
 		if err != nil {
 			return nil, err
 		}
-		m, _ := ev.(events.MessagePosted)
-		if m.Seq > hi {
+		it, _ := chat.ItemOf(ev)
+		if it.Seq > hi {
 			break
 		}
-		if m.Seq >= lo {
-			out = append(out, m)
+		if it.Seq >= lo {
+			out = append(out, it)
 		}
 	}
 	return out, nil
 }
 
-func messageFrames(msgs []events.MessagePosted) []MessageFrame {
-	out := make([]MessageFrame, len(msgs))
-	for i, m := range msgs {
-		out[i] = messageFrameOf(m)
-	}
-	return out
-}
-
 // ackDuplicate answers a repeated send with the original message's ack,
 // read from the ring or, on a loader goroutine, from the store.
 func (c *chatActor) ackDuplicate(ctx actor.Context, m chatPost, seq uint64) {
-	c.messages(ctx, m.origin, seq, seq, func(msgs []events.MessagePosted, err *Error) any {
-		if err != nil || len(msgs) != 1 {
+	c.messages(ctx, m.origin, seq, seq, func(items []chat.Item, err *Error) any {
+		if err != nil || len(items) != 1 || items[0].Kind != chat.KindMessage {
 			return replyError{Ref: m.Ref, Command: "send_message", ChatID: c.id, Err: ErrStoreUnavailable}
 		}
-		return replyFrame{Frame: ackOf(m.Ref, msgs[0])}
+		return replyFrame{Frame: ackOf(m.Ref, items[0].Message)}
 	})
 }

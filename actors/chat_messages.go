@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/linkup-chat/linkup/chat"
 	"github.com/linkup-chat/linkup/events"
 )
 
@@ -41,15 +42,48 @@ type (
 		origin
 		IsTyping bool
 	}
+	// chatAddMembers adds Users (add_members).
+	chatAddMembers struct {
+		origin
+		Users []string
+	}
+	// chatRemoveMember removes Target (remove_member; leave_chat when
+	// Target is the user, Leave set).
+	chatRemoveMember struct {
+		origin
+		Target string
+		Leave  bool
+	}
+	// chatEdit edits the message Seq (edit_message).
+	chatEdit struct {
+		origin
+		Seq  uint64
+		Body string
+	}
+	// chatDelete deletes the message Seq (delete_message).
+	chatDelete struct {
+		origin
+		Seq uint64
+	}
+	// chatDeliveryReceipt: connection ConnID has received every item up
+	// to Seq (delivery_receipt).
+	chatDeliveryReceipt struct {
+		origin
+		Seq    uint64
+		ConnID string
+	}
 	// chatSubscribe adds a connection to the chat's fan-out. With Welcome
 	// set (a chat the user just joined), the chat first sends Welcome (its
-	// chat_created frame) and every message it holds, so a message posted
-	// right after creation cannot slip past a member's connection.
+	// chat_created frame) and every item it holds from seq From on (1 for
+	// a new chat, the members_changed that added the user otherwise), so
+	// an item stored right after the user joined cannot slip past their
+	// connection.
 	chatSubscribe struct {
 		Conn    *actor.PID
 		Backlog *atomic.Int64
 		User    string
 		Welcome []byte
+		From    uint64
 	}
 	chatUnsubscribe struct{ Conn *actor.PID }
 	chatSummaryReq  struct {
@@ -96,7 +130,7 @@ type (
 	syncPart struct {
 		Agg      uint64
 		ChatID   string
-		Messages []events.MessagePosted
+		Messages []chat.Item
 		Info     SyncChat
 		Err      *Error
 	}

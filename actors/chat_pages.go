@@ -2,7 +2,7 @@ package actors
 
 import (
 	"github.com/asynkron/protoactor-go/actor"
-	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/chat"
 )
 
 // pageSize is how many consecutive messages one store read for history or
@@ -28,7 +28,7 @@ const maxNodePages = 4096
 // pageCache is a chat's pages read from the store and the reads in flight.
 // Messages never change once stored, so a cached page never goes stale.
 type pageCache struct {
-	pages   map[uint64][]events.MessagePosted
+	pages   map[uint64][]chat.Item
 	order   []uint64
 	loading map[uint64][]*pageRead
 }
@@ -38,8 +38,8 @@ type pageCache struct {
 type pageRead struct {
 	lo, hi  uint64
 	to      *actor.PID
-	answer  func([]events.MessagePosted, *Error) any
-	parts   map[uint64][]events.MessagePosted
+	answer  func([]chat.Item, *Error) any
+	parts   map[uint64][]chat.Item
 	missing int
 	failed  bool
 }
@@ -47,7 +47,7 @@ type pageRead struct {
 // chatPageLoaded is a page read from the store on a loader goroutine.
 type chatPageLoaded struct {
 	Index uint64
-	Msgs  []events.MessagePosted
+	Msgs  []chat.Item
 	Err   error
 }
 
@@ -57,7 +57,7 @@ func pageBounds(k uint64) (lo, hi uint64) { return k*pageSize + 1, (k + 1) * pag
 // messages answers with the messages lo..hi: from the ring of recent
 // messages or the page cache when they hold them, else from the store on a
 // loader goroutine that reports back to the chat (the chat does not wait).
-func (c *chatActor) messages(ctx actor.Context, o origin, lo, hi uint64, answer func([]events.MessagePosted, *Error) any) {
+func (c *chatActor) messages(ctx actor.Context, o origin, lo, hi uint64, answer func([]chat.Item, *Error) any) {
 	if lo > hi {
 		ctx.Send(o.Conn, answer(nil, nil))
 		return
@@ -67,7 +67,7 @@ func (c *chatActor) messages(ctx actor.Context, o origin, lo, hi uint64, answer 
 		ctx.Send(o.Conn, answer(msgs, nil))
 		return
 	}
-	r := &pageRead{lo: lo, hi: hi, to: o.Conn, answer: answer, parts: map[uint64][]events.MessagePosted{}}
+	r := &pageRead{lo: lo, hi: hi, to: o.Conn, answer: answer, parts: map[uint64][]chat.Item{}}
 	for k := pageOf(lo); k <= pageOf(hi); k++ {
 		if msgs, ok := c.pageInMemory(k, lo, hi); ok {
 			r.parts[k] = msgs
@@ -84,7 +84,7 @@ func (c *chatActor) messages(ctx actor.Context, o origin, lo, hi uint64, answer 
 // pageInMemory returns page k's messages within lo..hi from the cache (if
 // the cached page reaches far enough: the newest page may have been read
 // while it was still filling) or the ring.
-func (c *chatActor) pageInMemory(k, lo, hi uint64) ([]events.MessagePosted, bool) {
+func (c *chatActor) pageInMemory(k, lo, hi uint64) ([]chat.Item, bool) {
 	plo, phi := pageBounds(k)
 	if msgs, ok := c.pages.pages[k]; ok && msgs[len(msgs)-1].Seq >= min(hi, phi) {
 		c.node.m.pagesFrom.cache.Inc()
@@ -141,13 +141,13 @@ func (c *chatActor) onPageLoaded(ctx actor.Context, m chatPageLoaded) {
 // page may be partial: it then serves reads up to its last message and is
 // replaced by a longer read), evicting the chat's oldest-read page past
 // cachedPages or the node past maxNodePages.
-func (c *chatActor) keepPage(k uint64, msgs []events.MessagePosted) {
+func (c *chatActor) keepPage(k uint64, msgs []chat.Item) {
 	plo, _ := pageBounds(k)
 	if len(msgs) == 0 || msgs[0].Seq != plo || msgs[len(msgs)-1].Seq != plo+uint64(len(msgs))-1 {
 		return
 	}
 	if c.pages.pages == nil {
-		c.pages.pages = map[uint64][]events.MessagePosted{}
+		c.pages.pages = map[uint64][]chat.Item{}
 	}
 	if _, ok := c.pages.pages[k]; !ok {
 		full := len(c.pages.order) == cachedPages || c.node.pagesCached.Load() >= c.node.maxPages
@@ -180,7 +180,7 @@ func (c *chatActor) finishRead(ctx actor.Context, r *pageRead) {
 		ctx.Send(r.to, r.answer(nil, ErrStoreUnavailable))
 		return
 	}
-	out := make([]events.MessagePosted, 0, r.hi-r.lo+1)
+	out := make([]chat.Item, 0, r.hi-r.lo+1)
 	for k := pageOf(r.lo); k <= pageOf(r.hi); k++ {
 		for _, m := range r.parts[k] {
 			if m.Seq >= r.lo && m.Seq <= r.hi {

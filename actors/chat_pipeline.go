@@ -13,7 +13,7 @@ import (
 // when their batch is formed, against durable state only, so seqs stay
 // gap-free even when a batch fails.
 type op struct {
-	msg any // chatCreate, chatPost, chatRead (chatTyping is never queued)
+	msg any // chatCreate, chatPost, chatRead, the timeline commands (chatTyping is never queued)
 	cmd chat.Command
 }
 
@@ -193,6 +193,16 @@ func (o *op) origin() origin {
 	case chatRead:
 		return m.origin
 	case chatTyping:
+		return m.origin
+	case chatAddMembers:
+		return m.origin
+	case chatRemoveMember:
+		return m.origin
+	case chatEdit:
+		return m.origin
+	case chatDelete:
+		return m.origin
+	case chatDelivered:
 		return m.origin
 	}
 	return origin{}

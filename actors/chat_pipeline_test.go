@@ -157,7 +157,7 @@ func TestFailedAppendDecidesWaitingCommandsAgain(t *testing.T) {
 		t.Fatalf("again: %s, want an ack with seq 2", again)
 	}
 	msgs, err := readMessages(context.Background(), st, "c1", 0, 1, 10)
-	if err != nil || len(msgs) != 2 || msgs[1].ClientMsgID != "x" {
+	if err != nil || len(msgs) != 2 || msgs[1].Message.ClientMsgID != "x" {
 		t.Fatalf("stored %+v %v", msgs, err)
 	}
 }

@@ -65,6 +65,8 @@ func (c *connActor) Receive(ctx actor.Context) {
 		c.fail(ctx, m.Ref, m.Command, m.ChatID, m.Err)
 	case deliver:
 		c.deliver(ctx, m)
+	case presenceOut:
+		c.sendPresence(m)
 	case deliverOverflow:
 		c.overflowed(ctx)
 	case summaryPart, syncPart, bulkPart, aggTimeout:
@@ -158,6 +160,10 @@ func (c *connActor) dispatch(ctx actor.Context, cmd Command) {
 		c.forceReconnect(ctx, m.Ref, ReasonClientRequest, 0)
 	case BadFrame:
 		c.fail(ctx, m.Ref, m.FrameType, "", m.Err)
+	case chatCommand:
+		c.timelineCommand(ctx, m)
+	case GetPresence:
+		c.getPresence(ctx, m)
 	}
 }
 
@@ -332,6 +338,8 @@ func chatOf(cmd Command) string {
 		return m.ChatID
 	case CreateChat:
 		return m.ChatID
+	case chatCommand:
+		return m.CommandChat()
 	}
 	return ""
 }

@@ -216,7 +216,7 @@ func (c *connActor) endSync(ctx actor.Context, p syncPart) {
 			c.node.m.repeatsSkipped.Inc()
 			continue
 		}
-		b, err := c.node.enc.Encode(messageFrameOf(m))
+		b, err := c.node.enc.Encode(timelineFrame(m))
 		if err != nil {
 			c.node.log.Error("encode frame", "type", "message", "err", err)
 			continue

@@ -1,6 +1,9 @@
 package actors
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Frame is a server-to-client frame (PROTOCOL.md section 5). The actors
 // build typed frames; an Encoder (transport's JSON codec) turns them into
@@ -94,9 +97,9 @@ type (
 		Chats []ChatSummary `json:"chats"`
 	}
 	HistoryFrame struct {
-		Ref      string         `json:"ref,omitempty"`
-		ChatID   string         `json:"chat_id"`
-		Messages []MessageFrame `json:"messages"`
+		Ref      string            `json:"ref,omitempty"`
+		ChatID   string            `json:"chat_id"`
+		Messages []json.RawMessage `json:"messages"` // timeline items, each its frame (frames_timeline.go)
 	}
 	SyncCompleteFrame struct {
 		Ref   string              `json:"ref,omitempty"`

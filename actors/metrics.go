@@ -33,6 +33,7 @@ type metrics struct {
 	errorsSuppressed prometheus.Counter
 	repeatsSkipped   prometheus.Counter
 	limitRefusals    *prometheus.CounterVec
+	timeline         timelineMetrics // v1.1 (metrics_timeline.go)
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -66,6 +67,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		errorsSuppressed: counter("linkup_error_events_suppressed_total", "Error events not recorded because their connection had recorded 10 in the same second (counted in one errors_suppressed event per second)."),
 		loadRejected:     counter("linkup_load_rejected_total", "Store reads refused because the load pool's queue was full (answered `unavailable`)."),
 	}
+	m.timeline = newTimelineMetrics()
 	p := m.pages.WithLabelValues
 	m.pagesFrom.ring, m.pagesFrom.cache, m.pagesFrom.store, m.pagesFrom.shared, m.pagesFrom.reread = p("ring"), p("cache"), p("store"), p("shared"), p("reread")
 	if reg != nil {
@@ -79,7 +81,8 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.connections, m.framesIn, m.framesOut, m.errors, m.slowConsumers, m.droppedLive,
 		m.forceReconnect, m.chats, m.chatPending, m.writerQueue, m.writerRejected, m.appendLatency, m.appendBatch,
-		m.appendErrors, m.backlog, m.backlogDropped, m.mailbox, m.panics, m.timeouts, m.pages, m.loadQueue, m.loadRejected, m.backlogDrops, m.pagesCached, m.chatsIdled, m.errorsSuppressed, m.repeatsSkipped, m.limitRefusals}
+		m.appendErrors, m.backlog, m.backlogDropped, m.mailbox, m.panics, m.timeouts, m.pages, m.loadQueue, m.loadRejected, m.backlogDrops, m.pagesCached, m.chatsIdled, m.errorsSuppressed, m.repeatsSkipped, m.limitRefusals,
+		m.timeline.items, m.timeline.receipts, m.timeline.presenceSent, m.timeline.presenceTruncated, m.timeline.presenceDropped}
 }
 
 func gauge(name, help string) prometheus.Gauge {

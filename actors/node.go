@@ -47,6 +47,15 @@ type Config struct {
 	// and sync on one connection"): a first frame sync_request is answered
 	// first, and the held items follow less those the answer carried.
 	SyncWait time.Duration
+	// PresenceGrace is how long after a user's last connection closes the
+	// `presence` offline frame waits (default 5 s): a reconnect within it
+	// sends nothing (v1.1, presence.go).
+	PresenceGrace time.Duration
+	// PresenceMaxChatMembers: presence goes to the members of a user's
+	// chats of at most this many members (default 256), and to at most
+	// PresenceMaxAudience users per change (default 1,000).
+	PresenceMaxChatMembers int
+	PresenceMaxAudience    int
 }
 
 // Validate reports a missing required field.
@@ -63,19 +72,20 @@ func (c *Config) Validate() error {
 // Node is one linkup node's actor system: its writer, its chats, users and
 // connections.
 type Node struct {
-	cfg     Config
-	ctx     context.Context
-	cancel  context.CancelFunc
-	system  *actor.ActorSystem
-	store   events.Store
-	writer  *Writer
-	enc     Encoder
-	dir     *Directory
-	revoked *revocations
-	loads   *loadPool
-	name    string
-	log     *slog.Logger
-	m       *metrics
+	cfg      Config
+	ctx      context.Context
+	cancel   context.CancelFunc
+	system   *actor.ActorSystem
+	store    events.Store
+	writer   *Writer
+	enc      Encoder
+	dir      *Directory
+	presence *presenceBook
+	revoked  *revocations
+	loads    *loadPool
+	name     string
+	log      *slog.Logger
+	m        *metrics
 
 	kinds struct{ conn, chat, user *kind }
 	// pagesCached counts the history pages all chats keep, at most
@@ -103,6 +113,10 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("actors: load directory: %w", err)
 	}
 	go n.dir.Follow(n.ctx, cfg.Store, pos) // chats created by other nodes
+	if err := n.presence.load(ctx, cfg.Store); err != nil {
+		n.cancel()
+		return nil, fmt.Errorf("actors: load presence: %w", err)
+	}
 	if err := n.revoked.load(ctx, cfg.Store); err != nil {
 		n.cancel()
 		return nil, fmt.Errorf("actors: load revocations: %w", err)
@@ -127,11 +141,14 @@ func newNode(cfg Config) *Node {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 10 * time.Second
 	}
+	cfg.PresenceGrace = orDefaultDuration(cfg.PresenceGrace, DefaultPresenceGrace)
+	cfg.PresenceMaxChatMembers = orDefault(cfg.PresenceMaxChatMembers, DefaultPresenceMaxChatMembers)
+	cfg.PresenceMaxAudience = orDefault(cfg.PresenceMaxAudience, DefaultPresenceMaxAudience)
 	m := newMetrics(cfg.Metrics)
 	ctx, cancel := context.WithCancel(context.Background())
 	n := &Node{cfg: cfg, ctx: ctx, cancel: cancel, system: actor.NewActorSystem(actor.WithLoggerFactory(quietLogger)),
 		store: cfg.Store, writer: newWriter(cfg.Store, cfg.Writer, cfg.Logger, m), enc: cfg.Encoder,
-		dir: NewDirectory(), revoked: newRevocations(), loads: newLoadPool(orDefault(cfg.Loads, 64), m), name: cfg.Name, log: cfg.Logger, m: m,
+		dir: NewDirectory(), presence: newPresenceBook(), revoked: newRevocations(), loads: newLoadPool(orDefault(cfg.Loads, 64), m), name: cfg.Name, log: cfg.Logger, m: m,
 		chats: map[string]*actor.PID{}, users: map[string]*actor.PID{}, conns: map[string]*actor.PID{}}
 	n.kinds.conn, n.kinds.chat, n.kinds.user = newKind(n, "connection"), newKind(n, "chat"), newKind(n, "user")
 	n.maxPages = maxNodePages

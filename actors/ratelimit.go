@@ -74,6 +74,10 @@ func (r *rateLimiter) allow(cmd Command, at time.Time) *Error {
 		if !r.messages.AllowN(at, 1) {
 			return Errorf(CodeRateLimited, "too many messages per second; slow down")
 		}
+	case AddMembers, RemoveMember, LeaveChat, EditMessage, DeleteMessage:
+		if !r.messages.AllowN(at, 1) {
+			return Errorf(CodeRateLimited, "too many timeline changes per second; slow down")
+		}
 	case Typing:
 		if !r.typing.AllowN(at, 1) {
 			return Errorf(CodeRateLimited, "too many typing events per second; slow down")

@@ -3,6 +3,7 @@ package actors
 import (
 	"slices"
 	"sync/atomic"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 )
@@ -16,6 +17,11 @@ type userActor struct {
 	conns   []connRef // a few devices at most: a slice costs less than a map
 	chats   map[string]bool
 	retired bool
+	// graceTmr runs while the user has no connection and the offline
+	// presence waits for PresenceGrace (user_presence.go); graceGen tells
+	// a stale timer's message from the current one's.
+	graceTmr *time.Timer
+	graceGen uint64
 }
 
 // Messages to a user actor.
@@ -25,12 +31,16 @@ type (
 		Backlog *atomic.Int64
 	}
 	userDetach struct{ Conn *actor.PID }
-	// userJoined: the user became a member of a new chat; Frame is its
-	// encoded chat_created.
+	// userJoined: the user became a member of a chat (a new one, or added
+	// at seq From); Frame is its encoded chat_created.
 	userJoined struct {
 		ChatID string
 		Frame  []byte
+		From   uint64
 	}
+	// userLeft: the user is no longer a member of the chat (the chat has
+	// already dropped their connections).
+	userLeft struct{ ChatID string }
 	// userRevoke closes every connection of the user (reason admin).
 	userRevoke struct{}
 )
@@ -61,11 +71,27 @@ func (u *userActor) Receive(ctx actor.Context) {
 		for id := range u.chats {
 			u.node.sendChat(id, chatSubscribe{Conn: m.Conn, Backlog: m.Backlog, User: u.id})
 		}
+		if len(u.conns) == 1 {
+			u.cameOnline()
+		}
 	case userDetach:
+		had := len(u.conns)
 		u.detach(m.Conn)
+		if had > 0 && len(u.conns) == 0 {
+			u.wentOffline(ctx)
+		}
+		u.retireIfOffline(ctx)
+	case userGraceOver:
+		u.graceOver(m)
+		u.retireIfOffline(ctx)
+	case userPresence:
+		u.sendPresence(ctx, m)
 		u.retireIfOffline(ctx)
 	case userJoined:
 		u.joined(ctx, m)
+		u.retireIfOffline(ctx)
+	case userLeft:
+		delete(u.chats, m.ChatID)
 		u.retireIfOffline(ctx)
 	case userRevoke:
 		for _, c := range u.conns {
@@ -75,10 +101,10 @@ func (u *userActor) Receive(ctx actor.Context) {
 	}
 }
 
-// retireIfOffline stops the actor of a user with no connection: offline
-// users cost nothing.
+// retireIfOffline stops the actor of a user with no connection (once the
+// presence grace is over): offline users cost nothing.
 func (u *userActor) retireIfOffline(ctx actor.Context) {
-	if len(u.conns) == 0 {
+	if len(u.conns) == 0 && u.graceTmr == nil {
 		u.retired = u.node.retireUser(u.id, ctx.Self(), ctx)
 	}
 }
@@ -96,6 +122,6 @@ func (u *userActor) joined(ctx actor.Context, m userJoined) {
 	}
 	u.chats[m.ChatID] = true
 	for _, c := range u.conns {
-		u.node.sendChat(m.ChatID, chatSubscribe{Conn: c.pid, Backlog: c.backlog, User: u.id, Welcome: m.Frame})
+		u.node.sendChat(m.ChatID, chatSubscribe{Conn: c.pid, Backlog: c.backlog, User: u.id, Welcome: m.Frame, From: m.From})
 	}
 }

@@ -38,3 +38,46 @@ func (Create) command() {}
 func (Post) command()   {}
 func (Read) command()   {}
 func (Typing) command() {}
+
+// Version 1.1 commands: membership, edits and deletions.
+type (
+	// AddMembers adds Users to the chat; any member may (By).
+	AddMembers struct {
+		By    string
+		Users []string
+	}
+	// RemoveMember removes User; the creator may remove anyone, anyone may
+	// remove themself (leave_chat is RemoveMember with User == By).
+	RemoveMember struct {
+		By   string
+		User string
+	}
+	// Edit replaces the body of the message Seq; only its sender may.
+	Edit struct {
+		By   string
+		Seq  uint64
+		Body string
+	}
+	// Delete deletes the message Seq; its sender or the chat's creator may.
+	Delete struct {
+		By  string
+		Seq uint64
+	}
+)
+
+func (AddMembers) command()   {}
+func (RemoveMember) command() {}
+func (Edit) command()         {}
+func (Delete) command()       {}
+
+// Deliver moves User's delivered pointer toward Seq: a device of the user
+// (connection Conn on Node) has received every item up to Seq. The shell
+// coalesces receipts into at most one Deliver per user a second.
+type Deliver struct {
+	User string
+	Conn string
+	Node string
+	Seq  uint64
+}
+
+func (Deliver) command() {}

@@ -45,6 +45,16 @@ func (d *decider) step(i int, c Command) {
 		if r.Err = d.typing(i, c); r.Err == nil {
 			return
 		}
+	case AddMembers:
+		r = d.addMembers(i, c)
+	case RemoveMember:
+		r = d.removeMember(i, c)
+	case Edit:
+		r = d.edit(i, c)
+	case Delete:
+		r = d.delete(i, c)
+	case Deliver:
+		r = d.deliverTo(i, c)
 	}
 	r.Cmd, r.Stored, r.Waits = i, len(d.rd.Events) > before, len(d.rd.Events) > 0
 	d.rd.Replies = append(d.rd.Replies, r)
@@ -60,6 +70,8 @@ func (d *decider) emit(i int, ev events.Event) {
 		d.deliver(Delivery{Cmd: i, Kind: DeliverJoined, Created: e})
 	case events.ChatRead:
 		d.deliver(Delivery{Cmd: i, Kind: DeliverRead, User: e.User, LastRead: d.v.pointer(e.User)})
+	case events.MessagesDelivered:
+		d.deliver(Delivery{Cmd: i, Kind: DeliverDelivered, User: e.User, LastRead: e.DeliveredSeq})
 	}
 	if it, ok := ItemOf(ev); ok {
 		d.deliver(Delivery{Cmd: i, Kind: DeliverItem, Item: it})

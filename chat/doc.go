@@ -27,7 +27,13 @@
 // read-state projection and replay use the same functions (RaiseRead,
 // RaiseLatest, ReadMove, Unread, Fold) instead of restating them.
 //
-// A chat's timeline is its items in seq order (Timeline, Item, Kind).
-// Version 1 has one kind, messages; later kinds (membership changes,
-// edits, deletions) are to take seqs from the same timeline.
+// A chat's timeline is its items in seq order (Timeline, Item, Kind):
+// messages, membership changes (AddMembers, RemoveMember: any member adds,
+// the creator removes others, anyone leaves; a member added later starts
+// reading at the item that added them), edits (the sender only) and
+// deletions (the sender or the creator), each with its own seq. A State
+// keeps 8 bytes per item (its kind and sender) to decide edits and
+// deletions, the deleted messages and the latest body of each edited one
+// (Overlay shows history and sync as they stand now), and counts unread as
+// the messages, not deleted, above a member's pointer (UnreadItems).
 package chat

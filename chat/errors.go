@@ -12,6 +12,7 @@ const (
 	CodeNotFound       Code = "not_found"
 	CodeNotMember      Code = "not_member"
 	CodeConflict       Code = "conflict"
+	CodeForbidden      Code = "forbidden"
 )
 
 // Error is a refused command: Code for programs, Message for a person.
@@ -35,4 +36,17 @@ var (
 	ErrChatNotFound = errorf(CodeNotFound, "chat not found")
 	// ErrNotMember answers a command by a user who is not a member.
 	ErrNotMember = errorf(CodeNotMember, "not a member of this chat")
+	// ErrNotAMessage answers an edit or a deletion whose seq is not a
+	// message of the chat.
+	ErrNotAMessage = errorf(CodeNotFound, "seq is not a message of this chat")
+	// ErrDeleted answers an edit of a deleted message.
+	ErrDeleted = errorf(CodeConflict, "the message was deleted")
+	// ErrNotSender answers an edit by someone other than the sender.
+	ErrNotSender = errorf(CodeForbidden, "only the sender may edit a message")
+	// ErrNotSenderOrCreator answers a deletion by someone who is neither
+	// the sender nor the chat's creator.
+	ErrNotSenderOrCreator = errorf(CodeForbidden, "only the sender or the chat's creator may delete a message")
+	// ErrNotCreator answers the removal of someone else by a member who is
+	// not the chat's creator.
+	ErrNotCreator = errorf(CodeForbidden, "only the chat's creator may remove another member")
 )

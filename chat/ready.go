@@ -51,6 +51,15 @@ type Reply struct {
 	Original uint64
 	// LastRead is the user's read pointer after a Read.
 	LastRead uint64
+	// Members is the member list after an AddMembers or a RemoveMember
+	// (changed or not).
+	Members []string
+	// Delivered is the user's delivered pointer after a Deliver.
+	Delivered uint64
+	// Seq is the timeline item of an Edit or a Delete: the new one, or for
+	// a repeat (a deletion of a deleted message, an edit to the body it
+	// already has) the one that made it so.
+	Seq uint64
 }
 
 // DeliveryKind says who a Delivery goes to and what it carries.
@@ -61,12 +70,18 @@ const (
 	// DeliverJoined goes to each member of Created: they are in a new chat.
 	DeliverJoined DeliveryKind = iota + 1
 	// DeliverItem goes to every subscriber of the chat except the
-	// connection that sent the command (which gets its Reply instead).
+	// connection that sent the command (which gets its Reply instead); a
+	// membership change (KindMembersChanged) goes to the sender too, and to
+	// the connections of the users it adds (who also learn of the chat)
+	// and removes (who get nothing of the chat after it).
 	DeliverItem
 	// DeliverRead goes like DeliverItem: User's pointer is now LastRead.
 	DeliverRead
 	// DeliverTyping goes to the subscribers of users other than User.
 	DeliverTyping
+	// DeliverDelivered goes to every subscriber: User's delivered pointer
+	// is now LastRead (v1.1 `delivered`).
+	DeliverDelivered
 )
 
 // Delivery is something the chat's members are to see, caused by the
@@ -77,6 +92,6 @@ type Delivery struct {
 	Created  events.ChatCreated // DeliverJoined
 	Item     Item               // DeliverItem
 	User     string             // DeliverRead, DeliverTyping
-	LastRead uint64             // DeliverRead
+	LastRead uint64             // DeliverRead, DeliverDelivered
 	IsTyping bool               // DeliverTyping
 }

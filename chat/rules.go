@@ -35,6 +35,35 @@ func RaiseLatest(latest, seq uint64) uint64 { return max(latest, seq) }
 // is read has not read: latest - read, never below 0.
 func Unread(read, latest uint64) uint64 { return latest - min(read, latest) }
 
+// UnreadItems is Unread less the items above the pointer that do not
+// count (uncounted: items other than messages, and deleted messages), the
+// v1.1 rule: unread counts messages, not deleted, above the read pointer.
+func UnreadItems(read, latest, uncounted uint64) uint64 {
+	n := Unread(read, latest)
+	return n - min(n, uncounted)
+}
+
+// Joined is the read pointer of a user added to a chat by the membership
+// item at seq: they start there (they see the history, unread starts
+// after it).
+func Joined(seq uint64) uint64 { return seq }
+
+// Uncounted returns the seqs that ev makes not count as unread: the seq
+// of an item other than a message, and the target of a deletion.
+func Uncounted(ev events.Event) []uint64 {
+	switch e := ev.(type) {
+	case events.MessageDeleted:
+		return []uint64{e.Seq, e.TargetSeq}
+	case events.MembersAdded:
+		return []uint64{e.Seq}
+	case events.MemberRemoved:
+		return []uint64{e.Seq}
+	case events.MessageEdited:
+		return []uint64{e.Seq}
+	}
+	return nil
+}
+
 // ReadMove reports whose read pointer ev moves and up to which seq: a
 // ChatRead moves its user's; a MessagePosted moves its sender's (you have
 // read what you sent). Other events move none.

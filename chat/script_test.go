@@ -27,8 +27,12 @@ import (
 //	state                    print the state
 //
 // Command lines: create by= title= members=(a, b) | post sender= cmid= body=
-// id= | read user= seq= | read user= latest | typing user= on. Event lines:
-// created by= members=(...) | posted seq= sender= cmid= | read user= seq=.
+// id= | read user= seq= | read user= latest | typing user= on | add by=
+// users=(...) | remove by= user= | leave user= | edit by= seq= body= |
+// delete by= seq= | deliver user= conn= seq=. Event lines: created by= members=(...) | posted seq=
+// sender= cmid= | read user= seq= | added seq= users=(...) by= | removed
+// seq= user= by= | edited seq= target= body= by= | deleted seq= target= by=
+// | delivered user= conn= seq=.
 // A value "-" stands for the empty string, "x*<n>" for n x's.
 func TestScripts(t *testing.T) {
 	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
@@ -135,6 +139,18 @@ func parseCommand(line string) (Command, error) {
 		return Read{User: a("user"), Seq: uintOf(a("seq")), ToLatest: hasArg(args, "latest")}, nil
 	case "typing":
 		return Typing{User: a("user"), IsTyping: hasArg(args, "on")}, nil
+	case "add":
+		return AddMembers{By: a("by"), Users: valsOf(args, "users")}, nil
+	case "remove":
+		return RemoveMember{By: a("by"), User: a("user")}, nil
+	case "leave":
+		return RemoveMember{By: a("user"), User: a("user")}, nil
+	case "edit":
+		return Edit{By: a("by"), Seq: uintOf(a("seq")), Body: a("body")}, nil
+	case "delete":
+		return Delete{By: a("by"), Seq: uintOf(a("seq"))}, nil
+	case "deliver":
+		return Deliver{User: a("user"), Conn: a("conn"), Node: "n1", Seq: uintOf(a("seq"))}, nil
 	}
 	return nil, fmt.Errorf("unknown command %q", cmd)
 }
@@ -153,6 +169,16 @@ func parseEvent(chatID, line string) (events.Event, error) {
 			Body: "b", ClientMsgID: a("cmid"), SentAt: scriptT0}, nil
 	case "read":
 		return events.ChatRead{ChatID: chatID, User: a("user"), LastReadSeq: uintOf(a("seq")), At: scriptT0}, nil
+	case "added":
+		return events.MembersAdded{ChatID: chatID, Seq: uintOf(a("seq")), Users: valsOf(args, "users"), By: a("by"), At: scriptT0}, nil
+	case "removed":
+		return events.MemberRemoved{ChatID: chatID, Seq: uintOf(a("seq")), User: a("user"), By: a("by"), At: scriptT0}, nil
+	case "edited":
+		return events.MessageEdited{ChatID: chatID, Seq: uintOf(a("seq")), TargetSeq: uintOf(a("target")), Body: a("body"), By: a("by"), At: scriptT0}, nil
+	case "delivered":
+		return events.MessagesDelivered{ChatID: chatID, User: a("user"), ConnectionID: a("conn"), DeliveredSeq: uintOf(a("seq")), At: scriptT0}, nil
+	case "deleted":
+		return events.MessageDeleted{ChatID: chatID, Seq: uintOf(a("seq")), TargetSeq: uintOf(a("target")), By: a("by"), At: scriptT0}, nil
 	}
 	return nil, fmt.Errorf("unknown event %q", cmd)
 }
@@ -235,6 +261,16 @@ func eventString(ev events.Event) string {
 		return fmt.Sprintf("MessagePosted seq=%d id=%s sender=%s cmid=%s body=%s at=%s", e.Seq, e.MessageID, e.Sender, e.ClientMsgID, short(e.Body), stamp(e.SentAt))
 	case events.ChatRead:
 		return fmt.Sprintf("ChatRead user=%s last_read=%d at=%s", e.User, e.LastReadSeq, stamp(e.At))
+	case events.MembersAdded:
+		return fmt.Sprintf("MembersAdded seq=%d users=%s members=%s by=%s at=%s", e.Seq, strings.Join(e.Users, ","), strings.Join(e.Members, ","), e.By, stamp(e.At))
+	case events.MemberRemoved:
+		return fmt.Sprintf("MemberRemoved seq=%d user=%s members=%s by=%s at=%s", e.Seq, e.User, strings.Join(e.Members, ","), e.By, stamp(e.At))
+	case events.MessageEdited:
+		return fmt.Sprintf("MessageEdited seq=%d target=%d body=%s by=%s at=%s", e.Seq, e.TargetSeq, short(e.Body), e.By, stamp(e.At))
+	case events.MessageDeleted:
+		return fmt.Sprintf("MessageDeleted seq=%d target=%d by=%s at=%s", e.Seq, e.TargetSeq, e.By, stamp(e.At))
+	case events.MessagesDelivered:
+		return fmt.Sprintf("MessagesDelivered user=%s conn=%s delivered=%d at=%s", e.User, e.ConnectionID, e.DeliveredSeq, stamp(e.At))
 	}
 	return ev.EventType()
 }
@@ -261,6 +297,12 @@ func replyString(r Reply) string {
 		return fmt.Sprintf("repeat of seq=%d id=%s", r.Posted.Seq, r.Posted.MessageID)
 	case r.Posted.Seq != 0:
 		return fmt.Sprintf("posted seq=%d id=%s", r.Posted.Seq, r.Posted.MessageID)
+	case r.Members != nil:
+		return "members=" + strings.Join(r.Members, ",")
+	case r.Seq != 0:
+		return fmt.Sprintf("seq=%d", r.Seq)
+	case r.Delivered != 0:
+		return fmt.Sprintf("delivered=%d", r.Delivered)
 	}
 	return fmt.Sprintf("last_read=%d", r.LastRead)
 }
@@ -270,11 +312,16 @@ func deliveryString(d Delivery) string {
 	case DeliverJoined:
 		return "joined " + strings.Join(d.Created.Members, ",")
 	case DeliverItem:
+		if d.Item.Kind != KindMessage {
+			return fmt.Sprintf("item %s seq=%d", d.Item.Kind, d.Item.Seq)
+		}
 		return fmt.Sprintf("item %s seq=%d sender=%s", d.Item.Kind, d.Item.Seq, d.Item.Message.Sender)
 	case DeliverRead:
 		return fmt.Sprintf("read %s=%d", d.User, d.LastRead)
 	case DeliverTyping:
 		return fmt.Sprintf("typing %s=%v", d.User, d.IsTyping)
+	case DeliverDelivered:
+		return fmt.Sprintf("delivered %s=%d", d.User, d.LastRead)
 	}
 	return "unknown"
 }
@@ -294,6 +341,16 @@ func stateString(s *State) string {
 		}
 	}) {
 		fmt.Fprintf(&b, "read %s=%d unread=%d\n", u, s.Read[u], s.Unread(u))
+		if d := s.Delivered[u]; d > 0 {
+			fmt.Fprintf(&b, "delivered %s=%d\n", u, d)
+		}
+	}
+	for seq := uint64(1); seq <= s.LatestSeq; seq++ {
+		if d, ok := s.Deleted(seq); ok {
+			fmt.Fprintf(&b, "deleted %d by seq=%d\n", seq, d)
+		} else if e, ok := s.items.edits[seq]; ok {
+			fmt.Fprintf(&b, "edited %d by seq=%d body=%s\n", seq, e.seq, short(e.body))
+		}
 	}
 	return b.String()
 }

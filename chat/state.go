@@ -20,15 +20,19 @@ type State struct {
 	Timeline
 	// Read maps each member to their read pointer.
 	Read map[string]uint64
+	// Delivered maps members to their delivered pointer (v1.1: the highest
+	// seq a device of theirs confirmed receiving); absent is 0.
+	Delivered map[string]uint64
 	// Revision is the stream revision of the last applied event, valid when
 	// Created is true.
 	Revision uint64
 	dedup    *dedupIndex
+	items    items
 }
 
 // NewState returns the state of a chat that has no events yet.
 func NewState(chatID string) *State {
-	return &State{ChatID: chatID, Read: map[string]uint64{}, dedup: newDedupIndex(DedupPerSender)}
+	return &State{ChatID: chatID, Read: map[string]uint64{}, Delivered: map[string]uint64{}, dedup: newDedupIndex(DedupPerSender)}
 }
 
 // IsMember reports whether user belongs to the chat.
@@ -43,8 +47,24 @@ func (s *State) CheckReadable(user string) *Error {
 	return checkMember(s.Created, s.IsMember(user))
 }
 
-// Unread is how many items user has not read.
-func (s *State) Unread(user string) uint64 { return Unread(s.Read[user], s.LatestSeq) }
+// Unread is how many messages of other users, not deleted, are above
+// user's read pointer (0 for a non-member). A sender's pointer is always at
+// or past their own messages (ReadMove), so counting every undeleted
+// message above it counts only other users' messages.
+func (s *State) Unread(user string) uint64 {
+	read, ok := s.Read[user]
+	if !ok {
+		return 0
+	}
+	return UnreadItems(read, s.LatestSeq, s.items.uncountedIn(read, s.LatestSeq))
+}
+
+// Deleted reports whether the message seq is deleted, and the seq of the
+// deletion.
+func (s *State) Deleted(seq uint64) (uint64, bool) {
+	d, ok := s.items.deleted[seq]
+	return d, ok
+}
 
 // Posted returns the seq of the stored message that user sent with
 // clientMsgID, if it is among that sender's last DedupPerSender messages
@@ -81,7 +101,18 @@ func (s *State) created(e events.ChatCreated) {
 	}
 }
 
-func (s *State) item(it Item)                       { s.Timeline.add(it.Seq, s.Revision) }
-func (s *State) pointer(user string) uint64         { return s.Read[user] }
-func (s *State) setPointer(user string, seq uint64) { s.Read[user] = seq }
-func (s *State) posted(m events.MessagePosted)      { s.dedup.add(m.Sender, m.ClientMsgID, m.Seq) }
+func (s *State) item(it Item) {
+	s.Timeline.add(it.Seq, s.Revision)
+	s.items.note(it)
+}
+func (s *State) pointer(user string) uint64           { return s.Read[user] }
+func (s *State) setPointer(user string, seq uint64)   { s.Read[user] = seq }
+func (s *State) dropPointer(user string)              { delete(s.Read, user); delete(s.Delivered, user) }
+func (s *State) deliveredPointer(user string) uint64  { return s.Delivered[user] }
+func (s *State) setDelivered(user string, seq uint64) { s.Delivered[user] = seq }
+func (s *State) posted(m events.MessagePosted)        { s.dedup.add(m.Sender, m.ClientMsgID, m.Seq) }
+func (s *State) member(user string) bool              { return s.IsMember(user) }
+func (s *State) members() []string                    { return s.Members }
+func (s *State) setMembers(m []string)                { s.Members = m }
+func (s *State) deleted(target, seq uint64)           { s.items.markDeleted(target, seq) }
+func (s *State) edited(e events.MessageEdited)        { s.items.markEdited(e) }

@@ -13,22 +13,58 @@ type view struct {
 	creation *events.ChatCreated
 	latest   uint64
 	reads    map[string]uint64
+	dropped  map[string]bool
 	sent     map[[2]string]events.MessagePosted
+	list     []string // the members, once the batch changed them
+	changed  bool
+	msgs     map[uint64]string // the batch's messages: seq to sender
+	dels     map[uint64]uint64 // the batch's deletions: target to seq
+	edits    map[uint64]string // the batch's edits: target to body
+	delivs   map[string]uint64 // the batch's delivered pointers
 }
 
 func newView(s *State) *view { return &view{s: s, latest: s.LatestSeq} }
 
 func (v *view) exists() bool { return v.s.Created || v.creation != nil }
 
-func (v *view) isMember(user string) bool {
-	if v.creation != nil {
-		return slices.Contains(v.creation.Members, user)
-	}
-	return v.s.IsMember(user)
-}
+func (v *view) isMember(user string) bool { return slices.Contains(v.members(), user) }
 
 func (v *view) checkMember(user string) *Error {
 	return checkMember(v.exists(), v.isMember(user))
+}
+
+// creator is the chat's creator.
+func (v *view) creator() string {
+	if v.creation != nil {
+		return v.creation.CreatedBy
+	}
+	return v.s.CreatedBy
+}
+
+// message returns the sender of the message seq, if seq is one.
+func (v *view) message(seq uint64) (string, bool) {
+	if sender, ok := v.msgs[seq]; ok {
+		return sender, true
+	}
+	return v.s.items.message(seq)
+}
+
+// deletion returns the seq that deleted the message target, if it is.
+func (v *view) deletion(target uint64) (uint64, bool) {
+	if seq, ok := v.dels[target]; ok {
+		return seq, true
+	}
+	return v.s.Deleted(target)
+}
+
+// lastBody returns the latest edited body of the message target, if it
+// was edited.
+func (v *view) lastBody(target uint64) (string, bool) {
+	if b, ok := v.edits[target]; ok {
+		return b, true
+	}
+	e, ok := v.s.items.edits[target]
+	return e.body, ok
 }
 
 // repeat returns the message sender stored or is storing with clientMsgID:
@@ -42,12 +78,35 @@ func (v *view) repeat(sender, clientMsgID string) (events.MessagePosted, uint64,
 }
 
 // view is a folder; see fold.
-func (v *view) created(e events.ChatCreated) { v.creation = &e }
-func (v *view) item(it Item)                 { v.latest = RaiseLatest(v.latest, it.Seq) }
+func (v *view) created(e events.ChatCreated) { v.creation = &e; v.list, v.changed = e.Members, true }
+
+func (v *view) item(it Item) {
+	v.latest = RaiseLatest(v.latest, it.Seq)
+	if it.Kind == KindMessage {
+		if v.msgs == nil {
+			v.msgs = map[uint64]string{}
+		}
+		v.msgs[it.Seq] = it.Message.Sender
+	}
+}
+
+func (v *view) member(user string) bool { return v.isMember(user) }
+
+func (v *view) members() []string {
+	if v.changed {
+		return v.list
+	}
+	return v.s.Members
+}
+
+func (v *view) setMembers(m []string) { v.list, v.changed = m, true }
 
 func (v *view) pointer(user string) uint64 {
 	if seq, ok := v.reads[user]; ok {
 		return seq
+	}
+	if v.dropped[user] {
+		return 0
 	}
 	return v.s.Read[user]
 }
@@ -59,9 +118,52 @@ func (v *view) setPointer(user string, seq uint64) {
 	v.reads[user] = seq
 }
 
+func (v *view) dropPointer(user string) {
+	delete(v.reads, user)
+	delete(v.delivs, user)
+	if v.dropped == nil {
+		v.dropped = map[string]bool{}
+	}
+	v.dropped[user] = true
+}
+
 func (v *view) posted(m events.MessagePosted) {
 	if v.sent == nil {
 		v.sent = map[[2]string]events.MessagePosted{}
 	}
 	v.sent[[2]string{m.Sender, m.ClientMsgID}] = m
+}
+
+func (v *view) deleted(target, seq uint64) {
+	if _, ok := v.deletion(target); ok {
+		return
+	}
+	if v.dels == nil {
+		v.dels = map[uint64]uint64{}
+	}
+	v.dels[target] = seq
+}
+
+func (v *view) edited(e events.MessageEdited) {
+	if v.edits == nil {
+		v.edits = map[uint64]string{}
+	}
+	v.edits[e.TargetSeq] = e.Body
+}
+
+func (v *view) deliveredPointer(user string) uint64 {
+	if seq, ok := v.delivs[user]; ok {
+		return seq
+	}
+	if v.dropped[user] {
+		return 0
+	}
+	return v.s.Delivered[user]
+}
+
+func (v *view) setDelivered(user string, seq uint64) {
+	if v.delivs == nil {
+		v.delivs = map[string]uint64{}
+	}
+	v.delivs[user] = seq
 }

@@ -16,6 +16,11 @@ var decoders = map[string]func([]byte) (Event, error){
 	TypeErrorRecorded:        decodeAs[ErrorRecorded],
 	TypeForceReconnectIssued: decodeAs[ForceReconnectIssued],
 	TypeUserRevoked:          decodeAs[UserRevoked],
+	TypeMembersAdded:         decodeAs[MembersAdded],
+	TypeMemberRemoved:        decodeAs[MemberRemoved],
+	TypeMessageEdited:        decodeAs[MessageEdited],
+	TypeMessageDeleted:       decodeAs[MessageDeleted],
+	TypeMessagesDelivered:    decodeAs[MessagesDelivered],
 }
 
 func decodeAs[T Event](data []byte) (Event, error) {

@@ -20,6 +20,11 @@ var samples = []Event{
 	ErrorRecorded{ErrorType: "validation", Message: "bad", Severity: SeverityLow, Context: map[string]any{"frame": "send"}, At: at},
 	ForceReconnectIssued{ConnectionID: "k1", UserID: "alice", Reason: "slow_consumer", RetryAfterMs: 500, At: at},
 	UserRevoked{User: "bob", Reason: "stolen laptop", RevokedBy: "root", At: at},
+	MembersAdded{ChatID: "c1", Seq: 8, Users: []string{"dave"}, Members: []string{"alice", "bob", "dave"}, By: "bob", At: at},
+	MemberRemoved{ChatID: "c1", Seq: 9, User: "bob", Members: []string{"alice", "dave"}, By: "alice", At: at},
+	MessageEdited{ChatID: "c1", Seq: 10, TargetSeq: 7, Body: "hi, fixed", By: "bob", At: at},
+	MessageDeleted{ChatID: "c1", Seq: 11, TargetSeq: 7, By: "alice", At: at},
+	MessagesDelivered{ChatID: "c1", User: "bob", ConnectionID: "k2", Node: "n1", DeliveredSeq: 11, At: at},
 }
 
 func TestEncodeDecodeRoundTrip(t *testing.T) {

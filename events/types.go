@@ -12,6 +12,11 @@ const (
 	TypeErrorRecorded        = "ErrorRecorded"
 	TypeForceReconnectIssued = "ForceReconnectIssued"
 	TypeUserRevoked          = "UserRevoked"
+	TypeMembersAdded         = "MembersAdded"
+	TypeMemberRemoved        = "MemberRemoved"
+	TypeMessageEdited        = "MessageEdited"
+	TypeMessageDeleted       = "MessageDeleted"
+	TypeMessagesDelivered    = "MessagesDelivered"
 )
 
 // Event is implemented by every domain event type of this package.
@@ -70,6 +75,66 @@ type ChatRead struct {
 	At          time.Time `json:"at"`
 }
 
+// MembersAdded (v1.1): By added Users to a chat, as the timeline item
+// Seq. Members is the whole member list after the change.
+type MembersAdded struct {
+	ChatID  string    `json:"chat_id"`
+	Seq     uint64    `json:"seq"`
+	Users   []string  `json:"users"`
+	Members []string  `json:"members"`
+	By      string    `json:"by"`
+	At      time.Time `json:"at"`
+}
+
+// MemberRemoved (v1.1): By removed User from a chat (By == User: the user
+// left), as the timeline item Seq. Members is the list after the change.
+type MemberRemoved struct {
+	ChatID  string    `json:"chat_id"`
+	Seq     uint64    `json:"seq"`
+	User    string    `json:"user"`
+	Members []string  `json:"members"`
+	By      string    `json:"by"`
+	At      time.Time `json:"at"`
+}
+
+// MessageEdited (v1.1): By (the sender) replaced the body of the message
+// TargetSeq, as the timeline item Seq.
+type MessageEdited struct {
+	ChatID    string    `json:"chat_id"`
+	Seq       uint64    `json:"seq"`
+	TargetSeq uint64    `json:"target_seq"`
+	Body      string    `json:"body"`
+	By        string    `json:"by"`
+	At        time.Time `json:"at"`
+}
+
+// MessageDeleted (v1.1): By deleted the message TargetSeq, as the timeline
+// item Seq. It keeps who and when, never the text; the chat, history, sync
+// and the read model show the message as deleted from then on (the
+// MessagePosted and any MessageEdited before it stay in the append-only
+// log, see docs/REPLAY.md).
+type MessageDeleted struct {
+	ChatID    string    `json:"chat_id"`
+	Seq       uint64    `json:"seq"`
+	TargetSeq uint64    `json:"target_seq"`
+	By        string    `json:"by"`
+	At        time.Time `json:"at"`
+}
+
+// MessagesDelivered (v1.1): a device of User (connection ConnectionID, on
+// Node) confirmed it has received every timeline item of the chat up to
+// DeliveredSeq. Coalesced: at most one per user and chat a second, and
+// only when the user's delivered pointer moves (the first device to
+// confirm a seq is the one recorded).
+type MessagesDelivered struct {
+	ChatID       string    `json:"chat_id"`
+	User         string    `json:"user"`
+	ConnectionID string    `json:"connection_id"`
+	Node         string    `json:"node"`
+	DeliveredSeq uint64    `json:"delivered_seq"`
+	At           time.Time `json:"at"`
+}
+
 // Severity levels of ErrorRecorded.
 const (
 	SeverityLow      = "low"
@@ -118,3 +183,8 @@ func (ChatRead) EventType() string             { return TypeChatRead }
 func (ErrorRecorded) EventType() string        { return TypeErrorRecorded }
 func (ForceReconnectIssued) EventType() string { return TypeForceReconnectIssued }
 func (UserRevoked) EventType() string          { return TypeUserRevoked }
+func (MembersAdded) EventType() string         { return TypeMembersAdded }
+func (MemberRemoved) EventType() string        { return TypeMemberRemoved }
+func (MessageEdited) EventType() string        { return TypeMessageEdited }
+func (MessageDeleted) EventType() string       { return TypeMessageDeleted }
+func (MessagesDelivered) EventType() string    { return TypeMessagesDelivered }

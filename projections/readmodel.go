@@ -73,6 +73,17 @@ type Tx interface {
 	// SetReadPointer sets a member's read pointer (a non-member is left
 	// alone).
 	SetReadPointer(chatID, user string, seq uint64) error
+	// JoinChat gives user a read state in a known chat at seq, replacing
+	// any (v1.1: a member added by the item at seq).
+	JoinChat(chatID, user string, seq uint64) error
+	// LeaveChat removes user's read state in chat, if any (v1.1: a member
+	// removed).
+	LeaveChat(chatID, user string) error
+	// Uncount records that the chat's timeline item seq does not count as
+	// unread (v1.1: items other than messages, deleted messages);
+	// idempotent. Unread is then chat.UnreadItems(last_read_seq,
+	// latest_seq, the uncounted seqs in last_read_seq+1..latest_seq).
+	Uncount(chatID string, seq uint64) error
 
 	Commit() error
 	Rollback() error

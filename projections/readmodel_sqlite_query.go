@@ -156,7 +156,7 @@ func (s *SQLite) ReadStates(ctx context.Context, q ReadStateQuery) ([]ReadState,
 	if (q.User == "") == (q.Chat == "") {
 		return nil, fmt.Errorf("%w: read-state query needs exactly one of user and chat", ErrInvalidConfig)
 	}
-	query := `SELECT r.user, r.chat_id, r.last_read_seq, c.latest_seq FROM read_states r
+	query := `SELECT r.user, r.chat_id, r.last_read_seq, c.latest_seq, ` + uncountedAbove + ` FROM read_states r
 		JOIN chats c ON c.chat_id = r.chat_id `
 	arg := q.User
 	if q.User != "" {
@@ -176,10 +176,11 @@ func scanReadStates(rows *sql.Rows) ([]ReadState, error) {
 	out := []ReadState{}
 	for rows.Next() {
 		var r ReadState
-		if err := rows.Scan(&r.User, &r.ChatID, &r.LastReadSeq, &r.LatestSeq); err != nil {
+		var uncounted uint64
+		if err := rows.Scan(&r.User, &r.ChatID, &r.LastReadSeq, &r.LatestSeq, &uncounted); err != nil {
 			return nil, err
 		}
-		r.Unread = chat.Unread(r.LastReadSeq, r.LatestSeq)
+		r.Unread = chat.UnreadItems(r.LastReadSeq, r.LatestSeq, uncounted)
 		out = append(out, r)
 	}
 	return out, rows.Err()

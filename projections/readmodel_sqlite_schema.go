@@ -76,14 +76,27 @@ var projectionTables = map[string][]tableSpec{
 		) WITHOUT ROWID`, indexes: []string{
 			`CREATE INDEX read_states%[1]s_user ON read_states%[1]s (user, chat_id)`,
 		}},
+		// v1.1: the timeline items that do not count as unread.
+		{name: "uncounted", create: `CREATE TABLE uncounted%[1]s (
+			chat_id TEXT NOT NULL,
+			seq     INTEGER NOT NULL,
+			PRIMARY KEY (chat_id, seq)
+		) WITHOUT ROWID`},
 	},
 }
 
 // readStateView is the analyst's view of read states with unread computed.
-const readStateView = `CREATE VIEW IF NOT EXISTS read_state_view AS
+// (v1.1: the items that do not count are left out; an older database's
+// view is replaced.)
+const readStateView = `CREATE VIEW read_state_view AS
 	SELECT r.user, r.chat_id, r.last_read_seq, c.latest_seq,
-	       MAX(c.latest_seq - r.last_read_seq, 0) AS unread
+	       MAX(c.latest_seq - r.last_read_seq - ` + uncountedAbove + `, 0) AS unread
 	FROM read_states r JOIN chats c ON c.chat_id = r.chat_id`
+
+// uncountedAbove counts, for a row r of read_states joined to its chat c,
+// the items above the pointer that do not count as unread.
+const uncountedAbove = `(SELECT count(*) FROM uncounted u WHERE u.chat_id = r.chat_id
+	AND u.seq > r.last_read_seq AND u.seq <= c.latest_seq)`
 
 // createSchema creates the shared tables and, for each projection whose
 // live tables are missing, its live table set.
@@ -97,6 +110,9 @@ func (s *SQLite) createSchema(ctx context.Context) error {
 		if err := s.ensureLive(ctx, name); err != nil {
 			return err
 		}
+	}
+	if _, err := s.writer.ExecContext(ctx, `DROP VIEW IF EXISTS read_state_view`); err != nil {
+		return err
 	}
 	_, err := s.writer.ExecContext(ctx, readStateView)
 	return err

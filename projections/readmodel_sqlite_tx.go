@@ -27,12 +27,16 @@ const (
 	qSetPointer = `UPDATE read_states%s SET last_read_seq = ? WHERE chat_id = ? AND user = ?`
 	qLatest     = `SELECT latest_seq FROM chats%s WHERE chat_id = ?`
 	qPointer    = `SELECT last_read_seq FROM read_states%s WHERE chat_id = ? AND user = ?`
+	qJoin       = `INSERT INTO read_states%s (chat_id, user, last_read_seq) VALUES (?, ?, ?)
+		ON CONFLICT (chat_id, user) DO UPDATE SET last_read_seq = excluded.last_read_seq`
+	qLeave   = `DELETE FROM read_states%s WHERE chat_id = ? AND user = ?`
+	qUncount = `INSERT OR IGNORE INTO uncounted%s (chat_id, seq) VALUES (?, ?)`
 )
 
 // txQueries lists the templates each projection's Tx uses.
 var txQueries = map[string][]string{
 	NameErrors:     {qSetCheckpoint, qPoison, qInsertError, qCountError},
-	NameReadStates: {qSetCheckpoint, qPoison, qAddChat, qAddMember, qSetLatest, qSetPointer, qLatest, qPointer},
+	NameReadStates: {qSetCheckpoint, qPoison, qAddChat, qAddMember, qSetLatest, qSetPointer, qLatest, qPointer, qJoin, qLeave, qUncount},
 }
 
 // sqliteTx is a Tx on one table set of one projection.
@@ -167,6 +171,31 @@ func (t *sqliteTx) SetReadPointer(chatID, user string, seq uint64) error {
 	if err == nil && r.known {
 		r.seq, r.dirty = seq, true
 	}
+	return err
+}
+
+// JoinChat writes the row at once and keeps it, clean, in the cache.
+func (t *sqliteTx) JoinChat(chatID, user string, seq uint64) error {
+	if _, err := t.exec(qJoin, chatID, user, seq); err != nil {
+		return err
+	}
+	t.rows.init()
+	t.rows.members[[2]string{chatID, user}] = &seqRow{known: true, seq: seq}
+	return nil
+}
+
+// LeaveChat deletes the row at once and keeps it in the cache as gone.
+func (t *sqliteTx) LeaveChat(chatID, user string) error {
+	if _, err := t.exec(qLeave, chatID, user); err != nil {
+		return err
+	}
+	t.rows.init()
+	t.rows.members[[2]string{chatID, user}] = &seqRow{}
+	return nil
+}
+
+func (t *sqliteTx) Uncount(chatID string, seq uint64) error {
+	_, err := t.exec(qUncount, chatID, seq)
 	return err
 }
 

@@ -11,8 +11,13 @@ import (
 //
 // The rules are package chat's, the ones the chat actor applies; this
 // projection only stores what they give:
-//   - membership comes only from ChatCreated.Members (the creator is in
-//     it); only members have read states, starting at 0;
+//   - membership comes from ChatCreated.Members (the creator is in it),
+//     each with a read state at 0, then MembersAdded (a new member's read
+//     state starts at the item's seq, chat.Joined) and MemberRemoved (the
+//     read state goes); only members have read states;
+//   - the items that do not count as unread (chat.Uncounted: items other
+//     than messages, deleted messages) are recorded, and unread is
+//     chat.UnreadItems;
 //   - a chat's latest seq is raised by each timeline item (chat.ItemOf,
 //     chat.RaiseLatest);
 //   - the pointer an event moves (chat.ReadMove: a ChatRead's user, a
@@ -27,7 +32,8 @@ func (ReadStates) Name() string { return NameReadStates }
 func (r ReadStates) Handles(t string) bool { return slices.Contains(r.EventTypes(), t) }
 
 func (ReadStates) EventTypes() []string {
-	return []string{events.TypeChatCreated, events.TypeMessagePosted, events.TypeChatRead}
+	return []string{events.TypeChatCreated, events.TypeMessagePosted, events.TypeChatRead,
+		events.TypeMembersAdded, events.TypeMemberRemoved, events.TypeMessageEdited, events.TypeMessageDeleted}
 }
 
 // Apply applies one chat event. Poison: data that does not decode, an
@@ -41,8 +47,72 @@ func (ReadStates) Apply(tx Tx, rec events.RecordedEvent) error {
 		return applyMessagePosted(tx, rec)
 	case events.TypeChatRead:
 		return applyChatRead(tx, rec)
+	case events.TypeMembersAdded, events.TypeMemberRemoved, events.TypeMessageEdited, events.TypeMessageDeleted:
+		return applyTimelineChange(tx, rec)
 	}
 	return nil
+}
+
+// applyTimelineChange applies a v1.1 item: membership, edit or deletion.
+// Poison: data that does not decode, an empty chat id, seq 0, a chat
+// never created.
+func applyTimelineChange(tx Tx, rec events.RecordedEvent) error {
+	ev, err := events.Decode(rec)
+	if err != nil {
+		return poison("%v", err)
+	}
+	it, _ := chat.ItemOf(ev)
+	chatID := chatOfItem(it)
+	if chatID == "" || it.Seq == 0 {
+		return poison("%s without chat_id or seq", rec.Type)
+	}
+	known, err := raiseLatest(tx, chatID, ev)
+	if err != nil || !known {
+		return orPoison(err, "%s in unknown chat %q", rec.Type, chatID)
+	}
+	for _, seq := range chat.Uncounted(ev) {
+		if err := tx.Uncount(chatID, seq); err != nil {
+			return err
+		}
+	}
+	switch e := ev.(type) {
+	case events.MembersAdded:
+		return joinChat(tx, chatID, e.Users, e.Seq)
+	case events.MemberRemoved:
+		return tx.LeaveChat(chatID, e.User)
+	}
+	return nil
+}
+
+// joinChat gives each user not yet a member a read state at
+// chat.Joined(seq).
+func joinChat(tx Tx, chatID string, users []string, seq uint64) error {
+	for _, u := range users {
+		_, member, err := tx.ReadPointer(chatID, u)
+		if err != nil {
+			return err
+		}
+		if !member {
+			if err := tx.JoinChat(chatID, u, chat.Joined(seq)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func chatOfItem(it chat.Item) string {
+	switch e := it.Event.(type) {
+	case events.MembersAdded:
+		return e.ChatID
+	case events.MemberRemoved:
+		return e.ChatID
+	case events.MessageEdited:
+		return e.ChatID
+	case events.MessageDeleted:
+		return e.ChatID
+	}
+	return ""
 }
 
 func applyChatCreated(tx Tx, rec events.RecordedEvent) error {

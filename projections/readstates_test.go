@@ -12,9 +12,11 @@ import (
 )
 
 // TestReadStatesMatchTheChat: for random batches of commands decided by
-// chat.Decide (and a few stored facts no chat would decide: a read past the
+// chat.Decide (posts, reads, members added and removed, edits and
+// deletions; and a few stored facts no chat would decide: a read past the
 // latest seq, a read going back), the projected read states equal the
-// chat's own state, pointer by pointer, latest seq and unread included.
+// chat's own state, pointer by pointer, latest seq and unread included,
+// and so do the read states of a rebuild from zero.
 func TestReadStatesMatchTheChat(t *testing.T) {
 	forEachBackend(t, testReadStatesMatchTheChat)
 }
@@ -22,7 +24,7 @@ func TestReadStatesMatchTheChat(t *testing.T) {
 func testReadStatesMatchTheChat(t *testing.T, b backend) {
 	st, rm := openStore(t, t.TempDir()), b.openNew(t)
 	rng := rand.New(rand.NewPCG(7, 8))
-	users := []string{"alice", "bob", "carol", "mallory"}
+	users := []string{"alice", "bob", "carol", "dave", "erin"}
 	s := chat.NewState("c1")
 	decide := func(cmds ...chat.Command) {
 		rd := chat.Decide(s, t0, cmds)
@@ -40,10 +42,22 @@ func testReadStatesMatchTheChat(t *testing.T, b backend) {
 		var cmds []chat.Command
 		for i := range 1 + rng.IntN(6) {
 			u := users[rng.IntN(len(users))]
-			if rng.IntN(2) == 0 {
+			target := uint64(rng.IntN(int(s.LatestSeq) + 3))
+			switch rng.IntN(10) {
+			case 0, 1, 2, 3:
 				cmds = append(cmds, chat.Post{Sender: u, ClientMsgID: fmt.Sprint(rng.IntN(20)), Body: "b", MessageID: fmt.Sprint(b, i)})
-			} else {
-				cmds = append(cmds, chat.Read{User: u, Seq: uint64(rng.IntN(int(s.LatestSeq) + 3)), ToLatest: rng.IntN(5) == 0})
+			case 4, 5, 6:
+				cmds = append(cmds, chat.Read{User: u, Seq: target, ToLatest: rng.IntN(5) == 0})
+			case 7:
+				cmds = append(cmds, chat.AddMembers{By: u, Users: []string{users[rng.IntN(len(users))], users[rng.IntN(len(users))]}})
+			case 8:
+				cmds = append(cmds, chat.RemoveMember{By: u, User: users[rng.IntN(len(users))]})
+			default:
+				if rng.IntN(2) == 0 {
+					cmds = append(cmds, chat.Edit{By: u, Seq: target, Body: fmt.Sprint("e", b)})
+				} else {
+					cmds = append(cmds, chat.Delete{By: u, Seq: target})
+				}
 			}
 		}
 		decide(cmds...)
@@ -62,10 +76,26 @@ func testReadStatesMatchTheChat(t *testing.T, b backend) {
 	if err != nil || len(rows) != len(s.Members) {
 		t.Fatalf("rows %+v, %v; members %v", rows, err, s.Members)
 	}
-	for _, r := range rows {
-		if r.LatestSeq != s.LatestSeq || r.LastReadSeq != s.Read[r.User] || r.Unread != s.Unread(r.User) {
-			t.Fatalf("%s: projected %+v, chat: latest %d, read %d, unread %d", r.User, r, s.LatestSeq, s.Read[r.User], s.Unread(r.User))
+	sameAsChat := func(rows []ReadState) {
+		t.Helper()
+		for _, r := range rows {
+			if r.LatestSeq != s.LatestSeq || r.LastReadSeq != s.Read[r.User] || r.Unread != s.Unread(r.User) {
+				t.Fatalf("%s: projected %+v, chat: latest %d, read %d, unread %d", r.User, r, s.LatestSeq, s.Read[r.User], s.Unread(r.User))
+			}
 		}
 	}
-	t.Logf("latest %d, read %v", s.LatestSeq, s.Read)
+	sameAsChat(rows)
+	if _, err := Rebuild(context.Background(), RebuildConfig{Store: st, ReadModel: rm, Projection: ReadStates{}}); err != nil {
+		t.Fatal(err)
+	}
+	rebuilt, err := rm.ReadStates(context.Background(), ReadStateQuery{Chat: "c1"})
+	if err != nil || len(rebuilt) != len(s.Members) {
+		t.Fatalf("rebuilt rows %+v, %v; members %v", rebuilt, err, s.Members)
+	}
+	sameAsChat(rebuilt)
+	var unread uint64
+	for _, u := range s.Members {
+		unread += s.Unread(u)
+	}
+	t.Logf("latest %d, members %v, read %v, unread in all %d", s.LatestSeq, s.Members, s.Read, unread)
 }

@@ -74,12 +74,23 @@ func eventTime(ev events.Event) time.Time {
 		return e.At
 	case events.ForceReconnectIssued:
 		return e.At
+	case events.MembersAdded:
+		return e.At
+	case events.MemberRemoved:
+		return e.At
+	case events.MessageEdited:
+		return e.At
+	case events.MessageDeleted:
+		return e.At
+	case events.MessagesDelivered:
+		return e.At
 	}
 	return time.Time{}
 }
 
 // Users returns the users an event concerns: the connection's user, the
-// sender, the reader, the creator and members, the user of an error.
+// sender, the reader, the creator and members, the user of an error, who
+// changed the membership and who joined or left, who edited or deleted.
 func (e *Entry) Users() []string {
 	switch ev := e.Decode().(type) {
 	case events.ConnectionOpened:
@@ -95,6 +106,16 @@ func (e *Entry) Users() []string {
 	case events.ChatCreated:
 		return append([]string{ev.CreatedBy}, ev.Members...)
 	case events.ErrorRecorded:
+		return []string{ev.User}
+	case events.MembersAdded:
+		return append([]string{ev.By}, ev.Users...)
+	case events.MemberRemoved:
+		return []string{ev.By, ev.User}
+	case events.MessageEdited:
+		return []string{ev.By}
+	case events.MessageDeleted:
+		return []string{ev.By}
+	case events.MessagesDelivered:
 		return []string{ev.User}
 	}
 	return nil
@@ -127,6 +148,9 @@ var userKeys = map[string]string{
 	events.TypeMessagePosted:        "sender",
 	events.TypeChatRead:             "user",
 	events.TypeErrorRecorded:        "user",
+	events.TypeMessageEdited:        "by",
+	events.TypeMessageDeleted:       "by",
+	events.TypeMessagesDelivered:    "user",
 }
 
 // HasUser reports whether user is among e.Users(), reading one field when

@@ -65,6 +65,16 @@ func details(e *Entry) string {
 		return fmt.Sprintf("user=%s last_read_seq=%d", word(ev.User), ev.LastReadSeq)
 	case events.ErrorRecorded:
 		return fmt.Sprintf("%s %s user=%s %s", word(ev.Severity), word(ev.ErrorType), dash(ev.User), strconv.Quote(ev.Message))
+	case events.MembersAdded:
+		return fmt.Sprintf("seq=%d by=%s added=%s members=%s", ev.Seq, word(ev.By), words(ev.Users), words(ev.Members))
+	case events.MemberRemoved:
+		return fmt.Sprintf("seq=%d by=%s removed=%s members=%s", ev.Seq, word(ev.By), word(ev.User), words(ev.Members))
+	case events.MessageEdited:
+		return fmt.Sprintf("seq=%d by=%s target_seq=%d body=%s", ev.Seq, word(ev.By), ev.TargetSeq, preview(ev.Body))
+	case events.MessageDeleted:
+		return fmt.Sprintf("seq=%d by=%s target_seq=%d", ev.Seq, word(ev.By), ev.TargetSeq)
+	case events.MessagesDelivered:
+		return fmt.Sprintf("user=%s delivered_seq=%d connection=%s node=%s", word(ev.User), ev.DeliveredSeq, word(ev.ConnectionID), word(ev.Node))
 	}
 	if e.DecodeErr() != nil {
 		return "undecodable: " + preview(string(e.Rec.Data))

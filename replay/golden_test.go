@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -49,6 +50,7 @@ func TestGoldenTimeline(t *testing.T) {
 		{"timeline_all_text", Query{}, FormatText},
 		{"timeline_all_jsonl", Query{}, FormatJSONL},
 		{"timeline_user_bob", Query{User: "bob"}, FormatText},
+		{"timeline_user_carol", Query{User: "carol"}, FormatText},
 		{"timeline_chat_window", Query{Chat: "c1", Since: at(10 * time.Second), Until: at(2*time.Minute + 10*time.Second)}, FormatText},
 		{"timeline_connection_k2", Query{Connection: "k2"}, FormatText},
 		{"timeline_errors", Query{Types: []string{"ErrorRecorded"}}, FormatJSONL},
@@ -77,6 +79,7 @@ func TestGoldenState(t *testing.T) {
 		{"state_chat_1031", func() (any, error) { return r.ChatAt(ctx, "c1", Point{At: at(time.Minute + 30*time.Second)}) }},
 		{"state_chat_end", func() (any, error) { return r.ChatAt(ctx, "c1", Point{}) }},
 		{"state_chat_pos7", func() (any, error) { return r.ChatAt(ctx, "c1", Point{Position: 7}) }},
+		{"state_chat_before_removal", func() (any, error) { return r.ChatAt(ctx, "c1", Point{At: at(5*time.Minute + 35*time.Second)}) }},
 		{"state_user_bob_1303", func() (any, error) { return r.UserAt(ctx, "bob", Point{At: at(3*time.Minute + 3*time.Second)}) }},
 		{"state_user_bob_end", func() (any, error) { return r.UserAt(ctx, "bob", Point{}) }},
 		{"state_user_alice_1300", func() (any, error) { return r.UserAt(ctx, "alice", Point{At: at(3 * time.Minute)}) }},
@@ -120,6 +123,44 @@ func TestGoldenDiffAndChain(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "chain_forced_reconnect", buf.Bytes())
+}
+
+// TestGoldenAudit: "did they get it": the message carol posted by
+// mistake (seq 6), for every member, as text and JSONL; alice's first
+// message (seq 1) for bob alone; a user who was not a member.
+func TestGoldenAudit(t *testing.T) {
+	dir := t.TempDir()
+	scriptedSession(t, dir)
+	r := openReplay(t, dir, false)
+	cases := []struct {
+		name   string
+		q      AuditQuery
+		format Format
+	}{
+		{"audit_c1_6_text", AuditQuery{Chat: "c1", Seq: 6}, FormatText},
+		{"audit_c1_6_jsonl", AuditQuery{Chat: "c1", Seq: 6}, FormatJSONL},
+		{"audit_c1_1_bob", AuditQuery{Chat: "c1", Seq: 1, User: "bob"}, FormatText},
+		{"audit_c1_2_zed", AuditQuery{Chat: "c1", Seq: 2, User: "zed"}, FormatText},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a, err := r.Audit(context.Background(), c.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			if err := WriteAudit(&buf, c.format, a); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, c.name, buf.Bytes())
+		})
+	}
+	if _, err := r.Audit(context.Background(), AuditQuery{Chat: "c1", Seq: 99}); !errors.Is(err, ErrUnknownItem) {
+		t.Fatalf("seq 99: %v, want ErrUnknownItem", err)
+	}
+	if _, err := r.Audit(context.Background(), AuditQuery{Chat: "nope", Seq: 1}); !errors.Is(err, ErrUnknownChat) {
+		t.Fatalf("unknown chat: %v", err)
+	}
 }
 
 // TestHasUserAgreesWithUsers: the one-field fast path of the --user filter

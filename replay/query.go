@@ -47,6 +47,8 @@ func (q Query) Validate(now time.Time) error {
 var knownTypes = []string{
 	events.TypeConnectionOpened, events.TypeConnectionClosed, events.TypeChatCreated,
 	events.TypeMessagePosted, events.TypeChatRead, events.TypeErrorRecorded, events.TypeForceReconnectIssued,
+	events.TypeMembersAdded, events.TypeMemberRemoved, events.TypeMessageEdited, events.TypeMessageDeleted,
+	events.TypeMessagesDelivered,
 }
 
 // matchEnvelope checks what needs no decoding.

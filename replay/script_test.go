@@ -113,7 +113,8 @@ func (s *session) read(chatID, user string, seq uint64, when time.Time, md event
 // scriptedSession writes the incident of the golden tests: two users, a
 // chat, messages (one sent twice under two client ids), receipts, an error
 // on a connection, a refused handshake, a forced reconnect and closed
-// connections.
+// connections; then (v1.1) a member added, a message posted, confirmed
+// delivered by a device and deleted, an edit and a removal.
 func scriptedSession(t *testing.T, dir string) *session {
 	s := newSession(t, dir)
 	defer s.store.Close()
@@ -137,7 +138,25 @@ func scriptedSession(t *testing.T, dir string) *session {
 	s.append(events.ConnectionStream("k3"), events.ConnectionOpened{ConnectionID: "k3", UserID: "bob", Node: "n1", RemoteAddr: "10.0.0.2:5001", Protocol: "linkup.v1", At: at(3*time.Minute + 5*time.Second)}, md("k3/open"))
 	s.read("c1", "bob", 99, at(3*time.Minute+10*time.Second), md("k3/r1"))
 	s.append(events.ConnectionStream("k1"), events.ConnectionClosed{ConnectionID: "k1", UserID: "alice", Reason: "client_closed", MessagesIn: 6, MessagesOut: 3, At: at(4 * time.Minute)}, md("k1/close"))
+	// v1.1: bob adds carol; carol posts a secret by mistake; alice, the
+	// creator, deletes it; alice edits her first message; alice removes
+	// carol.
+	s.command("c1", chat.AddMembers{By: "bob", Users: []string{"carol"}}, at(5*time.Minute), "k3/r2")
+	s.append(events.ConnectionStream("k4"), events.ConnectionOpened{ConnectionID: "k4", UserID: "carol", Node: "n2", RemoteAddr: "10.0.0.3:5000", Protocol: "linkup.v1", At: at(5*time.Minute + 5*time.Second)}, md("k4/open"))
+	s.post("c1", "carol", "c1", "the root password is hunter2", at(5*time.Minute+10*time.Second), "k4/r1")
+	s.command("c1", chat.Deliver{User: "bob", Conn: "k3", Node: "n1", Seq: 6}, at(5*time.Minute+12*time.Second), "k3/r3")
+	s.command("c1", chat.Delete{By: "alice", Seq: 6}, at(5*time.Minute+20*time.Second), "k5/r1")
+	s.command("c1", chat.Edit{By: "alice", Seq: 1, Body: "hello bob (edited)"}, at(5*time.Minute+30*time.Second), "k5/r2")
+	s.command("c1", chat.RemoveMember{By: "alice", User: "carol"}, at(5*time.Minute+40*time.Second), "k5/r3")
 	return s
+}
+
+// command decides a v1.1 command that must store its event.
+func (s *session) command(chatID string, cmd chat.Command, when time.Time, corr string) {
+	s.t.Helper()
+	if _, ok := s.decide(chatID, cmd, when, events.Metadata{CorrelationID: corr, CausationID: corr, Node: "n1"}); !ok {
+		s.t.Fatalf("%T refused", cmd)
+	}
 }
 
 // openReplay opens dir read-only, as the command does.

@@ -21,6 +21,12 @@ type ChatView struct {
 	CreatedBy string            `json:"created_by"`
 	LatestSeq uint64            `json:"latest_seq"`
 	Read      map[string]uint64 `json:"read"`
+	// Deleted and Edited (v1.1) are the seqs of the messages deleted, and
+	// of those edited and not deleted, by then.
+	Deleted []uint64 `json:"deleted,omitempty"`
+	Edited  []uint64 `json:"edited,omitempty"`
+	// Delivered (v1.1) is each member's delivered pointer, once any.
+	Delivered map[string]uint64 `json:"delivered,omitempty"`
 	// Position and At are those of the last event folded in.
 	Position uint64    `json:"position"`
 	At       time.Time `json:"at"`
@@ -29,7 +35,17 @@ type ChatView struct {
 // viewOf copies the parts of a folded state that replay shows.
 func viewOf(s *chat.State, last Entry) ChatView {
 	v := ChatView{ChatID: s.ChatID, Title: s.Title, Members: slices.Clone(s.Members), CreatedBy: s.CreatedBy,
-		LatestSeq: s.LatestSeq, Read: maps.Clone(s.Read), Position: last.Rec.Position, At: last.At.UTC()}
+		LatestSeq: s.LatestSeq, Read: maps.Clone(s.Read), Deleted: s.DeletedSeqs(), Edited: s.EditedSeqs(),
+		Position: last.Rec.Position, At: last.At.UTC()}
+	if len(v.Deleted) == 0 {
+		v.Deleted = nil
+	}
+	if len(v.Edited) == 0 {
+		v.Edited = nil
+	}
+	if len(s.Delivered) > 0 {
+		v.Delivered = maps.Clone(s.Delivered)
+	}
 	if v.Members == nil {
 		v.Members = []string{}
 	}

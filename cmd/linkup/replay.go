@@ -18,7 +18,7 @@ import (
 func replayCommand(stdout, stderr io.Writer) *ffcli.Command {
 	return &ffcli.Command{
 		Name:       "replay",
-		ShortUsage: "linkup replay <timeline|chain|state|diff> [flags]",
+		ShortUsage: "linkup replay <timeline|chain|state|diff|audit> [flags]",
 		ShortHelp:  "rebuild what happened from the event log (read-only)",
 		FlagSet:    newFlagSet("replay", stderr),
 		Subcommands: []*ffcli.Command{
@@ -26,9 +26,10 @@ func replayCommand(stdout, stderr io.Writer) *ffcli.Command {
 			replayChainCommand(stdout, stderr),
 			replayStateCommand(stdout, stderr),
 			replayDiffCommand(stdout, stderr),
+			replayAuditCommand(stdout, stderr),
 		},
 		Exec: func(context.Context, []string) error {
-			return errors.New("replay: choose timeline, chain, state or diff (linkup replay -h)")
+			return errors.New("replay: choose timeline, chain, state, diff or audit (linkup replay -h)")
 		},
 	}
 }

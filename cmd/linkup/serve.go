@@ -30,6 +30,7 @@ type serveConfig struct {
 	maxFrame      int
 	outbound      int
 	chatIdle      time.Duration
+	presenceGrace time.Duration
 	ping          time.Duration
 	shutdownGrace time.Duration
 	logFormat     string
@@ -61,6 +62,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.syncWait, "sync-wait", time.Second, "a new connection holds live items this long for its first frame (a sync_request is answered first)")
 	fs.Float64Var(&c.limits.ChatsPerSecond, "rate-chats", 1, "create_chat per second per connection (burst: 10, or twice the rate)")
 	fs.IntVar(&c.limits.ChatsPerUser, "max-chats-per-user", actors.MaxSyncChats, "chats one user may belong to; a create_chat past it for the creator or a member gets invalid_payload")
+	fs.DurationVar(&c.presenceGrace, "presence-grace", 5*time.Second, "after a user's last connection closes, wait this long before telling others they are offline (a reconnect within it sends nothing)")
 	fs.StringVar(&c.pprofAddr, "pprof-addr", "", "serve net/http/pprof on this separate address (e.g. 127.0.0.1:6060); off when empty")
 	fs.DurationVar(&c.drainDelay, "drain-delay", 2*time.Second, "after SIGTERM, /readyz answers 503 this long before the listener closes (so load balancers see it)")
 	fs.DurationVar(&c.http.RequestTimeout, "http-request-timeout", 10*time.Second, "close an HTTP connection whose request has not arrived whole this long after it opened")
@@ -114,7 +116,8 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	// A sync answer is queued at once: keep it to half the outbound queue so
 	// it never makes a reading client a slow consumer.
 	cfg.limits.SyncMessages = max(1, min(actors.DefaultSyncLimit, cfg.outbound/2))
-	n, err := actors.New(ctx, actors.Config{Store: store, Encoder: transport.JSONEncoder{}, Name: cfg.node, Limits: cfg.limits, ChatIdleAfter: cfg.chatIdle, SyncWait: cfg.syncWait, Logger: log, Metrics: reg})
+	n, err := actors.New(ctx, actors.Config{Store: store, Encoder: transport.JSONEncoder{}, Name: cfg.node, Limits: cfg.limits, ChatIdleAfter: cfg.chatIdle, SyncWait: cfg.syncWait,
+		PresenceGrace: cfg.presenceGrace, Logger: log, Metrics: reg})
 	if err != nil {
 		return err
 	}

@@ -19,13 +19,7 @@ import (
 // listed gap the server no longer has fails it too (the server was fixed:
 // delete the entry here and the matching row of PROTOCOL.md's "Where the
 // server differs" section). The keys match that section.
-var knownGaps = map[string]string{
-	"v1.1-membership":   "add_members, remove_member and leave_chat get unknown_type (v1.1, being built)",
-	"v1.1-edits":        "edit_message and delete_message get unknown_type (v1.1, being built)",
-	"v1.1-delivery":     "delivery_receipt gets unknown_type (v1.1, being built)",
-	"v1.1-presence":     "get_presence gets unknown_type (v1.1, being built)",
-	"history-item-type": "history items carry no type (v1.1: every item carries its type)",
-}
+var knownGaps = map[string]string{}
 
 // gapEnv is what the probes share: one node, a chat "ops" of alice and
 // bob, a chat "secret" of alice alone.

@@ -27,7 +27,14 @@ var v1ClientFrames = []string{"ping", "create_chat", "send_message", "typing", "
 // node (unavailable needs a failing store: TestUnavailableMatchesAsyncAPI;
 // internal is a server bug; forbidden is v1.1).
 var reachableCodes = []string{"invalid_json", "invalid_payload", "unknown_type", "unsupported_frame",
-	"not_member", "not_found", "conflict", "rate_limited"}
+	"not_member", "not_found", "conflict", "rate_limited", "forbidden"}
+
+// v11ServerFrames and v11ClientFrames are the v1.1 frames the server
+// speaks (membership, edits and deletions, delivery receipts, presence).
+var (
+	v11ServerFrames = []string{"members_changed", "message_edited", "message_deleted", "delivered", "presence", "presence_state"}
+	v11ClientFrames = []string{"add_members", "remove_member", "leave_chat", "edit_message", "delete_message", "delivery_receipt", "get_presence"}
+)
 
 // TestWebSocketFramesMatchAsyncAPI drives every v1 command and every error
 // a client can cause through a real node and validates every frame both
@@ -39,6 +46,7 @@ func TestWebSocketFramesMatchAsyncAPI(t *testing.T) {
 
 	t.Run("commands", func(t *testing.T) { commands(t, n, rec, alice, bob) })
 	t.Run("errors", func(t *testing.T) { clientErrors(t, alice, carol) })
+	t.Run("timeline v1.1", func(t *testing.T) { timeline(t, n, rec, alice, bob, carol) })
 	t.Run("client force_reconnect", func(t *testing.T) {
 		c := dial(t, rec, n, "dave")
 		c.send(map[string]any{"type": "force_reconnect", "ref": "bye"})
@@ -65,7 +73,53 @@ func TestWebSocketFramesMatchAsyncAPI(t *testing.T) {
 			t.Errorf("%s: close code %d after shutdown, want 1012", c.name, code)
 		}
 	}
-	rec.mustHaveSeen(t, v1ServerFrames, v1ClientFrames, reachableCodes)
+	rec.mustHaveSeen(t, append(v1ServerFrames, v11ServerFrames...), append(v1ClientFrames, v11ClientFrames...), reachableCodes)
+}
+
+// timeline runs the v1.1 membership, edit and deletion commands, their
+// refusals, and a history and a sync holding every kind of item (an
+// edited message, a deleted one, an edit of a deleted one), so that every
+// frame they make is validated.
+func timeline(t *testing.T, n *testnode.Node, rec *recorder, alice, bob, carol *conn) {
+	mustType(t, alice.call(map[string]any{"type": "create_chat", "chat_id": "tl", "title": "timeline", "members": []string{"bob"}}), "ack")
+	mustType(t, alice.call(map[string]any{"type": "send_message", "chat_id": "tl", "client_msg_id": "t-1", "body": "first"}), "ack")
+	mustType(t, bob.call(map[string]any{"type": "send_message", "chat_id": "tl", "client_msg_id": "t-2", "body": "second"}), "ack")
+	mustType(t, alice.call(map[string]any{"type": "add_members", "chat_id": "tl", "members": []string{"carol"}}), "ack")
+	carol.expect("chat_created", client.Is("chat_created"))
+	carol.expect("members_changed", client.Is("members_changed"))
+	mustType(t, alice.call(map[string]any{"type": "edit_message", "chat_id": "tl", "seq": 1, "body": "first, edited"}), "ack")
+	bob.expect("message_edited", client.Is("message_edited"))
+	mustType(t, bob.call(map[string]any{"type": "edit_message", "chat_id": "tl", "seq": 2, "body": "second, edited"}), "ack")
+	mustType(t, alice.call(map[string]any{"type": "delete_message", "chat_id": "tl", "seq": 2}), "ack")
+	bob.expect("message_deleted", client.Is("message_deleted"))
+	mustError(t, carol.call(map[string]any{"type": "edit_message", "chat_id": "tl", "seq": 1, "body": "mine now"}), "forbidden")
+	mustError(t, bob.call(map[string]any{"type": "edit_message", "chat_id": "tl", "seq": 2, "body": "back"}), "conflict")
+	mustError(t, bob.call(map[string]any{"type": "remove_member", "chat_id": "tl", "user": "carol"}), "forbidden")
+	mustType(t, alice.call(map[string]any{"type": "remove_member", "chat_id": "tl", "user": "carol"}), "ack")
+	carol.expect("members_changed", client.Is("members_changed"))
+	mustError(t, carol.call(map[string]any{"type": "leave_chat", "chat_id": "tl"}), "not_member")
+	mustType(t, bob.call(map[string]any{"type": "delivery_receipt", "chat_id": "tl", "seq": 6}), "ack")
+	alice.expect("delivered", client.Is("delivered"))
+	h := mustType(t, bob.call(map[string]any{"type": "get_history", "chat_id": "tl"}), "history")
+	if msgs, _ := h.Fields["messages"].([]any); len(msgs) != 7 {
+		t.Errorf("history of every kind: %s", h.Raw)
+	}
+	bob2 := dial(t, rec, n, "bob")
+	bob2.send(map[string]any{"type": "sync_request", "ref": "s2", "positions": map[string]any{"tl": 0}})
+	bob2.expect("sync_complete", client.Is("sync_complete", "s2"))
+	mustType(t, bob.call(map[string]any{"type": "leave_chat", "chat_id": "tl"}), "ack")
+	// Presence: gus's first connection tells alice, who shares a chat
+	// with him; get_presence answers for him, alice and a stranger.
+	mustType(t, alice.call(map[string]any{"type": "create_chat", "chat_id": "pr", "title": "presence", "members": []string{"gus"}}), "ack")
+	gus := dial(t, rec, n, "gus")
+	alice.expect("presence", client.Is("presence"))
+	mustType(t, alice.call(map[string]any{"type": "get_presence", "users": []string{"gus", "alice", "zed"}}), "presence_state")
+	if code := gus.closeAndDrain(); code != 1012 {
+		t.Errorf("gus close %d", code)
+	}
+	if code := bob2.closeAndDrain(); code != 1012 {
+		t.Errorf("bob2 close %d", code)
+	}
 }
 
 // mustHaveSeen fails unless every listed frame type and error code was

@@ -1,0 +1,84 @@
+package actors
+
+import (
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// Messages to a user actor about presence.
+type (
+	// userPresence carries an encoded `presence` frame for every
+	// connection of the user.
+	userPresence struct{ Frame []byte }
+	// userGraceOver: the grace period after the user's last connection
+	// closed (started as Gen) is over.
+	userGraceOver struct{ Gen uint64 }
+)
+
+// cameOnline runs when the user's first connection attaches: within the
+// grace period of the last one closing nothing is said (a quick
+// reconnect), otherwise the audience learns the user is online.
+func (u *userActor) cameOnline() {
+	if u.graceTmr != nil {
+		u.graceTmr.Stop()
+		u.graceTmr = nil
+		return
+	}
+	u.node.presence.setOnline(u.id, true)
+	u.node.broadcastPresence(u.id)
+}
+
+// wentOffline runs when the user's last connection detaches: the user is
+// said to be offline once PresenceGrace has passed without a reconnect.
+func (u *userActor) wentOffline(ctx actor.Context) {
+	u.node.presence.closed(u.id, time.Now())
+	u.graceGen++
+	self, sys, gen := ctx.Self(), u.node.system, u.graceGen
+	u.graceTmr = time.AfterFunc(u.node.cfg.PresenceGrace, func() { sys.Root.Send(self, userGraceOver{Gen: gen}) })
+}
+
+// graceOver says the user is offline if they did not come back.
+func (u *userActor) graceOver(m userGraceOver) {
+	if m.Gen != u.graceGen || u.graceTmr == nil || len(u.conns) > 0 {
+		return
+	}
+	u.graceTmr = nil
+	u.node.presence.setOnline(u.id, false)
+	u.node.broadcastPresence(u.id)
+}
+
+// presenceOut is a presence frame for one connection. Presence is best
+// effort: a connection whose fan-out backlog or outbound queue is full
+// does not get it (linkup_presence_dropped_total; get_presence answers
+// the truth), so a burst of members coming online never makes a reading
+// client a slow consumer.
+type presenceOut struct{ Frame []byte }
+
+// sendPresence hands a presence frame to each of the user's connections,
+// counted in their fan-out backlog like a chat's items.
+func (u *userActor) sendPresence(ctx actor.Context, m userPresence) {
+	for _, c := range u.conns {
+		if c.backlog.Load() >= maxDeliverBacklog {
+			u.node.m.timeline.presenceDropped.Inc()
+			continue
+		}
+		c.backlog.Add(1)
+		ctx.Send(c.pid, presenceOut{Frame: m.Frame})
+	}
+}
+
+// sendPresence writes a presence frame if the outbound queue has room.
+func (c *connActor) sendPresence(m presenceOut) {
+	c.backlog.Add(-1)
+	if c.closed {
+		return
+	}
+	switch err := c.sock.SendMany([][]byte{m.Frame}); err {
+	case nil:
+		c.out++
+		c.node.m.framesOut.Inc()
+	case ErrQueueFull:
+		c.node.m.timeline.presenceDropped.Inc()
+	}
+}
