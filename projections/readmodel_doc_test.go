@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/linkup-chat/linkup/events"
 )
 
 var sqlBlock = regexp.MustCompile("(?s)```sql\n(.*?)```")
@@ -34,6 +35,7 @@ func TestReadModelDocQueries(t *testing.T) {
 	rm := openPg(t, dbURL, PostgresConfig{})
 	st := openStore(t, t.TempDir())
 	writeScript(t, st)
+	appendEv(t, st, events.ChatStream("c1"), events.MessageDeleted{ChatID: "c1", Seq: 6, TargetSeq: 2, By: "alice", At: t0})
 	startRunner(t, st, rm, nil)
 	waitCaughtUp(t, st, rm)
 

@@ -158,8 +158,9 @@ func (p *Postgres) ReadStates(ctx context.Context, q ReadStateQuery) ([]ReadStat
 	if (q.User == "") == (q.Chat == "") {
 		return nil, fmt.Errorf("%w: read-state query needs exactly one of user and chat", ErrInvalidConfig)
 	}
-	query := `SELECT r.user_id, r.chat_id, r.last_read_seq, c.latest_seq FROM read_states r
-		JOIN chats c ON c.chat_id = r.chat_id `
+	query := `SELECT r.user_id, r.chat_id, r.last_read_seq, c.latest_seq,
+		(SELECT count(*) FROM uncounted u WHERE u.chat_id = r.chat_id AND u.seq > r.last_read_seq AND u.seq <= c.latest_seq)
+		FROM read_states r JOIN chats c ON c.chat_id = r.chat_id `
 	arg := q.User
 	if q.User != "" {
 		query += `WHERE r.user_id = $1 ORDER BY r.chat_id LIMIT $2`
@@ -172,10 +173,10 @@ func (p *Postgres) ReadStates(ctx context.Context, q ReadStateQuery) ([]ReadStat
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ReadState, error) {
 		var r ReadState
-		var last, latest int64
-		err := row.Scan(&r.User, &r.ChatID, &last, &latest)
+		var last, latest, uncounted int64
+		err := row.Scan(&r.User, &r.ChatID, &last, &latest, &uncounted)
 		r.LastReadSeq, r.LatestSeq = uint64(last), uint64(latest)
-		r.Unread = chat.Unread(r.LastReadSeq, r.LatestSeq)
+		r.Unread = chat.UnreadItems(r.LastReadSeq, r.LatestSeq, uint64(uncounted))
 		return r, err
 	})
 	if err != nil {

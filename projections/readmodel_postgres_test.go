@@ -289,7 +289,7 @@ func TestPostgresInOtherSchema(t *testing.T) {
 	var inPublic, inSchema int
 	err := rm.pool.QueryRow(context.Background(), `SELECT count(*) FILTER (WHERE schemaname = 'public'),
 		count(*) FILTER (WHERE schemaname = 'linkup_rm') FROM pg_tables`).Scan(&inPublic, &inSchema)
-	if err != nil || inPublic != 0 || inSchema != 7 {
+	if err != nil || inPublic != 0 || inSchema != 8 {
 		t.Fatalf("tables: %d in public, %d in linkup_rm (%v)", inPublic, inSchema, err)
 	}
 }

@@ -215,6 +215,34 @@ func (t *pgTx) SetReadPointer(chatID, user string, seq uint64) error {
 	return err
 }
 
+// JoinChat queues the row and keeps it, clean, in the cache.
+func (t *pgTx) JoinChat(chatID, user string, seq uint64) error {
+	if seq > math.MaxInt64 {
+		return poison("seq %d out of range", seq)
+	}
+	key := [2]string{storable(chatID), storable(user)}
+	t.rows.init()
+	t.rows.members[key] = &seqRow{known: true, seq: seq}
+	return t.enqueue(`INSERT INTO `+t.table("read_states")+` (chat_id, user_id, last_read_seq) VALUES ($1, $2, $3)
+		ON CONFLICT (chat_id, user_id) DO UPDATE SET last_read_seq = excluded.last_read_seq`, key[0], key[1], int64(seq))
+}
+
+// LeaveChat queues the deletion and keeps the row in the cache as gone.
+func (t *pgTx) LeaveChat(chatID, user string) error {
+	key := [2]string{storable(chatID), storable(user)}
+	t.rows.init()
+	t.rows.members[key] = &seqRow{}
+	return t.enqueue(`DELETE FROM `+t.table("read_states")+` WHERE chat_id = $1 AND user_id = $2`, key[0], key[1])
+}
+
+func (t *pgTx) Uncount(chatID string, seq uint64) error {
+	if seq > math.MaxInt64 {
+		return poison("seq %d out of range", seq)
+	}
+	return t.enqueue(`INSERT INTO `+t.table("uncounted")+` (chat_id, seq) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+		storable(chatID), int64(seq))
+}
+
 func (t *pgTx) chatRow(chatID string) (*seqRow, error) {
 	chatID = storable(chatID)
 	if err := t.loadChat(chatID); err != nil {

@@ -75,10 +75,19 @@ CREATE TABLE read_states (
     PRIMARY KEY (chat_id, user_id)
 );
 CREATE INDEX read_states_user ON read_states (user_id, chat_id);
-COMMENT ON TABLE read_states IS 'One row per chat member (ChatCreated.members): the highest seq the member has read or sent.';
+COMMENT ON TABLE read_states IS 'One row per chat member (ChatCreated.members, MembersAdded; MemberRemoved deletes it): the highest seq the member has read or sent.';
+
+CREATE TABLE uncounted (
+    chat_id text COLLATE "C" NOT NULL,
+    seq     bigint NOT NULL,
+    PRIMARY KEY (chat_id, seq)
+);
+COMMENT ON TABLE uncounted IS 'Timeline items that do not count as unread (v1.1: items other than messages, deleted messages).';
 
 CREATE VIEW read_state_view AS
     SELECT r.user_id, r.chat_id, r.last_read_seq, c.latest_seq,
-           GREATEST(c.latest_seq - r.last_read_seq, 0) AS unread
+           GREATEST(c.latest_seq - r.last_read_seq
+               - (SELECT count(*) FROM uncounted u
+                  WHERE u.chat_id = r.chat_id AND u.seq > r.last_read_seq AND u.seq <= c.latest_seq), 0) AS unread
     FROM read_states r JOIN chats c ON c.chat_id = r.chat_id;
-COMMENT ON VIEW read_state_view IS 'Read states with the chat''s latest seq and the unread count.';
+COMMENT ON VIEW read_state_view IS 'Read states with the chat''s latest seq and the unread count (uncounted items left out).';
