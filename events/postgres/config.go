@@ -11,13 +11,13 @@ import (
 
 // Defaults for the zero values of Config.
 const (
-	DefaultMaxBatch      = 1000
-	DefaultQueueSize     = 16384
-	DefaultMaxEventBytes = 1<<20 + 64<<10
-	DefaultPollInterval  = 500 * time.Millisecond
-	DefaultMaxConns      = 8
-	DefaultPageSize      = 512
-	DefaultWriteTimeout  = 10 * time.Second
+	DefaultMaxBatch       = 1000
+	DefaultQueueSize      = 16384
+	DefaultMaxEventBytes  = 1<<20 + 64<<10
+	DefaultPollInterval   = 500 * time.Millisecond
+	DefaultMaxConns       = 8
+	DefaultPageSize       = 512
+	DefaultWriteTimeout   = 10 * time.Second
 	DefaultConnectTimeout = 5 * time.Second
 )
 
