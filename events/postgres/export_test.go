@@ -1,0 +1,4 @@
+package postgres
+
+// AppendLockKey lets tests play an appender by hand.
+const AppendLockKey = appendLockKey
