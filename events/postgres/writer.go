@@ -165,6 +165,12 @@ func (w *writer) tryBatch(batch []*appendReq, results []appendResp) error {
 }
 
 const (
+	// durableSQL turns synchronous_commit back on for the transaction when
+	// the server, database, role or URL turned it off: an acknowledged
+	// append must survive a crash. Stronger settings (remote_apply) are
+	// kept.
+	durableSQL = `SELECT set_config('synchronous_commit', 'on', true)
+	WHERE current_setting('synchronous_commit') = 'off'`
 	headsSQL = `SELECT s.name, (SELECT e.revision FROM linkup_events e WHERE e.stream = s.name
 	ORDER BY e.revision DESC LIMIT 1) FROM unnest($1::text[]) AS s(name)`
 	insertSQL = `INSERT INTO linkup_events (position, stream, revision, id, type, time, data, metadata)
@@ -184,16 +190,16 @@ func (w *writer) begin(ctx context.Context, conn *pgxpool.Conn, batch []*appendR
 	}
 	b := &pgx.Batch{}
 	b.Queue("BEGIN")
+	b.Queue(durableSQL)
 	b.Queue("SELECT pg_advisory_xact_lock($1)", int64(appendLockKey))
 	b.Queue(headSQL)
 	b.Queue(headsSQL, names)
 	br := conn.SendBatch(ctx, b)
 	defer br.Close()
-	if _, err := br.Exec(); err != nil {
-		return 0, nil, err
-	}
-	if _, err := br.Exec(); err != nil {
-		return 0, nil, err
+	for range 3 { // BEGIN, durableSQL, lock
+		if _, err := br.Exec(); err != nil {
+			return 0, nil, err
+		}
 	}
 	var last int64
 	if err := br.QueryRow().Scan(&last); err != nil {
