@@ -159,12 +159,12 @@ func Describe(rawURL string) string {
 	return u.String()
 }
 
-// redact removes rawURL's password from msg.
+// redact removes rawURL's password from msg and makes it one line.
 func redact(rawURL, msg string) string {
 	for _, pw := range passwords(rawURL) {
 		msg = strings.ReplaceAll(msg, pw, "xxxxx")
 	}
-	return msg
+	return strings.Join(strings.Fields(msg), " ")
 }
 
 func redactErr(rawURL string, err error) error {
