@@ -24,7 +24,7 @@
 //	    revision bigint NOT NULL,          -- 0-based, gap-free within the stream
 //	    id       uuid   NOT NULL,          -- event id (not unique, as in every store)
 //	    type     text   NOT NULL,
-//	    time     timestamptz NOT NULL,     -- append time
+//	    time     timestamptz NOT NULL,     -- commit time: the server's clock_timestamp() under the append lock
 //	    data     text   NOT NULL,          -- JSON object, byte for byte as appended
 //	    metadata text   NOT NULL,          -- events.Metadata as JSON
 //	    UNIQUE (stream, revision)
@@ -44,7 +44,9 @@
 // revisions) then (multi-row INSERTs; NOTIFY; COMMIT). With
 // synchronous_commit on (PostgreSQL's default), COMMIT returns after the
 // WAL is flushed, and only then are the callers answered: an acknowledged
-// append survives a crash of PostgreSQL. A batch whose connection fails
+// append survives a crash of PostgreSQL. If synchronous_commit was turned
+// off for the server, database, role or in the URL, the write transaction
+// turns it back on (SET LOCAL); stronger settings are kept. A batch whose connection fails
 // (PostgreSQL down, restarting, the backend killed, WriteTimeout) answers
 // each of its appends with an error wrapping ErrUnavailable; the pool
 // reconnects by itself for the next batch. An append whose COMMIT was sent
@@ -73,7 +75,10 @@
 // the next transaction numbers its events after every committed one and
 // positions become visible strictly in order: a reader that sees position
 // H sees every event at or below H that will ever exist (positions are
-// also gap-free, although the contract does not need it). The lock
+// also gap-free, although the contract does not need it). Event times come
+// from the server's clock under the lock, so they rise with position as
+// long as that clock does not step back (replay relies on it to seek by
+// time). The lock
 // serializes commits across processes, but group commit makes each commit
 // carry a whole batch, so the cost is one WAL flush per batch per
 // database, not per append. The alternative (recording pg_current_xact_id

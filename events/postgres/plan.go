@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -61,7 +60,6 @@ func describeHead(head int64, exists bool) string {
 // in one round trip. The NOTIFY is delivered only if the COMMIT succeeds.
 func (w *writer) insertCommit(ctx context.Context, conn *pgxpool.Conn, batch []*appendReq, results []appendResp, p batchPlan) error {
 	b := &pgx.Batch{}
-	now := time.Now()
 	var c chunk
 	for i, req := range batch {
 		if !p.ok[i] {
@@ -69,13 +67,13 @@ func (w *writer) insertCommit(ctx context.Context, conn *pgxpool.Conn, batch []*
 		}
 		for j := range req.rows {
 			if c.n > 0 && (c.n >= w.s.cfg.MaxBatch || c.bytes+rowBytes(&req.rows[j]) > maxChunkBytes) {
-				c.queue(b, now)
+				c.queue(b)
 				c = chunk{}
 			}
 			c.add(req.stream, &req.rows[j])
 		}
 	}
-	c.queue(b, now)
+	c.queue(b)
 	b.Queue("SELECT pg_notify($1, '')", channel)
 	b.Queue("COMMIT")
 	br := conn.SendBatch(ctx, b)
@@ -113,11 +111,11 @@ func (c *chunk) add(stream string, r *row) {
 	c.data, c.md = append(c.data, r.data), append(c.md, r.metadata)
 }
 
-func (c *chunk) queue(b *pgx.Batch, now time.Time) {
+func (c *chunk) queue(b *pgx.Batch) {
 	if c.n == 0 {
 		return
 	}
-	b.Queue(insertSQL, c.pos, c.stream, c.rev, c.id, c.typ, now, c.data, c.md)
+	b.Queue(insertSQL, c.pos, c.stream, c.rev, c.id, c.typ, c.data, c.md)
 }
 
 func rowBytes(r *row) int { return len(r.data) + len(r.metadata) + len(r.typ) + 64 }

@@ -174,7 +174,7 @@ const (
 	headsSQL = `SELECT s.name, (SELECT e.revision FROM linkup_events e WHERE e.stream = s.name
 	ORDER BY e.revision DESC LIMIT 1) FROM unnest($1::text[]) AS s(name)`
 	insertSQL = `INSERT INTO linkup_events (position, stream, revision, id, type, time, data, metadata)
-SELECT p, s, r, i, t, $6, d, m FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::uuid[], $5::text[], $7::text[], $8::text[]) AS x(p, s, r, i, t, d, m)`
+SELECT p, s, r, i, t, clock_timestamp(), d, m FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::uuid[], $5::text[], $6::text[], $7::text[]) AS x(p, s, r, i, t, d, m)`
 )
 
 // begin opens the transaction, takes the append lock and reads the head
