@@ -108,4 +108,3 @@ func checkNoSecret(t *testing.T, url, secret, logs string) {
 		}
 	}
 }
-
