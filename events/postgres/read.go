@@ -20,14 +20,17 @@ WHERE stream = $1 AND revision >= $2 ORDER BY revision LIMIT $3`
 	streamBackwards = "SELECT " + columns + ` FROM linkup_events
 WHERE stream = $1 AND revision <= $2 ORDER BY revision DESC LIMIT $3`
 	streamExists = "SELECT EXISTS (SELECT 1 FROM linkup_events WHERE stream = $1)"
-	// allSQL reads the global log after $1 up to $2, filtered in SQL:
-	// $4 stream LIKE patterns (prefixes, escaped), $5 event types; NULL
-	// means no filter.
+	// allSQL reads the global log after $1, filtered in SQL: $3 stream
+	// LIKE patterns (prefixes, escaped), $4 event types; NULL means no
+	// filter. It has no upper bound on purpose: with one, a table not yet
+	// analyzed (a young, fast-growing log) gets a bitmap scan of
+	// everything after $1 and a sort, 30 times slower than walking the
+	// primary key (measured: 17 ms against 0.6 ms for 512 of 20,000 rows).
 	allSQL = "SELECT " + columns + ` FROM linkup_events
-WHERE position > $1 AND position <= $2
-  AND ($4::text[] IS NULL OR stream LIKE ANY ($4::text[]))
-  AND ($5::text[] IS NULL OR type = ANY ($5::text[]))
-ORDER BY position LIMIT $3`
+WHERE position > $1
+  AND ($3::text[] IS NULL OR stream LIKE ANY ($3::text[]))
+  AND ($4::text[] IS NULL OR type = ANY ($4::text[]))
+ORDER BY position LIMIT $2`
 )
 
 // errStop tells the read loops that the consumer stopped iterating.
@@ -110,7 +113,7 @@ func (s *Store) ReadAll(ctx context.Context, opts events.ReadAllOptions) iter.Se
 			yield(events.RecordedEvent{}, events.ErrClosed)
 			return
 		}
-		_, err := s.scan(ctx, opts.After, math.MaxInt64, opts.Limit, opts.Filter, func(ev *events.RecordedEvent) bool {
+		_, err := s.scan(ctx, opts.After, opts.Limit, opts.Filter, func(ev *events.RecordedEvent) bool {
 			return yield(*ev, nil)
 		})
 		if err != nil && err != errStop {
@@ -119,14 +122,14 @@ func (s *Store) ReadAll(ctx context.Context, opts events.ReadAllOptions) iter.Se
 	}
 }
 
-// scan calls fn for each matching event with position in (after, upTo],
-// at most limit (0: all), and returns the last position read.
-func (s *Store) scan(ctx context.Context, after, upTo uint64, limit int, f events.Filter, fn func(*events.RecordedEvent) bool) (uint64, error) {
+// scan calls fn for each matching event with position after after, at
+// most limit (0: all), and returns the last position delivered (after if
+// none).
+func (s *Store) scan(ctx context.Context, after uint64, limit int, f events.Filter, fn func(*events.RecordedEvent) bool) (uint64, error) {
 	prefixes, types := filterArgs(f)
 	left := limit
-	for after < upTo {
-		page, err := s.fetch(ctx, allSQL, int64(min(after, math.MaxInt64)), int64(min(upTo, math.MaxInt64)),
-			s.pageLimit(left, limit > 0), prefixes, types)
+	for {
+		page, err := s.fetch(ctx, allSQL, int64(min(after, math.MaxInt64)), s.pageLimit(left, limit > 0), prefixes, types)
 		if err != nil {
 			return after, s.dbErr("read all", err)
 		}
@@ -145,7 +148,6 @@ func (s *Store) scan(ctx context.Context, after, upTo uint64, limit int, f event
 			return after, nil
 		}
 	}
-	return after, nil
 }
 
 // filterArgs turns a filter into allSQL's arguments: LIKE patterns with

@@ -13,9 +13,10 @@ import (
 // Subscribe yields every matching event after opts.After (or after the
 // head at the call with FromEnd), then one CaughtUp mark, then events as
 // they are committed. Each round takes the wake-up channel, reads the head
-// H, then reads matching events in (pos, H]: since positions become
-// visible in order (doc.go, "Global order"), nothing at or below H can
-// appear later, so the next round starts at H without gap or duplicate.
+// H, then reads every matching event after pos: since positions become
+// visible in order (doc.go, "Global order"), nothing at or below H, nor
+// below the last event delivered, can appear later, so the next round
+// starts at the larger of the two without gap or duplicate.
 // Rounds run on a commit by this store, a NOTIFY from another process, or
 // every PollInterval. A failed read (database restarting, connection
 // killed) is retried with a growing pause up to 5 s instead of ending the
@@ -60,17 +61,20 @@ func (s *Store) subscribe(ctx context.Context, opts events.SubscribeOptions, yie
 	}
 }
 
-// catchUp delivers matching events in (pos, head] and returns head, or the
-// last position delivered if the consumer stopped or a read failed.
+// catchUp reads the head H, then delivers every matching event after pos
+// (those at or below H, and any committed since), and returns the larger
+// of H and the last position delivered; or the last position delivered if
+// the consumer stopped or a read failed.
 func (s *Store) catchUp(ctx context.Context, pos uint64, f events.Filter, deliver func(*events.RecordedEvent) bool) (uint64, error) {
 	head, err := s.Head(ctx)
 	if err != nil || head <= pos {
 		return pos, err
 	}
-	if last, err := s.scan(ctx, pos, head, 0, f, deliver); err != nil {
+	last, err := s.scan(ctx, pos, 0, f, deliver)
+	if err != nil {
 		return last, err
 	}
-	return head, nil
+	return max(head, last), nil
 }
 
 // catchUpRetrying is catchUp, retried after database failures, resuming
