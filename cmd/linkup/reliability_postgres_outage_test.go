@@ -72,8 +72,9 @@ func TestPostgresOutageIsUnavailableNotALoss(t *testing.T) {
 	}
 	pgCheckAckedOnce(t, url, "c1", acked)
 	checkNoSecret(t, url, srv.Password(), p.logs.String())
-	if !strings.Contains(p.logs.String(), "store=postgres") {
-		t.Fatalf("ready line does not name the store:\n%s", p.logs)
+	want := "database=" + pgtest.WithoutPassword(strings.SplitN(url, "?", 2)[0])
+	if !strings.Contains(p.logs.String(), "store=postgres") || !strings.Contains(p.logs.String(), want) {
+		t.Fatalf("the logs do not name the store and database (%s):\n%s", want, p.logs)
 	}
 	t.Logf("%d acked, %d refused during the outage then stored", len(acked), len(refused))
 }

@@ -74,5 +74,8 @@ func openPostgres(sf storeFlags, cfg postgres.Config) (*postgres.Store, error) {
 	case err != nil:
 		return nil, fmt.Errorf("--store postgres: %w", err)
 	}
+	if cfg.Logger != nil {
+		cfg.Logger.Info("event store: PostgreSQL", "database", postgres.Describe(sf.postgresURL), "schema", postgres.SchemaVersion())
+	}
 	return st, nil
 }
