@@ -45,10 +45,6 @@ func (s *Server) Kill(t testing.TB) {
 		t.Skip(errExternal)
 	}
 	s.kill()
-	// Backends are in the postmaster's process group and got the signal
-	// too; give the kernel a moment to reap them so the port and shared
-	// memory are free for Restart.
-	time.Sleep(100 * time.Millisecond)
 }
 
 func (s *Server) kill() {
@@ -59,8 +55,21 @@ func (s *Server) kill() {
 	if cmd == nil {
 		return
 	}
-	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	pgid := cmd.Process.Pid
+	syscall.Kill(-pgid, syscall.SIGKILL)
 	<-exited
+	waitGroupGone(pgid)
+}
+
+// waitGroupGone waits (up to 10 s) until no process of group pgid is left:
+// the backends got the SIGKILL too, and Restart needs them gone, since
+// postgres refuses to start while any process still holds the old shared
+// memory.
+func waitGroupGone(pgid int) {
+	deadline := time.Now().Add(10 * time.Second)
+	for syscall.Kill(-pgid, 0) == nil && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // Restart starts postgres again on the same directory and port, after Kill
