@@ -2,6 +2,9 @@ package pgtest
 
 import (
 	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -38,7 +41,7 @@ func WithoutPassword(rawURL string) string {
 }
 
 // Kill sends SIGKILL to postgres and every backend it started, as a crash
-// would, and waits for the postmaster to be gone.
+// would, and waits until all of them are gone.
 func (s *Server) Kill(t testing.TB) {
 	t.Helper()
 	if s.external {
@@ -55,19 +58,51 @@ func (s *Server) kill() {
 	if cmd == nil {
 		return
 	}
-	pgid := cmd.Process.Pid
-	syscall.Kill(-pgid, syscall.SIGKILL)
+	syscall.Kill(cmd.Process.Pid, syscall.SIGSTOP) // no new backend from here on
+	leftovers := serverProcesses(s.dataDir())
+	syscall.Kill(cmd.Process.Pid, syscall.SIGKILL)
+	for _, pid := range leftovers {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
 	<-exited
-	waitGroupGone(pgid)
+	waitGone(s.dataDir())
 }
 
-// waitGroupGone waits (up to 10 s) until no process of group pgid is left:
-// the backends got the SIGKILL too, and Restart needs them gone, since
-// postgres refuses to start while any process still holds the old shared
-// memory.
-func waitGroupGone(pgid int) {
+// serverProcesses returns the processes working in dataDir: the
+// postmaster and its backends and helpers. Each backend is its own
+// process group (postgres calls setsid in every child), so a group kill
+// does not reach them; their working directory does.
+func serverProcesses(dataDir string) []int {
+	if real, err := filepath.EvalSymlinks(dataDir); err == nil {
+		dataDir = real
+	}
+	var pids []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if cwd, err := os.Readlink(filepath.Join("/proc", e.Name(), "cwd")); err == nil && cwd == dataDir {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// waitGone kills whatever still works in dataDir and waits (up to 10 s)
+// until nothing does: postgres refuses to start while any old backend
+// still holds the old shared memory.
+func waitGone(dataDir string) {
 	deadline := time.Now().Add(10 * time.Second)
-	for syscall.Kill(-pgid, 0) == nil && time.Now().Before(deadline) {
+	for time.Now().Before(deadline) {
+		pids := serverProcesses(dataDir)
+		if len(pids) == 0 {
+			return
+		}
+		for _, pid := range pids {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
 		time.Sleep(5 * time.Millisecond)
 	}
 }
