@@ -28,6 +28,9 @@ func TestPostgresURLProblemsAreOneLine(t *testing.T) {
 		{"replay of an empty database", []string{"LINKUP_POSTGRES_URL=" + good}, []string{"replay", "timeline", "--store", "postgres"}, "no linkup event log in PostgreSQL database"},
 	}
 	for _, c := range cases {
+		if c.name == "wrong password" && !srv.Owned() {
+			continue // the external server's URL may carry no password
+		}
 		args := append(c.args, "--data", t.TempDir())
 		if c.args[0] == "serve" {
 			args = append(args, "--addr", "127.0.0.1:0")
@@ -36,7 +39,7 @@ func TestPostgresURLProblemsAreOneLine(t *testing.T) {
 		if code != 1 || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, c.want) {
 			t.Errorf("%s: exit %d, stderr %q, want one line with %q", c.name, code, errs, c.want)
 		}
-		if strings.Contains(errs+out, secret) || strings.Contains(errs+out, srv.Password()) {
+		if strings.Contains(errs+out, secret) || (srv.Password() != "" && strings.Contains(errs+out, srv.Password())) {
 			t.Errorf("%s: output shows a password: %q", c.name, errs)
 		}
 	}

@@ -14,6 +14,19 @@ import (
 	"github.com/linkup-chat/linkup/events/postgres"
 )
 
+// environWithout returns this process's environment without variable name
+// (a LINKUP_POSTGRES_URL meant for pgtest must not reach the linkup
+// processes under test unless the test passes it on purpose).
+func environWithout(name string) []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, name+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
 // runProc runs the linkup command as a real process (this test binary with
 // LINKUP_TEST_MAIN=1) with extra environment, and returns its exit code
 // and output.
@@ -22,7 +35,7 @@ func runProc(t *testing.T, env []string, args ...string) (code int, stdout, stde
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], args...)
-	cmd.Env = append(append(os.Environ(), "LINKUP_TEST_MAIN=1"), env...)
+	cmd.Env = append(append(environWithout("LINKUP_POSTGRES_URL"), "LINKUP_TEST_MAIN=1"), env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

@@ -93,6 +93,9 @@ func TestErrorsHideThePassword(t *testing.T) {
 		{"malformed", "postgres://linkup:" + secret + "@127.0.0.1:notaport/db", postgres.ErrBadURL},
 		{"keyword form", "host=127.0.0.1 port=1 user=linkup password=" + secret + " connect_timeout=2", postgres.ErrUnavailable},
 	}
+	if !srv.Owned() { // the external server's URL may carry no password
+		cases = cases[1:]
+	}
 	for _, c := range cases {
 		_, err := postgres.Open(context.Background(), postgres.Config{URL: c.url})
 		if !errors.Is(err, c.want) {

@@ -13,6 +13,10 @@ import (
 // URL returns the superuser URL of database "postgres" on s.
 func (s *Server) URL() string { return s.base.String() }
 
+// Owned reports whether pgtest started s (false for LINKUP_POSTGRES_URL),
+// that is whether Kill, Restart and Password mean anything.
+func (s *Server) Owned() bool { return !s.external }
+
 // Port returns the TCP port s listens on (0 for an external server).
 func (s *Server) Port() int { return s.port }
 
