@@ -92,9 +92,13 @@ func (f *feed) reset(head uint64) {
 	f.first, f.last, f.bytes = head+1, head, 0
 }
 
+// dropOldest forgets the oldest event. Its Data is let go at once: the
+// record shares its batch's allocation with events still held, and readers
+// took copies of it under the lock.
 func (f *feed) dropOldest() {
 	i := f.first & f.mask
 	f.bytes -= len(f.slots[i].Data)
+	f.slots[i].Data = nil
 	f.slots[i] = nil
 	f.first++
 }
