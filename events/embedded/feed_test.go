@@ -12,6 +12,7 @@ import (
 
 	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/events/embedded"
+	"github.com/linkup-chat/linkup/events/eventstest"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -190,6 +191,15 @@ func firstDiff(a, b []events.RecordedEvent) int {
 		}
 	}
 	return min(len(a), len(b))
+}
+
+// TestContractTinyFeed runs the Store contract with a feed of 4 events and
+// 256 bytes, so that catch-up, fallback and rejoining the feed happen in
+// every subscription case.
+func TestContractTinyFeed(t *testing.T) {
+	eventstest.Run(t, func(t *testing.T) events.Store {
+		return open(t, embedded.Config{Dir: t.TempDir(), LiveEvents: 4, LiveBytes: 256})
+	})
 }
 
 // TestFeedEventsEqualStoredEvents checks that an event a subscription takes
