@@ -92,7 +92,10 @@ func (r *Runner) collect(ctx context.Context, name string, q <-chan item, next t
 			return r.drain(q, batch)
 		}
 	}
-	return batch, r.yield(ctx, name, batch, pace.C)
+	if err := r.yield(ctx, name, batch, pace.C); err != nil {
+		return nil, err
+	}
+	return batch, nil
 }
 
 // boundCheck is how often a full batch waiting for its pace looks at the
