@@ -6,6 +6,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -216,6 +217,7 @@ func benchLiveLag(b *testing.B, be backend) {
 	startRunner(b, st, rm, reg)
 	appendEv(b, st, events.ChatStream("c"), events.ChatCreated{ChatID: "c", Members: []string{"u1", "u2"}, CreatedBy: "u1"})
 	waitCaughtUp(b, st, rm)
+	cpu0 := cpuTime(b)
 	b.ResetTimer()
 	for range b.N {
 		paced(b, st, 5000, 3*time.Second)
@@ -223,6 +225,17 @@ func benchLiveLag(b *testing.B, be backend) {
 	waitCaughtUp(b, st, rm)
 	b.ReportMetric(histP99(b, reg, NameReadStates)*1000, "p99-lag-ms")
 	b.ReportMetric(histP99(b, reg, NameErrors)*1000, "p99-lag-errors-ms")
+	b.ReportMetric(float64((cpuTime(b)-cpu0).Microseconds())/float64(b.N*15000), "cpu-µs/event")
+}
+
+// cpuTime is the process's user plus system CPU time so far: appending,
+// the store's writer, the subscriptions and the projections together.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // paced appends rate events/s (in appends of 10 every 2 ms) for d.

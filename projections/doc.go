@@ -25,8 +25,12 @@
 //
 // Each projection follows a catch-up subscription from its checkpoint.
 // Deliveries wait in a bounded queue (Config.QueueSize; when full the
-// subscription waits) and are applied in batches of up to Config.BatchSize:
-// one event alone when the log is quiet, full batches under load. A batch's
+// subscription waits) and are applied in batches of up to Config.BatchSize,
+// paced: a transaction starts at least Config.BatchDelay after the previous
+// one ended, so an event after a quiet spell commits at once and a busy log
+// is applied in few large transactions, leaving the CPU to the live path in
+// between. Pacing lets the lag grow only to Config.MaxLagEvents and
+// Config.MaxLag; past either, full batches commit back to back. A batch's
 // rows and its new checkpoint commit in one transaction, so a crash
 // neither loses nor doubles an event. Inside that transaction the runner
 // reads the committed checkpoint again and skips every delivery at or below

@@ -79,7 +79,7 @@ func serveCommand(stdout, stderr io.Writer) *ffcli.Command {
 	cfg.register(fs)
 	return &ffcli.Command{
 		Name:       "serve",
-		ShortUsage: "linkup serve [--addr 127.0.0.1:8080] [--data ./linkup-data] [--store embedded|esdb] [--esdb-url esdb://...] [--readmodel postgres://...]",
+		ShortUsage: "linkup serve [--addr 127.0.0.1:8080] [--data ./linkup-data] [--store embedded|postgres|esdb] [--postgres-url postgres://...] [--esdb-url esdb://...] [--readmodel postgres://...]",
 		ShortHelp:  "run a linkup node",
 		FlagSet:    fs,
 		Options:    envOptions(),

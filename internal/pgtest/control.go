@@ -2,6 +2,9 @@ package pgtest
 
 import (
 	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -9,6 +12,10 @@ import (
 
 // URL returns the superuser URL of database "postgres" on s.
 func (s *Server) URL() string { return s.base.String() }
+
+// Owned reports whether pgtest started s (false for LINKUP_POSTGRES_URL),
+// that is whether Kill, Restart and Password mean anything.
+func (s *Server) Owned() bool { return !s.external }
 
 // Port returns the TCP port s listens on (0 for an external server).
 func (s *Server) Port() int { return s.port }
@@ -38,17 +45,13 @@ func WithoutPassword(rawURL string) string {
 }
 
 // Kill sends SIGKILL to postgres and every backend it started, as a crash
-// would, and waits for the postmaster to be gone.
+// would, and waits until all of them are gone.
 func (s *Server) Kill(t testing.TB) {
 	t.Helper()
 	if s.external {
 		t.Skip(errExternal)
 	}
 	s.kill()
-	// Backends are in the postmaster's process group and got the signal
-	// too; give the kernel a moment to reap them so the port and shared
-	// memory are free for Restart.
-	time.Sleep(100 * time.Millisecond)
 }
 
 func (s *Server) kill() {
@@ -59,8 +62,53 @@ func (s *Server) kill() {
 	if cmd == nil {
 		return
 	}
-	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	syscall.Kill(cmd.Process.Pid, syscall.SIGSTOP) // no new backend from here on
+	leftovers := serverProcesses(s.dataDir())
+	syscall.Kill(cmd.Process.Pid, syscall.SIGKILL)
+	for _, pid := range leftovers {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
 	<-exited
+	waitGone(s.dataDir())
+}
+
+// serverProcesses returns the processes working in dataDir: the
+// postmaster and its backends and helpers. Each backend is its own
+// process group (postgres calls setsid in every child), so a group kill
+// does not reach them; their working directory does.
+func serverProcesses(dataDir string) []int {
+	if real, err := filepath.EvalSymlinks(dataDir); err == nil {
+		dataDir = real
+	}
+	var pids []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if cwd, err := os.Readlink(filepath.Join("/proc", e.Name(), "cwd")); err == nil && cwd == dataDir {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// waitGone kills whatever still works in dataDir and waits (up to 10 s)
+// until nothing does: postgres refuses to start while any old backend
+// still holds the old shared memory.
+func waitGone(dataDir string) {
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		pids := serverProcesses(dataDir)
+		if len(pids) == 0 {
+			return
+		}
+		for _, pid := range pids {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // Restart starts postgres again on the same directory and port, after Kill

@@ -32,6 +32,9 @@ func TestSharedServerGivesSeparateDatabases(t *testing.T) {
 
 func TestPasswordRequired(t *testing.T) {
 	srv := pgtest.Shared(t)
+	if !srv.Owned() {
+		t.Skip("the server from " + pgtest.URLEnv + " has its own authentication")
+	}
 	url := pgtest.WithoutPassword(srv.NewDatabase(t))
 	if strings.Contains(url, srv.Password()) {
 		t.Fatalf("WithoutPassword kept the password")
@@ -46,11 +49,25 @@ func TestPasswordRequired(t *testing.T) {
 
 func TestKillAndRestartKeepsCommittedRows(t *testing.T) {
 	srv := pgtest.Start(t)
+	if !srv.Owned() {
+		t.Skip("the server from " + pgtest.URLEnv + " is not the test's to kill")
+	}
 	url := srv.NewDatabase(t)
 	ctx := context.Background()
 	exec(t, ctx, url, "CREATE TABLE t (x int)")
 	exec(t, ctx, url, "INSERT INTO t VALUES (42)")
+	held, err := pgx.Connect(ctx, url) // a backend alive at the kill
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close(ctx)
+	if len(pgtest.Leftovers(srv)) < 2 {
+		t.Fatalf("server processes not found: %v", pgtest.Leftovers(srv))
+	}
 	srv.Kill(t)
+	if left := pgtest.Leftovers(srv); len(left) != 0 {
+		t.Fatalf("processes %v still run in the data directory after Kill", left)
+	}
 	if conn, err := pgx.Connect(ctx, url); err == nil {
 		conn.Close(ctx)
 		t.Fatalf("connected to a killed server")

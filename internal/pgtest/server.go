@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -67,11 +68,27 @@ func start() (*Server, error) {
 		s.removeDir()
 		return nil, err
 	}
-	if err := s.launch(); err != nil {
+	if err := s.launchOnFreePort(); err != nil {
 		s.Stop()
 		return nil, err
 	}
 	return s, nil
+}
+
+// launchOnFreePort picks a free port and starts postgres on it, picking
+// another if something else took the port in between (up to 3 tries).
+func (s *Server) launchOnFreePort() error {
+	var err error
+	for range 3 {
+		if s.port, err = freePort(); err != nil {
+			return err
+		}
+		s.base.Host = net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port))
+		if err = s.launch(); err == nil || !strings.Contains(err.Error(), "could not bind") {
+			return err
+		}
+	}
+	return err
 }
 
 func external(raw string) (*Server, error) {
@@ -105,14 +122,8 @@ func (s *Server) init() error {
 		return fmt.Errorf("pgtest: initdb: %v: %s", err, out)
 	}
 	os.Remove(pwfile)
-	port, err := freePort()
-	if err != nil {
-		return err
-	}
-	s.port = port
 	s.base = &url.URL{Scheme: "postgres", User: url.UserPassword("postgres", password),
-		Host: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), Path: "/postgres",
-		RawQuery: "sslmode=disable"}
+		Path: "/postgres", RawQuery: "sslmode=disable"}
 	return nil
 }
 
