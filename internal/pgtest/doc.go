@@ -1,4 +1,6 @@
-// Package pgtest starts a real PostgreSQL server for tests.
+// Package pgtest starts a real PostgreSQL server for tests. It builds on
+// Linux only (it runs PostgreSQL as another user and signals its process
+// group); elsewhere the package is empty.
 //
 // The server is the PostgreSQL 15 installed on the machine: its binaries are
 // looked up in /usr/lib/postgresql/15/bin, then `pg_config --bindir`, then
