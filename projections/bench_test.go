@@ -4,12 +4,13 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/linkup-chat/linkup/events"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -45,36 +46,49 @@ func benchLog(b *testing.B, st events.Store, n int) {
 }
 
 // BenchmarkRebuild rebuilds each projection, then both, over a
-// 200,000-event log and reports log events per second of rebuild.
+// 200,000-event log and reports log events per second of rebuild, per read
+// model.
 func BenchmarkRebuild(b *testing.B) {
-	dir := b.TempDir()
-	st, rm := openStore(b, dir), openRM(b, dir)
+	st := openStore(b, b.TempDir())
 	const n = 200_000
 	benchLog(b, st, n)
-	for _, c := range []struct {
-		name string
-		ps   []Projection
-	}{{NameErrors, []Projection{ErrorLog{}}}, {NameReadStates, []Projection{ReadStates{}}}, {"all", Default()}} {
-		b.Run(c.name, func(b *testing.B) {
-			var total time.Duration
-			for range b.N {
-				start := time.Now()
-				for _, p := range c.ps {
-					if _, err := Rebuild(context.Background(), RebuildConfig{Store: st, ReadModel: rm, Projection: p}); err != nil {
-						b.Fatal(err)
-					}
-				}
-				total += time.Since(start)
+	for _, be := range backends {
+		b.Run(be.name, func(b *testing.B) {
+			rm := be.openNew(b)
+			for _, c := range []struct {
+				name string
+				ps   []Projection
+			}{{NameErrors, []Projection{ErrorLog{}}}, {NameReadStates, []Projection{ReadStates{}}}, {"all", Default()}} {
+				b.Run(c.name, func(b *testing.B) { benchRebuild(b, st, rm, c.ps, n) })
 			}
-			b.ReportMetric(float64(n*b.N)/total.Seconds(), "events/s")
 		})
 	}
 }
 
+func benchRebuild(b *testing.B, st events.Store, rm ReadModel, ps []Projection, n int) {
+	var total time.Duration
+	for range b.N {
+		start := time.Now()
+		for _, p := range ps {
+			if _, err := Rebuild(context.Background(), RebuildConfig{Store: st, ReadModel: rm, Projection: p}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		total += time.Since(start)
+	}
+	b.ReportMetric(float64(n*b.N)/total.Seconds(), "events/s")
+}
+
 // BenchmarkErrorsQuery runs filtered error-log queries (type and user; type
-// and time range) over a table of benchErrorRows rows and reports p50/p99.
+// and time range; severity with a cursor) over a table of benchErrorRows
+// rows, per read model, and reports p50/p99.
 func BenchmarkErrorsQuery(b *testing.B) {
-	rm := filledErrors(b)
+	for _, be := range backends {
+		b.Run(be.name, func(b *testing.B) { benchErrorsQuery(b, filledErrors(b, be)) })
+	}
+}
+
+func benchErrorsQuery(b *testing.B, rm ReadModel) {
 	queries := []ErrorQuery{
 		{ErrorType: "t7", User: "u123", Limit: 100},
 		{ErrorType: "t3", Since: t0.Add(100 * time.Hour), Until: t0.Add(101 * time.Hour), Limit: 100},
@@ -96,47 +110,71 @@ func BenchmarkErrorsQuery(b *testing.B) {
 
 const benchErrorRows = 1_000_000
 
-// errorTable is the filled read model, made once per process (filling
-// takes minutes, and the benchmark function runs once per b.N tried).
-var errorTable struct {
-	once sync.Once
-	rm   *SQLite
-	dir  string
-	err  error
+// benchTables are the filled read models, made once per process and
+// backend (filling takes minutes, and a benchmark function runs once per
+// b.N tried); TestMain removes them.
+var benchTables struct {
+	mu       sync.Mutex
+	rms      map[string]ReadModel
+	cleanups []func()
 }
 
-func filledErrors(b *testing.B) *SQLite {
-	errorTable.once.Do(func() {
-		errorTable.dir, errorTable.err = os.MkdirTemp("", "linkup-bench-errors")
-		if errorTable.err == nil {
-			errorTable.rm, errorTable.err = OpenSQLite(SQLiteConfig{Path: filepath.Join(errorTable.dir, "readmodel.db")})
-		}
-		if errorTable.err == nil {
-			fillErrors(b, errorTable.rm, benchErrorRows)
-		}
-	})
-	if errorTable.err != nil {
-		b.Fatal(errorTable.err)
+func filledErrors(b *testing.B, be backend) ReadModel {
+	benchTables.mu.Lock()
+	defer benchTables.mu.Unlock()
+	if rm, ok := benchTables.rms[be.name]; ok {
+		return rm
 	}
-	return errorTable.rm
+	loc, drop, err := benchLocation(b, be)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rm, err := be.open(context.Background(), loc, false)
+	if err != nil {
+		drop()
+		b.Fatal(err)
+	}
+	benchTables.cleanups = append(benchTables.cleanups, func() { rm.Close(); drop() })
+	if benchTables.rms == nil {
+		benchTables.rms = map[string]ReadModel{}
+	}
+	benchTables.rms[be.name] = rm
+	fillErrors(b, rm, benchErrorRows)
+	return rm
 }
 
-// TestMain removes the benchmark's shared table after the run.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if errorTable.rm != nil {
-		errorTable.rm.Close()
+// benchLocation makes a read-model location that outlives one benchmark
+// function, and its removal.
+func benchLocation(b *testing.B, be backend) (string, func(), error) {
+	if be.name == postgresBackend.name {
+		srv := pgServer(b)
+		name := fmt.Sprintf("linkup_bench_%d", time.Now().UnixNano())
+		exec := func(sql string) error {
+			conn, err := pgx.Connect(context.Background(), srv.URL())
+			if err != nil {
+				return err
+			}
+			defer conn.Close(context.Background())
+			_, err = conn.Exec(context.Background(), sql)
+			return err
+		}
+		return srv.DatabaseURL(name), func() { exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") }, exec("CREATE DATABASE " + name)
 	}
-	if errorTable.dir != "" {
-		os.RemoveAll(errorTable.dir)
+	dir, err := os.MkdirTemp("", "linkup-bench-errors")
+	return dir, func() { os.RemoveAll(dir) }, err
+}
+
+// closeBenchTables removes the benchmarks' filled read models.
+func closeBenchTables() {
+	for _, c := range benchTables.cleanups {
+		c()
 	}
-	os.Exit(code)
 }
 
 // fillErrors writes n error rows straight through the read model (the
 // query is measured, not the projection): 20 types, 1,000 users, 4
 // severities, one error a second.
-func fillErrors(b *testing.B, rm *SQLite, n int) {
+func fillErrors(b *testing.B, rm ReadModel, n int) {
 	ctx := context.Background()
 	for i := 0; i < n; i += 10_000 {
 		tx, err := rm.Begin(ctx, NameErrors, "")
@@ -154,6 +192,11 @@ func fillErrors(b *testing.B, rm *SQLite, n int) {
 			b.Fatal(err)
 		}
 	}
+	if p, ok := rm.(*Postgres); ok { // fresh statistics, as autovacuum would give a live table
+		if _, err := p.pool.Exec(ctx, `VACUUM ANALYZE error_log`); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 var severities = []string{"low", "medium", "high", "critical"}
@@ -162,17 +205,19 @@ var severities = []string{"low", "medium", "high", "critical"}
 // runner live, and reports the p99 of append-to-projected lag from the
 // runner's histogram (as the upper bound of the bucket holding it).
 func BenchmarkLiveLag(b *testing.B) {
-	dir := b.TempDir()
-	st := openStore(b, dir)
-	rm, err := OpenSQLite(SQLiteConfig{Path: filepath.Join(dir, "readmodel.db")})
-	if err != nil {
-		b.Fatal(err)
+	for _, be := range backends {
+		b.Run(be.name, func(b *testing.B) { benchLiveLag(b, be) })
 	}
-	defer rm.Close()
+}
+
+func benchLiveLag(b *testing.B, be backend) {
+	st := openStore(b, b.TempDir())
+	rm := be.openNew(b)
 	reg := prometheus.NewRegistry()
 	startRunner(b, st, rm, reg)
 	appendEv(b, st, events.ChatStream("c"), events.ChatCreated{ChatID: "c", Members: []string{"u1", "u2"}, CreatedBy: "u1"})
 	waitCaughtUp(b, st, rm)
+	cpu0 := cpuTime(b)
 	b.ResetTimer()
 	for range b.N {
 		paced(b, st, 5000, 3*time.Second)
@@ -180,6 +225,17 @@ func BenchmarkLiveLag(b *testing.B) {
 	waitCaughtUp(b, st, rm)
 	b.ReportMetric(histP99(b, reg, NameReadStates)*1000, "p99-lag-ms")
 	b.ReportMetric(histP99(b, reg, NameErrors)*1000, "p99-lag-errors-ms")
+	b.ReportMetric(float64((cpuTime(b)-cpu0).Microseconds())/float64(b.N*15000), "cpu-µs/event")
+}
+
+// cpuTime is the process's user plus system CPU time so far: appending,
+// the store's writer, the subscriptions and the projections together.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // paced appends rate events/s (in appends of 10 every 2 ms) for d.

@@ -4,13 +4,15 @@ import (
 	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/linkup-chat/linkup/events/embedded"
 )
 
+// crashChildEnv holds "<store dir>\t<backend>\t<read model location>" in
+// the child process.
 const crashChildEnv = "LINKUP_PROJECTIONS_CRASH_CHILD"
 
 // TestCrashMidProjection runs the runner in a child process (this test
@@ -18,41 +20,45 @@ const crashChildEnv = "LINKUP_PROJECTIONS_CRASH_CHILD"
 // here, and checks that no row was lost or doubled: the read model equals a
 // rebuild from zero.
 func TestCrashMidProjection(t *testing.T) {
-	if dir := os.Getenv(crashChildEnv); dir != "" {
-		runCrashChild(t, dir)
+	if env := os.Getenv(crashChildEnv); env != "" {
+		runCrashChild(t, env)
 		return
 	}
-	dir := t.TempDir()
+	forEachBackend(t, testCrashMidProjection)
+}
+
+func testCrashMidProjection(t *testing.T, b backend) {
+	dir, loc := t.TempDir(), b.fresh(t)
 	st := openStore(t, dir)
 	writeScript(t, st)
 	appendTraffic(t, st, 0, 3000, true)
 	head, _ := st.Head(context.Background())
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashMidProjection$")
-	cmd.Env = append(os.Environ(), crashChildEnv+"="+dir)
+	cmd.Env = append(os.Environ(), crashChildEnv+"="+strings.Join([]string{dir, b.name, loc}, "\t"))
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitMidway(t, dir, head)
+	waitMidway(t, b, loc, head)
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	cmd.Wait()
 
-	rm := openRM(t, dir)
+	rm := b.openAt(t, loc)
 	startRunner(t, st, rm, nil)
 	waitCaughtUp(t, st, rm)
-	if got, want := dump(t, rm), freshDump(t, st); got != want {
+	if got, want := dump(t, rm), freshDump(t, b, st); got != want {
 		t.Fatalf("after SIGKILL and restart rows differ from a rebuild:\n--- got\n%s\n--- want\n%s", got, want)
 	}
 }
 
 // waitMidway polls the child's read model until some projection has
 // committed part of the log but not all of it.
-func waitMidway(t *testing.T, dir string, head uint64) {
+func waitMidway(t *testing.T, b backend, loc string, head uint64) {
 	t.Helper()
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
-		rm, err := OpenSQLite(SQLiteConfig{Path: filepath.Join(dir, "readmodel.db"), ReadOnly: true})
+		rm, err := b.open(context.Background(), loc, true)
 		if err != nil {
 			continue
 		}
@@ -70,13 +76,16 @@ func waitMidway(t *testing.T, dir string, head uint64) {
 	t.Fatal("the child never got midway through the log")
 }
 
-// runCrashChild projects dir's log in small batches until it is killed.
-func runCrashChild(t *testing.T, dir string) {
-	st, err := embedded.Open(embedded.Config{Dir: dir, ReadOnly: true})
+// runCrashChild projects the log in small batches until it is killed.
+func runCrashChild(t *testing.T, env string) {
+	parts := strings.Split(env, "\t")
+	st, err := embedded.Open(embedded.Config{Dir: parts[0], ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rm, err := OpenSQLite(SQLiteConfig{Path: filepath.Join(dir, "readmodel.db")})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	rm, err := backendNamed(parts[1]).open(ctx, parts[2], false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +93,5 @@ func runCrashChild(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
 	r.Run(ctx)
 }

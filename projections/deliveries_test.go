@@ -13,12 +13,15 @@ import (
 )
 
 // TestDeliveriesAgreeWithReplayAudit projects the scripted log and asks
-// the read model and `linkup replay audit` (replay.Audit, from the log
+// each read model and `linkup replay audit` (replay.Audit, from the log
 // alone) about every timeline item of every chat: the answers must be
 // the same, member for member, to the nanosecond.
 func TestDeliveriesAgreeWithReplayAudit(t *testing.T) {
-	dir := t.TempDir()
-	st, rm := openStore(t, dir), openRM(t, dir)
+	forEachBackend(t, testDeliveriesAgreeWithReplayAudit)
+}
+
+func testDeliveriesAgreeWithReplayAudit(t *testing.T, b backend) {
+	st, rm := openStore(t, t.TempDir()), b.openNew(t)
 	writeScript(t, st)
 	startRunner(t, st, rm, nil)
 	waitCaughtUp(t, st, rm)
@@ -35,8 +38,11 @@ func TestDeliveriesAgreeWithReplayAudit(t *testing.T) {
 // TestDeliveriesAnswerTheScript pins the c3 story by hand: the first of
 // two deliveries counts, a member added later and one removed.
 func TestDeliveriesAnswerTheScript(t *testing.T) {
-	dir := t.TempDir()
-	st, rm := openStore(t, dir), openRM(t, dir)
+	forEachBackend(t, testDeliveriesAnswerTheScript)
+}
+
+func testDeliveriesAnswerTheScript(t *testing.T, b backend) {
+	st, rm := openStore(t, t.TempDir()), b.openNew(t)
 	writeScript(t, st)
 	startRunner(t, st, rm, nil)
 	waitCaughtUp(t, st, rm)

@@ -2,12 +2,15 @@
 // query: the error log (every ErrorRecorded, with hourly counts), users'
 // read states per chat and (v1.1) the delivery audit of each timeline item
 // (GET /v1/deliveries). It imports events only; the read model sits behind
-// the ReadModel interface (SQLite here; a PostgreSQL one can implement the
-// same interface without touching the projections' logic).
+// the ReadModel interface, with two implementations of the same tables and
+// behaviour: SQLite (readmodel_sqlite*.go, the default) and PostgreSQL
+// (readmodel_postgres*.go, pgx, versioned migrations in pgmigrations/).
+// docs/READMODEL.md lists every table and column of both.
 //
 // Running the projections beside a server:
 //
 //	rm, err := projections.OpenSQLite(projections.SQLiteConfig{Path: filepath.Join(dataDir, "readmodel.db")})
+//	// or: rm, err := projections.OpenPostgres(ctx, projections.PostgresConfig{URL: "postgres://..."})
 //	if err != nil { ... }
 //	r, err := projections.NewRunner(projections.Config{Store: store, ReadModel: rm, Registerer: reg})
 //	if err != nil { ... }
@@ -23,9 +26,13 @@
 //
 // Each projection follows a catch-up subscription from its checkpoint.
 // Deliveries wait in a bounded queue (Config.QueueSize; when full the
-// subscription waits) and are applied in batches of up to Config.BatchSize:
-// one event alone when the log is quiet, full batches under load. A batch's
-// rows and its new checkpoint commit in one SQLite transaction, so a crash
+// subscription waits) and are applied in batches of up to Config.BatchSize,
+// paced: a transaction starts at least Config.BatchDelay after the previous
+// one ended, so an event after a quiet spell commits at once and a busy log
+// is applied in few large transactions, leaving the CPU to the live path in
+// between. Pacing lets the lag grow only to Config.MaxLagEvents and
+// Config.MaxLag; past either, full batches commit back to back. A batch's
+// rows and its new checkpoint commit in one transaction, so a crash
 // neither loses nor doubles an event. Inside that transaction the runner
 // reads the committed checkpoint again and skips every delivery at or below
 // it, which makes handlers idempotent by global position (a replayed batch,
@@ -38,7 +45,9 @@
 // indexes, then in one write transaction catches the set up to at least the
 // live checkpoint, drops the live tables and renames the set in, checkpoint
 // and poison records included. Readers (WAL) answer from the old tables
-// until that commit. The result equals the live projection row for row
+// until that commit. PostgreSQL does the same with tables made LIKE the
+// live ones, takes the live tables' locks only for the renames (bounded
+// attempts), and carries grants over. The result equals the live projection row for row
 // (testdata/script.golden holds the scripted case).
 //
 // # Poison events
@@ -63,7 +72,7 @@
 // linkup_projection_lag_seconds, and observes each live event's
 // append-to-commit time in linkup_projection_event_lag_seconds.
 //
-// # Tables (readmodel.db)
+// # Tables (readmodel.db; PostgreSQL: docs/READMODEL.md)
 //
 // Open it read-only with `sqlite3 -readonly <data>/readmodel.db`. Times are
 // UTC text, fixed width (2026-11-25T10:00:00.000000000Z), so text order is

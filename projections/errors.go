@@ -9,17 +9,26 @@ var (
 	// its position and reason, and skips it (see doc.go, "Poison events").
 	ErrPoison = errors.New("projections: poison event")
 
-	// ErrInvalidConfig is returned by NewRunner, OpenSQLite and Rebuild when
-	// their Config does not validate.
+	// ErrInvalidConfig is returned by NewRunner, OpenSQLite, OpenPostgres
+	// and Rebuild when their Config does not validate.
 	ErrInvalidConfig = errors.New("projections: invalid config")
 
 	// ErrUnknownProjection is returned by Rebuild and ByName when no
 	// projection has the requested name.
 	ErrUnknownProjection = errors.New("projections: unknown projection")
 
-	// ErrReadOnly is returned by the SQLite read model's write methods when
-	// it was opened with ReadOnly set.
+	// ErrReadOnly is returned by a read model's write methods when it was
+	// opened with ReadOnly set.
 	ErrReadOnly = errors.New("projections: read model is read-only")
+
+	// ErrSchemaTooNew is returned by OpenPostgres when the database holds a
+	// schema version newer than this build's migrations: an older linkup
+	// must not write into tables it does not know.
+	ErrSchemaTooNew = errors.New("projections: read model schema is newer than this linkup")
+
+	// ErrNoSchema is returned by a read-only OpenPostgres when the database
+	// has no linkup read model (no server has run against it yet).
+	ErrNoSchema = errors.New("projections: no linkup read model in this database")
 
 	// ErrUnknownItem is returned by Deliveries when the chat has no
 	// timeline item with that seq in the read model (unknown, or not

@@ -4,15 +4,106 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/events/embedded"
+	"github.com/linkup-chat/linkup/internal/pgtest"
 	"github.com/prometheus/client_golang/prometheus"
 )
+
+// backend is one read model the behaviour tests run against. A location
+// is a directory (SQLite: its readmodel.db) or a database URL
+// (PostgreSQL); the event log is always the embedded store.
+type backend struct {
+	name string
+	// fresh returns the location of a new, empty read model.
+	fresh func(t testing.TB) string
+	// open opens the read model at loc (read-only when ro); without an
+	// error it is closed when t ends.
+	open func(ctx context.Context, loc string, ro bool) (ReadModel, error)
+}
+
+var sqliteBackend = backend{
+	name:  "sqlite",
+	fresh: func(t testing.TB) string { return t.TempDir() },
+	open: func(_ context.Context, dir string, ro bool) (ReadModel, error) {
+		return OpenSQLite(SQLiteConfig{Path: filepath.Join(dir, "readmodel.db"), ReadOnly: ro})
+	},
+}
+
+var postgresBackend = backend{
+	name:  "postgres",
+	fresh: func(t testing.TB) string { return pgServer(t).NewDatabase(t) },
+	open: func(ctx context.Context, url string, ro bool) (ReadModel, error) {
+		return OpenPostgres(ctx, PostgresConfig{URL: url, ReadOnly: ro})
+	},
+}
+
+var backends = []backend{sqliteBackend, postgresBackend}
+
+func backendNamed(name string) backend {
+	for _, b := range backends {
+		if b.name == name {
+			return b
+		}
+	}
+	panic("no backend " + name)
+}
+
+// forEachBackend runs fn as one subtest per read model.
+func forEachBackend(t *testing.T, fn func(t *testing.T, b backend)) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) { fn(t, b) })
+	}
+}
+
+// openAt opens b's read model at loc for the rest of the test.
+func (b backend) openAt(t testing.TB, loc string) ReadModel {
+	t.Helper()
+	rm, err := b.open(context.Background(), loc, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rm.Close() })
+	return rm
+}
+
+// openNew opens a new, empty read model of b.
+func (b backend) openNew(t testing.TB) ReadModel { return b.openAt(t, b.fresh(t)) }
+
+// pg is the package's PostgreSQL server, once a test asked for it;
+// TestMain stops it.
+var pg struct {
+	mu  sync.Mutex
+	srv *pgtest.Server
+}
+
+func pgServer(t testing.TB) *pgtest.Server {
+	t.Helper()
+	srv := pgtest.Shared(t)
+	pg.mu.Lock()
+	pg.srv = srv
+	pg.mu.Unlock()
+	return srv
+}
+
+// TestMain removes the benchmarks' shared tables and stops the PostgreSQL
+// server after the run (what pgtest.Main does, plus the tables).
+func TestMain(m *testing.M) {
+	code := m.Run()
+	closeBenchTables()
+	if pg.srv != nil {
+		pg.srv.Stop()
+	}
+	os.Exit(code)
+}
 
 func openStore(t testing.TB, dir string) *embedded.Store {
 	t.Helper()
@@ -26,12 +117,7 @@ func openStore(t testing.TB, dir string) *embedded.Store {
 
 func openRM(t testing.TB, dir string) *SQLite {
 	t.Helper()
-	rm, err := OpenSQLite(SQLiteConfig{Path: filepath.Join(dir, "readmodel.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { rm.Close() })
-	return rm
+	return sqliteBackend.openAt(t, dir).(*SQLite)
 }
 
 func appendEv(t testing.TB, st events.Store, stream string, evs ...events.Event) {
@@ -89,55 +175,114 @@ func waitCaughtUp(t testing.TB, st events.Store, rm ReadModel) {
 	}
 }
 
+// dumpQueries are the golden dump's sections: a label (the SQLite query,
+// which is also the section's heading) and the PostgreSQL query giving
+// the same rows in the same text form.
+var dumpQueries = []struct{ sqlite, postgres string }{
+	{`SELECT id, error_type, message, severity, user, connection_id, context, at FROM error_log ORDER BY id`,
+		`SELECT id, error_type, message, severity, user_id, connection_id, context,
+			to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') || lpad(at_ns::text, 3, '0') || 'Z'
+		FROM error_log ORDER BY id`},
+	{`SELECT error_type, hour, count FROM error_hourly ORDER BY error_type, hour`,
+		`SELECT error_type, hour, count FROM error_hourly ORDER BY error_type, hour`},
+	{`SELECT chat_id, latest_seq FROM chats ORDER BY chat_id`,
+		`SELECT chat_id, latest_seq FROM chats ORDER BY chat_id`},
+	{`SELECT chat_id, user, last_read_seq FROM read_states ORDER BY chat_id, user`,
+		`SELECT chat_id, user_id, last_read_seq FROM read_states ORDER BY chat_id, user_id`},
+	{`SELECT user, chat_id, last_read_seq, latest_seq, unread FROM read_state_view ORDER BY user, chat_id`,
+		`SELECT user_id, chat_id, last_read_seq, latest_seq, unread FROM read_state_view ORDER BY user_id, chat_id`},
+	{`SELECT chat_id FROM delivery_chats ORDER BY chat_id`,
+		`SELECT chat_id FROM delivery_chats ORDER BY chat_id`},
+	{`SELECT chat_id, seq, posted_at FROM delivery_items ORDER BY chat_id, seq`,
+		`SELECT chat_id, seq, to_char(posted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') || lpad(posted_at_ns::text, 3, '0') || 'Z' FROM delivery_items ORDER BY chat_id, seq`},
+	{`SELECT chat_id, user, joined_seq, left_seq FROM delivery_members ORDER BY chat_id, user, joined_seq`,
+		`SELECT chat_id, user_id, joined_seq, left_seq FROM delivery_members ORDER BY chat_id, user_id, joined_seq`},
+	{`SELECT chat_id, user, kind, up_to, at, connection_id FROM delivery_marks ORDER BY chat_id, user, kind, up_to`,
+		`SELECT chat_id, user_id, kind, up_to, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') || lpad(at_ns::text, 3, '0') || 'Z', connection_id FROM delivery_marks ORDER BY chat_id, user_id, kind, up_to`},
+	{`SELECT name, position, stream, event_type, reason FROM projection_poison ORDER BY name, position`,
+		`SELECT name, position, stream, event_type, reason FROM projection_poison ORDER BY name, position`},
+	{`SELECT name, position FROM projection_checkpoints ORDER BY name`,
+		`SELECT name, position FROM projection_checkpoints ORDER BY name`},
+}
+
 // dump renders every live table of the read model (and the poison records)
-// in a fixed order, one row a line, for golden comparison.
-func dump(t testing.TB, rm *SQLite) string {
+// in a fixed order, one row a line, for golden comparison: the same text
+// for both read models.
+func dump(t testing.TB, rm ReadModel) string {
 	t.Helper()
 	var b strings.Builder
-	for _, q := range []string{
-		`SELECT id, error_type, message, severity, user, connection_id, context, at FROM error_log ORDER BY id`,
-		`SELECT error_type, hour, count FROM error_hourly ORDER BY error_type, hour`,
-		`SELECT chat_id, latest_seq FROM chats ORDER BY chat_id`,
-		`SELECT chat_id, user, last_read_seq FROM read_states ORDER BY chat_id, user`,
-		`SELECT user, chat_id, last_read_seq, latest_seq, unread FROM read_state_view ORDER BY user, chat_id`,
-		`SELECT chat_id FROM delivery_chats ORDER BY chat_id`,
-		`SELECT chat_id, seq, posted_at FROM delivery_items ORDER BY chat_id, seq`,
-		`SELECT chat_id, user, joined_seq, left_seq FROM delivery_members ORDER BY chat_id, user, joined_seq`,
-		`SELECT chat_id, user, kind, up_to, at, connection_id FROM delivery_marks ORDER BY chat_id, user, kind, up_to`,
-		`SELECT name, position, stream, event_type, reason FROM projection_poison ORDER BY name, position`,
-		`SELECT name, position FROM projection_checkpoints ORDER BY name`,
-	} {
-		fmt.Fprintf(&b, "## %s\n", q)
-		dumpQuery(t, rm, &b, q)
+	for _, q := range dumpQueries {
+		fmt.Fprintf(&b, "## %s\n", q.sqlite)
+		var rows [][]any
+		switch rm := rm.(type) {
+		case *SQLite:
+			rows = sqliteRows(t, rm, q.sqlite)
+		case *Postgres:
+			rows = pgRows(t, rm, q.postgres)
+		default:
+			t.Fatalf("dump: %T", rm)
+		}
+		for _, row := range rows {
+			for i, v := range row {
+				if i > 0 {
+					b.WriteByte('\t')
+				}
+				b.WriteString(dumpValue(t, v))
+			}
+			b.WriteByte('\n')
+		}
 	}
 	return b.String()
 }
 
-func dumpQuery(t testing.TB, rm *SQLite, b *strings.Builder, q string) {
+// dumpValue prints a value as the SQLite read model stores it.
+func dumpValue(t testing.TB, v any) string {
+	switch v := v.(type) {
+	case time.Time:
+		return formatTime(v)
+	case map[string]any:
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	return fmt.Sprint(v)
+}
+
+func sqliteRows(t testing.TB, rm *SQLite, q string) [][]any {
 	rows, err := rm.reader.Query(q)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
 	cols, _ := rows.Columns()
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
+	var out [][]any
 	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
 		if err := rows.Scan(ptrs...); err != nil {
 			t.Fatal(err)
 		}
-		for i, v := range vals {
-			if i > 0 {
-				b.WriteByte('\t')
-			}
-			fmt.Fprintf(b, "%v", v)
-		}
-		b.WriteByte('\n')
+		out = append(out, vals)
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
+	return out
+}
+
+func pgRows(t testing.TB, rm *Postgres, q string) [][]any {
+	rows, err := rm.pool.Query(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) ([]any, error) { return r.Values() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

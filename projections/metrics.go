@@ -19,9 +19,12 @@ type metrics struct {
 	batchSize  *prometheus.HistogramVec
 	queueDepth *prometheus.GaugeVec
 	queueCap   prometheus.Gauge
+	overBound  *prometheus.CounterVec
+	boundEv    prometheus.Gauge
+	boundSec   prometheus.Gauge
 }
 
-func newMetrics(reg prometheus.Registerer, queueSize int) (*metrics, error) {
+func newMetrics(cfg Config) (*metrics, error) {
 	l := []string{"projection"}
 	m := &metrics{
 		checkpoint: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "linkup_projection_checkpoint", Help: "Global position the projection has committed."}, l),
@@ -36,13 +39,19 @@ func newMetrics(reg prometheus.Registerer, queueSize int) (*metrics, error) {
 		batchSize:  prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "linkup_projection_batch_events", Help: "Events per projection transaction (capped at the batch size).", Buckets: prometheus.ExponentialBuckets(1, 4, 7)}, l),
 		queueDepth: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "linkup_projection_queue_depth", Help: "Deliveries waiting between the subscription and the projection; when full the subscription waits."}, l),
 		queueCap:   prometheus.NewGauge(prometheus.GaugeOpts{Name: "linkup_projection_queue_capacity", Help: "Bound of each projection's delivery queue."}),
+		overBound:  prometheus.NewCounterVec(prometheus.CounterOpts{Name: "linkup_projection_over_bound_batches_total", Help: "Full batches committed without pacing because the projection was past a lag bound."}, l),
+		boundEv:    prometheus.NewGauge(prometheus.GaugeOpts{Name: "linkup_projection_lag_bound_events", Help: "Lag in events past which a projection stops pacing its transactions."}),
+		boundSec:   prometheus.NewGauge(prometheus.GaugeOpts{Name: "linkup_projection_lag_bound_seconds", Help: "Lag in seconds past which a projection stops pacing its transactions."}),
 	}
-	m.queueCap.Set(float64(queueSize))
+	m.queueCap.Set(float64(cfg.QueueSize))
+	m.boundEv.Set(float64(cfg.MaxLagEvents))
+	m.boundSec.Set(cfg.MaxLag.Seconds())
+	reg := cfg.Registerer
 	if reg == nil {
 		return m, nil
 	}
 	for _, c := range []prometheus.Collector{m.checkpoint, m.head, m.lagEvents, m.lagSeconds, m.eventLag,
-		m.applied, m.poisoned, m.failures, m.batchSize, m.queueDepth, m.queueCap} {
+		m.applied, m.poisoned, m.failures, m.batchSize, m.queueDepth, m.queueCap, m.overBound, m.boundEv, m.boundSec} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("projections: register metrics: %w", err)
 		}

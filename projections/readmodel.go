@@ -6,9 +6,9 @@ import (
 )
 
 // ReadModel is the storage behind the projections: rows, checkpoints and
-// poison records, and the queries the analyst API serves. SQLite implements
-// it (readmodel_sqlite*.go); a PostgreSQL read model implements the same
-// interface and the projections' logic does not change.
+// poison records, and the queries the analyst API serves. SQLite
+// (readmodel_sqlite*.go) and PostgreSQL (readmodel_postgres*.go) implement
+// it; the projections' logic does not change between them.
 //
 // Contract:
 //   - All methods are safe for concurrent use. Queries never wait for a
@@ -16,8 +16,8 @@ import (
 //   - Begin opens one write transaction on a table set ("" is the live set,
 //     a rebuild gets its own from PrepareRebuild). Rows and checkpoint
 //     written through one Tx become visible together at Commit, or not at
-//     all. Writers of the same database are serialised; Begin waits for the
-//     others (bounded by ctx).
+//     all. Writers of the same table set are serialised (SQLite: of the
+//     same database); Begin waits for the others (bounded by ctx).
 //   - Swap makes a rebuilt table set the live one atomically: queries see
 //     either the old rows and checkpoint or the new ones.
 //   - Cancelling ctx aborts the call; an open Tx is rolled back.

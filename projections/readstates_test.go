@@ -18,8 +18,11 @@ import (
 // chat's own state, pointer by pointer, latest seq and unread included,
 // and so do the read states of a rebuild from zero.
 func TestReadStatesMatchTheChat(t *testing.T) {
-	dir := t.TempDir()
-	st, rm := openStore(t, dir), openRM(t, dir)
+	forEachBackend(t, testReadStatesMatchTheChat)
+}
+
+func testReadStatesMatchTheChat(t *testing.T, b backend) {
+	st, rm := openStore(t, t.TempDir()), b.openNew(t)
 	rng := rand.New(rand.NewPCG(7, 8))
 	users := []string{"alice", "bob", "carol", "dave", "erin"}
 	s := chat.NewState("c1")

@@ -23,6 +23,17 @@ type Config struct {
 	// QueueSize bounds the deliveries buffered between a subscription and
 	// its projection (default 4096); when full, the subscription waits.
 	QueueSize int
+	// BatchDelay paces the transactions: while the projection is within
+	// its lag bounds, a transaction starts at least BatchDelay after the
+	// previous one ended (default 50ms), so a busy log is applied in few
+	// large transactions and the projection leaves the CPU to the live
+	// path in between. The first event after a quiet spell commits at once.
+	BatchDelay time.Duration
+	// MaxLagEvents and MaxLag bound how far pacing lets the projection
+	// fall behind (default 50,000 events and 5s): past either, it commits
+	// full batches back to back until it is within both again.
+	MaxLagEvents int
+	MaxLag       time.Duration
 	// LagInterval is how often lag is sampled into metrics (default 1s).
 	LagInterval time.Duration
 	// RetryDelay is the pause before resubscribing after a failed batch or
@@ -40,7 +51,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: runner needs a Store", ErrInvalidConfig)
 	case c.ReadModel == nil:
 		return fmt.Errorf("%w: runner needs a ReadModel", ErrInvalidConfig)
-	case c.BatchSize < 0 || c.QueueSize < 0 || c.LagInterval < 0 || c.RetryDelay < 0:
+	case c.BatchSize < 0 || c.QueueSize < 0 || c.LagInterval < 0 || c.RetryDelay < 0,
+		c.BatchDelay < 0 || c.MaxLagEvents < 0 || c.MaxLag < 0:
 		return fmt.Errorf("%w: negative bound", ErrInvalidConfig)
 	}
 	return nil
@@ -52,6 +64,9 @@ func (c Config) withDefaults() Config {
 	}
 	c.BatchSize = orDefault(c.BatchSize, 1000)
 	c.QueueSize = orDefault(c.QueueSize, 4096)
+	c.BatchDelay = orDefault(c.BatchDelay, 50*time.Millisecond)
+	c.MaxLagEvents = orDefault(c.MaxLagEvents, 50_000)
+	c.MaxLag = orDefault(c.MaxLag, 5*time.Second)
 	c.LagInterval = orDefault(c.LagInterval, time.Second)
 	c.RetryDelay = orDefault(c.RetryDelay, 500*time.Millisecond)
 	if c.Logger == nil {
@@ -84,7 +99,7 @@ func NewRunner(cfg Config) (*Runner, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	m, err := newMetrics(cfg.Registerer, cfg.QueueSize)
+	m, err := newMetrics(cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -18,7 +18,8 @@ type item struct {
 var errSubscriptionEnded = errors.New("projections: subscription ended")
 
 // follow subscribes after p's checkpoint and commits batches until the
-// subscription or a commit fails.
+// subscription or a commit fails. Transactions are paced (see collect):
+// each may start only BatchDelay after the previous one ended.
 func (r *Runner) follow(ctx context.Context, p Projection) error {
 	cp, err := r.cfg.ReadModel.Checkpoint(ctx, p.Name())
 	if err != nil {
@@ -28,12 +29,14 @@ func (r *Runner) follow(ctx context.Context, p Projection) error {
 	defer cancel()
 	q := make(chan item, r.cfg.QueueSize)
 	go r.pump(sctx, cp, q)
+	var next time.Time // the first batch commits at once
 	for {
-		batch, err := r.collect(ctx, p.Name(), q)
+		batch, err := r.collect(ctx, p.Name(), q, next)
 		if len(batch) > 0 {
 			if cerr := r.commit(ctx, p, batch); cerr != nil {
 				return cerr
 			}
+			next = time.Now().Add(r.cfg.BatchDelay)
 		}
 		if err != nil {
 			return err
@@ -57,10 +60,12 @@ func (r *Runner) pump(ctx context.Context, after uint64, q chan<- item) {
 	}
 }
 
-// collect waits for one delivery, then takes whatever else is queued, up to
-// the batch size: one event alone when the log is quiet, full batches when
-// it is busy.
-func (r *Runner) collect(ctx context.Context, name string, q <-chan item) ([]events.Delivery, error) {
+// collect waits for one delivery, then gathers more until the batch is
+// full or the pace allows a commit (at next): one event alone after a
+// quiet spell, everything that came meanwhile when the log is busy. A full
+// batch still waits for next unless the projection is past a lag bound
+// (overBound).
+func (r *Runner) collect(ctx context.Context, name string, q <-chan item, next time.Time) ([]events.Delivery, error) {
 	defer func() { r.m.queueDepth.WithLabelValues(name).Set(float64(len(q))) }()
 	var batch []events.Delivery
 	select {
@@ -72,6 +77,50 @@ func (r *Runner) collect(ctx context.Context, name string, q <-chan item) ([]eve
 		}
 		batch = append(batch, it.d)
 	}
+	pace := time.NewTimer(time.Until(next))
+	defer pace.Stop()
+	for len(batch) < r.cfg.BatchSize {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case it, ok := <-q:
+			if !ok || it.err != nil {
+				return batch, orEnded(it.err)
+			}
+			batch = append(batch, it.d)
+		case <-pace.C:
+			return r.drain(q, batch)
+		}
+	}
+	if err := r.yield(ctx, name, batch, pace.C); err != nil {
+		return nil, err
+	}
+	return batch, nil
+}
+
+// boundCheck is how often a full batch waiting for its pace looks at the
+// lag bounds again (the head moves on meanwhile).
+const boundCheck = 100 * time.Millisecond
+
+// yield holds a full batch until the pace allows its commit, or until the
+// projection is past a lag bound.
+func (r *Runner) yield(ctx context.Context, name string, batch []events.Delivery, pace <-chan time.Time) error {
+	check := time.NewTicker(boundCheck)
+	defer check.Stop()
+	for !r.overBound(ctx, name, batch) {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-pace:
+			return nil
+		case <-check.C:
+		}
+	}
+	return nil
+}
+
+// drain adds whatever is queued, up to the batch size, without waiting.
+func (r *Runner) drain(q <-chan item, batch []events.Delivery) ([]events.Delivery, error) {
 	for len(batch) < r.cfg.BatchSize {
 		select {
 		case it, ok := <-q:
@@ -84,6 +133,29 @@ func (r *Runner) collect(ctx context.Context, name string, q <-chan item) ([]eve
 		}
 	}
 	return batch, nil
+}
+
+// overBound reports whether the projection, about to commit batch, is
+// further behind than MaxLag (the age of the batch's first event) or
+// MaxLagEvents (the head's distance from it); it then commits without
+// pacing, and the batch is counted.
+func (r *Runner) overBound(ctx context.Context, name string, batch []events.Delivery) bool {
+	first := batch[0]
+	for _, d := range batch {
+		if d.Event != nil {
+			first = d
+			break
+		}
+	}
+	over := first.Event != nil && time.Since(first.Event.Time) >= r.cfg.MaxLag
+	if !over {
+		head, err := r.cfg.Store.Head(ctx)
+		over = err == nil && head > first.Position && head-first.Position >= uint64(r.cfg.MaxLagEvents)
+	}
+	if over {
+		r.m.overBound.WithLabelValues(name).Inc()
+	}
+	return over
 }
 
 func orEnded(err error) error {

@@ -13,9 +13,9 @@ import (
 
 // freshDump projects the whole log of st into a new read model by Rebuild
 // and dumps it: the reference a live read model must equal.
-func freshDump(t *testing.T, st events.Store) string {
+func freshDump(t *testing.T, b backend, st events.Store) string {
 	t.Helper()
-	rm := openRM(t, t.TempDir())
+	rm := b.openNew(t)
 	for _, p := range Default() {
 		if _, err := Rebuild(context.Background(), RebuildConfig{Store: st, ReadModel: rm, Projection: p}); err != nil {
 			t.Fatal(err)
@@ -42,12 +42,16 @@ func appendTraffic(t testing.TB, st events.Store, from, n int, create bool) {
 }
 
 func TestRestartResumesWithoutLossOrDuplicate(t *testing.T) {
-	dir := t.TempDir()
-	st := openStore(t, dir)
+	forEachBackend(t, testRestartResumesWithoutLossOrDuplicate)
+}
+
+func testRestartResumesWithoutLossOrDuplicate(t *testing.T, b backend) {
+	st := openStore(t, t.TempDir())
 	writeScript(t, st)
 	appendTraffic(t, st, 0, 50, true)
 
-	rm1 := openRM(t, dir)
+	loc := b.fresh(t)
+	rm1 := b.openAt(t, loc)
 	r, _ := NewRunner(Config{Store: st, ReadModel: rm1})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -58,17 +62,20 @@ func TestRestartResumesWithoutLossOrDuplicate(t *testing.T) {
 	rm1.Close()
 
 	appendTraffic(t, st, 100, 50, false)
-	rm2 := openRM(t, dir) // reopen, as after a restart
+	rm2 := b.openAt(t, loc) // reopen, as after a restart
 	startRunner(t, st, rm2, nil)
 	waitCaughtUp(t, st, rm2)
-	if got, want := dump(t, rm2), freshDump(t, st); got != want {
+	if got, want := dump(t, rm2), freshDump(t, b, st); got != want {
 		t.Fatalf("after restart rows differ from a rebuild:\n--- got\n%s\n--- want\n%s", got, want)
 	}
 }
 
 func TestCommitIsIdempotentByPosition(t *testing.T) {
-	dir := t.TempDir()
-	st, rm := openStore(t, dir), openRM(t, dir)
+	forEachBackend(t, testCommitIsIdempotentByPosition)
+}
+
+func testCommitIsIdempotentByPosition(t *testing.T, b backend) {
+	st, rm := openStore(t, t.TempDir()), b.openNew(t)
 	writeScript(t, st)
 	var batch []events.Delivery
 	for rec, err := range st.ReadAll(context.Background(), events.ReadAllOptions{}) {
@@ -113,8 +120,11 @@ func metricValue(t *testing.T, reg *prometheus.Registry, name, proj string) floa
 }
 
 func TestLagIsMeasuredAndExported(t *testing.T) {
-	dir := t.TempDir()
-	st, rm := openStore(t, dir), openRM(t, dir)
+	forEachBackend(t, testLagIsMeasuredAndExported)
+}
+
+func testLagIsMeasuredAndExported(t *testing.T, b backend) {
+	st, rm := openStore(t, t.TempDir()), b.openNew(t)
 	appendTraffic(t, st, 0, 10, true)
 	time.Sleep(10 * time.Millisecond)
 	sts, err := Statuses(context.Background(), st, rm)
@@ -145,8 +155,11 @@ func TestLagIsMeasuredAndExported(t *testing.T) {
 }
 
 func TestPoisonIsRecordedCountedAndSkipped(t *testing.T) {
-	dir := t.TempDir()
-	st, rm := openStore(t, dir), openRM(t, dir)
+	forEachBackend(t, testPoisonIsRecordedCountedAndSkipped)
+}
+
+func testPoisonIsRecordedCountedAndSkipped(t *testing.T, b backend) {
+	st, rm := openStore(t, t.TempDir()), b.openNew(t)
 	writeScript(t, st) // holds three poison events, then good ones after them
 	reg := prometheus.NewRegistry()
 	r := startRunner(t, st, rm, reg)
@@ -173,8 +186,11 @@ func TestPoisonIsRecordedCountedAndSkipped(t *testing.T) {
 // growing log and queries keep answering; the end state equals a rebuild
 // from zero.
 func TestRebuildWhileLive(t *testing.T) {
-	dir := t.TempDir()
-	st, rm := openStore(t, dir), openRM(t, dir)
+	forEachBackend(t, testRebuildWhileLive)
+}
+
+func testRebuildWhileLive(t *testing.T, b backend) {
+	st, rm := openStore(t, t.TempDir()), b.openNew(t)
 	appendTraffic(t, st, 0, 200, true)
 	startRunner(t, st, rm, nil)
 	var wg sync.WaitGroup
@@ -201,7 +217,7 @@ func TestRebuildWhileLive(t *testing.T) {
 	close(stopQueries)
 	wg.Wait()
 	waitCaughtUp(t, st, rm)
-	if got, want := dump(t, rm), freshDump(t, st); got != want {
+	if got, want := dump(t, rm), freshDump(t, b, st); got != want {
 		t.Fatalf("rows after a live rebuild differ from a rebuild from zero:\n--- got\n%s\n--- want\n%s", got, want)
 	}
 }

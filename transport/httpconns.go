@@ -72,7 +72,6 @@ func (l *connLimiter) add(c net.Conn) net.Conn {
 	}
 	hc.inAll, hc.inAddr = l.all.PushBack(hc), peers.PushBack(hc)
 	l.conns[c] = hc
-	l.m.httpConns.Inc()
 	var victim *httpConn
 	switch {
 	case peers.Len() > l.maxPerAddr:
@@ -82,11 +81,17 @@ func (l *connLimiter) add(c net.Conn) net.Conn {
 		victim = oldestBut(&l.all, hc)
 		l.m.httpEvicted.WithLabelValues("total").Inc()
 	default:
+		l.count()
 		return nil
 	}
 	l.drop(victim)
 	return victim.conn
 }
+
+// count sets the gauge to the connections counted now. Called with mu
+// held and only once a change is complete, so a scrape never sees a count
+// above the cap (as an increment before the eviction would show).
+func (l *connLimiter) count() { l.m.httpConns.Set(float64(l.all.Len())) }
 
 // oldestBut returns the oldest idle connection of ls other than newest,
 // else the oldest busy one.
@@ -131,7 +136,7 @@ func (l *connLimiter) drop(hc *httpConn) {
 		delete(l.byAddr, hc.addr)
 	}
 	delete(l.conns, hc.conn)
-	l.m.httpConns.Dec()
+	l.count()
 }
 
 // sourceAddr is the connection's remote IP (without the port).

@@ -25,10 +25,14 @@ import (
 // other, add a member, remove one, delete a message), runs the real
 // projections and query API over the node's store, and asks
 // GET /v1/deliveries and `linkup replay audit` (replay.Audit) about every
-// seq of the chat: the answers must be the same.
+// seq of the chat: the answers must be the same, with each read model.
 func TestDeliveriesAgreeWithReplayAuditEndToEnd(t *testing.T) {
+	forEachReadModel(t, testDeliveriesAgreeWithReplayAuditEndToEnd)
+}
+
+func testDeliveriesAgreeWithReplayAuditEndToEnd(t *testing.T, rmURL string) {
 	n := testnode.Start(t, testnode.Options{})
-	base := startDeliveriesAPI(t, n)
+	base := startDeliveriesAPI(t, n, rmURL)
 	alice, bob1, bob2, carol, dave := n.Dial(t, "alice"), n.Dial(t, "bob"), n.Dial(t, "bob"), n.Dial(t, "carol"), n.Dial(t, "dave")
 	ok := func(c *client.Client, msg map[string]any) client.Frame {
 		t.Helper()
@@ -117,7 +121,7 @@ func checkStory(t *testing.T, a map[uint64]transport.Deliveries) {
 // does not hold gets 404; tokens as for every /v1 endpoint.
 func TestDeliveriesAPIRefusesBadRequests(t *testing.T) {
 	n := testnode.Start(t, testnode.Options{})
-	base := startDeliveriesAPI(t, n)
+	base := startDeliveriesAPI(t, n, "")
 	tok := analystToken(t, "analyst")
 	for _, c := range []struct {
 		query, token string
@@ -146,11 +150,12 @@ func TestDeliveriesAPIRefusesBadRequests(t *testing.T) {
 	}
 }
 
-// startDeliveriesAPI runs the real projections and query handler over the
-// node's store and data directory; it returns the API's base URL.
-func startDeliveriesAPI(t *testing.T, n *testnode.Node) string {
+// startDeliveriesAPI runs the real projections (into rmURL, or the SQLite
+// read model in the node's data directory) and query handler over the
+// node's store; it returns the API's base URL.
+func startDeliveriesAPI(t *testing.T, n *testnode.Node, rmURL string) string {
 	t.Helper()
-	backend, stop, err := startProjections(context.Background(), n.Store, n.Dir, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	backend, stop, err := startProjections(context.Background(), n.Store, n.Dir, rmURL, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
 	if err != nil {
 		t.Fatal(err)
 	}

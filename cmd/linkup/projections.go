@@ -29,10 +29,12 @@ func projectionsCommand(stdout, stderr io.Writer) *ffcli.Command {
 func projectionsStatusCommand(stdout, stderr io.Writer) *ffcli.Command {
 	fs := newFlagSet("projections status", stderr)
 	var sf storeFlags
+	var rf readModelFlags
 	sf.register(fs)
+	rf.register(fs)
 	return &ffcli.Command{
 		Name:       "status",
-		ShortUsage: "linkup projections status [--data DIR]",
+		ShortUsage: "linkup projections status [--data DIR] [--readmodel postgres://...]",
 		ShortHelp:  "show each projection's checkpoint, the log's head and the lag",
 		FlagSet:    fs,
 		Options:    envOptions(),
@@ -40,7 +42,7 @@ func projectionsStatusCommand(stdout, stderr io.Writer) *ffcli.Command {
 			if len(args) > 0 {
 				return fmt.Errorf("projections status: unexpected argument %q", args[0])
 			}
-			return withStoreAndReadModel(sf, true, func(st events.Store, rm *projections.SQLite) error {
+			return withStoreAndReadModel(ctx, sf, rf, true, func(st events.Store, rm projections.ReadModel) error {
 				sts, err := projections.Statuses(ctx, st, rm)
 				if err != nil {
 					return err
@@ -70,11 +72,13 @@ func printStatuses(w io.Writer, sts []projections.Status) error {
 func projectionsRebuildCommand(stdout, stderr io.Writer) *ffcli.Command {
 	fs := newFlagSet("projections rebuild", stderr)
 	var sf storeFlags
+	var rf readModelFlags
 	sf.register(fs)
+	rf.register(fs)
 	name := fs.String("name", "", "projection to rebuild ("+projections.NameErrors+" or "+projections.NameReadStates+"); empty rebuilds all")
 	return &ffcli.Command{
 		Name:       "rebuild",
-		ShortUsage: "linkup projections rebuild [--data DIR] [--name NAME]",
+		ShortUsage: "linkup projections rebuild [--data DIR] [--readmodel postgres://...] [--name NAME]",
 		ShortHelp:  "rebuild projections from the start of the log and swap them in",
 		FlagSet:    fs,
 		Options:    envOptions(),
@@ -86,7 +90,7 @@ func projectionsRebuildCommand(stdout, stderr io.Writer) *ffcli.Command {
 			if err != nil {
 				return err
 			}
-			return withStoreAndReadModel(sf, false, func(st events.Store, rm *projections.SQLite) error {
+			return withStoreAndReadModel(ctx, sf, rf, false, func(st events.Store, rm projections.ReadModel) error {
 				return rebuildAll(ctx, stdout, st, rm, ps)
 			})
 		},
@@ -104,7 +108,7 @@ func chosenProjections(name string) ([]projections.Projection, error) {
 	return []projections.Projection{p}, nil
 }
 
-func rebuildAll(ctx context.Context, w io.Writer, st events.Store, rm *projections.SQLite, ps []projections.Projection) error {
+func rebuildAll(ctx context.Context, w io.Writer, st events.Store, rm projections.ReadModel, ps []projections.Projection) error {
 	for _, p := range ps {
 		res, err := projections.Rebuild(ctx, projections.RebuildConfig{Store: st, ReadModel: rm, Projection: p})
 		if err != nil {
@@ -117,15 +121,15 @@ func rebuildAll(ctx context.Context, w io.Writer, st events.Store, rm *projectio
 	return nil
 }
 
-// withStoreAndReadModel opens the event log read-only and the read model,
-// runs fn and closes both.
-func withStoreAndReadModel(sf storeFlags, readOnlyModel bool, fn func(events.Store, *projections.SQLite) error) error {
+// withStoreAndReadModel opens the event log read-only and the read model
+// (--readmodel, or the SQLite file in --data), runs fn and closes both.
+func withStoreAndReadModel(ctx context.Context, sf storeFlags, rf readModelFlags, readOnlyModel bool, fn func(events.Store, projections.ReadModel) error) error {
 	st, _, err := openReadOnlyStore(sf)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	rm, err := openReadModel(sf.data, readOnlyModel)
+	rm, err := openReadModel(ctx, sf.data, rf.url, readOnlyModel)
 	if err != nil {
 		return err
 	}

@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -85,14 +87,26 @@ func (b *queryBackend) Projections(ctx context.Context) ([]transport.ProjectionS
 	return out, nil
 }
 
-// startProjections opens <dataDir>/readmodel.db, runs the projection
-// runner in the background and returns the query backend and a stop
-// function that cancels the runner, waits for it and closes the read model.
-func startProjections(ctx context.Context, store events.Store, dataDir string, logger *slog.Logger, reg prometheus.Registerer) (transport.QueryBackend, func() error, error) {
-	rm, err := projections.OpenSQLite(projections.SQLiteConfig{Path: filepath.Join(dataDir, readModelFile)})
+// readModelFlags selects the read model: <data>/readmodel.db (SQLite) by
+// default, or a PostgreSQL database.
+type readModelFlags struct {
+	url string
+}
+
+func (f *readModelFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.url, "readmodel", "", "read model: empty for <data>/readmodel.db (SQLite), or a PostgreSQL URL postgres://user:password@host:5432/db")
+}
+
+// startProjections opens the read model (rmURL, or <dataDir>/readmodel.db
+// when empty), runs the projection runner in the background and returns
+// the query backend and a stop function that cancels the runner, waits for
+// it and closes the read model.
+func startProjections(ctx context.Context, store events.Store, dataDir, rmURL string, logger *slog.Logger, reg prometheus.Registerer) (transport.QueryBackend, func() error, error) {
+	rm, err := openReadModel(ctx, dataDir, rmURL, false)
 	if err != nil {
 		return nil, nil, err
 	}
+	logger.Info("read model open", "readmodel", readModelName(dataDir, rmURL))
 	runner, err := projections.NewRunner(projections.Config{Store: store, ReadModel: rm, Logger: logger, Registerer: reg})
 	if err != nil {
 		rm.Close()
@@ -115,9 +129,13 @@ func startProjections(ctx context.Context, store events.Store, dataDir string, l
 	return &queryBackend{rm: rm, store: store}, stop, nil
 }
 
-// openReadModel opens the read model of dataDir for the CLI; read-only
-// fails clearly when the server never ran there.
-func openReadModel(dataDir string, readOnly bool) (*projections.SQLite, error) {
+// openReadModel opens the read model: the PostgreSQL database at rmURL,
+// or <dataDir>/readmodel.db when rmURL is empty. Read-only fails clearly
+// when no server ever ran there. Errors are one line without the password.
+func openReadModel(ctx context.Context, dataDir, rmURL string, readOnly bool) (projections.ReadModel, error) {
+	if rmURL != "" {
+		return openPostgresReadModel(ctx, rmURL, readOnly)
+	}
 	path := filepath.Join(dataDir, readModelFile)
 	rm, err := projections.OpenSQLite(projections.SQLiteConfig{Path: path, ReadOnly: readOnly})
 	if err != nil {
@@ -127,6 +145,25 @@ func openReadModel(dataDir string, readOnly bool) (*projections.SQLite, error) {
 		return nil, err
 	}
 	return rm, nil
+}
+
+func openPostgresReadModel(ctx context.Context, rmURL string, readOnly bool) (projections.ReadModel, error) {
+	if !strings.HasPrefix(rmURL, "postgres://") && !strings.HasPrefix(rmURL, "postgresql://") {
+		return nil, fmt.Errorf("--readmodel %s: want a postgres:// URL, or nothing for <data>/%s", projections.RedactURL(rmURL), readModelFile)
+	}
+	rm, err := projections.OpenPostgres(ctx, projections.PostgresConfig{URL: rmURL, ReadOnly: readOnly})
+	if errors.Is(err, projections.ErrNoSchema) {
+		return nil, fmt.Errorf("no read model in %s (run `linkup serve --readmodel ...` against it first)", projections.RedactURL(rmURL))
+	}
+	return rm, err
+}
+
+// readModelName says which read model is in use, fit for logs.
+func readModelName(dataDir, rmURL string) string {
+	if rmURL != "" {
+		return projections.RedactURL(rmURL)
+	}
+	return filepath.Join(dataDir, readModelFile)
 }
 
 // drainProjections gives the projections up to limit to reach the head of

@@ -23,21 +23,22 @@ import (
 var querySecret = []byte("query-test-secret")
 
 // queryFixture is a real embedded store, the real projections runner and
-// SQLite read model behind the real query handler, on httptest.
+// read model (SQLite when rmURL is empty, else PostgreSQL) behind the real
+// query handler, on httptest.
 type queryFixture struct {
 	store *embedded.Store
 	srv   *httptest.Server
 	dir   string
 }
 
-func newQueryFixture(t *testing.T) *queryFixture {
+func newQueryFixture(t *testing.T, rmURL string) *queryFixture {
 	t.Helper()
 	dir := t.TempDir()
 	st, err := embedded.Open(embedded.Config{Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
-	backend, stop, err := startProjections(context.Background(), st, dir, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	backend, stop, err := startProjections(context.Background(), st, dir, rmURL, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +106,7 @@ func (f *queryFixture) waitProjected(t *testing.T, pos uint64) {
 }
 
 func TestQueryAPIAuth(t *testing.T) {
-	f := newQueryFixture(t)
+	f := newQueryFixture(t, "")
 	expired, _ := transport.IssueToken([]byte("other-secret"), "ana", []string{"analyst"}, time.Hour)
 	for _, c := range []struct {
 		name, token string
@@ -132,7 +133,7 @@ func TestQueryAPIAuth(t *testing.T) {
 }
 
 func TestQueryAPIBadParameters(t *testing.T) {
-	f := newQueryFixture(t)
+	f := newQueryFixture(t, "")
 	tok := analystToken(t, "analyst")
 	for path, param := range map[string]string{
 		"/v1/errors?since=yesterday":       "since",
@@ -154,9 +155,14 @@ func TestQueryAPIBadParameters(t *testing.T) {
 }
 
 // TestQueryAPIErrorsAndReadStates drives the whole path: events appended to
-// the store show up through the HTTP API once projected.
+// the store show up through the HTTP API once projected, with the same
+// answers from either read model.
 func TestQueryAPIErrorsAndReadStates(t *testing.T) {
-	f := newQueryFixture(t)
+	forEachReadModel(t, testQueryAPIErrorsAndReadStates)
+}
+
+func testQueryAPIErrorsAndReadStates(t *testing.T, rmURL string) {
+	f := newQueryFixture(t, rmURL)
 	t0 := time.Date(2026, 11, 25, 10, 5, 0, 0, time.UTC)
 	var ids []uint64
 	for i := range 5 {
@@ -290,10 +296,19 @@ func pollUntil(t *testing.T, url, tok string, want ...string) (string, time.Dura
 
 // TestServeQueryAPIEndToEnd is the issue's acceptance path: a server, a
 // WebSocket user who errs and reads, the answers through /v1, the same
-// answers after SIGKILL and restart, and after a rebuild run beside it.
+// answers after SIGKILL and restart, and after a rebuild run beside it;
+// with each read model.
 func TestServeQueryAPIEndToEnd(t *testing.T) {
+	forEachReadModel(t, testServeQueryAPIEndToEnd)
+}
+
+func testServeQueryAPIEndToEnd(t *testing.T, rmURL string) {
 	dir := t.TempDir()
-	p := startServe(t, dir)
+	var rmFlags []string
+	if rmURL != "" {
+		rmFlags = []string{"--readmodel", rmURL}
+	}
+	p := startServe(t, dir, rmFlags...)
 	alice := dial(t, p.url(), tokenFor(t, dir, "alice"))
 	bob := dial(t, p.url(), tokenFor(t, dir, "bob"))
 	request(t, alice, map[string]any{"type": "create_chat", "chat_id": "c1", "title": "ops", "members": []string{"bob"}})
@@ -315,15 +330,24 @@ func TestServeQueryAPIEndToEnd(t *testing.T) {
 	check("live", "http://"+p.addr)
 
 	p.stop(t, syscall.SIGKILL)
-	p = startServe(t, dir)
+	p = startServe(t, dir, rmFlags...)
 	check("after SIGKILL", "http://"+p.addr)
 	_, before := httpGetJSON(t, "http://"+p.addr+"/v1/errors", ana)
 
-	if code, out, errs := runCLI("projections", "rebuild", "--data", dir); code != 0 {
+	if code, out, errs := runCLI(append([]string{"projections", "rebuild", "--data", dir}, rmFlags...)...); code != 0 {
 		t.Fatalf("rebuild beside the server: %d %s %s", code, out, errs)
 	}
 	check("after rebuild", "http://"+p.addr)
 	if _, after := httpGetJSON(t, "http://"+p.addr+"/v1/errors", ana); after != before {
 		t.Fatalf("errors differ after rebuild:\n%s\n%s", before, after)
+	}
+	if rmURL != "" {
+		if code := p.stop(t, syscall.SIGTERM); code != 0 {
+			t.Fatalf("SIGTERM exit %d", code)
+		}
+		logs := p.logs.String()
+		if pw := pgServer(t).Password(); strings.Contains(logs, pw) || !strings.Contains(logs, "read model open") {
+			t.Fatalf("server log shows the password, or not which read model it opened:\n%s", logs)
+		}
 	}
 }

@@ -24,6 +24,7 @@ import (
 // serveConfig is everything `serve` reads from its flags.
 type serveConfig struct {
 	storeFlags
+	readModel     readModelFlags
 	addr          string
 	node          string
 	maxFrame      int
@@ -44,6 +45,7 @@ type serveConfig struct {
 
 func (c *serveConfig) register(fs *flag.FlagSet) {
 	c.storeFlags.register(fs)
+	c.readModel.register(fs)
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
 	fs.StringVar(&c.node, "node", "", "node name in events and connection_status (default: host name)")
 	fs.IntVar(&c.maxFrame, "max-frame-bytes", 64<<10, "largest client frame; larger ones close the connection with 1009")
@@ -77,7 +79,7 @@ func serveCommand(stdout, stderr io.Writer) *ffcli.Command {
 	cfg.register(fs)
 	return &ffcli.Command{
 		Name:       "serve",
-		ShortUsage: "linkup serve [--addr 127.0.0.1:8080] [--data ./linkup-data] [--store embedded|esdb] [--esdb-url esdb://...]",
+		ShortUsage: "linkup serve [--addr 127.0.0.1:8080] [--data ./linkup-data] [--store embedded|postgres|esdb] [--postgres-url postgres://...] [--esdb-url esdb://...] [--readmodel postgres://...]",
 		ShortHelp:  "run a linkup node",
 		FlagSet:    fs,
 		Options:    envOptions(),
@@ -121,7 +123,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	}
 	// The projections outlive the signal: the drain stops them after the
 	// writer has flushed, once they have reached the head.
-	backend, stopProjections, err := startProjections(context.WithoutCancel(ctx), store, cfg.data, log, reg)
+	backend, stopProjections, err := startProjections(context.WithoutCancel(ctx), store, cfg.data, cfg.readModel.url, log, reg)
 	if err != nil {
 		return err
 	}

@@ -32,6 +32,7 @@ type row struct {
 	streamID           int64
 	id, typ            string
 	data, metadata     string
+	md                 events.Metadata // metadata as given, for the feed
 }
 
 // Append queues the events for the writer and waits for their commit.
@@ -112,7 +113,7 @@ func (s *Store) newRow(ev events.EventData) (row, error) {
 	if n := len(ev.Data) + len(md) + len(ev.Type); n > s.cfg.MaxEventBytes {
 		return row{}, fmt.Errorf("%s: %d bytes, limit %d: %w", ev.Type, n, s.cfg.MaxEventBytes, events.ErrTooLarge)
 	}
-	return row{id: id, typ: ev.Type, data: string(ev.Data), metadata: string(md)}, nil
+	return row{id: id, typ: ev.Type, data: string(ev.Data), metadata: string(md), md: ev.Metadata}, nil
 }
 
 // eventID returns id in canonical form or, when empty, a new time-ordered

@@ -18,6 +18,8 @@ const (
 	DefaultPollInterval  = 100 * time.Millisecond
 	DefaultReadConns     = 4
 	DefaultPageSize      = 512
+	DefaultLiveEvents    = 4096
+	DefaultLiveBytes     = 8 << 20
 )
 
 // Config says where the store lives and how it is bounded. The zero value
@@ -46,6 +48,13 @@ type Config struct {
 	ReadConns int
 	// PageSize is the most events fetched per read query.
 	PageSize int
+	// LiveEvents and LiveBytes bound the feed of recently committed events
+	// kept in memory for subscriptions (events, and bytes of their data):
+	// a subscription reads new events from it instead of from SQLite, and
+	// one that has fallen further behind reads the store until it is back
+	// within the feed.
+	LiveEvents int
+	LiveBytes  int
 	// Metrics receives the store's collectors; nil registers nowhere.
 	Metrics prometheus.Registerer
 	// Logger receives the store's rare log lines; nil discards them.
@@ -60,7 +69,8 @@ func (c Config) Validate() error {
 	switch {
 	case c.Dir == "":
 		return errors.New("embedded: config: Dir is empty")
-	case c.MaxBatch < 0, c.QueueSize < 0, c.MaxEventBytes < 0, c.ReadConns < 0, c.PageSize < 0:
+	case c.MaxBatch < 0, c.QueueSize < 0, c.MaxEventBytes < 0, c.ReadConns < 0, c.PageSize < 0,
+		c.LiveEvents < 0, c.LiveBytes < 0:
 		return fmt.Errorf("embedded: config: negative limit in %+v", c)
 	case c.PollInterval < 0:
 		return fmt.Errorf("embedded: config: negative PollInterval %s", c.PollInterval)
@@ -74,6 +84,8 @@ func (c Config) withDefaults() Config {
 	c.MaxEventBytes = orDefault(c.MaxEventBytes, DefaultMaxEventBytes)
 	c.ReadConns = orDefault(c.ReadConns, DefaultReadConns)
 	c.PageSize = orDefault(c.PageSize, DefaultPageSize)
+	c.LiveEvents = orDefault(c.LiveEvents, DefaultLiveEvents)
+	c.LiveBytes = orDefault(c.LiveBytes, DefaultLiveBytes)
 	if c.PollInterval == 0 {
 		c.PollInterval = DefaultPollInterval
 	}

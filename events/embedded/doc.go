@@ -27,6 +27,17 @@
 // batch. Only one writable Store may use a directory at a time; an
 // advisory lock on <Dir>/events.db.lock enforces it (ErrLocked).
 //
+// # Subscriptions
+//
+// After each commit the writer puts the batch's events, with their
+// positions, into the feed: a ring of the most recent commits in memory,
+// shared by every subscription and bounded by LiveEvents and LiveBytes.
+// A subscription takes new events from it without touching SQLite; one
+// whose position is older than the ring's oldest event (at the start, or
+// after falling behind) reads the store up to the head, then takes the
+// feed again: both are addressed by position, so nothing is skipped or
+// repeated. Subscriptions are woken after each commit.
+//
 // # Schema
 //
 // Analysts may open <Dir>/events.db with sqlite3 (read-only, please):
@@ -84,6 +95,9 @@
 //
 // MaxBatch appends per transaction, QueueSize pending appends, MaxEventBytes
 // per event, PageSize events (and about 4 MiB) per read query, ReadConns
-// read connections. Metrics (namespace linkup_embedded_store): append batch
-// size and latency histograms, queue depth, overloads, events appended.
+// read connections, LiveEvents (and LiveBytes of data) in the feed.
+// Metrics (namespace linkup_embedded_store): append batch size and latency
+// histograms, queue depth, overloads, events appended; events handed to
+// subscriptions from the feed and from the store, fallbacks to the store
+// of caught-up subscriptions, and the feed's size.
 package embedded

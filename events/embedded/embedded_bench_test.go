@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -219,4 +220,66 @@ func fillStreams(tb testing.TB, st events.Store, streams, per int) {
 		})
 	}
 	wg.Wait()
+}
+
+// BenchmarkSubscribeLive appends b.N events, 10 per Append from 16
+// appenders, while 0 or 3 subscriptions follow the log as the server's do
+// (two unfiltered, like the projection runners; one filtered on a type
+// that never comes, like the chat directory), and waits until all have
+// seen the last event. It reports events/s and the process's CPU time per
+// event (user + system: appenders, writer and subscriptions together; the
+// difference between subs=0 and subs=3 is what following costs).
+func BenchmarkSubscribeLive(b *testing.B) {
+	for _, n := range []int{0, 3} {
+		b.Run(fmt.Sprintf("subs=%d", n), func(b *testing.B) { benchSubscribe(b, n) })
+	}
+}
+
+func benchSubscribe(b *testing.B, subs int) {
+	st := openBench(b)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	filters := []events.Filter{{}, {}, {EventTypes: []string{"Never"}}}[:subs]
+	seen := make([]atomic.Uint64, subs)
+	var ready, wg sync.WaitGroup
+	for i, f := range filters {
+		ready.Add(1)
+		wg.Go(func() {
+			for d, err := range st.Subscribe(ctx, events.SubscribeOptions{FromEnd: true, Filter: f}) {
+				if err != nil {
+					return
+				}
+				if d.CaughtUp {
+					ready.Done()
+				}
+				seen[i].Store(d.Position)
+			}
+		})
+	}
+	ready.Wait()
+	cpu0 := cpuTime(b)
+	b.ResetTimer()
+	per := max(b.N/160, 1) * 10
+	fillStreams(b, st, 16, per)
+	head, _ := st.Head(ctx)
+	for i := range seen {
+		for seen[i].Load() < head && filters[i].EventTypes == nil {
+			time.Sleep(100 * time.Microsecond)
+		}
+	}
+	b.StopTimer()
+	cancel()
+	wg.Wait()
+	n := float64(16 * per)
+	b.ReportMetric(n/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64((cpuTime(b)-cpu0).Microseconds())/n, "cpu-µs/event")
+}
+
+// cpuTime is the process's user plus system CPU time so far.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

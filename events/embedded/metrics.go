@@ -13,9 +13,15 @@ type metrics struct {
 	queueDepth prometheus.GaugeFunc
 	overloads  prometheus.Counter
 	appended   prometheus.Counter
+
+	liveEvents  prometheus.Counter
+	storeEvents prometheus.Counter
+	fallbacks   prometheus.Counter
+	feedEvents  prometheus.GaugeFunc
+	feedBytes   prometheus.GaugeFunc
 }
 
-func newMetrics(reg prometheus.Registerer, depth func() float64) (*metrics, error) {
+func newMetrics(reg prometheus.Registerer, depth func() float64, fd *feed) (*metrics, error) {
 	const ns, sub = "linkup", "embedded_store"
 	m := &metrics{
 		batchSize: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Subsystem: sub,
@@ -30,14 +36,39 @@ func newMetrics(reg prometheus.Registerer, depth func() float64) (*metrics, erro
 			Name: "append_overloaded_total", Help: "Appends refused with ErrOverloaded (queue full)."}),
 		appended: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
 			Name: "events_appended_total", Help: "Events committed."}),
+		liveEvents: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
+			Name: "subscription_live_events_total", Help: "Events handed to subscriptions from the in-memory feed of recent commits."}),
+		storeEvents: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
+			Name: "subscription_store_events_total", Help: "Events handed to subscriptions after reading them from SQLite (catching up)."}),
+		fallbacks: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
+			Name: "subscription_fallbacks_total", Help: "Times a caught-up subscription fell behind the feed and read the store instead."}),
+		feedEvents: prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub,
+			Name: "live_feed_events", Help: "Recent events held in memory for subscriptions (bounded by LiveEvents)."}, feedHeld(fd, false)),
+		feedBytes: prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub,
+			Name: "live_feed_bytes", Help: "Data bytes of the events held in memory for subscriptions (bounded by LiveBytes)."}, feedHeld(fd, true)),
 	}
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.batchSize, m.latency, m.queueDepth, m.overloads, m.appended} {
+	for _, c := range []prometheus.Collector{m.batchSize, m.latency, m.queueDepth, m.overloads, m.appended,
+		m.liveEvents, m.storeEvents, m.fallbacks, m.feedEvents, m.feedBytes} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("embedded: register metrics: %w", err)
 		}
 	}
 	return m, nil
+}
+
+// feedHeld reads the feed's size in events (or bytes); 0 without a feed.
+func feedHeld(fd *feed, bytes bool) func() float64 {
+	return func() float64 {
+		if fd == nil {
+			return 0
+		}
+		n, b := fd.held()
+		if bytes {
+			return float64(b)
+		}
+		return float64(n)
+	}
 }

@@ -21,6 +21,7 @@ type Store struct {
 	rdb     *sql.DB
 	w       *writer // nil when read-only
 	notify  *notifier
+	feed    *feed // recent commits for subscriptions; nil when read-only
 	names   *names
 	raw     *rawStmts
 	metrics *metrics
@@ -56,7 +57,7 @@ func (s *Store) open(ctx context.Context) error {
 		return err
 	}
 	s.rdb, s.raw = rdb, newRawStmts()
-	m, err := newMetrics(s.cfg.Metrics, s.queueDepth)
+	m, err := newMetrics(s.cfg.Metrics, s.queueDepth, s.feed)
 	if err != nil {
 		return err
 	}
@@ -81,7 +82,7 @@ func (s *Store) openWriter(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.w = w
+	s.w, s.feed = w, w.feed
 	return nil
 }
 

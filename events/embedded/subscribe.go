@@ -8,13 +8,25 @@ import (
 	"github.com/linkup-chat/linkup/events"
 )
 
+// liveChunk bounds the events a subscription copies out of the feed at a
+// time (under the feed's read lock).
+const liveChunk = 256
+
 // Subscribe yields every matching event after opts.After (or after the
 // head at the call with FromEnd), then one CaughtUp mark, then events as
-// they are committed. Each round takes the commit signal before reading the
-// head, then reads up to that head, so a commit in between wakes it again:
-// no gap and no duplicate. A read-only store, which cannot see another
-// process's commits, polls every PollInterval instead. The subscription
-// holds a read connection only while fetching a page.
+// they are committed.
+//
+// New events come from the feed, the writer's own record of its recent
+// commits, in memory and in position order; only a subscription whose
+// position is older than anything the feed still holds (at the start, or
+// after consuming more slowly than the log grows) reads SQLite, up to the
+// head, and then goes back to the feed. Each round takes the commit signal
+// before reading, so a commit in between wakes it again: no gap and no
+// duplicate. A read-only store, which cannot see another process's
+// commits, has no feed and polls the store every PollInterval instead. The
+// subscription holds a read connection only while fetching a page, and
+// no lock while the consumer runs. An event's Data may be shared with
+// other subscriptions: consumers must not modify it.
 func (s *Store) Subscribe(ctx context.Context, opts events.SubscribeOptions) iter.Seq2[events.Delivery, error] {
 	return func(yield func(events.Delivery, error) bool) {
 		err := s.subscribe(ctx, opts, yield)
@@ -24,32 +36,80 @@ func (s *Store) Subscribe(ctx context.Context, opts events.SubscribeOptions) ite
 	}
 }
 
+// follower is one subscription's state between rounds.
+type follower struct {
+	pos    uint64 // last position examined
+	filter events.Filter
+	live   bool // caught up once: falling behind the feed now counts as a fallback
+	yield  func(events.Delivery, error) bool
+}
+
+func (f *follower) deliver(ev *events.RecordedEvent) bool {
+	return f.yield(events.Delivery{Event: ev, Position: ev.Position}, nil)
+}
+
 func (s *Store) subscribe(ctx context.Context, opts events.SubscribeOptions, yield func(events.Delivery, error) bool) error {
-	pos := opts.After
+	f := &follower{pos: opts.After, filter: opts.Filter, yield: yield}
 	if opts.FromEnd {
 		head, err := s.Head(ctx)
 		if err != nil {
 			return err
 		}
-		pos = head
+		f.pos = head
 	}
-	deliver := func(ev *events.RecordedEvent) bool {
-		return yield(events.Delivery{Event: ev, Position: ev.Position}, nil)
+	if s.feed != nil {
+		s.feed.join()
+		defer s.feed.leave()
 	}
-	for caughtUp := false; ; caughtUp = true {
+	for {
 		wake := s.notify.wait()
-		next, err := s.catchUp(ctx, pos, opts.Filter, deliver)
-		if err != nil {
+		if err := s.round(ctx, f); err != nil {
 			return err
 		}
-		pos = next
-		if !caughtUp && !yield(events.Delivery{CaughtUp: true, Position: pos}, nil) {
+		if !f.live && !yield(events.Delivery{CaughtUp: true, Position: f.pos}, nil) {
 			return errStop
 		}
+		f.live = true
 		if err := s.waitCommit(ctx, wake); err != nil {
 			return err
 		}
 	}
+}
+
+// round delivers what follows f.pos: from the feed while it holds it, else
+// from the store up to the head.
+func (s *Store) round(ctx context.Context, f *follower) error {
+	for s.feed != nil {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		recs, examined, more, ok := s.feed.read(f.pos, f.filter, liveChunk)
+		if !ok {
+			if f.live {
+				s.metrics.fallbacks.Inc()
+			}
+			break
+		}
+		for i := range recs {
+			if !f.deliver(&recs[i]) {
+				s.metrics.liveEvents.Add(float64(i + 1)) // the consumer got it, then stopped
+				return errStop
+			}
+		}
+		s.metrics.liveEvents.Add(float64(len(recs)))
+		f.pos = examined
+		if !more {
+			return nil
+		}
+	}
+	n := 0
+	next, err := s.catchUp(ctx, f.pos, f.filter, func(ev *events.RecordedEvent) bool {
+		n++
+		return f.deliver(ev)
+	})
+	s.metrics.storeEvents.Add(float64(n))
+	f.pos = next
+	return err
 }
 
 // catchUp delivers matching events from after pos to the current head and

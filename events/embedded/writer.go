@@ -22,6 +22,7 @@ type writer struct {
 	conn    *sql.Conn
 	queue   chan *appendReq
 	notify  *notifier
+	feed    *feed
 	metrics *metrics
 	heads   *heads
 	ins     *inserter
@@ -52,6 +53,7 @@ func newWriter(ctx context.Context, cfg Config, n *notifier) (*writer, error) {
 		w.closeDB()
 		return nil, fmt.Errorf("embedded: open %s: %w", Path(cfg.Dir), err)
 	}
+	w.feed = newFeed(cfg.LiveEvents, cfg.LiveBytes, w.next)
 	return w, nil
 }
 
@@ -169,6 +171,9 @@ func (w *writer) commitBatch(batch []*appendReq) {
 		w.cfg.Logger.Warn("embedded: batch failed, retrying appends one by one", "appends", len(batch), "err", err)
 		err = w.oneByOne(batch, now)
 	}
+	if err == nil {
+		w.publish(batch, now)
+	}
 	w.answer(batch, err)
 }
 
@@ -284,7 +289,6 @@ func (w *writer) commit(ctx context.Context) error {
 	if w.indexing != 0 {
 		w.indexed, w.indexing = w.indexing, 0
 	}
-	w.notify.broadcast()
 	return nil
 }
 

@@ -1,0 +1,7 @@
+package postgres
+
+// AppendLockKey lets tests play an appender by hand.
+const AppendLockKey = appendLockKey
+
+// AllSQL is the global log page query.
+const AllSQL = allSQL
