@@ -45,7 +45,7 @@ func benchLog(b *testing.B, st events.Store, n int) {
 	}
 }
 
-// BenchmarkRebuild rebuilds each projection, then both, over a
+// BenchmarkRebuild rebuilds each projection, then all, over a
 // 200,000-event log and reports log events per second of rebuild, per read
 // model.
 func BenchmarkRebuild(b *testing.B) {
@@ -58,7 +58,7 @@ func BenchmarkRebuild(b *testing.B) {
 			for _, c := range []struct {
 				name string
 				ps   []Projection
-			}{{NameErrors, []Projection{ErrorLog{}}}, {NameReadStates, []Projection{ReadStates{}}}, {"all", Default()}} {
+			}{{NameErrors, []Projection{ErrorLog{}}}, {NameReadStates, []Projection{ReadStates{}}}, {NameDeliveries, []Projection{Deliveries{}}}, {"all", Default()}} {
 				b.Run(c.name, func(b *testing.B) { benchRebuild(b, st, rm, c.ps, n) })
 			}
 		})

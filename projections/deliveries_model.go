@@ -53,3 +53,19 @@ type DeliveryItem struct {
 // MaxDeliveryItems bounds a delivery audit: the chat member cap
 // (chat.MaxMembers).
 const MaxDeliveryItems = chat.MaxMembers
+
+// deliveryCache holds, for one read-model transaction, what the
+// deliveries projection read or wrote: the chats known and each user's
+// highest mark by kind, so that a batch reads each once. Every write of
+// the table set goes through the transaction, so the cache stays true
+// until it ends.
+type deliveryCache struct {
+	chats map[string]bool
+	marks map[[3]string]uint64 // kind, chat, user
+}
+
+func (c *deliveryCache) init() {
+	if c.chats == nil {
+		*c = deliveryCache{chats: map[string]bool{}, marks: map[[3]string]uint64{}}
+	}
+}

@@ -11,18 +11,10 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// deliveryCache holds, for one pgTx, what the deliveries projection read
-// or wrote: the chats known and each user's highest mark, so that a batch
-// reads each once (reads cost a round trip; writes are pipelined).
-type deliveryCache struct {
-	chats map[string]bool
-	marks map[[3]string]uint64 // kind, chat, user
-}
-
+// dcache is the transaction's deliveryCache (reads cost a round trip;
+// writes are pipelined).
 func (t *pgTx) dcache() *deliveryCache {
-	if t.deliv.chats == nil {
-		t.deliv = deliveryCache{chats: map[string]bool{}, marks: map[[3]string]uint64{}}
-	}
+	t.deliv.init()
 	return &t.deliv
 }
 

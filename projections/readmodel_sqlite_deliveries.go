@@ -60,6 +60,8 @@ func (t *sqliteTx) AddDeliveryChat(chatID string, members []string) error {
 	if err != nil || !ok {
 		return err
 	}
+	t.deliv.init()
+	t.deliv.chats[chatID] = true
 	for _, m := range members {
 		if err := t.JoinDeliveryMember(chatID, m, 0); err != nil {
 			return err
@@ -68,9 +70,18 @@ func (t *sqliteTx) AddDeliveryChat(chatID string, members []string) error {
 	return nil
 }
 
+// DeliveryChatKnown and LastDeliveryMark read each row once per
+// transaction and keep it (deliveryCache).
 func (t *sqliteTx) DeliveryChatKnown(chatID string) (bool, error) {
+	t.deliv.init()
+	if known, ok := t.deliv.chats[chatID]; ok {
+		return known, nil
+	}
 	var n int
 	err := t.queryRow(qDeliveryKnown, chatID).Scan(&n)
+	if err == nil {
+		t.deliv.chats[chatID] = n > 0
+	}
 	return n > 0, err
 }
 
@@ -90,12 +101,23 @@ func (t *sqliteTx) LeaveDeliveryMember(chatID, user string, seq uint64) error {
 }
 
 func (t *sqliteTx) LastDeliveryMark(kind MarkKind, chatID, user string) (uint64, error) {
+	t.deliv.init()
+	key := [3]string{string(kind), chatID, user}
+	if v, ok := t.deliv.marks[key]; ok {
+		return v, nil
+	}
 	var upTo uint64
 	err := t.queryRow(qDeliveryLast, chatID, user, string(kind)).Scan(&upTo)
+	if err == nil {
+		t.deliv.marks[key] = upTo
+	}
 	return upTo, err
 }
 
 func (t *sqliteTx) AddDeliveryMark(m DeliveryMark) error {
+	t.deliv.init()
+	key := [3]string{string(m.Kind), m.ChatID, m.User}
+	t.deliv.marks[key] = max(t.deliv.marks[key], m.UpTo)
 	_, err := t.exec(qDeliveryMark, m.ChatID, m.User, string(m.Kind), m.UpTo, formatTime(m.At), m.ConnectionID)
 	return err
 }

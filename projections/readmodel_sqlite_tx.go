@@ -45,10 +45,11 @@ type sqliteTx struct {
 	s      *SQLite
 	ctx    context.Context
 	tx     *sql.Tx
-	name   string   // projection
-	set    string   // table-set suffix, "" for live
-	cpName string   // checkpoint row: name + set
-	rows   readRows // read-state rows read in this transaction, written at flush
+	name   string        // projection
+	set    string        // table-set suffix, "" for live
+	cpName string        // checkpoint row: name + set
+	rows   readRows      // read-state rows read in this transaction, written at flush
+	deliv  deliveryCache // the deliveries projection's reads (readmodel_sqlite_deliveries.go)
 }
 
 // Begin opens a write transaction (BEGIN IMMEDIATE) on set of projection
