@@ -61,10 +61,21 @@ func (c *chatActor) flushDeliveries(ctx actor.Context) {
 	if c.retired {
 		return
 	}
-	for user, p := range c.delivs {
-		o := &op{msg: chatDelivered{origin: p.o}, cmd: chat.Deliver{User: user, Conn: p.conn, Node: c.node.name, Seq: p.seq}}
-		c.queue = append(c.queue, o)
+	for user := range c.delivs {
+		c.queueDelivery(user)
 	}
-	c.delivs = nil
 	c.flush(ctx)
+}
+
+// queueDelivery moves user's acknowledged receipt, if any, from the
+// pending set to the queue. A removal calls it first, so a receipt the
+// client was told of is decided while the user is still a member (after
+// the removal the chat would refuse it and the audit would lose it).
+func (c *chatActor) queueDelivery(user string) {
+	p, ok := c.delivs[user]
+	if !ok {
+		return
+	}
+	delete(c.delivs, user)
+	c.queue = append(c.queue, &op{msg: chatDelivered{origin: p.o}, cmd: chat.Deliver{User: user, Conn: p.conn, Node: c.node.name, Seq: p.seq}})
 }

@@ -15,6 +15,7 @@ func (c *chatActor) onTimelineCommand(ctx actor.Context, msg any) {
 		cmd = chat.AddMembers{By: m.User, Users: m.Users}
 	case chatRemoveMember:
 		cmd = chat.RemoveMember{By: m.User, User: m.Target}
+		c.queueDelivery(m.Target)
 	case chatEdit:
 		cmd = chat.Edit{By: m.User, Seq: m.Seq, Body: m.Body}
 	case chatDelete:

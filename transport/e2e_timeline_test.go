@@ -464,3 +464,23 @@ func TestDeliveryReceiptsAreCoalesced(t *testing.T) {
 		t.Fatalf("metrics: %v receipts acknowledged, %v MessagesDelivered stored; want 8 and 2", receipts, recorded)
 	}
 }
+
+// A receipt acknowledged just before its user is removed is still
+// recorded: the chat decides it ahead of the removal, so the delivery
+// audit never loses what the client was told of.
+func TestReceiptBeforeRemovalIsRecorded(t *testing.T) {
+	n := testnode.Start(t, testnode.Options{})
+	alice, bob := n.Dial(t, "alice"), n.Dial(t, "bob")
+	expectAlive(t, bob)
+	createChat(t, alice, "c1", "bob")
+	sendMsg(t, alice, "c1", "m1", "hi")
+	mustType(t, call(t, bob, map[string]any{"type": "delivery_receipt", "chat_id": "c1", "seq": 1}), "ack")
+	mustType(t, call(t, alice, map[string]any{"type": "remove_member", "chat_id": "c1", "user": "bob"}), "ack")
+	recs := storedEvents(t, n.Store, events.TypeMessagesDelivered, 1)
+	if len(recs) != 1 {
+		t.Fatalf("%d MessagesDelivered after an acknowledged receipt and a removal, want 1", len(recs))
+	}
+	if ev, _ := events.Decode(recs[0]); ev.(events.MessagesDelivered).User != "bob" {
+		t.Fatalf("stored %+v", ev)
+	}
+}
