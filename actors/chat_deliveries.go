@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"github.com/linkup-chat/linkup/protocol"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -39,7 +40,7 @@ func (c *chatActor) onDeliveryReceipt(ctx actor.Context, m chatDeliveryReceipt) 
 		c.retireIfEmpty(ctx)
 		return
 	}
-	ctx.Send(m.Conn, replyFrame{Frame: AckDelivery{Ref: m.Ref, ChatID: c.id, DeliveredSeq: seq}})
+	ctx.Send(m.Conn, replyFrame{Frame: protocol.AckDelivery{Ref: m.Ref, ChatID: c.id, DeliveredSeq: seq}})
 	c.node.m.timeline.receipts.Inc()
 	if seq <= max(p.seq, c.state.Delivered[m.User]) {
 		return // nothing new: a repeat changes nothing

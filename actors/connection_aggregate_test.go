@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"github.com/linkup-chat/linkup/protocol"
 	"strings"
 	"testing"
 )
@@ -33,7 +34,7 @@ func checkAggregate(t *testing.T, command string, chats []string, answers []byte
 	}
 	a := newAggregate("r", command, keys)
 	if command == "bulk_read_receipt" {
-		a.results = make([]BulkResult, len(chats))
+		a.results = make([]protocol.BulkResult, len(chats))
 		for i, ch := range chats {
 			a.results[i].ChatID = ch
 		}

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"github.com/linkup-chat/linkup/protocol"
 	"sync"
 	"time"
 
@@ -14,8 +15,6 @@ const (
 	DefaultPresenceGrace          = 5 * time.Second
 	DefaultPresenceMaxChatMembers = 256
 	DefaultPresenceMaxAudience    = 1000
-	// MaxPresenceUsers bounds get_presence.users.
-	MaxPresenceUsers = 500
 )
 
 // Presence statuses.
@@ -91,9 +90,9 @@ func (p *presenceBook) status(user string) (string, *time.Time) {
 }
 
 // presenceFrameOf is user's presence as a frame.
-func (n *Node) presenceFrameOf(user string) PresenceFrame {
+func (n *Node) presenceFrameOf(user string) protocol.PresenceFrame {
 	st, last := n.presence.status(user)
-	return PresenceFrame{User: user, Status: st, LastSeen: last}
+	return protocol.PresenceFrame{User: user, Status: st, LastSeen: last}
 }
 
 // broadcastPresence sends user's presence to the online connections of
@@ -127,11 +126,11 @@ func (n *Node) sendUserIfOnline(user string, msg any) {
 
 // presenceOf answers get_presence for asker: the asker and users who share
 // a chat with them get their status, anyone else unknown.
-func (n *Node) presenceOf(asker string, users []string) []PresenceFrame {
-	out := make([]PresenceFrame, len(users))
+func (n *Node) presenceOf(asker string, users []string) []protocol.PresenceFrame {
+	out := make([]protocol.PresenceFrame, len(users))
 	for i, u := range users {
 		if u != asker && !n.dir.SharesChat(asker, u) {
-			out[i] = PresenceFrame{User: u, Status: StatusUnknown}
+			out[i] = protocol.PresenceFrame{User: u, Status: StatusUnknown}
 			continue
 		}
 		out[i] = n.presenceFrameOf(u)

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"fmt"
+	"github.com/linkup-chat/linkup/protocol"
 	"runtime/debug"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -42,7 +43,7 @@ func (s recordingStrategy) HandleFailure(_ *actor.ActorSystem, sup actor.Supervi
 
 func (c *chatActor) onPanicked(ctx actor.Context, m panicked) {
 	if isRequest(m.Message) {
-		c.refuse(ctx, m.Message, Errorf(CodeInternal, "internal error in chat %s", c.id))
+		c.refuse(ctx, m.Message, protocol.Errorf(protocol.CodeInternal, "internal error in chat %s", c.id))
 	}
 }
 

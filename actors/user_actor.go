@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"github.com/linkup-chat/linkup/protocol"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -95,7 +96,7 @@ func (u *userActor) Receive(ctx actor.Context) {
 		u.retireIfOffline(ctx)
 	case userRevoke:
 		for _, c := range u.conns {
-			ctx.Send(c.pid, shutdownConn{Reason: ReasonAdmin})
+			ctx.Send(c.pid, shutdownConn{Reason: protocol.ReasonAdmin})
 		}
 		u.retireIfOffline(ctx)
 	}
