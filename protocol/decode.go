@@ -29,12 +29,12 @@ func decode(frame []byte) Command {
 	if err != nil {
 		return badFrame("", "", err)
 	}
-	typ, err := requiredString(fields, "type")
-	if err != nil {
-		return badFrame(ref, "", err)
-	}
+	typ, terr := requiredString(fields, "type")
 	if err := tooLong("ref", ref, maxRef); err != nil {
-		return badFrame("", truncate(typ, 64), err) // a ref over the maximum is not echoed
+		return badFrame("", truncate(typ, 64), err) // a ref over the maximum is never echoed
+	}
+	if terr != nil {
+		return badFrame(ref, "", terr)
 	}
 	dec, ok := decoders[typ]
 	if !ok {

@@ -57,6 +57,8 @@ func TestDecodeRefusals(t *testing.T) {
 		{`{"ref":"7"}`, "invalid_payload", "type is required", "7"},
 		{`{"type":"dance","ref":"7"}`, "unknown_type", `unknown message type "dance"`, "7"},
 		{`{"type":"ping","ref":"` + strings.Repeat("r", MaxRefBytes+1) + `"}`, "invalid_payload", "ref is longer than 128 bytes", ""},
+		{`{"ref":"` + strings.Repeat("r", MaxRefBytes+1) + `"}`, "invalid_payload", "ref is longer than 128 bytes", ""},
+		{`{"type":7,"ref":"` + strings.Repeat("r", MaxRefBytes+1) + `"}`, "invalid_payload", "ref is longer than 128 bytes", ""},
 		{`{"type":"send_message","ref":"7","chat_id":"c","client_msg_id":"m","body":1}`, "invalid_payload", "body must be a string", "7"},
 		{`{"type":"send_message","ref":"7","chat_id":"` + long + `","client_msg_id":"m","body":"b"}`, "invalid_payload", "chat_id is longer than 128 bytes", "7"},
 		{`{"type":"get_history","ref":"7","chat_id":"c","limit":-1}`, "invalid_payload", "limit must not be negative", "7"},
