@@ -1,7 +1,6 @@
 package actors
 
 import (
-	"github.com/linkup-chat/linkup/protocol"
 	"sync/atomic"
 	"time"
 
@@ -9,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/linkup-chat/linkup/chat"
 	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // maxChatPending bounds the commands a chat holds while an append is in

@@ -4,13 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/linkup-chat/linkup/protocol"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/linkup-chat/linkup/events/embedded"
+	"github.com/linkup-chat/linkup/protocol"
 	dto "github.com/prometheus/client_model/go"
 )
 

@@ -1,11 +1,11 @@
 package actors
 
 import (
-	"github.com/linkup-chat/linkup/protocol"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/linkup-chat/linkup/chat"
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // deliveryEvery is how often a chat decides the delivery receipts it has

@@ -3,11 +3,11 @@ package actors
 import (
 	"context"
 	"encoding/json"
-	"github.com/linkup-chat/linkup/protocol"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/linkup-chat/linkup/chat"
 	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // recentMessages is how many of a chat's newest messages its actor keeps in

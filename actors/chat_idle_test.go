@@ -3,12 +3,12 @@ package actors
 import (
 	"context"
 	"fmt"
-	"github.com/linkup-chat/linkup/protocol"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/linkup-chat/linkup/events/embedded"
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // TestIdleChatStopsAndComesBack: once its only member's connection is gone

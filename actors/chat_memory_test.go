@@ -3,7 +3,6 @@ package actors
 import (
 	"context"
 	"fmt"
-	"github.com/linkup-chat/linkup/protocol"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/linkup-chat/linkup/events/embedded"
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // countingSocket counts acks and keeps nothing, so that it adds nothing to

@@ -1,12 +1,12 @@
 package actors
 
 import (
-	"github.com/linkup-chat/linkup/protocol"
 	"sync/atomic"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/linkup-chat/linkup/chat"
 	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // origin identifies who asked: the connection actor to answer, its user,

@@ -2,11 +2,11 @@ package actors
 
 import (
 	"errors"
-	"github.com/linkup-chat/linkup/protocol"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/linkup-chat/linkup/chat"
 	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // op is one command waiting in a chat's queue: the request as it came in

@@ -3,13 +3,13 @@ package actors
 import (
 	"context"
 	"errors"
-	"github.com/linkup-chat/linkup/protocol"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/events/embedded"
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // scriptedStore is a real embedded store whose appends to chat c1 wait,

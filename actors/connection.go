@@ -3,8 +3,9 @@ package actors
 import (
 	"errors"
 	"github.com/asynkron/protoactor-go/actor"
-	"github.com/linkup-chat/linkup/protocol"
 	"time"
+
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // Socket is how a connection actor reaches its client; transport

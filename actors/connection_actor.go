@@ -2,7 +2,6 @@ package actors
 
 import (
 	"fmt"
-	"github.com/linkup-chat/linkup/protocol"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/google/uuid"
 	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // connActor owns one WebSocket connection: it turns client commands into

@@ -1,12 +1,13 @@
 package actors
 
 import (
-	"github.com/linkup-chat/linkup/protocol"
 	"maps"
 	"slices"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // aggKey names one answer an aggregate waits for: a chat's (list_chats,

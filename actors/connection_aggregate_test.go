@@ -1,9 +1,10 @@
 package actors
 
 import (
-	"github.com/linkup-chat/linkup/protocol"
 	"strings"
 	"testing"
+
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // FuzzAggregate drives an aggregate with arbitrary chat ids (including

@@ -1,10 +1,11 @@
 package actors
 
 import (
-	"github.com/linkup-chat/linkup/protocol"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // maxSyncBuffer bounds the live frames a connection holds for a chat while

@@ -2,13 +2,13 @@ package actors
 
 import (
 	"fmt"
-	"github.com/linkup-chat/linkup/protocol"
 	"slices"
 	"time"
 	"unicode/utf8"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // Bounds on the error events a connection records (PROTOCOL.md section 4,

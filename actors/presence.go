@@ -2,11 +2,11 @@ package actors
 
 import (
 	"context"
-	"github.com/linkup-chat/linkup/protocol"
 	"sync"
 	"time"
 
 	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // Presence defaults (Config.PresenceGrace, Config.PresenceMaxChatMembers,
@@ -15,13 +15,6 @@ const (
 	DefaultPresenceGrace          = 5 * time.Second
 	DefaultPresenceMaxChatMembers = 256
 	DefaultPresenceMaxAudience    = 1000
-)
-
-// Presence statuses.
-const (
-	StatusOnline  = "online"
-	StatusOffline = "offline"
-	StatusUnknown = "unknown"
 )
 
 // presenceBook knows which users are online on this node (a connection
@@ -81,12 +74,12 @@ func (p *presenceBook) status(user string) (string, *time.Time) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	if p.online[user] {
-		return StatusOnline, nil
+		return protocol.StatusOnline, nil
 	}
 	if t, ok := p.lastSeen[user]; ok {
-		return StatusOffline, &t
+		return protocol.StatusOffline, &t
 	}
-	return StatusOffline, nil
+	return protocol.StatusOffline, nil
 }
 
 // presenceFrameOf is user's presence as a frame.
@@ -130,7 +123,7 @@ func (n *Node) presenceOf(asker string, users []string) []protocol.PresenceFrame
 	out := make([]protocol.PresenceFrame, len(users))
 	for i, u := range users {
 		if u != asker && !n.dir.SharesChat(asker, u) {
-			out[i] = protocol.PresenceFrame{User: u, Status: StatusUnknown}
+			out[i] = protocol.PresenceFrame{User: u, Status: protocol.StatusUnknown}
 			continue
 		}
 		out[i] = n.presenceFrameOf(u)

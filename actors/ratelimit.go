@@ -1,10 +1,11 @@
 package actors
 
 import (
-	"github.com/linkup-chat/linkup/protocol"
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // Limits are per-connection rate limits; a command over its limit gets

@@ -2,11 +2,11 @@ package actors
 
 import (
 	"fmt"
-	"github.com/linkup-chat/linkup/protocol"
 	"runtime/debug"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // panicked is sent to an actor that was resumed after a panic in its

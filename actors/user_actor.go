@@ -1,12 +1,13 @@
 package actors
 
 import (
-	"github.com/linkup-chat/linkup/protocol"
 	"slices"
 	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // userActor tracks one user's online connections (devices) and keeps each

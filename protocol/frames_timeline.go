@@ -84,6 +84,14 @@ type (
 	}
 )
 
+// Presence statuses (PresenceFrame.Status): unknown is what a user
+// sharing no chat with the asker is, so nothing leaks about strangers.
+const (
+	StatusOnline  = "online"
+	StatusOffline = "offline"
+	StatusUnknown = "unknown"
+)
+
 func (ShownMessageFrame) FrameType() string   { return "message" }
 func (MembersChangedFrame) FrameType() string { return "members_changed" }
 func (MessageEditedFrame) FrameType() string  { return "message_edited" }
