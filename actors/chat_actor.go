@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/linkup-chat/linkup/chat"
 	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // maxChatPending bounds the commands a chat holds while an append is in
@@ -194,7 +195,7 @@ func (c *chatActor) stashMsg(ctx actor.Context, msg any) {
 	c.stash = append(c.stash, msg)
 }
 
-func (c *chatActor) failStash(ctx actor.Context, err *Error) {
+func (c *chatActor) failStash(ctx actor.Context, err *protocol.Error) {
 	for _, msg := range c.stash {
 		c.refuse(ctx, msg, err)
 	}
@@ -202,7 +203,7 @@ func (c *chatActor) failStash(ctx actor.Context, err *Error) {
 }
 
 // refuse answers a request with err, whatever its kind.
-func (c *chatActor) refuse(ctx actor.Context, msg any, err *Error) {
+func (c *chatActor) refuse(ctx actor.Context, msg any, err *protocol.Error) {
 	switch m := msg.(type) {
 	case chatCreate:
 		c.replyErr(ctx, m.origin, "create_chat", err)
@@ -223,7 +224,7 @@ func (c *chatActor) refuse(ctx actor.Context, msg any, err *Error) {
 	case chatDeliveryReceipt:
 		c.replyErr(ctx, m.origin, "delivery_receipt", err)
 	case chatSummaryReq:
-		ctx.Send(m.Conn, summaryPart{Agg: m.Agg, Summary: ChatSummary{ChatID: c.id}, Err: err})
+		ctx.Send(m.Conn, summaryPart{Agg: m.Agg, Summary: protocol.ChatSummary{ChatID: c.id}, Err: err})
 	case chatHistoryReq:
 		c.replyErr(ctx, m.origin, "get_history", err)
 	case chatSyncReq:
@@ -231,7 +232,7 @@ func (c *chatActor) refuse(ctx actor.Context, msg any, err *Error) {
 	}
 }
 
-func (c *chatActor) replyErr(ctx actor.Context, o origin, command string, err *Error) {
+func (c *chatActor) replyErr(ctx actor.Context, o origin, command string, err *protocol.Error) {
 	ctx.Send(o.Conn, replyError{Ref: o.Ref, Command: command, ChatID: c.id, Err: err})
 }
 
@@ -255,11 +256,11 @@ func (c *chatActor) onSubscribe(ctx actor.Context, m chatSubscribe) {
 
 func (c *chatActor) onSummary(ctx actor.Context, m chatSummaryReq) {
 	if err := CheckReadable(c.state, m.User); err != nil {
-		c.refuse(ctx, m, AsError(err))
+		c.refuse(ctx, m, protocol.AsError(err))
 		return
 	}
 	s := c.state
-	ctx.Send(m.Conn, summaryPart{Agg: m.Agg, Summary: ChatSummary{ChatID: c.id, Title: s.Title, Members: s.Members,
+	ctx.Send(m.Conn, summaryPart{Agg: m.Agg, Summary: protocol.ChatSummary{ChatID: c.id, Title: s.Title, Members: s.Members,
 		LatestSeq: s.LatestSeq, LastReadSeq: s.Read[m.User], Unread: s.Unread(m.User)}})
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/linkup-chat/linkup/events/embedded"
+	"github.com/linkup-chat/linkup/protocol"
 	dto "github.com/prometheus/client_model/go"
 )
 
@@ -17,7 +18,7 @@ import (
 // lives above this package).
 type jsonEncoder struct{}
 
-func (jsonEncoder) Encode(f Frame) ([]byte, error) {
+func (jsonEncoder) Encode(f protocol.Frame) ([]byte, error) {
 	b, err := json.Marshal(f)
 	if err != nil || len(b) < 2 {
 		return b, err
@@ -83,13 +84,13 @@ func TestDeliveryBacklogIsBounded(t *testing.T) {
 	close(open)
 	sender, stalled := &gatedSocket{gate: open}, &gatedSocket{gate: make(chan struct{})}
 	alice := n.Connect(ConnInfo{ConnectionID: "k-alice", UserID: "alice"}, sender)
-	alice.Handle(CreateChat{Ref: "c", ChatID: "c1", Title: "t", Members: []string{"bob"}})
+	alice.Handle(protocol.CreateChat{Ref: "c", ChatID: "c1", Title: "t", Members: []string{"bob"}})
 	waitFor(t, sender, `"type":"ack"`)
 	n.Connect(ConnInfo{ConnectionID: "k-bob", UserID: "bob"}, stalled)
 	time.Sleep(100 * time.Millisecond) // bob's connection subscribes, then its first write blocks
 	const round, posts = 256, 3 * maxDeliverBacklog
 	for i := range posts {
-		alice.Handle(SendMessage{Ref: fmt.Sprint("s", i), ChatID: "c1", ClientMsgID: fmt.Sprint(i), Body: "x"})
+		alice.Handle(protocol.SendMessage{Ref: fmt.Sprint("s", i), ChatID: "c1", ClientMsgID: fmt.Sprint(i), Body: "x"})
 		if (i+1)%round == 0 { // each round acked (within 10 s) before the next: several fan-out batches
 			waitFor(t, sender, fmt.Sprintf(`"ref":"s%d"`, i))
 		}
@@ -101,7 +102,7 @@ func TestDeliveryBacklogIsBounded(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		frames, reason := stalled.state()
-		if reason == ReasonSlowConsumer {
+		if reason == protocol.ReasonSlowConsumer {
 			got := 0
 			for _, f := range frames {
 				if strings.Contains(f, `"type":"message"`) {

@@ -4,6 +4,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/linkup-chat/linkup/chat"
 	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // commit advances the state by a durable batch, then sends the replies
@@ -41,7 +42,7 @@ func (c *chatActor) answer(ctx actor.Context, o *op, r chat.Reply) {
 	}
 	switch m := o.msg.(type) {
 	case chatCreate:
-		ctx.Send(m.Conn, replyFrame{Frame: AckCreateChat{Ref: m.Ref, ChatID: r.Created.ChatID}})
+		ctx.Send(m.Conn, replyFrame{Frame: protocol.AckCreateChat{Ref: m.Ref, ChatID: r.Created.ChatID}})
 	case chatPost:
 		if r.Original != 0 {
 			c.ackDuplicate(ctx, m, r.Original)
@@ -68,11 +69,11 @@ func (c *chatActor) deliver(ctx actor.Context, ops []*op, ds []chat.Delivery) {
 		case chat.DeliverItem:
 			items = c.deliverItem(ctx, items, d.Item, from)
 		case chat.DeliverRead:
-			items = c.appendItem(items, ReadFrame{ChatID: c.id, User: d.User, LastReadSeq: d.LastRead}, 0, from)
+			items = c.appendItem(items, protocol.ReadFrame{ChatID: c.id, User: d.User, LastReadSeq: d.LastRead}, 0, from)
 		case chat.DeliverTyping:
 			c.fanOutTyping(ctx, d, from)
 		case chat.DeliverDelivered:
-			items = c.appendItem(items, DeliveredFrame{ChatID: c.id, User: d.User, DeliveredSeq: d.LastRead}, 0, nil)
+			items = c.appendItem(items, protocol.DeliveredFrame{ChatID: c.id, User: d.User, DeliveredSeq: d.LastRead}, 0, nil)
 		}
 	}
 	c.fanOut(ctx, items)
@@ -95,7 +96,7 @@ func (c *chatActor) deliverItem(ctx actor.Context, items []deliverItem, it chat.
 	return items
 }
 
-func (c *chatActor) appendItem(items []deliverItem, f Frame, seq uint64, from *actor.PID) []deliverItem {
+func (c *chatActor) appendItem(items []deliverItem, f protocol.Frame, seq uint64, from *actor.PID) []deliverItem {
 	b, err := c.node.enc.Encode(f)
 	if err != nil {
 		c.node.log.Error("encode frame", "type", f.FrameType(), "err", err)
@@ -119,7 +120,7 @@ func (c *chatActor) fanOut(ctx actor.Context, items []deliverItem) {
 // fanOutTyping sends a typing frame to the connections of the users other
 // than the one typing.
 func (c *chatActor) fanOutTyping(ctx actor.Context, d chat.Delivery, from *actor.PID) {
-	item := c.appendItem(nil, TypingFrame{ChatID: c.id, User: d.User, IsTyping: d.IsTyping}, 0, from)
+	item := c.appendItem(nil, protocol.TypingFrame{ChatID: c.id, User: d.User, IsTyping: d.IsTyping}, 0, from)
 	if len(item) == 0 {
 		return
 	}
@@ -132,7 +133,7 @@ func (c *chatActor) fanOutTyping(ctx actor.Context, d chat.Delivery, from *actor
 
 // sendJoined tells each member of a new chat about it.
 func (c *chatActor) sendJoined(ev events.ChatCreated) {
-	frame, err := c.node.enc.Encode(ChatCreatedFrame{ChatID: ev.ChatID, Title: ev.Title, Members: ev.Members, CreatedBy: ev.CreatedBy})
+	frame, err := c.node.enc.Encode(protocol.ChatCreatedFrame{ChatID: ev.ChatID, Title: ev.Title, Members: ev.Members, CreatedBy: ev.CreatedBy})
 	if err != nil {
 		return
 	}
@@ -143,11 +144,11 @@ func (c *chatActor) sendJoined(ev events.ChatCreated) {
 
 // answerRead answers a read request: an ack frame, or for a bulk item its
 // slot; err set means refused.
-func (c *chatActor) answerRead(ctx actor.Context, r chatRead, last uint64, err *Error) {
+func (c *chatActor) answerRead(ctx actor.Context, r chatRead, last uint64, err *protocol.Error) {
 	if r.Bulk != nil {
-		res := BulkResult{ChatID: c.id}
+		res := protocol.BulkResult{ChatID: c.id}
 		if err != nil {
-			res.Error = &ErrorFrame{Code: err.Code, Message: err.Message}
+			res.Error = &protocol.ErrorFrame{Code: err.Code, Message: err.Message}
 		} else {
 			res.LastReadSeq = &last
 		}
@@ -158,7 +159,7 @@ func (c *chatActor) answerRead(ctx actor.Context, r chatRead, last uint64, err *
 		c.replyErr(ctx, r.origin, commandOfRead(r), err)
 		return
 	}
-	ctx.Send(r.Conn, replyFrame{Frame: AckRead{Ref: r.Ref, ChatID: c.id, LastReadSeq: last}})
+	ctx.Send(r.Conn, replyFrame{Frame: protocol.AckRead{Ref: r.Ref, ChatID: c.id, LastReadSeq: last}})
 }
 
 func commandOfRead(r chatRead) string {
@@ -168,11 +169,11 @@ func commandOfRead(r chatRead) string {
 	return "read_receipt"
 }
 
-func ackOf(ref string, ev events.MessagePosted) AckSendMessage {
-	return AckSendMessage{Ref: ref, ChatID: ev.ChatID, ClientMsgID: ev.ClientMsgID, MessageID: ev.MessageID, Seq: ev.Seq, SentAt: ev.SentAt}
+func ackOf(ref string, ev events.MessagePosted) protocol.AckSendMessage {
+	return protocol.AckSendMessage{Ref: ref, ChatID: ev.ChatID, ClientMsgID: ev.ClientMsgID, MessageID: ev.MessageID, Seq: ev.Seq, SentAt: ev.SentAt}
 }
 
-func messageFrameOf(m events.MessagePosted) MessageFrame {
-	return MessageFrame{ChatID: m.ChatID, Seq: m.Seq, MessageID: m.MessageID, Sender: m.Sender,
+func messageFrameOf(m events.MessagePosted) protocol.MessageFrame {
+	return protocol.MessageFrame{ChatID: m.ChatID, Seq: m.Seq, MessageID: m.MessageID, Sender: m.Sender,
 		Body: m.Body, SentAt: m.SentAt, ClientMsgID: m.ClientMsgID}
 }

@@ -1,15 +1,23 @@
 package actors
 
-import "github.com/linkup-chat/linkup/chat"
+import (
+	"github.com/linkup-chat/linkup/chat"
+	"github.com/linkup-chat/linkup/protocol"
+)
 
-// Domain limits, as package chat sets them; transport checks some of them
-// before a command reaches a chat.
+// The wire's limits (checked by protocol.Decode) are the domain's (checked
+// by chat.Decide): each pair below fails to compile unless they are equal.
 const (
-	MaxBodyBytes   = chat.MaxBodyBytes
-	MaxTitleBytes  = chat.MaxTitleBytes
-	MaxMembers     = chat.MaxMembers
-	MaxIDBytes     = chat.MaxIDBytes
-	MaxClientMsgID = chat.MaxClientMsgID
+	_ uint = protocol.MaxBodyBytes - chat.MaxBodyBytes
+	_ uint = chat.MaxBodyBytes - protocol.MaxBodyBytes
+	_ uint = protocol.MaxTitleBytes - chat.MaxTitleBytes
+	_ uint = chat.MaxTitleBytes - protocol.MaxTitleBytes
+	_ uint = protocol.MaxMembers - chat.MaxMembers
+	_ uint = chat.MaxMembers - protocol.MaxMembers
+	_ uint = protocol.MaxIDBytes - chat.MaxIDBytes
+	_ uint = chat.MaxIDBytes - protocol.MaxIDBytes
+	_ uint = protocol.MaxIDBytes - chat.MaxClientMsgID
+	_ uint = chat.MaxClientMsgID - protocol.MaxIDBytes
 )
 
 // CheckReadable reports whether user may read the chat (history, sync,
@@ -23,11 +31,11 @@ func CheckReadable(s *ChatState, user string) error {
 
 // fromChat is a refusal of package chat as a client error: the same code
 // and message.
-func fromChat(e *chat.Error) *Error {
+func fromChat(e *chat.Error) *protocol.Error {
 	if e == nil {
 		return nil
 	}
-	return &Error{Code: Code(e.Code), Message: e.Message}
+	return &protocol.Error{Code: protocol.Code(e.Code), Message: e.Message}
 }
 
 // validateChatID checks a chat id by package chat's rule (connections
@@ -39,9 +47,9 @@ func validateChatID(id string) error {
 	return nil
 }
 
-func asErrOrNil(err error) *Error {
+func asErrOrNil(err error) *protocol.Error {
 	if err == nil {
 		return nil
 	}
-	return AsError(err)
+	return protocol.AsError(err)
 }

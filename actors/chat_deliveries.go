@@ -5,6 +5,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/linkup-chat/linkup/chat"
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // deliveryEvery is how often a chat decides the delivery receipts it has
@@ -39,7 +40,7 @@ func (c *chatActor) onDeliveryReceipt(ctx actor.Context, m chatDeliveryReceipt) 
 		c.retireIfEmpty(ctx)
 		return
 	}
-	ctx.Send(m.Conn, replyFrame{Frame: AckDelivery{Ref: m.Ref, ChatID: c.id, DeliveredSeq: seq}})
+	ctx.Send(m.Conn, replyFrame{Frame: protocol.AckDelivery{Ref: m.Ref, ChatID: c.id, DeliveredSeq: seq}})
 	c.node.m.timeline.receipts.Inc()
 	if seq <= max(p.seq, c.state.Delivered[m.User]) {
 		return // nothing new: a repeat changes nothing

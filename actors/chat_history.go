@@ -7,6 +7,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/linkup-chat/linkup/chat"
 	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // recentMessages is how many of a chat's newest messages its actor keeps in
@@ -64,7 +65,7 @@ func (r *messageRing) span(lo, hi uint64) ([]chat.Item, bool) {
 
 func (c *chatActor) onHistory(ctx actor.Context, m chatHistoryReq) {
 	if err := CheckReadable(c.state, m.User); err != nil {
-		c.replyErr(ctx, m.origin, "get_history", AsError(err))
+		c.replyErr(ctx, m.origin, "get_history", protocol.AsError(err))
 		c.retireIfEmpty(ctx)
 		return
 	}
@@ -77,17 +78,17 @@ func (c *chatActor) onHistory(ctx actor.Context, m chatHistoryReq) {
 		lo = hi - uint64(m.Limit) + 1
 	}
 	ov, enc, id := c.state.Overlay(hi), c.node.enc, c.id
-	c.messages(ctx, m.origin, lo, hi, func(items []chat.Item, err *Error) any {
+	c.messages(ctx, m.origin, lo, hi, func(items []chat.Item, err *protocol.Error) any {
 		if err != nil {
 			return replyError{Ref: m.Ref, Command: "get_history", ChatID: id, Err: err}
 		}
-		return replyFrame{Frame: HistoryFrame{Ref: m.Ref, ChatID: id, Messages: historyItems(enc, ov, items)}}
+		return replyFrame{Frame: protocol.HistoryFrame{Ref: m.Ref, ChatID: id, Messages: historyItems(enc, ov, items)}}
 	})
 }
 
 func (c *chatActor) onSync(ctx actor.Context, m chatSyncReq) {
 	if err := CheckReadable(c.state, m.User); err != nil {
-		c.refuse(ctx, m, AsError(err))
+		c.refuse(ctx, m, protocol.AsError(err))
 		c.retireIfEmpty(ctx)
 		return
 	}
@@ -96,13 +97,13 @@ func (c *chatActor) onSync(ctx actor.Context, m chatSyncReq) {
 	// to LatestSeq is in the answer, everything after is delivered live.
 	c.subs[m.Conn.Id] = subscriber{pid: m.Conn, user: m.User, backlog: m.Backlog}
 	s := c.state
-	info := SyncChat{LatestSeq: s.LatestSeq, LastReadSeq: s.Read[m.User], Unread: s.Unread(m.User)}
+	info := protocol.SyncChat{LatestSeq: s.LatestSeq, LastReadSeq: s.Read[m.User], Unread: s.Unread(m.User)}
 	lo, hi := m.After+1, s.LatestSeq
 	if hi >= lo && hi-lo+1 > uint64(m.Limit) {
 		hi, info.Truncated = lo+uint64(m.Limit)-1, true
 	}
 	ov := s.Overlay(hi)
-	c.messages(ctx, m.origin, lo, hi, func(items []chat.Item, err *Error) any {
+	c.messages(ctx, m.origin, lo, hi, func(items []chat.Item, err *protocol.Error) any {
 		return syncPart{Agg: m.Agg, ChatID: c.id, Messages: shown(ov, items), Info: info, Err: err}
 	})
 }
@@ -158,7 +159,7 @@ func readMessages(ctx context.Context, store events.Store, chatID string, from, 
 // ackDuplicate answers a repeated send with the original message's ack,
 // read from the ring or, on a loader goroutine, from the store.
 func (c *chatActor) ackDuplicate(ctx actor.Context, m chatPost, seq uint64) {
-	c.messages(ctx, m.origin, seq, seq, func(items []chat.Item, err *Error) any {
+	c.messages(ctx, m.origin, seq, seq, func(items []chat.Item, err *protocol.Error) any {
 		if err != nil || len(items) != 1 || items[0].Kind != chat.KindMessage {
 			return replyError{Ref: m.Ref, Command: "send_message", ChatID: c.id, Err: ErrStoreUnavailable}
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/linkup-chat/linkup/events/embedded"
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // TestIdleChatStopsAndComesBack: once its only member's connection is gone
@@ -28,9 +29,9 @@ func TestIdleChatStopsAndComesBack(t *testing.T) {
 	close(open)
 	first := &gatedSocket{gate: open}
 	c1 := n.Connect(ConnInfo{ConnectionID: "k1", UserID: "alice"}, first)
-	c1.Handle(CreateChat{Ref: "c", ChatID: "c1", Title: "t"})
+	c1.Handle(protocol.CreateChat{Ref: "c", ChatID: "c1", Title: "t"})
 	waitFor(t, first, `"type":"ack","ref":"c"`)
-	c1.Handle(SendMessage{Ref: "s1", ChatID: "c1", ClientMsgID: "m1", Body: "one"})
+	c1.Handle(protocol.SendMessage{Ref: "s1", ChatID: "c1", ClientMsgID: "m1", Body: "one"})
 	waitFor(t, first, `"type":"ack","ref":"s1"`)
 	c1.Closed("test")
 	deadline := time.Now().Add(10 * time.Second)
@@ -48,8 +49,8 @@ func TestIdleChatStopsAndComesBack(t *testing.T) {
 	}
 	second := &gatedSocket{gate: open}
 	c2 := n.Connect(ConnInfo{ConnectionID: "k2", UserID: "alice"}, second)
-	c2.Handle(SendMessage{Ref: "s2", ChatID: "c1", ClientMsgID: "m2", Body: "two"})
-	c2.Handle(SendMessage{Ref: "again", ChatID: "c1", ClientMsgID: "m1", Body: "one"})
+	c2.Handle(protocol.SendMessage{Ref: "s2", ChatID: "c1", ClientMsgID: "m2", Body: "two"})
+	c2.Handle(protocol.SendMessage{Ref: "again", ChatID: "c1", ClientMsgID: "m1", Body: "one"})
 	waitFor(t, second, `"ref":"again"`)
 	waitFor(t, second, `"ref":"s2"`)
 	frames, _ := second.state()
@@ -85,7 +86,7 @@ func TestIdleStopsRacingWithRequests(t *testing.T) {
 	close(open)
 	setup := &gatedSocket{gate: open}
 	c0 := n.Connect(ConnInfo{ConnectionID: "k0", UserID: "alice"}, setup)
-	c0.Handle(CreateChat{Ref: "c", ChatID: "c1", Title: "t"})
+	c0.Handle(protocol.CreateChat{Ref: "c", ChatID: "c1", Title: "t"})
 	waitFor(t, setup, `"type":"ack","ref":"c"`)
 	c0.Closed("test")
 	for i := 1; i <= 30; i++ {
@@ -96,8 +97,8 @@ func TestIdleStopsRacingWithRequests(t *testing.T) {
 		time.Sleep(pause)
 		sock := &gatedSocket{gate: open}
 		c := n.Connect(ConnInfo{ConnectionID: fmt.Sprint("k", i), UserID: "alice"}, sock)
-		c.Handle(SendMessage{Ref: "new", ChatID: "c1", ClientMsgID: fmt.Sprint("m", i), Body: "x"})
-		c.Handle(SendMessage{Ref: "retry", ChatID: "c1", ClientMsgID: fmt.Sprint("m", (i+1)/2), Body: "x"})
+		c.Handle(protocol.SendMessage{Ref: "new", ChatID: "c1", ClientMsgID: fmt.Sprint("m", i), Body: "x"})
+		c.Handle(protocol.SendMessage{Ref: "retry", ChatID: "c1", ClientMsgID: fmt.Sprint("m", (i+1)/2), Body: "x"})
 		waitFor(t, sock, `"type":"ack","ref":"new"`)
 		waitFor(t, sock, `"type":"ack","ref":"retry"`)
 		frames, _ := sock.state()

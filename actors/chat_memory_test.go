@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/linkup-chat/linkup/events/embedded"
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // countingSocket counts acks and keeps nothing, so that it adds nothing to
@@ -58,17 +59,17 @@ func idleChatBytes(t *testing.T, chats, members int) int64 {
 		c.Closed("test over")
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		_ = n.Shutdown(ctx, ReasonShutdown)
+		_ = n.Shutdown(ctx, protocol.ReasonShutdown)
 	}()
 	ms := make([]string, members-1)
 	for i := range ms {
 		ms[i] = fmt.Sprintf("member-%04d", i)
 	}
-	c.Handle(CreateChat{Ref: "warm", ChatID: "warm", Members: ms})
+	c.Handle(protocol.CreateChat{Ref: "warm", ChatID: "warm", Members: ms})
 	waitAcks(t, sock, 1)
 	before := heap()
 	for i := range chats { // in steps of 50, within the load pool's queue
-		c.Handle(CreateChat{Ref: "c", ChatID: fmt.Sprint("chat-", i), Members: ms})
+		c.Handle(protocol.CreateChat{Ref: "c", ChatID: fmt.Sprint("chat-", i), Members: ms})
 		if i%50 == 49 {
 			waitAcks(t, sock, int64(i)+2)
 		}

@@ -6,6 +6,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/linkup-chat/linkup/chat"
 	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // origin identifies who asked: the connection actor to answer, its user,
@@ -113,30 +114,30 @@ type bulkSlot struct {
 // Answers from a chat actor to a connection actor.
 type (
 	// replyFrame is a direct reply to send as is.
-	replyFrame struct{ Frame Frame }
+	replyFrame struct{ Frame protocol.Frame }
 	// replyError is a refused request: the connection actor sends the error
 	// frame and records it.
 	replyError struct {
 		Ref     string
 		Command string
 		ChatID  string
-		Err     *Error
+		Err     *protocol.Error
 	}
 	summaryPart struct {
 		Agg     uint64
-		Summary ChatSummary
-		Err     *Error
+		Summary protocol.ChatSummary
+		Err     *protocol.Error
 	}
 	syncPart struct {
 		Agg      uint64
 		ChatID   string
 		Messages []chat.Item
-		Info     SyncChat
-		Err      *Error
+		Info     protocol.SyncChat
+		Err      *protocol.Error
 	}
 	bulkPart struct {
 		Slot   bulkSlot
-		Result BulkResult
+		Result protocol.BulkResult
 	}
 	// deliver carries fan-out frames of one chat, in seq order. Frames whose
 	// Origin is the receiving connection are skipped (the sender gets an ack

@@ -3,6 +3,7 @@ package actors
 import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/linkup-chat/linkup/chat"
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // pageSize is how many consecutive messages one store read for history or
@@ -38,7 +39,7 @@ type pageCache struct {
 type pageRead struct {
 	lo, hi  uint64
 	to      *actor.PID
-	answer  func([]chat.Item, *Error) any
+	answer  func([]chat.Item, *protocol.Error) any
 	parts   map[uint64][]chat.Item
 	missing int
 	failed  bool
@@ -57,7 +58,7 @@ func pageBounds(k uint64) (lo, hi uint64) { return k*pageSize + 1, (k + 1) * pag
 // messages answers with the messages lo..hi: from the ring of recent
 // messages or the page cache when they hold them, else from the store on a
 // loader goroutine that reports back to the chat (the chat does not wait).
-func (c *chatActor) messages(ctx actor.Context, o origin, lo, hi uint64, answer func([]chat.Item, *Error) any) {
+func (c *chatActor) messages(ctx actor.Context, o origin, lo, hi uint64, answer func([]chat.Item, *protocol.Error) any) {
 	if lo > hi {
 		ctx.Send(o.Conn, answer(nil, nil))
 		return
@@ -197,7 +198,7 @@ func (c *chatActor) finishRead(ctx actor.Context, r *pageRead) {
 	n, id := c.node, c.id
 	ok := n.loads.run(func() {
 		msgs, err := readMessages(n.ctx, n.store, id, from, r.lo, r.hi)
-		var e *Error
+		var e *protocol.Error
 		if err != nil {
 			e = ErrStoreUnavailable
 		}

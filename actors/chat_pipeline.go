@@ -6,6 +6,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/linkup-chat/linkup/chat"
 	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // op is one command waiting in a chat's queue: the request as it came in
@@ -79,7 +80,7 @@ func (c *chatActor) flush(ctx actor.Context) {
 	c.flight, c.ready = ops, rd
 	data, err := c.eventData(ops, rd.Events)
 	if err != nil {
-		c.failFlight(ctx, AsError(err))
+		c.failFlight(ctx, protocol.AsError(err))
 		c.flush(ctx)
 		return
 	}
@@ -169,7 +170,7 @@ func messagesOf(ops []*op) []any {
 // failFlight drops the batch in flight: the commands whose events it
 // carried are answered with err, the others whose answer waited for it go
 // back to the head of the queue, to be decided again.
-func (c *chatActor) failFlight(ctx actor.Context, err *Error) {
+func (c *chatActor) failFlight(ctx actor.Context, err *protocol.Error) {
 	var again []*op
 	for _, r := range c.ready.Replies {
 		switch {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/events/embedded"
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // scriptedStore is a real embedded store whose appends to chat c1 wait,
@@ -61,7 +62,7 @@ func (s *scriptedStore) next(t *testing.T, err error) {
 // a get_history is answered by the chat at once, after them.
 func handled(t *testing.T, c *Conn, sock *gatedSocket, ref string) {
 	t.Helper()
-	c.Handle(GetHistory{Ref: ref, ChatID: "c1", Limit: 1})
+	c.Handle(protocol.GetHistory{Ref: ref, ChatID: "c1", Limit: 1})
 	waitFor(t, sock, `"ref":"`+ref+`"`)
 }
 
@@ -100,12 +101,12 @@ func TestRetryDuringAppendGetsTheOriginalAck(t *testing.T) {
 	close(open)
 	sock := &gatedSocket{gate: open}
 	c := n.Connect(ConnInfo{ConnectionID: "k1", UserID: "alice"}, sock)
-	c.Handle(CreateChat{Ref: "c", ChatID: "c1", Title: "t"})
+	c.Handle(protocol.CreateChat{Ref: "c", ChatID: "c1", Title: "t"})
 	st.next(t, nil)
 	waitFor(t, sock, `"type":"ack","ref":"c"`)
 
-	c.Handle(SendMessage{Ref: "a", ChatID: "c1", ClientMsgID: "x", Body: "one"})
-	c.Handle(SendMessage{Ref: "again", ChatID: "c1", ClientMsgID: "x", Body: "one"})
+	c.Handle(protocol.SendMessage{Ref: "a", ChatID: "c1", ClientMsgID: "x", Body: "one"})
+	c.Handle(protocol.SendMessage{Ref: "again", ChatID: "c1", ClientMsgID: "x", Body: "one"})
 	handled(t, c, sock, "h")
 	if frames, _ := sock.state(); strings.Contains(strings.Join(frames, "\n"), `"ref":"a"`) {
 		t.Fatal("a send was acked before its append was durable")
@@ -115,7 +116,7 @@ func TestRetryDuringAppendGetsTheOriginalAck(t *testing.T) {
 	if field(a, "seq") != "1" || field(again, "seq") != "1" || field(a, "message_id") != field(again, "message_id") {
 		t.Fatalf("original %s\nretry %s", a, again)
 	}
-	c.Handle(SendMessage{Ref: "b", ChatID: "c1", ClientMsgID: "y", Body: "two"})
+	c.Handle(protocol.SendMessage{Ref: "b", ChatID: "c1", ClientMsgID: "y", Body: "two"})
 	st.next(t, nil)
 	if b := ackFrame(t, sock, "b"); field(b, "seq") != "2" {
 		t.Fatalf("next message %s, want seq 2", b)
@@ -136,13 +137,13 @@ func TestFailedAppendDecidesWaitingCommandsAgain(t *testing.T) {
 	close(open)
 	sock := &gatedSocket{gate: open}
 	c := n.Connect(ConnInfo{ConnectionID: "k1", UserID: "alice"}, sock)
-	c.Handle(CreateChat{Ref: "c", ChatID: "c1", Title: "t"})
+	c.Handle(protocol.CreateChat{Ref: "c", ChatID: "c1", Title: "t"})
 	st.next(t, nil)
 	waitFor(t, sock, `"type":"ack","ref":"c"`)
 
-	c.Handle(SendMessage{Ref: "z", ChatID: "c1", ClientMsgID: "z", Body: "first"}) // in flight
-	c.Handle(SendMessage{Ref: "a", ChatID: "c1", ClientMsgID: "x", Body: "one"})   // next batch
-	c.Handle(SendMessage{Ref: "again", ChatID: "c1", ClientMsgID: "x", Body: "one"})
+	c.Handle(protocol.SendMessage{Ref: "z", ChatID: "c1", ClientMsgID: "z", Body: "first"}) // in flight
+	c.Handle(protocol.SendMessage{Ref: "a", ChatID: "c1", ClientMsgID: "x", Body: "one"})   // next batch
+	c.Handle(protocol.SendMessage{Ref: "again", ChatID: "c1", ClientMsgID: "x", Body: "one"})
 	handled(t, c, sock, "h")
 	st.next(t, nil)                     // z is stored
 	st.next(t, errors.New("disk full")) // the batch of a and again fails

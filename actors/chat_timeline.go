@@ -4,6 +4,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/linkup-chat/linkup/chat"
 	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // onTimelineCommand queues a v1.1 command (membership, edit, deletion) for
@@ -28,9 +29,9 @@ func (c *chatActor) onTimelineCommand(ctx actor.Context, msg any) {
 func (c *chatActor) answerTimeline(ctx actor.Context, o *op, r chat.Reply) {
 	switch o.msg.(type) {
 	case chatAddMembers, chatRemoveMember:
-		ctx.Send(o.origin().Conn, replyFrame{Frame: AckMembers{Ref: o.origin().Ref, ChatID: c.id, Members: orEmpty(r.Members)}})
+		ctx.Send(o.origin().Conn, replyFrame{Frame: protocol.AckMembers{Ref: o.origin().Ref, ChatID: c.id, Members: orEmpty(r.Members)}})
 	case chatEdit, chatDelete:
-		ctx.Send(o.origin().Conn, replyFrame{Frame: AckTimelineItem{Ref: o.origin().Ref, ChatID: c.id, Seq: r.Seq}})
+		ctx.Send(o.origin().Conn, replyFrame{Frame: protocol.AckTimelineItem{Ref: o.origin().Ref, ChatID: c.id, Seq: r.Seq}})
 	}
 }
 
@@ -49,7 +50,7 @@ func (c *chatActor) membersCommitted(ev events.Event) {
 	switch e := ev.(type) {
 	case events.MembersAdded:
 		c.node.dir.Apply(e)
-		frame, err := c.node.enc.Encode(ChatCreatedFrame{ChatID: c.id, Title: c.state.Title, Members: orEmpty(e.Members), CreatedBy: c.state.CreatedBy})
+		frame, err := c.node.enc.Encode(protocol.ChatCreatedFrame{ChatID: c.id, Title: c.state.Title, Members: orEmpty(e.Members), CreatedBy: c.state.CreatedBy})
 		if err != nil {
 			return
 		}

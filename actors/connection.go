@@ -4,6 +4,8 @@ import (
 	"errors"
 	"github.com/asynkron/protoactor-go/actor"
 	"time"
+
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // Socket is how a connection actor reaches its client; transport
@@ -60,7 +62,7 @@ type Conn struct {
 }
 
 // Handle passes a decoded client command to the connection actor.
-func (c *Conn) Handle(cmd Command) { c.node.system.Root.Send(c.pid, cmd) }
+func (c *Conn) Handle(cmd protocol.Command) { c.node.system.Root.Send(c.pid, cmd) }
 
 // Closed tells the connection actor its socket is gone (client closed, read
 // error, ping timeout), with a reason for the ConnectionClosed event.

@@ -9,6 +9,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/google/uuid"
 	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // connActor owns one WebSocket connection: it turns client commands into
@@ -57,7 +58,7 @@ func (c *connActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
 		c.start(ctx)
-	case Command:
+	case protocol.Command:
 		c.command(ctx, m)
 	case replyFrame:
 		c.send(ctx, m.Frame)
@@ -84,7 +85,7 @@ func (c *connActor) Receive(ctx actor.Context) {
 	case socketClosed:
 		c.finish(ctx, m.Reason)
 	case panicked:
-		c.fail(ctx, refOf(m.Message), typeOf(m.Message), "", Errorf(CodeInternal, "internal error while handling %s; the connection is still open", typeOf(m.Message)))
+		c.fail(ctx, refOf(m.Message), typeOf(m.Message), "", protocol.Errorf(protocol.CodeInternal, "internal error while handling %s; the connection is still open", typeOf(m.Message)))
 	}
 }
 
@@ -92,7 +93,7 @@ func (c *connActor) start(ctx actor.Context) {
 	c.self = ctx.Self()
 	c.node.m.connections.Inc()
 	c.record(events.ConnectionOpened{ConnectionID: c.info.ConnectionID, UserID: c.info.UserID, Node: c.node.name,
-		RemoteAddr: c.info.RemoteAddr, UserAgent: c.info.UserAgent, Protocol: Protocol, At: c.opened}, "")
+		RemoteAddr: c.info.RemoteAddr, UserAgent: c.info.UserAgent, Protocol: protocol.Protocol, At: c.opened}, "")
 	c.armSyncWait(ctx) // before any chat can deliver to it
 	c.node.sendUser(c.info.UserID, userAttach{Conn: ctx.Self(), Backlog: &c.backlog})
 	if !c.info.ExpiresAt.IsZero() {
@@ -112,7 +113,7 @@ func (c *connActor) corr() string {
 	return c.info.ConnectionID + ":" + strconv.FormatUint(c.in, 10)
 }
 
-func (c *connActor) command(ctx actor.Context, cmd Command) {
+func (c *connActor) command(ctx actor.Context, cmd protocol.Command) {
 	c.in++
 	c.node.m.framesIn.Inc()
 	if c.limiter == nil {
@@ -132,42 +133,42 @@ func (c *connActor) command(ctx actor.Context, cmd Command) {
 	c.dispatch(ctx, cmd)
 }
 
-func (c *connActor) dispatch(ctx actor.Context, cmd Command) {
+func (c *connActor) dispatch(ctx actor.Context, cmd protocol.Command) {
 	switch m := cmd.(type) {
-	case Ping:
-		c.send(ctx, Pong{Ref: m.Ref})
-	case CreateChat:
+	case protocol.Ping:
+		c.send(ctx, protocol.Pong{Ref: m.Ref})
+	case protocol.CreateChat:
 		c.createChat(ctx, m)
-	case SendMessage:
+	case protocol.SendMessage:
 		c.toChat(ctx, m.Ref, m.CommandType(), m.ChatID, chatPost{origin: c.origin(ctx, m.Ref), ClientMsgID: m.ClientMsgID, Body: m.Body})
-	case Typing:
+	case protocol.Typing:
 		c.toChat(ctx, m.Ref, m.CommandType(), m.ChatID, chatTyping{origin: c.origin(ctx, m.Ref), IsTyping: m.IsTyping})
-	case ReadReceipt:
+	case protocol.ReadReceipt:
 		c.toChat(ctx, m.Ref, m.CommandType(), m.ChatID, chatRead{origin: c.origin(ctx, m.Ref), Seq: m.Seq})
-	case MarkChatRead:
+	case protocol.MarkChatRead:
 		c.toChat(ctx, m.Ref, m.CommandType(), m.ChatID, chatRead{origin: c.origin(ctx, m.Ref), ToLatest: true})
-	case BulkReadReceipt:
+	case protocol.BulkReadReceipt:
 		c.bulkRead(ctx, m)
-	case GetConnectionStatus:
+	case protocol.GetConnectionStatus:
 		c.send(ctx, c.status(m.Ref))
-	case ListChats:
+	case protocol.ListChats:
 		c.listChats(ctx, m)
-	case GetHistory:
+	case protocol.GetHistory:
 		c.history(ctx, m)
-	case SyncRequest:
+	case protocol.SyncRequest:
 		c.sync(ctx, m)
-	case ForceReconnectRequest:
-		c.forceReconnect(ctx, m.Ref, ReasonClientRequest, 0)
-	case BadFrame:
+	case protocol.ForceReconnectRequest:
+		c.forceReconnect(ctx, m.Ref, protocol.ReasonClientRequest, 0)
+	case protocol.BadFrame:
 		c.fail(ctx, m.Ref, m.FrameType, "", m.Err)
 	case chatCommand:
 		c.timelineCommand(ctx, m)
-	case GetPresence:
+	case protocol.GetPresence:
 		c.getPresence(ctx, m)
 	}
 }
 
-func (c *connActor) createChat(ctx actor.Context, m CreateChat) {
+func (c *connActor) createChat(ctx actor.Context, m protocol.CreateChat) {
 	if err := c.checkChatsPerUser(m.Members); err != nil {
 		c.fail(ctx, m.Ref, m.CommandType(), m.ChatID, err)
 		return
@@ -182,7 +183,7 @@ func (c *connActor) createChat(ctx actor.Context, m CreateChat) {
 // checkChatsPerUser refuses a chat that would put its creator or a member
 // past Limits.ChatsPerUser (a stranger's list of chats cannot be grown
 // without bound by others).
-func (c *connActor) checkChatsPerUser(members []string) *Error {
+func (c *connActor) checkChatsPerUser(members []string) *protocol.Error {
 	limit := c.node.cfg.Limits.ChatsPerUser
 	u, full := c.node.dir.Full(append([]string{c.info.UserID}, members...), limit)
 	if !full {
@@ -190,40 +191,40 @@ func (c *connActor) checkChatsPerUser(members []string) *Error {
 	}
 	c.node.m.limitRefusals.WithLabelValues("chats_per_user").Inc()
 	if u == c.info.UserID {
-		return Errorf(CodeInvalidPayload, "you are in %d chats, the most one user may be in", limit)
+		return protocol.Errorf(protocol.CodeInvalidPayload, "you are in %d chats, the most one user may be in", limit)
 	}
-	return Errorf(CodeInvalidPayload, "member %q is in %d chats, the most one user may be in", u, limit)
+	return protocol.Errorf(protocol.CodeInvalidPayload, "member %q is in %d chats, the most one user may be in", u, limit)
 }
 
 // toChat sends a request to a chat actor after checking the chat id.
 func (c *connActor) toChat(ctx actor.Context, ref, command, chatID string, msg any) {
 	if err := validateChatID(chatID); err != nil {
-		c.fail(ctx, ref, command, chatID, AsError(err))
+		c.fail(ctx, ref, command, chatID, protocol.AsError(err))
 		return
 	}
 	c.node.sendChat(chatID, msg)
 }
 
-func (c *connActor) history(ctx actor.Context, m GetHistory) {
+func (c *connActor) history(ctx actor.Context, m protocol.GetHistory) {
 	limit := m.Limit
 	if limit <= 0 {
-		limit = DefaultHistoryLimit
+		limit = protocol.DefaultHistoryLimit
 	}
-	limit = min(limit, MaxHistoryLimit)
+	limit = min(limit, protocol.MaxHistoryLimit)
 	c.toChat(ctx, m.Ref, m.CommandType(), m.ChatID, chatHistoryReq{origin: c.origin(ctx, m.Ref), Before: m.BeforeSeq, Limit: limit})
 }
 
-func (c *connActor) status(ref string) ConnectionStatusFrame {
+func (c *connActor) status(ref string) protocol.ConnectionStatusFrame {
 	chats := c.node.dir.ChatsOf(c.info.UserID)
 	if chats == nil {
 		chats = []string{}
 	}
-	return ConnectionStatusFrame{Ref: ref, ConnectionID: c.info.ConnectionID, UserID: c.info.UserID, Node: c.node.name,
-		ConnectedAt: c.opened, ServerTime: now(), Protocol: Protocol, Chats: chats, MessagesIn: c.in, MessagesOut: c.out}
+	return protocol.ConnectionStatusFrame{Ref: ref, ConnectionID: c.info.ConnectionID, UserID: c.info.UserID, Node: c.node.name,
+		ConnectedAt: c.opened, ServerTime: now(), Protocol: protocol.Protocol, Chats: chats, MessagesIn: c.in, MessagesOut: c.out}
 }
 
 // send encodes and queues a frame; a full queue makes this a slow consumer.
-func (c *connActor) send(ctx actor.Context, f Frame) {
+func (c *connActor) send(ctx actor.Context, f protocol.Frame) {
 	b, err := c.node.enc.Encode(f)
 	if err != nil {
 		c.node.log.Error("encode frame", "type", f.FrameType(), "err", err)
@@ -246,7 +247,7 @@ func (c *connActor) sendFrames(ctx actor.Context, frames [][]byte) {
 		c.node.m.framesOut.Add(float64(len(frames)))
 	case ErrQueueFull:
 		c.node.m.slowConsumers.Inc()
-		c.forceReconnect(ctx, "", ReasonSlowConsumer, 1000)
+		c.forceReconnect(ctx, "", protocol.ReasonSlowConsumer, 1000)
 	}
 }
 
@@ -257,7 +258,7 @@ func (c *connActor) forceReconnect(ctx actor.Context, ref, reason string, retryM
 	c.node.m.forceReconnect.WithLabelValues(reason).Inc()
 	c.record(events.ForceReconnectIssued{ConnectionID: c.info.ConnectionID, UserID: c.info.UserID, Reason: reason,
 		RetryAfterMs: retryMs, At: now()}, c.corr())
-	frame, _ := c.node.enc.Encode(ForceReconnectFrame{Ref: ref, Reason: reason, RetryAfterMs: retryMs})
+	frame, _ := c.node.enc.Encode(protocol.ForceReconnectFrame{Ref: ref, Reason: reason, RetryAfterMs: retryMs})
 	c.closeWith(ctx, frame, CloseServiceReboot, reason)
 }
 
@@ -298,11 +299,11 @@ func (c *connActor) record(ev events.Event, corr string) {
 	c.node.writer.Record(events.ConnectionStream(c.info.ConnectionID), d)
 }
 
-func severityOf(code Code) string {
+func severityOf(code protocol.Code) string {
 	switch code {
-	case CodeInternal:
+	case protocol.CodeInternal:
 		return events.SeverityHigh
-	case CodeUnavailable:
+	case protocol.CodeUnavailable:
 		return events.SeverityMedium
 	default:
 		return events.SeverityLow
@@ -310,33 +311,33 @@ func severityOf(code Code) string {
 }
 
 func refOf(msg any) string {
-	if cmd, ok := msg.(Command); ok {
+	if cmd, ok := msg.(protocol.Command); ok {
 		return cmd.CommandRef()
 	}
 	return ""
 }
 
 func typeOf(msg any) string {
-	if cmd, ok := msg.(Command); ok {
+	if cmd, ok := msg.(protocol.Command); ok {
 		return cmd.CommandType()
 	}
 	return fmt.Sprintf("%T", msg)
 }
 
 // chatOf returns the chat id a command names, if any.
-func chatOf(cmd Command) string {
+func chatOf(cmd protocol.Command) string {
 	switch m := cmd.(type) {
-	case SendMessage:
+	case protocol.SendMessage:
 		return m.ChatID
-	case Typing:
+	case protocol.Typing:
 		return m.ChatID
-	case ReadReceipt:
+	case protocol.ReadReceipt:
 		return m.ChatID
-	case MarkChatRead:
+	case protocol.MarkChatRead:
 		return m.ChatID
-	case GetHistory:
+	case protocol.GetHistory:
 		return m.ChatID
-	case CreateChat:
+	case protocol.CreateChat:
 		return m.ChatID
 	case chatCommand:
 		return m.CommandChat()

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // aggKey names one answer an aggregate waits for: a chat's (list_chats,
@@ -29,9 +31,9 @@ type aggregate struct {
 	command string
 	waiting map[aggKey]struct{}
 	order   []string
-	chats   map[string]ChatSummary
-	sync    map[string]SyncChat
-	results []BulkResult
+	chats   map[string]protocol.ChatSummary
+	sync    map[string]protocol.SyncChat
+	results []protocol.BulkResult
 	budget  int // sync: message frames the answer may still carry
 	// fails are the chats (sync) or items (bulk) refused, recorded as one
 	// error event when the aggregate completes.
@@ -45,7 +47,7 @@ type aggregate struct {
 // newAggregate waits for one answer per key.
 func newAggregate(ref, command string, keys []aggKey) *aggregate {
 	a := &aggregate{ref: ref, command: command, waiting: make(map[aggKey]struct{}, len(keys)),
-		chats: map[string]ChatSummary{}, sync: map[string]SyncChat{}}
+		chats: map[string]protocol.ChatSummary{}, sync: map[string]protocol.SyncChat{}}
 	for _, k := range keys {
 		a.waiting[k] = struct{}{}
 	}
@@ -71,7 +73,7 @@ func (a *aggregate) done() bool { return len(a.waiting) == 0 }
 func (a *aggregate) expire() (chats []string) {
 	for key := range a.waiting {
 		if i, ok := key.bulkItem(); ok && i < len(a.results) {
-			a.results[i].Error = &ErrorFrame{Code: CodeUnavailable, Message: ErrStoreUnavailable.Message}
+			a.results[i].Error = &protocol.ErrorFrame{Code: protocol.CodeUnavailable, Message: ErrStoreUnavailable.Message}
 		} else if !ok {
 			chats = append(chats, key.chat)
 		}
@@ -93,7 +95,7 @@ func (c *connActor) newAgg(ctx actor.Context, ref, command string, keys []aggKey
 	return id, a
 }
 
-func (c *connActor) listChats(ctx actor.Context, m ListChats) {
+func (c *connActor) listChats(ctx actor.Context, m protocol.ListChats) {
 	chats := c.node.dir.ChatsOf(c.info.UserID)
 	id, a := c.newAgg(ctx, m.Ref, m.CommandType(), chatKeys(chats))
 	a.order = chats
@@ -103,12 +105,12 @@ func (c *connActor) listChats(ctx actor.Context, m ListChats) {
 	c.maybeComplete(ctx, id)
 }
 
-func (c *connActor) sync(ctx actor.Context, m SyncRequest) {
+func (c *connActor) sync(ctx actor.Context, m protocol.SyncRequest) {
 	limit := m.Limit
 	if limit <= 0 {
-		limit = DefaultSyncLimit
+		limit = protocol.DefaultSyncLimit
 	}
-	limit = min(limit, MaxSyncLimit)
+	limit = min(limit, protocol.MaxSyncLimit)
 	mine := c.node.dir.ChatsOf(c.info.UserID)
 	id, a := c.newAgg(ctx, m.Ref, m.CommandType(), chatKeys(mine))
 	a.fails = strangers(mine, m.Positions)
@@ -136,7 +138,7 @@ func strangers(mine []string, positions map[string]uint64) []chatFailure {
 	return out
 }
 
-func (c *connActor) syncChat(ctx actor.Context, m SyncRequest, id uint64, ch string, limit int) {
+func (c *connActor) syncChat(ctx actor.Context, m protocol.SyncRequest, id uint64, ch string, limit int) {
 	req := chatSyncReq{origin: c.origin(ctx, m.Ref), Backlog: &c.backlog, Agg: id, Limit: limit}
 	if pos, listed := m.Positions[ch]; listed {
 		req.After = pos
@@ -152,13 +154,13 @@ func (c *connActor) syncChat(ctx actor.Context, m SyncRequest, id uint64, ch str
 	c.node.sendChat(ch, req)
 }
 
-func (c *connActor) bulkRead(ctx actor.Context, m BulkReadReceipt) {
+func (c *connActor) bulkRead(ctx actor.Context, m protocol.BulkReadReceipt) {
 	keys := make([]aggKey, len(m.Receipts))
 	for i := range m.Receipts {
 		keys[i] = itemKey(i)
 	}
 	id, a := c.newAgg(ctx, m.Ref, m.CommandType(), keys)
-	a.results = make([]BulkResult, len(m.Receipts))
+	a.results = make([]protocol.BulkResult, len(m.Receipts))
 	for i, r := range m.Receipts {
 		a.results[i].ChatID = r.ChatID
 	}
@@ -172,7 +174,7 @@ func (c *connActor) bulkRead(ctx actor.Context, m BulkReadReceipt) {
 // bulkItem sends one receipt to its chat. Items that fail their checks, or
 // name a chat the user is not in, are answered at once: a bulk of unknown
 // chats costs no chat actor and no store read.
-func (c *connActor) bulkItem(ctx actor.Context, ref string, id uint64, i int, r ReceiptItem, mine map[string]bool) {
+func (c *connActor) bulkItem(ctx actor.Context, ref string, id uint64, i int, r protocol.ReceiptItem, mine map[string]bool) {
 	err := r.Err
 	if err == nil {
 		err = asErrOrNil(validateChatID(r.ChatID))
@@ -181,8 +183,8 @@ func (c *connActor) bulkItem(ctx actor.Context, ref string, id uint64, i int, r 
 		err = ErrNotMember
 	}
 	if err != nil {
-		c.aggregatePart(ctx, bulkPart{Slot: bulkSlot{Agg: id, Index: i}, Result: BulkResult{ChatID: r.ChatID,
-			Error: &ErrorFrame{Code: err.Code, Message: err.Message}}})
+		c.aggregatePart(ctx, bulkPart{Slot: bulkSlot{Agg: id, Index: i}, Result: protocol.BulkResult{ChatID: r.ChatID,
+			Error: &protocol.ErrorFrame{Code: err.Code, Message: err.Message}}})
 		return
 	}
 	c.node.sendChat(r.ChatID, chatRead{origin: c.origin(ctx, ref), Seq: r.Seq, Bulk: &bulkSlot{Agg: id, Index: i}})
@@ -271,20 +273,20 @@ func (c *connActor) expire(ctx actor.Context, id uint64) {
 	c.maybeComplete(ctx, id)
 }
 
-func (a *aggregate) frame() Frame {
+func (a *aggregate) frame() protocol.Frame {
 	switch a.command {
 	case "list_chats":
-		out := make([]ChatSummary, 0, len(a.chats))
+		out := make([]protocol.ChatSummary, 0, len(a.chats))
 		for _, id := range a.order {
 			if s, ok := a.chats[id]; ok {
 				out = append(out, s)
 			}
 		}
-		return ChatsFrame{Ref: a.ref, Chats: out}
+		return protocol.ChatsFrame{Ref: a.ref, Chats: out}
 	case "sync_request":
-		return SyncCompleteFrame{Ref: a.ref, Chats: a.sync}
+		return protocol.SyncCompleteFrame{Ref: a.ref, Chats: a.sync}
 	default:
-		return AckBulkRead{Ref: a.ref, Results: a.results}
+		return protocol.AckBulkRead{Ref: a.ref, Results: a.results}
 	}
 }
 
@@ -293,7 +295,7 @@ func (a *aggregate) bulkFailures() []chatFailure {
 	var out []chatFailure
 	for _, r := range a.results {
 		if r.Error != nil {
-			out = append(out, chatFailure{Chat: r.ChatID, Err: &Error{Code: r.Error.Code, Message: r.Error.Message}})
+			out = append(out, chatFailure{Chat: r.ChatID, Err: &protocol.Error{Code: r.Error.Code, Message: r.Error.Message}})
 		}
 	}
 	return out

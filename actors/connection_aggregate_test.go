@@ -3,6 +3,8 @@ package actors
 import (
 	"strings"
 	"testing"
+
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // FuzzAggregate drives an aggregate with arbitrary chat ids (including
@@ -33,7 +35,7 @@ func checkAggregate(t *testing.T, command string, chats []string, answers []byte
 	}
 	a := newAggregate("r", command, keys)
 	if command == "bulk_read_receipt" {
-		a.results = make([]BulkResult, len(chats))
+		a.results = make([]protocol.BulkResult, len(chats))
 		for i, ch := range chats {
 			a.results[i].ChatID = ch
 		}

@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // maxSyncBuffer bounds the live frames a connection holds for a chat while
@@ -60,12 +62,12 @@ func (c *connActor) armSyncWait(ctx actor.Context) {
 // firstFrame ends or narrows the hold when the connection's first frame is
 // read: a sync_request keeps holding until its sync_complete; anything else
 // releases the held items.
-func (c *connActor) firstFrame(ctx actor.Context, cmd Command) {
+func (c *connActor) firstFrame(ctx actor.Context, cmd protocol.Command) {
 	if c.hold != holdFirst {
 		return
 	}
 	c.holdTmr.Stop()
-	s, ok := cmd.(SyncRequest)
+	s, ok := cmd.(protocol.SyncRequest)
 	if !ok {
 		c.releaseHeld(ctx)
 		return
@@ -180,7 +182,7 @@ func (c *connActor) overflowed(ctx actor.Context) {
 		return
 	}
 	c.node.m.backlogDrops.Inc()
-	c.forceReconnect(ctx, "", ReasonSlowConsumer, 1000)
+	c.forceReconnect(ctx, "", protocol.ReasonSlowConsumer, 1000)
 }
 
 // seenSet returns the set of chatID's seqs this connection has received.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // Bounds on the error events a connection records (PROTOCOL.md section 4,
@@ -38,13 +39,13 @@ type errorsSummary struct{}
 // chatFailure is one chat of a request that was refused.
 type chatFailure struct {
 	Chat string
-	Err  *Error
+	Err  *protocol.Error
 }
 
 // fail answers a refused command with an error frame and records it.
-func (c *connActor) fail(ctx actor.Context, ref, command, chatID string, e *Error) {
+func (c *connActor) fail(ctx actor.Context, ref, command, chatID string, e *protocol.Error) {
 	c.node.m.errors.WithLabelValues(string(e.Code)).Inc()
-	c.send(ctx, ErrorFrame{Ref: ref, Code: e.Code, Message: e.Message, ChatID: chatID})
+	c.send(ctx, protocol.ErrorFrame{Ref: ref, Code: e.Code, Message: e.Message, ChatID: chatID})
 	var chats []string
 	if chatID != "" {
 		chats = []string{chatID}
@@ -56,9 +57,9 @@ func (c *connActor) fail(ctx actor.Context, ref, command, chatID string, e *Erro
 // error frame per code, each listing its chats (`chat_ids`, and `chat_id`
 // when there is one): one frame whatever the number of chats.
 func (c *connActor) failChats(ctx actor.Context, ref string, fails []chatFailure) {
-	byCode := map[Code][]string{}
-	var codes []Code
-	msg := map[Code]string{}
+	byCode := map[protocol.Code][]string{}
+	var codes []protocol.Code
+	msg := map[protocol.Code]string{}
 	for _, f := range fails {
 		if _, ok := byCode[f.Err.Code]; !ok {
 			codes, msg[f.Err.Code] = append(codes, f.Err.Code), f.Err.Message
@@ -68,7 +69,7 @@ func (c *connActor) failChats(ctx actor.Context, ref string, fails []chatFailure
 	for _, code := range codes {
 		c.node.m.errors.WithLabelValues(string(code)).Inc()
 		ids := byCode[code]
-		f := ErrorFrame{Ref: ref, Code: code, Message: msg[code], ChatIDs: ids}
+		f := protocol.ErrorFrame{Ref: ref, Code: code, Message: msg[code], ChatIDs: ids}
 		if len(ids) == 1 {
 			f.ChatID = ids[0]
 		} else {
@@ -92,7 +93,7 @@ func (c *connActor) recordFailures(ref, command string, fails []chatFailure) {
 	}
 	e := fails[0].Err
 	if len(fails) > 1 {
-		e = &Error{Code: e.Code, Message: fmt.Sprintf("%d chats refused (first: %s)", len(fails), e.Message)}
+		e = &protocol.Error{Code: e.Code, Message: fmt.Sprintf("%d chats refused (first: %s)", len(fails), e.Message)}
 	}
 	c.recordError(ref, command, e, chats, map[string]any{"codes": codes})
 }
@@ -100,7 +101,7 @@ func (c *connActor) recordFailures(ref, command string, fails []chatFailure) {
 // recordError appends one ErrorRecorded for a refused command, keeping at
 // most maxErrorClientBytes of what the client supplied, and at most
 // maxErrorEventsPerSecond a second.
-func (c *connActor) recordError(ref, command string, e *Error, chats []string, extra map[string]any) {
+func (c *connActor) recordError(ref, command string, e *protocol.Error, chats []string, extra map[string]any) {
 	if !c.errorAllowed(string(e.Code)) {
 		return
 	}

@@ -1,5 +1,7 @@
 package actors
 
+import "github.com/linkup-chat/linkup/protocol"
+
 import "github.com/asynkron/protoactor-go/actor"
 
 // timelineCommand sends a v1.1 command (membership, edit, deletion) to its
@@ -8,21 +10,21 @@ func (c *connActor) timelineCommand(ctx actor.Context, cmd chatCommand) {
 	o := c.origin(ctx, cmd.CommandRef())
 	var msg any
 	switch m := cmd.(type) {
-	case AddMembers:
+	case protocol.AddMembers:
 		if err := c.checkAddedChats(m.Members); err != nil {
 			c.fail(ctx, m.Ref, m.CommandType(), m.ChatID, err)
 			return
 		}
 		msg = chatAddMembers{origin: o, Users: m.Members}
-	case RemoveMember:
+	case protocol.RemoveMember:
 		msg = chatRemoveMember{origin: o, Target: m.User}
-	case LeaveChat:
+	case protocol.LeaveChat:
 		msg = chatRemoveMember{origin: o, Target: c.info.UserID, Leave: true}
-	case EditMessage:
+	case protocol.EditMessage:
 		msg = chatEdit{origin: o, Seq: m.Seq, Body: m.Body}
-	case DeleteMessage:
+	case protocol.DeleteMessage:
 		msg = chatDelete{origin: o, Seq: m.Seq}
-	case DeliveryReceipt:
+	case protocol.DeliveryReceipt:
 		msg = chatDeliveryReceipt{origin: o, Seq: m.Seq, ConnID: c.info.ConnectionID}
 	default:
 		return
@@ -31,18 +33,18 @@ func (c *connActor) timelineCommand(ctx actor.Context, cmd chatCommand) {
 }
 
 // getPresence answers get_presence from the node's presence book.
-func (c *connActor) getPresence(ctx actor.Context, m GetPresence) {
-	c.send(ctx, PresenceStateFrame{Ref: m.Ref, Users: c.node.presenceOf(c.info.UserID, m.Users)})
+func (c *connActor) getPresence(ctx actor.Context, m protocol.GetPresence) {
+	c.send(ctx, protocol.PresenceStateFrame{Ref: m.Ref, Users: c.node.presenceOf(c.info.UserID, m.Users)})
 }
 
 // checkAddedChats refuses to add a user who already belongs to
 // Limits.ChatsPerUser chats, as create_chat does.
-func (c *connActor) checkAddedChats(users []string) *Error {
+func (c *connActor) checkAddedChats(users []string) *protocol.Error {
 	limit := c.node.cfg.Limits.ChatsPerUser
 	u, full := c.node.dir.Full(users, limit)
 	if !full {
 		return nil
 	}
 	c.node.m.limitRefusals.WithLabelValues("chats_per_user").Inc()
-	return Errorf(CodeInvalidPayload, "member %q is in %d chats, the most one user may be in", u, limit)
+	return protocol.Errorf(protocol.CodeInvalidPayload, "member %q is in %d chats, the most one user may be in", u, limit)
 }

@@ -19,7 +19,7 @@ import (
 type Config struct {
 	// Store is the event log (required).
 	Store events.Store
-	// Encoder turns frames into bytes (required; transport's JSON codec).
+	// Encoder turns frames into bytes (required; transport.JSONEncoder, which is protocol.Encode).
 	Encoder Encoder
 	// Name names this node in events and connection_status (default: the
 	// host name).

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // Presence defaults (Config.PresenceGrace, Config.PresenceMaxChatMembers,
@@ -14,15 +15,6 @@ const (
 	DefaultPresenceGrace          = 5 * time.Second
 	DefaultPresenceMaxChatMembers = 256
 	DefaultPresenceMaxAudience    = 1000
-	// MaxPresenceUsers bounds get_presence.users.
-	MaxPresenceUsers = 500
-)
-
-// Presence statuses.
-const (
-	StatusOnline  = "online"
-	StatusOffline = "offline"
-	StatusUnknown = "unknown"
 )
 
 // presenceBook knows which users are online on this node (a connection
@@ -82,18 +74,18 @@ func (p *presenceBook) status(user string) (string, *time.Time) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	if p.online[user] {
-		return StatusOnline, nil
+		return protocol.StatusOnline, nil
 	}
 	if t, ok := p.lastSeen[user]; ok {
-		return StatusOffline, &t
+		return protocol.StatusOffline, &t
 	}
-	return StatusOffline, nil
+	return protocol.StatusOffline, nil
 }
 
 // presenceFrameOf is user's presence as a frame.
-func (n *Node) presenceFrameOf(user string) PresenceFrame {
+func (n *Node) presenceFrameOf(user string) protocol.PresenceFrame {
 	st, last := n.presence.status(user)
-	return PresenceFrame{User: user, Status: st, LastSeen: last}
+	return protocol.PresenceFrame{User: user, Status: st, LastSeen: last}
 }
 
 // broadcastPresence sends user's presence to the online connections of
@@ -127,11 +119,11 @@ func (n *Node) sendUserIfOnline(user string, msg any) {
 
 // presenceOf answers get_presence for asker: the asker and users who share
 // a chat with them get their status, anyone else unknown.
-func (n *Node) presenceOf(asker string, users []string) []PresenceFrame {
-	out := make([]PresenceFrame, len(users))
+func (n *Node) presenceOf(asker string, users []string) []protocol.PresenceFrame {
+	out := make([]protocol.PresenceFrame, len(users))
 	for i, u := range users {
 		if u != asker && !n.dir.SharesChat(asker, u) {
-			out[i] = PresenceFrame{User: u, Status: StatusUnknown}
+			out[i] = protocol.PresenceFrame{User: u, Status: protocol.StatusUnknown}
 			continue
 		}
 		out[i] = n.presenceFrameOf(u)

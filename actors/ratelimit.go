@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // Limits are per-connection rate limits; a command over its limit gets
@@ -37,9 +39,9 @@ func (l *Limits) defaults() {
 	l.FramesPerSecond = orDefaultF(l.FramesPerSecond, 200)
 	l.MessagesPerSecond = orDefaultF(l.MessagesPerSecond, 50)
 	l.TypingPerSecond = orDefaultF(l.TypingPerSecond, 5)
-	l.SyncMessages = orDefault(l.SyncMessages, DefaultSyncLimit)
+	l.SyncMessages = orDefault(l.SyncMessages, protocol.DefaultSyncLimit)
 	l.ChatsPerSecond = orDefaultF(l.ChatsPerSecond, 1)
-	l.ChatsPerUser = orDefault(l.ChatsPerUser, MaxSyncChats)
+	l.ChatsPerUser = orDefault(l.ChatsPerUser, protocol.MaxSyncChats)
 }
 
 func orDefaultF(v, def float64) float64 {
@@ -50,7 +52,7 @@ func orDefaultF(v, def float64) float64 {
 }
 
 // errChatRate is the answer to a create_chat over Limits.ChatsPerSecond.
-var errChatRate = Errorf(CodeRateLimited, "too many chats created per second; slow down")
+var errChatRate = protocol.Errorf(protocol.CodeRateLimited, "too many chats created per second; slow down")
 
 // rateLimiter holds one connection's token buckets.
 type rateLimiter struct {
@@ -65,24 +67,24 @@ func newRateLimiter(l Limits) *rateLimiter {
 }
 
 // allow takes a token for cmd or returns the rate_limited error.
-func (r *rateLimiter) allow(cmd Command, at time.Time) *Error {
+func (r *rateLimiter) allow(cmd protocol.Command, at time.Time) *protocol.Error {
 	if !r.frames.AllowN(at, 1) {
-		return Errorf(CodeRateLimited, "too many frames per second; slow down")
+		return protocol.Errorf(protocol.CodeRateLimited, "too many frames per second; slow down")
 	}
 	switch cmd.(type) {
-	case SendMessage:
+	case protocol.SendMessage:
 		if !r.messages.AllowN(at, 1) {
-			return Errorf(CodeRateLimited, "too many messages per second; slow down")
+			return protocol.Errorf(protocol.CodeRateLimited, "too many messages per second; slow down")
 		}
-	case AddMembers, RemoveMember, LeaveChat, EditMessage, DeleteMessage:
+	case protocol.AddMembers, protocol.RemoveMember, protocol.LeaveChat, protocol.EditMessage, protocol.DeleteMessage:
 		if !r.messages.AllowN(at, 1) {
-			return Errorf(CodeRateLimited, "too many timeline changes per second; slow down")
+			return protocol.Errorf(protocol.CodeRateLimited, "too many timeline changes per second; slow down")
 		}
-	case Typing:
+	case protocol.Typing:
 		if !r.typing.AllowN(at, 1) {
-			return Errorf(CodeRateLimited, "too many typing events per second; slow down")
+			return protocol.Errorf(protocol.CodeRateLimited, "too many typing events per second; slow down")
 		}
-	case CreateChat:
+	case protocol.CreateChat:
 		if !r.chats.AllowN(at, 1) {
 			return errChatRate
 		}

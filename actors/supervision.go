@@ -6,6 +6,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // panicked is sent to an actor that was resumed after a panic in its
@@ -42,7 +43,7 @@ func (s recordingStrategy) HandleFailure(_ *actor.ActorSystem, sup actor.Supervi
 
 func (c *chatActor) onPanicked(ctx actor.Context, m panicked) {
 	if isRequest(m.Message) {
-		c.refuse(ctx, m.Message, Errorf(CodeInternal, "internal error in chat %s", c.id))
+		c.refuse(ctx, m.Message, protocol.Errorf(protocol.CodeInternal, "internal error in chat %s", c.id))
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // userActor tracks one user's online connections (devices) and keeps each
@@ -95,7 +97,7 @@ func (u *userActor) Receive(ctx actor.Context) {
 		u.retireIfOffline(ctx)
 	case userRevoke:
 		for _, c := range u.conns {
-			ctx.Send(c.pid, shutdownConn{Reason: ReasonAdmin})
+			ctx.Send(c.pid, shutdownConn{Reason: protocol.ReasonAdmin})
 		}
 		u.retireIfOffline(ctx)
 	}

@@ -13,6 +13,8 @@ import (
 
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsutil"
+
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // TokenVia says how Dial presents the token.
@@ -79,7 +81,7 @@ func Dial(ctx context.Context, rawURL string, o Options) (*Client, error) {
 	for k, v := range o.Header {
 		h[k] = v
 	}
-	d := ws.Dialer{Timeout: 10 * time.Second, Header: ws.HandshakeHeaderHTTP(h), Protocols: []string{"linkup.v1"}}
+	d := ws.Dialer{Timeout: 10 * time.Second, Header: ws.HandshakeHeaderHTTP(h), Protocols: []string{protocol.Protocol}}
 	switch o.Via {
 	case ViaHeader:
 		if o.Token != "" {
@@ -114,6 +116,16 @@ func Dial(ctx context.Context, rawURL string, o Options) (*Client, error) {
 // Send writes v as one JSON text frame.
 func (c *Client) Send(v any) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return c.SendRaw(ws.OpText, b)
+}
+
+// SendCommand writes a typed command (protocol.EncodeCommand) as one text
+// frame.
+func (c *Client) SendCommand(cmd protocol.Command) error {
+	b, err := protocol.EncodeCommand(cmd)
 	if err != nil {
 		return err
 	}

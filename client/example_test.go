@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/linkup-chat/linkup/client"
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // Dial a node (here one started with `go run ./cmd/linkup serve` and a token
@@ -18,11 +19,17 @@ func ExampleDial() {
 		return
 	}
 	defer c.Close()
-	_ = c.Send(map[string]any{"type": "send_message", "ref": "r1", "chat_id": "general", "client_msg_id": "m-1", "body": "hello"})
-	ack, err := c.Expect(5*time.Second, client.Is("ack", "r1"))
+	_ = c.SendCommand(protocol.SendMessage{Ref: "r1", ChatID: "general", ClientMsgID: "m-1", Body: "hello"})
+	f, err := c.Expect(5*time.Second, func(f client.Frame) bool { return f.Ref() == "r1" })
 	if err != nil {
-		fmt.Println("no ack:", err)
+		fmt.Println("no answer:", err)
 		return
 	}
-	fmt.Println("stored as seq", ack.Num("seq"))
+	if e := f.Err(); e != nil {
+		fmt.Println("refused:", e.Code, e.Message)
+		return
+	}
+	var ack protocol.AckSendMessage
+	_ = f.Decode(&ack)
+	fmt.Println("stored as seq", ack.Seq)
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 
 	"github.com/gobwas/ws"
+
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // Frame is one server frame: its type and its fields.
@@ -38,7 +40,16 @@ func (f Frame) Num(name string) float64 {
 	return n
 }
 
-// Decode unmarshals the frame into v.
+// Err returns an `error` frame as a coded error, or nil for any other
+// frame.
+func (f Frame) Err() *protocol.Error {
+	if f.Type != "error" {
+		return nil
+	}
+	return &protocol.Error{Code: protocol.Code(f.Str("code")), Message: f.Str("message")}
+}
+
+// Decode unmarshals the frame into v (a protocol frame struct, say).
 func (f Frame) Decode(v any) error { return json.Unmarshal(f.Raw, v) }
 
 // Is returns a matcher for frames of type t (and ref, when given).

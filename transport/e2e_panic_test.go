@@ -9,6 +9,7 @@ import (
 	"github.com/linkup-chat/linkup/client"
 	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/internal/testnode"
+	"github.com/linkup-chat/linkup/protocol"
 	"github.com/linkup-chat/linkup/transport"
 )
 
@@ -19,8 +20,8 @@ type panickyEncoder struct {
 	fired atomic.Bool
 }
 
-func (e *panickyEncoder) Encode(f actors.Frame) ([]byte, error) {
-	if p, ok := f.(actors.Pong); ok && p.Ref == "boom" && e.fired.CompareAndSwap(false, true) {
+func (e *panickyEncoder) Encode(f protocol.Frame) ([]byte, error) {
+	if p, ok := f.(protocol.Pong); ok && p.Ref == "boom" && e.fired.CompareAndSwap(false, true) {
 		panic("injected fault")
 	}
 	return e.JSONEncoder.Encode(f)

@@ -4,38 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
-
-	"github.com/linkup-chat/linkup/actors"
 )
-
-// FuzzDecode: any bytes decode to a command or a coded BadFrame, never a
-// panic, and a BadFrame always carries a protocol error code.
-func FuzzDecode(f *testing.F) {
-	for _, s := range []string{
-		`{"type":"ping"}`, `[]`, `null`, `"x"`, `{"type":"send_message","chat_id":"c","client_msg_id":"1","body":"b"}`,
-		`{"type":"bulk_read_receipt","receipts":[{"chat_id":"c","seq":1},7,null,{"seq":-1}]}`,
-		`{"type":"sync_request","positions":{"c":1},"limit":-5}`, `{"type":"create_chat","members":[1,2]}`,
-		`{"type":"get_history","chat_id":"c","limit":1e99}`, "{\"type\":\"\xff\"}", `{"ref":{"a":1},"type":"ping"}`,
-	} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, frame []byte) {
-		cmd := Decode(frame)
-		if cmd == nil {
-			t.Fatal("nil command")
-		}
-		if bad, ok := cmd.(actors.BadFrame); ok {
-			switch bad.Err.Code {
-			case actors.CodeInvalidJSON, actors.CodeInvalidPayload, actors.CodeUnknownType:
-			default:
-				t.Fatalf("unexpected code %q", bad.Err.Code)
-			}
-			if bad.Err.Message == "" {
-				t.Fatal("error without message")
-			}
-		}
-	})
-}
 
 // FuzzFindToken: header and query parsing never panics, and whatever it
 // returns is a well-formed token.

@@ -10,6 +10,7 @@ import (
 	"github.com/linkup-chat/linkup/actors"
 	"github.com/linkup-chat/linkup/client"
 	"github.com/linkup-chat/linkup/internal/testnode"
+	"github.com/linkup-chat/linkup/protocol"
 	"github.com/linkup-chat/linkup/transport"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -33,26 +34,26 @@ func TestLimitsAreEnforcedAndCounted(t *testing.T) {
 	createChat(t, alice, "c1", "bob")
 	t.Run("message body size", func(t *testing.T) {
 		before := limitMetric(t, n.Reg, "linkup_errors_total", "code", "invalid_payload")
-		expectError(t, call(t, alice, map[string]any{"type": "send_message", "chat_id": "c1", "client_msg_id": "big", "body": strings.Repeat("x", actors.MaxBodyBytes+1)}), "invalid_payload")
+		expectError(t, call(t, alice, map[string]any{"type": "send_message", "chat_id": "c1", "client_msg_id": "big", "body": strings.Repeat("x", protocol.MaxBodyBytes+1)}), "invalid_payload")
 		if limitMetric(t, n.Reg, "linkup_errors_total", "code", "invalid_payload") <= before {
 			t.Fatal("oversized body not counted in linkup_errors_total{code=invalid_payload}")
 		}
 	})
 	t.Run("members per chat", func(t *testing.T) {
-		members := make([]string, actors.MaxMembers)
+		members := make([]string, protocol.MaxMembers)
 		for i := range members {
 			members[i] = fmt.Sprintf("u%d", i)
 		}
 		expectError(t, call(t, alice, map[string]any{"type": "create_chat", "chat_id": "huge", "members": members}), "invalid_payload")
 	})
 	t.Run("chats per request", func(t *testing.T) {
-		receipts := make([]map[string]any, actors.MaxBulkReceipts+1)
+		receipts := make([]map[string]any, protocol.MaxBulkReceipts+1)
 		for i := range receipts {
 			receipts[i] = map[string]any{"chat_id": "c1", "seq": 1}
 		}
 		expectError(t, call(t, alice, map[string]any{"type": "bulk_read_receipt", "receipts": receipts}), "invalid_payload")
 		positions := map[string]int{}
-		for i := range actors.MaxSyncChats + 1 {
+		for i := range protocol.MaxSyncChats + 1 {
 			positions[fmt.Sprint("c", i)] = 0
 		}
 		expectError(t, call(t, alice, map[string]any{"type": "sync_request", "positions": positions}), "invalid_payload")
@@ -118,7 +119,7 @@ func TestHistoryPageIsBounded(t *testing.T) {
 	n := testnode.Start(t, testnode.Options{Actors: actors.Config{Limits: actors.Limits{MessagesPerSecond: 1e6, FramesPerSecond: 1e6}}})
 	alice := n.Dial(t, "alice")
 	createChat(t, alice, "c1")
-	const total = actors.MaxHistoryLimit + 20
+	const total = protocol.MaxHistoryLimit + 20
 	for i := range total {
 		if err := alice.Send(map[string]any{"type": "send_message", "ref": fmt.Sprint("h", i), "chat_id": "c1", "client_msg_id": fmt.Sprint(i), "body": "m"}); err != nil {
 			t.Fatal(err)
@@ -134,7 +135,7 @@ func TestHistoryPageIsBounded(t *testing.T) {
 	}
 	var h struct{ Messages []struct{ Seq int } }
 	_ = mustType(t, f, "history").Decode(&h)
-	if len(h.Messages) != actors.MaxHistoryLimit || h.Messages[len(h.Messages)-1].Seq != total {
-		t.Fatalf("history with limit 100000 gave %d messages, want the newest %d", len(h.Messages), actors.MaxHistoryLimit)
+	if len(h.Messages) != protocol.MaxHistoryLimit || h.Messages[len(h.Messages)-1].Seq != total {
+		t.Fatalf("history with limit 100000 gave %d messages, want the newest %d", len(h.Messages), protocol.MaxHistoryLimit)
 	}
 }

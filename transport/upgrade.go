@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/linkup-chat/linkup/actors"
 	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 var (
@@ -65,7 +66,7 @@ func (s *Server) authenticate(r *http.Request) (*Claims, error) {
 }
 
 func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, c *wsConn) bool {
-	u := ws.HTTPUpgrader{Timeout: 5 * time.Second, Protocol: func(p string) bool { return p == actors.Protocol }}
+	u := ws.HTTPUpgrader{Timeout: 5 * time.Second, Protocol: func(p string) bool { return p == protocol.Protocol }}
 	conn, rw, _, err := u.Upgrade(r, w)
 	if err != nil {
 		s.m.handshakeFailures.WithLabelValues("upgrade").Inc()

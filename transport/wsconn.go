@@ -14,6 +14,7 @@ import (
 	"github.com/gobwas/ws"
 	"github.com/linkup-chat/linkup/actors"
 	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // wsConn is one accepted WebSocket: its reader, its socket and its handle
@@ -169,10 +170,11 @@ func (c *wsConn) data(h ws.Header, payload []byte) error {
 func (c *wsConn) dispatch(op ws.OpCode, payload []byte) {
 	c.srv.m.framesIn.Inc()
 	if op == ws.OpBinary {
-		c.actor.Handle(actors.BadFrame{FrameType: "binary", Err: actors.Errorf(actors.CodeUnsupportedFrame, "binary frames are not supported; send JSON in text frames")})
+		c.actor.Handle(protocol.BadFrame{FrameType: "binary", Err: protocol.Errorf(protocol.CodeUnsupportedFrame, "binary frames are not supported; send JSON in text frames")})
 		return
 	}
-	c.actor.Handle(Decode(payload))
+	cmd, _ := protocol.Decode(payload) // a refusal is a BadFrame the actor answers
+	c.actor.Handle(cmd)
 }
 
 // end closes the connection for err, once.

@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // handle accounts for one server frame.
@@ -88,11 +90,7 @@ func (lc *loadClient) onError(p []byte) {
 }
 
 func (lc *loadClient) onSyncComplete(p []byte) {
-	var f struct {
-		Chats map[string]struct {
-			Truncated bool `json:"truncated"`
-		} `json:"chats"`
-	}
+	var f protocol.SyncCompleteFrame
 	err := json.Unmarshal(p, &f)
 	lc.mu.Lock()
 	defer lc.mu.Unlock()

@@ -84,8 +84,11 @@ func (fr *frameReader) next() (ws.OpCode, []byte, error) {
 	}
 }
 
-// frameType returns the "type" of a server frame, which the server's
-// encoder always writes first: {"type":"message",...}.
+// frameType returns the "type" of a server frame, which protocol.Encode
+// always writes first: {"type":"message",...}. The tool reads the hot
+// frames (message, ack) in place rather than into protocol's structs, so
+// that the generator, not its JSON decoding, sets the pace; the other
+// frames it reads are decoded into protocol's types.
 func frameType(p []byte) string {
 	const pre = `{"type":"`
 	if !bytes.HasPrefix(p, []byte(pre)) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/linkup-chat/linkup/actors"
 	"github.com/linkup-chat/linkup/internal/rlimit"
+	"github.com/linkup-chat/linkup/protocol"
 	"github.com/linkup-chat/linkup/transport"
 	"github.com/peterbourgon/ff/v3/ffcli"
 	"github.com/prometheus/client_golang/prometheus"
@@ -61,7 +62,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.chatIdle, "chat-idle", 10*time.Minute, "a chat no online member is subscribed to leaves memory after this long without a message (reloaded from the log on demand)")
 	fs.DurationVar(&c.syncWait, "sync-wait", time.Second, "a new connection holds live items this long for its first frame (a sync_request is answered first)")
 	fs.Float64Var(&c.limits.ChatsPerSecond, "rate-chats", 1, "create_chat per second per connection (burst: 10, or twice the rate)")
-	fs.IntVar(&c.limits.ChatsPerUser, "max-chats-per-user", actors.MaxSyncChats, "chats one user may belong to; a create_chat past it for the creator or a member gets invalid_payload")
+	fs.IntVar(&c.limits.ChatsPerUser, "max-chats-per-user", protocol.MaxSyncChats, "chats one user may belong to; a create_chat past it for the creator or a member gets invalid_payload")
 	fs.DurationVar(&c.presenceGrace, "presence-grace", 5*time.Second, "after a user's last connection closes, wait this long before telling others they are offline (a reconnect within it sends nothing)")
 	fs.StringVar(&c.pprofAddr, "pprof-addr", "", "serve net/http/pprof on this separate address (e.g. 127.0.0.1:6060); off when empty")
 	fs.DurationVar(&c.drainDelay, "drain-delay", 2*time.Second, "after SIGTERM, /readyz answers 503 this long before the listener closes (so load balancers see it)")
@@ -115,7 +116,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	defer store.Close()
 	// A sync answer is queued at once: keep it to half the outbound queue so
 	// it never makes a reading client a slow consumer.
-	cfg.limits.SyncMessages = max(1, min(actors.DefaultSyncLimit, cfg.outbound/2))
+	cfg.limits.SyncMessages = max(1, min(protocol.DefaultSyncLimit, cfg.outbound/2))
 	n, err := actors.New(ctx, actors.Config{Store: store, Encoder: transport.JSONEncoder{}, Name: cfg.node, Limits: cfg.limits, ChatIdleAfter: cfg.chatIdle, SyncWait: cfg.syncWait,
 		PresenceGrace: cfg.presenceGrace, Logger: log, Metrics: reg})
 	if err != nil {
@@ -173,7 +174,7 @@ func drain(cfg serveConfig, log *slog.Logger, srv *transport.Server, hs *http.Se
 	}
 	nctx, ncancel := context.WithTimeout(context.Background(), cfg.shutdownGrace)
 	defer ncancel()
-	err := n.Shutdown(nctx, actors.ReasonShutdown)
+	err := n.Shutdown(nctx, protocol.ReasonShutdown)
 	_ = srv.Shutdown(nctx)
 	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return err

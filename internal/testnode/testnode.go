@@ -18,6 +18,7 @@ import (
 	"github.com/linkup-chat/linkup/client"
 	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/events/embedded"
+	"github.com/linkup-chat/linkup/protocol"
 	"github.com/linkup-chat/linkup/transport"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -91,7 +92,7 @@ func (n *Node) Stop() {
 	n.Server.Drain()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_ = n.Actors.Shutdown(ctx, actors.ReasonShutdown)
+	_ = n.Actors.Shutdown(ctx, protocol.ReasonShutdown)
 	n.Server.Close()
 	n.HTTP.Close()
 	n.HTTP = nil

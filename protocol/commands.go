@@ -1,7 +1,7 @@
-package actors
+package protocol
 
-// Command is a client command, decoded by transport from a text frame and
-// handed to the connection actor. Ref is echoed on every direct reply.
+// Command is a client command: Decode turns a text frame into one. Ref is
+// echoed on every direct reply.
 type Command interface {
 	CommandRef() string
 	// CommandType is the frame's `type`.
@@ -35,7 +35,7 @@ type (
 		ChatID string `json:"chat_id"`
 		Seq    uint64 `json:"seq"`
 	}
-	// BulkReadReceipt carries receipts that transport already checked item
+	// BulkReadReceipt carries receipts that Decode already checked item
 	// by item; an item that failed its check has Err set and is answered
 	// with that error without touching the chat.
 	BulkReadReceipt struct {
@@ -66,8 +66,9 @@ type (
 	ForceReconnectRequest struct {
 		Ref string `json:"ref,omitempty"`
 	}
-	// BadFrame is a frame that could not be decoded into a command: the
-	// connection actor answers it with Err and records it.
+	// BadFrame is a frame that could not be decoded into a command, with
+	// the ref and type Decode could read: the server answers it with Err
+	// (echoing Ref) and records it.
 	BadFrame struct {
 		Ref       string
 		FrameType string
@@ -81,22 +82,6 @@ type ReceiptItem struct {
 	Seq    uint64 `json:"seq"`
 	Err    *Error `json:"-"`
 }
-
-// History and sync limits.
-const (
-	DefaultHistoryLimit = 50
-	MaxHistoryLimit     = 500
-	DefaultSyncLimit    = 500
-	MaxSyncLimit        = 5000
-	MaxBulkReceipts     = 500
-	// MaxSyncChats is the most chats one sync_request may name (more:
-	// invalid_payload); it is also the default of Limits.ChatsPerUser, so
-	// one sync can name every chat of a user.
-	MaxSyncChats = 1000
-	// MaxRefBytes is the longest `ref` a client may send (longer:
-	// invalid_payload, and the error carries no ref).
-	MaxRefBytes = 128
-)
 
 func (c Ping) CommandRef() string                  { return c.Ref }
 func (c CreateChat) CommandRef() string            { return c.Ref }

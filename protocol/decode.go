@@ -1,19 +1,26 @@
-package transport
+package protocol
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-
-	"github.com/linkup-chat/linkup/actors"
 )
 
-// Decode turns one text frame into a client command. It never fails: a
-// frame that is not a valid command becomes an actors.BadFrame carrying the
-// coded error (invalid_json, invalid_payload, unknown_type) and whatever ref
-// and type could be read, so the client's error frame echoes its ref.
-func Decode(frame []byte) actors.Command {
+// Decode turns one text frame into a client command. A frame that is not a
+// valid command gets a coded error (invalid_json, invalid_payload,
+// unknown_type) and, as the command, a BadFrame carrying that error and
+// whatever ref and type could be read, so that the error frame echoes the
+// client's ref. Decode never panics and never returns a nil command.
+func Decode(frame []byte) (Command, *Error) {
+	cmd := decode(frame)
+	if bad, ok := cmd.(BadFrame); ok {
+		return bad, bad.Err
+	}
+	return cmd, nil
+}
+
+func decode(frame []byte) Command {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(frame, &fields); err != nil {
 		return badFrame("", "", notObject(frame, err))
@@ -22,16 +29,16 @@ func Decode(frame []byte) actors.Command {
 	if err != nil {
 		return badFrame("", "", err)
 	}
-	typ, err := requiredString(fields, "type")
-	if err != nil {
-		return badFrame(ref, "", err)
-	}
+	typ, terr := requiredString(fields, "type")
 	if err := tooLong("ref", ref, maxRef); err != nil {
-		return badFrame("", truncate(typ, 64), err) // a ref over the maximum is not echoed
+		return badFrame("", truncate(typ, 64), err) // a ref over the maximum is never echoed
+	}
+	if terr != nil {
+		return badFrame(ref, "", terr)
 	}
 	dec, ok := decoders[typ]
 	if !ok {
-		return badFrame(ref, truncate(typ, 64), actors.Errorf(actors.CodeUnknownType, "unknown message type %q", truncate(typ, 64)))
+		return badFrame(ref, truncate(typ, 64), Errorf(CodeUnknownType, "unknown message type %q", truncate(typ, 64)))
 	}
 	cmd, derr := dec(frame, fields)
 	if derr == nil {
@@ -43,18 +50,18 @@ func Decode(frame []byte) actors.Command {
 	return cmd
 }
 
-func badFrame(ref, typ string, err *actors.Error) actors.Command {
-	return actors.BadFrame{Ref: ref, FrameType: typ, Err: err}
+func badFrame(ref, typ string, err *Error) Command {
+	return BadFrame{Ref: ref, FrameType: typ, Err: err}
 }
 
 // notObject tells apart a frame that is not JSON from JSON that is not an
 // object (a list, say).
-func notObject(frame []byte, err error) *actors.Error {
+func notObject(frame []byte, err error) *Error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) || json.Valid(frame) {
-		return actors.Errorf(actors.CodeInvalidPayload, "a frame must be a JSON object, not %s", jsonKind(frame))
+		return Errorf(CodeInvalidPayload, "a frame must be a JSON object, not %s", jsonKind(frame))
 	}
-	return actors.Errorf(actors.CodeInvalidJSON, "frame is not valid JSON")
+	return Errorf(CodeInvalidJSON, "frame is not valid JSON")
 }
 
 func jsonKind(b []byte) string {
@@ -76,19 +83,19 @@ func jsonKind(b []byte) string {
 	}
 }
 
-func requiredString(fields map[string]json.RawMessage, name string) (string, *actors.Error) {
+func requiredString(fields map[string]json.RawMessage, name string) (string, *Error) {
 	raw, ok := fields[name]
 	if !ok || isNull(raw) {
-		return "", actors.Errorf(actors.CodeInvalidPayload, "%s is required", name)
+		return "", Errorf(CodeInvalidPayload, "%s is required", name)
 	}
 	var s string
 	if json.Unmarshal(raw, &s) != nil {
-		return "", actors.Errorf(actors.CodeInvalidPayload, "%s must be a string", name)
+		return "", Errorf(CodeInvalidPayload, "%s must be a string", name)
 	}
 	return s, nil
 }
 
-func optionalString(fields map[string]json.RawMessage, name string) (string, *actors.Error) {
+func optionalString(fields map[string]json.RawMessage, name string) (string, *Error) {
 	if raw, ok := fields[name]; !ok || isNull(raw) {
 		return "", nil
 	}
@@ -98,10 +105,10 @@ func optionalString(fields map[string]json.RawMessage, name string) (string, *ac
 func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
 
 // require checks that every named field is present and not null.
-func require(fields map[string]json.RawMessage, names ...string) *actors.Error {
+func require(fields map[string]json.RawMessage, names ...string) *Error {
 	for _, n := range names {
 		if raw, ok := fields[n]; !ok || isNull(raw) {
-			return actors.Errorf(actors.CodeInvalidPayload, "%s is required", n)
+			return Errorf(CodeInvalidPayload, "%s is required", n)
 		}
 	}
 	return nil
@@ -109,7 +116,7 @@ func require(fields map[string]json.RawMessage, names ...string) *actors.Error {
 
 // into decodes the frame into a command struct, naming the offending field
 // when a value has the wrong type.
-func into[T actors.Command](frame []byte, fields map[string]json.RawMessage, required ...string) (actors.Command, *actors.Error) {
+func into[T Command](frame []byte, fields map[string]json.RawMessage, required ...string) (Command, *Error) {
 	if err := require(fields, required...); err != nil {
 		return nil, err
 	}
@@ -120,12 +127,12 @@ func into[T actors.Command](frame []byte, fields map[string]json.RawMessage, req
 	return cmd, nil
 }
 
-func fieldError(err error) *actors.Error {
+func fieldError(err error) *Error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) && te.Field != "" {
-		return actors.Errorf(actors.CodeInvalidPayload, "%s must be %s", te.Field, expected(te.Type.String()))
+		return Errorf(CodeInvalidPayload, "%s must be %s", te.Field, expected(te.Type.String()))
 	}
-	return actors.Errorf(actors.CodeInvalidPayload, "invalid field value")
+	return Errorf(CodeInvalidPayload, "invalid field value")
 }
 
 func expected(goType string) string {

@@ -1,23 +1,16 @@
-package actors
+package protocol
 
 import (
 	"encoding/json"
 	"time"
 )
 
-// Frame is a server-to-client frame (PROTOCOL.md section 5). The actors
-// build typed frames; an Encoder (transport's JSON codec) turns them into
-// bytes, once per chat for fan-out.
+// Frame is a server-to-client frame (PROTOCOL.md section 5). The server
+// builds typed frames; Encode turns them into bytes (the server does so once
+// per chat for fan-out).
 type Frame interface {
 	// FrameType is the frame's `type`.
 	FrameType() string
-}
-
-// Encoder turns frames into wire bytes. Implementations must be safe for
-// concurrent use; the returned slice is never modified afterwards, so it may
-// be shared by every connection a frame fans out to.
-type Encoder interface {
-	Encode(f Frame) ([]byte, error)
 }
 
 // Server frames.

@@ -1,4 +1,4 @@
-package actors
+package protocol
 
 // Version 1.1 client commands: membership, edits and deletions
 // (PROTOCOL.md section 4).
@@ -35,21 +35,6 @@ type (
 	}
 )
 
-// chatCommand is a command about one chat.
-type chatCommand interface {
-	Command
-	CommandChat() string
-}
-
-var (
-	_ chatCommand = AddMembers{}
-	_ chatCommand = RemoveMember{}
-	_ chatCommand = LeaveChat{}
-	_ chatCommand = EditMessage{}
-	_ chatCommand = DeleteMessage{}
-	_ chatCommand = DeliveryReceipt{}
-)
-
 func (c AddMembers) CommandRef() string    { return c.Ref }
 func (c RemoveMember) CommandRef() string  { return c.Ref }
 func (c LeaveChat) CommandRef() string     { return c.Ref }
@@ -62,6 +47,7 @@ func (LeaveChat) CommandType() string     { return "leave_chat" }
 func (EditMessage) CommandType() string   { return "edit_message" }
 func (DeleteMessage) CommandType() string { return "delete_message" }
 
+// CommandChat is the chat a one-chat command is about.
 func (c AddMembers) CommandChat() string    { return c.ChatID }
 func (c RemoveMember) CommandChat() string  { return c.ChatID }
 func (c LeaveChat) CommandChat() string     { return c.ChatID }
