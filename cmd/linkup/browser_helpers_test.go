@@ -204,7 +204,7 @@ func (tb *tab) screenshot(name string) {
 	if os.Getenv("LINKUP_SCREENSHOTS") != "1" {
 		return
 	}
-	png, err := chromedp.Run(tb.ctx, chromedp.CaptureScreenshot())
+	png, err := chromedp.Run(tb.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		tb.t.Fatalf("screenshot %s: %v", name, err)
 	}

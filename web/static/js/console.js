@@ -1,7 +1,7 @@
 // console.js: the analyst console at /console: the error log with filters
 // and cursor paging, errors per hour, read states, projection status.
 
-import { h, replace, $, fmtTime } from './dom.js';
+import { h, replace, $, fmtTime, fmtStamp } from './dom.js';
 import { get, isoFromLocal } from './api.js';
 import { setupTokenBar, handleAuth } from './tokenbar.js';
 import { drawHourly } from './chart.js';
@@ -36,8 +36,8 @@ async function loadErrors() {
 
 function errorRow(e) {
   return h('tr', { dataset: { id: e.id } },
-    h('td', {}, fmtTime(e.at, true)), h('td', { class: 'num' }, e.id),
-    h('td', {}, e.error_type), h('td', { class: `sev-${e.severity}` }, e.severity),
+    h('td', { class: 'stamp' }, fmtStamp(e.at)), h('td', { class: 'num' }, e.id),
+    h('td', { class: 'nowrap' }, e.error_type), h('td', { class: `sev-${e.severity}` }, e.severity),
     h('td', {}, e.user || ''), h('td', { class: 'corr' }, e.connection_id || ''),
     h('td', {}, e.message), h('td', { class: 'details' }, e.context ? JSON.stringify(e.context) : ''));
 }

@@ -54,3 +54,13 @@ export function fmtTime(t, withDate = false) {
   if (Number.isNaN(d.getTime())) return String(t);
   return withDate ? d.toLocaleString() : d.toLocaleTimeString();
 }
+
+// fmtStamp shows a time to the millisecond in the reader's time zone,
+// as 2026-11-25 10:30:00.123 (what an incident needs).
+export function fmtStamp(t) {
+  if (!t) return '';
+  const d = new Date(t);
+  if (Number.isNaN(d.getTime())) return String(t);
+  const p = (n, w = 2) => String(n).padStart(w, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+}

@@ -2,7 +2,7 @@
 // filters of `linkup replay timeline`, cursor-paged, each client command's
 // chain (GET /v1/timeline/chain) expanded under its first event.
 
-import { h, replace, $, fmtTime } from './dom.js';
+import { h, replace, $, fmtStamp } from './dom.js';
 import { get, isoFromLocal } from './api.js';
 import { setupTokenBar, handleAuth } from './tokenbar.js';
 
@@ -70,8 +70,8 @@ async function render(items) {
 function eventRow(ev, depth, cls) {
   const corr = (ev.metadata && ev.metadata.correlation_id) || '';
   return h('tr', { class: cls, dataset: { position: ev.position, type: ev.type } },
-    h('td', { class: `depth-${Math.min(depth, 3)}` }, fmtTime(ev.at, true)),
-    h('td', { class: 'num' }, ev.position), h('td', { class: 'corr' }, ev.stream), h('td', {}, ev.type),
+    h('td', { class: `stamp depth-${Math.min(depth, 3)}` }, fmtStamp(ev.at)),
+    h('td', { class: 'num' }, ev.position), h('td', { class: 'corr' }, ev.stream), h('td', { class: 'nowrap' }, ev.type),
     h('td', { class: 'details' }, details(ev.data)), h('td', { class: 'corr' }, corr));
 }
 
