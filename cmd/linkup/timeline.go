@@ -27,6 +27,7 @@ const maxTimelineScan = 200_000
 type timelineBackend struct {
 	store       events.Store
 	timeOrdered bool
+	maxScan     int // events read per page (maxTimelineScan)
 	scanned     prometheus.Counter
 	limited     *prometheus.CounterVec
 }
@@ -36,7 +37,7 @@ var _ transport.TimelineBackend = (*timelineBackend)(nil)
 // newTimelineBackend reads store; timeOrdered as replay.Config.TimeOrdered
 // (true for the embedded store). Its counters go to reg (nil: nowhere).
 func newTimelineBackend(store events.Store, timeOrdered bool, reg prometheus.Registerer) *timelineBackend {
-	b := &timelineBackend{store: store, timeOrdered: timeOrdered,
+	b := &timelineBackend{store: store, timeOrdered: timeOrdered, maxScan: maxTimelineScan,
 		scanned: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "linkup_timeline_events_scanned_total",
 			Help: "Events read from the log by /v1/timeline and /v1/timeline/chain.",
@@ -62,7 +63,7 @@ func (b *timelineBackend) replayer(cursor uint64, budget int) (*replay.Replayer,
 
 // Timeline answers one page of the filtered timeline.
 func (b *timelineBackend) Timeline(ctx context.Context, q transport.TimelineQuery) (transport.TimelinePage, error) {
-	r, bs, err := b.replayer(q.Cursor, maxTimelineScan)
+	r, bs, err := b.replayer(q.Cursor, b.maxScan)
 	if err != nil {
 		return transport.TimelinePage{}, err
 	}
