@@ -80,12 +80,12 @@ function setStatus(state, text) {
   el.textContent = text;
 }
 
-async function onState({ state, delay }) {
+async function onState({ state, delay, hint }) {
   const texts = {
     connecting: 'connecting…', syncing: 'catching up…', online: 'online', closed: 'offline',
     reconnecting: delay ? `reconnecting in ${Math.ceil(delay / 1000)} s…` : 'reconnecting…',
   };
-  setStatus(state, texts[state] || state);
+  setStatus(state, hint || texts[state] || state);
   if (state !== 'online') return;
   try {
     const st = await client.request({ type: 'get_connection_status' });

@@ -8,7 +8,7 @@
 //   c.addEventListener('frame', (e) => ...);  // every server frame but replies
 //   c.addEventListener('state', (e) => e.detail.state); // connecting|syncing|online|reconnecting|closed
 //   c.addEventListener('synced', (e) => e.detail);      // each sync_complete
-//   c.addEventListener('fatal', (e) => e.detail.reason); // token refused or expired
+//   c.addEventListener('fatal', (e) => e.detail.reason); // token expired (close 1008)
 //   c.start();
 //   const ack = await c.request({type: 'send_message', chat_id, client_msg_id, body});
 
@@ -149,15 +149,14 @@ export class LinkupClient extends EventTarget {
       this.dispatchEvent(new CustomEvent('fatal', { detail: { reason: ev.reason || 'token refused' } }));
       return;
     }
-    if (!wasOpen && !this.opened && this.attempt >= 2) {
-      // Never got in: most likely the token was refused (HTTP 401).
-      this.dispatchEvent(new CustomEvent('fatal', { detail: { reason: 'could not connect (is the token valid?)' } }));
-    }
     this.attempt++;
     const backoff = Math.min(this.maxBackoffMs, 200 * 2 ** Math.min(this.attempt, 8));
     const delay = Math.max(this.retryAfter, backoff * (0.5 + Math.random() / 2));
     this.retryAfter = 0;
-    this.setState('reconnecting', { delay });
+    // A browser cannot tell a refused token (HTTP 401) from a server that
+    // is down: after a few failures without ever getting in, say both.
+    const hint = !wasOpen && !this.opened && this.attempt >= 3 ? 'cannot connect: is the token valid and the server up?' : '';
+    this.setState('reconnecting', { delay, hint });
     this.timer = setTimeout(() => this.connect(), delay);
   }
 
