@@ -89,8 +89,11 @@ func TestBrowserConsoleAndIncidentView(t *testing.T) {
 	ana.waitJS("projections", `document.querySelectorAll('#proj-body tr[data-name]').length >= 2`, 10*time.Second)
 	ana.screenshot("console")
 
-	ana.do("incident view", chromedp.Navigate(base+"/incident"), chromedp.WaitVisible(chromedp.CSS("#t-user")),
-		chromedp.SetValue(chromedp.CSS("#t-user"), "mallory"), chromedp.Click(chromedp.CSS("#tl-filters button[type=submit]")))
+	// The user's name links to the incident view, filtered by the fragment.
+	ana.do("incident view", chromedp.Click(chromedp.CSS(`#errors-body a[href="/incident#user=mallory"]`)), chromedp.WaitVisible(chromedp.CSS("#t-user")))
+	if u := eval[string](ana, `document.querySelector('#t-user').value`); u != "mallory" {
+		t.Fatalf("the incident view opened with user %q", u)
+	}
 	ana.waitJS("mallory's timeline with a chain", `(() => {
 		const types = [...document.querySelectorAll('#tl-body tr[data-type]:not(.chain)')].map(r => r.dataset.type);
 		const chain = document.querySelectorAll('#tl-body tr.chain-head').length > 0;
@@ -107,7 +110,7 @@ func TestBrowserConsoleAndIncidentView(t *testing.T) {
 		t.Fatalf("chain %q holds %q, want the bulk read's two ChatRead", head, chained)
 	}
 	ana.screenshot("incident")
-	if href := eval[string](ana, `location.href`); href != base+"/incident" {
+	if href := eval[string](ana, `location.href`); href != base+"/incident#user=mallory" {
 		t.Fatalf("location %q", href)
 	}
 	ana.checkNoTokenInURLs(anaTok)

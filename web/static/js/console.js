@@ -18,11 +18,15 @@ function filters() {
   };
 }
 
+let errorsGen = 0; // answers of an older request are dropped
+
 async function loadErrors() {
   $('#errors-error').textContent = '';
   const cursor = cursors[cursors.length - 1];
+  const mine = ++errorsGen;
   try {
     const r = await get('/v1/errors', { ...filters(), cursor });
+    if (mine !== errorsGen) return;
     nextCursor = r.next_cursor;
     replace($('#errors-body'), r.items.length ? r.items.map(errorRow) : h('tr', {}, h('td', { colspan: 8, class: 'muted' }, 'No errors match.')));
     $('#page-info').textContent = `page ${cursors.length}, ${r.items.length} shown`;
@@ -38,8 +42,15 @@ function errorRow(e) {
   return h('tr', { dataset: { id: e.id } },
     h('td', { class: 'stamp' }, fmtStamp(e.at)), h('td', { class: 'num' }, e.id),
     h('td', { class: 'nowrap' }, e.error_type), h('td', { class: `sev-${e.severity}` }, e.severity),
-    h('td', {}, e.user || ''), h('td', { class: 'corr' }, e.connection_id || ''),
+    h('td', {}, timelineLink('user', e.user)), h('td', { class: 'corr' }, timelineLink('connection', e.connection_id)),
     h('td', {}, e.message), h('td', { class: 'details' }, e.context ? JSON.stringify(e.context) : ''));
+}
+
+// timelineLink links to the incident view of a user or a connection (the
+// filter goes in the fragment, which no request carries).
+function timelineLink(kind, id) {
+  if (!id) return '';
+  return h('a', { href: `/incident#${new URLSearchParams({ [kind]: id })}`, title: `timeline of this ${kind}` }, id);
 }
 
 async function loadChart() {
@@ -56,10 +67,14 @@ async function loadChart() {
   }
 }
 
+let readGen = 0;
+
 async function loadReadStates() {
   $('#read-error').textContent = '';
+  const mine = ++readGen;
   try {
     const r = await get('/v1/read-states', { [$('#r-by').value]: $('#r-id').value.trim() });
+    if (mine !== readGen) return;
     replace($('#read-body'), r.items.length ? r.items.map((s) => h('tr', {},
       h('td', {}, s.user), h('td', {}, s.chat_id), h('td', { class: 'num' }, s.last_read_seq),
       h('td', { class: 'num' }, s.latest_seq), h('td', { class: 'num' }, s.unread)))

@@ -12,6 +12,7 @@ let query = null;
 let next = null;
 let shownChains = new Set();
 let rows = 0;
+let gen = 0; // a new search makes the answers of older ones stale
 
 function readFilters() {
   return {
@@ -23,6 +24,7 @@ function readFilters() {
 
 async function load(more) {
   $('#tl-error').textContent = '';
+  const mine = more ? gen : ++gen;
   if (!more) {
     query = readFilters();
     next = null;
@@ -32,8 +34,9 @@ async function load(more) {
   }
   try {
     const r = await get('/v1/timeline', { ...query, cursor: more ? next : '' });
+    if (mine !== gen) return;
     next = r.next_cursor;
-    await render(r.items);
+    if (!(await render(r.items, mine))) return;
     rows += r.items.length;
     $('#tl-info').textContent = `${rows} event(s)${r.scan_limited ? '; the scan stopped at its bound: load more to go on' : ''}${next ? '' : '; end of the log'}`;
     if (!rows && !next) replace($('#tl-body'), h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No events match.')));
@@ -43,7 +46,9 @@ async function load(more) {
   $('#tl-more').disabled = !next;
 }
 
-async function render(items) {
+// render appends items and their chains; false when a newer search
+// started meanwhile (nothing more is appended).
+async function render(items, mine) {
   const body = $('#tl-body');
   const expand = $('#t-chains').checked;
   let fetched = 0;
@@ -55,16 +60,18 @@ async function render(items) {
     fetched++;
     try {
       const c = await get('/v1/timeline/chain', { correlation: corr });
+      if (mine !== gen) return false;
       const others = c.items.filter((it) => it.event.position !== ev.position);
       if (!others.length) continue;
       body.appendChild(h('tr', { class: 'chain chain-head' }, h('td', { colspan: 6 },
         `command ${c.root}: ${c.items.length} event(s)${c.truncated ? ' (truncated)' : ''}`)));
       for (const it of c.items) body.appendChild(eventRow(it.event, it.depth + 1, 'chain'));
     } catch (err) {
-      if (handleAuth(err)) return;
+      if (handleAuth(err) || mine !== gen) return false;
       body.appendChild(h('tr', { class: 'chain' }, h('td', { colspan: 6, class: 'error' }, `chain ${corr}: ${err.message}`)));
     }
   }
+  return true;
 }
 
 function eventRow(ev, depth, cls) {
@@ -85,10 +92,24 @@ function details(data) {
   }).join('  ');
 }
 
+// fromHash fills the filters from the fragment (/incident#user=bob), which
+// the console links to; a fragment never reaches the server. Returns
+// whether it set any.
+function fromHash() {
+  const q = new URLSearchParams(location.hash.slice(1));
+  let any = false;
+  for (const k of ['user', 'connection', 'chat', 'correlation', 'type']) {
+    const v = q.get(k);
+    if (v) { $(`#t-${k}`).value = v; any = true; }
+  }
+  return any;
+}
+
 function init() {
   $('#tl-filters').addEventListener('submit', (e) => { e.preventDefault(); load(false); });
   $('#tl-more').addEventListener('click', () => load(true));
-  setupTokenBar(() => {});
+  const preset = fromHash();
+  setupTokenBar(() => { if (preset) load(false); });
 }
 
 init();
