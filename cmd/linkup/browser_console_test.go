@@ -79,6 +79,15 @@ func TestBrowserConsoleAndIncidentView(t *testing.T) {
 	if n := eval[int](ana, `document.querySelectorAll('#errors-body img').length`); n != 0 {
 		t.Fatalf("error context made %d img elements", n)
 	}
+	// A time window that ends before it starts: the API's 400 names until.
+	setInput(ana, "#f-since", "2026-01-02T10:00:00")
+	setInput(ana, "#f-until", "2026-01-01T10:00:00")
+	ana.do("bad window", chromedp.Click(chromedp.CSS("#error-filters button[type=submit]")))
+	ana.waitJS("400 naming until", `document.querySelector('#errors-error').textContent.includes('400 invalid_parameter (until)')`, 10*time.Second)
+	setInput(ana, "#f-since", "")
+	setInput(ana, "#f-until", "")
+	ana.do("clear window", chromedp.Click(chromedp.CSS("#error-filters button[type=submit]")))
+	ana.waitJS("rows again", `document.querySelectorAll('#errors-body tr[data-id]').length === 2`, 10*time.Second)
 	ana.waitJS("hourly chart", `document.querySelectorAll('#chart svg rect.bar').length >= 1`, 10*time.Second)
 	ana.do("read states", chromedp.SetValue(chromedp.CSS("#r-id"), "zed"), chromedp.Click(chromedp.CSS("#read-filters button[type=submit]")))
 	ana.waitJS("zed's read state", `(() => {
@@ -131,4 +140,11 @@ func again(form string) string {
 		window.__lastAgain = now;
 		document.querySelector('` + form + ` button[type=submit]').click();
 	})()`
+}
+
+// setInput sets an input's value as the browser's picker would (a
+// datetime-local field takes no typed keys in headless Chromium).
+func setInput(tb *tab, sel, v string) {
+	tb.t.Helper()
+	eval[bool](tb, `(document.querySelector(`+jsString(sel)+`).value = `+jsString(v)+`, true)`)
 }
