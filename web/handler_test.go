@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"path"
 	"regexp"
 	"strings"
 	"testing"
@@ -126,5 +127,42 @@ func TestNoMarkupFromStringsAndNoInlineCode(t *testing.T) {
 	})
 	if err != nil || n == 0 {
 		t.Fatalf("walk: %v, %d scripts", err, n)
+	}
+}
+
+// Every script, style and icon a page names, and every module a script
+// imports, is an embedded asset that Handler serves.
+func TestEveryReferenceResolves(t *testing.T) {
+	h := Handler()
+	htmlRef := regexp.MustCompile(`(?:src|href)="(/static/[^"]+)"`)
+	jsImport := regexp.MustCompile(`(?m)^\s*(?:import|export)\s[^'"]*?from\s+'([^']+)'|^\s*import\s+'([^']+)'`)
+	checked := 0
+	err := fs.WalkDir(static, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, _ := static.ReadFile(p)
+		var refs []string
+		switch {
+		case strings.HasSuffix(p, ".html"):
+			for _, m := range htmlRef.FindAllSubmatch(b, -1) {
+				refs = append(refs, string(m[1]))
+			}
+		case strings.HasSuffix(p, ".js"):
+			for _, m := range jsImport.FindAllSubmatch(b, -1) {
+				ref := string(m[1]) + string(m[2])
+				refs = append(refs, "/"+path.Join(path.Dir(p), ref))
+			}
+		}
+		for _, ref := range refs {
+			checked++
+			if resp := get(t, h, "GET", ref); resp.StatusCode != 200 {
+				t.Errorf("%s names %s: %d", p, ref, resp.StatusCode)
+			}
+		}
+		return nil
+	})
+	if err != nil || checked < 10 {
+		t.Fatalf("walk: %v, %d references checked", err, checked)
 	}
 }
