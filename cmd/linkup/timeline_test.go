@@ -256,3 +256,48 @@ func TestTimelineChain(t *testing.T) {
 		t.Fatalf("by position: %v", byPos)
 	}
 }
+
+// BenchmarkTimelineAPI: one /v1/timeline page (the backend, without HTTP)
+// on a 100,000-event embedded log (200 connections of 500 events, one user
+// each, in connection order): the first page unfiltered, the first page of
+// a user whose events start at position 75,001 (75,100 scanned), and a
+// user the log never saw (the whole log scanned, within the scan bound).
+//
+//	go test ./cmd/linkup -run '^$' -bench TimelineAPI -benchtime 20x
+func BenchmarkTimelineAPI(b *testing.B) {
+	dir := b.TempDir()
+	st, err := embedded.Open(embedded.Config{Dir: dir})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	t0 := time.Now().Add(-time.Hour)
+	for c := range 200 {
+		id := "k" + strconv.Itoa(c)
+		batch := make([]events.EventData, 500)
+		for i := range batch {
+			batch[i] = events.MustEncode(events.ErrorRecorded{ErrorType: "invalid_json", Message: "bad", Severity: "low",
+				User: "u" + strconv.Itoa(c), ConnectionID: id, Context: map[string]any{}, At: t0.Add(time.Duration(c*500+i) * time.Millisecond)})
+		}
+		if _, err := st.Append(context.Background(), events.ConnectionStream(id), events.Any(), batch...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	tb := newTimelineBackend(st, true, nil)
+	for _, c := range []struct {
+		name string
+		q    transport.TimelineQuery
+	}{
+		{"first_page", transport.TimelineQuery{Limit: 100}},
+		{"one_user", transport.TimelineQuery{User: "u150", Limit: 100}},
+		{"no_match", transport.TimelineQuery{User: "nobody", Limit: 100}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := tb.Timeline(context.Background(), c.q); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
