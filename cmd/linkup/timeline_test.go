@@ -18,6 +18,7 @@ import (
 	"github.com/linkup-chat/linkup/events/embedded"
 	"github.com/linkup-chat/linkup/transport"
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 )
 
 // timelineFixture is a real embedded store with a small incident in it,
@@ -201,6 +202,11 @@ func TestTimelineScanBound(t *testing.T) {
 	_, body := f.get(t, "/v1/timeline?user=bob", analystToken(t, "analyst"))
 	if body["scan_limited"] != true || body["next_cursor"] == nil {
 		t.Fatalf("first page: %v", body)
+	}
+	var m dto.Metric
+	if err := f.backend.limited.WithLabelValues("scan").Write(&m); err != nil || m.GetCounter().GetValue() < 4 {
+		n := m.GetCounter().GetValue()
+		t.Fatalf("linkup_timeline_limit_reached_total{limit=scan} = %v after %d bounded pages", n, pages)
 	}
 }
 

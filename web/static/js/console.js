@@ -76,7 +76,7 @@ async function loadReadStates() {
     const r = await get('/v1/read-states', { [$('#r-by').value]: $('#r-id').value.trim() });
     if (mine !== readGen) return;
     replace($('#read-body'), r.items.length ? r.items.map((s) => h('tr', {},
-      h('td', {}, s.user), h('td', {}, s.chat_id), h('td', { class: 'num' }, s.last_read_seq),
+      h('td', {}, timelineLink('user', s.user)), h('td', {}, timelineLink('chat', s.chat_id)), h('td', { class: 'num' }, s.last_read_seq),
       h('td', { class: 'num' }, s.latest_seq), h('td', { class: 'num' }, s.unread)))
       : h('tr', {}, h('td', { colspan: 5, class: 'muted' }, 'Nothing found.')));
   } catch (err) {
