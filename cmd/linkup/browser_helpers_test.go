@@ -26,8 +26,12 @@ import (
 // unless LINKUP_REQUIRE_CHROMIUM=1 (CI), where they fail. With
 // LINKUP_SCREENSHOTS=1 they write docs/screenshots/*.png.
 
-// browserTimeout bounds each browser test as a whole.
-const browserTimeout = 3 * time.Minute
+// browserTimeout bounds each browser test as a whole, actionTimeout each
+// step (a page that never shows what a step waits for fails the step).
+const (
+	browserTimeout = 3 * time.Minute
+	actionTimeout  = 30 * time.Second
+)
 
 // chromium returns a browser context with a fresh profile, and the parent
 // context for more tabs; both end with the test.
@@ -133,7 +137,9 @@ func (tb *tab) observe(ev any) {
 // do runs actions, failing the test on error.
 func (tb *tab) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 	tb.t.Helper()
-	if err := chromedp.Do(tb.ctx, actions...); err != nil {
+	ctx, cancel := context.WithTimeout(tb.ctx, actionTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
 		tb.t.Fatalf("%s: %s: %v\nproblems: %v", tb.name, what, err, tb.problemList())
 	}
 }
@@ -141,7 +147,9 @@ func (tb *tab) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 // eval evaluates a JavaScript expression and decodes its value.
 func eval[T any](tb *tab, expr string) T {
 	tb.t.Helper()
-	v, err := chromedp.Run(tb.ctx, chromedp.Evaluate[T](expr))
+	ctx, cancel := context.WithTimeout(tb.ctx, actionTimeout)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
 	if err != nil {
 		tb.t.Fatalf("%s: eval %s: %v", tb.name, expr, err)
 	}
