@@ -19,6 +19,9 @@ type QueryConfig struct {
 	Secret  []byte
 	Logger  *slog.Logger
 	Timeout time.Duration
+	// Timeline serves /v1/timeline and /v1/timeline/chain; nil leaves
+	// them out (404).
+	Timeline TimelineBackend
 }
 
 // Validate reports a missing backend or secret.
@@ -33,7 +36,8 @@ func (c QueryConfig) Validate() error {
 }
 
 // NewQueryHandler serves the analyst query API: GET /v1/errors,
-// /v1/errors/hourly (extension), /v1/read-states and /v1/projections. Every
+// /v1/errors/hourly (extension), /v1/read-states, /v1/projections and,
+// with a Timeline backend, /v1/timeline and /v1/timeline/chain. Every
 // request needs a token with the analyst role: 401 without a valid token,
 // 403 without the role. Bad parameters get 400 with code invalid_parameter
 // naming the parameter. Mount it on the server's mux under /v1/.
@@ -66,6 +70,10 @@ func NewQueryHandler(cfg QueryConfig) (http.Handler, error) {
 	mux.HandleFunc("GET /v1/read-states", h.readStates)
 	mux.HandleFunc("GET /v1/projections", h.projections)
 	mux.HandleFunc("GET /v1/deliveries", h.deliveries) // query_deliveries.go
+	if cfg.Timeline != nil {
+		mux.HandleFunc("GET /v1/timeline", h.timeline)
+		mux.HandleFunc("GET /v1/timeline/chain", h.chain)
+	}
 	return h.authorize(mux), nil
 }
 
@@ -164,6 +172,47 @@ func (h *queryHandler) projections(w http.ResponseWriter, r *http.Request) {
 	writeQueryJSON(w, http.StatusOK, queryItems(items))
 }
 
+type timelineResponse struct {
+	Items       []json.RawMessage `json:"items"`
+	NextCursor  *string           `json:"next_cursor"`
+	ScanLimited bool              `json:"scan_limited"`
+}
+
+func (h *queryHandler) timeline(w http.ResponseWriter, r *http.Request) {
+	q, err := parseTimelineQuery(r.URL.Query())
+	if h.refuse(w, err) {
+		return
+	}
+	page, err := h.cfg.Timeline.Timeline(r.Context(), q)
+	if h.refuse(w, err) || h.failed(w, r, err) {
+		return
+	}
+	resp := timelineResponse{Items: page.Items, ScanLimited: page.ScanLimited}
+	if resp.Items == nil {
+		resp.Items = []json.RawMessage{}
+	}
+	if page.Next > 0 {
+		next := strconv.FormatUint(page.Next, 10)
+		resp.NextCursor = &next
+	}
+	writeQueryJSON(w, http.StatusOK, resp)
+}
+
+func (h *queryHandler) chain(w http.ResponseWriter, r *http.Request) {
+	q, err := parseChainQuery(r.URL.Query())
+	if h.refuse(w, err) {
+		return
+	}
+	c, err := h.cfg.Timeline.Chain(r.Context(), q)
+	if h.refuse(w, err) || h.failed(w, r, err) {
+		return
+	}
+	if c.Items == nil {
+		c.Items = []ChainItem{}
+	}
+	writeQueryJSON(w, http.StatusOK, c)
+}
+
 // queryItems wraps a list as {"items": [...]}, never null.
 func queryItems[T any](items []T) map[string][]T {
 	if items == nil {
@@ -172,11 +221,15 @@ func queryItems[T any](items []T) map[string][]T {
 	return map[string][]T{"items": items}
 }
 
-// refuse answers 400 for a parameter error.
+// refuse answers 400 for a parameter error (404 for an unknown one).
 func (h *queryHandler) refuse(w http.ResponseWriter, err error) bool {
 	var pe *queryParamError
 	if !errors.As(err, &pe) {
 		return false
+	}
+	if pe.Status == http.StatusNotFound {
+		writeQueryError(w, http.StatusNotFound, queryAPIError{Code: "not_found", Parameter: pe.Parameter, Message: pe.Message})
+		return true
 	}
 	writeQueryError(w, http.StatusBadRequest, queryAPIError{Code: "invalid_parameter", Parameter: pe.Parameter, Message: pe.Message})
 	return true

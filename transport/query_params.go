@@ -5,14 +5,19 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/linkup-chat/linkup/events"
 )
 
 // queryParamError is a bad query parameter: HTTP 400 with code
-// invalid_parameter naming it.
+// invalid_parameter naming it (Status 404: not_found, a chat or
+// connection the log does not hold).
 type queryParamError struct {
 	Parameter string
 	Message   string
+	Status    int
 }
 
 func (e *queryParamError) Error() string { return e.Parameter + ": " + e.Message }
@@ -133,6 +138,77 @@ func parseReadStateQuery(v url.Values) (ReadStateQuery, error) {
 		p.fail(badQueryParam("chat", "give user or chat, not both"))
 	}
 	return q, p.result()
+}
+
+// parseTimelineQuery reads /v1/timeline's parameters, named as the flags of
+// `linkup replay timeline`: type is a comma-separated list of known event
+// types; limit above MaxTimelineLimit is capped.
+func parseTimelineQuery(v url.Values) (TimelineQuery, error) {
+	p := newQueryParams(v, "since", "until", "user", "chat", "connection", "correlation", "type", "limit", "cursor")
+	q := TimelineQuery{User: p.str("user"), Chat: p.str("chat"), Connection: p.str("connection"),
+		Correlation: p.str("correlation"), Types: p.eventTypes("type"), Cursor: p.cursor("cursor")}
+	q.Since, q.Until = p.time("since"), p.time("until")
+	if !q.Since.IsZero() && !q.Until.IsZero() && q.Until.Before(q.Since) {
+		p.fail(badQueryParam("until", "must not be before since"))
+	}
+	q.Limit = int(min(p.positive("limit"), MaxTimelineLimit))
+	if q.Limit == 0 {
+		q.Limit = DefaultTimelineLimit
+	}
+	return q, p.result()
+}
+
+// parseChainQuery reads /v1/timeline/chain's parameters: exactly one of
+// correlation, position and event.
+func parseChainQuery(v url.Values) (ChainQuery, error) {
+	p := newQueryParams(v, "correlation", "position", "event")
+	q := ChainQuery{Correlation: p.str("correlation"), Position: p.positive("position"), EventID: p.str("event")}
+	set := 0
+	for _, ok := range []bool{q.Correlation != "", q.Position > 0, q.EventID != ""} {
+		if ok {
+			set++
+		}
+	}
+	if set != 1 && p.err == nil {
+		p.fail(badQueryParam("correlation", "give exactly one of correlation, position and event"))
+	}
+	return q, p.result()
+}
+
+// eventTypes reads a comma-separated list of known event types.
+func (p *queryParams) eventTypes(name string) []string {
+	s := p.str(name)
+	if s == "" {
+		return nil
+	}
+	parts := strings.Split(s, ",")
+	if len(parts) > maxTimelineTypes {
+		p.fail(badQueryParam(name, "more than %d types", maxTimelineTypes))
+		return nil
+	}
+	var out []string
+	for _, t := range parts {
+		t = strings.TrimSpace(t)
+		if !events.Known(t) {
+			p.fail(badQueryParam(name, "%q is not an event type (e.g. %s)", t, events.TypeErrorRecorded))
+			return nil
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// cursor reads a store position: a non-negative integer (0: the start).
+func (p *queryParams) cursor(name string) uint64 {
+	s := p.v.Get(name)
+	if s == "" {
+		return 0
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		p.fail(badQueryParam(name, "must be a store position (a non-negative integer)"))
+	}
+	return n
 }
 
 func (p *queryParams) result() error {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 )
@@ -90,5 +91,66 @@ func TestRequestTokenTakesFirstWellFormedBearer(t *testing.T) {
 func TestNewQueryHandlerValidates(t *testing.T) {
 	if _, err := NewQueryHandler(QueryConfig{Secret: []byte("s")}); err == nil {
 		t.Fatal("handler without backend accepted")
+	}
+}
+
+func TestParseTimelineQueryRefusesBadParameters(t *testing.T) {
+	cases := []struct {
+		query, param string
+	}{
+		{"since=yesterday", "since"},
+		{"until=2026-13-01T00:00:00Z", "until"},
+		{"since=2026-11-25T10:00:00Z&until=2026-11-25T09:00:00Z", "until"},
+		{"type=Nope", "type"},
+		{"type=ErrorRecorded,,MessagePosted", "type"},
+		{"limit=0", "limit"},
+		{"limit=x", "limit"},
+		{"cursor=-1", "cursor"},
+		{"cursor=1e3", "cursor"},
+		{"user=a&user=b", "user"},
+		{"connection_id=c", "connection_id"},
+		{"chat=" + strings.Repeat("c", 300), "chat"},
+	}
+	for _, c := range cases {
+		t.Run(c.query[:min(len(c.query), 40)], func(t *testing.T) {
+			v, _ := url.ParseQuery(c.query)
+			_, err := parseTimelineQuery(v)
+			var pe *queryParamError
+			if !errors.As(err, &pe) {
+				t.Fatalf("err = %v, want a parameter error", err)
+			}
+			if pe.Parameter != c.param {
+				t.Fatalf("parameter = %q, want %q (%s)", pe.Parameter, c.param, pe.Message)
+			}
+		})
+	}
+}
+
+func TestParseTimelineQueryAcceptsAndCaps(t *testing.T) {
+	v, _ := url.ParseQuery("since=2026-11-25T10:00:00Z&until=2026-11-25T10:00:00Z&user=bob&chat=c1&connection=k1" +
+		"&correlation=k1:3&type=ErrorRecorded,%20MessagePosted&limit=5000&cursor=0&token=x")
+	q, err := parseTimelineQuery(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.User != "bob" || q.Chat != "c1" || q.Connection != "k1" || q.Correlation != "k1:3" || q.Cursor != 0 ||
+		q.Limit != MaxTimelineLimit || len(q.Types) != 2 || q.Types[1] != "MessagePosted" || !q.Since.Equal(q.Until) {
+		t.Fatalf("got %+v", q)
+	}
+	if q, _ := parseTimelineQuery(url.Values{}); q.Limit != DefaultTimelineLimit {
+		t.Fatalf("default limit %d", q.Limit)
+	}
+}
+
+func TestParseChainQueryNeedsExactlyOneStart(t *testing.T) {
+	for query, ok := range map[string]bool{
+		"correlation=k:1": true, "position=7": true, "event=abc": true,
+		"": false, "correlation=k:1&position=7": false, "position=0": false, "position=x": false, "at=1": false,
+	} {
+		v, _ := url.ParseQuery(query)
+		_, err := parseChainQuery(v)
+		if (err == nil) != ok {
+			t.Errorf("%q: err = %v, want ok=%v", query, err, ok)
+		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/linkup-chat/linkup/internal/rlimit"
 	"github.com/linkup-chat/linkup/protocol"
 	"github.com/linkup-chat/linkup/transport"
+	"github.com/linkup-chat/linkup/web"
 	"github.com/peterbourgon/ff/v3/ffcli"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -129,12 +130,13 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 		return err
 	}
 	defer stopProjections()
-	return listenAndServe(ctx, cfg, log, n, secret, backend, reg)
+	timeline := newTimelineBackend(store, timelineTimeOrdered(cfg.store), reg)
+	return listenAndServe(ctx, cfg, log, n, secret, backend, timeline, reg)
 }
 
 // listenAndServe starts the HTTP side, announces readiness and waits for the signal.
-func listenAndServe(ctx context.Context, cfg serveConfig, log *slog.Logger, n *actors.Node, secret []byte, backend transport.QueryBackend, reg *prometheus.Registry) error {
-	query, err := transport.NewQueryHandler(transport.QueryConfig{Backend: backend, Secret: secret, Logger: log})
+func listenAndServe(ctx context.Context, cfg serveConfig, log *slog.Logger, n *actors.Node, secret []byte, backend transport.QueryBackend, timeline transport.TimelineBackend, reg *prometheus.Registry) error {
+	query, err := transport.NewQueryHandler(transport.QueryConfig{Backend: backend, Timeline: timeline, Secret: secret, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -148,6 +150,7 @@ func listenAndServe(ctx context.Context, cfg serveConfig, log *slog.Logger, n *a
 		return fmt.Errorf("listen %s: %w", cfg.addr, err)
 	}
 	hs := srv.HTTPServer()
+	hs.Handler = web.Compose(hs.Handler) // the pages at /, /console, /incident
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	log.Info("linkup ready", "addr", ln.Addr().String(), "node", n.Name(), "store", cfg.store, "data", cfg.data)

@@ -1,0 +1,412 @@
+// chat.js: the browser chat at /. Sign in with a pasted token (kept in
+// sessionStorage), list chats with unread counts, create a chat, read a
+// chat with infinite scroll back, send with pending/acked/failed state
+// (retries reuse the client_msg_id, so a retry is never stored twice),
+// typing indicator, read marks. Reconnects and catches up by itself.
+
+import { h, replace, $, fmtTime } from './dom.js';
+import { getToken, setToken, clearToken, expired } from './auth.js';
+import { LinkupClient, RETRIABLE, newID, wsURL } from './linkup.js';
+import { ChatStore } from './store.js';
+
+const TOKEN_KEY = 'linkup.token';
+const PAGE = 50;
+
+const store = new ChatStore();
+let client = null;
+let current = ''; // open chat id
+let loadingOlder = false;
+
+function init() {
+  $('#signin-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const tok = $('#token').value.trim();
+    if (!tok) return;
+    setToken(TOKEN_KEY, tok);
+    $('#token').value = '';
+    start(tok);
+  });
+  $('#signout').addEventListener('click', signOut);
+  $('#new-chat').addEventListener('submit', createChat);
+  $('#composer').addEventListener('submit', (e) => { e.preventDefault(); send(); });
+  $('#body').addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); send(); }
+  });
+  $('#body').addEventListener('input', typingInput);
+  $('#messages').addEventListener('scroll', () => { if ($('#messages').scrollTop < 40) loadOlder(); });
+  document.addEventListener('visibilitychange', () => markRead());
+  setInterval(renderTyping, 1000);
+  const tok = getToken(TOKEN_KEY);
+  if (tok && !expired(tok)) start(tok);
+  else showSignIn(tok ? 'Your token has expired: paste a new one.' : '');
+}
+
+function showSignIn(message) {
+  $('#signin').hidden = false;
+  $('#app').hidden = true;
+  $('#signout').hidden = true;
+  $('#signin-error').textContent = message || '';
+  setStatus('idle', 'signed out');
+}
+
+function signOut() {
+  if (client) client.stop();
+  client = null;
+  clearToken(TOKEN_KEY);
+  store.chats.clear();
+  current = '';
+  showSignIn('');
+}
+
+function start(token) {
+  $('#signin').hidden = true;
+  $('#app').hidden = false;
+  $('#signout').hidden = false;
+  client = new LinkupClient({ url: wsURL(), token, positions: () => store.positions() });
+  client.addEventListener('state', (e) => onState(e.detail));
+  client.addEventListener('synced', (e) => onSynced(e.detail));
+  client.addEventListener('frame', (e) => onFrame(e.detail));
+  client.addEventListener('fatal', (e) => {
+    if (client) client.stop();
+    clearToken(TOKEN_KEY);
+    showSignIn(`Signed out: ${e.detail.reason}`);
+  });
+  client.start();
+}
+
+function setStatus(state, text) {
+  const el = $('#status');
+  el.dataset.state = state;
+  el.textContent = text;
+}
+
+async function onState({ state, delay, hint }) {
+  const texts = {
+    connecting: 'connecting…', syncing: 'catching up…', online: 'online', closed: 'offline',
+    reconnecting: delay ? `reconnecting in ${Math.ceil(delay / 1000)} s…` : 'reconnecting…',
+  };
+  setStatus(state, hint || texts[state] || state);
+  if (state !== 'online') return;
+  try {
+    const st = await client.request({ type: 'get_connection_status' });
+    store.me = st.user_id;
+    $('#me').textContent = st.user_id;
+    await refreshChats();
+    if (current && !store.chat(current).lowest) await loadHistory(store.chat(current));
+    renderAll();
+    flushOutboxes();
+    markRead();
+  } catch (err) {
+    console.warn('after connect', err);
+  }
+}
+
+async function refreshChats() {
+  const r = await client.request({ type: 'list_chats' });
+  for (const s of r.chats || []) store.summary(s.chat_id, s);
+  renderChats();
+}
+
+function onSynced(done) {
+  for (const [id, s] of Object.entries(done.chats || {})) store.summary(id, s);
+  renderChats();
+}
+
+function onFrame(f) {
+  switch (f.type) {
+    case 'message': case 'message_edited': case 'message_deleted': case 'members_changed':
+      return onItem(f);
+    case 'chat_created':
+      store.summary(f.chat_id, { title: f.title, members: f.members });
+      return renderChats();
+    case 'typing':
+      return onTyping(f);
+    case 'read':
+      return onRead(f);
+    case 'force_reconnect':
+      return setStatus('reconnecting', `server asked to reconnect (${f.reason})…`);
+    case 'error':
+      return console.warn('server error', f.code, f.message);
+  }
+}
+
+function onItem(f) {
+  const c = store.chat(f.chat_id);
+  const fresh = store.add(f);
+  if (f.type === 'members_changed' && f.members) c.members = f.members;
+  if (fresh && f.type === 'message' && f.sender !== store.me && f.seq > c.lastReadSeq && !viewing(c.id)) c.unread++;
+  c.typing.delete(f.sender);
+  if (c.id === current) { renderMessages(); markRead(); }
+  renderChats();
+}
+
+function onTyping(f) {
+  if (f.user === store.me) return;
+  const c = store.chat(f.chat_id);
+  if (f.is_typing) c.typing.set(f.user, Date.now() + 6000);
+  else c.typing.delete(f.user);
+  renderTyping();
+}
+
+function onRead(f) {
+  const c = store.chat(f.chat_id);
+  if (f.user === store.me) {
+    c.lastReadSeq = Math.max(c.lastReadSeq, f.last_read_seq);
+    if (c.lastReadSeq >= c.latestSeq) c.unread = 0;
+    renderChats();
+    return;
+  }
+  c.readers.set(f.user, Math.max(c.readers.get(f.user) || 0, f.last_read_seq));
+  if (c.id === current) renderMessages();
+}
+
+function viewing(id) {
+  return id === current && document.visibilityState === 'visible';
+}
+
+// ---- chats -------------------------------------------------------------
+
+async function createChat(e) {
+  e.preventDefault();
+  const title = $('#new-title').value.trim();
+  const members = $('#new-members').value.split(',').map((m) => m.trim()).filter(Boolean);
+  $('#new-error').textContent = '';
+  try {
+    const ack = await client.request({ type: 'create_chat', title, members });
+    store.summary(ack.chat_id, { title, members: [store.me, ...members] });
+    $('#new-title').value = '';
+    $('#new-members').value = '';
+    renderChats();
+    openChat(ack.chat_id);
+  } catch (err) {
+    $('#new-error').textContent = `Could not create the chat: ${err.message}`;
+  }
+}
+
+async function openChat(id) {
+  current = id;
+  const c = store.chat(id);
+  $('#composer').hidden = false;
+  renderAll();
+  if (!c.lowest && client && client.state === 'online') await loadHistory(c);
+  renderMessages(true);
+  markRead();
+  $('#body').focus();
+}
+
+async function loadHistory(c, beforeSeq) {
+  const req = { type: 'get_history', chat_id: c.id, limit: PAGE };
+  if (beforeSeq) req.before_seq = beforeSeq;
+  const r = await client.request(req);
+  const msgs = r.messages || [];
+  for (const m of msgs) store.add({ ...m, chat_id: c.id });
+  const low = msgs.length ? Math.min(...msgs.map((m) => m.seq)) : (beforeSeq || 1);
+  c.lowest = c.lowest ? Math.min(c.lowest, low) : low;
+  if (msgs.length === 0) c.lowest = c.lowest || c.latestSeq + 1;
+  c.historyDone = msgs.length < PAGE || c.lowest <= 1;
+}
+
+// loadOlder fetches the page before the oldest loaded item and keeps what
+// the reader looks at in place.
+async function loadOlder() {
+  const c = current && store.chat(current);
+  if (!c || loadingOlder || c.historyDone || !c.lowest || !client || client.state !== 'online') return;
+  loadingOlder = true;
+  const list = $('#messages');
+  const before = list.scrollHeight - list.scrollTop;
+  try {
+    await loadHistory(c, c.lowest);
+    renderMessages();
+    list.scrollTop = list.scrollHeight - before;
+  } catch (err) {
+    console.warn('history', err);
+  } finally {
+    loadingOlder = false;
+  }
+}
+
+// markRead moves the read pointer to the newest item of the open chat
+// while the page is visible.
+let reading = false;
+async function markRead() {
+  const c = current && store.chat(current);
+  if (!c || reading || !viewing(c.id) || !client || client.state !== 'online') return;
+  const top = store.maxSeq(c);
+  if (top <= c.lastReadSeq) { c.unread = 0; renderChats(); return; }
+  reading = true;
+  try {
+    const ack = await client.request({ type: 'read_receipt', chat_id: c.id, seq: top });
+    c.lastReadSeq = Math.max(c.lastReadSeq, ack.last_read_seq);
+    c.unread = 0;
+    renderChats();
+  } catch (err) {
+    console.warn('read', err);
+  } finally {
+    reading = false;
+  }
+  if (store.maxSeq(c) > c.lastReadSeq) markRead();
+}
+
+// ---- sending -------------------------------------------------------------
+
+function send() {
+  const c = current && store.chat(current);
+  const body = $('#body').value;
+  if (!c || !body.trim()) return;
+  const item = { client_msg_id: newID(), chat_id: c.id, body, sender: store.me, state: 'pending', attempts: 0 };
+  c.outbox.push(item);
+  $('#body').value = '';
+  stopTyping();
+  renderMessages(true);
+  transmit(item);
+}
+
+// transmit sends one outbox item; a retriable failure leaves it pending
+// (sent again with the same client_msg_id), any other marks it failed.
+async function transmit(item) {
+  if (item.inflight || item.state !== 'pending' || !client || client.state !== 'online') return;
+  item.inflight = true;
+  item.attempts++;
+  try {
+    const ack = await client.request({ type: 'send_message', chat_id: item.chat_id, client_msg_id: item.client_msg_id, body: item.body });
+    const c = store.chat(ack.chat_id);
+    store.add({ type: 'message', chat_id: ack.chat_id, seq: ack.seq, message_id: ack.message_id, sender: store.me,
+      body: item.body, sent_at: ack.sent_at, client_msg_id: item.client_msg_id });
+    c.lastReadSeq = Math.max(c.lastReadSeq, ack.seq);
+  } catch (err) {
+    if (RETRIABLE.has(err.code) && item.attempts < 10) {
+      if (err.code !== 'disconnected') setTimeout(() => transmit(item), 500 * item.attempts);
+    } else {
+      item.state = 'failed';
+      item.error = err.message;
+    }
+  } finally {
+    item.inflight = false;
+  }
+  if (item.chat_id === current) renderMessages();
+  renderChats();
+}
+
+function flushOutboxes() {
+  for (const c of store.chats.values()) for (const item of c.outbox) transmit(item);
+}
+
+function retry(item) {
+  item.state = 'pending';
+  item.attempts = 0;
+  item.error = '';
+  renderMessages();
+  transmit(item);
+}
+
+// ---- typing --------------------------------------------------------------
+
+let typingSentAt = 0;
+let typingTimer = 0;
+function typingInput() {
+  if (!current || !client) return;
+  const now = Date.now();
+  if (now - typingSentAt > 2000) {
+    client.notify({ type: 'typing', chat_id: current, is_typing: true });
+    typingSentAt = now;
+  }
+  clearTimeout(typingTimer);
+  typingTimer = setTimeout(stopTyping, 3000);
+}
+
+function stopTyping() {
+  clearTimeout(typingTimer);
+  if (typingSentAt && current && client) client.notify({ type: 'typing', chat_id: current, is_typing: false });
+  typingSentAt = 0;
+}
+
+// ---- rendering -------------------------------------------------------------
+
+function renderAll() {
+  renderChats();
+  renderMessages();
+  renderTyping();
+}
+
+function renderChats() {
+  const items = store.sorted().map((c) => h('li', { class: c.id === current ? 'active' : '' },
+    h('button', { type: 'button', class: 'chat-item', dataset: { chatId: c.id }, onclick: () => openChat(c.id) },
+      h('span', { class: 'chat-title' }, c.title || c.id),
+      c.unread > 0 ? h('span', { class: 'badge', 'aria-label': 'unread' }, String(c.unread)) : null)));
+  replace($('#chats'), items.length ? items : h('li', { class: 'muted' }, 'No chats yet: create one.'));
+}
+
+function renderMessages(toBottom = false) {
+  const list = $('#messages');
+  const c = current && store.chat(current);
+  if (!c) {
+    replace($('#conv-title'), 'No chat open');
+    replace(list);
+    return;
+  }
+  replace($('#conv-title'), c.title || c.id);
+  replace($('#conv-members'), c.members.join(', '));
+  const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 60;
+  const items = store.ordered(c);
+  const marks = readMarks(c, items);
+  const rows = items.map((m) => itemRow(m, marks.get(m.seq)));
+  if (!c.historyDone && c.lowest) rows.unshift(h('li', { class: 'more muted' }, 'Scroll up for older messages'));
+  for (const o of c.outbox) rows.push(outboxRow(o));
+  replace(list, rows);
+  if (toBottom || atBottom) list.scrollTop = list.scrollHeight;
+}
+
+// readMarks places each other member's read pointer on the newest loaded
+// item at or below it.
+function readMarks(c, items) {
+  const out = new Map();
+  for (const [user, seq] of c.readers) {
+    let at = 0;
+    for (const m of items) if (m.seq <= seq) at = m.seq;
+    if (!at) continue;
+    if (!out.has(at)) out.set(at, []);
+    out.get(at).push(user);
+  }
+  return out;
+}
+
+function itemRow(m, readers) {
+  if (m.type !== 'message') {
+    return h('li', { class: 'system muted', dataset: { seq: m.seq } }, systemText(m));
+  }
+  const mine = m.sender === store.me;
+  return h('li', { class: `msg ${mine ? 'mine' : 'theirs'}`, dataset: { seq: m.seq, state: 'acked' } },
+    h('div', { class: 'meta' }, h('span', { class: 'sender' }, m.sender), ' ',
+      h('time', { datetime: m.sent_at || '' }, fmtTime(m.sent_at)),
+      mine ? h('span', { class: 'state acked', title: 'stored by the server' }, ' ✓') : null,
+      m.edited_at ? h('span', { class: 'muted' }, ' (edited)') : null),
+    h('div', { class: 'body' }, m.deleted ? h('em', { class: 'muted' }, 'message deleted') : m.body),
+    readers ? h('div', { class: 'seen muted' }, `Seen by ${readers.join(', ')}`) : null);
+}
+
+function systemText(m) {
+  switch (m.type) {
+    case 'members_changed': return `${m.by} changed the members: ${(m.members || []).join(', ')}`;
+    case 'message_edited': return `${m.by} edited a message`;
+    case 'message_deleted': return `${m.by} deleted a message`;
+  }
+  return m.type;
+}
+
+function outboxRow(o) {
+  const failed = o.state === 'failed';
+  return h('li', { class: `msg mine ${o.state}`, dataset: { state: o.state, clientMsgId: o.client_msg_id } },
+    h('div', { class: 'meta' }, h('span', { class: 'sender' }, store.me), ' ',
+      h('span', { class: `state ${o.state}` }, failed ? `failed: ${o.error || ''}` : 'sending…')),
+    h('div', { class: 'body' }, o.body),
+    failed ? h('button', { type: 'button', class: 'retry', onclick: () => retry(o) }, 'Retry') : null);
+}
+
+function renderTyping() {
+  const c = current && store.chat(current);
+  const now = Date.now();
+  const who = c ? [...c.typing].filter(([, until]) => until > now).map(([u]) => u) : [];
+  $('#typing').textContent = who.length ? `${who.join(', ')} ${who.length > 1 ? 'are' : 'is'} typing…` : '';
+}
+
+init();
