@@ -205,13 +205,14 @@ func (n *Node) retireUser(id string, pid *actor.PID, ctx actor.Context) bool {
 
 // forwarded reports whether msg, reaching an actor that has retired, was
 // passed on to the actor that now holds its identity (spawned on demand).
-// Lifecycle messages are not forwarded.
+// Lifecycle messages are not forwarded, nor acks (a retired actor has no
+// subscriber or connection to credit).
 func forwarded(retired bool, msg any, send func(any)) bool {
 	if !retired {
 		return false
 	}
 	switch msg.(type) {
-	case *actor.Started, *actor.Stopping, *actor.Stopped, *actor.Restarting, *actor.PoisonPill, appendDone, chatLoaded, chatPageLoaded, chatIdleCheck:
+	case *actor.Started, *actor.Stopping, *actor.Stopped, *actor.Restarting, *actor.PoisonPill, appendDone, chatLoaded, chatPageLoaded, chatIdleCheck, deliverAck:
 		return true
 	}
 	send(msg)
