@@ -2,6 +2,7 @@ package actors
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -20,6 +21,9 @@ func TestRegistrySpawnsOnceAndRetires(t *testing.T) {
 	got := map[string]int{}
 	spawner := func(id string) func() *actor.PID {
 		return func() *actor.PID {
+			for range 100 { // spawning takes a while: let other senders meet it
+				runtime.Gosched()
+			}
 			return &actor.PID{Id: fmt.Sprintf("%s/%d", id, spawned.Add(1))}
 		}
 	}
@@ -30,16 +34,19 @@ func TestRegistrySpawnsOnceAndRetires(t *testing.T) {
 	}
 	const ids, senders = 20, 50
 	var wg sync.WaitGroup
+	start := make(chan struct{})
 	for s := range senders {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			<-start
 			for i := range ids {
 				id := fmt.Sprint("u", (i+s)%ids)
 				r.send(id, "m", spawner(id), deliver)
 			}
 		}()
 	}
+	close(start)
 	wg.Wait()
 	if spawned.Load() != ids || r.len() != ids {
 		t.Fatalf("spawned %d actors, %d registered, want %d", spawned.Load(), r.len(), ids)
