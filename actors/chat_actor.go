@@ -1,7 +1,6 @@
 package actors
 
 import (
-	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -42,9 +41,11 @@ type chatActor struct {
 }
 
 type subscriber struct {
-	pid     *actor.PID
-	user    string
-	backlog *atomic.Int64
+	pid  *actor.PID
+	user string
+	// inflight is the fan-out items sent to the connection and not yet
+	// acknowledged (chat_backlog.go).
+	inflight int
 }
 
 func newChatActor(n *Node, id string) *chatActor {
@@ -73,6 +74,8 @@ func (c *chatActor) Receive(ctx actor.Context) {
 		c.onPageLoaded(ctx, m)
 	case chatDeliveryFlush:
 		c.flushDeliveries(ctx)
+	case deliverAck:
+		c.acked(m)
 	default:
 		if !c.loaded {
 			c.stashMsg(ctx, m)
@@ -240,7 +243,7 @@ func (c *chatActor) onSubscribe(ctx actor.Context, m chatSubscribe) {
 	if !c.state.IsMember(m.User) {
 		return
 	}
-	c.subs[m.Conn.Id] = subscriber{pid: m.Conn, user: m.User, backlog: m.Backlog}
+	c.subscribe(m.Conn, m.User)
 	if m.Welcome == nil {
 		return
 	}

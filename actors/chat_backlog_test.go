@@ -127,6 +127,47 @@ func TestDeliveryBacklogIsBounded(t *testing.T) {
 	}
 }
 
+// TestAckedDeliveriesKeepFlowing: a member whose connection keeps up gets
+// every message of a chat that posts many times maxDeliverBacklog items
+// and is never dropped, because its connection's acks (deliverAck) give the
+// chat its credit back. Without them the chat would count every item as
+// still waiting and drop it after maxDeliverBacklog.
+func TestAckedDeliveriesKeepFlowing(t *testing.T) {
+	st, err := embedded.Open(embedded.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	n, err := New(context.Background(), Config{Store: st, Encoder: jsonEncoder{}, Limits: Limits{MessagesPerSecond: 1e6, FramesPerSecond: 1e6}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := make(chan struct{})
+	close(open)
+	reader, sender := &gatedSocket{gate: open}, &gatedSocket{gate: open}
+	bob := n.Connect(ConnInfo{ConnectionID: "k-bob", UserID: "bob"}, reader)
+	bob.Handle(protocol.CreateChat{Ref: "c", ChatID: "c1", Title: "t", Members: []string{"alice"}})
+	waitFor(t, reader, `"type":"chat_created"`) // bob's connection is subscribed
+	alice := n.Connect(ConnInfo{ConnectionID: "k-alice", UserID: "alice"}, sender)
+	const round, posts = 128, 4 * maxDeliverBacklog
+	for i := range posts {
+		alice.Handle(protocol.SendMessage{Ref: fmt.Sprint("s", i), ChatID: "c1", ClientMsgID: fmt.Sprint(i), Body: "x"})
+		if (i+1)%round == 0 { // bob has handled the round before the next one is sent
+			waitFor(t, reader, fmt.Sprintf(`"client_msg_id":"%d"`, i))
+		}
+	}
+	frames, reason := reader.state()
+	got := 0
+	for _, f := range frames {
+		if strings.Contains(f, `"type":"message"`) {
+			got++
+		}
+	}
+	if reason != "" || got != posts || metricValue(n.m.backlogDrops) != 0 {
+		t.Fatalf("bob got %d of %d messages, closed %q, drops %v", got, posts, reason, metricValue(n.m.backlogDrops))
+	}
+}
+
 func waitFor(t *testing.T, s *gatedSocket, want string) {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {

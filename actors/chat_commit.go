@@ -16,9 +16,8 @@ func (c *chatActor) commit(ctx actor.Context, res events.AppendResult) {
 	c.node.m.timeline.committed(rd.Events)
 	for _, e := range rd.Events {
 		switch ev := e.Event.(type) {
-		case events.ChatCreated:
+		case events.ChatCreated: // already in the directory (membership)
 			c.startIdleTimer(ctx)
-			c.node.dir.Apply(ev)
 		case events.MembersAdded, events.MemberRemoved:
 			c.membersCommitted(ev)
 		}

@@ -95,7 +95,7 @@ func (c *chatActor) onSync(ctx actor.Context, m chatSyncReq) {
 	// A syncing connection is subscribed here, in the same step as its
 	// answer is cut, so no message can fall between the two: everything up
 	// to LatestSeq is in the answer, everything after is delivered live.
-	c.subs[m.Conn.Id] = subscriber{pid: m.Conn, user: m.User, backlog: m.Backlog}
+	c.subscribe(m.Conn, m.User)
 	s := c.state
 	info := protocol.SyncChat{LatestSeq: s.LatestSeq, LastReadSeq: s.Read[m.User], Unread: s.Unread(m.User)}
 	lo, hi := m.After+1, s.LatestSeq

@@ -41,9 +41,7 @@ func TestIdleChatStopsAndComesBack(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	n.mu.RLock()
-	_, alive := n.chats["c1"]
-	n.mu.RUnlock()
+	_, alive := n.chats.get("c1")
 	if alive {
 		t.Fatal("the idle chat is still registered")
 	}

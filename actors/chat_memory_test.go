@@ -78,10 +78,7 @@ func idleChatBytes(t *testing.T, chats, members int) int64 {
 	// The members are offline: their user actors, started to pass on
 	// chat_created, stop again; wait for that before measuring.
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		n.mu.RLock()
-		users := len(n.users)
-		n.mu.RUnlock()
-		if users <= 1 {
+		if users := n.users.len(); users <= 1 {
 			break
 		}
 	}

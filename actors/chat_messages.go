@@ -1,8 +1,6 @@
 package actors
 
 import (
-	"sync/atomic"
-
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/linkup-chat/linkup/chat"
 	"github.com/linkup-chat/linkup/events"
@@ -81,7 +79,6 @@ type (
 	// connection.
 	chatSubscribe struct {
 		Conn    *actor.PID
-		Backlog *atomic.Int64
 		User    string
 		Welcome []byte
 		From    uint64
@@ -98,10 +95,9 @@ type (
 	}
 	chatSyncReq struct {
 		origin
-		Backlog *atomic.Int64
-		After   uint64
-		Limit   int
-		Agg     uint64
+		After uint64
+		Limit int
+		Agg   uint64
 	}
 )
 

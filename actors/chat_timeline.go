@@ -42,14 +42,13 @@ func removeCommand(m chatRemoveMember) string {
 	return "remove_member"
 }
 
-// membersCommitted follows a durable membership change outside the chat:
-// the node's directory, and the user actors of those added (who subscribe
+// membersCommitted follows a durable membership change outside the chat
+// (the node's directory has it already, see membership): the user actors of those added (who subscribe
 // their connections, welcomed from the item that added them) and removed
 // (who stop subscribing to the chat).
 func (c *chatActor) membersCommitted(ev events.Event) {
 	switch e := ev.(type) {
 	case events.MembersAdded:
-		c.node.dir.Apply(e)
 		frame, err := c.node.enc.Encode(protocol.ChatCreatedFrame{ChatID: c.id, Title: c.state.Title, Members: orEmpty(e.Members), CreatedBy: c.state.CreatedBy})
 		if err != nil {
 			return
@@ -58,7 +57,6 @@ func (c *chatActor) membersCommitted(ev events.Event) {
 			c.node.sendUser(u, userJoined{ChatID: c.id, Frame: frame, From: e.Seq})
 		}
 	case events.MemberRemoved:
-		c.node.dir.Apply(e)
 		c.node.sendUser(e.User, userLeft{ChatID: c.id})
 	}
 }

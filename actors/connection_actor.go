@@ -3,7 +3,6 @@ package actors
 import (
 	"fmt"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -43,9 +42,9 @@ type connActor struct {
 	heldLost  []string
 	holdAgg   uint64
 	holdTmr   *time.Timer
-	// backlog counts the fan-out items chats have sent to this connection
-	// and it has not handled yet (see maxDeliverBacklog).
-	backlog atomic.Int64
+	// acks counts the fan-out items handled and not yet acknowledged to
+	// the chat (or user actor) that sent them (chat_backlog.go).
+	acks acker
 }
 
 func newConnActor(n *Node, info ConnInfo, sock Socket) *connActor {
@@ -67,7 +66,7 @@ func (c *connActor) Receive(ctx actor.Context) {
 	case deliver:
 		c.deliver(ctx, m)
 	case presenceOut:
-		c.sendPresence(m)
+		c.sendPresence(ctx, m)
 	case deliverOverflow:
 		c.overflowed(ctx)
 	case summaryPart, syncPart, bulkPart, aggTimeout:
@@ -95,7 +94,7 @@ func (c *connActor) start(ctx actor.Context) {
 	c.record(events.ConnectionOpened{ConnectionID: c.info.ConnectionID, UserID: c.info.UserID, Node: c.node.name,
 		RemoteAddr: c.info.RemoteAddr, UserAgent: c.info.UserAgent, Protocol: protocol.Protocol, At: c.opened}, "")
 	c.armSyncWait(ctx) // before any chat can deliver to it
-	c.node.sendUser(c.info.UserID, userAttach{Conn: ctx.Self(), Backlog: &c.backlog})
+	c.node.sendUser(c.info.UserID, userAttach{Conn: ctx.Self()})
 	if !c.info.ExpiresAt.IsZero() {
 		self, sys := ctx.Self(), c.node.system
 		c.expiryTmr = time.AfterFunc(time.Until(c.info.ExpiresAt), func() { sys.Root.Send(self, tokenExpired{}) })

@@ -139,7 +139,7 @@ func strangers(mine []string, positions map[string]uint64) []chatFailure {
 }
 
 func (c *connActor) syncChat(ctx actor.Context, m protocol.SyncRequest, id uint64, ch string, limit int) {
-	req := chatSyncReq{origin: c.origin(ctx, m.Ref), Backlog: &c.backlog, Agg: id, Limit: limit}
+	req := chatSyncReq{origin: c.origin(ctx, m.Ref), Agg: id, Limit: limit}
 	if pos, listed := m.Positions[ch]; listed {
 		req.After = pos
 		if c.syncing == nil {

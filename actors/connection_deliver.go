@@ -80,7 +80,9 @@ func (c *connActor) firstFrame(ctx actor.Context, cmd protocol.Command) {
 // is new, dropping message frames of a chat the client is behind in (it
 // must sync again), and never sending a seq twice.
 func (c *connActor) deliver(ctx actor.Context, d deliver) {
-	c.backlog.Add(-int64(len(d.Items)))
+	if n := c.acks.handled(d.ChatID, len(d.Items)); n > 0 {
+		c.node.chats.sendIfPresent(d.ChatID, deliverAck{Conn: ctx.Self(), Items: n}, ctx.Send)
+	}
 	if c.hold != holdOff {
 		c.holdItems(ctx, d)
 		return

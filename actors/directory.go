@@ -13,8 +13,9 @@ var directoryTypes = []string{events.TypeChatCreated, events.TypeMembersAdded, e
 
 // Directory knows which chats each user belongs to. It is derived from the
 // log: loaded from every ChatCreated, MembersAdded and MemberRemoved when
-// the node starts, then kept current by chat actors as they commit them
-// and by following the log (for other nodes' chats). Each chat's
+// the node starts, then kept current by the node's own appends as they
+// become durable (actors/chat_pipeline.go membership) and by following the
+// log (for other nodes' chats); no actor writes it. Each chat's
 // membership events apply in seq order once: one already applied (by the
 // chat actor, before the follower sees it) is skipped, so the follower
 // never undoes a later change. Safe for concurrent use; reads never touch
@@ -88,6 +89,13 @@ func (d *Directory) Apply(ev events.Event) {
 		if d.next(e.ChatID, e.Seq) {
 			d.remove(e.ChatID, e.User)
 		}
+	}
+}
+
+// ApplyAll applies evs in order.
+func (d *Directory) ApplyAll(evs []events.Event) {
+	for _, ev := range evs {
+		d.Apply(ev)
 	}
 }
 

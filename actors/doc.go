@@ -11,11 +11,14 @@
 //
 // Proto.Actor mailboxes are unbounded; what may enter them is bounded before
 // it is sent (client frames by the rate limits, chat commands by the pending
-// queue, fan-out by each connection's backlog counter). Every queue and
+// queue, fan-out by credits: each chat counts the items a connection has not
+// acknowledged yet, chat_backlog.go). Every queue and
 // cache is bounded, with a metric and a defined behaviour at the bound:
 //   - the writer's queue (WriterConfig) → `unavailable`;
 //   - a chat's pending commands (maxChatPending) → `rate_limited`;
-//   - a connection's fan-out backlog (maxDeliverBacklog) → slow consumer;
+//   - a connection's unacknowledged fan-out items from one chat
+//     (maxDeliverBacklog) → slow consumer; presence frames
+//     (maxDeliverBacklog, counted by its user actor) → dropped;
 //   - a sync answer (Limits.SyncMessages) → the rest `truncated`;
 //   - store reads waiting for the load pool (maxQueuedLoads) → `unavailable`;
 //   - the deduplication window (chat.DedupPerSender per sender per chat), the

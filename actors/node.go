@@ -93,11 +93,10 @@ type Node struct {
 	pagesCached atomic.Int64
 	maxPages    int64
 
-	mu    sync.RWMutex
-	chats map[string]*actor.PID
-	users map[string]*actor.PID
-	conns map[string]*actor.PID
-	drain sync.WaitGroup
+	// chats, users and conns find this node's actors by id (registry.go:
+	// sharded, sends take a read lock).
+	chats, users, conns *registry
+	drain               sync.WaitGroup
 }
 
 // New builds a node and loads its directory from the store. It accepts
@@ -149,7 +148,7 @@ func newNode(cfg Config) *Node {
 	n := &Node{cfg: cfg, ctx: ctx, cancel: cancel, system: actor.NewActorSystem(actor.WithLoggerFactory(quietLogger)),
 		store: cfg.Store, writer: newWriter(cfg.Store, cfg.Writer, cfg.Logger, m), enc: cfg.Encoder,
 		dir: NewDirectory(), presence: newPresenceBook(), revoked: newRevocations(), loads: newLoadPool(orDefault(cfg.Loads, 64), m), name: cfg.Name, log: cfg.Logger, m: m,
-		chats: map[string]*actor.PID{}, users: map[string]*actor.PID{}, conns: map[string]*actor.PID{}}
+		chats: newRegistry(), users: newRegistry(), conns: newRegistry()}
 	n.kinds.conn, n.kinds.chat, n.kinds.user = newKind(n, "connection"), newKind(n, "chat"), newKind(n, "user")
 	n.maxPages = maxNodePages
 	return n
@@ -164,93 +163,56 @@ func (n *Node) Name() string { return n.name }
 func (n *Node) Connect(info ConnInfo, sock Socket) *Conn {
 	a := newConnActor(n, info, sock)
 	pid := n.kinds.conn.spawn(n.system.Root, a)
-	n.mu.Lock()
-	n.conns[info.ConnectionID] = pid
 	n.drain.Add(1)
-	n.mu.Unlock()
+	n.conns.add(info.ConnectionID, pid)
 	return &Conn{node: n, pid: pid, id: info.ConnectionID}
 }
 
 func (n *Node) connGone(id string) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if _, ok := n.conns[id]; ok {
-		delete(n.conns, id)
+	if n.conns.remove(id) {
 		n.drain.Done()
 	}
 }
 
-// sendChat sends msg to chat id's actor, spawning it if needed. The read
-// lock is held across the send so a retiring chat cannot drop the message.
+// sendChat sends msg to chat id's actor, spawning it if needed.
 func (n *Node) sendChat(id string, msg any) {
-	n.mu.RLock()
-	pid, ok := n.chats[id]
-	if ok {
-		n.system.Root.Send(pid, msg)
-		n.mu.RUnlock()
-		return
-	}
-	n.mu.RUnlock()
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if pid, ok = n.chats[id]; !ok {
-		a := newChatActor(n, id)
-		pid = n.kinds.chat.spawn(n.system.Root, a)
-		n.chats[id] = pid
+	spawn := func() *actor.PID { return n.kinds.chat.spawn(n.system.Root, newChatActor(n, id)) }
+	if n.chats.send(id, msg, spawn, n.system.Root.Send) {
 		n.m.chats.Inc()
 	}
-	n.system.Root.Send(pid, msg)
 }
 
 // sendUser sends msg to user id's actor, spawning it if needed.
 func (n *Node) sendUser(id string, msg any) {
-	n.mu.Lock()
-	pid, ok := n.users[id]
-	if !ok {
-		a := newUserActor(n, id)
-		pid = n.kinds.user.spawn(n.system.Root, a)
-		n.users[id] = pid
-	}
-	n.system.Root.Send(pid, msg)
-	n.mu.Unlock()
+	spawn := func() *actor.PID { return n.kinds.user.spawn(n.system.Root, newUserActor(n, id)) }
+	n.users.send(id, msg, spawn, n.system.Root.Send)
 }
 
-// retireChat removes a chat actor from the registry and poisons it. The
-// registry lock is held by every sender while it sends, so the messages that
-// reach the retired actor are exactly those queued before the poison pill;
-// the actor forwards them to its successor (see forwarder).
+// retireChat removes a chat actor from the registry and poisons it, in one
+// step under its shard's lock: the messages that reach the retired actor
+// are exactly those queued before the poison pill, and the actor forwards
+// them to its successor (see forwarded).
 func (n *Node) retireChat(id string, pid *actor.PID, ctx actor.Context) bool {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if cur, ok := n.chats[id]; ok && cur.Id == pid.Id {
-		delete(n.chats, id)
+	return n.chats.retire(id, pid, func() {
 		n.m.chats.Dec()
 		ctx.Poison(pid)
-		return true
-	}
-	return false
+	})
 }
 
 func (n *Node) retireUser(id string, pid *actor.PID, ctx actor.Context) bool {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if cur, ok := n.users[id]; ok && cur.Id == pid.Id {
-		delete(n.users, id)
-		ctx.Poison(pid)
-		return true
-	}
-	return false
+	return n.users.retire(id, pid, func() { ctx.Poison(pid) })
 }
 
 // forwarded reports whether msg, reaching an actor that has retired, was
 // passed on to the actor that now holds its identity (spawned on demand).
-// Lifecycle messages are not forwarded.
+// Lifecycle messages are not forwarded, nor acks (a retired actor has no
+// subscriber or connection to credit).
 func forwarded(retired bool, msg any, send func(any)) bool {
 	if !retired {
 		return false
 	}
 	switch msg.(type) {
-	case *actor.Started, *actor.Stopping, *actor.Stopped, *actor.Restarting, *actor.PoisonPill, appendDone, chatLoaded, chatPageLoaded, chatIdleCheck:
+	case *actor.Started, *actor.Stopping, *actor.Stopped, *actor.Restarting, *actor.PoisonPill, appendDone, chatLoaded, chatPageLoaded, chatIdleCheck, deliverAck:
 		return true
 	}
 	send(msg)
@@ -261,11 +223,9 @@ func forwarded(retired bool, msg any, send func(any)) bool {
 // are gone, then flushes the writer: every accepted event is in the store
 // when it returns nil.
 func (n *Node) Shutdown(ctx context.Context, reason string) error {
-	n.mu.RLock()
-	for _, pid := range n.conns {
+	n.conns.each(func(pid *actor.PID) {
 		n.system.Root.Send(pid, shutdownConn{Reason: reason, Retry: 1000})
-	}
-	n.mu.RUnlock()
+	})
 	done := make(chan struct{})
 	go func() { n.drain.Wait(); close(done) }()
 	select {

@@ -110,11 +110,7 @@ func (n *Node) broadcastPresence(user string) {
 // sendUserIfOnline sends msg to user's actor if it runs (the user has a
 // connection on this node); offline users cost nothing.
 func (n *Node) sendUserIfOnline(user string, msg any) {
-	n.mu.RLock()
-	defer n.mu.RUnlock()
-	if pid, ok := n.users[user]; ok {
-		n.system.Root.Send(pid, msg)
-	}
+	n.users.sendIfPresent(user, msg, n.system.Root.Send)
 }
 
 // presenceOf answers get_presence for asker: the asker and users who share

@@ -2,7 +2,6 @@ package actors
 
 import (
 	"slices"
-	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -28,10 +27,7 @@ type userActor struct {
 
 // Messages to a user actor.
 type (
-	userAttach struct {
-		Conn    *actor.PID
-		Backlog *atomic.Int64
-	}
+	userAttach struct{ Conn *actor.PID }
 	userDetach struct{ Conn *actor.PID }
 	// userJoined: the user became a member of a chat (a new one, or added
 	// at seq From); Frame is its encoded chat_created.
@@ -47,11 +43,11 @@ type (
 	userRevoke struct{}
 )
 
-// connRef is one of the user's connections: its actor and its fan-out
-// backlog counter, handed to every chat it subscribes to.
+// connRef is one of the user's connections: its actor and the presence
+// frames sent to it and not yet acknowledged (user_presence.go).
 type connRef struct {
-	pid     *actor.PID
-	backlog *atomic.Int64
+	pid      *actor.PID
+	inflight int
 }
 
 func newUserActor(n *Node, id string) *userActor {
@@ -69,9 +65,9 @@ func (u *userActor) Receive(ctx actor.Context) {
 			u.chats[id] = true
 		}
 	case userAttach:
-		u.conns = append(u.conns, connRef{pid: m.Conn, backlog: m.Backlog})
+		u.conns = append(u.conns, connRef{pid: m.Conn})
 		for id := range u.chats {
-			u.node.sendChat(id, chatSubscribe{Conn: m.Conn, Backlog: m.Backlog, User: u.id})
+			u.node.sendChat(id, chatSubscribe{Conn: m.Conn, User: u.id})
 		}
 		if len(u.conns) == 1 {
 			u.cameOnline()
@@ -95,6 +91,8 @@ func (u *userActor) Receive(ctx actor.Context) {
 	case userLeft:
 		delete(u.chats, m.ChatID)
 		u.retireIfOffline(ctx)
+	case deliverAck:
+		u.presenceAcked(m)
 	case userRevoke:
 		for _, c := range u.conns {
 			ctx.Send(c.pid, shutdownConn{Reason: protocol.ReasonAdmin})
@@ -124,6 +122,6 @@ func (u *userActor) joined(ctx actor.Context, m userJoined) {
 	}
 	u.chats[m.ChatID] = true
 	for _, c := range u.conns {
-		u.node.sendChat(m.ChatID, chatSubscribe{Conn: c.pid, Backlog: c.backlog, User: u.id, Welcome: m.Frame, From: m.From})
+		u.node.sendChat(m.ChatID, chatSubscribe{Conn: c.pid, User: u.id, Welcome: m.Frame, From: m.From})
 	}
 }

@@ -55,22 +55,37 @@ func (u *userActor) graceOver(m userGraceOver) {
 // client a slow consumer.
 type presenceOut struct{ Frame []byte }
 
-// sendPresence hands a presence frame to each of the user's connections,
-// counted in their fan-out backlog like a chat's items.
+// sendPresence hands a presence frame to each of the user's connections
+// that has fewer than maxDeliverBacklog of them in flight (sent, not
+// acknowledged by a deliverAck: the same credits as a chat's items,
+// chat_backlog.go, counted apart, so presence never makes a connection a
+// slow consumer).
 func (u *userActor) sendPresence(ctx actor.Context, m userPresence) {
-	for _, c := range u.conns {
-		if c.backlog.Load() >= maxDeliverBacklog {
+	for i := range u.conns {
+		c := &u.conns[i]
+		if c.inflight >= maxDeliverBacklog {
 			u.node.m.timeline.presenceDropped.Inc()
 			continue
 		}
-		c.backlog.Add(1)
+		c.inflight++
 		ctx.Send(c.pid, presenceOut{Frame: m.Frame})
 	}
 }
 
+// presenceAcked credits a connection with the presence frames it handled.
+func (u *userActor) presenceAcked(m deliverAck) {
+	for i := range u.conns {
+		if c := &u.conns[i]; c.pid.Id == m.Conn.Id {
+			c.inflight = max(c.inflight-m.Items, 0)
+		}
+	}
+}
+
 // sendPresence writes a presence frame if the outbound queue has room.
-func (c *connActor) sendPresence(m presenceOut) {
-	c.backlog.Add(-1)
+func (c *connActor) sendPresence(ctx actor.Context, m presenceOut) {
+	if n := c.acks.handled("", 1); n > 0 {
+		c.node.users.sendIfPresent(c.info.UserID, deliverAck{Conn: ctx.Self(), Items: n}, ctx.Send)
+	}
 	if c.closed {
 		return
 	}
