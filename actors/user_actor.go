@@ -116,10 +116,14 @@ func (u *userActor) detach(conn *actor.PID) {
 	}
 }
 
+// joined subscribes the user's connections to a chat they were just added
+// to, each welcomed with chat_created and the items since the addition. A
+// chat already known (the actor started after the directory took the join
+// in, so its connections were subscribed without a welcome) is welcomed
+// all the same: subscribing again changes nothing, and the connection
+// drops catch-up items it already has; without it that device would never
+// get chat_created.
 func (u *userActor) joined(ctx actor.Context, m userJoined) {
-	if u.chats[m.ChatID] {
-		return // already subscribed through the directory
-	}
 	u.chats[m.ChatID] = true
 	for _, c := range u.conns {
 		u.node.sendChat(m.ChatID, chatSubscribe{Conn: c.pid, User: u.id, Welcome: m.Frame, From: m.From})

@@ -1,0 +1,37 @@
+package actors
+
+import (
+	"context"
+	"testing"
+
+	"github.com/linkup-chat/linkup/events/embedded"
+	"github.com/linkup-chat/linkup/protocol"
+)
+
+// A user actor that starts after the directory has taken a join in finds
+// the chat there and subscribes its connections without a welcome; the
+// join's userJoined, arriving after, must still welcome them with
+// chat_created (it was dropped as "already subscribed", so under load the
+// creator's or a new member's device never saw chat_created).
+func TestLateJoinStillWelcomes(t *testing.T) {
+	st, err := embedded.Open(embedded.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	n, err := New(context.Background(), Config{Store: st, Encoder: jsonEncoder{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := make(chan struct{})
+	close(open)
+	alice, bob := &gatedSocket{gate: open}, &gatedSocket{gate: open}
+	a := n.Connect(ConnInfo{ConnectionID: "k-alice", UserID: "alice"}, alice)
+	a.Handle(protocol.CreateChat{Ref: "c", ChatID: "c1", Title: "t", Members: []string{"bob"}})
+	waitFor(t, alice, `"type":"ack"`) // durable: the directory holds c1 for bob
+	b := n.Connect(ConnInfo{ConnectionID: "k-bob", UserID: "bob"}, bob)
+	b.Handle(protocol.Ping{Ref: "p"})
+	waitFor(t, bob, `"type":"pong"`) // bob's attach is queued at his user actor
+	n.sendUser("bob", userJoined{ChatID: "c1", Frame: []byte(`{"type":"chat_created","chat_id":"c1","late":true}`), From: 1})
+	waitFor(t, bob, `"late":true`)
+}
