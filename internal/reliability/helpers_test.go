@@ -64,14 +64,6 @@ func reply(t *testing.T, c *client.Client, ref string) client.Frame {
 	return f
 }
 
-func mustType(t *testing.T, f client.Frame, want string) client.Frame {
-	t.Helper()
-	if f.Type != want {
-		t.Fatalf("got %s frame %s, want %s", f.Type, f.Raw, want)
-	}
-	return f
-}
-
 func sendMsg(chat, cmid string) map[string]any {
 	return map[string]any{"type": "send_message", "chat_id": chat, "client_msg_id": cmid, "body": "b " + cmid}
 }

@@ -127,7 +127,7 @@ func neverReading(t *testing.T, slow, bodySize, maxMessages int) {
 	chats := []string{"big0", "big1"}
 	for i, chat := range chats {
 		members := append([]string{"bob"}, users[i*slow/2:(i+1)*slow/2]...)
-		mustType(t, call(t, alice, map[string]any{"type": "create_chat", "chat_id": chat, "members": members}), "ack")
+		testnode.MustType(t, call(t, alice, map[string]any{"type": "create_chat", "chat_id": chat, "members": members}), "ack")
 	}
 	_ = dialMany(t, n, users)
 	body := strings.Repeat("x", bodySize)
@@ -159,7 +159,7 @@ func sendAndReceive(t *testing.T, alice, bob *client.Client, chats []string, bod
 	for i := from; i < to; i++ {
 		chat := chats[i%len(chats)]
 		start := time.Now()
-		mustType(t, call(t, alice, map[string]any{"type": "send_message", "chat_id": chat, "client_msg_id": fmt.Sprint(i), "body": body}), "ack")
+		testnode.MustType(t, call(t, alice, map[string]any{"type": "send_message", "chat_id": chat, "client_msg_id": fmt.Sprint(i), "body": body}), "ack")
 		f, err := bob.Expect(wait, client.Is("message"))
 		if err != nil {
 			t.Fatalf("bob did not receive message %d: %v", i, err)
