@@ -71,3 +71,33 @@ func TestMixedSendsDeliveryReceiptsAgainstTestNode(t *testing.T) {
 		t.Fatalf("log growth %+v (receipts %d)", g, r.DelivReceipts)
 	}
 }
+
+// TestMixedReadReceiptsMoveReadPointers runs the mixed scenario briefly
+// against an in-process node: the clients' read_receipts name messages of
+// other members that they have not read yet, so the server stores
+// ChatRead events and the other members get read frames.
+func TestMixedReadReceiptsMoveReadPointers(t *testing.T) {
+	n := testnode.Start(t, testnode.Options{Actors: actors.Config{Limits: actors.Limits{MessagesPerSecond: 1e5, FramesPerSecond: 1e5, TypingPerSecond: 1e5}}})
+	cfg := validConfig()
+	cfg.Scenario = "mixed"
+	cfg.URL, cfg.Secret, cfg.InProcess = n.URL, string(testnode.Secret), true
+	cfg.Chats, cfg.ChatSize, cfg.ClientRate, cfg.Duration, cfg.Drain = 4, 3, 5, 2500*time.Millisecond, 10*time.Second
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := sum.Result
+	if len(r.Errors) != 0 {
+		t.Fatalf("errors %v %q", r.Errors, r.Samples)
+	}
+	reads := testnode.Metric(t, n.Reg, "linkup_chat_events_total", "type", "ChatRead")
+	if r.Receipts == 0 || reads == 0 || r.ReadRecv == 0 {
+		t.Fatalf("%d read receipts sent, %v ChatRead stored, %d read frames received", r.Receipts, reads, r.ReadRecv)
+	}
+	if reads > float64(r.Receipts) {
+		t.Fatalf("%v ChatRead stored for %d receipts", reads, r.Receipts)
+	}
+}
