@@ -10,6 +10,7 @@ import (
 	"github.com/linkup-chat/linkup/client"
 	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/internal/testnode"
+	"github.com/linkup-chat/linkup/internal/testnode/poll"
 	"github.com/linkup-chat/linkup/transport"
 )
 
@@ -55,20 +56,18 @@ func sendMsg(t *testing.T, c *client.Client, chat, cmid, body string) client.Fra
 // for at least min of them (fire-and-forget events land asynchronously).
 func storedEvents(t *testing.T, st events.Store, typ string, min int) []events.RecordedEvent {
 	t.Helper()
-	deadline := time.Now().Add(wait)
-	for {
-		var out []events.RecordedEvent
+	var out []events.RecordedEvent
+	poll.Within(wait, func() bool {
+		out = out[:0]
 		for rec, err := range st.ReadAll(context.Background(), events.ReadAllOptions{Filter: events.Filter{EventTypes: []string{typ}}}) {
 			if err != nil {
 				t.Fatal(err)
 			}
 			out = append(out, rec)
 		}
-		if len(out) >= min || time.Now().After(deadline) {
-			return out
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return len(out) >= min
+	})
+	return out
 }
 
 // issueShort signs a token for user that expires after ttl.

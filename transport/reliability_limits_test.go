@@ -10,6 +10,7 @@ import (
 	"github.com/linkup-chat/linkup/actors"
 	"github.com/linkup-chat/linkup/client"
 	"github.com/linkup-chat/linkup/internal/testnode"
+	"github.com/linkup-chat/linkup/internal/testnode/poll"
 	"github.com/linkup-chat/linkup/protocol"
 	"github.com/linkup-chat/linkup/transport"
 	"github.com/prometheus/client_golang/prometheus"
@@ -70,12 +71,9 @@ func TestLimitsAreEnforcedAndCounted(t *testing.T) {
 		})
 	})
 	t.Run("connections per user", func(t *testing.T) {
-		for i := 0; limitMetric(t, n.Reg, "linkup_connections", "", "") > 1; i++ {
-			if i > 250 {
-				t.Fatal("the typing subtest's connection did not close")
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		poll.Until(t, 5*time.Second, "the typing subtest's connection closed", func() bool {
+			return limitMetric(t, n.Reg, "linkup_connections", "", "") <= 1
+		})
 		n.Dial(t, "alice") // the second: allowed
 		before := limitMetric(t, n.Reg, "linkup_handshake_failures_total", "status", "Too Many Requests")
 		third, err := client.Dial(context.Background(), n.URL, client.Options{Token: testnode.Token(t, "alice")})

@@ -81,18 +81,6 @@ func readAll(t *testing.T, st events.Store, types ...string) []events.RecordedEv
 	return out
 }
 
-// eventually polls cond every 20ms for up to wait.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(wait)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v", what, wait)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // metric sums every series of the named metric in reg (0 when absent).
 func metric(t *testing.T, reg prometheus.Gatherer, name string) float64 {
 	t.Helper()

@@ -18,6 +18,7 @@ import (
 	"github.com/linkup-chat/linkup/actors"
 	"github.com/linkup-chat/linkup/client"
 	"github.com/linkup-chat/linkup/internal/testnode"
+	"github.com/linkup-chat/linkup/internal/testnode/poll"
 	"github.com/linkup-chat/linkup/transport"
 )
 
@@ -136,7 +137,7 @@ func neverReading(t *testing.T, slow, bodySize, maxMessages int) {
 		lat1 = append(lat1, sendAndReceive(t, alice, bob, chats, body, sent, sent+20)...)
 		sent += 20
 	}
-	eventually(t, "every never-reading client dropped and closed", func() bool {
+	poll.Until(t, wait, "every never-reading client dropped and closed", func() bool {
 		return metric(t, n.Reg, "linkup_outbound_queue_drops_total") >= float64(slow) && metric(t, n.Reg, "linkup_connections") <= 2
 	})
 	heap1 := heapInUse()

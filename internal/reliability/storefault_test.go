@@ -13,6 +13,7 @@ import (
 	"github.com/linkup-chat/linkup/events/embedded"
 	"github.com/linkup-chat/linkup/events/faultstore"
 	"github.com/linkup-chat/linkup/internal/testnode"
+	"github.com/linkup-chat/linkup/internal/testnode/poll"
 )
 
 // faultNode starts a node whose store is wrapped by a faultstore, with a
@@ -61,7 +62,7 @@ func storeFault(t *testing.T, mode string) {
 	answeredDuringFault(t, alice)
 	// Wait until bob's ConnectionOpened has failed and waits for retry, so
 	// that Restore cannot release it into the store at the last moment.
-	eventually(t, "a failed append in the retry backlog", func() bool { return metric(t, n.Reg, "linkup_writer_backlog") >= 1 })
+	poll.Until(t, wait, "a failed append in the retry backlog", func() bool { return metric(t, n.Reg, "linkup_writer_backlog") >= 1 })
 	if fs.Stats().Released.Load() != 0 {
 		t.Fatal("a stalled append was released before Restore")
 	}
@@ -102,8 +103,8 @@ func afterRestore(t *testing.T, n *testnode.Node, alice *client.Client) {
 			}
 		}
 	})
-	eventually(t, "store_unavailable recorded", func() bool { return hasError(t, n.Store, "store_unavailable") })
-	eventually(t, "the unavailable reply recorded", func() bool { return hasError(t, n.Store, "unavailable") })
+	poll.Until(t, wait, "store_unavailable recorded", func() bool { return hasError(t, n.Store, "store_unavailable") })
+	poll.Until(t, wait, "the unavailable reply recorded", func() bool { return hasError(t, n.Store, "unavailable") })
 	checkChat(t, n.Store, "c1", []string{"1", "2", "3", "4", "5", "during", "after"})
 	if got := readAll(t, n.Store, events.TypeConnectionOpened); len(got) != 2 {
 		t.Fatalf("%d ConnectionOpened, want 2 (alice's, and bob's from during the fault)", len(got))
@@ -176,9 +177,9 @@ func TestLostAckRecordIsNotDuplicatedByRetry(t *testing.T) {
 	n, fs := faultNode(t)
 	fs.LoseAcks(nil)
 	n.Dial(t, "bob")
-	eventually(t, "the lost-ack append in the retry backlog", func() bool { return metric(t, n.Reg, "linkup_writer_backlog") >= 1 })
+	poll.Until(t, wait, "the lost-ack append in the retry backlog", func() bool { return metric(t, n.Reg, "linkup_writer_backlog") >= 1 })
 	fs.Restore()
-	eventually(t, "store_unavailable recorded", func() bool { return hasError(t, n.Store, "store_unavailable") })
+	poll.Until(t, wait, "store_unavailable recorded", func() bool { return hasError(t, n.Store, "store_unavailable") })
 	if got := readAll(t, n.Store, events.TypeConnectionOpened); len(got) != 1 {
 		t.Fatalf("bob's ConnectionOpened stored %d times, want once", len(got))
 	}
