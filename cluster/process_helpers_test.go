@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/linkup-chat/linkup/cluster"
+	"github.com/linkup-chat/linkup/internal/testnode/poll"
 )
 
 // memberBin is the helper binary (cluster/internal/member), built once by
@@ -246,16 +247,12 @@ func getJSON(u string, v any) error {
 	return json.NewDecoder(res.Body).Decode(v)
 }
 
-// waitFor polls cond every 100 ms until it holds or timeout passes.
+// waitFor waits until cond holds (poll.Until) and returns how long that
+// took, for the failover bounds the tests log.
 func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) time.Duration {
 	t.Helper()
 	start := time.Now()
-	for !cond() {
-		if time.Since(start) > timeout {
-			t.Fatalf("after %v: not yet: %s", timeout, what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	poll.Until(t, timeout, what, cond)
 	return time.Since(start)
 }
 

@@ -57,6 +57,8 @@ func testCrashMidProjection(t *testing.T, b backend) {
 // committed part of the log but not all of it.
 func waitMidway(t *testing.T, b backend, loc string, head uint64) {
 	t.Helper()
+	// A fast poll of its own, not poll.Until: the midway state lasts only
+	// while the child projects, and a coarser poll could miss it.
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
 		rm, err := b.open(context.Background(), loc, true)
 		if err != nil {

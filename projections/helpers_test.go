@@ -15,6 +15,7 @@ import (
 	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/events/embedded"
 	"github.com/linkup-chat/linkup/internal/pgtest"
+	"github.com/linkup-chat/linkup/internal/testnode/poll"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -155,9 +156,10 @@ func startRunner(t testing.TB, st events.Store, rm ReadModel, reg prometheus.Reg
 // waitCaughtUp waits until every projection's checkpoint reaches the head.
 func waitCaughtUp(t testing.TB, st events.Store, rm ReadModel) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		sts, err := Statuses(context.Background(), st, rm)
+	var sts []Status
+	caughtUp := func() bool {
+		var err error
+		sts, err = Statuses(context.Background(), st, rm)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -165,13 +167,10 @@ func waitCaughtUp(t testing.TB, st events.Store, rm ReadModel) {
 		for _, s := range sts {
 			done = done && s.LagEvents == 0
 		}
-		if done {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("projections did not catch up: %+v", sts)
-		}
-		time.Sleep(5 * time.Millisecond)
+		return done
+	}
+	if !poll.Within(20*time.Second, caughtUp) {
+		t.Fatalf("projections did not catch up: %+v", sts)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/internal/testnode/poll"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -54,9 +55,10 @@ func TestLagGrowsOnlyToItsBound(t *testing.T) {
 // waitLag waits until every projection is at most lag events behind.
 func waitLag(t *testing.T, st events.Store, rm ReadModel, lag uint64) []Status {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		sts, err := Statuses(context.Background(), st, rm)
+	var sts []Status
+	near := func() bool {
+		var err error
+		sts, err = Statuses(context.Background(), st, rm)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -64,14 +66,12 @@ func waitLag(t *testing.T, st events.Store, rm ReadModel, lag uint64) []Status {
 		for _, s := range sts {
 			ok = ok && s.LagEvents <= lag
 		}
-		if ok {
-			return sts
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("projections did not come within %d events of the head: %+v", lag, sts)
-		}
-		time.Sleep(5 * time.Millisecond)
+		return ok
 	}
+	if !poll.Within(20*time.Second, near) {
+		t.Fatalf("projections did not come within %d events of the head: %+v", lag, sts)
+	}
+	return sts
 }
 
 func counterOf(t *testing.T, reg *prometheus.Registry, metric, name string) float64 {

@@ -126,7 +126,7 @@ func TestLagIsMeasuredAndExported(t *testing.T) {
 func testLagIsMeasuredAndExported(t *testing.T, b backend) {
 	st, rm := openStore(t, t.TempDir()), b.openNew(t)
 	appendTraffic(t, st, 0, 10, true)
-	time.Sleep(10 * time.Millisecond)
+	time.Sleep(10 * time.Millisecond) // time must pass for LagSeconds to be above 0: the pause is the test's
 	sts, err := Statuses(context.Background(), st, rm)
 	if err != nil {
 		t.Fatal(err)

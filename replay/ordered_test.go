@@ -22,7 +22,7 @@ func TestTimeOrderedWindow(t *testing.T) {
 		now := time.Now().UTC()
 		times = append(times, now)
 		s.append(events.ConnectionStream("k"), events.ErrorRecorded{ErrorType: "x", Message: "m", Severity: "low", ConnectionID: "k", At: now}, events.Metadata{})
-		if i%10 == 9 {
+		if i%10 == 9 { // groups of events 20 ms apart in time: the window's bounds fall between them
 			time.Sleep(20 * time.Millisecond)
 		}
 	}

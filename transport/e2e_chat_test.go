@@ -15,7 +15,7 @@ import (
 func TestPingPongEchoesRef(t *testing.T) {
 	n := testnode.Start(t, testnode.Options{})
 	c := n.Dial(t, "alice")
-	mustType(t, call(t, c, map[string]any{"type": "ping"}), "pong")
+	testnode.MustType(t, call(t, c, map[string]any{"type": "ping"}), "pong")
 }
 
 func TestCreateChatReachesEveryMemberConnection(t *testing.T) {
@@ -32,8 +32,8 @@ func TestCreateChatReachesEveryMemberConnection(t *testing.T) {
 			t.Fatalf("chat_created %s", f.Raw)
 		}
 	}
-	expectError(t, call(t, alice, map[string]any{"type": "create_chat", "chat_id": "c1", "title": "again"}), "conflict")
-	f := mustType(t, call(t, alice, map[string]any{"type": "create_chat", "title": "no id"}), "ack")
+	testnode.ExpectError(t, call(t, alice, map[string]any{"type": "create_chat", "chat_id": "c1", "title": "again"}), "conflict")
+	f := testnode.MustType(t, call(t, alice, map[string]any{"type": "create_chat", "title": "no id"}), "ack")
 	if f.Str("chat_id") == "" {
 		t.Fatalf("generated chat id missing: %s", f.Raw)
 	}

@@ -52,7 +52,7 @@ func TestBadInputGetsCodedErrorAndConnectionStays(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			expectError(t, f, tc.code)
+			testnode.ExpectError(t, f, tc.code)
 			if f.Ref() != tc.ref {
 				t.Fatalf("ref %q, want %q", f.Ref(), tc.ref)
 			}
@@ -77,7 +77,7 @@ func TestBinaryFrameIsUnsupportedButConnectionStays(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	expectError(t, f, "unsupported_frame")
+	testnode.ExpectError(t, f, "unsupported_frame")
 	expectAlive(t, alice)
 }
 

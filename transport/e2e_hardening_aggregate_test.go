@@ -61,18 +61,18 @@ func TestChatIDsThatLookLikeBulkSlotsDoNotPanic(t *testing.T) {
 			ChatID string `json:"chat_id"`
 		}
 	}
-	_ = mustType(t, call(t, c, map[string]any{"type": "list_chats"}), "chats").Decode(&chats)
+	_ = testnode.MustType(t, call(t, c, map[string]any{"type": "list_chats"}), "chats").Decode(&chats)
 	if len(chats.Chats) != 0 {
 		t.Fatalf("list_chats listed a chat that never answered: %+v", chats)
 	}
-	mustType(t, call(t, c, map[string]any{"type": "sync_request", "positions": map[string]any{"#3": 0}}), "sync_complete")
+	testnode.MustType(t, call(t, c, map[string]any{"type": "sync_request", "positions": map[string]any{"#3": 0}}), "sync_complete")
 	var ack struct {
 		Results []struct {
 			ChatID string `json:"chat_id"`
 			Error  *struct{ Code string }
 		}
 	}
-	_ = mustType(t, call(t, c, map[string]any{"type": "bulk_read_receipt", "receipts": []any{map[string]any{"chat_id": "#3", "seq": 1}}}), "ack").Decode(&ack)
+	_ = testnode.MustType(t, call(t, c, map[string]any{"type": "bulk_read_receipt", "receipts": []any{map[string]any{"chat_id": "#3", "seq": 1}}}), "ack").Decode(&ack)
 	if len(ack.Results) != 1 || ack.Results[0].Error == nil || ack.Results[0].Error.Code != "unavailable" {
 		t.Fatalf("bulk item of a chat that never answered: %+v, want unavailable", ack)
 	}
@@ -80,7 +80,7 @@ func TestChatIDsThatLookLikeBulkSlotsDoNotPanic(t *testing.T) {
 		t.Fatalf("%v actor panics", p)
 	}
 	close(release)
-	_ = mustType(t, call(t, c, map[string]any{"type": "list_chats"}), "chats").Decode(&chats)
+	_ = testnode.MustType(t, call(t, c, map[string]any{"type": "list_chats"}), "chats").Decode(&chats)
 	if len(chats.Chats) != 1 || chats.Chats[0].ChatID != "#3" {
 		t.Fatalf("after the load: %+v, want chat #3", chats)
 	}

@@ -36,7 +36,7 @@ func TestChatCreationIsBounded(t *testing.T) {
 			if f.Type == "ack" {
 				acks++
 			} else {
-				expectError(t, f, "rate_limited")
+				testnode.ExpectError(t, f, "rate_limited")
 				limited++
 			}
 		}
@@ -55,15 +55,15 @@ func TestChatCreationIsBounded(t *testing.T) {
 			createChat(t, mallory, fmt.Sprint("m", i), "victim")
 		}
 		f := call(t, eve, map[string]any{"type": "create_chat", "chat_id": "e0", "members": []string{"victim"}})
-		expectError(t, f, "invalid_payload")
+		testnode.ExpectError(t, f, "invalid_payload")
 		if !strings.Contains(f.Str("message"), "victim") {
 			t.Fatalf("refusal does not name the member: %s", f.Raw)
 		}
-		expectError(t, call(t, mallory, map[string]any{"type": "create_chat", "chat_id": "alone"}), "invalid_payload")
+		testnode.ExpectError(t, call(t, mallory, map[string]any{"type": "create_chat", "chat_id": "alone"}), "invalid_payload")
 		createChat(t, eve, "e1", "friend") // others are not affected
 		victim := n.Dial(t, "victim")
 		var chats struct{ Chats []any }
-		_ = mustType(t, call(t, victim, map[string]any{"type": "list_chats"}), "chats").Decode(&chats)
+		_ = testnode.MustType(t, call(t, victim, map[string]any{"type": "list_chats"}), "chats").Decode(&chats)
 		if len(chats.Chats) != 5 {
 			t.Fatalf("victim is in %d chats, want 5", len(chats.Chats))
 		}

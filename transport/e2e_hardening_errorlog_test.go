@@ -16,6 +16,7 @@ import (
 	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/events/embedded"
 	"github.com/linkup-chat/linkup/internal/testnode"
+	"github.com/linkup-chat/linkup/internal/testnode/poll"
 	_ "modernc.org/sqlite" // to fold the write-ahead log before measuring
 )
 
@@ -147,6 +148,8 @@ func attack(c *client.Client, who int) error {
 		if err := c.Send(f); err != nil {
 			return err
 		}
+		// The attack is paced on purpose: spread over seconds, it meets the
+		// per-connection cap of error events a second and carol's sends.
 		time.Sleep(50 * time.Millisecond)
 	}
 	_ = c.Send(map[string]any{"type": "ping", "ref": "end"})
@@ -189,7 +192,8 @@ func ackLatencies(t *testing.T, c *client.Client, label string, count int, gap t
 		start := time.Now()
 		sendMsg(t, c, "work", fmt.Sprint(label, i), "hello")
 		ds = append(ds, time.Since(start))
-		time.Sleep(gap)
+		time.Sleep(gap) // pacing, on purpose: the sends span the attack
+
 	}
 	slices.Sort(ds)
 	return fmt.Sprintf("p50 %v max %v", ds[len(ds)/2].Round(100*time.Microsecond), ds[len(ds)-1].Round(100*time.Microsecond))
@@ -201,16 +205,13 @@ func ackLatencies(t *testing.T, c *client.Client, label string, count int, gap t
 func settle(t *testing.T, n *testnode.Node) {
 	t.Helper()
 	last, since := -1, time.Now()
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+	poll.Until(t, 20*time.Second, "the node settled", func() bool {
 		count := len(storedEvents(t, n.Store, events.TypeErrorRecorded, 0))
 		if count != last || limitMetric(t, n.Reg, "linkup_writer_queue", "", "") > 0 {
 			last, since = count, time.Now()
 		}
-		if time.Since(since) > 1500*time.Millisecond {
-			return
-		}
-	}
-	t.Fatal("the node never settled")
+		return time.Since(since) > 1500*time.Millisecond
+	})
 }
 
 // dirSize is the bytes of every file under dir.

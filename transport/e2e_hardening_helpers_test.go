@@ -3,9 +3,9 @@ package transport_test
 import (
 	"encoding/json"
 	"testing"
-	"time"
 
 	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/internal/testnode/poll"
 )
 
 // errorsAccountedFor waits until the store holds ErrorRecorded events for
@@ -14,10 +14,10 @@ import (
 // the events that are not summaries.
 func errorsAccountedFor(t *testing.T, st events.Store, want int) []events.RecordedEvent {
 	t.Helper()
-	deadline := time.Now().Add(wait)
-	for {
-		var plain []events.RecordedEvent
-		total := 0
+	var plain []events.RecordedEvent
+	total := 0
+	accounted := func() bool {
+		plain, total = plain[:0], 0
 		for _, rec := range storedEvents(t, st, events.TypeErrorRecorded, 0) {
 			var e events.ErrorRecorded
 			_ = json.Unmarshal(rec.Data, &e)
@@ -29,12 +29,10 @@ func errorsAccountedFor(t *testing.T, st events.Store, want int) []events.Record
 			plain = append(plain, rec)
 			total++
 		}
-		if total >= want || time.Now().After(deadline) {
-			if total < want {
-				t.Fatalf("%d errors recorded or counted in summaries, want %d", total, want)
-			}
-			return plain
-		}
-		time.Sleep(20 * time.Millisecond)
+		return total >= want
 	}
+	if !poll.Within(wait, accounted) {
+		t.Fatalf("%d errors recorded or counted in summaries, want %d", total, want)
+	}
+	return plain
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/linkup-chat/linkup/actors"
 	"github.com/linkup-chat/linkup/client"
 	"github.com/linkup-chat/linkup/internal/testnode"
+	"github.com/linkup-chat/linkup/internal/testnode/poll"
 )
 
 // TestLiveAndSyncNeverRepeatASeq is a property test over random
@@ -125,10 +126,10 @@ func liveSyncRound(t *testing.T, n *testnode.Node, seed uint64) {
 			cur.synced = true
 			pos := r.IntN(int(contiguous(have)) + 1)
 			_ = cur.c.Send(map[string]any{"type": "sync_request", "positions": map[string]any{chat: pos}})
-		default:
+		default: // a random pause is one of the interleavings under test
 			time.Sleep(time.Duration(r.IntN(30)) * time.Millisecond)
 		}
-		if r.IntN(3) == 0 {
+		if r.IntN(3) == 0 { // likewise: lets live posts and syncs cross at random
 			time.Sleep(time.Duration(r.IntN(20)) * time.Millisecond)
 		}
 		for _, s := range cur.received() {
@@ -137,7 +138,6 @@ func liveSyncRound(t *testing.T, n *testnode.Node, seed uint64) {
 		_ = step
 	}
 	// Let the last connection catch up with everything Bob posted.
-	deadline := time.Now().Add(10 * time.Second)
 	caughtUp := func() bool {
 		got := cur.received()
 		if cur.follower && !cur.synced {
@@ -145,13 +145,12 @@ func liveSyncRound(t *testing.T, n *testnode.Node, seed uint64) {
 		}
 		return posted == 0 || have[uint64(posted)] || slices.Contains(got, uint64(posted))
 	}
-	for acked.Load() < int64(posted) || !caughtUp() {
-		if time.Now().After(deadline) {
-			t.Fatalf("the last connection never received seq %d: %v (acked %d)", posted, cur.received(), acked.Load())
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !poll.Within(10*time.Second, func() bool { return acked.Load() >= int64(posted) && caughtUp() }) {
+		t.Fatalf("the last connection never received seq %d: %v (acked %d)", posted, cur.received(), acked.Load())
 	}
-	time.Sleep(50 * time.Millisecond) // a repeat would come right after
+	// A repeat would come right after; its absence is what is checked, and
+	// absence has no event to wait on, so this pause stays.
+	time.Sleep(50 * time.Millisecond)
 	for i, lc := range conns {
 		checkLiveConn(t, i, lc, lc == cur, posted)
 	}

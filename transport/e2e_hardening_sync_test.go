@@ -47,7 +47,7 @@ func TestSyncNamingStrangersChatsIsOneError(t *testing.T) {
 		}
 		got = append(got, f.Type)
 		if f.Type == "error" {
-			expectError(t, f, "not_member")
+			testnode.ExpectError(t, f, "not_member")
 			var e struct {
 				Ref     string   `json:"ref"`
 				ChatIDs []string `json:"chat_ids"`
@@ -65,16 +65,16 @@ func TestSyncNamingStrangersChatsIsOneError(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("frames %v, want %v", got, want)
 	}
-	one := mustType(t, call(t, alice, map[string]any{"type": "sync_request", "positions": map[string]any{"bobs": 0}}), "error")
+	one := testnode.MustType(t, call(t, alice, map[string]any{"type": "sync_request", "positions": map[string]any{"bobs": 0}}), "error")
 	if one.Str("chat_id") != "bobs" {
 		t.Fatalf("not_member about one chat without its chat_id: %s", one.Raw)
 	}
-	send := mustType(t, call(t, alice, map[string]any{"type": "send_message", "chat_id": "bobs", "client_msg_id": "x", "body": "x"}), "error")
+	send := testnode.MustType(t, call(t, alice, map[string]any{"type": "send_message", "chat_id": "bobs", "client_msg_id": "x", "body": "x"}), "error")
 	if send.Str("chat_id") != "bobs" {
 		t.Fatalf("error about one chat without its chat_id: %s", send.Raw)
 	}
 	pos["one-too-many"] = 0
 	pos["two-too-many"] = 0
-	expectError(t, call(t, alice, map[string]any{"type": "sync_request", "positions": pos}), "invalid_payload")
+	testnode.ExpectError(t, call(t, alice, map[string]any{"type": "sync_request", "positions": pos}), "invalid_payload")
 	expectAlive(t, alice)
 }

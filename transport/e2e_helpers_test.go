@@ -3,14 +3,15 @@ package transport_test
 import (
 	"context"
 	"fmt"
-	"github.com/linkup-chat/linkup/internal/testnode"
-	"github.com/linkup-chat/linkup/transport"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/linkup-chat/linkup/client"
 	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/internal/testnode"
+	"github.com/linkup-chat/linkup/internal/testnode/poll"
+	"github.com/linkup-chat/linkup/transport"
 )
 
 const wait = 5 * time.Second
@@ -32,36 +33,15 @@ func call(t *testing.T, c *client.Client, msg map[string]any) client.Frame {
 	return f
 }
 
-// mustType fails unless f has type want.
-func mustType(t *testing.T, f client.Frame, want string) client.Frame {
-	t.Helper()
-	if f.Type != want {
-		t.Fatalf("got %s frame %s, want %s", f.Type, f.Raw, want)
-	}
-	return f
-}
-
-// expectError checks an error frame with code.
-func expectError(t *testing.T, f client.Frame, code string) {
-	t.Helper()
-	mustType(t, f, "error")
-	if f.Str("code") != code {
-		t.Fatalf("error code %q (%s), want %q", f.Str("code"), f.Raw, code)
-	}
-	if f.Str("message") == "" {
-		t.Fatalf("error without message: %s", f.Raw)
-	}
-}
-
 // expectAlive proves the connection is still open and answering.
 func expectAlive(t *testing.T, c *client.Client) {
 	t.Helper()
-	mustType(t, call(t, c, map[string]any{"type": "ping"}), "pong")
+	testnode.MustType(t, call(t, c, map[string]any{"type": "ping"}), "pong")
 }
 
 func createChat(t *testing.T, c *client.Client, id string, members ...string) {
 	t.Helper()
-	f := mustType(t, call(t, c, map[string]any{"type": "create_chat", "chat_id": id, "title": "t " + id, "members": members}), "ack")
+	f := testnode.MustType(t, call(t, c, map[string]any{"type": "create_chat", "chat_id": id, "title": "t " + id, "members": members}), "ack")
 	if f.Str("chat_id") != id {
 		t.Fatalf("ack chat_id %q want %q", f.Str("chat_id"), id)
 	}
@@ -69,27 +49,25 @@ func createChat(t *testing.T, c *client.Client, id string, members ...string) {
 
 func sendMsg(t *testing.T, c *client.Client, chat, cmid, body string) client.Frame {
 	t.Helper()
-	return mustType(t, call(t, c, map[string]any{"type": "send_message", "chat_id": chat, "client_msg_id": cmid, "body": body}), "ack")
+	return testnode.MustType(t, call(t, c, map[string]any{"type": "send_message", "chat_id": chat, "client_msg_id": cmid, "body": body}), "ack")
 }
 
 // storedEvents returns the events of type typ in store, waiting up to wait
 // for at least min of them (fire-and-forget events land asynchronously).
 func storedEvents(t *testing.T, st events.Store, typ string, min int) []events.RecordedEvent {
 	t.Helper()
-	deadline := time.Now().Add(wait)
-	for {
-		var out []events.RecordedEvent
+	var out []events.RecordedEvent
+	poll.Within(wait, func() bool {
+		out = out[:0]
 		for rec, err := range st.ReadAll(context.Background(), events.ReadAllOptions{Filter: events.Filter{EventTypes: []string{typ}}}) {
 			if err != nil {
 				t.Fatal(err)
 			}
 			out = append(out, rec)
 		}
-		if len(out) >= min || time.Now().After(deadline) {
-			return out
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return len(out) >= min
+	})
+	return out
 }
 
 // issueShort signs a token for user that expires after ttl.

@@ -37,7 +37,7 @@ func TestHandlerPanicIsRecordedAndConnectionSurvives(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	expectError(t, f, "internal")
+	testnode.ExpectError(t, f, "internal")
 	expectAlive(t, alice)
 	for _, rec := range storedEvents(t, n.Store, events.TypeErrorRecorded, 2) {
 		var e events.ErrorRecorded

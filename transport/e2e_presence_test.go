@@ -13,7 +13,7 @@ import (
 // presenceOf returns get_presence's answer as user -> (status, last_seen).
 func presenceOf(t *testing.T, c *client.Client, users ...string) map[string][2]string {
 	t.Helper()
-	f := mustType(t, call(t, c, map[string]any{"type": "get_presence", "users": users}), "presence_state")
+	f := testnode.MustType(t, call(t, c, map[string]any{"type": "get_presence", "users": users}), "presence_state")
 	var v struct {
 		Users []struct {
 			User     string  `json:"user"`
@@ -84,7 +84,7 @@ func TestPresenceGoesToWhoSharesAChatAndSurvivesARestart(t *testing.T) {
 	if again[0] != "offline" || again[1] == "null" {
 		t.Fatalf("after a restart: %v, want offline with a last_seen", again)
 	}
-	expectError(t, call(t, n2.Dial(t, "alice"), map[string]any{"type": "get_presence", "users": make([]string, 501)}), "invalid_payload")
+	testnode.ExpectError(t, call(t, n2.Dial(t, "alice"), map[string]any{"type": "get_presence", "users": make([]string, 501)}), "invalid_payload")
 }
 
 // TestPresenceFanOutIsBounded: chats over PresenceMaxChatMembers members

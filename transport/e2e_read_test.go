@@ -19,7 +19,7 @@ func TestReadReceiptMovesForwardOnlyAndClamps(t *testing.T) {
 		seq, want int
 	}{{2, 2}, {1, 2}, {99, 3}}
 	for _, s := range steps {
-		f := mustType(t, call(t, bob, map[string]any{"type": "read_receipt", "chat_id": "c1", "seq": s.seq}), "ack")
+		f := testnode.MustType(t, call(t, bob, map[string]any{"type": "read_receipt", "chat_id": "c1", "seq": s.seq}), "ack")
 		if int(f.Num("last_read_seq")) != s.want {
 			t.Fatalf("read_receipt %d: last_read_seq %v, want %d", s.seq, f.Fields["last_read_seq"], s.want)
 		}
@@ -42,7 +42,7 @@ func TestBulkReadReceiptOneBadItemSpoilsNothing(t *testing.T) {
 	n.Dial(t, "mallory")
 	bob := n.Dial(t, "bob")
 	createChat(t, bob, "theirs")
-	f := mustType(t, call(t, alice, map[string]any{"type": "bulk_read_receipt", "receipts": []any{
+	f := testnode.MustType(t, call(t, alice, map[string]any{"type": "bulk_read_receipt", "receipts": []any{
 		map[string]any{"chat_id": "c1", "seq": 1},
 		map[string]any{"chat_id": "theirs", "seq": 1},
 		"not an object",
@@ -90,19 +90,19 @@ func TestMarkChatReadAndListChats(t *testing.T) {
 			Unread      int      `json:"unread"`
 		}
 	}
-	f := mustType(t, call(t, bob, map[string]any{"type": "list_chats"}), "chats")
+	f := testnode.MustType(t, call(t, bob, map[string]any{"type": "list_chats"}), "chats")
 	if err := f.Decode(&list); err != nil || len(list.Chats) != 1 {
 		t.Fatalf("chats %s", f.Raw)
 	}
 	if c := list.Chats[0]; c.ChatID != "c1" || c.LatestSeq != 3 || c.Unread != 3 || len(c.Members) != 2 {
 		t.Fatalf("bob's chat %+v", c)
 	}
-	f = mustType(t, call(t, alice, map[string]any{"type": "list_chats"}), "chats")
+	f = testnode.MustType(t, call(t, alice, map[string]any{"type": "list_chats"}), "chats")
 	_ = f.Decode(&list)
 	if c := list.Chats[0]; c.Unread != 0 || c.LastReadSeq != 3 {
 		t.Fatalf("the sender has read what she sent: %+v", c)
 	}
-	f = mustType(t, call(t, bob, map[string]any{"type": "mark_chat_read", "chat_id": "c1"}), "ack")
+	f = testnode.MustType(t, call(t, bob, map[string]any{"type": "mark_chat_read", "chat_id": "c1"}), "ack")
 	if int(f.Num("last_read_seq")) != 3 {
 		t.Fatalf("mark_chat_read %s", f.Raw)
 	}

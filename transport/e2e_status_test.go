@@ -13,7 +13,7 @@ func TestGetConnectionStatus(t *testing.T) {
 	n := testnode.Start(t, testnode.Options{})
 	alice := n.Dial(t, "alice")
 	createChat(t, alice, "c1")
-	f := mustType(t, call(t, alice, map[string]any{"type": "get_connection_status"}), "connection_status")
+	f := testnode.MustType(t, call(t, alice, map[string]any{"type": "get_connection_status"}), "connection_status")
 	for _, k := range []string{"connection_id", "user_id", "node", "connected_at", "server_time", "protocol"} {
 		if f.Str(k) == "" {
 			t.Fatalf("connection_status lacks %s: %s", k, f.Raw)
@@ -43,7 +43,7 @@ func TestGetHistoryPagesBackwards(t *testing.T) {
 		if tc.before > 0 {
 			msg["before_seq"] = tc.before
 		}
-		f := mustType(t, call(t, alice, msg), "history")
+		f := testnode.MustType(t, call(t, alice, msg), "history")
 		var h struct{ Messages []struct{ Seq int } }
 		_ = f.Decode(&h)
 		var got []int
@@ -78,7 +78,7 @@ func TestSyncRequestDeliversMissedThenComplete(t *testing.T) {
 			seqs = append(seqs, int(f.Num("seq")))
 			continue
 		}
-		mustType(t, f, "sync_complete")
+		testnode.MustType(t, f, "sync_complete")
 		var sc struct {
 			Chats map[string]struct {
 				LatestSeq int  `json:"latest_seq"`
@@ -103,7 +103,7 @@ func TestSyncRequestDeliversMissedThenComplete(t *testing.T) {
 func TestForceReconnectOnClientRequest(t *testing.T) {
 	n := testnode.Start(t, testnode.Options{})
 	alice := n.Dial(t, "alice")
-	f := mustType(t, call(t, alice, map[string]any{"type": "force_reconnect"}), "force_reconnect")
+	f := testnode.MustType(t, call(t, alice, map[string]any{"type": "force_reconnect"}), "force_reconnect")
 	if f.Str("reason") != "client_request" {
 		t.Fatalf("force_reconnect %s", f.Raw)
 	}
@@ -126,13 +126,13 @@ func TestHistoryAndSyncFromTheStoreAfterRestart(t *testing.T) {
 	for i := 1; i <= 150; i++ {
 		sendMsg(t, alice, "c1", fmt.Sprint(i), fmt.Sprint("m", i))
 		if i%10 == 0 {
-			mustType(t, call(t, alice, map[string]any{"type": "read_receipt", "chat_id": "c1", "seq": i}), "ack")
+			testnode.MustType(t, call(t, alice, map[string]any{"type": "read_receipt", "chat_id": "c1", "seq": i}), "ack")
 		}
 	}
 	first.Stop()
 	second := testnode.Start(t, testnode.Options{Store: first.Store, Actors: fast})
 	alice = second.Dial(t, "alice")
-	f := mustType(t, call(t, alice, map[string]any{"type": "get_history", "chat_id": "c1", "before_seq": 100, "limit": 10}), "history")
+	f := testnode.MustType(t, call(t, alice, map[string]any{"type": "get_history", "chat_id": "c1", "before_seq": 100, "limit": 10}), "history")
 	var h struct{ Messages []struct{ Seq int } }
 	_ = f.Decode(&h)
 	if len(h.Messages) != 10 || h.Messages[0].Seq != 90 || h.Messages[9].Seq != 99 {

@@ -30,7 +30,7 @@ func members(t *testing.T, f client.Frame) []string {
 // historyItems returns the items of a history reply.
 func historyItems(t *testing.T, f client.Frame) []map[string]any {
 	t.Helper()
-	mustType(t, f, "history")
+	testnode.MustType(t, f, "history")
 	var v struct {
 		Messages []map[string]any `json:"messages"`
 	}
@@ -83,7 +83,7 @@ func expectNothingOfChat(t *testing.T, c *client.Client, chat string) {
 
 func chatSummary(t *testing.T, c *client.Client, chat string) (map[string]any, bool) {
 	t.Helper()
-	f := mustType(t, call(t, c, map[string]any{"type": "list_chats"}), "chats")
+	f := testnode.MustType(t, call(t, c, map[string]any{"type": "list_chats"}), "chats")
 	var v struct {
 		Chats []map[string]any `json:"chats"`
 	}
@@ -116,7 +116,7 @@ func TestMembershipChangesReachEveryConnectionAndRemovalCutsTheChatOff(t *testin
 	createChat(t, alice, "c1", "bob")
 	sendMsg(t, alice, "c1", "m1", "before carol")
 
-	ack := mustType(t, call(t, bob, map[string]any{"type": "add_members", "chat_id": "c1", "members": []string{"carol", "alice"}}), "ack")
+	ack := testnode.MustType(t, call(t, bob, map[string]any{"type": "add_members", "chat_id": "c1", "members": []string{"carol", "alice"}}), "ack")
 	if got := members(t, ack); !slices.Equal(got, []string{"alice", "bob", "carol"}) {
 		t.Fatalf("add ack members %v", got)
 	}
@@ -135,7 +135,7 @@ func TestMembershipChangesReachEveryConnectionAndRemovalCutsTheChatOff(t *testin
 		}
 	}
 	// Adding someone already in changes nothing.
-	again := mustType(t, call(t, alice, map[string]any{"type": "add_members", "chat_id": "c1", "members": []string{"carol"}}), "ack")
+	again := testnode.MustType(t, call(t, alice, map[string]any{"type": "add_members", "chat_id": "c1", "members": []string{"carol"}}), "ack")
 	if got := members(t, again); len(got) != 3 {
 		t.Fatalf("repeat add: %v", got)
 	}
@@ -154,8 +154,8 @@ func TestMembershipChangesReachEveryConnectionAndRemovalCutsTheChatOff(t *testin
 	}
 
 	// Only the creator removes someone else.
-	expectError(t, call(t, bob, map[string]any{"type": "remove_member", "chat_id": "c1", "user": "carol"}), "forbidden")
-	ack = mustType(t, call(t, alice, map[string]any{"type": "remove_member", "chat_id": "c1", "user": "carol"}), "ack")
+	testnode.ExpectError(t, call(t, bob, map[string]any{"type": "remove_member", "chat_id": "c1", "user": "carol"}), "forbidden")
+	ack = testnode.MustType(t, call(t, alice, map[string]any{"type": "remove_member", "chat_id": "c1", "user": "carol"}), "ack")
 	if got := members(t, ack); !slices.Equal(got, []string{"alice", "bob"}) {
 		t.Fatalf("remove ack %v", got)
 	}
@@ -172,24 +172,24 @@ func TestMembershipChangesReachEveryConnectionAndRemovalCutsTheChatOff(t *testin
 	// an edit, a deletion, a read, a typing indicator or a membership
 	// change.
 	sendMsg(t, alice, "c1", "m3", "after carol")
-	mustType(t, call(t, alice, map[string]any{"type": "edit_message", "chat_id": "c1", "seq": 5, "body": "after carol!"}), "ack")
-	mustType(t, call(t, alice, map[string]any{"type": "delete_message", "chat_id": "c1", "seq": 5}), "ack")
+	testnode.MustType(t, call(t, alice, map[string]any{"type": "edit_message", "chat_id": "c1", "seq": 5, "body": "after carol!"}), "ack")
+	testnode.MustType(t, call(t, alice, map[string]any{"type": "delete_message", "chat_id": "c1", "seq": 5}), "ack")
 	if err := alice.Send(map[string]any{"type": "typing", "chat_id": "c1", "is_typing": true}); err != nil {
 		t.Fatal(err)
 	}
-	mustType(t, call(t, bob, map[string]any{"type": "mark_chat_read", "chat_id": "c1"}), "ack")
-	mustType(t, call(t, alice, map[string]any{"type": "add_members", "chat_id": "c1", "members": []string{"dave"}}), "ack")
+	testnode.MustType(t, call(t, bob, map[string]any{"type": "mark_chat_read", "chat_id": "c1"}), "ack")
+	testnode.MustType(t, call(t, alice, map[string]any{"type": "add_members", "chat_id": "c1", "members": []string{"dave"}}), "ack")
 	if f, err := bob.Expect(wait, func(f client.Frame) bool { return f.Type == "members_changed" && f.Num("seq") == 8 }); err != nil {
 		t.Fatalf("bob: %s %v", f.Raw, err)
 	}
 	for _, c := range []*client.Client{carol1, carol2} {
 		expectNothingOfChat(t, c, "c1")
-		expectError(t, call(t, c, map[string]any{"type": "send_message", "chat_id": "c1", "client_msg_id": "x", "body": "hi"}), "not_member")
-		expectError(t, call(t, c, map[string]any{"type": "get_history", "chat_id": "c1"}), "not_member")
+		testnode.ExpectError(t, call(t, c, map[string]any{"type": "send_message", "chat_id": "c1", "client_msg_id": "x", "body": "hi"}), "not_member")
+		testnode.ExpectError(t, call(t, c, map[string]any{"type": "get_history", "chat_id": "c1"}), "not_member")
 		if _, ok := chatSummary(t, c, "c1"); ok {
 			t.Fatal("list_chats still names the chat carol left")
 		}
-		st := mustType(t, call(t, c, map[string]any{"type": "get_connection_status"}), "connection_status")
+		st := testnode.MustType(t, call(t, c, map[string]any{"type": "get_connection_status"}), "connection_status")
 		if strings.Contains(string(st.Raw), `"c1"`) {
 			t.Fatalf("status still names c1: %s", st.Raw)
 		}
@@ -201,14 +201,14 @@ func TestMembershipChangesReachEveryConnectionAndRemovalCutsTheChatOff(t *testin
 	expectNothingOfChat(t, carol3, "c1")
 
 	// Anyone leaves; the leaver's ack has the members left.
-	ack = mustType(t, call(t, bob, map[string]any{"type": "leave_chat", "chat_id": "c1"}), "ack")
+	ack = testnode.MustType(t, call(t, bob, map[string]any{"type": "leave_chat", "chat_id": "c1"}), "ack")
 	if got := members(t, ack); !slices.Equal(got, []string{"alice", "dave"}) {
 		t.Fatalf("leave ack %v", got)
 	}
 	if f, err := bob.Expect(wait, client.Is("members_changed")); err != nil || !strings.Contains(string(f.Raw), `"removed":["bob"]`) {
 		t.Fatalf("leaver: %s %v", f.Raw, err)
 	}
-	expectError(t, call(t, bob, map[string]any{"type": "leave_chat", "chat_id": "c1"}), "not_member")
+	testnode.ExpectError(t, call(t, bob, map[string]any{"type": "leave_chat", "chat_id": "c1"}), "not_member")
 }
 
 // TestEditAndDeleteShowInHistorySyncAndUnread: only the sender edits (the
@@ -227,9 +227,9 @@ func TestEditAndDeleteShowInHistorySyncAndUnread(t *testing.T) {
 	sendMsg(t, bob, "c1", "b1", "helo")
 	sendMsg(t, carol, "c1", "c1", "secret")
 
-	expectError(t, call(t, alice, map[string]any{"type": "edit_message", "chat_id": "c1", "seq": 1, "body": "x"}), "forbidden")
-	expectError(t, call(t, bob, map[string]any{"type": "edit_message", "chat_id": "c1", "seq": 9, "body": "x"}), "not_found")
-	ack := mustType(t, call(t, bob, map[string]any{"type": "edit_message", "chat_id": "c1", "seq": 1, "body": "hello"}), "ack")
+	testnode.ExpectError(t, call(t, alice, map[string]any{"type": "edit_message", "chat_id": "c1", "seq": 1, "body": "x"}), "forbidden")
+	testnode.ExpectError(t, call(t, bob, map[string]any{"type": "edit_message", "chat_id": "c1", "seq": 9, "body": "x"}), "not_found")
+	ack := testnode.MustType(t, call(t, bob, map[string]any{"type": "edit_message", "chat_id": "c1", "seq": 1, "body": "hello"}), "ack")
 	if ack.Num("seq") != 3 {
 		t.Fatalf("edit ack %s", ack.Raw)
 	}
@@ -239,15 +239,15 @@ func TestEditAndDeleteShowInHistorySyncAndUnread(t *testing.T) {
 			t.Fatalf("message_edited %s %v", f.Raw, err)
 		}
 	}
-	expectError(t, call(t, bob, map[string]any{"type": "delete_message", "chat_id": "c1", "seq": 2}), "forbidden")
-	del := mustType(t, call(t, alice, map[string]any{"type": "delete_message", "chat_id": "c1", "seq": 2}), "ack")
+	testnode.ExpectError(t, call(t, bob, map[string]any{"type": "delete_message", "chat_id": "c1", "seq": 2}), "forbidden")
+	del := testnode.MustType(t, call(t, alice, map[string]any{"type": "delete_message", "chat_id": "c1", "seq": 2}), "ack")
 	if del.Num("seq") != 4 {
 		t.Fatalf("delete ack %s", del.Raw)
 	}
-	if again := mustType(t, call(t, carol, map[string]any{"type": "delete_message", "chat_id": "c1", "seq": 2}), "ack"); again.Num("seq") != 4 {
+	if again := testnode.MustType(t, call(t, carol, map[string]any{"type": "delete_message", "chat_id": "c1", "seq": 2}), "ack"); again.Num("seq") != 4 {
 		t.Fatalf("second delete: %s, want the original ack", again.Raw)
 	}
-	expectError(t, call(t, carol, map[string]any{"type": "edit_message", "chat_id": "c1", "seq": 2, "body": "back"}), "conflict")
+	testnode.ExpectError(t, call(t, carol, map[string]any{"type": "edit_message", "chat_id": "c1", "seq": 2, "body": "back"}), "conflict")
 	if f, err := bob.Expect(wait, client.Is("message_deleted")); err != nil || f.Num("target_seq") != 2 {
 		t.Fatalf("message_deleted %s %v", f.Raw, err)
 	}
@@ -335,7 +335,7 @@ func TestTimelineCommandsRefuseBadInputAndKeepTheConnection(t *testing.T) {
 	}
 	for _, tc := range tests {
 		f := call(t, tc.c, tc.msg)
-		expectError(t, f, tc.code)
+		testnode.ExpectError(t, f, tc.code)
 		if !strings.Contains(f.Str("message"), tc.in) {
 			t.Fatalf("%v: message %q does not name %q", tc.msg, f.Str("message"), tc.in)
 		}
@@ -377,7 +377,7 @@ func TestTimelineSurvivesARestartAndOldPagesShowEdits(t *testing.T) {
 	n := testnode.Start(t, testnode.Options{Dir: dir})
 	alice, carol, dave := n.Dial(t, "alice"), n.Dial(t, "carol"), n.Dial(t, "dave")
 	for user, c := range map[string]*client.Client{"carol": carol, "dave": dave} {
-		st := mustType(t, call(t, c, map[string]any{"type": "get_connection_status"}), "connection_status")
+		st := testnode.MustType(t, call(t, c, map[string]any{"type": "get_connection_status"}), "connection_status")
 		if has := strings.Contains(string(st.Raw), `"big"`); has != (user == "dave") {
 			t.Fatalf("%s after the restart: %s", user, st.Raw)
 		}
@@ -406,7 +406,7 @@ func TestTimelineSurvivesARestartAndOldPagesShowEdits(t *testing.T) {
 	if s, _ := chatSummary(t, alice, "big"); s["last_read_seq"] != float64(total-1) || s["unread"] != 1.0 {
 		t.Fatalf("alice's summary %v (bob's seq 1300 is unread)", s)
 	}
-	expectError(t, call(t, carol, map[string]any{"type": "get_history", "chat_id": "big"}), "not_member")
+	testnode.ExpectError(t, call(t, carol, map[string]any{"type": "get_history", "chat_id": "big"}), "not_member")
 }
 
 // TestDeliveryReceiptsAreCoalesced: a receipt is acknowledged at once with
@@ -429,7 +429,7 @@ func TestDeliveryReceiptsAreCoalesced(t *testing.T) {
 		if i%2 == 1 {
 			c = bob2
 		}
-		ack := mustType(t, call(t, c, map[string]any{"type": "delivery_receipt", "chat_id": "c1", "seq": seq}), "ack")
+		ack := testnode.MustType(t, call(t, c, map[string]any{"type": "delivery_receipt", "chat_id": "c1", "seq": seq}), "ack")
 		if ack.Num("delivered_seq") != want[i] {
 			t.Fatalf("receipt %d for %d: %s, want delivered_seq %v", i, seq, ack.Raw, want[i])
 		}
@@ -447,11 +447,11 @@ func TestDeliveryReceiptsAreCoalesced(t *testing.T) {
 		t.Fatalf("stored %+v", d)
 	}
 	// A repeat changes nothing: no second event, no frame.
-	mustType(t, call(t, bob1, map[string]any{"type": "delivery_receipt", "chat_id": "c1", "seq": 5}), "ack")
-	expectError(t, call(t, mallory, map[string]any{"type": "delivery_receipt", "chat_id": "c1", "seq": 1}), "not_member")
-	expectError(t, call(t, bob1, map[string]any{"type": "delivery_receipt", "chat_id": "c1"}), "invalid_payload")
+	testnode.MustType(t, call(t, bob1, map[string]any{"type": "delivery_receipt", "chat_id": "c1", "seq": 5}), "ack")
+	testnode.ExpectError(t, call(t, mallory, map[string]any{"type": "delivery_receipt", "chat_id": "c1", "seq": 1}), "not_member")
+	testnode.ExpectError(t, call(t, bob1, map[string]any{"type": "delivery_receipt", "chat_id": "c1"}), "invalid_payload")
 	sendMsg(t, alice, "c1", "m9", "after")
-	mustType(t, call(t, bob2, map[string]any{"type": "delivery_receipt", "chat_id": "c1", "seq": 6}), "ack")
+	testnode.MustType(t, call(t, bob2, map[string]any{"type": "delivery_receipt", "chat_id": "c1", "seq": 6}), "ack")
 	if f, err := alice.Expect(wait, client.Is("delivered")); err != nil || f.Num("delivered_seq") != 6 {
 		t.Fatalf("second delivered %s %v", f.Raw, err)
 	}
@@ -474,8 +474,8 @@ func TestReceiptBeforeRemovalIsRecorded(t *testing.T) {
 	expectAlive(t, bob)
 	createChat(t, alice, "c1", "bob")
 	sendMsg(t, alice, "c1", "m1", "hi")
-	mustType(t, call(t, bob, map[string]any{"type": "delivery_receipt", "chat_id": "c1", "seq": 1}), "ack")
-	mustType(t, call(t, alice, map[string]any{"type": "remove_member", "chat_id": "c1", "user": "bob"}), "ack")
+	testnode.MustType(t, call(t, bob, map[string]any{"type": "delivery_receipt", "chat_id": "c1", "seq": 1}), "ack")
+	testnode.MustType(t, call(t, alice, map[string]any{"type": "remove_member", "chat_id": "c1", "user": "bob"}), "ack")
 	recs := storedEvents(t, n.Store, events.TypeMessagesDelivered, 1)
 	if len(recs) != 1 {
 		t.Fatalf("%d MessagesDelivered after an acknowledged receipt and a removal, want 1", len(recs))

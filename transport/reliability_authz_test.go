@@ -27,14 +27,14 @@ func TestNonMemberCanNeitherReadNorWrite(t *testing.T) {
 		{"type": "mark_chat_read", "chat_id": "secret"},
 	}
 	for _, msg := range refused {
-		expectError(t, call(t, mallory, msg), "not_member")
+		testnode.ExpectError(t, call(t, mallory, msg), "not_member")
 	}
-	bulk := mustType(t, call(t, mallory, map[string]any{"type": "bulk_read_receipt", "receipts": []map[string]any{{"chat_id": "secret", "seq": 1}}}), "ack")
+	bulk := testnode.MustType(t, call(t, mallory, map[string]any{"type": "bulk_read_receipt", "receipts": []map[string]any{{"chat_id": "secret", "seq": 1}}}), "ack")
 	if !strings.Contains(string(bulk.Raw), "not_member") {
 		t.Fatalf("bulk receipt for a chat not hers: %s", bulk.Raw)
 	}
 	syncAsNonMember(t, mallory)
-	if f := mustType(t, call(t, mallory, map[string]any{"type": "list_chats"}), "chats"); strings.Contains(string(f.Raw), "secret") {
+	if f := testnode.MustType(t, call(t, mallory, map[string]any{"type": "list_chats"}), "chats"); strings.Contains(string(f.Raw), "secret") {
 		t.Fatalf("list_chats shows a chat she is not in: %s", f.Raw)
 	}
 	// Live traffic of the chat never reaches her.
@@ -65,10 +65,10 @@ func syncAsNonMember(t *testing.T, c *client.Client) {
 		case f.Type == "message":
 			t.Fatalf("sync delivered a message of a chat she is not in: %s", f.Raw)
 		case f.Ref() == "sync-x" && f.Type == "error":
-			expectError(t, f, "not_member")
+			testnode.ExpectError(t, f, "not_member")
 			return
 		case f.Ref() == "sync-x":
-			if mustType(t, f, "sync_complete"); strings.Contains(string(f.Raw), "secret") {
+			if testnode.MustType(t, f, "sync_complete"); strings.Contains(string(f.Raw), "secret") {
 				t.Fatalf("sync_complete lists a chat she is not in: %s", f.Raw)
 			}
 			return

@@ -3,6 +3,7 @@ package transport_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/linkup-chat/linkup/client"
 	"github.com/linkup-chat/linkup/internal/testnode"
+	"github.com/linkup-chat/linkup/internal/testnode/poll"
 	"github.com/linkup-chat/linkup/transport"
 )
 
@@ -126,15 +128,5 @@ func later(a, b time.Time) time.Time {
 // waitMetric waits until the gauge name reads want.
 func waitMetric(t *testing.T, n *testnode.Node, name string, want float64) {
 	t.Helper()
-	deadline := time.Now().Add(wait)
-	for {
-		got := testnode.Metric(t, n.Reg, name, "", "")
-		if got == want {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s = %v, want %v", name, got, want)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	poll.Until(t, wait, fmt.Sprintf("%s = %v", name, want), func() bool { return testnode.Metric(t, n.Reg, name, "", "") == want })
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/linkup-chat/linkup/actors"
 	"github.com/linkup-chat/linkup/client"
 	"github.com/linkup-chat/linkup/internal/testnode"
+	"github.com/linkup-chat/linkup/internal/testnode/poll"
 	"github.com/linkup-chat/linkup/protocol"
 	"github.com/linkup-chat/linkup/transport"
 	"github.com/prometheus/client_golang/prometheus"
@@ -34,7 +35,7 @@ func TestLimitsAreEnforcedAndCounted(t *testing.T) {
 	createChat(t, alice, "c1", "bob")
 	t.Run("message body size", func(t *testing.T) {
 		before := limitMetric(t, n.Reg, "linkup_errors_total", "code", "invalid_payload")
-		expectError(t, call(t, alice, map[string]any{"type": "send_message", "chat_id": "c1", "client_msg_id": "big", "body": strings.Repeat("x", protocol.MaxBodyBytes+1)}), "invalid_payload")
+		testnode.ExpectError(t, call(t, alice, map[string]any{"type": "send_message", "chat_id": "c1", "client_msg_id": "big", "body": strings.Repeat("x", protocol.MaxBodyBytes+1)}), "invalid_payload")
 		if limitMetric(t, n.Reg, "linkup_errors_total", "code", "invalid_payload") <= before {
 			t.Fatal("oversized body not counted in linkup_errors_total{code=invalid_payload}")
 		}
@@ -44,19 +45,19 @@ func TestLimitsAreEnforcedAndCounted(t *testing.T) {
 		for i := range members {
 			members[i] = fmt.Sprintf("u%d", i)
 		}
-		expectError(t, call(t, alice, map[string]any{"type": "create_chat", "chat_id": "huge", "members": members}), "invalid_payload")
+		testnode.ExpectError(t, call(t, alice, map[string]any{"type": "create_chat", "chat_id": "huge", "members": members}), "invalid_payload")
 	})
 	t.Run("chats per request", func(t *testing.T) {
 		receipts := make([]map[string]any, protocol.MaxBulkReceipts+1)
 		for i := range receipts {
 			receipts[i] = map[string]any{"chat_id": "c1", "seq": 1}
 		}
-		expectError(t, call(t, alice, map[string]any{"type": "bulk_read_receipt", "receipts": receipts}), "invalid_payload")
+		testnode.ExpectError(t, call(t, alice, map[string]any{"type": "bulk_read_receipt", "receipts": receipts}), "invalid_payload")
 		positions := map[string]int{}
 		for i := range protocol.MaxSyncChats + 1 {
 			positions[fmt.Sprint("c", i)] = 0
 		}
-		expectError(t, call(t, alice, map[string]any{"type": "sync_request", "positions": positions}), "invalid_payload")
+		testnode.ExpectError(t, call(t, alice, map[string]any{"type": "sync_request", "positions": positions}), "invalid_payload")
 	})
 	t.Run("messages per second", func(t *testing.T) {
 		limitedWithin(t, n, alice, 50, func(i int) map[string]any {
@@ -70,12 +71,9 @@ func TestLimitsAreEnforcedAndCounted(t *testing.T) {
 		})
 	})
 	t.Run("connections per user", func(t *testing.T) {
-		for i := 0; limitMetric(t, n.Reg, "linkup_connections", "", "") > 1; i++ {
-			if i > 250 {
-				t.Fatal("the typing subtest's connection did not close")
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		poll.Until(t, 5*time.Second, "the typing subtest's connection closed", func() bool {
+			return limitMetric(t, n.Reg, "linkup_connections", "", "") <= 1
+		})
 		n.Dial(t, "alice") // the second: allowed
 		before := limitMetric(t, n.Reg, "linkup_handshake_failures_total", "status", "Too Many Requests")
 		third, err := client.Dial(context.Background(), n.URL, client.Options{Token: testnode.Token(t, "alice")})
@@ -130,11 +128,11 @@ func TestHistoryPageIsBounded(t *testing.T) {
 	}
 	f := call(t, alice, map[string]any{"type": "get_history", "chat_id": "c1", "limit": 100000})
 	if f.Type == "error" {
-		expectError(t, f, "invalid_payload")
+		testnode.ExpectError(t, f, "invalid_payload")
 		return
 	}
 	var h struct{ Messages []struct{ Seq int } }
-	_ = mustType(t, f, "history").Decode(&h)
+	_ = testnode.MustType(t, f, "history").Decode(&h)
 	if len(h.Messages) != protocol.MaxHistoryLimit || h.Messages[len(h.Messages)-1].Seq != total {
 		t.Fatalf("history with limit 100000 gave %d messages, want the newest %d", len(h.Messages), protocol.MaxHistoryLimit)
 	}

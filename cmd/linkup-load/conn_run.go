@@ -50,6 +50,16 @@ func (lc *loadClient) act(elapsed float64, done *dues) {
 	var fw frameWriter
 	var scratch []byte
 	due := func(rate float64, done uint64) uint64 { return max(uint64(rate*elapsed), done) - done }
+	// Receipts go before this batch's messages: the server moves a sender's
+	// read pointer to its own new message, so a receipt behind it would name
+	// a seq below the pointer and move nothing.
+	for range due(s.ReceiptRate, done.receipts) {
+		done.receipts++
+		if r := lc.receipt(); r != nil {
+			fw.text(r)
+			lc.c.receipts.Add(1)
+		}
+	}
 	n := due(s.MsgRate, done.msgs)
 	if room := int64(lc.job.Window) - lc.outstanding.Load(); int64(n) > room {
 		n = uint64(max(room, 0))
@@ -70,11 +80,6 @@ func (lc *loadClient) act(elapsed float64, done *dues) {
 		fw.text(scratch)
 		done.typing++
 		lc.c.typing.Add(1)
-	}
-	for range due(s.ReceiptRate, done.receipts) {
-		fw.text(lc.receipt())
-		done.receipts++
-		lc.c.receipts.Add(1)
 	}
 	if s.DeliveryReceipts {
 		lc.deliveryReceipts(&fw, time.Now())
@@ -100,13 +105,23 @@ func (lc *loadClient) pickChat() string {
 	return lc.spec.Chats[int(lc.msgN)%len(lc.spec.Chats)]
 }
 
-// receipt builds a read_receipt for the highest seq seen in one chat.
+// receipt builds a read_receipt for the highest seq received from others
+// in the first of the client's chats, round robin from the next one to
+// post in, where that seq lies above the client's read pointer; nil when
+// no chat has anything unread (a receipt there could move no pointer).
 func (lc *loadClient) receipt() []byte {
-	chat := lc.pickChat()
 	lc.mu.Lock()
-	seq := lc.tally(chat).maxSeen
-	lc.mu.Unlock()
-	return []byte(`{"type":"read_receipt","ref":"r","chat_id":"` + chat + `","seq":` + strconv.FormatUint(seq, 10) + `}`)
+	defer lc.mu.Unlock()
+	chats := lc.spec.Chats
+	for i := range chats {
+		chat := chats[(int(lc.msgN)+i)%len(chats)]
+		t := lc.tally(chat)
+		if seq, ok := t.unread(); ok {
+			t.read(seq)
+			return appendReadReceipt(nil, chat, seq)
+		}
+	}
+	return nil
 }
 
 // sync asks for every message after the client's gap-free position in each

@@ -43,3 +43,10 @@ func appendDeliveryReceipt(b []byte, chat string, seq uint64) []byte {
 	b = append(b, `","seq":`...)
 	return append(strconv.AppendUint(b, seq, 10), '}')
 }
+
+func appendReadReceipt(b []byte, chat string, seq uint64) []byte {
+	b = append(b, `{"type":"read_receipt","ref":"r","chat_id":"`...)
+	b = append(b, chat...)
+	b = append(b, `","seq":`...)
+	return append(strconv.AppendUint(b, seq, 10), '}')
+}

@@ -27,6 +27,8 @@ type chatTally struct {
 	seen      seqSet
 	own       seqSet
 	maxSeen   uint64 // highest seq seen, delivered or own
+	maxOthers uint64 // highest seq delivered that is not the receiver's own
+	readMark  uint64 // where the receiver's read pointer is at least: its last receipt or own message
 	contig    uint64 // every seq up to here is seen or own
 	delivered uint64 // message frames, repeats included
 	dups      uint64
@@ -40,14 +42,28 @@ func (t *chatTally) deliver(seq uint64) bool {
 		t.dups++
 		return true
 	}
+	t.maxOthers = max(t.maxOthers, seq)
 	return false
 }
 
 // acked records the seq of one of the receiver's own messages.
+// The server moves a sender's read pointer to its own message, so the
+// receiver's pointer is at least there.
 func (t *chatTally) acked(seq uint64) {
 	t.maxSeen = max(t.maxSeen, seq)
+	t.readMark = max(t.readMark, seq)
 	t.own.add(seq)
 }
+
+// unread returns the seq a read_receipt should name, the highest seq
+// delivered from others, and whether it lies above the receiver's known
+// read pointer (else a receipt could not move it and is not due).
+func (t *chatTally) unread() (uint64, bool) {
+	return t.maxOthers, t.maxOthers > t.readMark
+}
+
+// read records a read_receipt sent up to seq.
+func (t *chatTally) read(seq uint64) { t.readMark = max(t.readMark, seq) }
 
 // position is the seq a sync_request should name: the highest seq below
 // which nothing is missing.

@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -15,6 +13,7 @@ import (
 	"github.com/linkup-chat/linkup/client"
 	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/internal/testnode"
+	"github.com/linkup-chat/linkup/internal/testnode/poll"
 	"github.com/linkup-chat/linkup/replay"
 	"github.com/linkup-chat/linkup/transport"
 	"github.com/prometheus/client_golang/prometheus"
@@ -73,7 +72,7 @@ func testDeliveriesAgreeWithReplayAuditEndToEnd(t *testing.T, rmURL string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		status, body := httpGet(t, fmt.Sprintf("%s/v1/deliveries?chat=ops&seq=%d", base, seq), analystToken(t, "analyst"))
+		status, body := testnode.Get(t, fmt.Sprintf("%s/v1/deliveries?chat=ops&seq=%d", base, seq), analystToken(t, "analyst"))
 		var got transport.Deliveries
 		if err := json.Unmarshal(body, &got); status != 200 || err != nil {
 			t.Fatalf("seq %d: %d %s", seq, status, body)
@@ -140,7 +139,7 @@ func TestDeliveriesAPIRefusesBadRequests(t *testing.T) {
 		{"chat=ops&seq=1", "", 401, "unauthorized", ""},
 		{"chat=ops&seq=1", analystToken(t), 403, "forbidden", ""},
 	} {
-		status, body := httpGet(t, base+"/v1/deliveries?"+c.query, c.token)
+		status, body := testnode.Get(t, base+"/v1/deliveries?"+c.query, c.token)
 		var e struct {
 			Error struct{ Code, Parameter string }
 		}
@@ -168,41 +167,22 @@ func startDeliveriesAPI(t *testing.T, n *testnode.Node, rmURL string) string {
 	return srv.URL
 }
 
-func httpGet(t *testing.T, url, token string) (int, []byte) {
-	t.Helper()
-	req, _ := http.NewRequest("GET", url, nil)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, b
-}
-
 // waitStored waits until the store holds at least min events of type typ.
 func waitStored(t *testing.T, st events.Store, typ string, min int) {
 	t.Helper()
-	for deadline := time.Now().Add(wait); ; time.Sleep(20 * time.Millisecond) {
-		k := 0
+	k := 0
+	stored := func() bool {
+		k = 0
 		for _, err := range st.ReadAll(context.Background(), events.ReadAllOptions{Filter: events.Filter{EventTypes: []string{typ}}}) {
 			if err != nil {
 				t.Fatal(err)
 			}
 			k++
 		}
-		if k >= min {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d %s stored, want %d", k, typ, min)
-		}
+		return k >= min
+	}
+	if !poll.Within(wait, stored) {
+		t.Fatalf("%d %s stored, want %d", k, typ, min)
 	}
 }
 
@@ -214,18 +194,15 @@ func waitDeliveriesProjected(t *testing.T, st events.Store, base string) {
 		t.Fatal(err)
 	}
 	tok := analystToken(t, "analyst")
-	for deadline := time.Now().Add(wait); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		_, body := httpGet(t, base+"/v1/projections", tok)
+	poll.Until(t, wait, fmt.Sprintf("projections at %d", head), func() bool {
+		_, body := testnode.Get(t, base+"/v1/projections", tok)
 		var p struct{ Items []struct{ Checkpoint uint64 } }
 		done := json.Unmarshal(body, &p) == nil && len(p.Items) > 0
 		for _, it := range p.Items {
 			done = done && it.Checkpoint >= head
 		}
-		if done {
-			return
-		}
-	}
-	t.Fatalf("projections did not reach %d", head)
+		return done
+	})
 }
 
 func apiAuditString(a transport.Deliveries) string {

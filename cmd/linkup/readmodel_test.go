@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -16,6 +14,8 @@ import (
 
 	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/events/embedded"
+	"github.com/linkup-chat/linkup/internal/testnode"
+	"github.com/linkup-chat/linkup/internal/testnode/poll"
 	"github.com/linkup-chat/linkup/transport"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -72,37 +72,26 @@ func analystToken(t *testing.T, roles ...string) string {
 // get requests path with token and decodes the JSON answer.
 func (f *queryFixture) get(t *testing.T, path, token string) (int, map[string]any) {
 	t.Helper()
-	req, _ := http.NewRequest("GET", f.srv.URL+path, nil)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	status, b := testnode.Get(t, f.srv.URL+path, token)
 	var body map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+	if err := json.Unmarshal(b, &body); err != nil {
 		t.Fatalf("%s: body is not JSON: %v", path, err)
 	}
-	return resp.StatusCode, body
+	return status, body
 }
 
 // waitProjected polls /v1/projections until every checkpoint reaches pos.
 func (f *queryFixture) waitProjected(t *testing.T, pos uint64) {
 	t.Helper()
 	tok := analystToken(t, "analyst")
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+	poll.Until(t, 10*time.Second, fmt.Sprintf("projections at position %d", pos), func() bool {
 		_, body := f.get(t, "/v1/projections", tok)
 		done := true
 		for _, it := range body["items"].([]any) {
 			done = done && uint64(it.(map[string]any)["checkpoint"].(float64)) >= pos
 		}
-		if done {
-			return
-		}
-	}
-	t.Fatalf("projections did not reach position %d", pos)
+		return done
+	})
 }
 
 func TestQueryAPIAuth(t *testing.T) {
@@ -261,16 +250,8 @@ func testQueryAPIErrorsAndReadStates(t *testing.T, rmURL string) {
 // httpGetJSON GETs url with an analyst token and returns the raw body.
 func httpGetJSON(t *testing.T, url, tok string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest("GET", url, nil)
-	req.Header.Set("Authorization", "Bearer "+tok)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var b strings.Builder
-	_, _ = io.Copy(&b, resp.Body)
-	return resp.StatusCode, b.String()
+	status, b := testnode.Get(t, url, tok)
+	return status, string(b)
 }
 
 // pollUntil polls url until the body contains every want, returning it
@@ -278,20 +259,20 @@ func httpGetJSON(t *testing.T, url, tok string) (int, string) {
 func pollUntil(t *testing.T, url, tok string, want ...string) (string, time.Duration) {
 	t.Helper()
 	start := time.Now()
-	for {
-		status, body := httpGetJSON(t, url, tok)
+	var status int
+	var body string
+	answered := func() bool {
+		status, body = httpGetJSON(t, url, tok)
 		ok := status == 200
 		for _, w := range want {
 			ok = ok && strings.Contains(body, w)
 		}
-		if ok {
-			return body, time.Since(start)
-		}
-		if time.Since(start) > wait {
-			t.Fatalf("%s: %d %s, want %q", url, status, body, want)
-		}
-		time.Sleep(10 * time.Millisecond)
+		return ok
 	}
+	if !poll.Within(wait, answered) {
+		t.Fatalf("%s: %d %s, want %q", url, status, body, want)
+	}
+	return body, time.Since(start)
 }
 
 // TestServeQueryAPIEndToEnd is the acceptance path: a server, a

@@ -13,6 +13,7 @@ import (
 	"github.com/linkup-chat/linkup/client"
 	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/events/embedded"
+	"github.com/linkup-chat/linkup/internal/testnode/poll"
 	"golang.org/x/sys/unix"
 )
 
@@ -108,17 +109,11 @@ func largestFile(t *testing.T, dir string) uint64 {
 // `unavailable`) until it is acknowledged, for at most 30 s.
 func retryUntilAcked(t *testing.T, send func(int) client.Frame, i int) uint64 {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		f := send(i)
-		if f.Type == "ack" {
-			return uint64(f.Num("seq"))
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("send %d still refused 30 s after space came back: %s", i, f.Raw)
-		}
-		time.Sleep(200 * time.Millisecond)
+	var f client.Frame
+	if !poll.Within(30*time.Second, func() bool { f = send(i); return f.Type == "ack" }) {
+		t.Fatalf("send %d still refused 30 s after space came back: %s", i, f.Raw)
 	}
+	return uint64(f.Num("seq"))
 }
 
 // checkAckedOnce reads the chat's log: every acked client_msg_id is stored

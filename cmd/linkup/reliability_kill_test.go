@@ -104,7 +104,7 @@ func runUntilStop(t *testing.T, p *proc, cs []*killClient, d time.Duration, sig 
 		wg.Add(1)
 		go func() { defer wg.Done(); c.session(p.url(), 0) }()
 	}
-	time.Sleep(d)
+	time.Sleep(d) // the traffic's length is the test's (random) kill point, not a poll
 	if code := p.stop(t, sig); sig == syscall.SIGTERM && code != 0 {
 		t.Fatalf("exit code %d after SIGTERM; logs:\n%s", code, p.logs)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/linkup-chat/linkup/client"
 	"github.com/linkup-chat/linkup/internal/pgtest"
+	"github.com/linkup-chat/linkup/internal/testnode/poll"
 )
 
 // TestPostgresOutageIsUnavailableNotALoss runs `linkup serve --store
@@ -83,11 +84,7 @@ func TestPostgresOutageIsUnavailableNotALoss(t *testing.T) {
 // the outage once PostgreSQL is back.
 func waitStoreUnavailableRecorded(t *testing.T, url string) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for pgCountErrors(t, url, "store_unavailable") == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the outage is not in the log as ErrorRecorded(store_unavailable)")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	poll.Until(t, 30*time.Second, "the outage in the log as ErrorRecorded(store_unavailable)", func() bool {
+		return pgCountErrors(t, url, "store_unavailable") > 0
+	})
 }

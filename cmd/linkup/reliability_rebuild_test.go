@@ -2,12 +2,13 @@ package main
 
 import (
 	"encoding/json"
-	"net/http"
 	"reflect"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
+
+	"github.com/linkup-chat/linkup/internal/testnode"
+	"github.com/linkup-chat/linkup/internal/testnode/poll"
 )
 
 // checkProjectionsRebuild: the running server's projections catch up with
@@ -46,16 +47,10 @@ func checkProjectionsRebuild(t *testing.T, dir string, p *proc) {
 
 func getJSON(t *testing.T, p *proc, path, tok string) map[string]any {
 	t.Helper()
-	req, _ := http.NewRequest("GET", "http://"+p.addr+path, nil)
-	req.Header.Set("Authorization", "Bearer "+tok)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	status, b := testnode.Get(t, "http://"+p.addr+path, tok)
 	var body map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != 200 {
-		t.Fatalf("GET %s: %d %v", path, resp.StatusCode, err)
+	if err := json.Unmarshal(b, &body); err != nil || status != 200 {
+		t.Fatalf("GET %s: %d %v", path, status, err)
 	}
 	return body
 }
@@ -63,15 +58,12 @@ func getJSON(t *testing.T, p *proc, path, tok string) map[string]any {
 // waitCaughtUp polls /v1/projections until no projection lags.
 func waitCaughtUp(t *testing.T, p *proc, tok string) {
 	t.Helper()
-	for deadline := time.Now().Add(wait); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	poll.Until(t, wait, "projections caught up", func() bool {
 		items, _ := getJSON(t, p, "/v1/projections", tok)["items"].([]any)
 		lagging := len(items) == 0
 		for _, it := range items {
 			lagging = lagging || it.(map[string]any)["lag_events"].(float64) != 0
 		}
-		if !lagging {
-			return
-		}
-	}
-	t.Fatalf("projections did not catch up in %v", wait)
+		return !lagging
+	})
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/linkup-chat/linkup/client"
 	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/events/embedded"
+	"github.com/linkup-chat/linkup/internal/testnode/poll"
 )
 
 const wait = 10 * time.Second
@@ -158,20 +159,18 @@ func TestReadyzAnswers503DuringTheDrainWindow(t *testing.T) {
 	}
 	hc := &http.Client{Timeout: time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	var last string
-	for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+	draining := func() bool {
 		resp, err := hc.Get("http://" + p.addr + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusServiceUnavailable {
-				break
-			}
-			last = resp.Status
-		} else {
+		if err != nil {
 			last = err.Error()
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("/readyz never answered 503 after SIGTERM; last: %s", last)
-		}
+		resp.Body.Close()
+		last = resp.Status
+		return resp.StatusCode == http.StatusServiceUnavailable
+	}
+	if !poll.Within(3*time.Second, draining) {
+		t.Fatalf("/readyz never answered 503 after SIGTERM; last: %s", last)
 	}
 	_, err := client.Dial(context.Background(), p.url(), client.Options{Token: tokenFor(t, dir, "bob")})
 	if he, ok := err.(*client.HandshakeError); !ok || he.Status != http.StatusServiceUnavailable {

@@ -13,6 +13,7 @@ import (
 	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/events/embedded"
 	"github.com/linkup-chat/linkup/events/eventstest"
+	"github.com/linkup-chat/linkup/internal/testnode/poll"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -102,7 +103,7 @@ func appendAtRandom(t *testing.T, st events.Store, seed int64) {
 					t.Error(err)
 					return
 				}
-				if rng.IntN(20) == 0 {
+				if rng.IntN(20) == 0 { // random pauses vary how appends and readers interleave
 					time.Sleep(time.Duration(rng.IntN(3)) * time.Millisecond)
 				}
 			}
@@ -145,7 +146,7 @@ func follow(t *testing.T, ctx context.Context, st *embedded.Store, opts events.S
 			waitHead(t, st, d.Position+200)
 			stall = false
 		}
-		if rng.IntN(40) == 0 {
+		if rng.IntN(40) == 0 { // a slow reader now and then, on purpose
 			time.Sleep(time.Duration(rng.IntN(5)) * time.Millisecond)
 		}
 	}
@@ -155,13 +156,8 @@ func follow(t *testing.T, ctx context.Context, st *embedded.Store, opts events.S
 
 // waitHead waits until the log's head reaches pos.
 func waitHead(t *testing.T, st events.Store, pos uint64) {
-	deadline := time.Now().Add(20 * time.Second)
-	for head(t, st) < pos {
-		if time.Now().After(deadline) {
-			t.Errorf("head did not reach %d", pos)
-			return
-		}
-		time.Sleep(time.Millisecond)
+	if !poll.Within(20*time.Second, func() bool { return head(t, st) >= pos }) {
+		t.Errorf("head did not reach %d", pos)
 	}
 }
 

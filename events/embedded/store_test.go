@@ -244,7 +244,7 @@ func TestCloseCommitsAccepted(t *testing.T) {
 			}
 		})
 	}
-	time.Sleep(20 * time.Millisecond)
+	time.Sleep(20 * time.Millisecond) // Close lands while the appends run: the overlap is the test's
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}

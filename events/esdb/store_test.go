@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/internal/testnode/poll"
 )
 
 // These tests need no EventStoreDB server: they cover everything the store
@@ -212,11 +213,10 @@ func TestSubscribeRetriesUntilCancelled(t *testing.T) {
 	s, reg := newTestStore(t, Config{ResubscribeBackoff: 5 * time.Millisecond, MaxResubscribeBackoff: 20 * time.Millisecond})
 	ctx, cancel := context.WithCancel(t.Context())
 	go func() {
-		deadline := time.Now().Add(30 * time.Second)
-		for time.Now().Before(deadline) && (metric(t, reg, "linkup_esdb_store_client_revivals_total") < 1 ||
-			metric(t, reg, "linkup_esdb_store_subscription_drops_total") < 3) {
-			time.Sleep(10 * time.Millisecond)
-		}
+		poll.Within(30*time.Second, func() bool {
+			return metric(t, reg, "linkup_esdb_store_client_revivals_total") >= 1 &&
+				metric(t, reg, "linkup_esdb_store_subscription_drops_total") >= 3
+		})
 		cancel()
 	}()
 	checkOneError(t, "subscribe to nowhere", s.Subscribe(ctx, events.SubscribeOptions{}), context.Canceled)
@@ -242,6 +242,8 @@ func TestSilentServerHonoursContext(t *testing.T) {
 	}
 	sub := s.Subscribe(t.Context(), events.SubscribeOptions{})
 	closed := make(chan struct{})
+	// Close comes while the subscription is parked on the silent server:
+	// the pause is the test's, there is no event for "parked" to wait on.
 	go func() { time.Sleep(50 * time.Millisecond); s.Close(); close(closed) }()
 	checkOneError(t, "subscription on Close", sub, events.ErrClosed)
 	<-closed // Close reads closeWait: finish before the cleanup restores it

@@ -10,6 +10,7 @@ import (
 	"github.com/linkup-chat/linkup/events/embedded"
 	"github.com/linkup-chat/linkup/events/eventstest"
 	"github.com/linkup-chat/linkup/events/faultstore"
+	"github.com/linkup-chat/linkup/internal/testnode/poll"
 )
 
 func newStore(t *testing.T) *faultstore.Store {
@@ -93,7 +94,7 @@ func TestRestoreReleasesStalledAppends(t *testing.T) {
 			done <- err
 		}()
 	}
-	waitFor(t, func() bool { return fs.Stats().Stalled.Load() == 3 })
+	poll.Until(t, 5*time.Second, "three stalled appends", func() bool { return fs.Stats().Stalled.Load() == 3 })
 	select {
 	case err := <-done:
 		t.Fatalf("an append passed a stall: %v", err)
@@ -125,17 +126,6 @@ func TestLatencyDelaysAndRespectsContext(t *testing.T) {
 	defer cancel()
 	if _, err := fs.Append(ctx, "s-1", events.Any(), ev(t)); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("append under an hour's latency: %v", err)
-	}
-}
-
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met in 5s")
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 

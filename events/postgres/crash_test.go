@@ -13,6 +13,7 @@ import (
 	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/events/postgres"
 	"github.com/linkup-chat/linkup/internal/pgtest"
+	"github.com/linkup-chat/linkup/internal/testnode/poll"
 )
 
 // TestAcknowledgedAppendsSurviveKill9 appends from 16 goroutines while
@@ -46,13 +47,13 @@ func crashRun(t *testing.T, srv *pgtest.Server, url string) {
 	}
 	for cycle := range 2 {
 		target := acked.Load() + 200
-		waitFor(t, time.Minute, "appends before the kill", func() bool { return acked.Load() >= target })
+		poll.Until(t, time.Minute, "appends before the kill", func() bool { return acked.Load() >= target })
 		srv.Kill(t)
 		failedBefore := totalFailed(logs)
-		waitFor(t, time.Minute, "appends failing while PostgreSQL is down", func() bool { return totalFailed(logs) > failedBefore })
+		poll.Until(t, time.Minute, "appends failing while PostgreSQL is down", func() bool { return totalFailed(logs) > failedBefore })
 		srv.Restart(t)
 		target = acked.Load() + 200
-		waitFor(t, time.Minute, fmt.Sprintf("appends after restart %d", cycle+1), func() bool { return acked.Load() >= target })
+		poll.Until(t, time.Minute, fmt.Sprintf("appends after restart %d", cycle+1), func() bool { return acked.Load() >= target })
 	}
 	stop.Store(true)
 	wg.Wait()
@@ -89,7 +90,7 @@ func (l *appendLog) run(ctx context.Context, st events.Store, stream string, ack
 		if err == nil {
 			acked.Add(1)
 		} else {
-			time.Sleep(20 * time.Millisecond)
+			time.Sleep(20 * time.Millisecond) // the appender's back-off while PostgreSQL is down, not a poll
 		}
 	}
 }

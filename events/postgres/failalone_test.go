@@ -14,6 +14,7 @@ import (
 	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/events/postgres"
 	"github.com/linkup-chat/linkup/internal/pgtest"
+	"github.com/linkup-chat/linkup/internal/testnode/poll"
 )
 
 // TestRefusedAppendFailsAlone puts 20 good appends and one that PostgreSQL
@@ -46,7 +47,7 @@ func TestRefusedAppendFailsAlone(t *testing.T) {
 	}()
 	// The first append goes to the writer, which waits for the lock; the
 	// rest queue behind it and form the next batch.
-	waitFor(t, 30*time.Second, "the writer to wait for the lock", func() bool {
+	poll.Until(t, 30*time.Second, "the writer to wait for the lock", func() bool {
 		var waiting bool
 		blocker.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted)").Scan(&waiting)
 		return waiting
@@ -61,7 +62,7 @@ func TestRefusedAppendFailsAlone(t *testing.T) {
 			errs <- err
 		}()
 	}
-	waitFor(t, 30*time.Second, "all appends queued", func() bool {
+	poll.Until(t, 30*time.Second, "all appends queued", func() bool {
 		return gauge(t, reg, "linkup_postgres_store_append_queue_depth") == good+1
 	})
 	tx.Rollback(ctx)

@@ -88,16 +88,4 @@ func checkGapFree(t testing.TB, stream string, recs []events.RecordedEvent) {
 	}
 }
 
-// waitFor polls cond every 20 ms until it holds or d passes.
-func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", d, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 func streamName(t testing.TB, s string) string { return fmt.Sprintf("%s-%s", t.Name(), s) }

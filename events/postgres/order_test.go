@@ -8,6 +8,7 @@ import (
 	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/events/postgres"
 	"github.com/linkup-chat/linkup/internal/pgtest"
+	"github.com/linkup-chat/linkup/internal/testnode/poll"
 )
 
 // TestOverlappingAppendsNeverSkipped plays the dangerous interleaving: an
@@ -58,7 +59,7 @@ func TestOverlappingAppendsNeverSkipped(t *testing.T) {
 		second <- result{res, err}
 	}()
 	probe := connect(t, url)
-	waitFor(t, 30*time.Second, "the second appender to wait for the append lock", func() bool {
+	poll.Until(t, 30*time.Second, "the second appender to wait for the append lock", func() bool {
 		var waiting bool
 		probe.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted)`).Scan(&waiting)
 		return waiting

@@ -11,6 +11,7 @@ import (
 	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/events/postgres"
 	"github.com/linkup-chat/linkup/internal/pgtest"
+	"github.com/linkup-chat/linkup/internal/testnode/poll"
 )
 
 // TestOverloadedWhenQueueFull holds the append lock by hand, so the writer
@@ -41,7 +42,7 @@ func TestOverloadedWhenQueueFull(t *testing.T) {
 			done <- err
 		}()
 	}
-	waitFor(t, 30*time.Second, "a full queue", func() bool {
+	poll.Until(t, 30*time.Second, "a full queue", func() bool {
 		return gauge(t, reg, "linkup_postgres_store_append_queue_depth") == queue
 	})
 	if _, err := st.Append(ctx, "q", events.Any(), evn(1, 0)); !errors.Is(err, events.ErrOverloaded) {

@@ -176,7 +176,7 @@ func BenchmarkSubscriptionLag(b *testing.B) {
 				if left.Add(-1) < 0 {
 					return
 				}
-				time.Sleep(time.Until(next))
+				time.Sleep(time.Until(next)) // pacing at the offered rate, not a poll
 				next = next.Add(interval)
 				data, _ := json.Marshal(map[string]int64{"t": time.Now().UnixNano()})
 				if _, err := w.Append(ctx, fmt.Sprintf("chat-lag-%d", g), events.Any(), events.EventData{Type: "LagProbe", Data: data}); err != nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/events/postgres"
 	"github.com/linkup-chat/linkup/internal/pgtest"
+	"github.com/linkup-chat/linkup/internal/testnode/poll"
 )
 
 // TestSubscriptionSurvivesTerminatedBackends terminates every backend of
@@ -31,7 +32,7 @@ func TestSubscriptionSurvivesTerminatedBackends(t *testing.T) {
 		}
 		// The writer's pool lost its connections too: its first append may
 		// fail (unavailable), never succeed falsely; retry until it works.
-		waitFor(t, 30*time.Second, "an append after the kill", func() bool {
+		poll.Until(t, 30*time.Second, "an append after the kill", func() bool {
 			_, err := writer.Append(ctx, "other-x", events.Any(), evn(round, -1))
 			return err == nil
 		})

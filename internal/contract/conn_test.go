@@ -231,19 +231,3 @@ func (c *conn) drain() int {
 	}
 	return 0
 }
-
-func mustType(t *testing.T, f client.Frame, want string) client.Frame {
-	t.Helper()
-	if f.Type != want {
-		t.Fatalf("got %s frame %s, want %s", f.Type, f.Raw, want)
-	}
-	return f
-}
-
-func mustError(t *testing.T, f client.Frame, code string) {
-	t.Helper()
-	mustType(t, f, "error")
-	if f.Str("code") != code {
-		t.Fatalf("error code %q (%s), want %q", f.Str("code"), f.Raw, code)
-	}
-}

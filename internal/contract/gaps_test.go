@@ -37,9 +37,9 @@ func TestServerFollowsProtocolOrKnownGap(t *testing.T) {
 	rec := newRecorder(t)
 	n := testnode.Start(t, testnode.Options{})
 	e := &gapEnv{t: t, n: n, rec: rec, alice: dial(t, rec, n, "alice"), bob: dial(t, rec, n, "bob")}
-	mustType(t, e.alice.call(map[string]any{"type": "create_chat", "chat_id": "ops", "title": "Ops", "members": []string{"bob"}}), "ack")
-	mustType(t, e.alice.call(map[string]any{"type": "create_chat", "chat_id": "secret", "title": "alone"}), "ack")
-	mustType(t, e.alice.call(map[string]any{"type": "send_message", "chat_id": "ops", "client_msg_id": "m-1", "body": "hi"}), "ack")
+	testnode.MustType(t, e.alice.call(map[string]any{"type": "create_chat", "chat_id": "ops", "title": "Ops", "members": []string{"bob"}}), "ack")
+	testnode.MustType(t, e.alice.call(map[string]any{"type": "create_chat", "chat_id": "secret", "title": "alone"}), "ack")
+	testnode.MustType(t, e.alice.call(map[string]any{"type": "send_message", "chat_id": "ops", "client_msg_id": "m-1", "body": "hi"}), "ack")
 
 	probes := []struct {
 		key   string

@@ -6,9 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"mime"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +16,8 @@ import (
 	"time"
 
 	"github.com/linkup-chat/linkup/client"
+	"github.com/linkup-chat/linkup/internal/testnode"
+	"github.com/linkup-chat/linkup/internal/testnode/poll"
 	"github.com/linkup-chat/linkup/transport"
 )
 
@@ -72,7 +72,7 @@ func TestHTTPAnswersMatchOpenAPI(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.method+" "+c.path, func(t *testing.T) {
-			status, ctype, body := do(t, c.method, base+c.path, c.token, c.body)
+			status, ctype, body := testnode.Do(t, c.method, base+c.path, c.token, c.body)
 			if status != c.status {
 				t.Fatalf("status %d, want %d: %s", status, c.status, body)
 			}
@@ -115,27 +115,6 @@ func locate(t *testing.T, api *spec, ptr string) string {
 		return ref
 	}
 	return ptr
-}
-
-func do(t *testing.T, method, url, token, body string) (int, string, []byte) {
-	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, resp.Header.Get("Content-Type"), b
 }
 
 func httpToken(t *testing.T, user string, roles ...string) string {
@@ -230,23 +209,19 @@ func makeTraffic(t *testing.T, url string) {
 // log, so the query answers carry rows.
 func waitProjected(t *testing.T, base, token string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		_, _, body := do(t, "GET", base+"/v1/projections", token, "")
+	poll.Until(t, 20*time.Second, "projections caught up", func() bool {
+		_, _, body := testnode.Do(t, "GET", base+"/v1/projections", token, "")
 		var p struct {
 			Items []struct {
 				Checkpoint, Head uint64
 			}
 		}
-		if json.Unmarshal(body, &p) == nil && len(p.Items) > 0 && caughtUp(p.Items) {
-			_, _, errs := do(t, "GET", base+"/v1/errors", token, "")
-			if bytes.Contains(errs, []byte("unknown_type")) {
-				return
-			}
+		if json.Unmarshal(body, &p) != nil || len(p.Items) == 0 || !caughtUp(p.Items) {
+			return false
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatal("projections did not catch up within 20 s")
+		_, _, errs := testnode.Do(t, "GET", base+"/v1/errors", token, "")
+		return bytes.Contains(errs, []byte("unknown_type"))
+	})
 }
 
 // waitDelivered waits until the deliveries projection shows bob's
@@ -254,13 +229,10 @@ func waitProjected(t *testing.T, base, token string) {
 // non-null delivery is checked against the schema too.
 func waitDelivered(t *testing.T, base, token string) {
 	t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		_, _, body := do(t, "GET", base+"/v1/deliveries?chat=ops&seq=1", token, "")
-		if bytes.Contains(body, []byte(`"delivered_connection_id":"`)) {
-			return
-		}
-	}
-	t.Fatal("bob's delivery receipt was not projected within 20 s")
+	poll.Until(t, 20*time.Second, "bob's delivery receipt projected", func() bool {
+		_, _, body := testnode.Do(t, "GET", base+"/v1/deliveries?chat=ops&seq=1", token, "")
+		return bytes.Contains(body, []byte(`"delivered_connection_id":"`))
+	})
 }
 
 func caughtUp(items []struct{ Checkpoint, Head uint64 }) bool {

@@ -81,39 +81,39 @@ func TestWebSocketFramesMatchAsyncAPI(t *testing.T) {
 // edited message, a deleted one, an edit of a deleted one), so that every
 // frame they make is validated.
 func timeline(t *testing.T, n *testnode.Node, rec *recorder, alice, bob, carol *conn) {
-	mustType(t, alice.call(map[string]any{"type": "create_chat", "chat_id": "tl", "title": "timeline", "members": []string{"bob"}}), "ack")
-	mustType(t, alice.call(map[string]any{"type": "send_message", "chat_id": "tl", "client_msg_id": "t-1", "body": "first"}), "ack")
-	mustType(t, bob.call(map[string]any{"type": "send_message", "chat_id": "tl", "client_msg_id": "t-2", "body": "second"}), "ack")
-	mustType(t, alice.call(map[string]any{"type": "add_members", "chat_id": "tl", "members": []string{"carol"}}), "ack")
+	testnode.MustType(t, alice.call(map[string]any{"type": "create_chat", "chat_id": "tl", "title": "timeline", "members": []string{"bob"}}), "ack")
+	testnode.MustType(t, alice.call(map[string]any{"type": "send_message", "chat_id": "tl", "client_msg_id": "t-1", "body": "first"}), "ack")
+	testnode.MustType(t, bob.call(map[string]any{"type": "send_message", "chat_id": "tl", "client_msg_id": "t-2", "body": "second"}), "ack")
+	testnode.MustType(t, alice.call(map[string]any{"type": "add_members", "chat_id": "tl", "members": []string{"carol"}}), "ack")
 	carol.expect("chat_created", client.Is("chat_created"))
 	carol.expect("members_changed", client.Is("members_changed"))
-	mustType(t, alice.call(map[string]any{"type": "edit_message", "chat_id": "tl", "seq": 1, "body": "first, edited"}), "ack")
+	testnode.MustType(t, alice.call(map[string]any{"type": "edit_message", "chat_id": "tl", "seq": 1, "body": "first, edited"}), "ack")
 	bob.expect("message_edited", client.Is("message_edited"))
-	mustType(t, bob.call(map[string]any{"type": "edit_message", "chat_id": "tl", "seq": 2, "body": "second, edited"}), "ack")
-	mustType(t, alice.call(map[string]any{"type": "delete_message", "chat_id": "tl", "seq": 2}), "ack")
+	testnode.MustType(t, bob.call(map[string]any{"type": "edit_message", "chat_id": "tl", "seq": 2, "body": "second, edited"}), "ack")
+	testnode.MustType(t, alice.call(map[string]any{"type": "delete_message", "chat_id": "tl", "seq": 2}), "ack")
 	bob.expect("message_deleted", client.Is("message_deleted"))
-	mustError(t, carol.call(map[string]any{"type": "edit_message", "chat_id": "tl", "seq": 1, "body": "mine now"}), "forbidden")
-	mustError(t, bob.call(map[string]any{"type": "edit_message", "chat_id": "tl", "seq": 2, "body": "back"}), "conflict")
-	mustError(t, bob.call(map[string]any{"type": "remove_member", "chat_id": "tl", "user": "carol"}), "forbidden")
-	mustType(t, alice.call(map[string]any{"type": "remove_member", "chat_id": "tl", "user": "carol"}), "ack")
+	testnode.ExpectError(t, carol.call(map[string]any{"type": "edit_message", "chat_id": "tl", "seq": 1, "body": "mine now"}), "forbidden")
+	testnode.ExpectError(t, bob.call(map[string]any{"type": "edit_message", "chat_id": "tl", "seq": 2, "body": "back"}), "conflict")
+	testnode.ExpectError(t, bob.call(map[string]any{"type": "remove_member", "chat_id": "tl", "user": "carol"}), "forbidden")
+	testnode.MustType(t, alice.call(map[string]any{"type": "remove_member", "chat_id": "tl", "user": "carol"}), "ack")
 	carol.expect("members_changed", client.Is("members_changed"))
-	mustError(t, carol.call(map[string]any{"type": "leave_chat", "chat_id": "tl"}), "not_member")
-	mustType(t, bob.call(map[string]any{"type": "delivery_receipt", "chat_id": "tl", "seq": 6}), "ack")
+	testnode.ExpectError(t, carol.call(map[string]any{"type": "leave_chat", "chat_id": "tl"}), "not_member")
+	testnode.MustType(t, bob.call(map[string]any{"type": "delivery_receipt", "chat_id": "tl", "seq": 6}), "ack")
 	alice.expect("delivered", client.Is("delivered"))
-	h := mustType(t, bob.call(map[string]any{"type": "get_history", "chat_id": "tl"}), "history")
+	h := testnode.MustType(t, bob.call(map[string]any{"type": "get_history", "chat_id": "tl"}), "history")
 	if msgs, _ := h.Fields["messages"].([]any); len(msgs) != 7 {
 		t.Errorf("history of every kind: %s", h.Raw)
 	}
 	bob2 := dial(t, rec, n, "bob")
 	bob2.send(map[string]any{"type": "sync_request", "ref": "s2", "positions": map[string]any{"tl": 0}})
 	bob2.expect("sync_complete", client.Is("sync_complete", "s2"))
-	mustType(t, bob.call(map[string]any{"type": "leave_chat", "chat_id": "tl"}), "ack")
+	testnode.MustType(t, bob.call(map[string]any{"type": "leave_chat", "chat_id": "tl"}), "ack")
 	// Presence: gus's first connection tells alice, who shares a chat
 	// with him; get_presence answers for him, alice and a stranger.
-	mustType(t, alice.call(map[string]any{"type": "create_chat", "chat_id": "pr", "title": "presence", "members": []string{"gus"}}), "ack")
+	testnode.MustType(t, alice.call(map[string]any{"type": "create_chat", "chat_id": "pr", "title": "presence", "members": []string{"gus"}}), "ack")
 	gus := dial(t, rec, n, "gus")
 	alice.expect("presence", client.Is("presence"))
-	mustType(t, alice.call(map[string]any{"type": "get_presence", "users": []string{"gus", "alice", "zed"}}), "presence_state")
+	testnode.MustType(t, alice.call(map[string]any{"type": "get_presence", "users": []string{"gus", "alice", "zed"}}), "presence_state")
 	if code := gus.closeAndDrain(); code != 1012 {
 		t.Errorf("gus close %d", code)
 	}
@@ -146,46 +146,46 @@ func (r *recorder) mustHaveSeen(t *testing.T, server, clientTypes, codes []strin
 
 // commands runs every v1 command with its happy path.
 func commands(t *testing.T, n *testnode.Node, rec *recorder, alice, bob *conn) {
-	mustType(t, alice.call(map[string]any{"type": "ping"}), "pong")
+	testnode.MustType(t, alice.call(map[string]any{"type": "ping"}), "pong")
 	alice.send(map[string]any{"type": "ping"}) // no ref: the pong has none either
 	if f := alice.expect("pong", client.Is("pong")); f.Ref() != "" {
 		t.Errorf("pong without ref in the ping: %s", f.Raw)
 	}
 
-	mustType(t, alice.call(map[string]any{"type": "create_chat", "chat_id": "ops", "title": "Ops", "members": []string{"bob"}}), "ack")
+	testnode.MustType(t, alice.call(map[string]any{"type": "create_chat", "chat_id": "ops", "title": "Ops", "members": []string{"bob"}}), "ack")
 	bob.expect("chat_created", client.Is("chat_created"))
-	gen := mustType(t, alice.call(map[string]any{"type": "create_chat", "title": "generated id"}), "ack")
+	gen := testnode.MustType(t, alice.call(map[string]any{"type": "create_chat", "title": "generated id"}), "ack")
 	if gen.Str("chat_id") == "" {
 		t.Errorf("create_chat without chat_id: %s", gen.Raw)
 	}
-	mustType(t, alice.call(map[string]any{"type": "create_chat", "chat_id": "secret", "title": "alice only", "members": []string{}}), "ack")
+	testnode.MustType(t, alice.call(map[string]any{"type": "create_chat", "chat_id": "secret", "title": "alice only", "members": []string{}}), "ack")
 
-	ack := mustType(t, alice.call(map[string]any{"type": "send_message", "chat_id": "ops", "client_msg_id": "m-1", "body": "hello"}), "ack")
+	ack := testnode.MustType(t, alice.call(map[string]any{"type": "send_message", "chat_id": "ops", "client_msg_id": "m-1", "body": "hello"}), "ack")
 	bob.expect("message", client.Is("message"))
-	again := mustType(t, alice.call(map[string]any{"type": "send_message", "chat_id": "ops", "client_msg_id": "m-1", "body": "hello"}), "ack")
+	again := testnode.MustType(t, alice.call(map[string]any{"type": "send_message", "chat_id": "ops", "client_msg_id": "m-1", "body": "hello"}), "ack")
 	if again.Num("seq") != ack.Num("seq") || again.Str("message_id") != ack.Str("message_id") {
 		t.Errorf("a repeated client_msg_id got a new ack: %s then %s", ack.Raw, again.Raw)
 	}
 	for i := 2; i <= 4; i++ {
-		mustType(t, alice.call(map[string]any{"type": "send_message", "chat_id": "ops", "client_msg_id": fmt.Sprintf("m-%d", i), "body": "ünïcødé ✓"}), "ack")
+		testnode.MustType(t, alice.call(map[string]any{"type": "send_message", "chat_id": "ops", "client_msg_id": fmt.Sprintf("m-%d", i), "body": "ünïcødé ✓"}), "ack")
 	}
 
 	alice.send(map[string]any{"type": "typing", "chat_id": "ops", "is_typing": true})
 	bob.expect("typing", client.Is("typing"))
 
-	mustType(t, bob.call(map[string]any{"type": "read_receipt", "chat_id": "ops", "seq": 2}), "ack")
+	testnode.MustType(t, bob.call(map[string]any{"type": "read_receipt", "chat_id": "ops", "seq": 2}), "ack")
 	alice.expect("read", client.Is("read"))
-	bulk := mustType(t, bob.call(map[string]any{"type": "bulk_read_receipt", "receipts": []any{
+	bulk := testnode.MustType(t, bob.call(map[string]any{"type": "bulk_read_receipt", "receipts": []any{
 		map[string]any{"chat_id": "ops", "seq": 3}, map[string]any{"chat_id": "secret", "seq": 1}, map[string]any{"chat_id": "nochat", "seq": 1}}}), "ack")
 	if res, _ := bulk.Fields["results"].([]any); len(res) != 3 {
 		t.Errorf("bulk ack: %s", bulk.Raw)
 	}
-	mustType(t, bob.call(map[string]any{"type": "mark_chat_read", "chat_id": "ops"}), "ack")
+	testnode.MustType(t, bob.call(map[string]any{"type": "mark_chat_read", "chat_id": "ops"}), "ack")
 
-	mustType(t, alice.call(map[string]any{"type": "get_connection_status"}), "connection_status")
-	mustType(t, alice.call(map[string]any{"type": "list_chats"}), "chats")
-	mustType(t, bob.call(map[string]any{"type": "get_history", "chat_id": "ops"}), "history")
-	h := mustType(t, bob.call(map[string]any{"type": "get_history", "chat_id": "ops", "before_seq": 3, "limit": 1}), "history")
+	testnode.MustType(t, alice.call(map[string]any{"type": "get_connection_status"}), "connection_status")
+	testnode.MustType(t, alice.call(map[string]any{"type": "list_chats"}), "chats")
+	testnode.MustType(t, bob.call(map[string]any{"type": "get_history", "chat_id": "ops"}), "history")
+	h := testnode.MustType(t, bob.call(map[string]any{"type": "get_history", "chat_id": "ops", "before_seq": 3, "limit": 1}), "history")
 	if msgs, _ := h.Fields["messages"].([]any); len(msgs) != 1 {
 		t.Errorf("history before 3 limit 1: %s", h.Raw)
 	}
@@ -194,7 +194,7 @@ func commands(t *testing.T, n *testnode.Node, rec *recorder, alice, bob *conn) {
 	// for the chat bob is not in, then sync_complete.
 	bob2 := dial(t, rec, n, "bob")
 	bob2.send(map[string]any{"type": "sync_request", "ref": "s1", "positions": map[string]any{"ops": 1, "secret": 0}, "limit": 10})
-	mustError(t, bob2.expect("not_member", client.Is("error", "s1")), "not_member")
+	testnode.ExpectError(t, bob2.expect("not_member", client.Is("error", "s1")), "not_member")
 	done := bob2.expect("sync_complete", client.Is("sync_complete", "s1"))
 	if _, ok := done.Fields["chats"].(map[string]any)["ops"]; !ok {
 		t.Errorf("sync_complete without ops: %s", done.Raw)
@@ -246,8 +246,8 @@ func clientErrors(t *testing.T, alice, carol *conn) {
 				alice.sendBad(ws.OpText, []byte(b.frame))
 			}
 			f := alice.expect(b.code, client.Is("error"))
-			mustError(t, f, b.code)
-			mustType(t, alice.call(map[string]any{"type": "ping"}), "pong")
+			testnode.ExpectError(t, f, b.code)
+			testnode.MustType(t, alice.call(map[string]any{"type": "ping"}), "pong")
 		})
 	}
 	t.Run("not a member", func(t *testing.T) {
@@ -256,21 +256,21 @@ func clientErrors(t *testing.T, alice, carol *conn) {
 			{"type": "get_history", "chat_id": "ops"},
 			{"type": "read_receipt", "chat_id": "ops", "seq": 1},
 		} {
-			mustError(t, carol.call(msg), "not_member")
+			testnode.ExpectError(t, carol.call(msg), "not_member")
 		}
-		mustType(t, carol.call(map[string]any{"type": "ping"}), "pong")
+		testnode.MustType(t, carol.call(map[string]any{"type": "ping"}), "pong")
 	})
 	t.Run("binary frame", func(t *testing.T) {
 		alice.sendBad(ws.OpBinary, []byte{0x01, 0x02})
-		mustError(t, alice.expect("unsupported_frame", client.Is("error")), "unsupported_frame")
-		mustType(t, alice.call(map[string]any{"type": "ping"}), "pong")
+		testnode.ExpectError(t, alice.expect("unsupported_frame", client.Is("error")), "unsupported_frame")
+		testnode.MustType(t, alice.call(map[string]any{"type": "ping"}), "pong")
 	})
 	t.Run("rate limited", func(t *testing.T) {
 		// typing allows 5/s with a burst of 10: 40 at once must trip it.
 		for range 40 {
 			alice.send(map[string]any{"type": "typing", "chat_id": "ops", "is_typing": true})
 		}
-		mustError(t, alice.expect("rate_limited", client.Is("error")), "rate_limited")
+		testnode.ExpectError(t, alice.expect("rate_limited", client.Is("error")), "rate_limited")
 	})
 }
 
@@ -287,11 +287,11 @@ func TestUnavailableMatchesAsyncAPI(t *testing.T) {
 	fault := faultstore.New(inner)
 	n := testnode.Start(t, testnode.Options{Dir: dir, Store: fault})
 	alice := dial(t, rec, n, "alice")
-	mustType(t, alice.call(map[string]any{"type": "create_chat", "chat_id": "ops", "title": "Ops"}), "ack")
+	testnode.MustType(t, alice.call(map[string]any{"type": "create_chat", "chat_id": "ops", "title": "Ops"}), "ack")
 	fault.FailAppends(errors.New("disk on fire"))
-	mustError(t, alice.call(map[string]any{"type": "send_message", "chat_id": "ops", "client_msg_id": "m-1", "body": "hello"}), "unavailable")
+	testnode.ExpectError(t, alice.call(map[string]any{"type": "send_message", "chat_id": "ops", "client_msg_id": "m-1", "body": "hello"}), "unavailable")
 	fault.Restore()
-	mustType(t, alice.call(map[string]any{"type": "send_message", "chat_id": "ops", "client_msg_id": "m-1", "body": "hello"}), "ack")
+	testnode.MustType(t, alice.call(map[string]any{"type": "send_message", "chat_id": "ops", "client_msg_id": "m-1", "body": "hello"}), "ack")
 	if code := alice.closeAndDrain(); code != 1012 {
 		t.Errorf("close %d", code)
 	}

@@ -64,14 +64,6 @@ func reply(t *testing.T, c *client.Client, ref string) client.Frame {
 	return f
 }
 
-func mustType(t *testing.T, f client.Frame, want string) client.Frame {
-	t.Helper()
-	if f.Type != want {
-		t.Fatalf("got %s frame %s, want %s", f.Type, f.Raw, want)
-	}
-	return f
-}
-
 func sendMsg(chat, cmid string) map[string]any {
 	return map[string]any{"type": "send_message", "chat_id": chat, "client_msg_id": cmid, "body": "b " + cmid}
 }
@@ -87,18 +79,6 @@ func readAll(t *testing.T, st events.Store, types ...string) []events.RecordedEv
 		out = append(out, rec)
 	}
 	return out
-}
-
-// eventually polls cond every 20ms for up to wait.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(wait)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v", what, wait)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // metric sums every series of the named metric in reg (0 when absent).

@@ -18,6 +18,7 @@ import (
 	"github.com/linkup-chat/linkup/actors"
 	"github.com/linkup-chat/linkup/client"
 	"github.com/linkup-chat/linkup/internal/testnode"
+	"github.com/linkup-chat/linkup/internal/testnode/poll"
 	"github.com/linkup-chat/linkup/transport"
 )
 
@@ -127,7 +128,7 @@ func neverReading(t *testing.T, slow, bodySize, maxMessages int) {
 	chats := []string{"big0", "big1"}
 	for i, chat := range chats {
 		members := append([]string{"bob"}, users[i*slow/2:(i+1)*slow/2]...)
-		mustType(t, call(t, alice, map[string]any{"type": "create_chat", "chat_id": chat, "members": members}), "ack")
+		testnode.MustType(t, call(t, alice, map[string]any{"type": "create_chat", "chat_id": chat, "members": members}), "ack")
 	}
 	_ = dialMany(t, n, users)
 	body := strings.Repeat("x", bodySize)
@@ -136,7 +137,7 @@ func neverReading(t *testing.T, slow, bodySize, maxMessages int) {
 		lat1 = append(lat1, sendAndReceive(t, alice, bob, chats, body, sent, sent+20)...)
 		sent += 20
 	}
-	eventually(t, "every never-reading client dropped and closed", func() bool {
+	poll.Until(t, wait, "every never-reading client dropped and closed", func() bool {
 		return metric(t, n.Reg, "linkup_outbound_queue_drops_total") >= float64(slow) && metric(t, n.Reg, "linkup_connections") <= 2
 	})
 	heap1 := heapInUse()
@@ -159,7 +160,7 @@ func sendAndReceive(t *testing.T, alice, bob *client.Client, chats []string, bod
 	for i := from; i < to; i++ {
 		chat := chats[i%len(chats)]
 		start := time.Now()
-		mustType(t, call(t, alice, map[string]any{"type": "send_message", "chat_id": chat, "client_msg_id": fmt.Sprint(i), "body": body}), "ack")
+		testnode.MustType(t, call(t, alice, map[string]any{"type": "send_message", "chat_id": chat, "client_msg_id": fmt.Sprint(i), "body": body}), "ack")
 		f, err := bob.Expect(wait, client.Is("message"))
 		if err != nil {
 			t.Fatalf("bob did not receive message %d: %v", i, err)

@@ -13,6 +13,7 @@ import (
 	"github.com/linkup-chat/linkup/events/embedded"
 	"github.com/linkup-chat/linkup/events/faultstore"
 	"github.com/linkup-chat/linkup/internal/testnode"
+	"github.com/linkup-chat/linkup/internal/testnode/poll"
 )
 
 // faultNode starts a node whose store is wrapped by a faultstore, with a
@@ -45,9 +46,9 @@ func TestStoreFaultsAnswerUnavailableAndLoseNothing(t *testing.T) {
 func storeFault(t *testing.T, mode string) {
 	n, fs := faultNode(t)
 	alice := n.Dial(t, "alice")
-	mustType(t, call(t, alice, map[string]any{"type": "create_chat", "chat_id": "c1", "members": []string{"bob"}}), "ack")
+	testnode.MustType(t, call(t, alice, map[string]any{"type": "create_chat", "chat_id": "c1", "members": []string{"bob"}}), "ack")
 	for i := 1; i <= 5; i++ {
-		mustType(t, call(t, alice, sendMsg("c1", fmt.Sprint(i))), "ack")
+		testnode.MustType(t, call(t, alice, sendMsg("c1", fmt.Sprint(i))), "ack")
 	}
 	inject(fs, mode)
 	pending := send(t, alice, sendMsg("c1", "during"))
@@ -61,7 +62,7 @@ func storeFault(t *testing.T, mode string) {
 	answeredDuringFault(t, alice)
 	// Wait until bob's ConnectionOpened has failed and waits for retry, so
 	// that Restore cannot release it into the store at the last moment.
-	eventually(t, "a failed append in the retry backlog", func() bool { return metric(t, n.Reg, "linkup_writer_backlog") >= 1 })
+	poll.Until(t, wait, "a failed append in the retry backlog", func() bool { return metric(t, n.Reg, "linkup_writer_backlog") >= 1 })
 	if fs.Stats().Released.Load() != 0 {
 		t.Fatal("a stalled append was released before Restore")
 	}
@@ -83,18 +84,18 @@ func inject(fs *faultstore.Store, mode string) {
 // answeredDuringFault: ping and get_connection_status get their replies.
 func answeredDuringFault(t *testing.T, c *client.Client) {
 	t.Helper()
-	mustType(t, call(t, c, map[string]any{"type": "ping"}), "pong")
-	mustType(t, call(t, c, map[string]any{"type": "get_connection_status"}), "connection_status")
+	testnode.MustType(t, call(t, c, map[string]any{"type": "ping"}), "pong")
+	testnode.MustType(t, call(t, c, map[string]any{"type": "get_connection_status"}), "connection_status")
 }
 
 func afterRestore(t *testing.T, n *testnode.Node, alice *client.Client) {
 	t.Helper()
 	// The refused message may be retried; it gets the next seq, no gap.
-	f := mustType(t, call(t, alice, sendMsg("c1", "during")), "ack")
+	f := testnode.MustType(t, call(t, alice, sendMsg("c1", "during")), "ack")
 	if f.Num("seq") != 6 {
 		t.Fatalf("retry after restore: %s, want seq 6", f.Raw)
 	}
-	mustType(t, call(t, alice, sendMsg("c1", "after")), "ack")
+	testnode.MustType(t, call(t, alice, sendMsg("c1", "after")), "ack")
 	t.Cleanup(func() {
 		if t.Failed() {
 			for _, e := range readAll(t, n.Store) {
@@ -102,8 +103,8 @@ func afterRestore(t *testing.T, n *testnode.Node, alice *client.Client) {
 			}
 		}
 	})
-	eventually(t, "store_unavailable recorded", func() bool { return hasError(t, n.Store, "store_unavailable") })
-	eventually(t, "the unavailable reply recorded", func() bool { return hasError(t, n.Store, "unavailable") })
+	poll.Until(t, wait, "store_unavailable recorded", func() bool { return hasError(t, n.Store, "store_unavailable") })
+	poll.Until(t, wait, "the unavailable reply recorded", func() bool { return hasError(t, n.Store, "unavailable") })
 	checkChat(t, n.Store, "c1", []string{"1", "2", "3", "4", "5", "during", "after"})
 	if got := readAll(t, n.Store, events.TypeConnectionOpened); len(got) != 2 {
 		t.Fatalf("%d ConnectionOpened, want 2 (alice's, and bob's from during the fault)", len(got))
@@ -148,8 +149,8 @@ func checkChat(t *testing.T, st events.Store, chat string, want []string) {
 func TestLostAckSendRetriedIsStoredOnce(t *testing.T) {
 	n, fs := faultNode(t)
 	alice := n.Dial(t, "alice")
-	mustType(t, call(t, alice, map[string]any{"type": "create_chat", "chat_id": "c1"}), "ack")
-	mustType(t, call(t, alice, sendMsg("c1", "1")), "ack")
+	testnode.MustType(t, call(t, alice, map[string]any{"type": "create_chat", "chat_id": "c1"}), "ack")
+	testnode.MustType(t, call(t, alice, sendMsg("c1", "1")), "ack")
 	fs.LoseAcks(nil)
 	if f := call(t, alice, sendMsg("c1", "2")); f.Type != "error" || f.Str("code") != "unavailable" {
 		t.Fatalf("send with a lost ack: %s, want error unavailable (never a false ack)", f.Raw)
@@ -162,10 +163,10 @@ func TestLostAckSendRetriedIsStoredOnce(t *testing.T) {
 	if f.Type == "error" && f.Str("code") == "unavailable" {
 		f = call(t, alice, sendMsg("c1", "2"))
 	}
-	if mustType(t, f, "ack"); f.Num("seq") != 2 {
+	if testnode.MustType(t, f, "ack"); f.Num("seq") != 2 {
 		t.Fatalf("retry: %s, want the original seq 2", f.Raw)
 	}
-	mustType(t, call(t, alice, sendMsg("c1", "3")), "ack")
+	testnode.MustType(t, call(t, alice, sendMsg("c1", "3")), "ack")
 	checkChat(t, n.Store, "c1", []string{"1", "2", "3"})
 }
 
@@ -176,9 +177,9 @@ func TestLostAckRecordIsNotDuplicatedByRetry(t *testing.T) {
 	n, fs := faultNode(t)
 	fs.LoseAcks(nil)
 	n.Dial(t, "bob")
-	eventually(t, "the lost-ack append in the retry backlog", func() bool { return metric(t, n.Reg, "linkup_writer_backlog") >= 1 })
+	poll.Until(t, wait, "the lost-ack append in the retry backlog", func() bool { return metric(t, n.Reg, "linkup_writer_backlog") >= 1 })
 	fs.Restore()
-	eventually(t, "store_unavailable recorded", func() bool { return hasError(t, n.Store, "store_unavailable") })
+	poll.Until(t, wait, "store_unavailable recorded", func() bool { return hasError(t, n.Store, "store_unavailable") })
 	if got := readAll(t, n.Store, events.TypeConnectionOpened); len(got) != 1 {
 		t.Fatalf("bob's ConnectionOpened stored %d times, want once", len(got))
 	}
@@ -202,7 +203,7 @@ func TestOldMessagesWhileReadsFail(t *testing.T) {
 	history := func() client.Frame {
 		return call(t, alice, map[string]any{"type": "get_history", "chat_id": "old", "before_seq": 300, "limit": 50})
 	}
-	newest := mustType(t, call(t, alice, map[string]any{"type": "get_history", "chat_id": "old", "limit": 10}), "history")
+	newest := testnode.MustType(t, call(t, alice, map[string]any{"type": "get_history", "chat_id": "old", "limit": 10}), "history")
 	if !strings.Contains(string(newest.Raw), `"seq":600`) {
 		t.Fatalf("newest page: %s", newest.Raw)
 	}
@@ -214,7 +215,7 @@ func TestOldMessagesWhileReadsFail(t *testing.T) {
 	answeredDuringFault(t, alice)
 	fs.Restore()
 	var h struct{ Messages []struct{ Seq int } }
-	if err := mustType(t, history(), "history").Decode(&h); err != nil || len(h.Messages) != 50 {
+	if err := testnode.MustType(t, history(), "history").Decode(&h); err != nil || len(h.Messages) != 50 {
 		t.Fatalf("history after restore: %d messages (%v)", len(h.Messages), err)
 	}
 	for i, m := range h.Messages {
