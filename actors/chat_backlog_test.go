@@ -2,7 +2,6 @@ package actors
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -16,19 +15,11 @@ import (
 
 // jsonEncoder encodes frames with encoding/json (the transport's encoder
 // lives above this package).
+// jsonEncoder is the wire's own encoding (transport.JSONEncoder, which
+// actors may not import).
 type jsonEncoder struct{}
 
-func (jsonEncoder) Encode(f protocol.Frame) ([]byte, error) {
-	b, err := json.Marshal(f)
-	if err != nil || len(b) < 2 {
-		return b, err
-	}
-	typed := `{"type":"` + f.FrameType() + `"`
-	if len(b) > 2 {
-		typed += ","
-	}
-	return append([]byte(typed), b[1:]...), nil
-}
+func (jsonEncoder) Encode(f protocol.Frame) ([]byte, error) { return protocol.Encode(f) }
 
 // gatedSocket stands for a connection whose actor cannot keep up: every
 // write waits until the gate opens (the real socket never blocks, but a
