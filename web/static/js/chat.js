@@ -3,6 +3,7 @@
 // chat with infinite scroll back, send with pending/acked/failed state
 // (retries reuse the client_msg_id, so a retry is never stored twice),
 // typing indicator, read marks. Reconnects and catches up by itself.
+// Timeline v1.1: edit and delete of one's own messages.
 
 import { h, replace, $, fmtTime } from './dom.js';
 import { getToken, setToken, clearToken, expired } from './auth.js';
@@ -184,6 +185,7 @@ async function createChat(e) {
 }
 
 async function openChat(id) {
+  if (id !== current) editing = null;
   current = id;
   const c = store.chat(id);
   $('#composer').hidden = false;
@@ -299,6 +301,69 @@ function retry(item) {
   transmit(item);
 }
 
+// ---- edit and delete (v1.1) -------------------------------------------------
+
+const AMENDS = new Set(['message_edited', 'message_deleted']);
+
+// editing is the message being edited: its form is one element kept across
+// renders, so what the person types survives frames arriving meanwhile.
+let editing = null; // {chatId, seq, form}
+
+function startEdit(m) {
+  const area = h('textarea', { class: 'edit-body', rows: 2, maxlength: 16384 });
+  area.value = m.body || '';
+  const form = h('form', { class: 'edit-form', onsubmit: (e) => { e.preventDefault(); saveEdit(); } },
+    area, h('div', { class: 'edit-buttons' },
+      h('button', { type: 'submit' }, 'Save'),
+      h('button', { type: 'button', class: 'cancel', onclick: cancelEdit }, 'Cancel')));
+  area.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); saveEdit(); }
+    if (e.key === 'Escape') cancelEdit();
+  });
+  editing = { chatId: m.chat_id, seq: m.seq, form };
+  renderMessages();
+  area.focus();
+}
+
+function cancelEdit() {
+  editing = null;
+  renderMessages();
+}
+
+async function saveEdit() {
+  if (!editing) return;
+  const { chatId, seq, form } = editing;
+  const body = form.querySelector('textarea').value;
+  const m = store.chat(chatId).items.get(seq);
+  if (!body.trim() || (m && body === m.body)) { cancelEdit(); return; }
+  try {
+    const ack = await client.request({ type: 'edit_message', chat_id: chatId, seq, body });
+    editing = null;
+    store.add({ type: 'message_edited', chat_id: chatId, seq: ack.seq, target_seq: seq, body,
+      edited_at: new Date().toISOString(), by: store.me });
+    actionError('');
+  } catch (err) {
+    actionError(`Could not edit: ${err.message}`);
+  }
+  renderMessages();
+}
+
+async function deleteMessage(m) {
+  try {
+    const ack = await client.request({ type: 'delete_message', chat_id: m.chat_id, seq: m.seq });
+    store.add({ type: 'message_deleted', chat_id: m.chat_id, seq: ack.seq, target_seq: m.seq, by: store.me });
+    if (editing && editing.seq === m.seq) editing = null;
+    actionError('');
+  } catch (err) {
+    actionError(`Could not delete: ${err.message}`);
+  }
+  if (m.chat_id === current) renderMessages();
+}
+
+function actionError(text) {
+  $('#action-error').textContent = text;
+}
+
 // ---- typing --------------------------------------------------------------
 
 let typingSentAt = 0;
@@ -347,7 +412,7 @@ function renderMessages(toBottom = false) {
   replace($('#conv-title'), c.title || c.id);
   replace($('#conv-members'), c.members.join(', '));
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 60;
-  const items = store.ordered(c);
+  const items = store.ordered(c).filter((m) => !(AMENDS.has(m.type) && c.items.has(Number(m.target_seq))));
   const marks = readMarks(c, items);
   const rows = items.map((m) => itemRow(m, marks.get(m.seq)));
   if (!c.historyDone && c.lowest) rows.unshift(h('li', { class: 'more muted' }, 'Scroll up for older messages'));
@@ -375,13 +440,22 @@ function itemRow(m, readers) {
     return h('li', { class: 'system muted', dataset: { seq: m.seq } }, systemText(m));
   }
   const mine = m.sender === store.me;
-  return h('li', { class: `msg ${mine ? 'mine' : 'theirs'}`, dataset: { seq: m.seq, state: 'acked' } },
+  const editingThis = editing && editing.chatId === m.chat_id && editing.seq === m.seq;
+  return h('li', { class: `msg ${mine ? 'mine' : 'theirs'}${m.deleted ? ' deleted' : ''}`, dataset: { seq: m.seq, state: 'acked' } },
     h('div', { class: 'meta' }, h('span', { class: 'sender' }, m.sender), ' ',
       h('time', { datetime: m.sent_at || '' }, fmtTime(m.sent_at)),
       mine ? h('span', { class: 'state acked', title: 'stored by the server' }, ' ✓') : null,
-      m.edited_at ? h('span', { class: 'muted' }, ' (edited)') : null),
-    h('div', { class: 'body' }, m.deleted ? h('em', { class: 'muted' }, 'message deleted') : m.body),
+      m.edited_at && !m.deleted ? h('span', { class: 'edited muted' }, ' (edited)') : null,
+      mine && !m.deleted && !editingThis ? msgActions(m) : null),
+    editingThis ? editing.form
+      : h('div', { class: 'body' }, m.deleted ? h('em', { class: 'muted' }, 'message deleted') : m.body),
     readers ? h('div', { class: 'seen muted' }, `Seen by ${readers.join(', ')}`) : null);
+}
+
+function msgActions(m) {
+  return h('span', { class: 'msg-actions' },
+    h('button', { type: 'button', class: 'link edit', onclick: () => startEdit(m) }, 'edit'),
+    h('button', { type: 'button', class: 'link delete', onclick: () => deleteMessage(m) }, 'delete'));
 }
 
 function systemText(m) {
