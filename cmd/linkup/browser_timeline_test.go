@@ -12,7 +12,10 @@ import (
 // real browsers against `linkup serve`. Alice edits and deletes her own
 // message with the controls on it; bob's browser shows the new body marked
 // "(edited)" and "message deleted" with the old body gone from the page,
-// and bob gets no such controls on alice's messages.
+// and bob gets no such controls on alice's messages. Membership from the
+// members panel: alice adds bob and carol (bob's browser lists the chat),
+// sees bob online and carol offline, removes carol (only the creator has
+// that control); bob leaves and the chat goes from his list.
 func TestBrowserChatTimelineV11(t *testing.T) {
 	browser := chromium(t)
 	dir := t.TempDir()
@@ -25,15 +28,37 @@ func TestBrowserChatTimelineV11(t *testing.T) {
 	alice.waitJS("online", isOnline, 20*time.Second)
 	bob.waitJS("online", isOnline, 20*time.Second)
 
+	// Members: alice makes a chat alone and adds bob and carol from the
+	// members panel; bob's browser lists the chat, alice sees bob online
+	// (get_presence after the add) and carol, never connected, offline.
 	const room = "v1.1 room"
-	createChat(alice, room, "bob")
-	bob.waitJS("chat listed", chatListedJS(room), 10*time.Second)
+	createChat(alice, room, "")
+	alice.waitJS("members panel", `!document.querySelector('#members-panel').hidden && `+membersJS+`.join() === "alice"`, 10*time.Second)
+	if eval[bool](bob, chatListedJS(room)) {
+		t.Fatal("bob sees a chat he is not in")
+	}
+	alice.do("add members",
+		chromedp.SetValue(chromedp.CSS("#add-ids"), "bob, carol"),
+		chromedp.Click(chromedp.CSS("#add-members button[type=submit]")))
+	bob.waitJS("chat appears for bob", chatListedJS(room), 10*time.Second)
+	alice.waitJS("bob online, carol offline", `(() => {
+		const p = Object.fromEntries([...document.querySelectorAll('#members li')].map(l => [l.dataset.user, l.dataset.presence]));
+		return p.bob === 'online' && p.carol === 'offline' && p.alice === 'online';
+	})()`, 10*time.Second)
+	// Only the creator removes others.
+	alice.do("remove carol", chromedp.Click(chromedp.CSS(`#members li[data-user="carol"] button.remove`)))
+	alice.waitJS("carol removed", membersJS+`.join() === "alice,bob"`, 10*time.Second)
 	sendMessage(alice, "first draft")
 	sendMessage(alice, "to be deleted")
 	sendMessage(alice, "stays")
 	alice.waitJS("three acked", bodiesJS+`.length === 3 && !document.querySelector('#messages li[data-state=pending]')`, 10*time.Second)
 	openChat(bob, room)
 	bob.waitJS("bob sees three", bodiesJS+`.join('|') === "first draft|to be deleted|stays"`, 10*time.Second)
+	bob.waitJS("bob sees the members", membersJS+`.join() === "alice,bob"`, 10*time.Second)
+	if n := eval[int](bob, `document.querySelectorAll('#members button.remove').length`); n != 0 {
+		t.Fatalf("bob, not the creator, has %d remove controls", n)
+	}
+	bob.waitJS("alice online for bob", `document.querySelector('#members li[data-user="alice"]').dataset.presence === 'online'`, 10*time.Second)
 
 	// Edit: alice's own message has the control; bob's view follows.
 	editMessage(alice, "first draft", `final <b>text</b>`)
@@ -64,10 +89,19 @@ func TestBrowserChatTimelineV11(t *testing.T) {
 	}
 	bob.screenshot("chat-v11")
 
+	// Bob leaves: the chat goes from his list, and from alice's members.
+	bob.do("leave", chromedp.Click(chromedp.CSS("#leave")))
+	bob.waitJS("chat gone for bob", `!`+chatListedJS(room)+` && document.querySelector('#members-panel').hidden`, 10*time.Second)
+	alice.waitJS("bob gone for alice", membersJS+`.join() === "alice"`, 10*time.Second)
+	alice.waitJS("left shown", `[...document.querySelectorAll('#messages li.system')].some(l => l.textContent === 'bob left')`, 10*time.Second)
+
 	for _, tb := range []*tab{alice, bob} {
 		tb.checkClean()
 	}
 }
+
+// membersJS is the list of user ids the members panel shows.
+const membersJS = `[...document.querySelectorAll('#members li')].map(l => l.dataset.user)`
 
 // chatListedJS is true when the chat list shows a chat with this title.
 func chatListedJS(title string) string {

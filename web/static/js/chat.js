@@ -3,7 +3,8 @@
 // chat with infinite scroll back, send with pending/acked/failed state
 // (retries reuse the client_msg_id, so a retry is never stored twice),
 // typing indicator, read marks. Reconnects and catches up by itself.
-// Timeline v1.1: edit and delete of one's own messages.
+// Timeline v1.1: edit and delete of one's own messages; a members panel
+// (add, remove if creator, leave) with presence dots.
 
 import { h, replace, $, fmtTime } from './dom.js';
 import { getToken, setToken, clearToken, expired } from './auth.js';
@@ -29,6 +30,8 @@ function init() {
   });
   $('#signout').addEventListener('click', signOut);
   $('#new-chat').addEventListener('submit', createChat);
+  $('#add-members').addEventListener('submit', addMembers);
+  $('#leave').addEventListener('click', leaveChat);
   $('#composer').addEventListener('submit', (e) => { e.preventDefault(); send(); });
   $('#body').addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); send(); }
@@ -94,6 +97,7 @@ async function onState({ state, delay, hint }) {
     $('#me').textContent = st.user_id;
     await refreshChats();
     if (current && !store.chat(current).lowest) await loadHistory(store.chat(current));
+    if (current) askPresence(store.chat(current).members);
     renderAll();
     flushOutboxes();
     markRead();
@@ -104,7 +108,9 @@ async function onState({ state, delay, hint }) {
 
 async function refreshChats() {
   const r = await client.request({ type: 'list_chats' });
-  for (const s of r.chats || []) store.summary(s.chat_id, s);
+  const listed = new Set();
+  for (const s of r.chats || []) { store.summary(s.chat_id, s); listed.add(s.chat_id); }
+  for (const id of [...store.chats.keys()]) if (!listed.has(id)) forget(id);
   renderChats();
 }
 
@@ -118,8 +124,11 @@ function onFrame(f) {
     case 'message': case 'message_edited': case 'message_deleted': case 'members_changed':
       return onItem(f);
     case 'chat_created':
-      store.summary(f.chat_id, { title: f.title, members: f.members });
+      store.summary(f.chat_id, { title: f.title, members: f.members, created_by: f.created_by });
       return renderChats();
+    case 'presence':
+      store.presence.set(f.user, { status: f.status, last_seen: f.last_seen });
+      return renderMembers();
     case 'typing':
       return onTyping(f);
     case 'read':
@@ -134,10 +143,14 @@ function onFrame(f) {
 function onItem(f) {
   const c = store.chat(f.chat_id);
   const fresh = store.add(f);
-  if (f.type === 'members_changed' && f.members) c.members = f.members;
+  if (f.type === 'members_changed' && f.members) {
+    c.members = f.members;
+    if ((f.removed || []).includes(store.me)) { forget(c.id); renderAll(); return; }
+    if (fresh && (f.added || []).length) askPresence(f.added);
+  }
   if (fresh && f.type === 'message' && f.sender !== store.me && f.seq > c.lastReadSeq && !viewing(c.id)) c.unread++;
   c.typing.delete(f.sender);
-  if (c.id === current) { renderMessages(); markRead(); }
+  if (c.id === current) { renderMessages(); renderMembers(); markRead(); }
   renderChats();
 }
 
@@ -174,7 +187,7 @@ async function createChat(e) {
   $('#new-error').textContent = '';
   try {
     const ack = await client.request({ type: 'create_chat', title, members });
-    store.summary(ack.chat_id, { title, members: [store.me, ...members] });
+    store.summary(ack.chat_id, { title, members: [store.me, ...members], created_by: store.me });
     $('#new-title').value = '';
     $('#new-members').value = '';
     renderChats();
@@ -190,6 +203,7 @@ async function openChat(id) {
   const c = store.chat(id);
   $('#composer').hidden = false;
   renderAll();
+  askPresence(c.members);
   if (!c.lowest && client && client.state === 'online') await loadHistory(c);
   renderMessages(true);
   markRead();
@@ -364,6 +378,89 @@ function actionError(text) {
   $('#action-error').textContent = text;
 }
 
+// ---- members and presence (v1.1) ---------------------------------------------
+
+// forget drops a chat this user is no longer in.
+function forget(id) {
+  store.drop(id);
+  if (id === current) { current = ''; editing = null; $('#composer').hidden = true; }
+}
+
+// askPresence asks the server whether these users are online (it answers
+// only for users who share a chat with this one).
+async function askPresence(users) {
+  const want = (users || []).slice(0, 500);
+  if (!want.length || !client || client.state !== 'online') return;
+  try {
+    const r = await client.request({ type: 'get_presence', users: want });
+    for (const u of r.users || []) store.presence.set(u.user, { status: u.status, last_seen: u.last_seen });
+    renderMembers();
+  } catch (err) {
+    console.warn('presence', err);
+  }
+}
+
+async function membersCommand(frame, what) {
+  $('#members-error').textContent = '';
+  try {
+    const ack = await client.request(frame);
+    return ack;
+  } catch (err) {
+    $('#members-error').textContent = `Could not ${what}: ${err.message}`;
+    return null;
+  }
+}
+
+async function addMembers(e) {
+  e.preventDefault();
+  const c = current && store.chat(current);
+  const ids = $('#add-ids').value.split(',').map((m) => m.trim()).filter(Boolean);
+  if (!c || !ids.length) return;
+  const ack = await membersCommand({ type: 'add_members', chat_id: c.id, members: ids }, 'add');
+  if (!ack) return;
+  $('#add-ids').value = '';
+  if (ack.members) c.members = ack.members;
+  askPresence(ids);
+  renderAll();
+}
+
+async function removeMember(user) {
+  const c = current && store.chat(current);
+  if (!c) return;
+  const ack = await membersCommand({ type: 'remove_member', chat_id: c.id, user }, `remove ${user}`);
+  if (ack && ack.members && store.chats.has(c.id)) c.members = ack.members;
+  renderAll();
+}
+
+async function leaveChat() {
+  const c = current && store.chat(current);
+  if (!c) return;
+  const ack = await membersCommand({ type: 'leave_chat', chat_id: c.id }, 'leave');
+  if (!ack) return;
+  forget(c.id);
+  renderAll();
+}
+
+function renderMembers() {
+  const c = current && store.chats.get(current);
+  $('#members-panel').hidden = !c;
+  if (!c) return;
+  const creator = store.creator(c);
+  const canRemove = creator === store.me;
+  replace($('#members'), c.members.map((u) => {
+    const p = store.presence.get(u);
+    const status = (p && p.status) || 'unknown';
+    const seen = p && p.last_seen ? `, last seen ${fmtTime(p.last_seen, true)}` : '';
+    return h('li', { dataset: { user: u, presence: status } },
+      h('span', { class: `dot ${status}`, title: status + seen, 'aria-label': status }),
+      h('span', { class: 'member-name' }, u),
+      u === creator ? h('span', { class: 'muted' }, ' (creator)') : null,
+      u === store.me ? h('span', { class: 'muted' }, ' (you)') : null,
+      canRemove && u !== store.me
+        ? h('button', { type: 'button', class: 'link remove', title: `remove ${u}`, onclick: () => removeMember(u) }, 'remove') : null);
+  }));
+}
+
 // ---- typing --------------------------------------------------------------
 
 let typingSentAt = 0;
@@ -389,6 +486,7 @@ function stopTyping() {
 
 function renderAll() {
   renderChats();
+  renderMembers();
   renderMessages();
   renderTyping();
 }
@@ -460,11 +558,21 @@ function msgActions(m) {
 
 function systemText(m) {
   switch (m.type) {
-    case 'members_changed': return `${m.by} changed the members: ${(m.members || []).join(', ')}`;
+    case 'members_changed': return membersText(m);
     case 'message_edited': return `${m.by} edited a message`;
     case 'message_deleted': return `${m.by} deleted a message`;
   }
   return m.type;
+}
+
+function membersText(m) {
+  const added = m.added || [];
+  const removed = m.removed || [];
+  if (removed.length === 1 && removed[0] === m.by && !added.length) return `${m.by} left`;
+  const parts = [];
+  if (added.length) parts.push(`added ${added.join(', ')}`);
+  if (removed.length) parts.push(`removed ${removed.join(', ')}`);
+  return `${m.by} ${parts.join(' and ') || 'changed the members'}`;
 }
 
 function outboxRow(o) {
