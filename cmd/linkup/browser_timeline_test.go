@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -15,7 +16,9 @@ import (
 // and bob gets no such controls on alice's messages. Membership from the
 // members panel: alice adds bob and carol (bob's browser lists the chat),
 // sees bob online and carol offline, removes carol (only the creator has
-// that control); bob leaves and the chat goes from his list.
+// that control); bob leaves and the chat goes from his list. Delivery:
+// bob's browser sends delivery_receipt (at most one per chat a second) and
+// alice's own messages show "delivered".
 func TestBrowserChatTimelineV11(t *testing.T) {
 	browser := chromium(t)
 	dir := t.TempDir()
@@ -58,6 +61,19 @@ func TestBrowserChatTimelineV11(t *testing.T) {
 	if n := eval[int](bob, `document.querySelectorAll('#members button.remove').length`); n != 0 {
 		t.Fatalf("bob, not the creator, has %d remove controls", n)
 	}
+	// Delivery: bob's browser confirms what it received; alice's own
+	// messages show "delivered". A burst of five messages gets few
+	// receipts from bob, never two for one chat within a second.
+	alice.waitJS("delivered to bob", `(() => {
+		const d = [...document.querySelectorAll('#messages li.msg.mine')].map(l => l.querySelector('.delivered')?.title || '');
+		return d.length === 3 && d.every(t => t === 'delivered to bob');
+	})()`, 10*time.Second)
+	for i := 1; i <= 5; i++ {
+		sendMessage(alice, fmt.Sprintf("burst %d", i))
+	}
+	bob.waitJS("burst received", bodiesJS+`.includes("burst 5")`, 10*time.Second)
+	alice.waitJS("burst delivered", `[...document.querySelectorAll('#messages li.msg.mine')].at(-1).querySelector('.delivered')?.title === 'delivered to bob'`, 10*time.Second)
+	checkReceiptPacing(t, bob)
 	bob.waitJS("alice online for bob", `document.querySelector('#members li[data-user="alice"]').dataset.presence === 'online'`, 10*time.Second)
 
 	// Edit: alice's own message has the control; bob's view follows.
@@ -102,6 +118,33 @@ func TestBrowserChatTimelineV11(t *testing.T) {
 
 // membersJS is the list of user ids the members panel shows.
 const membersJS = `[...document.querySelectorAll('#members li')].map(l => l.dataset.user)`
+
+// checkReceiptPacing: the page sent delivery receipts, at most one per
+// chat a second (by the browser's own clock, so a slow machine can only
+// widen the gaps).
+func checkReceiptPacing(t *testing.T, tb *tab) {
+	t.Helper()
+	last := map[string]float64{}
+	n := 0
+	for _, f := range tb.sentFrames() {
+		var m struct {
+			Type   string `json:"type"`
+			ChatID string `json:"chat_id"`
+		}
+		if json.Unmarshal([]byte(f.payload), &m) != nil || m.Type != "delivery_receipt" {
+			continue
+		}
+		n++
+		if prev, ok := last[m.ChatID]; ok && f.at-prev < 0.95 {
+			t.Errorf("%s: two delivery receipts for %s %.3f s apart", tb.name, m.ChatID, f.at-prev)
+		}
+		last[m.ChatID] = f.at
+	}
+	if n == 0 {
+		t.Errorf("%s sent no delivery_receipt", tb.name)
+	}
+	t.Logf("%s sent %d delivery receipts", tb.name, n)
+}
 
 // chatListedJS is true when the chat list shows a chat with this title.
 func chatListedJS(title string) string {

@@ -4,7 +4,9 @@
 // (retries reuse the client_msg_id, so a retry is never stored twice),
 // typing indicator, read marks. Reconnects and catches up by itself.
 // Timeline v1.1: edit and delete of one's own messages; a members panel
-// (add, remove if creator, leave) with presence dots.
+// (add, remove if creator, leave) with presence dots; delivery receipts for
+// what this device received (at most one per chat a second) and
+// "delivered" on own messages.
 
 import { h, replace, $, fmtTime } from './dom.js';
 import { getToken, setToken, clearToken, expired } from './auth.js';
@@ -99,6 +101,7 @@ async function onState({ state, delay, hint }) {
     if (current && !store.chat(current).lowest) await loadHistory(store.chat(current));
     if (current) askPresence(store.chat(current).members);
     renderAll();
+    for (const c of store.chats.values()) deliverSoon(c);
     flushOutboxes();
     markRead();
   } catch (err) {
@@ -126,6 +129,8 @@ function onFrame(f) {
     case 'chat_created':
       store.summary(f.chat_id, { title: f.title, members: f.members, created_by: f.created_by });
       return renderChats();
+    case 'delivered':
+      return onDelivered(f);
     case 'presence':
       store.presence.set(f.user, { status: f.status, last_seen: f.last_seen });
       return renderMembers();
@@ -151,6 +156,7 @@ function onItem(f) {
   if (fresh && f.type === 'message' && f.sender !== store.me && f.seq > c.lastReadSeq && !viewing(c.id)) c.unread++;
   c.typing.delete(f.sender);
   if (c.id === current) { renderMessages(); renderMembers(); markRead(); }
+  deliverSoon(c);
   renderChats();
 }
 
@@ -220,6 +226,7 @@ async function loadHistory(c, beforeSeq) {
   c.lowest = c.lowest ? Math.min(c.lowest, low) : low;
   if (msgs.length === 0) c.lowest = c.lowest || c.latestSeq + 1;
   c.historyDone = msgs.length < PAGE || c.lowest <= 1;
+  deliverSoon(c);
 }
 
 // loadOlder fetches the page before the oldest loaded item and keeps what
@@ -461,6 +468,49 @@ function renderMembers() {
   }));
 }
 
+// ---- delivery (v1.1) ---------------------------------------------------------
+
+const DELIVERY_GAP_MS = 1000;
+
+// deliverSoon tells the server this device has received the chat's items
+// up to the newest it holds: at once, or, within a second of the last
+// receipt for this chat, once at the end of that second.
+function deliverSoon(c) {
+  if (c.deliverTimer || store.maxSeq(c) <= c.deliveredSent) return;
+  const wait = c.deliveredAt + DELIVERY_GAP_MS - Date.now();
+  if (wait > 0) {
+    c.deliverTimer = setTimeout(() => { c.deliverTimer = 0; deliverSoon(c); }, wait);
+    return;
+  }
+  sendDelivery(c);
+}
+
+async function sendDelivery(c) {
+  if (!client || client.state !== 'online' || !store.chats.has(c.id)) return;
+  const top = store.maxSeq(c);
+  c.deliveredAt = Date.now();
+  try {
+    const ack = await client.request({ type: 'delivery_receipt', chat_id: c.id, seq: top });
+    c.deliveredSent = Math.max(c.deliveredSent, Number(ack.delivered_seq) || top);
+  } catch (err) {
+    console.warn('delivery', err);
+    return; // sent again with the next item or after the next connect
+  }
+  deliverSoon(c); // items that arrived meanwhile
+}
+
+function onDelivered(f) {
+  if (f.user === store.me || !store.chats.has(f.chat_id)) return;
+  const c = store.chat(f.chat_id);
+  c.deliveredTo.set(f.user, Math.max(c.deliveredTo.get(f.user) || 0, Number(f.delivered_seq) || 0));
+  if (c.id === current) renderMessages();
+}
+
+// deliveredTo lists the other users whose devices confirmed seq.
+function deliveredTo(c, seq) {
+  return [...c.deliveredTo].filter(([, d]) => d >= seq).map(([u]) => u);
+}
+
 // ---- typing --------------------------------------------------------------
 
 let typingSentAt = 0;
@@ -539,10 +589,12 @@ function itemRow(m, readers) {
   }
   const mine = m.sender === store.me;
   const editingThis = editing && editing.chatId === m.chat_id && editing.seq === m.seq;
+  const delivered = mine && !m.deleted ? deliveredTo(store.chat(m.chat_id), m.seq) : [];
   return h('li', { class: `msg ${mine ? 'mine' : 'theirs'}${m.deleted ? ' deleted' : ''}`, dataset: { seq: m.seq, state: 'acked' } },
     h('div', { class: 'meta' }, h('span', { class: 'sender' }, m.sender), ' ',
       h('time', { datetime: m.sent_at || '' }, fmtTime(m.sent_at)),
       mine ? h('span', { class: 'state acked', title: 'stored by the server' }, ' ✓') : null,
+      mine && delivered.length ? h('span', { class: 'delivered', title: `delivered to ${delivered.join(', ')}` }, ' delivered') : null,
       m.edited_at && !m.deleted ? h('span', { class: 'edited muted' }, ' (edited)') : null,
       mine && !m.deleted && !editingThis ? msgActions(m) : null),
     editingThis ? editing.form
