@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,13 +19,15 @@ import (
 // sees bob online and carol offline, removes carol (only the creator has
 // that control); bob leaves and the chat goes from his list. Delivery:
 // bob's browser sends delivery_receipt (at most one per chat a second) and
-// alice's own messages show "delivered".
+// alice's own messages show "delivered". Then the analyst console's
+// delivery audit of one of alice's messages shows bob delivered and read.
 func TestBrowserChatTimelineV11(t *testing.T) {
 	browser := chromium(t)
 	dir := t.TempDir()
 	p := startServe(t, dir)
 	base := "http://" + p.addr
 	aliceTok, bobTok := tokenFor(t, dir, "alice"), tokenFor(t, dir, "bob")
+	anaTok := tokenFor(t, dir, "ana", "--role", "analyst")
 	alice, bob := newTab(t, browser, "alice"), newTab(t, browser, "bob")
 	alice.signIn(base, "/", aliceTok)
 	bob.signIn(base, "/", bobTok)
@@ -104,6 +107,35 @@ func TestBrowserChatTimelineV11(t *testing.T) {
 		t.Fatalf("a deleted message still has %d controls", n)
 	}
 	bob.screenshot("chat-v11")
+
+	// The analyst console audits the delivery of "stays": bob's device
+	// delivered it (on a connection) and bob read it; alice, the sender,
+	// read it when she posted it.
+	chatID := activeChatID(t, alice)
+	seq := eval[int](alice, `Number(document.querySelector(`+jsString(msgRow(alice, "stays"))+`).dataset.seq)`)
+	ana := newTab(t, browser, "ana")
+	ana.signIn(base, "/console", anaTok)
+	ana.waitJS("console shown", `!document.querySelector('#app').hidden`, 10*time.Second)
+	setInput(ana, "#a-chat", chatID)
+	setInput(ana, "#a-seq", fmt.Sprint(seq))
+	ana.do("audit", chromedp.Click(chromedp.CSS("#audit-form button[type=submit]")))
+	// The read model is asynchronous: audit again until bob's row is full.
+	ana.waitJS("bob delivered and read", `(() => {
+		const row = document.querySelector('#audit-body tr[data-user="bob"]');
+		const ok = !!row && [...row.cells].slice(1).every(c => c.textContent !== '—' && c.textContent !== '');
+		if (!ok) `+again("#audit-form")+`;
+		return ok;
+	})()`, 20*time.Second)
+	audit := eval[[][]string](ana, `[...document.querySelectorAll('#audit-body tr')].map(r => [...r.cells].map(c => c.textContent))`)
+	if len(audit) != 2 || audit[0][0] != "alice" || audit[1][0] != "bob" || audit[0][3] == "—" {
+		t.Fatalf("audit rows %q, want alice (read) and bob", audit)
+	}
+	if !strings.Contains(eval[string](ana, `document.querySelector('#audit-info').textContent`), fmt.Sprintf("seq %d", seq)) {
+		t.Fatal("the audit does not name the seq")
+	}
+	ana.screenshot("console-audit")
+	ana.checkNoTokenInURLs(anaTok)
+	ana.checkClean()
 
 	// Bob leaves: the chat goes from his list, and from alice's members.
 	bob.do("leave", chromedp.Click(chromedp.CSS("#leave")))
