@@ -90,7 +90,13 @@ func TestBrowserChatTimelineV11(t *testing.T) {
 		t.Fatalf("an edited body made %d elements, want text only", n)
 	}
 	// Delete: the body goes away in both browsers.
-	alice.do("delete", chromedp.Click(chromedp.CSS(msgRow(alice, "to be deleted")+` button.delete`)))
+	// Delete takes two clicks: "delete", then "really delete?".
+	row := msgRow(alice, "to be deleted")
+	alice.do("delete", chromedp.Click(chromedp.CSS(row+` button.delete`)), chromedp.WaitVisible(chromedp.CSS(row+` button.delete.confirm`)))
+	if !eval[bool](bob, bodiesJS+`.includes("to be deleted")`) {
+		t.Fatal("one click deleted the message")
+	}
+	alice.do("confirm delete", chromedp.Click(chromedp.CSS(row+` button.delete.confirm`)))
 	for _, tb := range []*tab{alice, bob} {
 		tb.waitJS("deleted shown", `(() => {
 			const li = [...document.querySelectorAll('#messages li.msg')][1];
@@ -106,7 +112,7 @@ func TestBrowserChatTimelineV11(t *testing.T) {
 	if n := eval[int](alice, `document.querySelectorAll('#messages li.deleted button.edit, #messages li.deleted button.delete').length`); n != 0 {
 		t.Fatalf("a deleted message still has %d controls", n)
 	}
-	bob.screenshot("chat-v11")
+	alice.screenshot("chat-v11")
 
 	// The analyst console audits the delivery of "stays": bob's device
 	// delivered it (on a connection) and bob read it; alice, the sender,

@@ -279,7 +279,7 @@ function send() {
   const item = { client_msg_id: newID(), chat_id: c.id, body, sender: store.me, state: 'pending', attempts: 0 };
   c.outbox.push(item);
   $('#body').value = '';
-  stopTyping();
+  stopTyping(false); // the message itself ends the typing indicator at the others
   renderMessages(true);
   transmit(item);
 }
@@ -369,7 +369,20 @@ async function saveEdit() {
   renderMessages();
 }
 
+// A delete takes two clicks ("delete", then "really delete?" within 5 s):
+// no dialog, and no message lost to a slip.
+let confirming = '';
+let confirmTimer = 0;
+function askDelete(m) {
+  confirming = `${m.chat_id}/${m.seq}`;
+  clearTimeout(confirmTimer);
+  confirmTimer = setTimeout(() => { confirming = ''; renderMessages(); }, 5000);
+  renderMessages();
+}
+
 async function deleteMessage(m) {
+  confirming = '';
+  clearTimeout(confirmTimer);
   try {
     const ack = await client.request({ type: 'delete_message', chat_id: m.chat_id, seq: m.seq });
     store.add({ type: 'message_deleted', chat_id: m.chat_id, seq: ack.seq, target_seq: m.seq, by: store.me });
@@ -526,9 +539,9 @@ function typingInput() {
   typingTimer = setTimeout(stopTyping, 3000);
 }
 
-function stopTyping() {
+function stopTyping(notify = true) {
   clearTimeout(typingTimer);
-  if (typingSentAt && current && client) client.notify({ type: 'typing', chat_id: current, is_typing: false });
+  if (notify && typingSentAt && current && client) client.notify({ type: 'typing', chat_id: current, is_typing: false });
   typingSentAt = 0;
 }
 
@@ -605,7 +618,9 @@ function itemRow(m, readers) {
 function msgActions(m) {
   return h('span', { class: 'msg-actions' },
     h('button', { type: 'button', class: 'link edit', onclick: () => startEdit(m) }, 'edit'),
-    h('button', { type: 'button', class: 'link delete', onclick: () => deleteMessage(m) }, 'delete'));
+    confirming === `${m.chat_id}/${m.seq}`
+      ? h('button', { type: 'button', class: 'link delete confirm', onclick: () => deleteMessage(m) }, 'really delete?')
+      : h('button', { type: 'button', class: 'link delete', onclick: () => askDelete(m) }, 'delete'));
 }
 
 function systemText(m) {
