@@ -17,14 +17,16 @@ import (
 // and bob gets no such controls on alice's messages. Membership from the
 // members panel: alice adds bob and carol (bob's browser lists the chat),
 // sees bob online and carol offline, removes carol (only the creator has
-// that control); bob leaves and the chat goes from his list. Delivery:
+// that control); bob's sign-out and sign-in turn his dot offline and
+// online at alice's (presence frames); bob leaves and the chat goes from
+// his list. Delivery:
 // bob's browser sends delivery_receipt (at most one per chat a second) and
 // alice's own messages show "delivered". Then the analyst console's
 // delivery audit of one of alice's messages shows bob delivered and read.
 func TestBrowserChatTimelineV11(t *testing.T) {
 	browser := chromium(t)
 	dir := t.TempDir()
-	p := startServe(t, dir)
+	p := startServe(t, dir, "--presence-grace", "300ms")
 	base := "http://" + p.addr
 	aliceTok, bobTok := tokenFor(t, dir, "alice"), tokenFor(t, dir, "bob")
 	anaTok := tokenFor(t, dir, "ana", "--role", "analyst")
@@ -142,6 +144,17 @@ func TestBrowserChatTimelineV11(t *testing.T) {
 	ana.screenshot("console-audit")
 	ana.checkNoTokenInURLs(anaTok)
 	ana.checkClean()
+
+	// Presence frames: bob signs out and alice's dot for him turns
+	// offline (after the grace period); he signs in again and it turns
+	// online, without alice asking.
+	bob.do("sign out", chromedp.Click(chromedp.CSS("#signout")))
+	alice.waitJS("bob offline", `document.querySelector('#members li[data-user="bob"]').dataset.presence === 'offline'`, 10*time.Second)
+	bob.signIn(base, "/", bobTok)
+	bob.waitJS("online again", isOnline, 20*time.Second)
+	alice.waitJS("bob online again", `document.querySelector('#members li[data-user="bob"]').dataset.presence === 'online'`, 10*time.Second)
+	openChat(bob, room)
+	bob.waitJS("chat open again", `!document.querySelector('#members-panel').hidden`, 10*time.Second)
 
 	// Bob leaves: the chat goes from his list, and from alice's members.
 	bob.do("leave", chromedp.Click(chromedp.CSS("#leave")))
