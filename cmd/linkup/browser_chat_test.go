@@ -106,10 +106,9 @@ const bodiesJS = `[...document.querySelectorAll('#messages li.msg .body')].map(e
 
 func createChat(tb *tab, title, members string) {
 	tb.t.Helper()
-	tb.do("create chat "+title,
-		chromedp.SetValue(chromedp.CSS("#new-title"), title),
-		chromedp.SetValue(chromedp.CSS("#new-members"), members),
-		chromedp.Click(chromedp.CSS("#new-chat button[type=submit]")))
+	setInput(tb, "#new-title", title)
+	setInput(tb, "#new-members", members) // chromedp.SetValue refuses ""
+	tb.do("create chat "+title, chromedp.Click(chromedp.CSS("#new-chat button[type=submit]")))
 	tb.waitJS("chat open", `document.querySelector('#conv-title').textContent === `+jsString(title), 10*time.Second)
 }
 

@@ -79,6 +79,14 @@ type tab struct {
 	mu       sync.Mutex
 	urls     []string
 	problems []string
+	wsSent   []wsFrame // WebSocket frames the page sent
+}
+
+// wsFrame is one WebSocket frame a page sent, at the browser's monotonic
+// clock (seconds).
+type wsFrame struct {
+	at      float64
+	payload string
 }
 
 func newTab(t *testing.T, browser context.Context, name string) *tab {
@@ -110,6 +118,10 @@ func (tb *tab) observe(ev any) {
 		tb.urls = append(tb.urls, ev.Request.URL)
 	case *network.EventWebSocketCreated:
 		tb.urls = append(tb.urls, ev.URL)
+	case *network.EventWebSocketFrameSent:
+		if ev.Response != nil {
+			tb.wsSent = append(tb.wsSent, wsFrame{at: ev.Timestamp.Float64(), payload: string(ev.Response.PayloadData)})
+		}
 	case *page.EventJavascriptDialogOpening:
 		tb.problems = append(tb.problems, "dialog: "+ev.Message)
 	case *runtime.EventExceptionThrown:
@@ -163,6 +175,13 @@ func (tb *tab) waitJS(what, expr string, d time.Duration) {
 	if err != nil {
 		tb.t.Fatalf("%s: waiting for %s (%s): %v\nproblems: %v", tb.name, what, expr, err, tb.problemList())
 	}
+}
+
+// sentFrames returns the WebSocket frames the page sent so far.
+func (tb *tab) sentFrames() []wsFrame {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	return append([]wsFrame(nil), tb.wsSent...)
 }
 
 func (tb *tab) problemList() []string {

@@ -3,6 +3,10 @@
 // chat with infinite scroll back, send with pending/acked/failed state
 // (retries reuse the client_msg_id, so a retry is never stored twice),
 // typing indicator, read marks. Reconnects and catches up by itself.
+// Timeline v1.1: edit and delete of one's own messages; a members panel
+// (add, remove if creator, leave) with presence dots; delivery receipts for
+// what this device received (at most one per chat a second) and
+// "delivered" on own messages.
 
 import { h, replace, $, fmtTime } from './dom.js';
 import { getToken, setToken, clearToken, expired } from './auth.js';
@@ -28,6 +32,8 @@ function init() {
   });
   $('#signout').addEventListener('click', signOut);
   $('#new-chat').addEventListener('submit', createChat);
+  $('#add-members').addEventListener('submit', addMembers);
+  $('#leave').addEventListener('click', leaveChat);
   $('#composer').addEventListener('submit', (e) => { e.preventDefault(); send(); });
   $('#body').addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); send(); }
@@ -93,7 +99,9 @@ async function onState({ state, delay, hint }) {
     $('#me').textContent = st.user_id;
     await refreshChats();
     if (current && !store.chat(current).lowest) await loadHistory(store.chat(current));
+    if (current) askPresence(store.chat(current).members);
     renderAll();
+    for (const c of store.chats.values()) deliverSoon(c);
     flushOutboxes();
     markRead();
   } catch (err) {
@@ -103,7 +111,9 @@ async function onState({ state, delay, hint }) {
 
 async function refreshChats() {
   const r = await client.request({ type: 'list_chats' });
-  for (const s of r.chats || []) store.summary(s.chat_id, s);
+  const listed = new Set();
+  for (const s of r.chats || []) { store.summary(s.chat_id, s); listed.add(s.chat_id); }
+  for (const id of [...store.chats.keys()]) if (!listed.has(id)) forget(id);
   renderChats();
 }
 
@@ -117,8 +127,13 @@ function onFrame(f) {
     case 'message': case 'message_edited': case 'message_deleted': case 'members_changed':
       return onItem(f);
     case 'chat_created':
-      store.summary(f.chat_id, { title: f.title, members: f.members });
+      store.summary(f.chat_id, { title: f.title, members: f.members, created_by: f.created_by });
       return renderChats();
+    case 'delivered':
+      return onDelivered(f);
+    case 'presence':
+      store.presence.set(f.user, { status: f.status, last_seen: f.last_seen });
+      return renderMembers();
     case 'typing':
       return onTyping(f);
     case 'read':
@@ -133,10 +148,15 @@ function onFrame(f) {
 function onItem(f) {
   const c = store.chat(f.chat_id);
   const fresh = store.add(f);
-  if (f.type === 'members_changed' && f.members) c.members = f.members;
+  if (f.type === 'members_changed' && f.members) {
+    c.members = f.members;
+    if ((f.removed || []).includes(store.me)) { forget(c.id); renderAll(); return; }
+    if (fresh && (f.added || []).length) askPresence(f.added);
+  }
   if (fresh && f.type === 'message' && f.sender !== store.me && f.seq > c.lastReadSeq && !viewing(c.id)) c.unread++;
   c.typing.delete(f.sender);
-  if (c.id === current) { renderMessages(); markRead(); }
+  if (c.id === current) { renderMessages(); renderMembers(); markRead(); }
+  deliverSoon(c);
   renderChats();
 }
 
@@ -173,7 +193,7 @@ async function createChat(e) {
   $('#new-error').textContent = '';
   try {
     const ack = await client.request({ type: 'create_chat', title, members });
-    store.summary(ack.chat_id, { title, members: [store.me, ...members] });
+    store.summary(ack.chat_id, { title, members: [store.me, ...members], created_by: store.me });
     $('#new-title').value = '';
     $('#new-members').value = '';
     renderChats();
@@ -184,10 +204,12 @@ async function createChat(e) {
 }
 
 async function openChat(id) {
+  if (id !== current) editing = null;
   current = id;
   const c = store.chat(id);
   $('#composer').hidden = false;
   renderAll();
+  askPresence(c.members);
   if (!c.lowest && client && client.state === 'online') await loadHistory(c);
   renderMessages(true);
   markRead();
@@ -204,6 +226,7 @@ async function loadHistory(c, beforeSeq) {
   c.lowest = c.lowest ? Math.min(c.lowest, low) : low;
   if (msgs.length === 0) c.lowest = c.lowest || c.latestSeq + 1;
   c.historyDone = msgs.length < PAGE || c.lowest <= 1;
+  deliverSoon(c);
 }
 
 // loadOlder fetches the page before the oldest loaded item and keeps what
@@ -256,7 +279,7 @@ function send() {
   const item = { client_msg_id: newID(), chat_id: c.id, body, sender: store.me, state: 'pending', attempts: 0 };
   c.outbox.push(item);
   $('#body').value = '';
-  stopTyping();
+  stopTyping(false); // the message itself ends the typing indicator at the others
   renderMessages(true);
   transmit(item);
 }
@@ -299,6 +322,208 @@ function retry(item) {
   transmit(item);
 }
 
+// ---- edit and delete (v1.1) -------------------------------------------------
+
+const AMENDS = new Set(['message_edited', 'message_deleted']);
+
+// editing is the message being edited: its form is one element kept across
+// renders, so what the person types survives frames arriving meanwhile.
+let editing = null; // {chatId, seq, form}
+
+function startEdit(m) {
+  const area = h('textarea', { class: 'edit-body', rows: 2, maxlength: 16384 });
+  area.value = m.body || '';
+  const form = h('form', { class: 'edit-form', onsubmit: (e) => { e.preventDefault(); saveEdit(); } },
+    area, h('div', { class: 'edit-buttons' },
+      h('button', { type: 'submit' }, 'Save'),
+      h('button', { type: 'button', class: 'cancel', onclick: cancelEdit }, 'Cancel')));
+  area.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); saveEdit(); }
+    if (e.key === 'Escape') cancelEdit();
+  });
+  editing = { chatId: m.chat_id, seq: m.seq, form };
+  renderMessages();
+  area.focus();
+}
+
+function cancelEdit() {
+  editing = null;
+  renderMessages();
+}
+
+async function saveEdit() {
+  if (!editing) return;
+  const { chatId, seq, form } = editing;
+  const body = form.querySelector('textarea').value;
+  const m = store.chat(chatId).items.get(seq);
+  if (!body.trim() || (m && body === m.body)) { cancelEdit(); return; }
+  try {
+    const ack = await client.request({ type: 'edit_message', chat_id: chatId, seq, body });
+    editing = null;
+    store.add({ type: 'message_edited', chat_id: chatId, seq: ack.seq, target_seq: seq, body,
+      edited_at: new Date().toISOString(), by: store.me });
+    actionError('');
+  } catch (err) {
+    actionError(`Could not edit: ${err.message}`);
+  }
+  renderMessages();
+}
+
+// A delete takes two clicks ("delete", then "really delete?" within 5 s):
+// no dialog, and no message lost to a slip.
+let confirming = '';
+let confirmTimer = 0;
+function askDelete(m) {
+  confirming = `${m.chat_id}/${m.seq}`;
+  clearTimeout(confirmTimer);
+  confirmTimer = setTimeout(() => { confirming = ''; renderMessages(); }, 5000);
+  renderMessages();
+}
+
+async function deleteMessage(m) {
+  confirming = '';
+  clearTimeout(confirmTimer);
+  try {
+    const ack = await client.request({ type: 'delete_message', chat_id: m.chat_id, seq: m.seq });
+    store.add({ type: 'message_deleted', chat_id: m.chat_id, seq: ack.seq, target_seq: m.seq, by: store.me });
+    if (editing && editing.seq === m.seq) editing = null;
+    actionError('');
+  } catch (err) {
+    actionError(`Could not delete: ${err.message}`);
+  }
+  if (m.chat_id === current) renderMessages();
+}
+
+function actionError(text) {
+  $('#action-error').textContent = text;
+}
+
+// ---- members and presence (v1.1) ---------------------------------------------
+
+// forget drops a chat this user is no longer in.
+function forget(id) {
+  store.drop(id);
+  if (id === current) { current = ''; editing = null; $('#composer').hidden = true; }
+}
+
+// askPresence asks the server whether these users are online (it answers
+// only for users who share a chat with this one).
+async function askPresence(users) {
+  const want = (users || []).slice(0, 500);
+  if (!want.length || !client || client.state !== 'online') return;
+  try {
+    const r = await client.request({ type: 'get_presence', users: want });
+    for (const u of r.users || []) store.presence.set(u.user, { status: u.status, last_seen: u.last_seen });
+    renderMembers();
+  } catch (err) {
+    console.warn('presence', err);
+  }
+}
+
+async function membersCommand(frame, what) {
+  $('#members-error').textContent = '';
+  try {
+    const ack = await client.request(frame);
+    return ack;
+  } catch (err) {
+    $('#members-error').textContent = `Could not ${what}: ${err.message}`;
+    return null;
+  }
+}
+
+async function addMembers(e) {
+  e.preventDefault();
+  const c = current && store.chat(current);
+  const ids = $('#add-ids').value.split(',').map((m) => m.trim()).filter(Boolean);
+  if (!c || !ids.length) return;
+  const ack = await membersCommand({ type: 'add_members', chat_id: c.id, members: ids }, 'add');
+  if (!ack) return;
+  $('#add-ids').value = '';
+  if (ack.members) c.members = ack.members;
+  askPresence(ids);
+  renderAll();
+}
+
+async function removeMember(user) {
+  const c = current && store.chat(current);
+  if (!c) return;
+  const ack = await membersCommand({ type: 'remove_member', chat_id: c.id, user }, `remove ${user}`);
+  if (ack && ack.members && store.chats.has(c.id)) c.members = ack.members;
+  renderAll();
+}
+
+async function leaveChat() {
+  const c = current && store.chat(current);
+  if (!c) return;
+  const ack = await membersCommand({ type: 'leave_chat', chat_id: c.id }, 'leave');
+  if (!ack) return;
+  forget(c.id);
+  renderAll();
+}
+
+function renderMembers() {
+  const c = current && store.chats.get(current);
+  $('#members-panel').hidden = !c;
+  if (!c) return;
+  const creator = store.creator(c);
+  const canRemove = creator === store.me;
+  replace($('#members'), c.members.map((u) => {
+    const p = store.presence.get(u);
+    const status = (p && p.status) || 'unknown';
+    const seen = p && p.last_seen ? `, last seen ${fmtTime(p.last_seen, true)}` : '';
+    return h('li', { dataset: { user: u, presence: status } },
+      h('span', { class: `dot ${status}`, title: status + seen, 'aria-label': status }),
+      h('span', { class: 'member-name' }, u),
+      u === creator ? h('span', { class: 'muted' }, ' (creator)') : null,
+      u === store.me ? h('span', { class: 'muted' }, ' (you)') : null,
+      canRemove && u !== store.me
+        ? h('button', { type: 'button', class: 'link remove', title: `remove ${u}`, onclick: () => removeMember(u) }, 'remove') : null);
+  }));
+}
+
+// ---- delivery (v1.1) ---------------------------------------------------------
+
+const DELIVERY_GAP_MS = 1000;
+
+// deliverSoon tells the server this device has received the chat's items
+// up to the newest it holds: at once, or, within a second of the last
+// receipt for this chat, once at the end of that second.
+function deliverSoon(c) {
+  if (c.deliverTimer || store.maxSeq(c) <= c.deliveredSent) return;
+  const wait = c.deliveredAt + DELIVERY_GAP_MS - Date.now();
+  if (wait > 0) {
+    c.deliverTimer = setTimeout(() => { c.deliverTimer = 0; deliverSoon(c); }, wait);
+    return;
+  }
+  sendDelivery(c);
+}
+
+async function sendDelivery(c) {
+  if (!client || client.state !== 'online' || !store.chats.has(c.id)) return;
+  const top = store.maxSeq(c);
+  c.deliveredAt = Date.now();
+  try {
+    const ack = await client.request({ type: 'delivery_receipt', chat_id: c.id, seq: top });
+    c.deliveredSent = Math.max(c.deliveredSent, Number(ack.delivered_seq) || top);
+  } catch (err) {
+    console.warn('delivery', err);
+    return; // sent again with the next item or after the next connect
+  }
+  deliverSoon(c); // items that arrived meanwhile
+}
+
+function onDelivered(f) {
+  if (f.user === store.me || !store.chats.has(f.chat_id)) return;
+  const c = store.chat(f.chat_id);
+  c.deliveredTo.set(f.user, Math.max(c.deliveredTo.get(f.user) || 0, Number(f.delivered_seq) || 0));
+  if (c.id === current) renderMessages();
+}
+
+// deliveredTo lists the other users whose devices confirmed seq.
+function deliveredTo(c, seq) {
+  return [...c.deliveredTo].filter(([, d]) => d >= seq).map(([u]) => u);
+}
+
 // ---- typing --------------------------------------------------------------
 
 let typingSentAt = 0;
@@ -314,9 +539,9 @@ function typingInput() {
   typingTimer = setTimeout(stopTyping, 3000);
 }
 
-function stopTyping() {
+function stopTyping(notify = true) {
   clearTimeout(typingTimer);
-  if (typingSentAt && current && client) client.notify({ type: 'typing', chat_id: current, is_typing: false });
+  if (notify && typingSentAt && current && client) client.notify({ type: 'typing', chat_id: current, is_typing: false });
   typingSentAt = 0;
 }
 
@@ -324,6 +549,7 @@ function stopTyping() {
 
 function renderAll() {
   renderChats();
+  renderMembers();
   renderMessages();
   renderTyping();
 }
@@ -347,7 +573,7 @@ function renderMessages(toBottom = false) {
   replace($('#conv-title'), c.title || c.id);
   replace($('#conv-members'), c.members.join(', '));
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 60;
-  const items = store.ordered(c);
+  const items = store.ordered(c).filter((m) => !(AMENDS.has(m.type) && c.items.has(Number(m.target_seq))));
   const marks = readMarks(c, items);
   const rows = items.map((m) => itemRow(m, marks.get(m.seq)));
   if (!c.historyDone && c.lowest) rows.unshift(h('li', { class: 'more muted' }, 'Scroll up for older messages'));
@@ -375,22 +601,45 @@ function itemRow(m, readers) {
     return h('li', { class: 'system muted', dataset: { seq: m.seq } }, systemText(m));
   }
   const mine = m.sender === store.me;
-  return h('li', { class: `msg ${mine ? 'mine' : 'theirs'}`, dataset: { seq: m.seq, state: 'acked' } },
+  const editingThis = editing && editing.chatId === m.chat_id && editing.seq === m.seq;
+  const delivered = mine && !m.deleted ? deliveredTo(store.chat(m.chat_id), m.seq) : [];
+  return h('li', { class: `msg ${mine ? 'mine' : 'theirs'}${m.deleted ? ' deleted' : ''}`, dataset: { seq: m.seq, state: 'acked' } },
     h('div', { class: 'meta' }, h('span', { class: 'sender' }, m.sender), ' ',
       h('time', { datetime: m.sent_at || '' }, fmtTime(m.sent_at)),
       mine ? h('span', { class: 'state acked', title: 'stored by the server' }, ' ✓') : null,
-      m.edited_at ? h('span', { class: 'muted' }, ' (edited)') : null),
-    h('div', { class: 'body' }, m.deleted ? h('em', { class: 'muted' }, 'message deleted') : m.body),
+      mine && delivered.length ? h('span', { class: 'delivered', title: `delivered to ${delivered.join(', ')}` }, ' delivered') : null,
+      m.edited_at && !m.deleted ? h('span', { class: 'edited muted' }, ' (edited)') : null,
+      mine && !m.deleted && !editingThis ? msgActions(m) : null),
+    editingThis ? editing.form
+      : h('div', { class: 'body' }, m.deleted ? h('em', { class: 'muted' }, 'message deleted') : m.body),
     readers ? h('div', { class: 'seen muted' }, `Seen by ${readers.join(', ')}`) : null);
+}
+
+function msgActions(m) {
+  return h('span', { class: 'msg-actions' },
+    h('button', { type: 'button', class: 'link edit', onclick: () => startEdit(m) }, 'edit'),
+    confirming === `${m.chat_id}/${m.seq}`
+      ? h('button', { type: 'button', class: 'link delete confirm', onclick: () => deleteMessage(m) }, 'really delete?')
+      : h('button', { type: 'button', class: 'link delete', onclick: () => askDelete(m) }, 'delete'));
 }
 
 function systemText(m) {
   switch (m.type) {
-    case 'members_changed': return `${m.by} changed the members: ${(m.members || []).join(', ')}`;
+    case 'members_changed': return membersText(m);
     case 'message_edited': return `${m.by} edited a message`;
     case 'message_deleted': return `${m.by} deleted a message`;
   }
   return m.type;
+}
+
+function membersText(m) {
+  const added = m.added || [];
+  const removed = m.removed || [];
+  if (removed.length === 1 && removed[0] === m.by && !added.length) return `${m.by} left`;
+  const parts = [];
+  if (added.length) parts.push(`added ${added.join(', ')}`);
+  if (removed.length) parts.push(`removed ${removed.join(', ')}`);
+  return `${m.by} ${parts.join(' and ') || 'changed the members'}`;
 }
 
 function outboxRow(o) {

@@ -1,5 +1,6 @@
 // console.js: the analyst console at /console: the error log with filters
-// and cursor paging, errors per hour, read states, projection status.
+// and cursor paging, errors per hour, read states, the delivery audit of a
+// message (v1.1), projection status.
 
 import { h, replace, $, fmtTime, fmtStamp } from './dom.js';
 import { get, isoFromLocal } from './api.js';
@@ -84,6 +85,32 @@ async function loadReadStates() {
   }
 }
 
+let auditGen = 0;
+
+// loadAudit shows GET /v1/deliveries for one timeline item: per member,
+// when a device of theirs first confirmed it, which connection, and when
+// they read it (a dash where it never happened).
+async function loadAudit() {
+  $('#audit-error').textContent = '';
+  const mine = ++auditGen;
+  try {
+    const r = await get('/v1/deliveries', { chat: $('#a-chat').value.trim(), seq: $('#a-seq').value.trim() });
+    if (mine !== auditGen) return;
+    $('#audit-info').textContent = `chat ${r.chat_id}, seq ${r.seq}, posted ${fmtStamp(r.posted_at)}`;
+    replace($('#audit-body'), (r.items || []).length ? r.items.map((d) => h('tr', { dataset: { user: d.user } },
+      h('td', {}, timelineLink('user', d.user)),
+      h('td', { class: 'stamp' }, d.delivered_at ? fmtStamp(d.delivered_at) : '—'),
+      h('td', { class: 'corr' }, d.delivered_connection_id ? timelineLink('connection', d.delivered_connection_id) : '—'),
+      h('td', { class: 'stamp' }, d.read_at ? fmtStamp(d.read_at) : '—')))
+      : h('tr', {}, h('td', { colspan: 4, class: 'muted' }, 'No members.')));
+  } catch (err) {
+    if (mine !== auditGen || handleAuth(err)) return;
+    $('#audit-info').textContent = '';
+    replace($('#audit-body'));
+    $('#audit-error').textContent = err.status === 404 ? `${err.message} (unknown, or not projected yet: try again)` : err.message;
+  }
+}
+
 async function loadProjections() {
   clearTimeout(projTimer);
   try {
@@ -111,6 +138,7 @@ function init() {
   $('#page-first').addEventListener('click', () => { cursors = ['']; loadErrors(); });
   $('#chart-filters').addEventListener('submit', (e) => { e.preventDefault(); loadChart(); });
   $('#read-filters').addEventListener('submit', (e) => { e.preventDefault(); loadReadStates(); });
+  $('#audit-form').addEventListener('submit', (e) => { e.preventDefault(); loadAudit(); });
   setupTokenBar(() => { loadErrors(); loadChart(); loadProjections(); });
 }
 

@@ -7,6 +7,12 @@ export class ChatStore {
   constructor() {
     this.chats = new Map(); // chat_id -> chat
     this.me = '';
+    this.presence = new Map(); // user -> {status, last_seen}
+  }
+
+  // drop forgets a chat (left, or removed from it).
+  drop(id) {
+    this.chats.delete(id);
   }
 
   chat(id) {
@@ -20,6 +26,9 @@ export class ChatStore {
         readers: new Map(), // user -> last_read_seq (from read frames)
         typing: new Map(), // user -> expiry ms
         outbox: [], // pending and failed sends, in send order
+        createdBy: '', // from chat_created; else the first member
+        deliveredTo: new Map(), // other user -> delivered_seq (from delivered frames)
+        deliveredSent: 0, deliveredAt: 0, deliverTimer: 0, // this device's receipts
       };
       this.chats.set(id, c);
     }
@@ -51,6 +60,7 @@ export class ChatStore {
     const c = this.chat(id);
     if (s.title !== undefined) c.title = s.title;
     if (s.members) c.members = s.members;
+    if (s.created_by) c.createdBy = s.created_by;
     c.latestSeq = Math.max(c.latestSeq, s.latest_seq || 0);
     c.lastReadSeq = Math.max(c.lastReadSeq, s.last_read_seq || 0);
     if (s.unread !== undefined) c.unread = s.unread;
@@ -77,6 +87,12 @@ export class ChatStore {
     if (!t) return;
     if (item.type === 'message_deleted') Object.assign(t, { deleted: true, body: '' });
     else Object.assign(t, { body: item.body, edited_at: item.edited_at });
+  }
+
+  // creator is the chat's creator as far as this page knows (the server
+  // puts the creator first in the members of a new chat).
+  creator(c) {
+    return c.createdBy || c.members[0] || '';
   }
 
   // ordered returns a chat's items in seq order.
