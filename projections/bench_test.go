@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/internal/pgtest"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -147,7 +148,7 @@ func filledErrors(b *testing.B, be backend) ReadModel {
 // function, and its removal.
 func benchLocation(b *testing.B, be backend) (string, func(), error) {
 	if be.name == postgresBackend.name {
-		srv := pgServer(b)
+		srv := pgtest.Shared(b)
 		name := fmt.Sprintf("linkup_bench_%d", time.Now().UnixNano())
 		exec := func(sql string) error {
 			conn, err := pgx.Connect(context.Background(), srv.URL())

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -41,7 +40,7 @@ var sqliteBackend = backend{
 
 var postgresBackend = backend{
 	name:  "postgres",
-	fresh: func(t testing.TB) string { return pgServer(t).NewDatabase(t) },
+	fresh: func(t testing.TB) string { return pgtest.Shared(t).NewDatabase(t) },
 	open: func(ctx context.Context, url string, ro bool) (ReadModel, error) {
 		return OpenPostgres(ctx, PostgresConfig{URL: url, ReadOnly: ro})
 	},
@@ -79,30 +78,12 @@ func (b backend) openAt(t testing.TB, loc string) ReadModel {
 // openNew opens a new, empty read model of b.
 func (b backend) openNew(t testing.TB) ReadModel { return b.openAt(t, b.fresh(t)) }
 
-// pg is the package's PostgreSQL server, once a test asked for it;
-// TestMain stops it.
-var pg struct {
-	mu  sync.Mutex
-	srv *pgtest.Server
-}
-
-func pgServer(t testing.TB) *pgtest.Server {
-	t.Helper()
-	srv := pgtest.Shared(t)
-	pg.mu.Lock()
-	pg.srv = srv
-	pg.mu.Unlock()
-	return srv
-}
-
 // TestMain removes the benchmarks' shared tables and stops the PostgreSQL
 // server after the run (what pgtest.Main does, plus the tables).
 func TestMain(m *testing.M) {
 	code := m.Run()
 	closeBenchTables()
-	if pg.srv != nil {
-		pg.srv.Stop()
-	}
+	pgtest.StopShared()
 	os.Exit(code)
 }
 

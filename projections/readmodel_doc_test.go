@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/internal/pgtest"
 )
 
 var sqlBlock = regexp.MustCompile("(?s)```sql\n(.*?)```")
@@ -31,7 +32,7 @@ func TestReadModelDocQueries(t *testing.T) {
 	if len(blocks) < 10 {
 		t.Fatalf("%d sql blocks in docs/READMODEL.md", len(blocks))
 	}
-	dbURL := pgServer(t).NewDatabase(t)
+	dbURL := pgtest.Shared(t).NewDatabase(t)
 	rm := openPg(t, dbURL, PostgresConfig{})
 	st := openStore(t, t.TempDir())
 	writeScript(t, st)

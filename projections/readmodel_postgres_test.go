@@ -44,7 +44,7 @@ func pgExec(t *testing.T, url string, sqls ...string) {
 // processes at once), a read-only open needs the schema, and a schema
 // newer than this build is refused with a clear error.
 func TestPostgresSchemaVersions(t *testing.T) {
-	url := pgServer(t).NewDatabase(t)
+	url := pgtest.Shared(t).NewDatabase(t)
 	ctx := context.Background()
 	if _, err := OpenPostgres(ctx, PostgresConfig{URL: url, ReadOnly: true}); !errors.Is(err, ErrNoSchema) {
 		t.Fatalf("read-only open of an empty database: %v, want ErrNoSchema", err)
@@ -82,7 +82,7 @@ func TestPostgresSchemaVersions(t *testing.T) {
 // columns, indexes, constraints and comments are those the migrations
 // made, and privileges granted on the live tables and view survive.
 func TestPostgresRebuildKeepsSchemaAndGrants(t *testing.T) {
-	url := pgServer(t).NewDatabase(t)
+	url := pgtest.Shared(t).NewDatabase(t)
 	rm := openPg(t, url, PostgresConfig{})
 	role := "analyst_" + strings.TrimPrefix(url[strings.LastIndex(url, "/")+1:strings.Index(url, "?")], "linkup_")
 	pgExec(t, url, `CREATE ROLE `+role, `GRANT SELECT ON error_log, error_hourly, chats, read_states, read_state_view TO `+role)
@@ -137,7 +137,7 @@ func pgSchema(t *testing.T, p *Postgres) string {
 // bounded attempts, with the live rows untouched and queries answering;
 // once it ends, the rebuild goes through.
 func TestPostgresSwapLockIsBounded(t *testing.T) {
-	url := pgServer(t).NewDatabase(t)
+	url := pgtest.Shared(t).NewDatabase(t)
 	rm := openPg(t, url, PostgresConfig{SwapLockTimeout: 50 * time.Millisecond, SwapLockAttempts: 3})
 	st := openStore(t, t.TempDir())
 	writeScript(t, st)
@@ -277,7 +277,7 @@ func waitCommitted(t *testing.T, rm ReadModel, pos uint64) {
 // TestPostgresInOtherSchema: search_path in the URL puts the read model in
 // that schema; projection and rebuild work there and public stays empty.
 func TestPostgresInOtherSchema(t *testing.T) {
-	url := pgServer(t).NewDatabase(t)
+	url := pgtest.Shared(t).NewDatabase(t)
 	pgExec(t, url, `CREATE SCHEMA linkup_rm`)
 	rm := openPg(t, url+"&search_path=linkup_rm", PostgresConfig{})
 	st := openStore(t, t.TempDir())

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/linkup-chat/linkup/internal/pgtest"
 )
 
 // TestMain lets tests run this test binary as the linkup command itself
@@ -27,7 +29,7 @@ func TestMain(m *testing.M) {
 		return
 	}
 	code := m.Run()
-	stopPostgres()
+	pgtest.StopShared()
 	os.Exit(code)
 }
 

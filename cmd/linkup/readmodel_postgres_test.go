@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,33 +17,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// pg is the package's PostgreSQL server once a test asked for it;
-// TestMain stops it.
-var pg struct {
-	mu  sync.Mutex
-	srv *pgtest.Server
-}
-
-func pgServer(t testing.TB) *pgtest.Server {
-	t.Helper()
-	srv := pgtest.Shared(t)
-	pg.mu.Lock()
-	pg.srv = srv
-	pg.mu.Unlock()
-	return srv
-}
-
-func stopPostgres() {
-	if pg.srv != nil {
-		pg.srv.Stop()
-	}
-}
-
 // forEachReadModel runs fn once with the SQLite read model (rmURL "") and
 // once with a fresh PostgreSQL database.
 func forEachReadModel(t *testing.T, fn func(t *testing.T, rmURL string)) {
 	t.Run("sqlite", func(t *testing.T) { fn(t, "") })
-	t.Run("postgres", func(t *testing.T) { fn(t, pgServer(t).NewDatabase(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, pgtest.Shared(t).NewDatabase(t)) })
 }
 
 // TestReadModelURLErrors: a bad --readmodel (or LINKUP_READMODEL) is one
@@ -71,7 +48,7 @@ func TestReadModelURLErrors(t *testing.T) {
 		}
 	}
 	t.Run("wrong password", func(t *testing.T) {
-		srv := pgServer(t)
+		srv := pgtest.Shared(t)
 		bad := strings.Replace(srv.DatabaseURL("postgres"), srv.Password(), secret, 1)
 		code, _, stderr := runCLI("projections", "rebuild", "--data", dir, "--readmodel", bad)
 		if code != 1 || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "password authentication failed") || strings.Contains(stderr, secret) {
@@ -118,7 +95,7 @@ func TestQueryAPISameBodiesFromBothReadModels(t *testing.T) {
 	add(events.ChatStream("c1"), events.ChatRead{ChatID: "c1", User: "bob", LastReadSeq: 2})
 
 	var urls []string
-	for _, rmURL := range []string{"", pgServer(t).NewDatabase(t)} {
+	for _, rmURL := range []string{"", pgtest.Shared(t).NewDatabase(t)} {
 		backend, stop, err := startProjections(context.Background(), st, dir, rmURL, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
 		if err != nil {
 			t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/events/embedded"
+	"github.com/linkup-chat/linkup/internal/pgtest"
 	"github.com/linkup-chat/linkup/internal/testnode"
 	"github.com/linkup-chat/linkup/internal/testnode/poll"
 	"github.com/linkup-chat/linkup/transport"
@@ -327,7 +328,7 @@ func testServeQueryAPIEndToEnd(t *testing.T, rmURL string) {
 			t.Fatalf("SIGTERM exit %d", code)
 		}
 		logs := p.logs.String()
-		if pw := pgServer(t).Password(); strings.Contains(logs, pw) || !strings.Contains(logs, "read model open") {
+		if pw := pgtest.Shared(t).Password(); strings.Contains(logs, pw) || !strings.Contains(logs, "read model open") {
 			t.Fatalf("server log shows the password, or not which read model it opened:\n%s", logs)
 		}
 	}

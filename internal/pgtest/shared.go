@@ -32,8 +32,14 @@ func Shared(t testing.TB) *Server {
 // TestMain: func TestMain(m *testing.M) { pgtest.Main(m) }.
 func Main(m *testing.M) {
 	code := m.Run()
+	StopShared()
+	os.Exit(code)
+}
+
+// StopShared stops the package's server if a test started it: for a
+// TestMain that has more to do than Main.
+func StopShared() {
 	if shared.srv != nil {
 		shared.srv.Stop()
 	}
-	os.Exit(code)
 }
