@@ -13,11 +13,11 @@ import (
 
 	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/events/embedded"
+	"github.com/linkup-chat/linkup/events/eventstest"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-var benchEvent = events.MustEncode(events.MessagePosted{ChatID: "c1", Seq: 1, MessageID: "m1",
-	Sender: "alice", Body: "hello, this is a chat message of ordinary length", ClientMsgID: "k1", SentAt: time.Now()})
+var benchEvent = eventstest.BenchEvent
 
 // BenchmarkAppend appends one event per call from 1, 16 and 256 concurrent
 // appenders, each to its own stream, and reports events/s and the p99
@@ -124,41 +124,9 @@ func p99(lat []time.Duration) float64 {
 func BenchmarkReadAll(b *testing.B) {
 	const total = 100_000
 	st := openBench(b)
-	fill(b, st, total)
+	eventstest.Fill(b, st, total)
 	b.ResetTimer()
-	for range b.N {
-		n := 0
-		for _, err := range st.ReadAll(context.Background(), events.ReadAllOptions{}) {
-			if err != nil {
-				b.Fatal(err)
-			}
-			n++
-		}
-		if n != total {
-			b.Fatalf("read %d events, want %d", n, total)
-		}
-	}
-	b.ReportMetric(float64(total*b.N)/b.Elapsed().Seconds(), "events/s")
-}
-
-// fill appends total events, 100 per append from 16 appenders.
-func fill(tb testing.TB, st events.Store, total int) {
-	batch := make([]events.EventData, 100)
-	for i := range batch {
-		batch[i] = benchEvent
-	}
-	var wg sync.WaitGroup
-	for g := range 16 {
-		wg.Go(func() {
-			for i := g * 100; i < total; i += 1600 {
-				if _, err := st.Append(context.Background(), fmt.Sprintf("chat-fill-%d", g), events.Any(), batch...); err != nil {
-					tb.Error(err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
+	eventstest.BenchReadAll(b, st, total)
 }
 
 // BenchmarkReadStream reads from a log of 102,400 events over 256 streams

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/linkup-chat/linkup/events/eventstest"
 	"github.com/linkup-chat/linkup/events/postgres"
 	"github.com/linkup-chat/linkup/internal/pgtest"
 )
@@ -17,7 +18,7 @@ import (
 func TestReadAllWalksThePrimaryKey(t *testing.T) {
 	url := pgtest.Shared(t).NewDatabase(t)
 	st := open(t, postgres.Config{URL: url})
-	fill(t, st, 20_000)
+	eventstest.Fill(t, st, 20_000)
 	c := connect(t, url)
 	ctx := context.Background()
 	for _, mode := range []string{"auto", "force_generic_plan", "force_custom_plan"} {

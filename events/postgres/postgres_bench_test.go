@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/events/eventstest"
 	"github.com/linkup-chat/linkup/events/postgres"
 	"github.com/linkup-chat/linkup/internal/pgtest"
 )
@@ -22,8 +23,7 @@ import (
 // server, fsync=on, synchronous_commit=on, default shared_buffers aside),
 // a fresh database per run, over loopback TCP.
 
-var benchEvent = events.MustEncode(events.MessagePosted{ChatID: "c1", Seq: 1, MessageID: "m1",
-	Sender: "alice", Body: "hello, this is a chat message of ordinary length", ClientMsgID: "k1", SentAt: time.Now()})
+var benchEvent = eventstest.BenchEvent
 
 // BenchmarkAppend appends one event per call from 1, 16 and 256 concurrent
 // appenders, each to its own stream, and reports events/s, the p99
@@ -103,48 +103,12 @@ func p99(lat []time.Duration) float64 {
 func BenchmarkReadAll(b *testing.B) {
 	const total = 50_000
 	url := pgtest.Shared(b).NewDatabase(b)
-	fill(b, openBenchURL(b, url, 0), total)
+	eventstest.Fill(b, openBenchURL(b, url, 0), total)
 	for _, page := range []int{postgres.DefaultPageSize, 2048} {
 		b.Run(fmt.Sprintf("page=%d", page), func(b *testing.B) {
-			readAllBench(b, openBenchURL(b, url, page), total)
+			eventstest.BenchReadAll(b, openBenchURL(b, url, page), total)
 		})
 	}
-}
-
-func readAllBench(b *testing.B, st events.Store, total int) {
-	for range b.N {
-		n := 0
-		for _, err := range st.ReadAll(context.Background(), events.ReadAllOptions{}) {
-			if err != nil {
-				b.Fatal(err)
-			}
-			n++
-		}
-		if n != total {
-			b.Fatalf("read %d events, want %d", n, total)
-		}
-	}
-	b.ReportMetric(float64(total*b.N)/b.Elapsed().Seconds(), "events/s")
-}
-
-// fill appends total events, 100 per append from 16 appenders.
-func fill(tb testing.TB, st events.Store, total int) {
-	batch := make([]events.EventData, 100)
-	for i := range batch {
-		batch[i] = benchEvent
-	}
-	var wg sync.WaitGroup
-	for g := range 16 {
-		wg.Go(func() {
-			for i := g * 100; i < total; i += 1600 {
-				if _, err := st.Append(context.Background(), fmt.Sprintf("chat-fill-%d", g), events.Any(), batch...); err != nil {
-					tb.Error(err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
 }
 
 // BenchmarkSubscriptionLag offers 5,000 events/s (from 64 appenders) to
