@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/internal/pgtest"
+	"github.com/linkup-chat/linkup/protocol"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -90,10 +91,10 @@ func BenchmarkErrorsQuery(b *testing.B) {
 }
 
 func benchErrorsQuery(b *testing.B, rm ReadModel) {
-	queries := []ErrorQuery{
+	queries := []protocol.ErrorQuery{
 		{ErrorType: "t7", User: "u123", Limit: 100},
 		{ErrorType: "t3", Since: t0.Add(100 * time.Hour), Until: t0.Add(101 * time.Hour), Limit: 100},
-		{Severity: "high", Limit: 100, Before: benchErrorRows / 2},
+		{Severity: "high", Limit: 100, Cursor: benchErrorRows / 2},
 	}
 	lat := make([]time.Duration, 0, b.N)
 	b.ResetTimer()

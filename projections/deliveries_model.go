@@ -1,10 +1,6 @@
 package projections
 
-import (
-	"time"
-
-	"github.com/linkup-chat/linkup/chat"
-)
+import "time"
 
 // MarkKind says which pointer a DeliveryMark raised.
 type MarkKind string
@@ -25,34 +21,6 @@ type DeliveryMark struct {
 	At           time.Time
 	ConnectionID string // "" for a read
 }
-
-// DeliveryQuery asks for the delivery audit of timeline item Seq of Chat.
-type DeliveryQuery struct {
-	Chat string
-	Seq  uint64
-}
-
-// DeliveryAudit answers a DeliveryQuery: the item's time and one entry
-// per member at that seq, by user (at most MaxDeliveryItems).
-type DeliveryAudit struct {
-	ChatID   string
-	Seq      uint64
-	PostedAt time.Time
-	Items    []DeliveryItem
-}
-
-// DeliveryItem is what happened to the item for one member; nil where it
-// never happened.
-type DeliveryItem struct {
-	User                  string
-	DeliveredAt           *time.Time
-	DeliveredConnectionID *string
-	ReadAt                *time.Time
-}
-
-// MaxDeliveryItems bounds a delivery audit: the chat member cap
-// (chat.MaxMembers).
-const MaxDeliveryItems = chat.MaxMembers
 
 // deliveryCache holds, for one read-model transaction, what the
 // deliveries projection read or wrote: the chats known and each user's

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/protocol"
 	"github.com/linkup-chat/linkup/replay"
 )
 
@@ -55,7 +56,7 @@ func testDeliveriesAnswerTheScript(t *testing.T, b backend) {
 		{2, "erin - - - | frank - - 09:36 | gus - - 09:37 | hal 09:38 k9 -"},
 		{4, "erin - - - | frank - - - | hal - - -"},
 	} {
-		a, err := rm.Deliveries(ctx, DeliveryQuery{Chat: "c3", Seq: c.seq})
+		a, err := rm.Deliveries(ctx, protocol.DeliveriesQuery{Chat: "c3", Seq: c.seq})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -63,14 +64,14 @@ func testDeliveriesAnswerTheScript(t *testing.T, b backend) {
 			t.Errorf("seq %d:\n got %s\nwant %s", c.seq, got, c.want)
 		}
 	}
-	for _, q := range []DeliveryQuery{{Chat: "c3", Seq: 6}, {Chat: "nope", Seq: 1}, {Chat: "ghost", Seq: 1}} {
+	for _, q := range []protocol.DeliveriesQuery{{Chat: "c3", Seq: 6}, {Chat: "nope", Seq: 1}, {Chat: "ghost", Seq: 1}} {
 		if _, err := rm.Deliveries(ctx, q); !errors.Is(err, ErrUnknownItem) {
 			t.Errorf("%+v: %v, want ErrUnknownItem", q, err)
 		}
 	}
 }
 
-func renderDeliveries(a DeliveryAudit) string {
+func renderDeliveries(a protocol.Deliveries) string {
 	hm := func(t *time.Time) string {
 		if t == nil {
 			return "-"
@@ -103,7 +104,7 @@ func checkDeliveriesAgree(t *testing.T, st events.Store, rm ReadModel, last map[
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := rm.Deliveries(ctx, DeliveryQuery{Chat: chatID, Seq: seq})
+			got, err := rm.Deliveries(ctx, protocol.DeliveriesQuery{Chat: chatID, Seq: seq})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -114,7 +115,7 @@ func checkDeliveriesAgree(t *testing.T, st events.Store, rm ReadModel, last map[
 	}
 }
 
-func auditString(a DeliveryAudit) string {
+func auditString(a protocol.Deliveries) string {
 	s := fmt.Sprintf("%s/%d %s:", a.ChatID, a.Seq, a.PostedAt.UTC().Format(time.RFC3339Nano))
 	for _, it := range a.Items {
 		s += fmt.Sprintf(" [%s %s %s %s]", it.User, stamp(it.DeliveredAt), str(it.DeliveredConnectionID), stamp(it.ReadAt))

@@ -1,6 +1,10 @@
 package projections
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/linkup-chat/linkup/protocol"
+)
 
 var (
 	// ErrPoison is wrapped by a Projection's Apply when it cannot apply an
@@ -32,6 +36,7 @@ var (
 
 	// ErrUnknownItem is returned by Deliveries when the chat has no
 	// timeline item with that seq in the read model (unknown, or not
-	// projected yet).
-	ErrUnknownItem = errors.New("projections: no such timeline item")
+	// projected yet). It is protocol.ErrUnknownItem, so the query API
+	// answers 404 without a translation.
+	ErrUnknownItem = protocol.ErrUnknownItem
 )

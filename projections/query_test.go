@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // queryRows are written straight through a Tx: times with nanoseconds,
@@ -72,49 +74,53 @@ func TestQueriesFilterAndPage(t *testing.T) {
 		rm := b.openNew(t)
 		writeQueryRows(t, rm)
 		ctx := context.Background()
-		ids := func(q ErrorQuery) string {
+		ids := func(q protocol.ErrorQuery) string {
 			t.Helper()
 			page, err := rm.Errors(ctx, q)
 			if err != nil {
 				t.Fatal(err)
 			}
-			var out []uint64
+			var out []string
 			for _, r := range page.Items {
 				out = append(out, r.ID)
 			}
-			return fmt.Sprint(out, page.Next)
+			next := "0"
+			if page.NextCursor != nil {
+				next = *page.NextCursor
+			}
+			return fmt.Sprint(out, " ", next)
 		}
 		for _, c := range []struct {
-			q    ErrorQuery
+			q    protocol.ErrorQuery
 			want string
 		}{
-			{ErrorQuery{}, "[12 9 8 5 3] 0"},
-			{ErrorQuery{ErrorType: "invalid_payload"}, "[12 9 5 3] 0"},
-			{ErrorQuery{Severity: "high"}, "[5] 0"},
-			{ErrorQuery{User: "bob"}, "[9 8 3] 0"},
-			{ErrorQuery{User: "Bob"}, "[5] 0"},
-			{ErrorQuery{ConnectionID: "k1", ErrorType: "invalid_payload"}, "[9 3] 0"},
-			{ErrorQuery{ConnectionID: ""}, "[12 9 8 5 3] 0"},
-			{ErrorQuery{Limit: 2}, "[12 9] 9"},
-			{ErrorQuery{Limit: 2, Before: 9}, "[8 5] 5"},
-			{ErrorQuery{Limit: 2, Before: 5}, "[3] 0"},
-			{ErrorQuery{User: "nobody\x00"}, "[] 0"},
+			{protocol.ErrorQuery{}, "[12 9 8 5 3] 0"},
+			{protocol.ErrorQuery{ErrorType: "invalid_payload"}, "[12 9 5 3] 0"},
+			{protocol.ErrorQuery{Severity: "high"}, "[5] 0"},
+			{protocol.ErrorQuery{User: "bob"}, "[9 8 3] 0"},
+			{protocol.ErrorQuery{User: "Bob"}, "[5] 0"},
+			{protocol.ErrorQuery{ConnectionID: "k1", ErrorType: "invalid_payload"}, "[9 3] 0"},
+			{protocol.ErrorQuery{ConnectionID: ""}, "[12 9 8 5 3] 0"},
+			{protocol.ErrorQuery{Limit: 2}, "[12 9] 9"},
+			{protocol.ErrorQuery{Limit: 2, Cursor: 9}, "[8 5] 5"},
+			{protocol.ErrorQuery{Limit: 2, Cursor: 5}, "[3] 0"},
+			{protocol.ErrorQuery{User: "nobody\x00"}, "[] 0"},
 			// Bounds: since inclusive, until exclusive, to the nanosecond.
-			{ErrorQuery{Since: t0.Add(999)}, "[12 9 8 5] 0"},
-			{ErrorQuery{Since: t0.Add(1000)}, "[12 9 8] 0"},
-			{ErrorQuery{Until: t0.Add(999)}, "[3] 0"},
-			{ErrorQuery{Until: t0.Add(1000)}, "[5 3] 0"},
-			{ErrorQuery{Since: t0.Add(time.Microsecond + 500), Until: t0.Add(time.Microsecond + 501)}, "[8] 0"},
-			{ErrorQuery{Since: t0.Add(time.Microsecond + 501)}, "[12 9] 0"},
-			{ErrorQuery{Since: t0.Add(2*time.Hour + 1), Until: t0.Add(3 * time.Hour)}, "[12] 0"},
-			{ErrorQuery{Since: t0.Add(2*time.Hour + 2)}, "[] 0"},
-			{ErrorQuery{ErrorType: "invalid_payload", User: "bob", Since: t0, Until: t0.Add(time.Hour)}, "[3] 0"},
+			{protocol.ErrorQuery{Since: t0.Add(999)}, "[12 9 8 5] 0"},
+			{protocol.ErrorQuery{Since: t0.Add(1000)}, "[12 9 8] 0"},
+			{protocol.ErrorQuery{Until: t0.Add(999)}, "[3] 0"},
+			{protocol.ErrorQuery{Until: t0.Add(1000)}, "[5 3] 0"},
+			{protocol.ErrorQuery{Since: t0.Add(time.Microsecond + 500), Until: t0.Add(time.Microsecond + 501)}, "[8] 0"},
+			{protocol.ErrorQuery{Since: t0.Add(time.Microsecond + 501)}, "[12 9] 0"},
+			{protocol.ErrorQuery{Since: t0.Add(2*time.Hour + 1), Until: t0.Add(3 * time.Hour)}, "[12] 0"},
+			{protocol.ErrorQuery{Since: t0.Add(2*time.Hour + 2)}, "[] 0"},
+			{protocol.ErrorQuery{ErrorType: "invalid_payload", User: "bob", Since: t0, Until: t0.Add(time.Hour)}, "[3] 0"},
 		} {
 			if got := ids(c.q); got != c.want {
 				t.Errorf("%+v: %s, want %s", c.q, got, c.want)
 			}
 		}
-		page, err := rm.Errors(ctx, ErrorQuery{User: "alice"})
+		page, err := rm.Errors(ctx, protocol.ErrorQuery{User: "alice"})
 		if err != nil || len(page.Items) != 1 {
 			t.Fatal(page, err)
 		}
@@ -123,26 +129,26 @@ func TestQueriesFilterAndPage(t *testing.T) {
 			t.Errorf("row read back as %+v, want %+v", got, want)
 		}
 
-		counts, err := rm.ErrorCounts(ctx, ErrorCountQuery{})
+		counts, err := rm.ErrorCounts(ctx, protocol.ErrorCountQuery{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s := fmt.Sprint(counts); s != fmt.Sprint([]ErrorCount{
-			{t0.Truncate(time.Hour), "invalid_payload", 2}, {t0.Truncate(time.Hour), "unknown_type", 1},
-			{t0.Truncate(time.Hour).Add(time.Hour), "invalid_payload", 1}, {t0.Truncate(time.Hour).Add(2 * time.Hour), "invalid_payload", 1},
+		if s := fmt.Sprint(counts); s != fmt.Sprint([]protocol.ErrorCount{
+			{Hour: t0.Truncate(time.Hour), ErrorType: "invalid_payload", Count: 2}, {Hour: t0.Truncate(time.Hour), ErrorType: "unknown_type", Count: 1},
+			{Hour: t0.Truncate(time.Hour).Add(time.Hour), ErrorType: "invalid_payload", Count: 1}, {Hour: t0.Truncate(time.Hour).Add(2 * time.Hour), ErrorType: "invalid_payload", Count: 1},
 		}) {
 			t.Errorf("counts %s", s)
 		}
 		hour := t0.Truncate(time.Hour).Add(time.Hour)
 		for _, c := range []struct {
-			q    ErrorCountQuery
+			q    protocol.ErrorCountQuery
 			want int
 		}{
-			{ErrorCountQuery{ErrorType: "unknown_type"}, 1},
-			{ErrorCountQuery{Since: hour.Add(-time.Nanosecond)}, 4}, // since is truncated to its hour
-			{ErrorCountQuery{Since: hour}, 2},
-			{ErrorCountQuery{Until: hour}, 2},
-			{ErrorCountQuery{Until: hour.Add(time.Nanosecond)}, 3},
+			{protocol.ErrorCountQuery{ErrorType: "unknown_type"}, 1},
+			{protocol.ErrorCountQuery{Since: hour.Add(-time.Nanosecond)}, 4}, // since is truncated to its hour
+			{protocol.ErrorCountQuery{Since: hour}, 2},
+			{protocol.ErrorCountQuery{Until: hour}, 2},
+			{protocol.ErrorCountQuery{Until: hour.Add(time.Nanosecond)}, 3},
 		} {
 			got, err := rm.ErrorCounts(ctx, c.q)
 			if err != nil || len(got) != c.want {
@@ -150,14 +156,14 @@ func TestQueriesFilterAndPage(t *testing.T) {
 			}
 		}
 
-		byUser, err := rm.ReadStates(ctx, ReadStateQuery{User: "bob"})
+		byUser, err := rm.ReadStates(ctx, protocol.ReadStateQuery{User: "bob"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if s := fmt.Sprint(byUser); s != "[{bob C-b 0 7 7} {bob c-a 3 7 4} {bob c_c 0 7 7}]" {
 			t.Errorf("bob's read states %s", s)
 		}
-		byChat, err := rm.ReadStates(ctx, ReadStateQuery{Chat: "c-a"})
+		byChat, err := rm.ReadStates(ctx, protocol.ReadStateQuery{Chat: "c-a"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -168,7 +174,7 @@ func TestQueriesFilterAndPage(t *testing.T) {
 		if !slices.Equal(users, []string{"Amy", "bob", "zed"}) {
 			t.Errorf("chat c-a users %v", users)
 		}
-		if _, err := rm.ReadStates(ctx, ReadStateQuery{}); err == nil {
+		if _, err := rm.ReadStates(ctx, protocol.ReadStateQuery{}); err == nil {
 			t.Error("read-state query without user or chat accepted")
 		}
 	})

@@ -3,6 +3,8 @@ package projections
 import (
 	"context"
 	"time"
+
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // ReadModel is the storage behind the projections: rows, checkpoints and
@@ -25,13 +27,21 @@ type ReadModel interface {
 	Begin(ctx context.Context, name, set string) (Tx, error)
 	Checkpoints(ctx context.Context) ([]Checkpoint, error)
 	Checkpoint(ctx context.Context, name string) (uint64, error)
-	Errors(ctx context.Context, q ErrorQuery) (ErrorPage, error)
-	ErrorCounts(ctx context.Context, q ErrorCountQuery) ([]ErrorCount, error)
-	ReadStates(ctx context.Context, q ReadStateQuery) ([]ReadState, error)
+	// The queries answer the analyst API (GET /v1/errors,
+	// /v1/errors/hourly, /v1/read-states, /v1/deliveries) in the wire's
+	// own types, package protocol's; they cap what they return at
+	// protocol's limits (protocol.MaxErrorLimit, protocol.MaxErrorCounts, protocol.MaxReadStates,
+	// protocol.MaxDeliveryItems).
+	Errors(ctx context.Context, q protocol.ErrorQuery) (protocol.ErrorPage, error)
+	ErrorCounts(ctx context.Context, q protocol.ErrorCountQuery) ([]protocol.ErrorCount, error)
+	// ReadStates computes unread with package chat's UnreadItems from
+	// the stored pointer, latest seq and uncounted items: no SQL
+	// restates the rule.
+	ReadStates(ctx context.Context, q protocol.ReadStateQuery) ([]protocol.ReadState, error)
 	// Deliveries answers the delivery audit of one timeline item (v1.1,
 	// the deliveries projection); ErrUnknownItem when the chat has no
 	// such item (yet).
-	Deliveries(ctx context.Context, q DeliveryQuery) (DeliveryAudit, error)
+	Deliveries(ctx context.Context, q protocol.DeliveriesQuery) (protocol.Deliveries, error)
 	// PrepareRebuild creates a fresh, empty table set for projection name
 	// and returns its id, to pass to Begin and Swap.
 	PrepareRebuild(ctx context.Context, name string) (set string, err error)
@@ -130,7 +140,9 @@ type Poison struct {
 	Reason    string
 }
 
-// ErrorRow is one row of the error log: an ErrorRecorded and its position.
+// ErrorRow is one row of the error log as the projection writes it: an
+// ErrorRecorded and its position. Queries read it back as a
+// protocol.ErrorItem.
 type ErrorRow struct {
 	ID           uint64
 	ErrorType    string
@@ -142,57 +154,10 @@ type ErrorRow struct {
 	At           time.Time
 }
 
-// ErrorQuery selects error-log rows, newest first. Empty fields match
-// everything; Before (a cursor) selects rows with ID below it; Limit is
-// capped at MaxErrorLimit.
-type ErrorQuery struct {
-	ErrorType    string
-	Severity     string
-	User         string
-	ConnectionID string
-	Since, Until time.Time
-	Before       uint64
-	Limit        int
-}
-
-// ErrorPage is a page of the error log; Next is the cursor of the next page
-// (0 at the end).
-type ErrorPage struct {
-	Items []ErrorRow
-	Next  uint64
-}
-
-// ErrorCountQuery selects hourly counts; the zero values match everything.
-type ErrorCountQuery struct {
-	ErrorType    string
-	Since, Until time.Time
-}
-
-// ErrorCount is how many errors of one type were recorded in one hour.
-type ErrorCount struct {
-	Hour      time.Time
-	ErrorType string
-	Count     int64
-}
-
-// ReadStateQuery selects read states by user or by chat (one of them).
-type ReadStateQuery struct {
-	User, Chat string
-}
-
-// ReadState is one member's position in one chat.
-type ReadState struct {
-	User        string
-	ChatID      string
-	LastReadSeq uint64
-	LatestSeq   uint64
-	Unread      uint64
-}
-
-// Limits of the query side: a request above them is capped, not refused.
-const (
-	DefaultErrorLimit = 100
-	MaxErrorLimit     = 1000
-	MaxErrorCounts    = 10000
-	MaxReadStates     = 10000
+// ErrorQuery and ReadStateQuery name the wire's query parameters for
+// callers that only know the read model. They are aliases, not new types:
+// the one declaration is package protocol's.
+type (
+	ErrorQuery     = protocol.ErrorQuery
+	ReadStateQuery = protocol.ReadStateQuery
 )

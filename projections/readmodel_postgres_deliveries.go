@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // dcache is the transaction's deliveryCache (reads cost a round trip;
@@ -118,8 +119,8 @@ const pgDeliveryItemsQuery = `SELECT m.user_id, d.at, d.at_ns, d.connection_id, 
 
 // Deliveries answers the delivery audit of one item from the live tables,
 // in one read-only, repeatable-read transaction.
-func (p *Postgres) Deliveries(ctx context.Context, q DeliveryQuery) (DeliveryAudit, error) {
-	a := DeliveryAudit{ChatID: q.Chat, Seq: q.Seq, Items: []DeliveryItem{}}
+func (p *Postgres) Deliveries(ctx context.Context, q protocol.DeliveriesQuery) (protocol.Deliveries, error) {
+	a := protocol.Deliveries{ChatID: q.Chat, Seq: q.Seq, Items: []protocol.DeliveryItem{}}
 	if q.Seq > math.MaxInt64 {
 		return a, fmt.Errorf("chat %q seq %d: %w", q.Chat, q.Seq, ErrUnknownItem)
 	}
@@ -135,7 +136,7 @@ func (p *Postgres) Deliveries(ctx context.Context, q DeliveryQuery) (DeliveryAud
 			return err
 		}
 		a.PostedAt = a.PostedAt.UTC().Add(time.Duration(ns))
-		rows, err := tx.Query(ctx, pgDeliveryItemsQuery+strconv.Itoa(MaxDeliveryItems), int64(q.Seq), chatID)
+		rows, err := tx.Query(ctx, pgDeliveryItemsQuery+strconv.Itoa(protocol.MaxDeliveryItems), int64(q.Seq), chatID)
 		if err != nil {
 			return err
 		}
@@ -146,13 +147,13 @@ func (p *Postgres) Deliveries(ctx context.Context, q DeliveryQuery) (DeliveryAud
 		err = fmt.Errorf("projections: query deliveries: %w", err)
 	}
 	if a.Items == nil {
-		a.Items = []DeliveryItem{}
+		a.Items = []protocol.DeliveryItem{}
 	}
 	return a, err
 }
 
-func scanPgDeliveryItem(row pgx.CollectableRow) (DeliveryItem, error) {
-	var it DeliveryItem
+func scanPgDeliveryItem(row pgx.CollectableRow) (protocol.DeliveryItem, error) {
+	var it protocol.DeliveryItem
 	var dAt, rAt *time.Time
 	var dNs, rNs *int16
 	if err := row.Scan(&it.User, &dAt, &dNs, &it.DeliveredConnectionID, &rAt, &rNs); err != nil {

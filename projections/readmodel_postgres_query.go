@@ -10,11 +10,12 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/linkup-chat/linkup/chat"
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // Errors answers an error-log query from the live tables, newest first.
-func (p *Postgres) Errors(ctx context.Context, q ErrorQuery) (ErrorPage, error) {
-	limit := capLimit(q.Limit, DefaultErrorLimit, MaxErrorLimit)
+func (p *Postgres) Errors(ctx context.Context, q protocol.ErrorQuery) (protocol.ErrorPage, error) {
+	limit := capLimit(q.Limit, protocol.DefaultErrorLimit, protocol.MaxErrorLimit)
 	var w pgWhere
 	w.eq("error_type", q.ErrorType)
 	w.eq("severity", q.Severity)
@@ -22,34 +23,29 @@ func (p *Postgres) Errors(ctx context.Context, q ErrorQuery) (ErrorPage, error) 
 	w.eq("connection_id", q.ConnectionID)
 	w.since(q.Since)
 	w.until(q.Until)
-	if q.Before > 0 {
-		w.add("id < $%d", int64(min(q.Before, 1<<63-1)))
+	if q.Cursor > 0 {
+		w.add("id < $%d", int64(min(q.Cursor, 1<<63-1)))
 	}
 	rows, err := p.pool.Query(ctx, `SELECT id, error_type, message, severity, user_id, connection_id, context, at, at_ns
 		FROM error_log`+w.sql()+` ORDER BY id DESC LIMIT `+strconv.Itoa(limit+1), w.args...)
 	if err != nil {
-		return ErrorPage{}, fmt.Errorf("projections: query errors: %w", err)
+		return protocol.ErrorPage{}, fmt.Errorf("projections: query errors: %w", err)
 	}
 	items, err := pgx.CollectRows(rows, scanPgError)
 	if err != nil {
-		return ErrorPage{}, fmt.Errorf("projections: query errors: %w", err)
+		return protocol.ErrorPage{}, fmt.Errorf("projections: query errors: %w", err)
 	}
-	page := ErrorPage{Items: items}
-	if len(page.Items) > limit {
-		page.Items = page.Items[:limit]
-		page.Next = page.Items[limit-1].ID
-	}
-	return page, nil
+	return errorPage(items, limit), nil
 }
 
-func scanPgError(row pgx.CollectableRow) (ErrorRow, error) {
-	var r ErrorRow
+func scanPgError(row pgx.CollectableRow) (protocol.ErrorItem, error) {
+	var r protocol.ErrorItem
 	var id int64
 	var ns int16
 	if err := row.Scan(&id, &r.ErrorType, &r.Message, &r.Severity, &r.User, &r.ConnectionID, &r.Context, &r.At, &ns); err != nil {
 		return r, err
 	}
-	r.ID = uint64(id)
+	r.ID = strconv.FormatInt(id, 10)
 	r.At = r.At.UTC().Add(time.Duration(ns))
 	return r, nil
 }
@@ -126,7 +122,7 @@ func ceilMicro(t time.Time) time.Time {
 }
 
 // ErrorCounts answers the hourly trend, ordered by hour then type.
-func (p *Postgres) ErrorCounts(ctx context.Context, q ErrorCountQuery) ([]ErrorCount, error) {
+func (p *Postgres) ErrorCounts(ctx context.Context, q protocol.ErrorCountQuery) ([]protocol.ErrorCount, error) {
 	var w pgWhere
 	w.eq("error_type", q.ErrorType)
 	if !q.Since.IsZero() {
@@ -136,12 +132,12 @@ func (p *Postgres) ErrorCounts(ctx context.Context, q ErrorCountQuery) ([]ErrorC
 		w.add("hour < $%d", ceilMicro(q.Until))
 	}
 	rows, err := p.pool.Query(ctx, `SELECT hour, error_type, count FROM error_hourly`+w.sql()+
-		` ORDER BY hour, error_type LIMIT `+strconv.Itoa(MaxErrorCounts), w.args...)
+		` ORDER BY hour, error_type LIMIT `+strconv.Itoa(protocol.MaxErrorCounts), w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("projections: query error counts: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ErrorCount, error) {
-		var c ErrorCount
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (protocol.ErrorCount, error) {
+		var c protocol.ErrorCount
 		err := row.Scan(&c.Hour, &c.ErrorType, &c.Count)
 		c.Hour = c.Hour.UTC()
 		return c, err
@@ -154,7 +150,7 @@ func (p *Postgres) ErrorCounts(ctx context.Context, q ErrorCountQuery) ([]ErrorC
 
 // ReadStates answers read states of one user (ordered by chat) or of one
 // chat (ordered by user).
-func (p *Postgres) ReadStates(ctx context.Context, q ReadStateQuery) ([]ReadState, error) {
+func (p *Postgres) ReadStates(ctx context.Context, q protocol.ReadStateQuery) ([]protocol.ReadState, error) {
 	if (q.User == "") == (q.Chat == "") {
 		return nil, fmt.Errorf("%w: read-state query needs exactly one of user and chat", ErrInvalidConfig)
 	}
@@ -167,12 +163,12 @@ func (p *Postgres) ReadStates(ctx context.Context, q ReadStateQuery) ([]ReadStat
 	} else {
 		query, arg = query+`WHERE r.chat_id = $1 ORDER BY r.user_id LIMIT $2`, q.Chat
 	}
-	rows, err := p.pool.Query(ctx, query, storable(arg), MaxReadStates)
+	rows, err := p.pool.Query(ctx, query, storable(arg), protocol.MaxReadStates)
 	if err != nil {
 		return nil, fmt.Errorf("projections: query read states: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ReadState, error) {
-		var r ReadState
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (protocol.ReadState, error) {
+		var r protocol.ReadState
 		var last, latest, uncounted int64
 		err := row.Scan(&r.User, &r.ChatID, &last, &latest, &uncounted)
 		r.LastReadSeq, r.LatestSeq = uint64(last), uint64(latest)

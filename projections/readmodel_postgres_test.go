@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/internal/pgtest"
+	"github.com/linkup-chat/linkup/protocol"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -162,7 +163,7 @@ func TestPostgresSwapLockIsBounded(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "still locked by another transaction") {
 		t.Fatalf("rebuild beside an open transaction: %v", err)
 	}
-	if page, err := rm.Errors(ctx, ErrorQuery{}); err != nil || len(page.Items) != 5 {
+	if page, err := rm.Errors(ctx, protocol.ErrorQuery{}); err != nil || len(page.Items) != 5 {
 		t.Fatalf("query after the failed swap: %d rows, %v", len(page.Items), err)
 	}
 	if got := dump(t, rm); got != want {
@@ -198,14 +199,14 @@ func TestPostgresStoresNULAsReplacement(t *testing.T) {
 	if err != nil || cps[0].Poisoned+cps[1].Poisoned != 0 {
 		t.Fatalf("checkpoints %+v %v", cps, err)
 	}
-	page, err := rm.Errors(ctx, ErrorQuery{User: "u\x00"})
+	page, err := rm.Errors(ctx, protocol.ErrorQuery{User: "u\x00"})
 	if err != nil || len(page.Items) != 1 {
 		t.Fatalf("errors %+v %v", page, err)
 	}
 	if r := page.Items[0]; r.Message != "nul \uFFFD here" || r.User != "u\uFFFD" || fmt.Sprint(r.Context) != "map[k\uFFFD:[v\uFFFD]]" {
 		t.Fatalf("row %+v", r)
 	}
-	states, err := rm.ReadStates(ctx, ReadStateQuery{Chat: "c\x00"})
+	states, err := rm.ReadStates(ctx, protocol.ReadStateQuery{Chat: "c\x00"})
 	if err != nil || fmt.Sprint(states) != "[{a c\uFFFD 2 2 0} {b\uFFFD c\uFFFD 1 2 1}]" {
 		t.Fatalf("read states %v %v", states, err)
 	}
@@ -247,7 +248,7 @@ func TestPostgresServerCrashLosesNothing(t *testing.T) {
 	waitCommitted(t, rm, 1)
 	srv.Kill(t)
 	appendTraffic(t, st, 300, 200, false)
-	if _, err := rm.Errors(context.Background(), ErrorQuery{}); err == nil {
+	if _, err := rm.Errors(context.Background(), protocol.ErrorQuery{}); err == nil {
 		t.Fatal("query answered with the server down")
 	}
 	srv.Restart(t)

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // deliveryTables are the deliveries projection's tables (doc.go).
@@ -148,8 +150,8 @@ const deliveryItemsQuery = `SELECT m.user,
 
 // Deliveries answers the delivery audit of one item from the live tables,
 // in one read transaction.
-func (s *SQLite) Deliveries(ctx context.Context, q DeliveryQuery) (DeliveryAudit, error) {
-	a := DeliveryAudit{ChatID: q.Chat, Seq: q.Seq, Items: []DeliveryItem{}}
+func (s *SQLite) Deliveries(ctx context.Context, q protocol.DeliveriesQuery) (protocol.Deliveries, error) {
+	a := protocol.Deliveries{ChatID: q.Chat, Seq: q.Seq, Items: []protocol.DeliveryItem{}}
 	tx, err := s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return a, fmt.Errorf("projections: query deliveries: %w", err)
@@ -166,7 +168,7 @@ func (s *SQLite) Deliveries(ctx context.Context, q DeliveryQuery) (DeliveryAudit
 	if err != nil {
 		return a, fmt.Errorf("projections: query deliveries: %w", err)
 	}
-	rows, err := tx.QueryContext(ctx, deliveryItemsQuery, q.Seq, q.Chat, MaxDeliveryItems)
+	rows, err := tx.QueryContext(ctx, deliveryItemsQuery, q.Seq, q.Chat, protocol.MaxDeliveryItems)
 	if err != nil {
 		return a, fmt.Errorf("projections: query deliveries: %w", err)
 	}
@@ -181,8 +183,8 @@ func (s *SQLite) Deliveries(ctx context.Context, q DeliveryQuery) (DeliveryAudit
 	return a, rows.Err()
 }
 
-func scanDeliveryItem(rows *sql.Rows) (DeliveryItem, error) {
-	var it DeliveryItem
+func scanDeliveryItem(rows *sql.Rows) (protocol.DeliveryItem, error) {
+	var it protocol.DeliveryItem
 	var delivered, conn, read sql.NullString
 	if err := rows.Scan(&it.User, &delivered, &conn, &read); err != nil {
 		return it, err

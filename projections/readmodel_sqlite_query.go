@@ -7,44 +7,54 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/linkup-chat/linkup/chat"
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 const errorColumns = `id, error_type, message, severity, user, connection_id, context, at`
 
 // Errors answers an error-log query from the live table set, newest first.
-func (s *SQLite) Errors(ctx context.Context, q ErrorQuery) (ErrorPage, error) {
-	limit := capLimit(q.Limit, DefaultErrorLimit, MaxErrorLimit)
+func (s *SQLite) Errors(ctx context.Context, q protocol.ErrorQuery) (protocol.ErrorPage, error) {
+	limit := capLimit(q.Limit, protocol.DefaultErrorLimit, protocol.MaxErrorLimit)
 	where, args := errorWhere(q)
 	rows, err := s.reader.QueryContext(ctx, `SELECT `+errorColumns+` FROM error_log`+where+
 		` ORDER BY `+errorOrder(q)+` DESC LIMIT ?`, append(args, limit+1)...)
 	if err != nil {
-		return ErrorPage{}, fmt.Errorf("projections: query errors: %w", err)
+		return protocol.ErrorPage{}, fmt.Errorf("projections: query errors: %w", err)
 	}
 	defer rows.Close()
-	var page ErrorPage
+	var items []protocol.ErrorItem
 	for rows.Next() {
 		r, err := scanError(rows)
 		if err != nil {
-			return ErrorPage{}, fmt.Errorf("projections: query errors: %w", err)
+			return protocol.ErrorPage{}, fmt.Errorf("projections: query errors: %w", err)
 		}
-		page.Items = append(page.Items, r)
+		items = append(items, r)
 	}
-	if len(page.Items) > limit {
-		page.Items = page.Items[:limit]
-		page.Next = page.Items[limit-1].ID
+	return errorPage(items, limit), rows.Err()
+}
+
+// errorPage makes a page of at most limit items from the limit+1 rows a
+// query asked for: when there are more, the cursor is the last item's id.
+func errorPage(items []protocol.ErrorItem, limit int) protocol.ErrorPage {
+	page := protocol.ErrorPage{Items: items}
+	if len(items) > limit {
+		page.Items = items[:limit]
+		next := page.Items[limit-1].ID
+		page.NextCursor = &next
 	}
-	return page, rows.Err()
+	return page
 }
 
 // errorOrder is "id", or "+id" when a time range is given: the unary plus
 // keeps SQLite from walking an (x, id) index newest-first and testing
 // every row's time, and makes it seek the at index to the range and sort
 // what is inside (a top-N sort bounded by the limit).
-func errorOrder(q ErrorQuery) string {
+func errorOrder(q protocol.ErrorQuery) string {
 	if q.Since.IsZero() && q.Until.IsZero() {
 		return "id"
 	}
@@ -56,7 +66,7 @@ func errorOrder(q ErrorQuery) string {
 // sort. With one, error_type and user are served by their (x, at)
 // indexes, and severity and connection_id are written +col so that SQLite
 // seeks the at index rather than walking all rows of one severity.
-func errorWhere(q ErrorQuery) (string, []any) {
+func errorWhere(q protocol.ErrorQuery) (string, []any) {
 	var conds []string
 	var args []any
 	add := func(cond string, arg any) { conds = append(conds, cond); args = append(args, arg) }
@@ -83,8 +93,8 @@ func errorWhere(q ErrorQuery) (string, []any) {
 	if !q.Until.IsZero() {
 		add("at < ?", formatTime(q.Until))
 	}
-	if q.Before > 0 {
-		add("id < ?", q.Before)
+	if q.Cursor > 0 {
+		add("id < ?", q.Cursor)
 	}
 	if len(conds) == 0 {
 		return "", nil
@@ -92,12 +102,14 @@ func errorWhere(q ErrorQuery) (string, []any) {
 	return " WHERE " + strings.Join(conds, " AND "), args
 }
 
-func scanError(rows *sql.Rows) (ErrorRow, error) {
-	var r ErrorRow
+func scanError(rows *sql.Rows) (protocol.ErrorItem, error) {
+	var r protocol.ErrorItem
+	var id uint64
 	var ctxJSON, at string
-	if err := rows.Scan(&r.ID, &r.ErrorType, &r.Message, &r.Severity, &r.User, &r.ConnectionID, &ctxJSON, &at); err != nil {
+	if err := rows.Scan(&id, &r.ErrorType, &r.Message, &r.Severity, &r.User, &r.ConnectionID, &ctxJSON, &at); err != nil {
 		return r, err
 	}
+	r.ID = strconv.FormatUint(id, 10)
 	if err := json.Unmarshal([]byte(ctxJSON), &r.Context); err != nil {
 		return r, err
 	}
@@ -107,7 +119,7 @@ func scanError(rows *sql.Rows) (ErrorRow, error) {
 }
 
 // ErrorCounts answers the hourly trend, ordered by hour then type.
-func (s *SQLite) ErrorCounts(ctx context.Context, q ErrorCountQuery) ([]ErrorCount, error) {
+func (s *SQLite) ErrorCounts(ctx context.Context, q protocol.ErrorCountQuery) ([]protocol.ErrorCount, error) {
 	var conds []string
 	var args []any
 	if q.ErrorType != "" {
@@ -124,7 +136,7 @@ func (s *SQLite) ErrorCounts(ctx context.Context, q ErrorCountQuery) ([]ErrorCou
 		where = " WHERE " + strings.Join(conds, " AND ")
 	}
 	rows, err := s.reader.QueryContext(ctx, `SELECT hour, error_type, count FROM error_hourly`+where+
-		` ORDER BY hour, error_type LIMIT ?`, append(args, MaxErrorCounts)...)
+		` ORDER BY hour, error_type LIMIT ?`, append(args, protocol.MaxErrorCounts)...)
 	if err != nil {
 		return nil, fmt.Errorf("projections: query error counts: %w", err)
 	}
@@ -132,10 +144,10 @@ func (s *SQLite) ErrorCounts(ctx context.Context, q ErrorCountQuery) ([]ErrorCou
 	return scanCounts(rows)
 }
 
-func scanCounts(rows *sql.Rows) ([]ErrorCount, error) {
-	out := []ErrorCount{}
+func scanCounts(rows *sql.Rows) ([]protocol.ErrorCount, error) {
+	out := []protocol.ErrorCount{}
 	for rows.Next() {
-		var c ErrorCount
+		var c protocol.ErrorCount
 		var hour string
 		if err := rows.Scan(&hour, &c.ErrorType, &c.Count); err != nil {
 			return nil, err
@@ -152,7 +164,7 @@ func scanCounts(rows *sql.Rows) ([]ErrorCount, error) {
 
 // ReadStates answers read states of one user (ordered by chat) or of one
 // chat (ordered by user).
-func (s *SQLite) ReadStates(ctx context.Context, q ReadStateQuery) ([]ReadState, error) {
+func (s *SQLite) ReadStates(ctx context.Context, q protocol.ReadStateQuery) ([]protocol.ReadState, error) {
 	if (q.User == "") == (q.Chat == "") {
 		return nil, fmt.Errorf("%w: read-state query needs exactly one of user and chat", ErrInvalidConfig)
 	}
@@ -164,7 +176,7 @@ func (s *SQLite) ReadStates(ctx context.Context, q ReadStateQuery) ([]ReadState,
 	} else {
 		query, arg = query+`WHERE r.chat_id = ? ORDER BY r.user LIMIT ?`, q.Chat
 	}
-	rows, err := s.reader.QueryContext(ctx, query, arg, MaxReadStates)
+	rows, err := s.reader.QueryContext(ctx, query, arg, protocol.MaxReadStates)
 	if err != nil {
 		return nil, fmt.Errorf("projections: query read states: %w", err)
 	}
@@ -172,10 +184,10 @@ func (s *SQLite) ReadStates(ctx context.Context, q ReadStateQuery) ([]ReadState,
 	return scanReadStates(rows)
 }
 
-func scanReadStates(rows *sql.Rows) ([]ReadState, error) {
-	out := []ReadState{}
+func scanReadStates(rows *sql.Rows) ([]protocol.ReadState, error) {
+	out := []protocol.ReadState{}
 	for rows.Next() {
-		var r ReadState
+		var r protocol.ReadState
 		var uncounted uint64
 		if err := rows.Scan(&r.User, &r.ChatID, &r.LastReadSeq, &r.LatestSeq, &uncounted); err != nil {
 			return nil, err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/linkup-chat/linkup/chat"
 	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/protocol"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -72,11 +73,11 @@ func testReadStatesMatchTheChat(t *testing.T, b backend) {
 	}
 	startRunner(t, st, rm, prometheus.NewRegistry())
 	waitCaughtUp(t, st, rm)
-	rows, err := rm.ReadStates(context.Background(), ReadStateQuery{Chat: "c1"})
+	rows, err := rm.ReadStates(context.Background(), protocol.ReadStateQuery{Chat: "c1"})
 	if err != nil || len(rows) != len(s.Members) {
 		t.Fatalf("rows %+v, %v; members %v", rows, err, s.Members)
 	}
-	sameAsChat := func(rows []ReadState) {
+	sameAsChat := func(rows []protocol.ReadState) {
 		t.Helper()
 		for _, r := range rows {
 			if r.LatestSeq != s.LatestSeq || r.LastReadSeq != s.Read[r.User] || r.Unread != s.Unread(r.User) {
@@ -88,7 +89,7 @@ func testReadStatesMatchTheChat(t *testing.T, b backend) {
 	if _, err := Rebuild(context.Background(), RebuildConfig{Store: st, ReadModel: rm, Projection: ReadStates{}}); err != nil {
 		t.Fatal(err)
 	}
-	rebuilt, err := rm.ReadStates(context.Background(), ReadStateQuery{Chat: "c1"})
+	rebuilt, err := rm.ReadStates(context.Background(), protocol.ReadStateQuery{Chat: "c1"})
 	if err != nil || len(rebuilt) != len(s.Members) {
 		t.Fatalf("rebuilt rows %+v, %v; members %v", rebuilt, err, s.Members)
 	}

@@ -6,20 +6,15 @@ import (
 	"time"
 
 	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // Status is how far one projection has got: its checkpoint, the log's
 // head, the lag between them in events and as the age of the oldest event
-// not yet projected, and how many poison events it skipped.
-type Status struct {
-	Name       string
-	Checkpoint uint64
-	Head       uint64
-	LagEvents  uint64
-	LagSeconds float64
-	UpdatedAt  time.Time
-	Poisoned   int64
-}
+// not yet projected, when it last committed (nil: never) and how many
+// poison events it skipped. It is the item GET /v1/projections answers,
+// declared once in package protocol.
+type Status = protocol.ProjectionStatus
 
 // Statuses reads every projection's status from the read model and the
 // store. It does not need a running Runner (linkup projections status).
@@ -34,7 +29,11 @@ func Statuses(ctx context.Context, store events.Store, rm ReadModel) ([]Status, 
 	}
 	out := make([]Status, 0, len(cps))
 	for _, c := range cps {
-		st := Status{Name: c.Name, Checkpoint: c.Position, Head: head, UpdatedAt: c.UpdatedAt, Poisoned: c.Poisoned}
+		st := Status{Name: c.Name, Checkpoint: c.Position, Head: head, Poisoned: c.Poisoned}
+		if !c.UpdatedAt.IsZero() {
+			at := c.UpdatedAt
+			st.UpdatedAt = &at
+		}
 		if head > c.Position {
 			st.LagEvents = head - c.Position
 			if st.LagSeconds, err = oldestAge(ctx, store, c.Position); err != nil {

@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // RoleAdmin is the role the admin endpoints require.
@@ -23,21 +25,21 @@ type revokeRequest struct {
 func (s *Server) serveRevoke(w http.ResponseWriter, r *http.Request) {
 	claims, err := VerifyToken(s.cfg.Secret, requestToken(r))
 	if err != nil {
-		writeQueryError(w, http.StatusUnauthorized, queryAPIError{Code: "unauthorized", Message: err.Error()})
+		writeQueryError(w, http.StatusUnauthorized, protocol.APIErrorBody{Code: "unauthorized", Message: err.Error()})
 		return
 	}
 	if !claims.HasRole(RoleAdmin) {
-		writeQueryError(w, http.StatusForbidden, queryAPIError{Code: "forbidden", Message: fmt.Sprintf("%v: revocation needs the %s role", ErrForbidden, RoleAdmin)})
+		writeQueryError(w, http.StatusForbidden, protocol.APIErrorBody{Code: "forbidden", Message: fmt.Sprintf("%v: revocation needs the %s role", ErrForbidden, RoleAdmin)})
 		return
 	}
 	var req revokeRequest
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 4096))
 	if json.Unmarshal(body, &req) != nil || req.User == "" {
-		writeQueryError(w, http.StatusBadRequest, queryAPIError{Code: "invalid_parameter", Parameter: "user", Message: `body must be {"user": "<id>", "reason": "..."}`})
+		writeQueryError(w, http.StatusBadRequest, protocol.APIErrorBody{Code: "invalid_parameter", Parameter: "user", Message: `body must be {"user": "<id>", "reason": "..."}`})
 		return
 	}
 	if err := s.cfg.Node.Revoke(r.Context(), req.User, truncate(req.Reason, 256), claims.Subject); err != nil {
-		writeQueryError(w, http.StatusServiceUnavailable, queryAPIError{Code: "unavailable", Message: "revocation not stored; retry"})
+		writeQueryError(w, http.StatusServiceUnavailable, protocol.APIErrorBody{Code: "unavailable", Message: "revocation not stored; retry"})
 		return
 	}
 	at, _ := s.cfg.Node.RevokedAt(req.User)

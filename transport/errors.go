@@ -1,6 +1,10 @@
 package transport
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/linkup-chat/linkup/protocol"
+)
 
 var (
 	// ErrUnauthorized is returned by VerifyToken and the handshake when the
@@ -13,6 +17,7 @@ var (
 
 	// ErrUnknownItem is returned by a DeliveriesBackend for an item the
 	// read model does not hold (an unknown chat or seq, or one not
-	// projected yet): HTTP 404 not_found.
-	ErrUnknownItem = errors.New("no such timeline item")
+	// projected yet): HTTP 404 not_found. It is protocol.ErrUnknownItem,
+	// which the read models return.
+	ErrUnknownItem = protocol.ErrUnknownItem
 )

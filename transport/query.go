@@ -7,9 +7,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // QueryConfig configures NewQueryHandler. Backend and Secret are required;
@@ -85,11 +86,11 @@ func (h *queryHandler) authorize(next http.Handler) http.Handler {
 		claims, err := VerifyToken(h.cfg.Secret, requestToken(r))
 		if err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="linkup"`)
-			writeQueryError(w, http.StatusUnauthorized, queryAPIError{Code: "unauthorized", Message: err.Error()})
+			writeQueryError(w, http.StatusUnauthorized, protocol.APIErrorBody{Code: "unauthorized", Message: err.Error()})
 			return
 		}
 		if !claims.HasRole(RoleAnalyst) {
-			writeQueryError(w, http.StatusForbidden, queryAPIError{Code: "forbidden", Message: fmt.Sprintf("%v: the query API needs the %s role", ErrForbidden, RoleAnalyst)})
+			writeQueryError(w, http.StatusForbidden, protocol.APIErrorBody{Code: "forbidden", Message: fmt.Sprintf("%v: the query API needs the %s role", ErrForbidden, RoleAnalyst)})
 			return
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), h.cfg.Timeout)
@@ -112,11 +113,6 @@ func requestToken(r *http.Request) string {
 	return r.URL.Query().Get("token")
 }
 
-type errorsResponse struct {
-	Items      []ErrorItem `json:"items"`
-	NextCursor *string     `json:"next_cursor"`
-}
-
 func (h *queryHandler) errors(w http.ResponseWriter, r *http.Request) {
 	q, err := parseErrorQuery(r.URL.Query())
 	if h.refuse(w, err) {
@@ -126,15 +122,10 @@ func (h *queryHandler) errors(w http.ResponseWriter, r *http.Request) {
 	if h.failed(w, r, err) {
 		return
 	}
-	resp := errorsResponse{Items: page.Items}
-	if resp.Items == nil {
-		resp.Items = []ErrorItem{}
+	if page.Items == nil {
+		page.Items = []protocol.ErrorItem{}
 	}
-	if page.Next > 0 {
-		next := strconv.FormatUint(page.Next, 10)
-		resp.NextCursor = &next
-	}
-	writeQueryJSON(w, http.StatusOK, resp)
+	writeQueryJSON(w, http.StatusOK, page)
 }
 
 func (h *queryHandler) errorCounts(w http.ResponseWriter, r *http.Request) {
@@ -146,7 +137,7 @@ func (h *queryHandler) errorCounts(w http.ResponseWriter, r *http.Request) {
 	if h.failed(w, r, err) {
 		return
 	}
-	writeQueryJSON(w, http.StatusOK, queryItems(items))
+	writeQueryJSON(w, http.StatusOK, protocol.NewItemList(items))
 }
 
 func (h *queryHandler) readStates(w http.ResponseWriter, r *http.Request) {
@@ -158,7 +149,7 @@ func (h *queryHandler) readStates(w http.ResponseWriter, r *http.Request) {
 	if h.failed(w, r, err) {
 		return
 	}
-	writeQueryJSON(w, http.StatusOK, queryItems(items))
+	writeQueryJSON(w, http.StatusOK, protocol.NewItemList(items))
 }
 
 func (h *queryHandler) projections(w http.ResponseWriter, r *http.Request) {
@@ -169,13 +160,7 @@ func (h *queryHandler) projections(w http.ResponseWriter, r *http.Request) {
 	if h.failed(w, r, err) {
 		return
 	}
-	writeQueryJSON(w, http.StatusOK, queryItems(items))
-}
-
-type timelineResponse struct {
-	Items       []json.RawMessage `json:"items"`
-	NextCursor  *string           `json:"next_cursor"`
-	ScanLimited bool              `json:"scan_limited"`
+	writeQueryJSON(w, http.StatusOK, protocol.NewItemList(items))
 }
 
 func (h *queryHandler) timeline(w http.ResponseWriter, r *http.Request) {
@@ -187,15 +172,10 @@ func (h *queryHandler) timeline(w http.ResponseWriter, r *http.Request) {
 	if h.refuse(w, err) || h.failed(w, r, err) {
 		return
 	}
-	resp := timelineResponse{Items: page.Items, ScanLimited: page.ScanLimited}
-	if resp.Items == nil {
-		resp.Items = []json.RawMessage{}
+	if page.Items == nil {
+		page.Items = []json.RawMessage{}
 	}
-	if page.Next > 0 {
-		next := strconv.FormatUint(page.Next, 10)
-		resp.NextCursor = &next
-	}
-	writeQueryJSON(w, http.StatusOK, resp)
+	writeQueryJSON(w, http.StatusOK, page)
 }
 
 func (h *queryHandler) chain(w http.ResponseWriter, r *http.Request) {
@@ -208,17 +188,9 @@ func (h *queryHandler) chain(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if c.Items == nil {
-		c.Items = []ChainItem{}
+		c.Items = []protocol.ChainItem{}
 	}
 	writeQueryJSON(w, http.StatusOK, c)
-}
-
-// queryItems wraps a list as {"items": [...]}, never null.
-func queryItems[T any](items []T) map[string][]T {
-	if items == nil {
-		items = []T{}
-	}
-	return map[string][]T{"items": items}
 }
 
 // refuse answers 400 for a parameter error (404 for an unknown one).
@@ -228,10 +200,10 @@ func (h *queryHandler) refuse(w http.ResponseWriter, err error) bool {
 		return false
 	}
 	if pe.Status == http.StatusNotFound {
-		writeQueryError(w, http.StatusNotFound, queryAPIError{Code: "not_found", Parameter: pe.Parameter, Message: pe.Message})
+		writeQueryError(w, http.StatusNotFound, protocol.APIErrorBody{Code: "not_found", Parameter: pe.Parameter, Message: pe.Message})
 		return true
 	}
-	writeQueryError(w, http.StatusBadRequest, queryAPIError{Code: "invalid_parameter", Parameter: pe.Parameter, Message: pe.Message})
+	writeQueryError(w, http.StatusBadRequest, protocol.APIErrorBody{Code: "invalid_parameter", Parameter: pe.Parameter, Message: pe.Message})
 	return true
 }
 
@@ -242,21 +214,15 @@ func (h *queryHandler) failed(w http.ResponseWriter, r *http.Request, err error)
 	}
 	h.cfg.Logger.Error("query failed", "path", r.URL.Path, "err", err)
 	if errors.Is(err, context.DeadlineExceeded) {
-		writeQueryError(w, http.StatusServiceUnavailable, queryAPIError{Code: "unavailable", Message: "query timed out"})
+		writeQueryError(w, http.StatusServiceUnavailable, protocol.APIErrorBody{Code: "unavailable", Message: "query timed out"})
 		return true
 	}
-	writeQueryError(w, http.StatusInternalServerError, queryAPIError{Code: "internal", Message: "query failed"})
+	writeQueryError(w, http.StatusInternalServerError, protocol.APIErrorBody{Code: "internal", Message: "query failed"})
 	return true
 }
 
-type queryAPIError struct {
-	Code      string `json:"code"`
-	Parameter string `json:"parameter,omitempty"`
-	Message   string `json:"message"`
-}
-
-func writeQueryError(w http.ResponseWriter, status int, e queryAPIError) {
-	writeQueryJSON(w, status, map[string]queryAPIError{"error": e})
+func writeQueryError(w http.ResponseWriter, status int, e protocol.APIErrorBody) {
+	writeQueryJSON(w, status, protocol.APIError{Error: e})
 }
 
 func writeQueryJSON(w http.ResponseWriter, status int, v any) {

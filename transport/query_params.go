@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // queryParamError is a bad query parameter: HTTP 400 with code
@@ -102,35 +103,35 @@ func (p *queryParams) timeRange() (since, until time.Time) {
 
 var querySeverities = []string{"low", "medium", "high", "critical"}
 
-// parseErrorQuery reads /v1/errors' parameters; limit above MaxErrorLimit
+// parseErrorQuery reads /v1/errors' parameters; limit above protocol.MaxErrorLimit
 // is capped.
-func parseErrorQuery(v url.Values) (ErrorQuery, error) {
+func parseErrorQuery(v url.Values) (protocol.ErrorQuery, error) {
 	p := newQueryParams(v, "error_type", "severity", "user", "connection_id", "since", "until", "limit", "cursor")
-	q := ErrorQuery{
+	q := protocol.ErrorQuery{
 		ErrorType: p.str("error_type"), Severity: p.oneOf("severity", querySeverities...),
 		User: p.str("user"), ConnectionID: p.str("connection_id"), Cursor: p.positive("cursor"),
 	}
 	q.Since, q.Until = p.timeRange()
-	q.Limit = int(min(p.positive("limit"), MaxErrorLimit))
+	q.Limit = int(min(p.positive("limit"), protocol.MaxErrorLimit))
 	if q.Limit == 0 {
-		q.Limit = DefaultErrorLimit
+		q.Limit = protocol.DefaultErrorLimit
 	}
 	return q, p.result()
 }
 
 // parseErrorCountQuery reads /v1/errors/hourly's parameters.
-func parseErrorCountQuery(v url.Values) (ErrorCountQuery, error) {
+func parseErrorCountQuery(v url.Values) (protocol.ErrorCountQuery, error) {
 	p := newQueryParams(v, "error_type", "since", "until")
-	q := ErrorCountQuery{ErrorType: p.str("error_type")}
+	q := protocol.ErrorCountQuery{ErrorType: p.str("error_type")}
 	q.Since, q.Until = p.timeRange()
 	return q, p.result()
 }
 
 // parseReadStateQuery reads /v1/read-states' parameters: exactly one of
 // user and chat.
-func parseReadStateQuery(v url.Values) (ReadStateQuery, error) {
+func parseReadStateQuery(v url.Values) (protocol.ReadStateQuery, error) {
 	p := newQueryParams(v, "user", "chat")
-	q := ReadStateQuery{User: p.str("user"), Chat: p.str("chat")}
+	q := protocol.ReadStateQuery{User: p.str("user"), Chat: p.str("chat")}
 	switch {
 	case q.User == "" && q.Chat == "":
 		p.fail(badQueryParam("user", "one of user and chat is required"))
@@ -142,27 +143,27 @@ func parseReadStateQuery(v url.Values) (ReadStateQuery, error) {
 
 // parseTimelineQuery reads /v1/timeline's parameters, named as the flags of
 // `linkup replay timeline`: type is a comma-separated list of known event
-// types; limit above MaxTimelineLimit is capped.
-func parseTimelineQuery(v url.Values) (TimelineQuery, error) {
+// types; limit above protocol.MaxTimelineLimit is capped.
+func parseTimelineQuery(v url.Values) (protocol.TimelineQuery, error) {
 	p := newQueryParams(v, "since", "until", "user", "chat", "connection", "correlation", "type", "limit", "cursor")
-	q := TimelineQuery{User: p.str("user"), Chat: p.str("chat"), Connection: p.str("connection"),
+	q := protocol.TimelineQuery{User: p.str("user"), Chat: p.str("chat"), Connection: p.str("connection"),
 		Correlation: p.str("correlation"), Types: p.eventTypes("type"), Cursor: p.cursor("cursor")}
 	q.Since, q.Until = p.time("since"), p.time("until")
 	if !q.Since.IsZero() && !q.Until.IsZero() && q.Until.Before(q.Since) {
 		p.fail(badQueryParam("until", "must not be before since"))
 	}
-	q.Limit = int(min(p.positive("limit"), MaxTimelineLimit))
+	q.Limit = int(min(p.positive("limit"), protocol.MaxTimelineLimit))
 	if q.Limit == 0 {
-		q.Limit = DefaultTimelineLimit
+		q.Limit = protocol.DefaultTimelineLimit
 	}
 	return q, p.result()
 }
 
 // parseChainQuery reads /v1/timeline/chain's parameters: exactly one of
 // correlation, position and event.
-func parseChainQuery(v url.Values) (ChainQuery, error) {
+func parseChainQuery(v url.Values) (protocol.ChainQuery, error) {
 	p := newQueryParams(v, "correlation", "position", "event")
-	q := ChainQuery{Correlation: p.str("correlation"), Position: p.positive("position"), EventID: p.str("event")}
+	q := protocol.ChainQuery{Correlation: p.str("correlation"), Position: p.positive("position"), EventID: p.str("event")}
 	set := 0
 	for _, ok := range []bool{q.Correlation != "", q.Position > 0, q.EventID != ""} {
 		if ok {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // The HTTP behaviour of the query API (auth, filters, paging, JSON shape)
@@ -50,9 +52,9 @@ func TestParseErrorQueryAcceptsAndCaps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := ErrorQuery{ErrorType: "invalid_payload", Severity: "high", User: "bob", ConnectionID: "c1",
+	want := protocol.ErrorQuery{ErrorType: "invalid_payload", Severity: "high", User: "bob", ConnectionID: "c1",
 		Since: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC), Until: time.Date(2026, 11, 25, 11, 0, 0, 5e8, time.UTC),
-		Cursor: 42, Limit: MaxErrorLimit}
+		Cursor: 42, Limit: protocol.MaxErrorLimit}
 	if !q.Since.Equal(want.Since) || !q.Until.Equal(want.Until) {
 		t.Fatalf("range = %v..%v", q.Since, q.Until)
 	}
@@ -60,7 +62,7 @@ func TestParseErrorQueryAcceptsAndCaps(t *testing.T) {
 	if q != want {
 		t.Fatalf("got %+v, want %+v", q, want)
 	}
-	if q, _ := parseErrorQuery(url.Values{}); q.Limit != DefaultErrorLimit {
+	if q, _ := parseErrorQuery(url.Values{}); q.Limit != protocol.DefaultErrorLimit {
 		t.Fatalf("default limit = %d", q.Limit)
 	}
 }
@@ -134,10 +136,10 @@ func TestParseTimelineQueryAcceptsAndCaps(t *testing.T) {
 		t.Fatal(err)
 	}
 	if q.User != "bob" || q.Chat != "c1" || q.Connection != "k1" || q.Correlation != "k1:3" || q.Cursor != 0 ||
-		q.Limit != MaxTimelineLimit || len(q.Types) != 2 || q.Types[1] != "MessagePosted" || !q.Since.Equal(q.Until) {
+		q.Limit != protocol.MaxTimelineLimit || len(q.Types) != 2 || q.Types[1] != "MessagePosted" || !q.Since.Equal(q.Until) {
 		t.Fatalf("got %+v", q)
 	}
-	if q, _ := parseTimelineQuery(url.Values{}); q.Limit != DefaultTimelineLimit {
+	if q, _ := parseTimelineQuery(url.Values{}); q.Limit != protocol.DefaultTimelineLimit {
 		t.Fatalf("default limit %d", q.Limit)
 	}
 }

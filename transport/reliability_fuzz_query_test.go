@@ -5,11 +5,13 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // FuzzQueryParams: any raw query string parses, for each query endpoint,
 // to either a valid query or a *queryParamError naming a parameter; never a
-// panic. A valid error query has 1 <= Limit <= MaxErrorLimit, a known or
+// panic. A valid error query has 1 <= Limit <= protocol.MaxErrorLimit, a known or
 // empty severity, no string longer than maxQueryParamLen, and until after
 // since; a valid read-state query names exactly one of user and chat.
 // Run as a test on the seeds; explore with
@@ -59,9 +61,9 @@ func checkParamErr(t *testing.T, err error, emptyName bool) {
 	}
 }
 
-func checkErrorQuery(t *testing.T, q ErrorQuery) {
+func checkErrorQuery(t *testing.T, q protocol.ErrorQuery) {
 	t.Helper()
-	if q.Limit < 1 || q.Limit > MaxErrorLimit {
+	if q.Limit < 1 || q.Limit > protocol.MaxErrorLimit {
 		t.Fatalf("accepted limit %d", q.Limit)
 	}
 	if q.Severity != "" && !strings.Contains(" low medium high critical ", " "+q.Severity+" ") {

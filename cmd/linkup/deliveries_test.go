@@ -14,6 +14,7 @@ import (
 	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/internal/testnode"
 	"github.com/linkup-chat/linkup/internal/testnode/poll"
+	"github.com/linkup-chat/linkup/protocol"
 	"github.com/linkup-chat/linkup/replay"
 	"github.com/linkup-chat/linkup/transport"
 	"github.com/prometheus/client_golang/prometheus"
@@ -66,14 +67,14 @@ func testDeliveriesAgreeWithReplayAuditEndToEnd(t *testing.T, rmURL string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	answers := map[uint64]transport.Deliveries{}
+	answers := map[uint64]protocol.Deliveries{}
 	for seq := uint64(1); seq <= 5; seq++ {
 		want, err := r.Audit(context.Background(), replay.AuditQuery{Chat: "ops", Seq: seq})
 		if err != nil {
 			t.Fatal(err)
 		}
 		status, body := testnode.Get(t, fmt.Sprintf("%s/v1/deliveries?chat=ops&seq=%d", base, seq), analystToken(t, "analyst"))
-		var got transport.Deliveries
+		var got protocol.Deliveries
 		if err := json.Unmarshal(body, &got); status != 200 || err != nil {
 			t.Fatalf("seq %d: %d %s", seq, status, body)
 		}
@@ -86,7 +87,7 @@ func testDeliveriesAgreeWithReplayAuditEndToEnd(t *testing.T, rmURL string) {
 	checkStory(t, answers)
 }
 
-func checkStory(t *testing.T, a map[uint64]transport.Deliveries) {
+func checkStory(t *testing.T, a map[uint64]protocol.Deliveries) {
 	t.Helper()
 	users := func(seq uint64) string {
 		var us []string
@@ -205,7 +206,7 @@ func waitDeliveriesProjected(t *testing.T, st events.Store, base string) {
 	})
 }
 
-func apiAuditString(a transport.Deliveries) string {
+func apiAuditString(a protocol.Deliveries) string {
 	s := fmt.Sprintf("%s/%d %s:", a.ChatID, a.Seq, a.PostedAt.UTC().Format(time.RFC3339Nano))
 	for _, it := range a.Items {
 		s += fmt.Sprintf(" [%s %s %s %s]", it.User, stampOrDash(it.DeliveredAt), strOrDash(it.DeliveredConnectionID), stampOrDash(it.ReadAt))

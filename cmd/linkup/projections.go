@@ -58,7 +58,7 @@ func printStatuses(w io.Writer, sts []projections.Status) error {
 	fmt.Fprintln(tw, "NAME\tCHECKPOINT\tHEAD\tLAG_EVENTS\tLAG_SECONDS\tPOISONED\tUPDATED_AT")
 	for _, s := range sts {
 		updated := "-"
-		if !s.UpdatedAt.IsZero() {
+		if s.UpdatedAt != nil {
 			updated = s.UpdatedAt.Format(time.RFC3339)
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.3f\t%d\t%s\n", s.Name, s.Checkpoint, s.Head, s.LagEvents, s.LagSeconds, s.Poisoned, updated)

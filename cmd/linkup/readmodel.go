@@ -8,13 +8,13 @@ import (
 	"io/fs"
 	"log/slog"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/projections"
+	"github.com/linkup-chat/linkup/protocol"
 	"github.com/linkup-chat/linkup/transport"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -22,69 +22,21 @@ import (
 // readModelFile is the read model's file inside the data directory.
 const readModelFile = "readmodel.db"
 
-// queryBackend adapts the projections' read model to the query API.
+// queryBackend serves the query API: the read model answers in the
+// wire's types itself, and /v1/projections adds the log's head.
 type queryBackend struct {
-	rm    projections.ReadModel
+	projections.ReadModel
 	store events.Store
 }
 
-var _ transport.QueryBackend = (*queryBackend)(nil)
+var (
+	_ transport.QueryBackend      = queryBackend{}
+	_ transport.DeliveriesBackend = queryBackend{}
+)
 
-func (b *queryBackend) Errors(ctx context.Context, q transport.ErrorQuery) (transport.ErrorPage, error) {
-	page, err := b.rm.Errors(ctx, projections.ErrorQuery{
-		ErrorType: q.ErrorType, Severity: q.Severity, User: q.User, ConnectionID: q.ConnectionID,
-		Since: q.Since, Until: q.Until, Before: q.Cursor, Limit: q.Limit,
-	})
-	if err != nil {
-		return transport.ErrorPage{}, err
-	}
-	out := transport.ErrorPage{Next: page.Next, Items: make([]transport.ErrorItem, len(page.Items))}
-	for i, r := range page.Items {
-		out.Items[i] = transport.ErrorItem{ID: strconv.FormatUint(r.ID, 10), ErrorType: r.ErrorType, Message: r.Message,
-			Severity: r.Severity, User: r.User, ConnectionID: r.ConnectionID, Context: r.Context, At: r.At}
-	}
-	return out, nil
-}
-
-func (b *queryBackend) ErrorCounts(ctx context.Context, q transport.ErrorCountQuery) ([]transport.ErrorCount, error) {
-	counts, err := b.rm.ErrorCounts(ctx, projections.ErrorCountQuery{ErrorType: q.ErrorType, Since: q.Since, Until: q.Until})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]transport.ErrorCount, len(counts))
-	for i, c := range counts {
-		out[i] = transport.ErrorCount{Hour: c.Hour, ErrorType: c.ErrorType, Count: c.Count}
-	}
-	return out, nil
-}
-
-func (b *queryBackend) ReadStates(ctx context.Context, q transport.ReadStateQuery) ([]transport.ReadState, error) {
-	states, err := b.rm.ReadStates(ctx, projections.ReadStateQuery{User: q.User, Chat: q.Chat})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]transport.ReadState, len(states))
-	for i, s := range states {
-		out[i] = transport.ReadState{User: s.User, ChatID: s.ChatID, LastReadSeq: s.LastReadSeq, LatestSeq: s.LatestSeq, Unread: s.Unread}
-	}
-	return out, nil
-}
-
-func (b *queryBackend) Projections(ctx context.Context) ([]transport.ProjectionStatus, error) {
-	sts, err := projections.Statuses(ctx, b.store, b.rm)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]transport.ProjectionStatus, len(sts))
-	for i, s := range sts {
-		out[i] = transport.ProjectionStatus{Name: s.Name, Checkpoint: s.Checkpoint, Head: s.Head,
-			LagEvents: s.LagEvents, LagSeconds: s.LagSeconds, Poisoned: s.Poisoned}
-		if !s.UpdatedAt.IsZero() {
-			at := s.UpdatedAt
-			out[i].UpdatedAt = &at
-		}
-	}
-	return out, nil
+// Projections answers GET /v1/projections.
+func (b queryBackend) Projections(ctx context.Context) ([]protocol.ProjectionStatus, error) {
+	return projections.Statuses(ctx, b.store, b.ReadModel)
 }
 
 // readModelFlags selects the read model: <data>/readmodel.db (SQLite) by
@@ -126,7 +78,7 @@ func startProjections(ctx context.Context, store events.Store, dataDir, rmURL st
 		})
 		return stopErr
 	}
-	return &queryBackend{rm: rm, store: store}, stop, nil
+	return queryBackend{ReadModel: rm, store: store}, stop, nil
 }
 
 // openReadModel opens the read model: the PostgreSQL database at rmURL,

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"strconv"
 
 	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/protocol"
 	"github.com/linkup-chat/linkup/replay"
 	"github.com/linkup-chat/linkup/transport"
 	"github.com/prometheus/client_golang/prometheus"
@@ -62,10 +64,10 @@ func (b *timelineBackend) replayer(cursor uint64, budget int) (*replay.Replayer,
 }
 
 // Timeline answers one page of the filtered timeline.
-func (b *timelineBackend) Timeline(ctx context.Context, q transport.TimelineQuery) (transport.TimelinePage, error) {
+func (b *timelineBackend) Timeline(ctx context.Context, q protocol.TimelineQuery) (protocol.TimelinePage, error) {
 	r, bs, err := b.replayer(q.Cursor, b.maxScan)
 	if err != nil {
-		return transport.TimelinePage{}, err
+		return protocol.TimelinePage{}, err
 	}
 	defer func() { b.scanned.Add(float64(bs.read)) }()
 	rq := replay.Query{Since: q.Since, Until: q.Until, User: q.User, Chat: q.Chat,
@@ -73,7 +75,7 @@ func (b *timelineBackend) Timeline(ctx context.Context, q transport.TimelineQuer
 	var entries []replay.Entry
 	for e, err := range r.Timeline(ctx, rq) {
 		if err != nil {
-			return transport.TimelinePage{}, timelineError(err)
+			return protocol.TimelinePage{}, timelineError(err)
 		}
 		entries = append(entries, e)
 		if len(entries) == q.Limit {
@@ -82,29 +84,39 @@ func (b *timelineBackend) Timeline(ctx context.Context, q transport.TimelineQuer
 	}
 	items, err := jsonlObjects(slices.Values(entries))
 	if err != nil {
-		return transport.TimelinePage{}, err
+		return protocol.TimelinePage{}, err
 	}
-	page := transport.TimelinePage{Items: items}
+	page := protocol.TimelinePage{Items: items}
 	switch {
 	case len(entries) == q.Limit:
-		page.Next = entries[len(entries)-1].Rec.Position
+		page.NextCursor = cursor(entries[len(entries)-1].Rec.Position)
 	case bs.exhausted:
-		page.Next, page.ScanLimited = bs.last, true
+		page.NextCursor, page.ScanLimited = cursor(bs.last), true
 		b.limited.WithLabelValues("scan").Inc()
 	}
 	return page, nil
 }
 
+// cursor is a next_cursor: a store position as a decimal string, nil for
+// 0 (the end).
+func cursor(pos uint64) *string {
+	if pos == 0 {
+		return nil
+	}
+	s := strconv.FormatUint(pos, 10)
+	return &s
+}
+
 // Chain answers the chain of one client command.
-func (b *timelineBackend) Chain(ctx context.Context, q transport.ChainQuery) (transport.ChainPage, error) {
+func (b *timelineBackend) Chain(ctx context.Context, q protocol.ChainQuery) (protocol.ChainPage, error) {
 	r, bs, err := b.replayer(0, 0)
 	if err != nil {
-		return transport.ChainPage{}, err
+		return protocol.ChainPage{}, err
 	}
 	defer func() { b.scanned.Add(float64(bs.read)) }()
 	c, err := r.Chain(ctx, replay.ChainQuery{EventID: q.EventID, Position: q.Position, Correlation: q.Correlation})
 	if err != nil {
-		return transport.ChainPage{}, chainError(q, err)
+		return protocol.ChainPage{}, chainError(q, err)
 	}
 	if c.Truncated {
 		b.limited.WithLabelValues("chain").Inc()
@@ -115,11 +127,11 @@ func (b *timelineBackend) Chain(ctx context.Context, q transport.ChainQuery) (tr
 	}
 	objs, err := jsonlObjects(slices.Values(entries))
 	if err != nil {
-		return transport.ChainPage{}, err
+		return protocol.ChainPage{}, err
 	}
-	page := transport.ChainPage{Root: c.Root, Truncated: c.Truncated, Items: make([]transport.ChainItem, len(objs))}
+	page := protocol.ChainPage{Root: c.Root, Truncated: c.Truncated, Items: make([]protocol.ChainItem, len(objs))}
 	for i, o := range objs {
-		page.Items[i] = transport.ChainItem{Depth: c.Entries[i].Depth, Event: o}
+		page.Items[i] = protocol.ChainItem{Depth: c.Entries[i].Depth, Event: o}
 	}
 	return page, nil
 }
@@ -164,7 +176,7 @@ func timelineError(err error) error {
 	return err
 }
 
-func chainError(q transport.ChainQuery, err error) error {
+func chainError(q protocol.ChainQuery, err error) error {
 	if !errors.Is(err, replay.ErrEventNotFound) && !errors.Is(err, replay.ErrBadQuery) {
 		return err
 	}

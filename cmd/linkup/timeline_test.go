@@ -16,6 +16,7 @@ import (
 
 	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/events/embedded"
+	"github.com/linkup-chat/linkup/protocol"
 	"github.com/linkup-chat/linkup/transport"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -292,11 +293,11 @@ func BenchmarkTimelineAPI(b *testing.B) {
 	tb := newTimelineBackend(st, true, nil)
 	for _, c := range []struct {
 		name string
-		q    transport.TimelineQuery
+		q    protocol.TimelineQuery
 	}{
-		{"first_page", transport.TimelineQuery{Limit: 100}},
-		{"one_user", transport.TimelineQuery{User: "u150", Limit: 100}},
-		{"no_match", transport.TimelineQuery{User: "nobody", Limit: 100}},
+		{"first_page", protocol.TimelineQuery{Limit: 100}},
+		{"one_user", protocol.TimelineQuery{User: "u150", Limit: 100}},
+		{"no_match", protocol.TimelineQuery{User: "nobody", Limit: 100}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {

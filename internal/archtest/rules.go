@@ -25,7 +25,7 @@ var layers = []rule{
 	{Prefix: "protocol", StdlibOnly: true, Why: "the wire in one place, shared by server, client and load tool"},
 	{Prefix: "actors", May: []string{"chat", "events", "protocol"}, Why: "actors move messages and call chat/; they reach storage only through events.Store and the socket only through an interface they own"},
 	{Prefix: "transport", May: []string{"actors", "events", "protocol", "replay"}, Why: "the wire layer hands frames to actors and never picks a store or reads projections directly"},
-	{Prefix: "projections", May: []string{"chat", "events"}, Why: "projections are fed by the log, not by actors, and know nothing of the wire"},
+	{Prefix: "projections", May: []string{"chat", "events", "protocol"}, Why: "projections are fed by the log, not by actors; their queries answer in the wire's own types (protocol), declared once"},
 	{Prefix: "replay", May: []string{"chat", "events"}, Why: "replay folds the log with the domain's own apply, read-only"},
 	{Prefix: "client", May: []string{"protocol"}, Why: "a client speaks the wire only"},
 	{Prefix: "clients/", May: []string{}, Why: "the built client libraries are files for browsers; Go only embeds them"},
