@@ -1,7 +1,10 @@
 // Package projections turns the event log into the read model analysts
 // query: the error log (every ErrorRecorded, with hourly counts), users'
 // read states per chat and (v1.1) the delivery audit of each timeline item
-// (GET /v1/deliveries). It imports events only; the read model sits behind
+// (GET /v1/deliveries). It imports chat (every domain rule it applies,
+// unread included, is chat's), events, and protocol: its queries answer
+// the /v1 API in the wire's own row types (protocol/query.go), declared
+// once. The read model sits behind
 // the ReadModel interface, with two implementations of the same tables and
 // behaviour: SQLite (readmodel_sqlite*.go, the default) and PostgreSQL
 // (readmodel_postgres*.go, pgx, versioned migrations in pgmigrations/).
@@ -87,7 +90,8 @@
 //	chats (chat_id PRIMARY KEY, latest_seq) -- highest MessagePosted.seq
 //	read_states (chat_id, user, last_read_seq, PRIMARY KEY (chat_id, user))
 //	    index (user, chat_id); one row per member from ChatCreated.members
-//	read_state_view (user, chat_id, last_read_seq, latest_seq, unread)
+//	read_state_view (user, chat_id, last_read_seq, latest_seq, uncounted_above)
+//	    -- the inputs of unread, which ReadStates computes with chat.UnreadItems
 //	delivery_chats (chat_id PRIMARY KEY)    -- deliveries: chats from ChatCreated
 //	delivery_items (chat_id, seq, posted_at, PRIMARY KEY (chat_id, seq))
 //	    -- every timeline item; posted_at = the event's sent_at / at

@@ -169,8 +169,8 @@ var dumpQueries = []struct{ sqlite, postgres string }{
 		`SELECT chat_id, latest_seq FROM chats ORDER BY chat_id`},
 	{`SELECT chat_id, user, last_read_seq FROM read_states ORDER BY chat_id, user`,
 		`SELECT chat_id, user_id, last_read_seq FROM read_states ORDER BY chat_id, user_id`},
-	{`SELECT user, chat_id, last_read_seq, latest_seq, unread FROM read_state_view ORDER BY user, chat_id`,
-		`SELECT user_id, chat_id, last_read_seq, latest_seq, unread FROM read_state_view ORDER BY user_id, chat_id`},
+	{`SELECT user, chat_id, last_read_seq, latest_seq, uncounted_above FROM read_state_view ORDER BY user, chat_id`,
+		`SELECT user_id, chat_id, last_read_seq, latest_seq, uncounted_above FROM read_state_view ORDER BY user_id, chat_id`},
 	{`SELECT chat_id FROM delivery_chats ORDER BY chat_id`,
 		`SELECT chat_id FROM delivery_chats ORDER BY chat_id`},
 	{`SELECT chat_id, seq, posted_at FROM delivery_items ORDER BY chat_id, seq`,
@@ -212,7 +212,35 @@ func dump(t testing.TB, rm ReadModel) string {
 			b.WriteByte('\n')
 		}
 	}
+	dumpReadStates(t, &b, rm)
 	return b.String()
+}
+
+// dumpReadStates renders every chat's read states as ReadStates answers
+// them: unread is computed by package chat, not by SQL.
+func dumpReadStates(t testing.TB, b *strings.Builder, rm ReadModel) {
+	t.Helper()
+	fmt.Fprintf(b, "## ReadStates by chat (user, chat_id, last_read_seq, latest_seq, unread)\n")
+	var chats []string
+	switch rm := rm.(type) {
+	case *SQLite:
+		for _, row := range sqliteRows(t, rm, `SELECT chat_id FROM chats ORDER BY chat_id`) {
+			chats = append(chats, dumpValue(t, row[0]))
+		}
+	case *Postgres:
+		for _, row := range pgRows(t, rm, `SELECT chat_id FROM chats ORDER BY chat_id`) {
+			chats = append(chats, dumpValue(t, row[0]))
+		}
+	}
+	for _, c := range chats {
+		states, err := rm.ReadStates(context.Background(), ReadStateQuery{Chat: c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range states {
+			fmt.Fprintf(b, "%s\t%s\t%d\t%d\t%d\n", r.User, r.ChatID, r.LastReadSeq, r.LatestSeq, r.Unread)
+		}
+	}
 }
 
 // dumpValue prints a value as the SQLite read model stores it.

@@ -149,19 +149,18 @@ func (p *Postgres) ErrorCounts(ctx context.Context, q protocol.ErrorCountQuery) 
 }
 
 // ReadStates answers read states of one user (ordered by chat) or of one
-// chat (ordered by user).
+// chat (ordered by user) from read_state_view, with unread computed by
+// chat.UnreadItems.
 func (p *Postgres) ReadStates(ctx context.Context, q protocol.ReadStateQuery) ([]protocol.ReadState, error) {
 	if (q.User == "") == (q.Chat == "") {
 		return nil, fmt.Errorf("%w: read-state query needs exactly one of user and chat", ErrInvalidConfig)
 	}
-	query := `SELECT r.user_id, r.chat_id, r.last_read_seq, c.latest_seq,
-		(SELECT count(*) FROM uncounted u WHERE u.chat_id = r.chat_id AND u.seq > r.last_read_seq AND u.seq <= c.latest_seq)
-		FROM read_states r JOIN chats c ON c.chat_id = r.chat_id `
+	query := `SELECT user_id, chat_id, last_read_seq, latest_seq, uncounted_above FROM read_state_view `
 	arg := q.User
 	if q.User != "" {
-		query += `WHERE r.user_id = $1 ORDER BY r.chat_id LIMIT $2`
+		query += `WHERE user_id = $1 ORDER BY chat_id LIMIT $2`
 	} else {
-		query, arg = query+`WHERE r.chat_id = $1 ORDER BY r.user_id LIMIT $2`, q.Chat
+		query, arg = query+`WHERE chat_id = $1 ORDER BY user_id LIMIT $2`, q.Chat
 	}
 	rows, err := p.pool.Query(ctx, query, storable(arg), protocol.MaxReadStates)
 	if err != nil {

@@ -296,3 +296,72 @@ func TestPostgresInOtherSchema(t *testing.T) {
 		t.Fatalf("tables: %d in public, %d in linkup_rm (%v)", inPublic, inSchema, err)
 	}
 }
+
+// TestPostgresMigrationTakesUnreadOutOfSQL: a database at schema version 2,
+// whose read_state_view computed unread in SQL, migrates to a view that
+// only holds the rule's inputs (no GREATEST left in its definition), keeps
+// the SELECT granted on the view, and ReadStates (chat.UnreadItems in Go)
+// answers the same unread counts the old view did.
+func TestPostgresMigrationTakesUnreadOutOfSQL(t *testing.T) {
+	url := pgtest.Shared(t).NewDatabase(t)
+	ms, err := migrations()
+	if err != nil || len(ms) < 3 {
+		t.Fatal(len(ms), err)
+	}
+	setup := []string{migrationsTable}
+	for _, m := range ms[:2] {
+		setup = append(setup, m.sql, fmt.Sprintf(`INSERT INTO readmodel_schema_migrations (version, name) VALUES (%d, '%s')`, m.version, m.name))
+	}
+	role := "analyst_" + strings.TrimPrefix(url[strings.LastIndex(url, "/")+1:strings.Index(url, "?")], "linkup_")
+	setup = append(setup,
+		`INSERT INTO chats (chat_id, latest_seq) VALUES ('c1', 5), ('c2', 3)`,
+		`INSERT INTO read_states (chat_id, user_id, last_read_seq) VALUES ('c1', 'alice', 1), ('c1', 'bob', 5), ('c1', 'carol', 9), ('c2', 'alice', 0)`,
+		`INSERT INTO uncounted (chat_id, seq) VALUES ('c1', 2), ('c1', 4), ('c1', 7), ('c2', 1)`,
+		`CREATE ROLE `+role, `GRANT SELECT ON read_state_view TO `+role)
+	pgExec(t, url, setup...)
+	t.Cleanup(func() { pgExec(t, url, `DROP OWNED BY `+role, `DROP ROLE `+role) })
+	old := map[string]string{}
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := conn.Query(context.Background(), `SELECT chat_id, user_id, unread FROM read_state_view`)
+	var chatID, user string
+	var unread int64
+	if _, err := pgx.ForEachRow(rows, []any{&chatID, &user, &unread}, func() error {
+		old[chatID+"/"+user] = fmt.Sprint(unread)
+		return nil
+	}); err != nil || len(old) != 4 {
+		t.Fatal(old, err)
+	}
+	conn.Close(context.Background())
+
+	rm := openPg(t, url, PostgresConfig{})
+	ctx := context.Background()
+	for _, c := range []string{"c1", "c2"} {
+		states, err := rm.ReadStates(ctx, ReadStateQuery{Chat: c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range states {
+			if got, want := fmt.Sprint(s.Unread), old[s.ChatID+"/"+s.User]; got != want {
+				t.Errorf("%s/%s: unread %s, the old view said %s", s.ChatID, s.User, got, want)
+			}
+		}
+	}
+	if old["c1/alice"] != "2" {
+		t.Errorf("c1/alice: the old view said %s, want 2", old["c1/alice"])
+	}
+	var def string
+	var granted bool
+	if err := rm.pool.QueryRow(ctx, `SELECT pg_get_viewdef('read_state_view'::regclass, true), has_table_privilege($1, 'read_state_view', 'SELECT')`,
+		role).Scan(&def, &granted); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(strings.ToUpper(def), "GREATEST") || !strings.Contains(def, "uncounted_above") {
+		t.Errorf("read_state_view still computes unread:\n%s", def)
+	}
+	if !granted {
+		t.Errorf("%s lost SELECT on read_state_view in the migration", role)
+	}
+}

@@ -163,18 +163,18 @@ func scanCounts(rows *sql.Rows) ([]protocol.ErrorCount, error) {
 }
 
 // ReadStates answers read states of one user (ordered by chat) or of one
-// chat (ordered by user).
+// chat (ordered by user) from read_state_view, with unread computed by
+// chat.UnreadItems.
 func (s *SQLite) ReadStates(ctx context.Context, q protocol.ReadStateQuery) ([]protocol.ReadState, error) {
 	if (q.User == "") == (q.Chat == "") {
 		return nil, fmt.Errorf("%w: read-state query needs exactly one of user and chat", ErrInvalidConfig)
 	}
-	query := `SELECT r.user, r.chat_id, r.last_read_seq, c.latest_seq, ` + uncountedAbove + ` FROM read_states r
-		JOIN chats c ON c.chat_id = r.chat_id `
+	query := `SELECT user, chat_id, last_read_seq, latest_seq, uncounted_above FROM read_state_view `
 	arg := q.User
 	if q.User != "" {
-		query += `WHERE r.user = ? ORDER BY r.chat_id LIMIT ?`
+		query += `WHERE user = ? ORDER BY chat_id LIMIT ?`
 	} else {
-		query, arg = query+`WHERE r.chat_id = ? ORDER BY r.user LIMIT ?`, q.Chat
+		query, arg = query+`WHERE chat_id = ? ORDER BY user LIMIT ?`, q.Chat
 	}
 	rows, err := s.reader.QueryContext(ctx, query, arg, protocol.MaxReadStates)
 	if err != nil {

@@ -86,18 +86,17 @@ var projectionTables = map[string][]tableSpec{
 	NameDeliveries: deliveryTables, // readmodel_sqlite_deliveries.go
 }
 
-// readStateView is the analyst's view of read states with unread computed.
-// (v1.1: the items that do not count are left out; an older database's
-// view is replaced.)
+// readStateView is the analyst's view of read states: each member's
+// pointer, the chat's latest seq and uncounted_above, the items in
+// last_read_seq+1..latest_seq that do not count as unread. It holds the
+// inputs of package chat's UnreadItems, not its result: unread is computed
+// in Go (ReadStates), so that no SQL restates the rule. (An older
+// database's view, which computed unread, is replaced at open.)
 const readStateView = `CREATE VIEW read_state_view AS
 	SELECT r.user, r.chat_id, r.last_read_seq, c.latest_seq,
-	       MAX(c.latest_seq - r.last_read_seq - ` + uncountedAbove + `, 0) AS unread
+	       (SELECT count(*) FROM uncounted u WHERE u.chat_id = r.chat_id
+	        AND u.seq > r.last_read_seq AND u.seq <= c.latest_seq) AS uncounted_above
 	FROM read_states r JOIN chats c ON c.chat_id = r.chat_id`
-
-// uncountedAbove counts, for a row r of read_states joined to its chat c,
-// the items above the pointer that do not count as unread.
-const uncountedAbove = `(SELECT count(*) FROM uncounted u WHERE u.chat_id = r.chat_id
-	AND u.seq > r.last_read_seq AND u.seq <= c.latest_seq)`
 
 // createSchema creates the shared tables and, for each projection whose
 // live tables are missing, its live table set.
