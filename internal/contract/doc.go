@@ -16,8 +16,18 @@
 //     cannot see; knownGaps lists where the server differs from
 //     PROTOCOL.md, and the test fails when the list is wrong either way.
 //   - TestHTTPAnswersMatchOpenAPI builds and runs `linkup serve`, makes
-//     traffic, and validates the answers of /v1 (analyst and admin tokens),
-//     /healthz, /readyz, /metrics and a refused /ws against openapi.yaml.
+//     traffic (a chat, messages, an edit, read and delivery receipts,
+//     client errors), and validates the answers of every /v1 endpoint
+//     (analyst and admin tokens; /v1/timeline and /v1/timeline/chain with
+//     each filter, paged, and refused), /healthz, /readyz, /metrics and a
+//     refused /ws against openapi.yaml. It fails for an operation of
+//     openapi.yaml that no case calls.
+//   - TestServedRoutesAreDocumented fails for a route package transport
+//     registers that openapi.yaml does not document; with the check
+//     above, every served route is called and its answer validated.
+//   - TestProtocolQueryTypesMatchSchemas encodes protocol's /v1 answer
+//     types (protocol/query.go), filled in and empty, and the timeline
+//     objects replay's JSONL format writes, and validates them.
 //   - TestDocsAreValidAsyncAPIAndOpenAPI checks both documents against the
 //     official schemas of their formats (testdata/).
 //   - TestExamplesMatchSchemas checks every example in the three documents.
