@@ -3,7 +3,9 @@
 // struct with json tags, the error codes, the limits on what a client may
 // send, Decode for client frames and Encode for server frames. The server
 // (actors and transport), the Go client and the load tool share it, so
-// nothing of the wire is declared twice.
+// nothing of the wire is declared twice. The /v1 query API's parameters
+// and answers (docs/openapi.yaml) are in query.go: the read models return
+// them and transport encodes them.
 //
 // Decode never panics: any bytes become a Command, or a BadFrame and a
 // coded *Error (invalid_json, invalid_payload, unknown_type) that the
