@@ -142,7 +142,7 @@ type DeliveryItem struct {
 	ReadAt                *time.Time `json:"read_at"`
 }
 
-// TimelineQuery holds GET /v1/timeline's parameters (v1.1, proposed), the
+// TimelineQuery holds GET /v1/timeline's parameters (v1.1), the
 // filters of `linkup replay timeline`: since, until (both inclusive),
 // user, chat, connection, correlation, type (Types), cursor, limit. Empty
 // fields match everything, set fields must all match. Cursor (0: the
@@ -197,7 +197,7 @@ type ChainItem struct {
 }
 
 // APIError is the body of every refused /v1 request: {"error": {"code",
-// "parameter" (invalid_parameter only, else absent), "message"}}.
+// "parameter" (the parameter at fault for invalid_parameter and not_found, else absent), "message"}}.
 type APIError struct {
 	Error APIErrorBody `json:"error"`
 }
