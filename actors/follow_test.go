@@ -249,3 +249,61 @@ func seqsOf(t *testing.T, raw []string, who string) (map[uint64]bool, []uint64) 
 	}
 	return seen, frames
 }
+
+// TestPresenceAcrossNodes: bob, connected to node b, shares a chat with
+// alice, who connects to node a. When alice's only connection (on a)
+// closes, bob hears she is offline once the grace has passed, and when
+// she connects again (on a), that she is online: node b folds a's
+// connection events from the log.
+func TestPresenceAcrossNodes(t *testing.T) {
+	st, err := embedded.Open(embedded.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cfg := func(name string) Config {
+		return Config{Store: st, Encoder: jsonEncoder{}, Name: name, PresenceGrace: 100 * time.Millisecond}
+	}
+	a, err := New(context.Background(), cfg("a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := New(context.Background(), cfg("b"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := make(chan struct{})
+	close(open)
+	sb, sa := &gatedSocket{gate: open}, &gatedSocket{gate: open}
+	b.Connect(ConnInfo{ConnectionID: "k-bob", UserID: "bob"}, sb)
+	alice := a.Connect(ConnInfo{ConnectionID: "k-alice", UserID: "alice"}, sa)
+	alice.Handle(protocol.CreateChat{Ref: "c", ChatID: "c1", Title: "t", Members: []string{"bob"}})
+	waitFor(t, sb, `"type":"chat_created"`)
+	alice.Closed("test")
+	waitFor(t, sb, `"type":"presence","user":"alice","status":"offline"`)
+	if st, _ := b.presence.status("alice"); st != protocol.StatusOffline {
+		t.Fatalf("b says alice is %s", st)
+	}
+	seen, _ := sb.state()
+	a.Connect(ConnInfo{ConnectionID: "k-alice-2", UserID: "alice"}, &gatedSocket{gate: open})
+	waitForAfter(t, sb, len(seen), `"type":"presence","user":"alice","status":"online"`)
+	if st, _ := b.presence.status("alice"); st != protocol.StatusOnline {
+		t.Fatalf("b says alice is %s", st)
+	}
+}
+
+// waitForAfter waits for a frame containing want among those s got after
+// its first from.
+func waitForAfter(t *testing.T, s *gatedSocket, from int, want string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		frames, _ := s.state()
+		for _, f := range frames[from:] {
+			if strings.Contains(f, want) {
+				return
+			}
+		}
+	}
+	frames, _ := s.state()
+	t.Fatalf("no %s after frame %d in %v", want, from, frames)
+}
