@@ -111,11 +111,14 @@ func TestClusterChatAcrossNodes(t *testing.T) {
 		return f.Type == "read" && f.Str("user") == "u2" && uint64(f.Num("last_read_seq")) == total+2
 	})
 
-	conflicts := 0.0
+	var conflicts, refusals, applied float64
 	for _, p := range nodes {
 		conflicts += scrapeMetric(t, p, "linkup_chat_append_conflicts_total")
+		refusals += scrapeMetric(t, p, "linkup_chat_conflict_refusals_total")
+		applied += scrapeMetric(t, p, "linkup_chat_log_applied_total")
 	}
-	t.Logf("%d messages from %d clients on 3 nodes; append conflicts: %v", total, users, conflicts)
+	t.Logf("%d messages from %d clients on 3 nodes; append conflicts %v, commands refused after two %v, events applied from the log %v",
+		total, users, conflicts, refusals, applied)
 	if conflicts == 0 {
 		t.Fatal("no append conflict: the nodes' appends never met, the test proved nothing about forks")
 	}
