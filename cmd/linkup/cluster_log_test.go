@@ -113,6 +113,15 @@ func TestClusterChatAcrossNodes(t *testing.T) {
 
 	crossNodeLatency(t, u7, conns[0])
 
+	// Presence across nodes: u7 is connected to node 3 only; node 2 knows
+	// from the log that u7 is online.
+	var ps struct {
+		Users []struct{ User, Status string }
+	}
+	if f := request(t, again, map[string]any{"type": "get_presence", "users": []string{"u7"}}); f.Decode(&ps) != nil || len(ps.Users) != 1 || ps.Users[0].Status != "online" {
+		t.Fatalf("get_presence u7 on node 2: %s", f.Raw)
+	}
+
 	var conflicts, refusals, applied float64
 	for _, p := range nodes {
 		conflicts += scrapeMetric(t, p, "linkup_chat_append_conflicts_total")
