@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"slices"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -38,6 +39,15 @@ type chatActor struct {
 	// by user (see chat_deliveries.go).
 	delivs   map[string]pendingDelivery
 	delivTmr *time.Timer
+	// The shared log (chat_observe.go): events of the chat's stream seen
+	// by the node's follower while an append or a catch-up was in flight
+	// (at most maxObservedPending; overflow set when some were dropped),
+	// and whether a catch-up read is in flight.
+	observed []events.RecordedEvent
+	overflow bool
+	catching bool
+	// loadedNext is the first revision the chat did not get from its load.
+	loadedNext uint64
 }
 
 type subscriber struct {
@@ -58,7 +68,9 @@ func (c *chatActor) Receive(ctx actor.Context) {
 	if forwarded(c.retired, ctx.Message(), func(m any) { c.node.sendChat(c.id, m) }) {
 		return
 	}
-	if _, check := ctx.Message().(chatIdleCheck); !check {
+	switch ctx.Message().(type) {
+	case chatIdleCheck, chatObserved: // other nodes' traffic keeps no chat in memory here
+	default:
 		c.lastMsg = time.Now()
 	}
 	switch m := ctx.Message().(type) {
@@ -76,6 +88,12 @@ func (c *chatActor) Receive(ctx actor.Context) {
 		c.flushDeliveries(ctx)
 	case deliverAck:
 		c.acked(m)
+	case chatObserved:
+		c.onObserved(ctx, m)
+	case chatCaughtUp:
+		c.onCaughtUp(ctx, m)
+	case chatCatchUpRetry:
+		c.onCatchUpRetry(ctx)
 	default:
 		if !c.loaded {
 			c.stashMsg(ctx, m)
@@ -109,6 +127,10 @@ func (c *chatActor) handle(ctx actor.Context, msg any) {
 		c.onHistory(ctx, m)
 	case chatSyncReq:
 		c.onSync(ctx, m)
+	case chatWelcome:
+		c.welcomeOnline(m.Users, m.From)
+	case chatWelcomeRead:
+		c.onWelcomeRead(ctx, m)
 	case panicked:
 		c.onPanicked(ctx, m)
 	}
@@ -133,6 +155,7 @@ func (c *chatActor) onLoaded(ctx actor.Context, m chatLoaded) {
 		return
 	}
 	c.state, c.loaded = m.State, true
+	c.loadedNext = c.nextRevision()
 	c.recent.reset()
 	stash := c.stash
 	c.stash = nil
@@ -174,7 +197,7 @@ func (c *chatActor) retireIfIdle(ctx actor.Context) {
 		c.armIdle(ctx, wait)
 		return
 	}
-	if len(c.subs) == 0 && len(c.queue) == 0 && len(c.flight) == 0 && len(c.stash) == 0 && len(c.pages.loading) == 0 && len(c.delivs) == 0 && c.loaded {
+	if len(c.subs) == 0 && len(c.queue) == 0 && len(c.flight) == 0 && len(c.stash) == 0 && len(c.pages.loading) == 0 && len(c.delivs) == 0 && c.loaded && !c.catching {
 		c.node.m.chatsIdled.Inc()
 		c.retired = c.node.retireChat(c.id, ctx.Self(), ctx)
 		return
@@ -243,12 +266,50 @@ func (c *chatActor) onSubscribe(ctx actor.Context, m chatSubscribe) {
 	if !c.state.IsMember(m.User) {
 		return
 	}
-	c.subscribe(m.Conn, m.User)
 	if m.Welcome == nil {
+		c.subscribe(m.Conn, m.User)
 		return
 	}
+	lo, hi := max(m.From, 1), c.state.LatestSeq
+	if held, ok := c.recent.span(lo, hi); ok || lo > hi {
+		c.subscribe(m.Conn, m.User)
+		c.welcome(ctx, m, held)
+		return
+	}
+	// The ring does not reach back to lo: the chat was loaded after the
+	// user joined (on another node, or after a restart), or the ring
+	// wrapped. The items are read first (ring, page cache or store,
+	// answered to this chat), and the connection is subscribed with them,
+	// so no live item overtakes them.
+	c.messages(ctx, origin{Conn: ctx.Self(), User: m.User}, lo, hi, func(items []chat.Item, err *protocol.Error) any {
+		return chatWelcomeRead{Sub: m, Items: items, Hi: hi, Err: err}
+	})
+}
+
+// onWelcomeRead subscribes a welcomed connection once its catch-up items
+// are read, adding those stored since the read began (the ring has them:
+// they came after the load).
+func (c *chatActor) onWelcomeRead(ctx actor.Context, m chatWelcomeRead) {
+	if !c.state.IsMember(m.Sub.User) {
+		return
+	}
+	items := m.Items
+	if m.Err != nil {
+		c.node.log.Warn("welcome: catch-up read failed", "chat", c.id, "err", m.Err)
+		items = nil
+	}
+	if more, ok := c.recent.span(m.Hi+1, c.state.LatestSeq); ok && m.Hi < c.state.LatestSeq {
+		items = append(slices.Clip(items), more...)
+	}
+	c.subscribe(m.Sub.Conn, m.Sub.User)
+	c.welcome(ctx, m.Sub, items)
+}
+
+// welcome sends a newly subscribed connection the chat's chat_created
+// frame and held, the items since the user joined (catch-up items: the
+// connection drops those it already has).
+func (c *chatActor) welcome(ctx actor.Context, m chatSubscribe, held []chat.Item) {
 	items := []deliverItem{{Frame: m.Welcome}}
-	held, _ := c.recent.span(max(m.From, 1), c.state.LatestSeq)
 	ov := c.state.Overlay(c.state.LatestSeq)
 	for _, it := range held {
 		items = c.appendItem(items, timelineFrame(ov.Show(it)), it.Seq, nil)
