@@ -1,0 +1,468 @@
+//go:build linux
+
+package reliability_test
+
+// The cluster harness: N real `linkup serve --store postgres` processes on
+// one PostgreSQL database (started by pgtest), on fixed loopback ports (or
+// in network namespaces, cluster_netns_test.go), which a test kills,
+// stops, freezes and restarts; devices (cluster_device_test.go) that
+// send and receive over real WebSockets and move to another node when
+// theirs goes away; and a checker over the log (cluster_check_test.go).
+//
+// The linkup binary is built once per test run, without the race
+// detector: with cluster flags the process runs protoactor-go, whose own
+// known races (docs/CLUSTER.md) would end it; -race covers this harness.
+// When the binary knows the cluster flags (`serve -h` lists
+// --cluster-endpoints), every node runs as a cluster member with the
+// automanaged provider over the others' health endpoints.
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/linkup-chat/linkup/internal/pgtest"
+	"github.com/linkup-chat/linkup/internal/testnode/poll"
+	"github.com/linkup-chat/linkup/transport"
+)
+
+// TestMain stops the package's shared PostgreSQL and removes the built
+// binary once every test has run.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	pgtest.StopShared()
+	if linkupBin.dir != "" {
+		os.RemoveAll(linkupBin.dir)
+	}
+	os.Exit(code)
+}
+
+// linkupBin is the `linkup` binary under test, built on first use.
+var linkupBin struct {
+	once     sync.Once
+	dir      string
+	path     string
+	err      error
+	clusterd bool // serve knows the cluster flags
+}
+
+// buildLinkup builds ./cmd/linkup once (skipped with -short: every cluster
+// test starts real processes).
+func buildLinkup(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("cluster tests start real linkup processes; skipped with -short")
+	}
+	linkupBin.once.Do(func() {
+		linkupBin.dir, linkupBin.err = os.MkdirTemp("", "linkup-cluster-bin")
+		if linkupBin.err != nil {
+			return
+		}
+		linkupBin.path = filepath.Join(linkupBin.dir, "linkup")
+		out, err := exec.Command("go", "build", "-o", linkupBin.path, "github.com/linkup-chat/linkup/cmd/linkup").CombinedOutput()
+		if err != nil {
+			linkupBin.err = fmt.Errorf("go build ./cmd/linkup: %v\n%s", err, out)
+			return
+		}
+		help, _ := exec.Command(linkupBin.path, "serve", "-h").CombinedOutput()
+		linkupBin.clusterd = bytes.Contains(help, []byte("cluster-endpoints"))
+	})
+	if linkupBin.err != nil {
+		t.Fatal(linkupBin.err)
+	}
+}
+
+// clusterChat is the one busy chat of every cluster test.
+const clusterChat = "busy"
+
+// testCluster is N nodes sharing one PostgreSQL log.
+type testCluster struct {
+	t        *testing.T
+	name     string   // cluster name (unique per test)
+	pgNode   string   // the log's URL as the nodes reach it
+	pgTest   string   // the log's URL as the test reaches it
+	secret   []byte   // LINKUP_JWT_SECRET of every node
+	nodes    []*node  // fixed addresses; each runs one process at a time
+	extra    []string // flags every node gets
+	clusterd bool     // the nodes run as cluster members
+}
+
+// node is one member's addresses and its current process.
+type node struct {
+	i                              int
+	name, host                     string
+	httpPort, remotePort, provPort int
+	prefix                         []string // command prefix (ip netns exec NS)
+	dir                            string   // --data (read model, no secret)
+	logs                           *boundedLog
+	mu                             sync.Mutex
+	proc                           *nodeProc
+	starts                         int
+}
+
+// nodeProc is one run of a node.
+type nodeProc struct {
+	cmd    *exec.Cmd
+	exited chan struct{}
+	code   int // valid once exited is closed
+}
+
+// clusterOpts shape a cluster.
+type clusterOpts struct {
+	nodes int
+	hosts []string   // per node; default 127.0.0.1
+	pfx   [][]string // per node command prefix
+	pgURL func(string) string
+}
+
+// newCluster makes the database and the node addresses; startAll starts
+// the processes.
+func newCluster(t *testing.T, o clusterOpts) *testCluster {
+	t.Helper()
+	buildLinkup(t)
+	url := pgtest.Shared(t).NewDatabase(t)
+	c := &testCluster{t: t, name: "lt" + randHex(4), pgNode: url, pgTest: url, secret: []byte(randHex(16)),
+		clusterd: linkupBin.clusterd,
+		extra: []string{"--rate-messages", "100000", "--rate-frames", "100000", "--drain-delay", "300ms",
+			"--shutdown-grace", "5s", "--presence-grace", "100ms"}}
+	if o.pgURL != nil {
+		c.pgNode = o.pgURL(url)
+	}
+	ports := freePorts(t, 3*o.nodes)
+	for i := range o.nodes {
+		n := &node{i: i, name: fmt.Sprintf("n%d", i), host: "127.0.0.1", dir: t.TempDir(), logs: &boundedLog{},
+			httpPort: ports[i], remotePort: ports[o.nodes+i], provPort: ports[2*o.nodes+i]}
+		if o.hosts != nil {
+			n.host = o.hosts[i]
+			n.httpPort, n.remotePort, n.provPort = 8080, 7000, 6330 // a namespace each
+		}
+		if o.pfx != nil {
+			n.prefix = o.pfx[i]
+		}
+		c.nodes = append(c.nodes, n)
+	}
+	t.Logf("cluster %s: %d nodes, cluster members: %v", c.name, o.nodes, c.clusterd)
+	t.Cleanup(func() {
+		for _, n := range c.nodes {
+			n.kill()
+		}
+		if t.Failed() {
+			for _, n := range c.nodes {
+				t.Logf("%s logs (tail):\n%s", n.name, n.logs.tail(6000))
+			}
+		}
+	})
+	return c
+}
+
+// startAll starts every node and waits until each is ready (and, as
+// cluster members, until each sees all of them).
+func (c *testCluster) startAll() {
+	c.t.Helper()
+	var wg sync.WaitGroup
+	for _, n := range c.nodes {
+		wg.Go(func() { c.start(n) })
+	}
+	wg.Wait()
+	c.waitMembers(len(c.nodes))
+}
+
+func (n *node) url() string {
+	return fmt.Sprintf("ws://%s/ws", net.JoinHostPort(n.host, fmt.Sprint(n.httpPort)))
+}
+func (n *node) httpURL() string {
+	return fmt.Sprintf("http://%s", net.JoinHostPort(n.host, fmt.Sprint(n.httpPort)))
+}
+
+func (c *testCluster) urls() []string {
+	var out []string
+	for _, n := range c.nodes {
+		out = append(out, n.url())
+	}
+	return out
+}
+
+var readyRE = regexp.MustCompile(`linkup ready.* addr=(\S+)`)
+
+// args are node n's command line.
+func (c *testCluster) args(n *node) []string {
+	args := append(append([]string{}, n.prefix...), linkupBin.path, "serve",
+		"--addr", net.JoinHostPort(n.host, fmt.Sprint(n.httpPort)), "--data", n.dir,
+		"--store", "postgres", "--node", n.name)
+	args = append(args, c.extra...)
+	if c.clusterd {
+		var eps []string
+		for _, m := range c.nodes {
+			eps = append(eps, net.JoinHostPort(m.host, fmt.Sprint(m.provPort)))
+		}
+		remote := net.JoinHostPort(n.host, fmt.Sprint(n.remotePort))
+		args = append(args, "--cluster-node", n.name, "--cluster-name", c.name,
+			"--cluster-bind", remote, "--cluster-advertise", remote,
+			"--cluster-provider", "automanaged", "--cluster-provider-port", fmt.Sprint(n.provPort),
+			"--cluster-endpoints", strings.Join(eps, ","))
+	}
+	return args
+}
+
+// env is the nodes' environment: this process's without any LINKUP_
+// variable, plus the log's URL and the shared secret.
+func (c *testCluster) env() []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "LINKUP_") {
+			out = append(out, kv)
+		}
+	}
+	return append(out, "LINKUP_POSTGRES_URL="+c.pgNode, "LINKUP_JWT_SECRET="+string(c.secret))
+}
+
+// start starts node n (it must not be running) and waits for its ready
+// line.
+func (c *testCluster) start(n *node) {
+	c.t.Helper()
+	args := c.args(n)
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Env = c.env()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	pr, pw := io.Pipe()
+	cmd.Stderr, cmd.Stdout = pw, n.logs
+	n.mu.Lock()
+	n.starts++
+	fmt.Fprintf(n.logs, "--- %s start %d at %s\n", n.name, n.starts, time.Now().Format("15:04:05.000"))
+	n.mu.Unlock()
+	if err := cmd.Start(); err != nil {
+		c.t.Fatalf("start %s: %v", n.name, err)
+	}
+	p := &nodeProc{cmd: cmd, exited: make(chan struct{})}
+	ready := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(pr)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		seen := false
+		for sc.Scan() {
+			fmt.Fprintln(n.logs, sc.Text())
+			if !seen && readyRE.MatchString(sc.Text()) {
+				seen = true
+				close(ready)
+			}
+		}
+		_, _ = io.Copy(io.Discard, pr)
+	}()
+	go func() {
+		_ = cmd.Wait()
+		p.code = cmd.ProcessState.ExitCode()
+		fmt.Fprintf(n.logs, "--- %s exited %d at %s\n", n.name, p.code, time.Now().Format("15:04:05.000"))
+		pw.Close()
+		close(p.exited)
+	}()
+	n.mu.Lock()
+	n.proc = p
+	n.mu.Unlock()
+	select {
+	case <-ready:
+	case <-p.exited:
+		c.t.Fatalf("%s exited %d before it was ready; logs:\n%s", n.name, p.code, n.logs.tail(4000))
+	case <-time.After(30 * time.Second):
+		c.t.Fatalf("%s not ready after 30 s; logs:\n%s", n.name, n.logs.tail(4000))
+	}
+}
+
+func (n *node) current() *nodeProc {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.proc
+}
+
+func (n *node) signal(s syscall.Signal) {
+	if p := n.current(); p != nil {
+		_ = p.cmd.Process.Signal(s)
+	}
+}
+
+// running reports whether node n's current process has not exited.
+func (n *node) running() bool {
+	p := n.current()
+	if p == nil {
+		return false
+	}
+	select {
+	case <-p.exited:
+		return false
+	default:
+		return true
+	}
+}
+
+// stop sends sig and waits (up to within) for the exit; it returns the
+// exit code.
+func (c *testCluster) stop(n *node, sig syscall.Signal, within time.Duration) int {
+	c.t.Helper()
+	p := n.current()
+	n.signal(sig)
+	select {
+	case <-p.exited:
+		return p.code
+	case <-time.After(within):
+		c.t.Fatalf("%s did not exit within %v of %v", n.name, within, sig)
+		return -1
+	}
+}
+
+func (n *node) kill() {
+	p := n.current()
+	if p == nil {
+		return
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGCONT)
+	_ = p.cmd.Process.Signal(syscall.SIGKILL)
+	<-p.exited
+}
+
+// clusterView is GET /v1/cluster as far as the tests read it.
+type clusterView struct {
+	Node    string `json:"node"`
+	Members []struct {
+		ID   string `json:"id"`
+		Node string `json:"node"`
+	} `json:"members"`
+}
+
+// waitMembers waits (20 s) until every running node's /v1/cluster lists
+// want members; without cluster flags there is nothing to wait for.
+func (c *testCluster) waitMembers(want int) {
+	c.t.Helper()
+	if !c.clusterd {
+		return
+	}
+	poll.Until(c.t, 20*time.Second, fmt.Sprintf("every node sees %d members", want), func() bool {
+		for _, n := range c.nodes {
+			if !n.running() {
+				continue
+			}
+			v, err := c.view(n)
+			if err != nil || len(v.Members) != want {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+var httpc = &http.Client{Timeout: 3 * time.Second}
+
+func (c *testCluster) view(n *node) (clusterView, error) {
+	var v clusterView
+	req, _ := http.NewRequest("GET", n.httpURL()+"/v1/cluster", nil)
+	req.Header.Set("Authorization", "Bearer "+c.token("analyst", "analyst"))
+	res, err := httpc.Do(req)
+	if err != nil {
+		return v, err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return v, fmt.Errorf("GET /v1/cluster: %s", res.Status)
+	}
+	return v, jsonDecode(res.Body, &v)
+}
+
+// token signs a token for user with the cluster's secret.
+func (c *testCluster) token(user string, roles ...string) string {
+	c.t.Helper()
+	tok, err := transport.IssueToken(c.secret, user, roles, time.Hour)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return tok
+}
+
+// createChat creates the busy chat through node 0, with every device's
+// user a member.
+func (c *testCluster) createChat(ds []*device) {
+	c.t.Helper()
+	cl := dialClient(c.t, c.nodes[0].url(), c.token(ds[0].user))
+	defer cl.Close()
+	var members []string
+	for _, d := range ds[1:] {
+		members = append(members, d.user)
+	}
+	if f := call(c.t, cl, map[string]any{"type": "create_chat", "chat_id": clusterChat, "members": members}); f.Type != "ack" {
+		c.t.Fatalf("create_chat: %s", f.Raw)
+	}
+}
+
+// freePorts returns n ports free a moment ago, below the kernel's
+// ephemeral range, so no outgoing connection takes one before a node
+// binds it again after a restart.
+func freePorts(t *testing.T, n int) []int {
+	t.Helper()
+	var ports []int
+	for p := 20000 + rand.IntN(12000); len(ports) < n && p < 32700; p++ {
+		if l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p)); err == nil {
+			l.Close()
+			ports = append(ports, p)
+		}
+	}
+	if len(ports) < n {
+		t.Fatalf("found %d free ports of %d", len(ports), n)
+	}
+	return ports
+}
+
+func randHex(n int) string {
+	var sb strings.Builder
+	for range n {
+		fmt.Fprintf(&sb, "%02x", rand.IntN(256))
+	}
+	return sb.String()
+}
+
+// boundedLog keeps a node's output, every run of it, up to 4 MiB.
+type boundedLog struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *boundedLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.b.Len() < 4<<20 {
+		l.b.Write(p)
+	}
+	return len(p), nil
+}
+
+func (l *boundedLog) tail(n int) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s := l.b.String()
+	if len(s) > n {
+		s = "..." + s[len(s)-n:]
+	}
+	return s
+}
+
+func (l *boundedLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// chatHost returns the node that hosts the busy chat. Without chat
+// identities no node does: node 0 is then the one most clients write
+// through (busyDevices puts four writers there).
+func (c *testCluster) chatHost() int {
+	return 0
+}
