@@ -38,6 +38,15 @@ type chatActor struct {
 	// by user (see chat_deliveries.go).
 	delivs   map[string]pendingDelivery
 	delivTmr *time.Timer
+	// The shared log (chat_observe.go): events of the chat's stream seen
+	// by the node's follower while an append or a catch-up was in flight
+	// (at most maxObservedPending; overflow set when some were dropped),
+	// and whether a catch-up read is in flight.
+	observed []events.RecordedEvent
+	overflow bool
+	catching bool
+	// loadedNext is the first revision the chat did not get from its load.
+	loadedNext uint64
 }
 
 type subscriber struct {
@@ -76,6 +85,12 @@ func (c *chatActor) Receive(ctx actor.Context) {
 		c.flushDeliveries(ctx)
 	case deliverAck:
 		c.acked(m)
+	case chatObserved:
+		c.onObserved(ctx, m)
+	case chatCaughtUp:
+		c.onCaughtUp(ctx, m)
+	case chatCatchUpRetry:
+		c.onCatchUpRetry(ctx)
 	default:
 		if !c.loaded {
 			c.stashMsg(ctx, m)
@@ -109,6 +124,8 @@ func (c *chatActor) handle(ctx actor.Context, msg any) {
 		c.onHistory(ctx, m)
 	case chatSyncReq:
 		c.onSync(ctx, m)
+	case chatWelcome:
+		c.welcomeOnline(m.Users, m.From)
 	case panicked:
 		c.onPanicked(ctx, m)
 	}
@@ -133,6 +150,7 @@ func (c *chatActor) onLoaded(ctx actor.Context, m chatLoaded) {
 		return
 	}
 	c.state, c.loaded = m.State, true
+	c.loadedNext = c.nextRevision()
 	c.recent.reset()
 	stash := c.stash
 	c.stash = nil
@@ -174,7 +192,7 @@ func (c *chatActor) retireIfIdle(ctx actor.Context) {
 		c.armIdle(ctx, wait)
 		return
 	}
-	if len(c.subs) == 0 && len(c.queue) == 0 && len(c.flight) == 0 && len(c.stash) == 0 && len(c.pages.loading) == 0 && len(c.delivs) == 0 && c.loaded {
+	if len(c.subs) == 0 && len(c.queue) == 0 && len(c.flight) == 0 && len(c.stash) == 0 && len(c.pages.loading) == 0 && len(c.delivs) == 0 && c.loaded && !c.catching {
 		c.node.m.chatsIdled.Inc()
 		c.retired = c.node.retireChat(c.id, ctx.Self(), ctx)
 		return

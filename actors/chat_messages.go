@@ -165,3 +165,31 @@ type (
 		Err   error
 	}
 )
+
+// Messages about the shared log (chat_observe.go, follow.go): the node's
+// log follower tells a chat what was appended to its stream by anyone, and
+// a chat reads what it missed.
+type (
+	// chatObserved is one event of the chat's stream as the log holds it,
+	// from the node's log follower; the chat applies it if it is the next
+	// revision, ignores it if it has it already, and reads a gap from the
+	// store.
+	chatObserved struct{ Rec events.RecordedEvent }
+	// chatCaughtUp is a catch-up read of the chat's stream: the events
+	// after the revision the chat had, More set when there are more.
+	chatCaughtUp struct {
+		Recs []events.RecordedEvent
+		More bool
+		Err  error
+	}
+	// chatWelcome asks a chat that was not in memory when another node
+	// added Users (at seq From; 0 for a new chat) to welcome those of them
+	// online on this node.
+	chatWelcome struct {
+		Users []string
+		From  uint64
+	}
+	// chatCatchUpRetry is sent to a chat by its timer after a catch-up
+	// read failed.
+	chatCatchUpRetry struct{}
+)

@@ -16,6 +16,9 @@ import (
 type op struct {
 	msg any // chatCreate, chatPost, chatRead, the timeline commands (chatTyping is never queued)
 	cmd chat.Command
+	// retried is set once the op's batch lost an append to another
+	// appender and the op was queued to be decided again (onConflict).
+	retried bool
 }
 
 func (c *chatActor) onCreate(ctx actor.Context, m chatCreate) {
@@ -60,8 +63,17 @@ func (c *chatActor) enqueue(ctx actor.Context, o *op) {
 // flush decides the queued commands as one batch when nothing is in
 // flight: replies that do not wait for the append go at once, the events
 // go to the writer as one append.
+//
+// Events other appenders stored meanwhile (held while busy, see
+// chat_observe.go) are applied first, so the batch is decided against the
+// newest state known; a gap in them starts a catch-up read, and the batch
+// waits for it.
 func (c *chatActor) flush(ctx actor.Context) {
-	if len(c.flight) > 0 || len(c.queue) == 0 || !c.loaded {
+	if len(c.flight) > 0 || !c.loaded || c.catching {
+		return
+	}
+	c.drainObserved(ctx)
+	if len(c.queue) == 0 || c.catching {
 		return
 	}
 	ops := c.queue
@@ -143,32 +155,45 @@ func (c *chatActor) onAppended(ctx actor.Context, m appendDone) {
 }
 
 func (c *chatActor) onAppendFailed(ctx actor.Context, err error) {
-	c.node.log.Warn("chat append failed", "chat", c.id, "err", err)
-	if !errors.Is(err, events.ErrWrongExpectedRevision) {
-		c.failFlight(ctx, ErrStoreUnavailable)
-		c.flush(ctx)
+	if errors.Is(err, events.ErrWrongExpectedRevision) {
+		c.onConflict(ctx)
 		return
 	}
-	// Someone else wrote this stream (another node, or an append that
-	// timed out but landed): refuse the batch and reload the truth; the
-	// commands still queued are decided again against it.
-	conflict := ErrStoreUnavailable
-	if _, ok := c.ready.Events[0].Event.(events.ChatCreated); ok {
-		conflict = fromChat(chat.ErrChatExists)
-	}
-	c.failFlight(ctx, conflict)
-	c.loaded = false
-	c.stash = append(messagesOf(c.queue), c.stash...)
-	c.queue = nil
-	c.startLoad(ctx)
+	c.node.log.Warn("chat append failed", "chat", c.id, "err", err)
+	c.failFlight(ctx, ErrStoreUnavailable)
+	c.flush(ctx)
 }
 
-func messagesOf(ops []*op) []any {
-	out := make([]any, len(ops))
-	for i, o := range ops {
-		out[i] = o.msg
+// onConflict handles an append the log refused because the stream moved
+// on: another appender (another node's activation of this chat, or an
+// append of ours that timed out but landed) wrote first. Nothing of the
+// batch happened and no seq was given out. The chat catches up from the
+// log (chat_observe.go: the events are applied and delivered to the local
+// subscribers, the dedup window with them) and decides the batch's
+// commands once more against the new state, first in the queue: a resent
+// client_msg_id then finds its original, a create finds the chat exists.
+// A command whose batch loses twice is answered `unavailable` (retryable:
+// the client resends it with the same ref and client_msg_id), so a chat
+// contended by several nodes never holds a command for long.
+func (c *chatActor) onConflict(ctx actor.Context) {
+	c.node.fm.conflicts.Inc()
+	var again []*op
+	for _, r := range c.ready.Replies {
+		if !r.Waits {
+			continue // answered when decided
+		}
+		o := c.flight[r.Cmd]
+		if o.retried {
+			c.node.fm.conflictRefusals.Inc()
+			c.refuse(ctx, o.msg, ErrStoreUnavailable)
+			continue
+		}
+		o.retried = true
+		again = append(again, o)
 	}
-	return out
+	c.queue = append(again, c.queue...)
+	c.flight, c.ready = nil, chat.Ready{}
+	c.catchUp(ctx)
 }
 
 // failFlight drops the batch in flight: the commands whose events it

@@ -86,6 +86,7 @@ type Node struct {
 	name     string
 	log      *slog.Logger
 	m        *metrics
+	fm       *followMetrics // the shared log (follow.go, chat_observe.go)
 
 	kinds struct{ conn, chat, user *kind }
 	// pagesCached counts the history pages all chats keep, at most
@@ -106,6 +107,12 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n := newNode(cfg)
+	head, err := cfg.Store.Head(ctx) // chats loaded from here on read the rest
+	if err != nil {
+		n.cancel()
+		return nil, fmt.Errorf("actors: log head: %w", err)
+	}
+	go n.followLog(n.ctx, head) // other nodes' appends to chats (follow.go)
 	pos, err := n.dir.Load(ctx, cfg.Store)
 	if err != nil {
 		n.cancel()
@@ -151,6 +158,7 @@ func newNode(cfg Config) *Node {
 		chats: newRegistry(), users: newRegistry(), conns: newRegistry()}
 	n.kinds.conn, n.kinds.chat, n.kinds.user = newKind(n, "connection"), newKind(n, "chat"), newKind(n, "user")
 	n.maxPages = maxNodePages
+	n.fm = newFollowMetrics(cfg.Metrics)
 	return n
 }
 
@@ -212,7 +220,8 @@ func forwarded(retired bool, msg any, send func(any)) bool {
 		return false
 	}
 	switch msg.(type) {
-	case *actor.Started, *actor.Stopping, *actor.Stopped, *actor.Restarting, *actor.PoisonPill, appendDone, chatLoaded, chatPageLoaded, chatIdleCheck, deliverAck:
+	case *actor.Started, *actor.Stopping, *actor.Stopped, *actor.Restarting, *actor.PoisonPill, appendDone, chatLoaded, chatPageLoaded, chatIdleCheck, deliverAck,
+		chatObserved, chatCaughtUp, chatCatchUpRetry: // the successor reads the log itself
 		return true
 	}
 	send(msg)

@@ -1,0 +1,269 @@
+package actors
+
+import (
+	"context"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/linkup-chat/linkup/chat"
+	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/protocol"
+)
+
+// A chat's stream may have more than one appender: several nodes share one
+// log (PostgreSQL), each with its own activation of a chat its clients
+// use, or an activation the cluster has not stopped yet. The log decides
+// the order (every append names the expected revision, chat_pipeline.go);
+// a chat actor learns what others appended in two ways, both applying the
+// log's events in revision order through chat.State.Apply and delivering
+// them to the chat's subscribers on this node with the usual fan-out
+// (credits, slow-consumer rule):
+//
+//   - observed: the node's log follower (follow.go) hands it every event
+//     of its stream; the next revision is applied, one it has (its own
+//     appends, already applied when they became durable) is ignored, and a
+//     gap is read from the store;
+//   - catch-up: after an append lost to another appender, and on a gap,
+//     it reads its stream from the revision after its own, in pages.
+//
+// While an append or a catch-up is in flight, observed events wait (at
+// most maxObservedPending; past it they are dropped and read back from the
+// store), so the state only ever moves by whole durable batches, in order.
+
+const (
+	// maxObservedPending bounds the observed events a chat holds while an
+	// append or a catch-up is in flight; past it they are dropped and the
+	// chat reads its stream instead.
+	maxObservedPending = 4096
+	// catchUpPage is how many events one catch-up read returns.
+	catchUpPage = 512
+	// catchUpRetry is how long a chat waits to read its stream again after
+	// a catch-up read failed.
+	catchUpRetry = time.Second
+)
+
+// nextRevision is the stream revision the chat has not applied yet.
+func (c *chatActor) nextRevision() uint64 {
+	if !c.state.Created {
+		return 0
+	}
+	return c.state.Revision + 1
+}
+
+// onCatchUpRetry reads the stream again after a failed catch-up.
+func (c *chatActor) onCatchUpRetry(ctx actor.Context) {
+	c.catching = false
+	c.catchUp(ctx)
+}
+
+func (c *chatActor) onObserved(ctx actor.Context, m chatObserved) {
+	if !c.loaded || c.catching || len(c.flight) > 0 {
+		c.holdObserved(m.Rec)
+		return
+	}
+	c.observe(ctx, m.Rec)
+}
+
+func (c *chatActor) holdObserved(rec events.RecordedEvent) {
+	if c.overflow {
+		return
+	}
+	if len(c.observed) >= maxObservedPending {
+		c.observed, c.overflow = nil, true
+		return
+	}
+	c.observed = append(c.observed, rec)
+}
+
+// observe applies rec if it is the next revision, ignores it if the chat
+// has it, and reads the gap otherwise.
+func (c *chatActor) observe(ctx actor.Context, rec events.RecordedEvent) {
+	next := c.nextRevision()
+	switch {
+	case rec.Revision < next:
+		c.loadedMembership(rec)
+	case rec.Revision == next:
+		c.applyLog(ctx, []events.RecordedEvent{rec})
+	default:
+		c.node.fm.gaps.Inc()
+		c.catchUp(ctx)
+	}
+}
+
+// drainObserved applies the observed events held while the chat was busy,
+// stopping at a gap (which starts a catch-up; the rest stay held). Called
+// by flush when nothing is in flight.
+func (c *chatActor) drainObserved(ctx actor.Context) {
+	if c.overflow {
+		c.overflow = false
+		c.catchUp(ctx)
+		return
+	}
+	for len(c.observed) > 0 && !c.catching {
+		rec := c.observed[0]
+		c.observed = c.observed[1:]
+		c.observe(ctx, rec)
+	}
+	if len(c.observed) == 0 {
+		c.observed = nil
+	}
+}
+
+// catchUp reads the chat's stream after the revision it has, on a loader
+// goroutine; the chat decides nothing new until the read is applied.
+func (c *chatActor) catchUp(ctx actor.Context) {
+	if c.catching {
+		return
+	}
+	c.catching = true
+	c.node.fm.catchUps.Inc()
+	self, n, id, from := ctx.Self(), c.node, c.id, c.nextRevision()
+	ok := n.loads.run(func() {
+		recs, more, err := readStreamFrom(n.ctx, n.store, id, from)
+		n.system.Root.Send(self, chatCaughtUp{Recs: recs, More: more, Err: err})
+	})
+	if !ok {
+		ctx.Send(self, chatCaughtUp{Err: errLoadsFull})
+	}
+}
+
+// readStreamFrom reads at most catchUpPage events of a chat's stream from
+// revision from on; more is set when the page is full.
+func readStreamFrom(ctx context.Context, store events.Store, chatID string, from uint64) (recs []events.RecordedEvent, more bool, err error) {
+	opts := events.ReadStreamOptions{From: from, Limit: catchUpPage}
+	for rec, err := range store.ReadStream(ctx, events.ChatStream(chatID), opts) {
+		if err != nil {
+			if isNotFound(err) {
+				break
+			}
+			return nil, false, err
+		}
+		recs = append(recs, rec)
+	}
+	return recs, len(recs) == catchUpPage, nil
+}
+
+// onCaughtUp applies a catch-up page, reads the next one if the page was
+// full, and then carries on: held events, then the queue. A failed read
+// answers the commands waiting `unavailable` (they cannot be decided
+// against a state known to be old) and is tried again after catchUpRetry.
+func (c *chatActor) onCaughtUp(ctx actor.Context, m chatCaughtUp) {
+	c.catching = false
+	if m.Err != nil {
+		c.node.log.Warn("chat catch-up failed", "chat", c.id, "err", m.Err)
+		for _, o := range c.queue {
+			c.refuse(ctx, o.msg, ErrStoreUnavailable)
+		}
+		c.queue = nil
+		c.catching = true // until the retry: flush decides nothing meanwhile
+		self, sys := ctx.Self(), c.node.system
+		time.AfterFunc(catchUpRetry, func() { sys.Root.Send(self, chatCatchUpRetry{}) })
+		return
+	}
+	c.applyLog(ctx, m.Recs)
+	if m.More {
+		c.catchUp(ctx)
+		return
+	}
+	c.flush(ctx)
+}
+
+// applyLog applies events of the chat's stream stored by another appender
+// (each must be the next revision; others are skipped) and delivers them
+// to this node's subscribers.
+func (c *chatActor) applyLog(ctx actor.Context, recs []events.RecordedEvent) {
+	var items []deliverItem
+	for _, rec := range recs {
+		if rec.Revision != c.nextRevision() {
+			continue
+		}
+		c.node.fm.applied.Inc()
+		if !events.Known(rec.Type) {
+			c.state.Revision = rec.Revision // a newer node's type: skipped, as on load
+			continue
+		}
+		ev, err := events.Decode(rec)
+		if err != nil {
+			c.node.log.Error("chat: corrupt event in the log", "chat", c.id, "revision", rec.Revision, "err", err)
+			c.state.Revision = rec.Revision
+			continue
+		}
+		c.state.Apply(ev, rec.Revision)
+		if it, ok := chat.ItemOf(ev); ok {
+			c.recent.add(it)
+		}
+		items = c.observedDelivery(ctx, items, ev)
+	}
+	c.fanOut(ctx, items)
+}
+
+// observedDelivery adds what an event of another appender shows this
+// node's subscribers to items, as the appending node's own commit would:
+// the timeline item, a read or delivered pointer; membership changes go
+// to the node's directory first, then to the users online here.
+func (c *chatActor) observedDelivery(ctx actor.Context, items []deliverItem, ev events.Event) []deliverItem {
+	c.membershipFromLog(ev)
+	switch e := ev.(type) {
+	case events.ChatCreated:
+		c.startIdleTimer(ctx)
+	case events.ChatRead:
+		items = c.appendItem(items, protocol.ReadFrame{ChatID: c.id, User: e.User, LastReadSeq: c.state.Read[e.User]}, 0, nil)
+	case events.MessagesDelivered:
+		items = c.appendItem(items, protocol.DeliveredFrame{ChatID: c.id, User: e.User, DeliveredSeq: e.DeliveredSeq}, 0, nil)
+	}
+	if it, ok := chat.ItemOf(ev); ok {
+		items = c.deliverItem(ctx, items, it, nil)
+	}
+	return items
+}
+
+// membershipFromLog applies a membership change another appender stored
+// to the node's directory (idempotent: the follower may have done it) and
+// tells the users it concerns who are online here.
+func (c *chatActor) membershipFromLog(ev events.Event) {
+	switch e := ev.(type) {
+	case events.ChatCreated:
+		c.node.dir.Apply(e)
+		c.welcomeOnline(e.Members, 0)
+	case events.MembersAdded:
+		c.node.dir.Apply(e)
+		c.welcomeOnline(e.Users, e.Seq)
+	case events.MemberRemoved:
+		c.node.dir.Apply(e)
+		c.node.sendUserIfOnline(e.User, userLeft{ChatID: c.id})
+	}
+}
+
+// loadedMembership handles an observed membership change of another node
+// that the chat has already, from its load: the follower found the chat in
+// memory, so it left the users to the chat, which applied the change
+// without telling them.
+func (c *chatActor) loadedMembership(rec events.RecordedEvent) {
+	if rec.Revision >= c.loadedNext || rec.Metadata.Node == c.node.name || !isMembershipType(rec.Type) {
+		return
+	}
+	if ev, err := events.Decode(rec); err == nil {
+		c.membershipFromLog(ev)
+	}
+}
+
+// welcomeOnline tells the users online on this node, of users, that they
+// are in the chat (from seq from: 0 for its creation): their user actors
+// subscribe their connections, welcomed with chat_created and the items
+// since. Users offline here cost nothing; they find the chat in the
+// directory when they connect.
+func (c *chatActor) welcomeOnline(users []string, from uint64) {
+	if !c.state.Created {
+		return
+	}
+	s := c.state
+	frame, err := c.node.enc.Encode(protocol.ChatCreatedFrame{ChatID: c.id, Title: s.Title, Members: orEmpty(s.Members), CreatedBy: s.CreatedBy})
+	if err != nil {
+		return
+	}
+	for _, u := range users {
+		if s.IsMember(u) {
+			c.node.sendUserIfOnline(u, userJoined{ChatID: c.id, Frame: frame, From: from})
+		}
+	}
+}

@@ -1,0 +1,113 @@
+package actors
+
+import (
+	"context"
+	"time"
+
+	"github.com/linkup-chat/linkup/events"
+)
+
+// followRetry is how long the log follower waits before subscribing again
+// after its subscription failed (the store was unreachable).
+const followRetry = time.Second
+
+// followLog is the node's log follower: one catch-up subscription to the
+// chat streams of the whole log, from position after (the head when the
+// node started: chats loaded later read the log themselves), until ctx
+// ends. Several nodes may append to one chat (a shared PostgreSQL log);
+// each node delivers to its own connections what it learns from the log,
+// so a member connected anywhere gets every item of the chat, in seq
+// order, once, whichever node stored it:
+//
+//   - an event of a chat whose actor is in memory here goes to that actor
+//     (chatObserved; chat_observe.go applies it in revision order, reads
+//     gaps from the store, and fans it out to its local subscribers);
+//   - a chat not in memory needs nothing for its items (it loads from the
+//     log when next used), but a membership change stored by another node
+//     is applied to the node's directory and told to the users it concerns
+//     who are online here: added users' connections subscribe (the chat
+//     then loads), removed users stop.
+//
+// The subscription is resumed from the last position seen if it fails.
+// Run it on its own goroutine.
+func (n *Node) followLog(ctx context.Context, after uint64) {
+	for {
+		after = n.followFrom(ctx, after)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(followRetry):
+			n.fm.resubscribes.Inc()
+		}
+	}
+}
+
+// followFrom runs one subscription and returns the position it reached.
+func (n *Node) followFrom(ctx context.Context, after uint64) uint64 {
+	opts := events.SubscribeOptions{After: after, Filter: events.Filter{StreamPrefixes: []string{events.ChatStreamPrefix}}}
+	for del, err := range n.store.Subscribe(ctx, opts) {
+		if err != nil {
+			if ctx.Err() == nil {
+				n.log.Warn("log follower: subscription failed; resuming", "after", after, "err", err)
+			}
+			return after
+		}
+		if del.Event != nil {
+			n.observed(*del.Event)
+		}
+		after = max(after, del.Position)
+	}
+	return after
+}
+
+// observed hands one event of a chat stream to its chat here.
+func (n *Node) observed(rec events.RecordedEvent) {
+	id, ok := events.ChatIDFromStream(rec.Stream)
+	if !ok {
+		return
+	}
+	n.fm.followed.Inc()
+	remote := rec.Metadata.Node != n.name
+	var ev events.Event
+	if remote && isMembershipType(rec.Type) {
+		var err error
+		if ev, err = events.Decode(rec); err != nil {
+			return // the chat reports it when it loads
+		}
+		n.dir.Apply(ev) // before anyone hears of it, as for the node's own appends
+	}
+	if n.chats.sendIfPresent(id, chatObserved{Rec: rec}, n.system.Root.Send) || ev == nil {
+		return
+	}
+	n.membershipOutside(id, ev)
+}
+
+// membershipOutside tells the users online here of a membership change
+// to a chat that is not in memory.
+func (n *Node) membershipOutside(chatID string, ev events.Event) {
+	var users []string
+	var from uint64
+	switch e := ev.(type) {
+	case events.ChatCreated:
+		users = e.Members
+	case events.MembersAdded:
+		users, from = e.Users, e.Seq
+	case events.MemberRemoved:
+		n.sendUserIfOnline(e.User, userLeft{ChatID: chatID})
+		return
+	}
+	for _, u := range users {
+		if _, online := n.users.get(u); online {
+			n.sendChat(chatID, chatWelcome{Users: users, From: from})
+			return
+		}
+	}
+}
+
+func isMembershipType(t string) bool {
+	switch t {
+	case events.TypeChatCreated, events.TypeMembersAdded, events.TypeMemberRemoved:
+		return true
+	}
+	return false
+}
