@@ -112,7 +112,7 @@ func summary(t *testing.T, devs []*device) {
 	sorted := append([]*device(nil), devs...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].name < sorted[j].name })
 	for _, d := range sorted {
-		t.Logf("%s: writer %v, sent %d, acked %d, holds 1..%d, connections %d on nodes %v, force_reconnect %v, errors %v",
-			d.name, d.writer, d.sent, len(d.acked), d.pos, d.conns, d.nodesUsed, d.forced, d.errs)
+		t.Logf("%s: writer %v, sent %d, acked %d, holds 1..%d, connections %d on nodes %v, ended %v, force_reconnect %v, errors %v",
+			d.name, d.writer, d.sent, len(d.acked), d.pos, d.conns, d.nodesUsed, d.ends, d.forced, d.errs)
 	}
 }

@@ -48,6 +48,7 @@ type device struct {
 	nodesUsed  map[int]int    // node index -> connections
 	forced     map[string]int // force_reconnect reason -> count
 	errs       map[string]int // error code -> count (unavailable resends)
+	ends       map[string]int // how connections ended -> count
 	violations []string
 
 	idle      atomic.Bool  // stopped sending and nothing in flight
@@ -59,7 +60,7 @@ type device struct {
 func newDevice(c *testCluster, name string, at int, writer bool) *device {
 	return &device{name: name, user: name, tok: c.token(name), urls: c.urls(), at: at, writer: writer,
 		acked: map[string]uint64{}, have: map[uint64]string{}, nodesUsed: map[int]int{},
-		forced: map[string]int{}, errs: map[string]int{}}
+		forced: map[string]int{}, errs: map[string]int{}, ends: map[string]int{}}
 }
 
 // load is the devices running against a cluster.
@@ -240,8 +241,9 @@ func (d *device) session(ctx context.Context, l *load, c *client.Client) {
 		select {
 		case f := <-cn.frames:
 			d.handle(cn, f)
-		case <-cn.err:
+		case err := <-cn.err:
 			d.drain(cn)
+			d.ended(err)
 			return
 		case <-time.After(100 * time.Millisecond):
 		case <-ctx.Done():
@@ -263,6 +265,7 @@ func (d *device) sync(ctx context.Context, cn *conn) bool {
 		if !ok || f.Type != "sync_complete" {
 			if ok {
 				d.fail("sync_request: %s", f.Raw)
+				d.ends["sync refused: "+f.Str("code")]++
 			}
 			return false
 		}
@@ -325,14 +328,26 @@ func (d *device) await(ctx context.Context, cn *conn, ref string, wait time.Dura
 				return f, true
 			}
 			d.handle(cn, f)
-		case <-cn.err:
+		case err := <-cn.err:
 			d.drain(cn)
+			d.ended(err)
 			return client.Frame{}, false
 		case <-timer.C:
+			d.ends[fmt.Sprintf("no answer in %v", wait)]++
 			return client.Frame{}, false
 		case <-ctx.Done():
 			return client.Frame{}, false
 		}
+	}
+}
+
+// ended counts how a connection ended: the server's close code, or the
+// connection lost without one.
+func (d *device) ended(err error) {
+	if code := client.CloseCode(err); code != 0 {
+		d.ends[fmt.Sprintf("close %d", code)]++
+	} else {
+		d.ends["lost"]++
 	}
 }
 

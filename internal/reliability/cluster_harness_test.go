@@ -401,6 +401,26 @@ func (c *testCluster) createChat(ds []*device) {
 	if f := call(c.t, cl, map[string]any{"type": "create_chat", "chat_id": clusterChat, "members": members}); f.Type != "ack" {
 		c.t.Fatalf("create_chat: %s", f.Raw)
 	}
+	c.waitChatEverywhere(ds[len(ds)-1])
+}
+
+// waitChatEverywhere waits (10 s) until every node answers d's
+// sync_request for the busy chat as a member's: a node learns of a chat
+// created elsewhere from the log, and the failure tests start from a chat
+// every node knows (TestClusterCreatedChatVisibleOnEveryNode holds the
+// read-your-writes promise itself).
+func (c *testCluster) waitChatEverywhere(d *device) {
+	c.t.Helper()
+	start := time.Now()
+	for _, n := range c.nodes {
+		cl := dialClient(c.t, n.url(), d.tok)
+		poll.Until(c.t, 10*time.Second, n.name+" knows the busy chat", func() bool {
+			f := call(c.t, cl, map[string]any{"type": "sync_request", "positions": map[string]uint64{clusterChat: 0}, "limit": 1})
+			return f.Type == "sync_complete"
+		})
+		cl.Close()
+	}
+	c.t.Logf("every node knows the chat %.2f s after its creation", time.Since(start).Seconds())
 }
 
 // freePorts returns n ports free a moment ago, below the kernel's

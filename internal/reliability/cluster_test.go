@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/linkup-chat/linkup/client"
 	"github.com/linkup-chat/linkup/internal/testnode/poll"
 )
 
@@ -132,5 +133,35 @@ func TestClusterFrozenNode(t *testing.T) {
 	c.checkLog(devs)
 	if r := devs[len(devs)-len(c.nodes)+frozen]; !exited && r.conns != 1 {
 		t.Logf("%s (reader on the frozen node) reconnected %d times", r.name, r.conns-1)
+	}
+}
+
+// TestClusterCreatedChatVisibleOnEveryNode: a chat created through one
+// node is usable at once through the others, as on a single node. Right
+// after each create_chat ack on n0, a member already connected to n1
+// syncs the chat and one connected to n2 posts to it: neither may get
+// not_member (each node learns of the chat from the shared log, so a node
+// that answers before its follower caught up breaks read-your-writes).
+func TestClusterCreatedChatVisibleOnEveryNode(t *testing.T) {
+	c := newCluster(t, clusterOpts{nodes: 3})
+	c.startAll()
+	alice := dialClient(t, c.nodes[0].url(), c.token("alice"))
+	bob := dialClient(t, c.nodes[1].url(), c.token("bob"))
+	carol := dialClient(t, c.nodes[2].url(), c.token("carol"))
+	for _, cl := range []*client.Client{alice, bob, carol} {
+		defer cl.Close()
+		call(t, cl, map[string]any{"type": "ping"}) // first frame: no sync hold-back from here on
+	}
+	for i := range 10 {
+		chat := fmt.Sprintf("fresh-%d", i)
+		if f := call(t, alice, map[string]any{"type": "create_chat", "chat_id": chat, "members": []string{"bob", "carol"}}); f.Type != "ack" {
+			t.Fatalf("create_chat %s: %s", chat, f.Raw)
+		}
+		if f := call(t, bob, map[string]any{"type": "sync_request", "positions": map[string]uint64{chat: 0}}); f.Type != "sync_complete" {
+			t.Errorf("bob on n1, sync of %s right after its creation on n0: %s", chat, f.Raw)
+		}
+		if f := call(t, carol, sendMsg(chat, "c-"+chat)); f.Type != "ack" {
+			t.Errorf("carol on n2, send to %s right after its creation on n0: %s", chat, f.Raw)
+		}
 	}
 }
