@@ -28,6 +28,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -331,40 +332,44 @@ func (n *node) kill() {
 	<-p.exited
 }
 
-// clusterView is GET /v1/cluster as far as the tests read it.
-type clusterView struct {
-	Node    string `json:"node"`
-	Members []struct {
-		ID   string `json:"id"`
-		Node string `json:"node"`
-	} `json:"members"`
-}
-
 // waitMembers waits (20 s) until every running node's /v1/cluster lists
-// want members; without cluster flags there is nothing to wait for.
+// want members alive; without cluster flags there is nothing to wait for.
 func (c *testCluster) waitMembers(want int) {
 	c.t.Helper()
 	if !c.clusterd {
 		return
 	}
-	poll.Until(c.t, 20*time.Second, fmt.Sprintf("every node sees %d members", want), func() bool {
+	start := time.Now()
+	poll.Until(c.t, 20*time.Second, fmt.Sprintf("every node sees %d members alive", want), func() bool {
 		for _, n := range c.nodes {
 			if !n.running() {
 				continue
 			}
 			v, err := c.view(n)
-			if err != nil || len(v.Members) != want {
+			if err != nil || alive(v) != want {
 				return false
 			}
 		}
 		return true
 	})
+	c.t.Logf("every node sees %d members alive (%.1f s)", want, time.Since(start).Seconds())
+}
+
+func alive(v transport.ClusterStatus) int {
+	n := 0
+	for _, m := range v.Members {
+		if m.Alive {
+			n++
+		}
+	}
+	return n
 }
 
 var httpc = &http.Client{Timeout: 3 * time.Second}
 
-func (c *testCluster) view(n *node) (clusterView, error) {
-	var v clusterView
+// view is node n's GET /v1/cluster.
+func (c *testCluster) view(n *node) (transport.ClusterStatus, error) {
+	var v transport.ClusterStatus
 	req, _ := http.NewRequest("GET", n.httpURL()+"/v1/cluster", nil)
 	req.Header.Set("Authorization", "Bearer "+c.token("analyst", "analyst"))
 	res, err := httpc.Do(req)
@@ -388,20 +393,17 @@ func (c *testCluster) token(user string, roles ...string) string {
 	return tok
 }
 
-// createChat creates the busy chat through node 0, with every device's
-// user a member.
-func (c *testCluster) createChat(ds []*device) {
+// createChat creates the busy chat through node 0, with every user a
+// member (users[0] creates it).
+func (c *testCluster) createChat(users []string) {
 	c.t.Helper()
-	cl := dialClient(c.t, c.nodes[0].url(), c.token(ds[0].user))
+	cl := dialClient(c.t, c.nodes[0].url(), c.token(users[0]))
 	defer cl.Close()
-	var members []string
-	for _, d := range ds[1:] {
-		members = append(members, d.user)
-	}
+	members := users[1:]
 	if f := call(c.t, cl, map[string]any{"type": "create_chat", "chat_id": clusterChat, "members": members}); f.Type != "ack" {
 		c.t.Fatalf("create_chat: %s", f.Raw)
 	}
-	c.waitChatEverywhere(ds[len(ds)-1])
+	c.waitChatEverywhere(c.token(users[len(users)-1]))
 }
 
 // waitChatEverywhere waits (10 s) until every node answers d's
@@ -409,11 +411,11 @@ func (c *testCluster) createChat(ds []*device) {
 // created elsewhere from the log, and the failure tests start from a chat
 // every node knows (TestClusterCreatedChatVisibleOnEveryNode holds the
 // read-your-writes promise itself).
-func (c *testCluster) waitChatEverywhere(d *device) {
+func (c *testCluster) waitChatEverywhere(tok string) {
 	c.t.Helper()
 	start := time.Now()
 	for _, n := range c.nodes {
-		cl := dialClient(c.t, n.url(), d.tok)
+		cl := dialClient(c.t, n.url(), tok)
 		poll.Until(c.t, 10*time.Second, n.name+" knows the busy chat", func() bool {
 			f := call(c.t, cl, map[string]any{"type": "sync_request", "positions": map[string]uint64{clusterChat: 0}, "limit": 1})
 			return f.Type == "sync_complete"
@@ -480,9 +482,25 @@ func (l *boundedLog) String() string {
 	return l.b.String()
 }
 
-// chatHost returns the node that hosts the busy chat. Without chat
+// chatHost returns the node that hosts the busy chat's identity (its
+// /v1/cluster lists it; the chat is active once created). Without chat
 // identities no node does: node 0 is then the one most clients write
-// through (busyDevices puts four writers there).
+// through (busyDevices puts four writers on the host).
 func (c *testCluster) chatHost() int {
+	c.t.Helper()
+	if !c.clusterd {
+		return 0
+	}
+	for _, n := range c.nodes {
+		v, err := c.view(n)
+		if err != nil {
+			c.t.Fatalf("%s: %v", n.name, err)
+		}
+		if slices.Contains(v.ChatIDs, clusterChat) {
+			c.t.Logf("the busy chat is hosted on %s", n.name)
+			return n.i
+		}
+	}
+	c.t.Fatalf("no node hosts the busy chat")
 	return 0
 }

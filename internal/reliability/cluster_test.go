@@ -12,17 +12,22 @@ import (
 	"github.com/linkup-chat/linkup/internal/testnode/poll"
 )
 
-// busyDevices puts writers and readers of the busy chat on every node:
-// four writers on node host (the one the test will hurt), one writer on
-// each other node, and one reader on every node.
+// busyUsers are the busy chat's members: writers w0..w5, readers r0..r2.
+var busyUsers = []string{"w0", "w1", "w2", "w3", "w4", "w5", "r0", "r1", "r2"}
+
+// busyDevices puts writers and readers of the busy chat on every node of
+// three: four writers on node host (the one the test will hurt), one on
+// each other node, and one reader on every node (ri on node i).
 func busyDevices(c *testCluster, host int) []*device {
 	var ds []*device
 	for i := range 4 {
-		ds = append(ds, newDevice(c, fmt.Sprintf("w%d", i), host, true))
+		ds = append(ds, newDevice(c, busyUsers[i], host, true))
 	}
+	w := 4
 	for i := range c.nodes {
 		if i != host {
-			ds = append(ds, newDevice(c, fmt.Sprintf("w%d", len(ds)), i, true))
+			ds = append(ds, newDevice(c, busyUsers[w], i, true))
+			w++
 		}
 	}
 	for i := range c.nodes {
@@ -42,9 +47,9 @@ func busyDevices(c *testCluster, host int) []*device {
 func TestClusterKillHostUnderLoad(t *testing.T) {
 	c := newCluster(t, clusterOpts{nodes: 3})
 	c.startAll()
+	c.createChat(busyUsers)
 	host := c.chatHost()
 	devs := busyDevices(c, host)
-	c.createChat(devs)
 	l := startLoad(devs, 90*time.Second)
 	l.waitAcks(t, 150, 30*time.Second, "before the kill")
 	victims := len(l.on(host))
@@ -71,8 +76,8 @@ func TestClusterKillHostUnderLoad(t *testing.T) {
 func TestClusterRollingRestart(t *testing.T) {
 	c := newCluster(t, clusterOpts{nodes: 3})
 	c.startAll()
+	c.createChat(busyUsers)
 	devs := busyDevices(c, 0)
-	c.createChat(devs)
 	l := startLoad(devs, 120*time.Second)
 	for _, n := range c.nodes {
 		l.waitAcks(t, 100, 30*time.Second, "before stopping "+n.name)
@@ -110,8 +115,8 @@ func TestClusterFrozenNode(t *testing.T) {
 	c := newCluster(t, clusterOpts{nodes: 3})
 	c.startAll()
 	const frozen = 1
+	c.createChat(busyUsers)
 	devs := busyDevices(c, frozen)
-	c.createChat(devs)
 	l := startLoad(devs, 120*time.Second)
 	l.waitAcks(t, 150, 30*time.Second, "before the freeze")
 	n := c.nodes[frozen]
