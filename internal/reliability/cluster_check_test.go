@@ -7,7 +7,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/events/postgres"
@@ -115,4 +119,43 @@ func summary(t *testing.T, devs []*device) {
 		t.Logf("%s: writer %v, sent %d, acked %d, holds 1..%d, connections %d on nodes %v, ended %v, force_reconnect %v, errors %v",
 			d.name, d.writer, d.sent, len(d.acked), d.pos, d.conns, d.nodesUsed, d.ends, d.forced, d.errs)
 	}
+}
+
+// appendLockHolders describes who holds and who waits for PostgreSQL
+// advisory locks in the log's database (the store's append lock is one),
+// for the logs of the freeze and partition tests.
+func (c *testCluster) appendLockHolders() string {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, c.pgTest)
+	if err != nil {
+		return err.Error()
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, `SELECT l.granted, a.pid, coalesce(a.client_port, -1), a.state, extract(epoch FROM now() - a.xact_start)::float8
+		FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+		WHERE l.locktype = 'advisory' AND a.datname = current_database() ORDER BY l.granted DESC`)
+	if err != nil {
+		return err.Error()
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var granted bool
+		var pid, port int
+		var state string
+		var age float64
+		if err := rows.Scan(&granted, &pid, &port, &state, &age); err != nil {
+			return err.Error()
+		}
+		what := "waits for"
+		if granted {
+			what = "holds"
+		}
+		out = append(out, fmt.Sprintf("backend %d (client port %d, %s, transaction open %.1f s) %s an advisory lock", pid, port, state, age, what))
+	}
+	if len(out) == 0 {
+		return "no advisory lock held or awaited"
+	}
+	return strings.Join(out, "; ")
 }

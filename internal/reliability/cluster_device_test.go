@@ -289,6 +289,7 @@ func (d *device) sendOne(ctx context.Context, cn *conn) bool {
 	}
 	msg := map[string]any{"type": "send_message", "ref": d.inflight, "chat_id": clusterChat, "client_msg_id": d.inflight, "body": "m " + d.inflight}
 	if cn.c.Send(msg) != nil {
+		d.ends["send failed"]++
 		return false
 	}
 	f, ok := d.await(ctx, cn, d.inflight, ackWait)

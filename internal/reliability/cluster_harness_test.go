@@ -14,7 +14,8 @@ package reliability_test
 // known races (docs/CLUSTER.md) would end it; -race covers this harness.
 // When the binary knows the cluster flags (`serve -h` lists
 // --cluster-endpoints), every node runs as a cluster member with the
-// automanaged provider over the others' health endpoints.
+// automanaged provider over the others' health endpoints, unless
+// LINKUP_CLUSTER_TESTS_LOG_ONLY=1.
 
 import (
 	"bufio"
@@ -51,6 +52,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// logOnlyEnv, set to 1, runs the nodes without cluster flags even when
+// serve has them: plain nodes on one log, as before chat identities.
+const logOnlyEnv = "LINKUP_CLUSTER_TESTS_LOG_ONLY"
+
 // linkupBin is the `linkup` binary under test, built on first use.
 var linkupBin struct {
 	once     sync.Once
@@ -79,7 +84,7 @@ func buildLinkup(t *testing.T) {
 			return
 		}
 		help, _ := exec.Command(linkupBin.path, "serve", "-h").CombinedOutput()
-		linkupBin.clusterd = bytes.Contains(help, []byte("cluster-endpoints"))
+		linkupBin.clusterd = bytes.Contains(help, []byte("cluster-endpoints")) && os.Getenv(logOnlyEnv) != "1"
 	})
 	if linkupBin.err != nil {
 		t.Fatal(linkupBin.err)

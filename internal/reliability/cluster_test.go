@@ -51,13 +51,13 @@ func TestClusterKillHostUnderLoad(t *testing.T) {
 	host := c.chatHost()
 	devs := busyDevices(c, host)
 	l := startLoad(devs, 90*time.Second)
-	l.waitAcks(t, 150, 30*time.Second, "before the kill")
+	l.waitAcks(t, 300, 30*time.Second, "before the kill")
 	victims := len(l.on(host))
 	killedAt := time.Now()
 	c.stop(c.nodes[host], syscall.SIGKILL, 10*time.Second)
 	t.Logf("killed %s (host) with %d devices connected, %d sends acknowledged", c.nodes[host].name, victims, l.acks.Load())
-	l.waitAcks(t, 150, 30*time.Second, "after the kill")
-	t.Logf("150 sends acknowledged by the survivors %.1f s after the kill", time.Since(killedAt).Seconds())
+	l.waitAcks(t, 300, 30*time.Second, "after the kill")
+	t.Logf("300 sends acknowledged by the survivors %.1f s after the kill", time.Since(killedAt).Seconds())
 	head := l.finish(t, c)
 	summary(t, devs)
 	c.checkLog(devs)
@@ -104,26 +104,34 @@ func TestClusterRollingRestart(t *testing.T) {
 	c.checkLog(devs)
 }
 
-// TestClusterFrozenNode freezes a node with SIGSTOP for 5 s under load,
-// then resumes it. Within 10 s of SIGCONT the node has either exited
-// (a cluster member the others dropped ends itself; the test then starts
-// it again, as a supervisor would, and it must rejoin within 20 s) or
-// goes on serving, and then the reader that stayed connected to it must
-// catch up. Either way: no acknowledged message lost, no seq forked, no
-// message stored twice, every device holds every item.
+// TestClusterFrozenNode freezes the node hosting the busy chat (without
+// chat identities: node 0, where most clients write) with SIGSTOP for
+// 5 s under load, then resumes it. Within 10 s of SIGCONT the node has
+// either exited (a cluster member the others dropped ends itself; the
+// test then starts it again, as a supervisor would, and it must rejoin
+// within 20 s) or goes on serving, and then the reader that stayed
+// connected to it must catch up. Either way: no acknowledged message
+// lost, no seq forked (the frozen activation's late appends are refused
+// by the log), no message stored twice, every device holds every item.
+// It logs how many sends the other nodes acknowledged during the freeze.
 func TestClusterFrozenNode(t *testing.T) {
 	c := newCluster(t, clusterOpts{nodes: 3})
 	c.startAll()
-	const frozen = 1
 	c.createChat(busyUsers)
+	frozen := c.chatHost()
 	devs := busyDevices(c, frozen)
 	l := startLoad(devs, 120*time.Second)
-	l.waitAcks(t, 150, 30*time.Second, "before the freeze")
+	l.waitAcks(t, 300, 30*time.Second, "before the freeze")
 	n := c.nodes[frozen]
 	n.signal(syscall.SIGSTOP)
-	time.Sleep(5 * time.Second) // the freeze is the fault under test, not a wait
+	before := l.acks.Load()
+	time.Sleep(2500 * time.Millisecond) // the freeze is the fault under test, not a wait
+	t.Logf("2.5 s into the freeze: %s", c.appendLockHolders())
+	time.Sleep(2500 * time.Millisecond)
+	during := l.acks.Load() - before
 	n.signal(syscall.SIGCONT)
 	resumed := time.Now()
+	t.Logf("%s frozen 5 s: %d sends acknowledged meanwhile by the other nodes", n.name, during)
 	exited := poll.Within(10*time.Second, func() bool { return !n.running() })
 	if exited {
 		t.Logf("%s exited %d, %.2f s after SIGCONT; restarting it", n.name, n.current().code, time.Since(resumed).Seconds())
@@ -132,13 +140,10 @@ func TestClusterFrozenNode(t *testing.T) {
 	} else {
 		t.Logf("%s still serving 10 s after SIGCONT", n.name)
 	}
-	l.waitAcks(t, 150, 30*time.Second, "after the freeze")
+	l.waitAcks(t, 300, 30*time.Second, "after the freeze")
 	l.finish(t, c)
 	summary(t, devs)
 	c.checkLog(devs)
-	if r := devs[len(devs)-len(c.nodes)+frozen]; !exited && r.conns != 1 {
-		t.Logf("%s (reader on the frozen node) reconnected %d times", r.name, r.conns-1)
-	}
 }
 
 // TestClusterCreatedChatVisibleOnEveryNode: a chat created through one
@@ -169,4 +174,58 @@ func TestClusterCreatedChatVisibleOnEveryNode(t *testing.T) {
 			t.Errorf("carol on n2, send to %s right after its creation on n0: %s", chat, f.Raw)
 		}
 	}
+}
+
+// TestClusterPartition isolates the node hosting the busy chat from the
+// other nodes, under load, in network namespaces (skipped, with the
+// reason, where they cannot be made). The partition modelled is the
+// split-brain one: the isolated node loses its peers both ways but keeps
+// PostgreSQL and its own clients, so both sides may accept writes to the
+// chat for a while and only the log's expected-revision appends keep
+// them apart. As cluster members, the majority drops the isolated node
+// and takes the chat over, and the isolated node must end itself within
+// 25 s of the cut (no quorum; docs/CLUSTER.md measures 12.7 s); the test
+// then heals the partition and starts it again (a supervisor), and it
+// must rejoin within 20 s. Without cluster flags the cut changes nothing
+// the nodes use and the test holds the log's half alone. Either way: no
+// acknowledged message lost, no seq forked, none stored twice, every
+// device holds every item.
+func TestClusterPartition(t *testing.T) {
+	buildLinkup(t)
+	ns := newNetns(t, 3)
+	c := newCluster(t, ns.opts(t))
+	c.startAll()
+	c.createChat(busyUsers)
+	host := c.chatHost()
+	devs := busyDevices(c, host)
+	l := startLoad(devs, 150*time.Second)
+	l.waitAcks(t, 300, 30*time.Second, "before the partition")
+	n := c.nodes[host]
+	lg := c.readChatLog()
+	ns.isolate(t, host, true)
+	cut := time.Now()
+	t.Logf("%s (the chat's host) cut off from its peers at seq %d", n.name, lg.head)
+	if c.clusterd {
+		if !poll.Within(25*time.Second, func() bool { return !n.running() }) {
+			t.Fatalf("%s still runs 25 s after it was cut off from every peer", n.name)
+		}
+		t.Logf("%s exited %d, %.1f s after the cut", n.name, n.current().code, time.Since(cut).Seconds())
+	} else {
+		time.Sleep(8 * time.Second) // the partition's length: nothing ends it without a cluster
+	}
+	after := c.readChatLog()
+	during := map[string]int{}
+	for node, k := range after.byNode {
+		during[node] = k - lg.byNode[node]
+	}
+	t.Logf("during the partition: %d messages appended, by node %v", after.head-lg.head, during)
+	ns.isolate(t, host, false)
+	if !n.running() {
+		c.start(n)
+	}
+	c.waitMembers(len(c.nodes))
+	l.waitAcks(t, 300, 30*time.Second, "after the partition healed")
+	l.finish(t, c)
+	summary(t, devs)
+	c.checkLog(devs)
 }
