@@ -338,36 +338,50 @@ func (n *node) kill() {
 }
 
 // waitMembers waits (20 s) until every running node's /v1/cluster lists
-// want members alive; without cluster flags there is nothing to wait for.
+// exactly the running nodes' current members alive (a restarted node is
+// a new member; its old one must be gone), want of them; without cluster
+// flags there is nothing to wait for.
 func (c *testCluster) waitMembers(want int) {
 	c.t.Helper()
 	if !c.clusterd {
 		return
 	}
 	start := time.Now()
-	poll.Until(c.t, 20*time.Second, fmt.Sprintf("every node sees %d members alive", want), func() bool {
+	var last string
+	if !poll.Within(20*time.Second, func() bool {
+		views := map[string]transport.ClusterStatus{}
+		var ids []string
 		for _, n := range c.nodes {
 			if !n.running() {
 				continue
 			}
 			v, err := c.view(n)
-			if err != nil || alive(v) != want {
+			if err != nil {
+				last = err.Error()
+				return false
+			}
+			views[n.name] = v
+			ids = append(ids, v.MemberID)
+		}
+		slices.Sort(ids)
+		for name, v := range views {
+			var seen []string
+			for _, m := range v.Members {
+				if m.Alive {
+					seen = append(seen, m.ID)
+				}
+			}
+			slices.Sort(seen)
+			if len(ids) != want || !slices.Equal(seen, ids) {
+				last = fmt.Sprintf("%s sees %v alive, the running members are %v", name, seen, ids)
 				return false
 			}
 		}
 		return true
-	})
-	c.t.Logf("every node sees %d members alive (%.1f s)", want, time.Since(start).Seconds())
-}
-
-func alive(v transport.ClusterStatus) int {
-	n := 0
-	for _, m := range v.Members {
-		if m.Alive {
-			n++
-		}
+	}) {
+		c.t.Fatalf("the members did not converge within 20 s: %s", last)
 	}
-	return n
+	c.t.Logf("every node sees the %d running members alive (%.1f s)", want, time.Since(start).Seconds())
 }
 
 var httpc = &http.Client{Timeout: 3 * time.Second}
@@ -479,6 +493,20 @@ func (l *boundedLog) tail(n int) string {
 		s = "..." + s[len(s)-n:]
 	}
 	return s
+}
+
+// lines returns the log's lines that contain any of words.
+func (l *boundedLog) lines(words ...string) string {
+	var out []string
+	for _, line := range strings.Split(l.String(), "\n") {
+		for _, w := range words {
+			if strings.Contains(line, w) {
+				out = append(out, line)
+				break
+			}
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 func (l *boundedLog) String() string {

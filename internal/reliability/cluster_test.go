@@ -12,6 +12,9 @@ import (
 	"github.com/linkup-chat/linkup/internal/testnode/poll"
 )
 
+// exitWords pick a node's log lines that tell how it ended.
+var exitWords = []string{"left the cluster", "msg=draining", "msg=stopped", "--- n"}
+
 // busyUsers are the busy chat's members: writers w0..w5, readers r0..r2.
 var busyUsers = []string{"w0", "w1", "w2", "w3", "w4", "w5", "r0", "r1", "r2"}
 
@@ -86,15 +89,17 @@ func TestClusterRollingRestart(t *testing.T) {
 		for _, d := range on {
 			before[d] = d.shutdowns.Load()
 		}
+		termAt := time.Now()
 		if code := c.stop(n, syscall.SIGTERM, 30*time.Second); code != 0 {
 			t.Fatalf("%s exited %d after SIGTERM", n.name, code)
 		}
+		took := time.Since(termAt)
 		for _, d := range on {
 			if d.shutdowns.Load() == before[d] {
 				t.Errorf("%s was on %s at SIGTERM and got no force_reconnect (shutdown)", d.name, n.name)
 			}
 		}
-		t.Logf("%s drained with %d devices connected", n.name, len(on))
+		t.Logf("%s drained with %d devices connected, exit 0 %.1f s after SIGTERM", n.name, len(on), took.Seconds())
 		c.start(n)
 		c.waitMembers(len(c.nodes))
 	}
@@ -131,10 +136,11 @@ func TestClusterFrozenNode(t *testing.T) {
 	during := l.acks.Load() - before
 	n.signal(syscall.SIGCONT)
 	resumed := time.Now()
+	t.Logf("SIGCONT at %s", resumed.Format("15:04:05.000"))
 	t.Logf("%s frozen 5 s: %d sends acknowledged meanwhile by the other nodes", n.name, during)
 	exited := poll.Within(10*time.Second, func() bool { return !n.running() })
 	if exited {
-		t.Logf("%s exited %d, %.2f s after SIGCONT; restarting it", n.name, n.current().code, time.Since(resumed).Seconds())
+		t.Logf("%s exited %d, %.2f s after SIGCONT; restarting it:\n%s", n.name, n.current().code, time.Since(resumed).Seconds(), n.logs.lines(exitWords...))
 		c.start(n)
 		c.waitMembers(len(c.nodes))
 	} else {
@@ -209,7 +215,7 @@ func TestClusterPartition(t *testing.T) {
 		if !poll.Within(25*time.Second, func() bool { return !n.running() }) {
 			t.Fatalf("%s still runs 25 s after it was cut off from every peer", n.name)
 		}
-		t.Logf("%s exited %d, %.1f s after the cut", n.name, n.current().code, time.Since(cut).Seconds())
+		t.Logf("%s exited %d, %.1f s after the cut (%s):\n%s", n.name, n.current().code, time.Since(cut).Seconds(), cut.Format("15:04:05.000"), n.logs.lines(exitWords...))
 	} else {
 		time.Sleep(8 * time.Second) // the partition's length: nothing ends it without a cluster
 	}
