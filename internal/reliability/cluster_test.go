@@ -138,13 +138,13 @@ func TestClusterFrozenNode(t *testing.T) {
 	resumed := time.Now()
 	t.Logf("SIGCONT at %s", resumed.Format("15:04:05.000"))
 	t.Logf("%s frozen 5 s: %d sends acknowledged meanwhile by the other nodes", n.name, during)
-	exited := poll.Within(10*time.Second, func() bool { return !n.running() })
+	exited := poll.Within(15*time.Second, func() bool { return !n.running() })
 	if exited {
 		t.Logf("%s exited %d, %.2f s after SIGCONT; restarting it:\n%s", n.name, n.current().code, time.Since(resumed).Seconds(), n.logs.lines(exitWords...))
 		c.start(n)
 		c.waitMembers(len(c.nodes))
 	} else {
-		t.Logf("%s still serving 10 s after SIGCONT", n.name)
+		t.Logf("%s still serving 15 s after SIGCONT", n.name)
 	}
 	l.waitAcks(t, 300, 30*time.Second, "after the freeze")
 	l.finish(t, c)
@@ -212,8 +212,8 @@ func TestClusterPartition(t *testing.T) {
 	cut := time.Now()
 	t.Logf("%s (the chat's host) cut off from its peers at seq %d", n.name, lg.head)
 	if c.clusterd {
-		if !poll.Within(25*time.Second, func() bool { return !n.running() }) {
-			t.Fatalf("%s still runs 25 s after it was cut off from every peer", n.name)
+		if !poll.Within(30*time.Second, func() bool { return !n.running() }) {
+			t.Fatalf("%s still runs 30 s after it was cut off from every peer", n.name)
 		}
 		t.Logf("%s exited %d, %.1f s after the cut (%s):\n%s", n.name, n.current().code, time.Since(cut).Seconds(), cut.Format("15:04:05.000"), n.logs.lines(exitWords...))
 	} else {
