@@ -37,6 +37,7 @@ type device struct {
 	urls            []string
 	at              int // the node it connects to next
 	writer          bool
+	probe           bool // a listener pings every second and moves when no pong comes within ackWait
 
 	// owned by the run goroutine; read by the test after run returned
 	acked      map[string]uint64 // client_msg_id -> acknowledged seq
@@ -231,12 +232,24 @@ func (d *device) session(ctx context.Context, l *load, c *client.Client) {
 		return
 	}
 	cn.live = true
+	lastPing := time.Now()
 	for ctx.Err() == nil && !d.done(l) {
 		if d.sending(l) {
 			if !d.sendOne(ctx, cn) {
 				return
 			}
 			continue
+		}
+		if d.probe && time.Since(lastPing) > time.Second {
+			lastPing = time.Now()
+			ref := fmt.Sprintf("ping-%s-%d", d.name, lastPing.UnixNano())
+			if cn.c.Send(map[string]any{"type": "ping", "ref": ref}) != nil {
+				d.ends["send failed"]++
+				return
+			}
+			if _, ok := d.await(ctx, cn, ref, ackWait); !ok {
+				return
+			}
 		}
 		select {
 		case f := <-cn.frames:
@@ -325,7 +338,7 @@ func (d *device) await(ctx context.Context, cn *conn, ref string, wait time.Dura
 	for {
 		select {
 		case f := <-cn.frames:
-			if f.Ref() == ref && (f.Type == "ack" || f.Type == "error" || f.Type == "sync_complete") {
+			if f.Ref() == ref && (f.Type == "ack" || f.Type == "error" || f.Type == "sync_complete" || f.Type == "pong") {
 				return f, true
 			}
 			d.handle(cn, f)

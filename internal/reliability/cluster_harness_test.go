@@ -327,6 +327,26 @@ func (c *testCluster) stop(n *node, sig syscall.Signal, within time.Duration) in
 	}
 }
 
+// stacks makes node n's Go runtime print every goroutine (SIGQUIT ends
+// the process) and returns the goroutines that run linkup's own code,
+// for a test that found the process stuck.
+func (n *node) stacks() string {
+	p := n.current()
+	mark := len(n.logs.String())
+	n.signal(syscall.SIGQUIT)
+	select {
+	case <-p.exited:
+	case <-time.After(5 * time.Second):
+	}
+	var keep []string
+	for _, g := range strings.Split(n.logs.String()[mark:], "\n\n") {
+		if strings.HasPrefix(g, "goroutine ") && (strings.Contains(g, "linkup-chat/linkup/") || strings.Contains(g, "jackc/")) {
+			keep = append(keep, g)
+		}
+	}
+	return strings.Join(keep, "\n\n")
+}
+
 func (n *node) kill() {
 	p := n.current()
 	if p == nil {

@@ -3,6 +3,7 @@
 package reliability_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -25,6 +26,7 @@ type netns struct {
 	subnet string
 	names  []string // namespace per node
 	hosts  []string // node addresses
+	links  []string // each node's veth, on the bridge's side
 }
 
 // newNetns makes the namespaces, or skips the test with the reason where
@@ -62,7 +64,7 @@ func newNetns(t *testing.T, n int) *netns {
 		ipRun(t, "netns", "exec", name, "ip", "addr", "add", addr+"/24", "dev", "eth0")
 		ipRun(t, "netns", "exec", name, "ip", "link", "set", "eth0", "up")
 		ipRun(t, "netns", "exec", name, "ip", "link", "set", "lo", "up")
-		ns.names, ns.hosts = append(ns.names, name), append(ns.hosts, addr)
+		ns.names, ns.hosts, ns.links = append(ns.names, name), append(ns.hosts, addr), append(ns.links, host)
 	}
 	return ns
 }
@@ -103,6 +105,17 @@ func (ns *netns) isolate(t *testing.T, i int, cut bool) {
 	}
 }
 
+// unplug takes node i's link down (it reaches nothing: not its peers, not
+// PostgreSQL, not its clients, and nothing reaches it) or up again.
+func (ns *netns) unplug(t *testing.T, i int, down bool) {
+	t.Helper()
+	state := "up"
+	if down {
+		state = "down"
+	}
+	ipRun(t, "link", "set", ns.links[i], state)
+}
+
 func ipRun(t *testing.T, args ...string) {
 	t.Helper()
 	if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
@@ -111,10 +124,13 @@ func ipRun(t *testing.T, args ...string) {
 }
 
 // relay forwards TCP connections from listen to target until the test
-// ends, and returns the address it listens on.
+// ends, and returns the address it listens on. It sets no TCP keepalive
+// of its own (Go's default would be 15 s), so that a node cut off keeps
+// its PostgreSQL session open as long as a direct connection would
+// (PostgreSQL's tcp_keepalives_idle defaults to the kernel's 2 hours).
 func relay(t *testing.T, listen, target string) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", listen)
+	ln, err := (&net.ListenConfig{KeepAlive: -1}).Listen(context.Background(), "tcp", listen)
 	if err != nil {
 		t.Fatalf("relay: %v", err)
 	}
@@ -134,7 +150,7 @@ func relay(t *testing.T, listen, target string) string {
 			if err != nil {
 				return
 			}
-			out, err := net.Dial("tcp", target)
+			out, err := (&net.Dialer{KeepAlive: -1}).Dial("tcp", target)
 			if err != nil {
 				in.Close()
 				continue
