@@ -67,7 +67,9 @@ func (c *chatActor) Receive(ctx actor.Context) {
 	if forwarded(c.retired, ctx.Message(), func(m any) { c.node.sendChat(c.id, m) }) {
 		return
 	}
-	if _, check := ctx.Message().(chatIdleCheck); !check {
+	switch ctx.Message().(type) {
+	case chatIdleCheck, chatObserved: // other nodes' traffic keeps no chat in memory here
+	default:
 		c.lastMsg = time.Now()
 	}
 	switch m := ctx.Message().(type) {

@@ -12,7 +12,7 @@ import (
 const followRetry = time.Second
 
 // followLog is the node's log follower: one catch-up subscription to the
-// chat streams of the whole log, from position after (the head when the
+// chat and connection streams of the whole log, from position after (the head when the
 // node started: chats loaded later read the log themselves), until ctx
 // ends. Several nodes may append to one chat (a shared PostgreSQL log);
 // each node delivers to its own connections what it learns from the log,
@@ -26,7 +26,9 @@ const followRetry = time.Second
 //     log when next used), but a membership change stored by another node
 //     is applied to the node's directory and told to the users it concerns
 //     who are online here: added users' connections subscribe (the chat
-//     then loads), removed users stop.
+//     then loads), removed users stop;
+//   - another node's ConnectionOpened and ConnectionClosed update the
+//     presence of its users here (follow_presence.go).
 //
 // The subscription is resumed from the last position seen if it fails.
 // Run it on its own goroutine.
@@ -44,7 +46,8 @@ func (n *Node) followLog(ctx context.Context, after uint64) {
 
 // followFrom runs one subscription and returns the position it reached.
 func (n *Node) followFrom(ctx context.Context, after uint64) uint64 {
-	opts := events.SubscribeOptions{After: after, Filter: events.Filter{StreamPrefixes: []string{events.ChatStreamPrefix}}}
+	prefixes := []string{events.ChatStreamPrefix, events.ConnectionStreamPrefix}
+	opts := events.SubscribeOptions{After: after, Filter: events.Filter{StreamPrefixes: prefixes}}
 	for del, err := range n.store.Subscribe(ctx, opts) {
 		if err != nil {
 			if ctx.Err() == nil {
@@ -60,10 +63,14 @@ func (n *Node) followFrom(ctx context.Context, after uint64) uint64 {
 	return after
 }
 
-// observed hands one event of a chat stream to its chat here.
+// observed hands one event of a chat stream to its chat here, and folds
+// other nodes' connection events into presence (follow_presence.go).
 func (n *Node) observed(rec events.RecordedEvent) {
 	id, ok := events.ChatIDFromStream(rec.Stream)
 	if !ok {
+		if rec.Metadata.Node != n.name {
+			n.observedConnection(rec)
+		}
 		return
 	}
 	n.fm.followed.Inc()

@@ -26,10 +26,11 @@ type presenceBook struct {
 	mu       sync.RWMutex
 	online   map[string]bool
 	lastSeen map[string]time.Time
+	remote   map[string]map[string]bool // user -> connections open on other nodes (follow_presence.go)
 }
 
 func newPresenceBook() *presenceBook {
-	return &presenceBook{online: map[string]bool{}, lastSeen: map[string]time.Time{}}
+	return &presenceBook{online: map[string]bool{}, lastSeen: map[string]time.Time{}, remote: map[string]map[string]bool{}}
 }
 
 // load reads every ConnectionClosed of the log once.
@@ -73,7 +74,7 @@ func (p *presenceBook) closed(user string, t time.Time) {
 func (p *presenceBook) status(user string) (string, *time.Time) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	if p.online[user] {
+	if p.online[user] || len(p.remote[user]) > 0 {
 		return protocol.StatusOnline, nil
 	}
 	if t, ok := p.lastSeen[user]; ok {

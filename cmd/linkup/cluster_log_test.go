@@ -85,11 +85,40 @@ func TestClusterChatAcrossNodes(t *testing.T) {
 	}
 	checkClusterLog(t, url, acked, total)
 
-	conflicts := 0.0
+	// Membership and receipts stored through one node reach the others:
+	// u1 (node 1) adds u7, online on node 3, who is welcomed there and
+	// posts; every connection sees the change, u1 the post; u2's read
+	// receipt (node 2) reaches u1.
+	u7 := newClusterClient(t, nodes[2].url(), tokenFor(t, tokDir, "u7"), "u7", 2)
+	go u7.read(0)
+	if f := request(t, again, map[string]any{"type": "add_members", "chat_id": "c1", "members": []string{"u7"}}); f.Type != "ack" {
+		t.Fatalf("add_members: %s", f.Raw)
+	}
+	u7.waitFrame(t, "chat_created", func(f client.Frame) bool { return f.Type == "chat_created" && f.Str("chat_id") == "c1" })
+	for _, cc := range conns {
+		cc.waitFrame(t, "members_changed", func(f client.Frame) bool {
+			return f.Type == "members_changed" && uint64(f.Num("seq")) == total+1
+		})
+	}
+	u7.send("u7-1", 0)
+	conns[0].waitFrame(t, "u7's message", func(f client.Frame) bool {
+		return f.Type == "message" && f.Str("sender") == "u7" && uint64(f.Num("seq")) == total+2
+	})
+	if f := request(t, dial(t, nodes[1].url(), tokenFor(t, tokDir, "u2")), map[string]any{"type": "read_receipt", "chat_id": "c1", "seq": total + 2}); f.Type != "ack" {
+		t.Fatalf("read_receipt: %s", f.Raw)
+	}
+	conns[0].waitFrame(t, "u2's read", func(f client.Frame) bool {
+		return f.Type == "read" && f.Str("user") == "u2" && uint64(f.Num("last_read_seq")) == total+2
+	})
+
+	var conflicts, refusals, applied float64
 	for _, p := range nodes {
 		conflicts += scrapeMetric(t, p, "linkup_chat_append_conflicts_total")
+		refusals += scrapeMetric(t, p, "linkup_chat_conflict_refusals_total")
+		applied += scrapeMetric(t, p, "linkup_chat_log_applied_total")
 	}
-	t.Logf("%d messages from %d clients on 3 nodes; append conflicts: %v", total, users, conflicts)
+	t.Logf("%d messages from %d clients on 3 nodes; append conflicts %v, commands refused after two %v, events applied from the log %v",
+		total, users, conflicts, refusals, applied)
 	if conflicts == 0 {
 		t.Fatal("no append conflict: the nodes' appends never met, the test proved nothing about forks")
 	}
@@ -110,12 +139,15 @@ type clusterClient struct {
 	refs    map[string]string // ref -> client_msg_id
 	acks    map[string]uint64 // client_msg_id -> seq
 	frames  []uint64          // seq of message frames, as received
+	all     []client.Frame    // every frame, as received
 	ackedCh chan struct{}     // closed when every own send is acked
+	changed chan struct{}     // signalled when a frame arrives
 }
 
 func newClusterClient(t *testing.T, url, tok, user string, node int) *clusterClient {
 	return &clusterClient{t: t, c: dial(t, url, tok), user: user, node: node, retry: make(chan string, 1024),
-		done: make(chan struct{}), refs: map[string]string{}, acks: map[string]uint64{}, ackedCh: make(chan struct{})}
+		done: make(chan struct{}), refs: map[string]string{}, acks: map[string]uint64{}, ackedCh: make(chan struct{}),
+		changed: make(chan struct{}, 1)}
 }
 
 // sendAll sends n messages without waiting, then resends those refused
@@ -163,6 +195,11 @@ func (cc *clusterClient) read(total int) {
 			return
 		}
 		cc.mu.Lock()
+		cc.all = append(cc.all, f)
+		select {
+		case cc.changed <- struct{}{}:
+		default:
+		}
 		switch {
 		case f.Type == "message" && f.Str("chat_id") == "c1":
 			cc.frames = append(cc.frames, uint64(f.Num("seq")))
@@ -172,7 +209,7 @@ func (cc *clusterClient) read(total int) {
 				cc.t.Errorf("%s: %s acked with seq %v, earlier %d", cc.user, id, f.Num("seq"), prev)
 			}
 			cc.acks[id] = uint64(f.Num("seq"))
-			if len(cc.acks) == own {
+			if len(cc.acks) == own && own > 0 {
 				close(cc.ackedCh)
 			}
 		case f.Type == "error" && f.Str("code") == "unavailable" && cc.refs[f.Ref()] != "":
@@ -180,11 +217,30 @@ func (cc *clusterClient) read(total int) {
 		case f.Type == "error":
 			cc.t.Errorf("%s: %s", cc.user, f.Raw)
 		}
-		if !finished && len(cc.frames)+len(cc.acks) >= total {
+		if !finished && total > 0 && len(cc.frames)+len(cc.acks) >= total {
 			finished = true
 			close(cc.done)
 		}
 		cc.mu.Unlock()
+	}
+}
+
+// waitFrame waits until the connection has received a frame matching.
+func (cc *clusterClient) waitFrame(t *testing.T, what string, match func(client.Frame) bool) {
+	t.Helper()
+	deadline := time.After(wait)
+	for {
+		cc.mu.Lock()
+		found := slices.ContainsFunc(cc.all, match)
+		cc.mu.Unlock()
+		if found {
+			return
+		}
+		select {
+		case <-cc.changed:
+		case <-deadline:
+			t.Fatalf("%s on node %d: no %s", cc.user, cc.node+1, what)
+		}
 	}
 }
 
