@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -48,6 +49,37 @@ func TestClusterIdentityRouting(t *testing.T) {
 		t.Fatalf("the owner's metrics do not count one chat activation:\n%s", grepLines(string(metrics), "linkup_cluster_"))
 	}
 	t.Logf("owner %s metrics:\n%s", hosts[0], grepLines(string(metrics), "linkup_cluster_"))
+	checkWatchdogExit(t, tc, clients, (owner+1)%3)
+	if code := tc.nodes[(owner+2)%3].stop(t, syscall.SIGTERM); code != 0 {
+		t.Fatalf("SIGTERM: exit %d, want 0; logs:\n%s", code, tc.nodes[(owner+2)%3].logs)
+	}
+}
+
+// checkWatchdogExit freezes node i past the failure detection (SIGSTOP
+// 3 s): once it runs again its watchdog ends the member, its client gets
+// force_reconnect (shutdown), and the process exits 1 saying why.
+func checkWatchdogExit(t *testing.T, tc *testCluster, clients []*recorder, i int) {
+	t.Helper()
+	p := tc.nodes[i]
+	if err := p.stopAsync(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * time.Second) // past the 2 s the peers' health checks allow
+	if err := p.stopAsync(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	f, err := clients[i].Expect(wait, client.Is("force_reconnect"))
+	if err != nil || f.Str("reason") != "shutdown" {
+		t.Fatalf("client of the frozen node: %v %s", err, f.Raw)
+	}
+	select {
+	case <-p.done:
+	case <-time.After(wait):
+		t.Fatalf("the frozen node did not exit; logs:\n%s", p.logs)
+	}
+	if code := p.cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(p.logs.String(), "left the cluster") {
+		t.Fatalf("frozen node: exit %d, want 1 with 'left the cluster'; logs:\n%s", code, p.logs)
+	}
 }
 
 // checkBadClusterFlags: each bad combination exits 1 before serving, with
@@ -145,4 +177,62 @@ func grepLines(s, prefix string) string {
 	return strings.Join(out, "\n")
 }
 
-var _ = client.Is
+
+// TestClusterIdentityDelivery: three nodes, one chat, a member connected
+// to each node, every member sending: every member's connection gets
+// every other member's message once, in seq order, and none of its own
+// (its ack carried the seq). The chat identity appends on its owner; the
+// members on the other nodes are reached through their node's follower of
+// the shared log (the s19-cluster-log branch: "each node delivers to its
+// own connections from the log", docs/CLUSTER.md).
+func TestClusterIdentityDelivery(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL and three linkup processes")
+	}
+	url := pgtest.Start(t).NewDatabase(t)
+	tc := startTestCluster(t, url, 3)
+	clients := joinChat(t, tc, "d1", []string{"alice", "bob", "carol"})
+	const perClient = 10
+	acks, _ := sendRoundRobin(t, clients, "d1", perClient)
+	total := len(clients) * perClient
+	checkSeqsOnce(t, acks, total)
+	for i, c := range clients {
+		checkDelivered(t, tc.names[i], c, "d1", acks[i], total)
+	}
+}
+
+// checkDelivered reads c's frames until it holds a message frame for every
+// seq up to total that is not one of its own (own), then checks they came
+// once each, in seq order, and none of its own came as a message.
+func checkDelivered(t *testing.T, node string, c *recorder, chat string, own []uint64, total int) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for len(messageSeqs(c.frames, chat)) < total-len(own) && time.Now().Before(deadline) {
+		f, err := c.Next(time.Until(deadline))
+		if err != nil {
+			break
+		}
+		c.frames = append(c.frames, f)
+	}
+	got := messageSeqs(c.frames, chat)
+	var want []uint64
+	for s := uint64(1); s <= uint64(total); s++ {
+		if !slices.Contains(own, s) {
+			want = append(want, s)
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("client on %s got message seqs %v, want %v (its own acks: %v)", node, got, want, own)
+	}
+}
+
+// messageSeqs lists the seqs of chat's message frames in arrival order.
+func messageSeqs(frames []client.Frame, chat string) []uint64 {
+	var out []uint64
+	for _, f := range frames {
+		if f.Type == "message" && f.Str("chat_id") == chat {
+			out = append(out, uint64(f.Num("seq")))
+		}
+	}
+	return out
+}
