@@ -177,7 +177,6 @@ func grepLines(s, prefix string) string {
 	return strings.Join(out, "\n")
 }
 
-
 // TestClusterIdentityDelivery: three nodes, one chat, a member connected
 // to each node, every member sending: every member's connection gets
 // every other member's message once, in seq order, and none of its own
@@ -206,8 +205,14 @@ func TestClusterIdentityDelivery(t *testing.T) {
 // once each, in seq order, and none of its own came as a message.
 func checkDelivered(t *testing.T, node string, c *recorder, chat string, own []uint64, total int) {
 	t.Helper()
+	var want []uint64
+	for s := uint64(1); s <= uint64(total); s++ {
+		if !slices.Contains(own, s) {
+			want = append(want, s)
+		}
+	}
 	deadline := time.Now().Add(wait)
-	for len(messageSeqs(c.frames, chat)) < total-len(own) && time.Now().Before(deadline) {
+	for !holdsAll(messageSeqs(c.frames, chat), want) && time.Now().Before(deadline) {
 		f, err := c.Next(time.Until(deadline))
 		if err != nil {
 			break
@@ -215,12 +220,6 @@ func checkDelivered(t *testing.T, node string, c *recorder, chat string, own []u
 		c.frames = append(c.frames, f)
 	}
 	got := messageSeqs(c.frames, chat)
-	var want []uint64
-	for s := uint64(1); s <= uint64(total); s++ {
-		if !slices.Contains(own, s) {
-			want = append(want, s)
-		}
-	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("client on %s got message seqs %v, want %v (its own acks: %v)", node, got, want, own)
 	}
@@ -235,4 +234,13 @@ func messageSeqs(frames []client.Frame, chat string) []uint64 {
 		}
 	}
 	return out
+}
+
+func holdsAll(got, want []uint64) bool {
+	for _, w := range want {
+		if !slices.Contains(got, w) {
+			return false
+		}
+	}
+	return true
 }
