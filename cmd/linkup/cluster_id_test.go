@@ -49,27 +49,68 @@ func TestClusterIdentityRouting(t *testing.T) {
 		t.Fatalf("the owner's metrics do not count one chat activation:\n%s", grepLines(string(metrics), "linkup_cluster_"))
 	}
 	t.Logf("owner %s metrics:\n%s", hosts[0], grepLines(string(metrics), "linkup_cluster_"))
-	checkWatchdogExit(t, tc, clients, (owner+1)%3)
+	checkUnknownChatLeaves(t, tc, clients[0])
+	other := (owner + 1) % 3
+	checkOwnerFrozen(t, tc, clients, owner, other, acks[other][0])
 	if code := tc.nodes[(owner+2)%3].stop(t, syscall.SIGTERM); code != 0 {
 		t.Fatalf("SIGTERM: exit %d, want 0; logs:\n%s", code, tc.nodes[(owner+2)%3].logs)
 	}
 }
 
-// checkWatchdogExit freezes node i past the failure detection (SIGSTOP
-// 3 s): once it runs again its watchdog ends the member, its client gets
-// force_reconnect (shutdown), and the process exits 1 saying why.
-func checkWatchdogExit(t *testing.T, tc *testCluster, clients []*recorder, i int) {
+// checkUnknownChatLeaves: a command to a chat that does not exist is
+// refused (not_found) through its owner, whose grain then leaves memory.
+func checkUnknownChatLeaves(t *testing.T, tc *testCluster, c *recorder) {
 	t.Helper()
-	p := tc.nodes[i]
+	if f := c.ask(t, map[string]any{"type": "send_message", "chat_id": "nochat", "client_msg_id": "x", "body": "m"}); f.Str("code") != "not_found" {
+		t.Fatalf("send to an unknown chat: %s", f.Raw)
+	}
+	deadline := time.Now().Add(4 * wait)
+	for len(tc.hosts(t, "nochat")) > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the grain of an unknown chat is still hosted on %v", tc.hosts(t, "nochat"))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// checkOwnerFrozen freezes the chat's owner past the failure detection
+// (SIGSTOP 3 s). Meanwhile, from node other: an edit_message (tried once:
+// a repeat would be a second edit) is answered unavailable on a
+// connection that stays open; a send_message (idempotent, retried) is
+// acknowledged by the chat's new owner (resent by the client if that
+// owner's first append lost to the log, as a client resends on
+// unavailable). Once the old owner runs again its
+// watchdog ends the member, its client gets force_reconnect (shutdown),
+// and the process exits 1 saying why.
+func checkOwnerFrozen(t *testing.T, tc *testCluster, clients []*recorder, owner, other int, ownSeq uint64) {
+	t.Helper()
+	p := tc.nodes[owner]
 	if err := p.stopAsync(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(3 * time.Second) // past the 2 s the peers' health checks allow
+	frozen := time.Now()
+	c := clients[other]
+	if f := c.ask(t, map[string]any{"type": "edit_message", "chat_id": "c1", "seq": ownSeq, "body": "edited"}); f.Str("code") != "unavailable" {
+		t.Fatalf("edit_message while the owner is frozen: %s", f.Raw)
+	}
+	if f := c.ask(t, map[string]any{"type": "ping"}); f.Type != "pong" {
+		t.Fatalf("the connection did not stay open after unavailable: %s", f.Raw)
+	}
+	start := time.Now()
+	var f client.Frame
+	for try := 0; try < 3 && f.Type != "ack"; try++ { // a client resends on unavailable, with the same client_msg_id
+		f = c.ask(t, map[string]any{"type": "send_message", "chat_id": "c1", "client_msg_id": "during-freeze", "body": "m"})
+	}
+	if f.Type != "ack" {
+		t.Fatalf("send_message while the owner is frozen: %s", f.Raw)
+	}
+	t.Logf("owner %s frozen: edit answered unavailable, send acknowledged (seq %v) %v after it was sent, by %v", tc.names[owner], f.Num("seq"),
+		time.Since(start).Round(time.Millisecond), tc.hosts(t, "c1", owner))
+	time.Sleep(3*time.Second - time.Since(frozen)) // past the 2 s the peers' health checks allow
 	if err := p.stopAsync(syscall.SIGCONT); err != nil {
 		t.Fatal(err)
 	}
-	f, err := clients[i].Expect(wait, client.Is("force_reconnect"))
-	if err != nil || f.Str("reason") != "shutdown" {
+	if f, err := clients[owner].Expect(wait, client.Is("force_reconnect")); err != nil || f.Str("reason") != "shutdown" {
 		t.Fatalf("client of the frozen node: %v %s", err, f.Raw)
 	}
 	select {
