@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/linkup-chat/linkup/client"
+	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/internal/pgtest"
 	"github.com/linkup-chat/linkup/internal/testnode"
 )
@@ -55,6 +56,41 @@ func TestClusterIdentityRouting(t *testing.T) {
 	if code := tc.nodes[(owner+2)%3].stop(t, syscall.SIGTERM); code != 0 {
 		t.Fatalf("SIGTERM: exit %d, want 0; logs:\n%s", code, tc.nodes[(owner+2)%3].logs)
 	}
+	checkLogOnce(t, url, "c1")
+}
+
+// checkLogOnce: chat's timeline items in the log have seqs 1..n, each
+// once, and no client_msg_id is stored twice (whatever failed over).
+func checkLogOnce(t *testing.T, url, chat string) {
+	t.Helper()
+	var seqs []uint64
+	ids := map[string]int{}
+	var tail []string
+	for _, ev := range pgEvents(t, url) {
+		switch e := ev.(type) {
+		case events.MessagePosted:
+			if e.ChatID == chat {
+				seqs, ids[e.ClientMsgID] = append(seqs, e.Seq), ids[e.ClientMsgID]+1
+				tail = append(tail, fmt.Sprintf("%d:posted %s", e.Seq, e.ClientMsgID))
+			}
+		case events.MessageEdited:
+			if e.ChatID == chat {
+				seqs = append(seqs, e.Seq)
+				tail = append(tail, fmt.Sprintf("%d:edited %d", e.Seq, e.TargetSeq))
+			}
+		}
+	}
+	for id, n := range ids {
+		if n != 1 {
+			t.Errorf("client_msg_id %q stored %d times", id, n)
+		}
+	}
+	for i, s := range seqs {
+		if s != uint64(i+1) {
+			t.Errorf("seq %d at position %d of the log", s, i)
+		}
+	}
+	t.Logf("chat %s in the log ends with %v", chat, tail[max(0, len(tail)-4):])
 }
 
 // checkUnknownChatLeaves: a command to a chat that does not exist is
