@@ -98,7 +98,7 @@ func (n *Node) replyOf(res any) ChatReply {
 	case replyError:
 		return ChatReply{Err: m.Err}
 	case bulkPart:
-		return ChatReply{Bulk: &m.Result}
+		return ChatReply{Bulk: m.Result}
 	}
 	return ChatReply{Err: protocol.Errorf(protocol.CodeInternal, "the chat answered %s", fmt.Sprintf("%T", res))}
 }
