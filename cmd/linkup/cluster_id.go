@@ -59,7 +59,7 @@ var (
 // startCluster starts this node's member with the chat kind.
 func startCluster(cfg cluster.Config, idle time.Duration, log *slog.Logger, reg prometheus.Registerer) (*clusterNode, error) {
 	cn := &clusterNode{handlers: make(chan struct{}, maxGrainHandlers), idle: idle, log: log, hosted: map[string]int{}}
-	cfg.Logger = log.With("component", "cluster")
+	cfg.Logger = slog.New(minLevel{Handler: log.Handler(), min: slog.LevelWarn}).With("component", "cluster")
 	kind := protocluster.NewKind(chatKind, actor.PropsFromProducer(func() actor.Actor { return &chatGrain{cn: cn} }))
 	m, err := cluster.Start(cfg, kind)
 	if err != nil {
@@ -287,4 +287,24 @@ func (cn *clusterNode) backend(name string) transport.ClusterBackend {
 		return singleNode{name: name}
 	}
 	return cn
+}
+
+// minLevel drops records below min: the cluster library logs every
+// connection and topology step at INFO; its warnings and errors (a peer
+// gone, a refused connection) stay.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(as []slog.Attr) slog.Handler {
+	return minLevel{Handler: h.Handler.WithAttrs(as), min: h.min}
+}
+
+func (h minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{Handler: h.Handler.WithGroup(name), min: h.min}
 }
