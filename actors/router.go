@@ -70,13 +70,13 @@ func (r ChatRequest) Idempotent() bool {
 }
 
 // ChatReply is the owner's answer to a ChatRequest: exactly one of Frame
-// (the encoded reply frame), Err, Bulk (the result of a bulk item), or
-// Direct (the owner is the requesting connection's node and answered it
-// itself).
+// (the encoded reply frame), Err, Bulk (the result of a bulk item, its
+// ChatID set), or Direct (the owner is the requesting connection's node
+// and answered it itself).
 type ChatReply struct {
-	Frame []byte               `json:"frame,omitempty"`
-	Err   *protocol.Error      `json:"err,omitempty"`
-	Bulk  *protocol.BulkResult `json:"bulk,omitempty"`
+	Frame []byte              `json:"frame,omitempty"`
+	Err   *protocol.Error     `json:"err,omitempty"`
+	Bulk  protocol.BulkResult `json:"bulk,omitzero"`
 	// Seq is the seq an ack of send_message carries (the connection
 	// notes it as received, so the message frame is not sent to it too).
 	Seq    uint64 `json:"seq,omitempty"`

@@ -109,8 +109,8 @@ func (c *connActor) routedAnswer(ctx actor.Context, cmd routedCmd, rep ChatReply
 	case rep.Direct:
 	case cmd.slot != nil:
 		res := protocol.BulkResult{ChatID: cmd.req.ChatID}
-		if rep.Bulk != nil {
-			res = *rep.Bulk
+		if rep.Bulk.ChatID != "" {
+			res = rep.Bulk
 		} else if rep.Err != nil {
 			res.Error = &protocol.ErrorFrame{Code: rep.Err.Code, Message: rep.Err.Message}
 		}

@@ -98,7 +98,17 @@ func (n *Node) replyOf(res any) ChatReply {
 	case replyError:
 		return ChatReply{Err: m.Err}
 	case bulkPart:
-		return ChatReply{Bulk: &m.Result}
+		return ChatReply{Bulk: m.Result}
 	}
 	return ChatReply{Err: protocol.Errorf(protocol.CodeInternal, "the chat answered %s", fmt.Sprintf("%T", res))}
+}
+
+// ChatKnown reports whether chat id exists as far as this node's
+// directory knows (it follows the log): the cluster's grain of a chat
+// that does not exist leaves memory sooner.
+func (n *Node) ChatKnown(id string) bool {
+	n.dir.mu.RLock()
+	defer n.dir.mu.RUnlock()
+	_, ok := n.dir.at[id]
+	return ok
 }

@@ -43,6 +43,7 @@ type clusterNode struct {
 	member   *cluster.Member
 	node     atomic.Pointer[actors.Node] // nil until the actors are up: grains answer `unavailable`
 	handlers chan struct{}
+	idle     time.Duration // a chat grain stops after this long without a request
 	log      *slog.Logger
 	m        *clusterMetrics
 
@@ -56,9 +57,9 @@ var (
 )
 
 // startCluster starts this node's member with the chat kind.
-func startCluster(cfg cluster.Config, log *slog.Logger, reg prometheus.Registerer) (*clusterNode, error) {
-	cn := &clusterNode{handlers: make(chan struct{}, maxGrainHandlers), log: log, hosted: map[string]int{}}
-	cfg.Logger = log.With("component", "cluster")
+func startCluster(cfg cluster.Config, idle time.Duration, log *slog.Logger, reg prometheus.Registerer) (*clusterNode, error) {
+	cn := &clusterNode{handlers: make(chan struct{}, maxGrainHandlers), idle: idle, log: log, hosted: map[string]int{}}
+	cfg.Logger = slog.New(minLevel{Handler: log.Handler(), min: slog.LevelWarn}).With("component", "cluster")
 	kind := protocluster.NewKind(chatKind, actor.PropsFromProducer(func() actor.Actor { return &chatGrain{cn: cn} }))
 	m, err := cluster.Start(cfg, kind)
 	if err != nil {
@@ -150,24 +151,64 @@ func (cn *clusterNode) hostedChats() []string {
 	return ids
 }
 
-// chatGrain is one chat identity's activation on its owner node.
+// chatGrain is one chat identity's activation on its owner node. It
+// stops after the node's chat idle time without a request, or after
+// unknownIdle while its chat does not exist (a command to an unknown chat
+// id), so identities cost memory only while in use; the next request
+// activates it again.
 type chatGrain struct {
 	cn       *clusterNode
 	identity string
+	last     time.Time
+	timer    *time.Timer
 }
+
+// grainIdleCheck is sent to a grain by its idle timer.
+type grainIdleCheck struct{}
+
+// unknownIdle is how long the grain of a chat that does not exist stays
+// without a request.
+const unknownIdle = 5 * time.Second
 
 func (g *chatGrain) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case *protocluster.ClusterInit:
-		g.identity = msg.Identity.Identity
+		g.identity, g.last = msg.Identity.Identity, time.Now()
 		g.cn.activated(g.identity)
+		g.arm(ctx, unknownIdle)
 	case *actor.Stopped:
+		if g.timer != nil {
+			g.timer.Stop()
+		}
 		if g.identity != "" {
 			g.cn.deactivated(g.identity)
 		}
 	case *protocluster.GrainRequest:
+		g.last = time.Now()
 		g.onRequest(ctx, msg)
+	case grainIdleCheck:
+		g.idleCheck(ctx)
 	}
+}
+
+// idleCheck stops the grain once it has been idle for its limit.
+func (g *chatGrain) idleCheck(ctx actor.Context) {
+	limit := g.cn.idle
+	if n := g.cn.node.Load(); n != nil && !n.ChatKnown(g.identity) {
+		limit = unknownIdle
+	}
+	if wait := limit - time.Since(g.last); wait > 0 {
+		g.arm(ctx, min(wait, max(unknownIdle, time.Second)))
+		return
+	}
+	ctx.Stop(ctx.Self())
+}
+
+// arm sends the grain a grainIdleCheck after d (a timer, not the
+// library's receive timeout, whose timer races with message handling).
+func (g *chatGrain) arm(ctx actor.Context, d time.Duration) {
+	self, root := ctx.Self(), ctx.ActorSystem().Root
+	g.timer = time.AfterFunc(d, func() { root.Send(self, grainIdleCheck{}) })
 }
 
 // onRequest hands a routed command to this node's chat actor on a
@@ -246,4 +287,24 @@ func (cn *clusterNode) backend(name string) transport.ClusterBackend {
 		return singleNode{name: name}
 	}
 	return cn
+}
+
+// minLevel drops records below min: the cluster library logs every
+// connection and topology step at INFO; its warnings and errors (a peer
+// gone, a refused connection) stay.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(as []slog.Attr) slog.Handler {
+	return minLevel{Handler: h.Handler.WithAttrs(as), min: h.min}
+}
+
+func (h minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{Handler: h.Handler.WithGroup(name), min: h.min}
 }

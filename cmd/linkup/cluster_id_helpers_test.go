@@ -139,11 +139,15 @@ func (tc *testCluster) waitMembers(t *testing.T, i, n int) {
 	}
 }
 
-// hosts returns the names of the nodes whose /v1/cluster lists chat.
-func (tc *testCluster) hosts(t *testing.T, chat string) []string {
+// hosts returns the names of the nodes whose /v1/cluster lists chat,
+// asking every node but those in skip (a frozen node does not answer).
+func (tc *testCluster) hosts(t *testing.T, chat string, skip ...int) []string {
 	t.Helper()
 	var out []string
 	for i := range tc.nodes {
+		if slices.Contains(skip, i) {
+			continue
+		}
 		if slices.Contains(tc.status(t, i).ChatIDs, chat) {
 			out = append(out, tc.names[i])
 		}

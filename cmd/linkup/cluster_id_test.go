@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/linkup-chat/linkup/client"
+	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/internal/pgtest"
 	"github.com/linkup-chat/linkup/internal/testnode"
 )
@@ -48,6 +50,113 @@ func TestClusterIdentityRouting(t *testing.T) {
 		t.Fatalf("the owner's metrics do not count one chat activation:\n%s", grepLines(string(metrics), "linkup_cluster_"))
 	}
 	t.Logf("owner %s metrics:\n%s", hosts[0], grepLines(string(metrics), "linkup_cluster_"))
+	checkUnknownChatLeaves(t, tc, clients[0])
+	other := (owner + 1) % 3
+	checkOwnerFrozen(t, tc, clients, owner, other, acks[other][0])
+	if code := tc.nodes[(owner+2)%3].stop(t, syscall.SIGTERM); code != 0 {
+		t.Fatalf("SIGTERM: exit %d, want 0; logs:\n%s", code, tc.nodes[(owner+2)%3].logs)
+	}
+	checkLogOnce(t, url, "c1")
+}
+
+// checkLogOnce: chat's timeline items in the log have seqs 1..n, each
+// once, and no client_msg_id is stored twice (whatever failed over).
+func checkLogOnce(t *testing.T, url, chat string) {
+	t.Helper()
+	var seqs []uint64
+	ids := map[string]int{}
+	var tail []string
+	for _, ev := range pgEvents(t, url) {
+		switch e := ev.(type) {
+		case events.MessagePosted:
+			if e.ChatID == chat {
+				seqs, ids[e.ClientMsgID] = append(seqs, e.Seq), ids[e.ClientMsgID]+1
+				tail = append(tail, fmt.Sprintf("%d:posted %s", e.Seq, e.ClientMsgID))
+			}
+		case events.MessageEdited:
+			if e.ChatID == chat {
+				seqs = append(seqs, e.Seq)
+				tail = append(tail, fmt.Sprintf("%d:edited %d", e.Seq, e.TargetSeq))
+			}
+		}
+	}
+	for id, n := range ids {
+		if n != 1 {
+			t.Errorf("client_msg_id %q stored %d times", id, n)
+		}
+	}
+	for i, s := range seqs {
+		if s != uint64(i+1) {
+			t.Errorf("seq %d at position %d of the log", s, i)
+		}
+	}
+	t.Logf("chat %s in the log ends with %v", chat, tail[max(0, len(tail)-4):])
+}
+
+// checkUnknownChatLeaves: a command to a chat that does not exist is
+// refused (not_found) through its owner, whose grain then leaves memory.
+func checkUnknownChatLeaves(t *testing.T, tc *testCluster, c *recorder) {
+	t.Helper()
+	if f := c.ask(t, map[string]any{"type": "send_message", "chat_id": "nochat", "client_msg_id": "x", "body": "m"}); f.Str("code") != "not_found" {
+		t.Fatalf("send to an unknown chat: %s", f.Raw)
+	}
+	deadline := time.Now().Add(4 * wait)
+	for len(tc.hosts(t, "nochat")) > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the grain of an unknown chat is still hosted on %v", tc.hosts(t, "nochat"))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// checkOwnerFrozen freezes the chat's owner past the failure detection
+// (SIGSTOP 3 s). Meanwhile, from node other: an edit_message (tried once:
+// a repeat would be a second edit) is answered unavailable on a
+// connection that stays open; a send_message (idempotent, retried) is
+// acknowledged by the chat's new owner (resent by the client if that
+// owner's first append lost to the log, as a client resends on
+// unavailable). Once the old owner runs again its
+// watchdog ends the member, its client gets force_reconnect (shutdown),
+// and the process exits 1 saying why.
+func checkOwnerFrozen(t *testing.T, tc *testCluster, clients []*recorder, owner, other int, ownSeq uint64) {
+	t.Helper()
+	p := tc.nodes[owner]
+	if err := p.stopAsync(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	frozen := time.Now()
+	c := clients[other]
+	if f := c.ask(t, map[string]any{"type": "edit_message", "chat_id": "c1", "seq": ownSeq, "body": "edited"}); f.Str("code") != "unavailable" {
+		t.Fatalf("edit_message while the owner is frozen: %s", f.Raw)
+	}
+	if f := c.ask(t, map[string]any{"type": "ping"}); f.Type != "pong" {
+		t.Fatalf("the connection did not stay open after unavailable: %s", f.Raw)
+	}
+	start := time.Now()
+	var f client.Frame
+	for try := 0; try < 3 && f.Type != "ack"; try++ { // a client resends on unavailable, with the same client_msg_id
+		f = c.ask(t, map[string]any{"type": "send_message", "chat_id": "c1", "client_msg_id": "during-freeze", "body": "m"})
+	}
+	if f.Type != "ack" {
+		t.Fatalf("send_message while the owner is frozen: %s", f.Raw)
+	}
+	t.Logf("owner %s frozen: edit answered unavailable, send acknowledged (seq %v) %v after it was sent, by %v", tc.names[owner], f.Num("seq"),
+		time.Since(start).Round(time.Millisecond), tc.hosts(t, "c1", owner))
+	time.Sleep(3*time.Second - time.Since(frozen)) // past the 2 s the peers' health checks allow
+	if err := p.stopAsync(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := clients[owner].Expect(wait, client.Is("force_reconnect")); err != nil || f.Str("reason") != "shutdown" {
+		t.Fatalf("client of the frozen node: %v %s", err, f.Raw)
+	}
+	select {
+	case <-p.done:
+	case <-time.After(wait):
+		t.Fatalf("the frozen node did not exit; logs:\n%s", p.logs)
+	}
+	if code := p.cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(p.logs.String(), "left the cluster") {
+		t.Fatalf("frozen node: exit %d, want 1 with 'left the cluster'; logs:\n%s", code, p.logs)
+	}
 }
 
 // checkBadClusterFlags: each bad combination exits 1 before serving, with
@@ -145,4 +254,70 @@ func grepLines(s, prefix string) string {
 	return strings.Join(out, "\n")
 }
 
-var _ = client.Is
+// TestClusterIdentityDelivery: three nodes, one chat, a member connected
+// to each node, every member sending: every member's connection gets
+// every other member's message once, in seq order, and none of its own
+// (its ack carried the seq). The chat identity appends on its owner; the
+// members on the other nodes are reached through their node's follower of
+// the shared log (the s19-cluster-log branch: "each node delivers to its
+// own connections from the log", docs/CLUSTER.md).
+func TestClusterIdentityDelivery(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL and three linkup processes")
+	}
+	url := pgtest.Start(t).NewDatabase(t)
+	tc := startTestCluster(t, url, 3)
+	clients := joinChat(t, tc, "d1", []string{"alice", "bob", "carol"})
+	const perClient = 10
+	acks, _ := sendRoundRobin(t, clients, "d1", perClient)
+	total := len(clients) * perClient
+	checkSeqsOnce(t, acks, total)
+	for i, c := range clients {
+		checkDelivered(t, tc.names[i], c, "d1", acks[i], total)
+	}
+}
+
+// checkDelivered reads c's frames until it holds a message frame for every
+// seq up to total that is not one of its own (own), then checks they came
+// once each, in seq order, and none of its own came as a message.
+func checkDelivered(t *testing.T, node string, c *recorder, chat string, own []uint64, total int) {
+	t.Helper()
+	var want []uint64
+	for s := uint64(1); s <= uint64(total); s++ {
+		if !slices.Contains(own, s) {
+			want = append(want, s)
+		}
+	}
+	deadline := time.Now().Add(wait)
+	for !holdsAll(messageSeqs(c.frames, chat), want) && time.Now().Before(deadline) {
+		f, err := c.Next(time.Until(deadline))
+		if err != nil {
+			break
+		}
+		c.frames = append(c.frames, f)
+	}
+	got := messageSeqs(c.frames, chat)
+	if !slices.Equal(got, want) {
+		t.Fatalf("client on %s got message seqs %v, want %v (its own acks: %v)", node, got, want, own)
+	}
+}
+
+// messageSeqs lists the seqs of chat's message frames in arrival order.
+func messageSeqs(frames []client.Frame, chat string) []uint64 {
+	var out []uint64
+	for _, f := range frames {
+		if f.Type == "message" && f.Str("chat_id") == chat {
+			out = append(out, uint64(f.Num("seq")))
+		}
+	}
+	return out
+}
+
+func holdsAll(got, want []uint64) bool {
+	for _, w := range want {
+		if !slices.Contains(got, w) {
+			return false
+		}
+	}
+	return true
+}

@@ -126,7 +126,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	defer store.Close()
 	var cn *clusterNode
 	if cfg.cluster.enabled() {
-		if cn, err = startCluster(ccfg, log, reg); err != nil {
+		if cn, err = startCluster(ccfg, cfg.chatIdle, log, reg); err != nil {
 			return err
 		}
 		defer cn.leave()
