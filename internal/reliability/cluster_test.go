@@ -3,6 +3,7 @@
 package reliability_test
 
 import (
+	"context"
 	"fmt"
 	"syscall"
 	"testing"
@@ -284,4 +285,89 @@ func TestClusterPartitionFull(t *testing.T) {
 	l.finish(t, c)
 	summary(t, devs)
 	c.checkLog(devs)
+}
+
+// TestClusterSyncOnLaggingNode: a client that reconnects to a node whose
+// log follower is behind what the client already holds must not get those
+// items again. A node that does not host the chat (n2, else n1) is stopped for 1.5 s (under the watchdog's 2 s, so
+// it stays a member) while alice, on n0, posts 30 messages and holds
+// 1..30; she then connects to n2 (the connection waits in n2's backlog),
+// n2 resumes, and her first frame is sync_request from 30. Every item of
+// the chat at or below 30 arriving on that connection is a duplicate she
+// already holds (on a single node a sync from 30 never brings seq 30 or
+// below); n2 must still deliver seq 31, posted afterwards.
+func TestClusterSyncOnLaggingNode(t *testing.T) {
+	c := newCluster(t, clusterOpts{nodes: 3})
+	c.startAll()
+	c.createChat([]string{"alice", "bob"})
+	bob := dialClient(t, c.nodes[2].url(), c.token("bob")) // keeps the chat in use on n2
+	defer bob.Close()
+	call(t, bob, map[string]any{"type": "sync_request", "positions": map[string]uint64{clusterChat: 0}})
+	alice := dialClient(t, c.nodes[0].url(), c.token("alice"))
+	defer alice.Close()
+	call(t, alice, sendMsg(clusterChat, "warm-up")) // activates the chat (and places its identity)
+	lagging := c.nodes[2]
+	if c.clusterd && c.chatHost() == 2 {
+		lagging = c.nodes[1]
+		bob.Close()
+		bob = dialClient(t, lagging.url(), c.token("bob"))
+		call(t, bob, map[string]any{"type": "sync_request", "positions": map[string]uint64{clusterChat: 0}})
+	}
+	time.Sleep(time.Second) // lets the node to be stopped finish writing its connection events (a stop inside an append would hold PostgreSQL's append lock)
+	lagging.signal(syscall.SIGSTOP)
+	stoppedAt := time.Now()
+	stopped := true
+	defer func() {
+		if stopped {
+			lagging.signal(syscall.SIGCONT)
+		}
+	}()
+	var head uint64
+	for i := range 30 {
+		f := call(t, alice, sendMsg(clusterChat, fmt.Sprintf("a-%d", i)))
+		if f.Type != "ack" {
+			t.Fatalf("send %d while %s is stopped: %s; PostgreSQL: %s", i, lagging.name, f.Raw, c.appendLockHolders())
+		}
+		head = uint64(f.Num("seq"))
+	}
+	type dialed struct {
+		c   *client.Client
+		err error
+	}
+	got := make(chan dialed, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		cl, err := client.Dial(ctx, lagging.url(), client.Options{Token: c.token("alice")})
+		got <- dialed{cl, err}
+	}()
+	time.Sleep(1500*time.Millisecond - time.Since(stoppedAt)) // the stop's length (under the watchdog's 2 s), not a wait for a condition
+	lagging.signal(syscall.SIGCONT)
+	stopped = false
+	d := <-got
+	if d.err != nil {
+		t.Fatalf("dial %s: %v", lagging.name, d.err)
+	}
+	defer d.c.Close()
+	ref := "sync-after-lag"
+	if err := d.c.Send(map[string]any{"type": "sync_request", "ref": ref, "positions": map[string]uint64{clusterChat: head}}); err != nil {
+		t.Fatal(err)
+	}
+	if f := call(t, alice, sendMsg(clusterChat, "after")); f.Type != "ack" {
+		t.Fatalf("send after: %s", f.Raw)
+	}
+	var dups []uint64
+	f, err := d.c.Expect(10*time.Second, func(f client.Frame) bool {
+		if f.Type == "message" && f.Str("chat_id") == clusterChat && uint64(f.Num("seq")) <= head {
+			dups = append(dups, uint64(f.Num("seq")))
+		}
+		return f.Type == "message" && uint64(f.Num("seq")) == head+1
+	})
+	if err != nil {
+		t.Fatalf("seq %d (posted after the sync) never reached alice on %s: %v", head+1, lagging.name, err)
+	}
+	_ = f
+	if len(dups) > 0 {
+		t.Fatalf("alice synced from %d on %s and then got seqs %v again", head, lagging.name, dups)
+	}
 }
