@@ -357,7 +357,7 @@ func TestClusterSyncOnLaggingNode(t *testing.T) {
 		t.Fatalf("send after: %s", f.Raw)
 	}
 	var dups []uint64
-	f, err := d.c.Expect(10*time.Second, func(f client.Frame) bool {
+	_, err := d.c.Expect(10*time.Second, func(f client.Frame) bool {
 		if f.Type == "message" && f.Str("chat_id") == clusterChat && uint64(f.Num("seq")) <= head {
 			dups = append(dups, uint64(f.Num("seq")))
 		}
@@ -366,7 +366,6 @@ func TestClusterSyncOnLaggingNode(t *testing.T) {
 	if err != nil {
 		t.Fatalf("seq %d (posted after the sync) never reached alice on %s: %v", head+1, lagging.name, err)
 	}
-	_ = f
 	if len(dups) > 0 {
 		t.Fatalf("alice synced from %d on %s and then got seqs %v again", head, lagging.name, dups)
 	}
