@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"slices"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -128,6 +129,8 @@ func (c *chatActor) handle(ctx actor.Context, msg any) {
 		c.onSync(ctx, m)
 	case chatWelcome:
 		c.welcomeOnline(m.Users, m.From)
+	case chatWelcomeRead:
+		c.onWelcomeRead(ctx, m)
 	case panicked:
 		c.onPanicked(ctx, m)
 	}
@@ -263,12 +266,50 @@ func (c *chatActor) onSubscribe(ctx actor.Context, m chatSubscribe) {
 	if !c.state.IsMember(m.User) {
 		return
 	}
-	c.subscribe(m.Conn, m.User)
 	if m.Welcome == nil {
+		c.subscribe(m.Conn, m.User)
 		return
 	}
+	lo, hi := max(m.From, 1), c.state.LatestSeq
+	if held, ok := c.recent.span(lo, hi); ok || lo > hi {
+		c.subscribe(m.Conn, m.User)
+		c.welcome(ctx, m, held)
+		return
+	}
+	// The ring does not reach back to lo: the chat was loaded after the
+	// user joined (on another node, or after a restart), or the ring
+	// wrapped. The items are read first (ring, page cache or store,
+	// answered to this chat), and the connection is subscribed with them,
+	// so no live item overtakes them.
+	c.messages(ctx, origin{Conn: ctx.Self(), User: m.User}, lo, hi, func(items []chat.Item, err *protocol.Error) any {
+		return chatWelcomeRead{Sub: m, Items: items, Hi: hi, Err: err}
+	})
+}
+
+// onWelcomeRead subscribes a welcomed connection once its catch-up items
+// are read, adding those stored since the read began (the ring has them:
+// they came after the load).
+func (c *chatActor) onWelcomeRead(ctx actor.Context, m chatWelcomeRead) {
+	if !c.state.IsMember(m.Sub.User) {
+		return
+	}
+	items := m.Items
+	if m.Err != nil {
+		c.node.log.Warn("welcome: catch-up read failed", "chat", c.id, "err", m.Err)
+		items = nil
+	}
+	if more, ok := c.recent.span(m.Hi+1, c.state.LatestSeq); ok && m.Hi < c.state.LatestSeq {
+		items = append(slices.Clip(items), more...)
+	}
+	c.subscribe(m.Sub.Conn, m.Sub.User)
+	c.welcome(ctx, m.Sub, items)
+}
+
+// welcome sends a newly subscribed connection the chat's chat_created
+// frame and held, the items since the user joined (catch-up items: the
+// connection drops those it already has).
+func (c *chatActor) welcome(ctx actor.Context, m chatSubscribe, held []chat.Item) {
 	items := []deliverItem{{Frame: m.Welcome}}
-	held, _ := c.recent.span(max(m.From, 1), c.state.LatestSeq)
 	ov := c.state.Overlay(c.state.LatestSeq)
 	for _, it := range held {
 		items = c.appendItem(items, timelineFrame(ov.Show(it)), it.Seq, nil)

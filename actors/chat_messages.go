@@ -192,4 +192,12 @@ type (
 	// chatCatchUpRetry is sent to a chat by its timer after a catch-up
 	// read failed.
 	chatCatchUpRetry struct{}
+	// chatWelcomeRead carries the items a welcome needs that the ring
+	// did not hold (up to seq Hi), read for the subscription Sub.
+	chatWelcomeRead struct {
+		Sub   chatSubscribe
+		Items []chat.Item
+		Hi    uint64
+		Err   *protocol.Error
+	}
 )

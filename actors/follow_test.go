@@ -44,6 +44,12 @@ func TestTwoNodesOneLog(t *testing.T) {
 	bob := b.Connect(ConnInfo{ConnectionID: "k-bob", UserID: "bob"}, sb)
 	alice.Handle(protocol.CreateChat{Ref: "c", ChatID: "c1", Title: "t", Members: []string{"bob"}})
 	waitFor(t, sa, `"type":"ack","ref":"c"`)
+	// Posts right after the creation: b may load the chat with them, so
+	// bob's welcome must carry them.
+	const early = 3
+	for i := range early {
+		alice.Handle(protocol.SendMessage{Ref: fmt.Sprintf("early-%d", i), ChatID: "c1", ClientMsgID: fmt.Sprintf("early-%d", i), Body: "early"})
+	}
 	waitFor(t, sb, `"type":"chat_created"`)
 	const each = 40
 	var wg sync.WaitGroup
@@ -58,7 +64,7 @@ func TestTwoNodesOneLog(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	waitSeqs(t, 2*each, member{"alice", sa, resender(alice)}, member{"bob", sb, resender(bob)})
+	waitSeqs(t, 2*each+early, member{"alice", sa, resender(alice)}, member{"bob", sb, resender(bob)})
 	t.Logf("conflicts: a %v, b %v; applied from the log: a %v, b %v", metricValue(a.fm.conflicts), metricValue(b.fm.conflicts),
 		metricValue(a.fm.applied), metricValue(b.fm.applied))
 }
@@ -306,4 +312,56 @@ func waitForAfter(t *testing.T, s *gatedSocket, from int, want string) {
 	}
 	frames, _ := s.state()
 	t.Fatalf("no %s after frame %d in %v", want, from, frames)
+}
+
+// TestWelcomeCarriesItemsStoredBeforeLoad: another node stores a chat's
+// creation and its first messages in one append while bob, a member, is
+// online here. The chat loads here with the messages already in it, so
+// they never come as live items: bob's welcome must carry them, after
+// chat_created and in seq order.
+func TestWelcomeCarriesItemsStoredBeforeLoad(t *testing.T) {
+	st, err := embedded.Open(embedded.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	b, err := New(context.Background(), Config{Store: st, Encoder: jsonEncoder{}, Name: "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := make(chan struct{})
+	close(open)
+	sb := &gatedSocket{gate: open}
+	b.Connect(ConnInfo{ConnectionID: "k-bob", UserID: "bob"}, sb)
+	at := time.Now().UTC()
+	evs := []events.Event{events.ChatCreated{ChatID: "c1", Title: "t", Members: []string{"alice", "bob"}, CreatedBy: "alice", At: at}}
+	for seq := uint64(1); seq <= 3; seq++ {
+		evs = append(evs, events.MessagePosted{ChatID: "c1", Seq: seq, MessageID: fmt.Sprint(seq), Sender: "alice", ClientMsgID: fmt.Sprint(seq), Body: "early", SentAt: at})
+	}
+	var data []events.EventData
+	for _, ev := range evs {
+		d, err := events.Encode(ev, events.Metadata{Node: "elsewhere"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		data = append(data, d)
+	}
+	if _, err := st.Append(context.Background(), events.ChatStream("c1"), events.NoStream(), data...); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, sb, `"seq":3`)
+	frames, _ := sb.state()
+	var got []string
+	for _, f := range frames {
+		var m struct {
+			Type string `json:"type"`
+			Seq  uint64 `json:"seq"`
+		}
+		if json.Unmarshal([]byte(f), &m) == nil && (m.Type == "chat_created" || m.Type == "message") {
+			got = append(got, fmt.Sprintf("%s%d", m.Type, m.Seq))
+		}
+	}
+	if fmt.Sprint(got) != "[chat_created0 message1 message2 message3]" {
+		t.Fatalf("bob got %v", got)
+	}
 }

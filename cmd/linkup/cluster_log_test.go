@@ -111,6 +111,17 @@ func TestClusterChatAcrossNodes(t *testing.T) {
 		return f.Type == "read" && f.Str("user") == "u2" && uint64(f.Num("last_read_seq")) == total+2
 	})
 
+	crossNodeLatency(t, u7, conns[0])
+
+	// Presence across nodes: u7 is connected to node 3 only; node 2 knows
+	// from the log that u7 is online.
+	var ps struct {
+		Users []struct{ User, Status string }
+	}
+	if f := request(t, again, map[string]any{"type": "get_presence", "users": []string{"u7"}}); f.Decode(&ps) != nil || len(ps.Users) != 1 || ps.Users[0].Status != "online" {
+		t.Fatalf("get_presence u7 on node 2: %s", f.Raw)
+	}
+
 	var conflicts, refusals, applied float64
 	for _, p := range nodes {
 		conflicts += scrapeMetric(t, p, "linkup_chat_append_conflicts_total")
@@ -140,6 +151,7 @@ type clusterClient struct {
 	acks    map[string]uint64 // client_msg_id -> seq
 	frames  []uint64          // seq of message frames, as received
 	all     []client.Frame    // every frame, as received
+	at      []time.Time       // when each of all arrived
 	ackedCh chan struct{}     // closed when every own send is acked
 	changed chan struct{}     // signalled when a frame arrives
 }
@@ -195,7 +207,7 @@ func (cc *clusterClient) read(total int) {
 			return
 		}
 		cc.mu.Lock()
-		cc.all = append(cc.all, f)
+		cc.all, cc.at = append(cc.all, f), append(cc.at, time.Now())
 		select {
 		case cc.changed <- struct{}{}:
 		default:
@@ -243,6 +255,38 @@ func (cc *clusterClient) waitFrame(t *testing.T, what string, match func(client.
 		}
 	}
 }
+
+// arrival returns when the first frame matching arrived.
+func (cc *clusterClient) arrival(match func(client.Frame) bool) time.Time {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	return cc.at[slices.IndexFunc(cc.all, match)]
+}
+
+// crossNodeLatency logs how long 20 messages sent one at a time by from
+// (node 3) take to be acked there and to reach to (node 1) through the
+// log: a figure, not a bound.
+func crossNodeLatency(t *testing.T, from, to *clusterClient) {
+	t.Helper()
+	var acks, deliveries []time.Duration
+	for i := range 20 {
+		id := fmt.Sprintf("u7-lat-%d", i)
+		start := time.Now()
+		from.send(id, 0)
+		isFrame := func(f client.Frame) bool { return f.Type == "message" && f.Str("client_msg_id") == id }
+		isAck := func(f client.Frame) bool { return f.Type == "ack" && f.Str("client_msg_id") == id }
+		to.waitFrame(t, id, isFrame)
+		from.waitFrame(t, "ack of "+id, isAck)
+		acks = append(acks, from.arrival(isAck).Sub(start))
+		deliveries = append(deliveries, to.arrival(isFrame).Sub(start))
+	}
+	slices.Sort(acks)
+	slices.Sort(deliveries)
+	t.Logf("one message at a time, node 3 to node 1 (ms): ack p50 %.1f max %.1f; delivery on the other node p50 %.1f max %.1f",
+		ms(acks[len(acks)/2]), ms(acks[len(acks)-1]), ms(deliveries[len(deliveries)/2]), ms(deliveries[len(deliveries)-1]))
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // check: the frames rise, and with the own acks they are seq 1..total,
 // each once.
