@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -43,7 +44,10 @@ func TestClusterIdentityRouting(t *testing.T) {
 	}
 	owner := slices.Index(tc.names, hosts[0])
 	for i := range clients {
-		t.Logf("sends from %s (owner %s): %s", tc.names[i], hosts[0], latencies(took[i]))
+		_, _, m := testnode.Do(t, "GET", "http://"+tc.nodes[i].addr+"/metrics", "", "")
+		sum, count := metricValue(string(m), "linkup_cluster_request_seconds_sum"), metricValue(string(m), "linkup_cluster_request_seconds_count")
+		t.Logf("sends from %s (owner %s): %s; routed to the owner and answered in %.2f ms on average (%v requests)",
+			tc.names[i], hosts[0], latencies(took[i]), 1000*sum/max(count, 1), count)
 	}
 	_, _, metrics := testnode.Do(t, "GET", "http://"+tc.nodes[owner].addr+"/metrics", "", "")
 	if !strings.Contains(string(metrics), `linkup_cluster_activations_total{kind="chat"} 1`) {
@@ -320,4 +324,16 @@ func holdsAll(got, want []uint64) bool {
 		}
 	}
 	return true
+}
+
+// metricValue is the value of the first sample line named name (0 when
+// absent).
+func metricValue(metrics, name string) float64 {
+	for _, l := range strings.Split(metrics, "\n") {
+		if v, ok := strings.CutPrefix(l, name+" "); ok {
+			f, _ := strconv.ParseFloat(v, 64)
+			return f
+		}
+	}
+	return 0
 }
