@@ -45,6 +45,8 @@ type connActor struct {
 	// acks counts the fan-out items handled and not yet acknowledged to
 	// the chat (or user actor) that sent them (chat_backlog.go).
 	acks acker
+	// routes are the commands sent to their chat's owner (router_conn.go).
+	routes routes
 }
 
 func newConnActor(n *Node, info ConnInfo, sock Socket) *connActor {
@@ -63,6 +65,8 @@ func (c *connActor) Receive(ctx actor.Context) {
 		c.send(ctx, m.Frame)
 	case replyError:
 		c.fail(ctx, m.Ref, m.Command, m.ChatID, m.Err)
+	case routedReply:
+		c.onRouted(ctx, m)
 	case deliver:
 		c.deliver(ctx, m)
 	case presenceOut:
@@ -201,7 +205,7 @@ func (c *connActor) toChat(ctx actor.Context, ref, command, chatID string, msg a
 		c.fail(ctx, ref, command, chatID, protocol.AsError(err))
 		return
 	}
-	c.node.sendChat(chatID, msg)
+	c.chatSend(ctx, chatID, msg)
 }
 
 func (c *connActor) history(ctx actor.Context, m protocol.GetHistory) {

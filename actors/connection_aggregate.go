@@ -187,7 +187,7 @@ func (c *connActor) bulkItem(ctx actor.Context, ref string, id uint64, i int, r 
 			Error: &protocol.ErrorFrame{Code: err.Code, Message: err.Message}}})
 		return
 	}
-	c.node.sendChat(r.ChatID, chatRead{origin: c.origin(ctx, ref), Seq: r.Seq, Bulk: &bulkSlot{Agg: id, Index: i}})
+	c.chatSend(ctx, r.ChatID, chatRead{origin: c.origin(ctx, ref), Seq: r.Seq, Bulk: &bulkSlot{Agg: id, Index: i}})
 }
 
 func setOf(ids []string) map[string]bool {

@@ -56,6 +56,9 @@ type Config struct {
 	// PresenceMaxAudience users per change (default 1,000).
 	PresenceMaxChatMembers int
 	PresenceMaxAudience    int
+	// Router sends the chat commands that append to the node that owns
+	// the chat, in a cluster (router.go); nil handles them here.
+	Router Router
 }
 
 // Validate reports a missing required field.

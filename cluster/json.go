@@ -39,11 +39,17 @@ func RespondError(ctx actor.Context, reason, message string) {
 // of kind through Request, with its timeout and retries, and decodes the
 // reply into out.
 func (m *Member) RequestJSON(ctx context.Context, identity, kind, method string, v, out any) error {
+	return m.RequestJSONTries(ctx, m.cfg.RequestAttempts, identity, kind, method, v, out)
+}
+
+// RequestJSONTries is RequestJSON with at most tries attempts (see
+// RequestTries).
+func (m *Member) RequestJSONTries(ctx context.Context, tries int, identity, kind, method string, v, out any) error {
 	req, err := JSONRequest(method, v)
 	if err != nil {
 		return err
 	}
-	res, err := m.Request(ctx, identity, kind, req)
+	res, err := m.RequestTries(ctx, tries, identity, kind, req)
 	if err != nil {
 		return err
 	}

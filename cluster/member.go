@@ -23,6 +23,7 @@ type Member struct {
 	view     *view
 	provider *automanaged.AutoManagedProvider
 	calls    atomic.Int64
+	retries  atomic.Int64
 
 	done     chan struct{}
 	stopOnce sync.Once
@@ -56,6 +57,7 @@ func Start(cfg Config, kinds ...*cluster.Kind) (*Member, error) {
 func (m *Member) start(kinds []*cluster.Kind) (err error) {
 	log := m.cfg.Logger
 	m.system = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return log }))
+	m.system.ID = memberID(m.cfg.Node, m.system.ID) // read by the cluster only, from StartMember on
 	m.view = newView(m.system)
 	host, port, _ := splitHostPort(m.cfg.Bind)
 	rcfg := remote.Configure(host, port, remote.WithAdvertisedHost(m.cfg.Advertise))

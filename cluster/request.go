@@ -20,8 +20,17 @@ import (
 // It returns ErrTimeout when every attempt timed out, ErrUnavailable when
 // the member has ended or Config.MaxInFlight library calls are running.
 func (m *Member) Request(ctx context.Context, identity, kind string, msg any) (any, error) {
+	return m.RequestTries(ctx, m.cfg.RequestAttempts, identity, kind, msg)
+}
+
+// RequestTries is Request with at most tries attempts (at least one): 1
+// for a message whose repeat would not be harmless.
+func (m *Member) RequestTries(ctx context.Context, tries int, identity, kind string, msg any) (any, error) {
 	var err error
-	for try := 0; try < m.cfg.RequestAttempts; try++ {
+	for try := 0; try < max(tries, 1); try++ {
+		if try > 0 {
+			m.retries.Add(1)
+		}
 		var res any
 		res, err = m.attempt(ctx, identity, kind, msg)
 		if err == nil || !errors.Is(err, ErrTimeout) || ctx.Err() != nil {
@@ -31,6 +40,10 @@ func (m *Member) Request(ctx context.Context, identity, kind string, msg any) (a
 	}
 	return nil, err
 }
+
+// Retries is how many attempts Request has repeated since the member
+// started (each after a try that timed out).
+func (m *Member) Retries() int64 { return m.retries.Load() }
 
 type result struct {
 	res any

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -17,6 +18,7 @@ import (
 type view struct {
 	mu        sync.Mutex
 	ids       []string
+	addrs     map[string]string
 	since     map[string]time.Time
 	heard     map[string]time.Time
 	hadQuorum time.Time
@@ -67,10 +69,12 @@ func (v *view) update(t *cluster.ClusterTopology) {
 	now := time.Now()
 	ids := make([]string, 0, len(t.Members))
 	since := make(map[string]time.Time, len(t.Members))
+	addrs := make(map[string]string, len(t.Members))
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	for _, m := range t.Members {
 		ids = append(ids, m.Id)
+		addrs[m.Id] = m.Address()
 		since[m.Id] = now
 		if at, ok := v.since[m.Id]; ok {
 			since[m.Id] = at
@@ -82,7 +86,14 @@ func (v *view) update(t *cluster.ClusterTopology) {
 		}
 	}
 	slices.Sort(ids)
-	v.ids, v.since = ids, since
+	v.ids, v.since, v.addrs = ids, since, addrs
+}
+
+// addresses returns the remote address of each member of the topology.
+func (v *view) addresses() map[string]string {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return maps.Clone(v.addrs)
 }
 
 func (v *view) members() []string {

@@ -23,6 +23,8 @@ type QueryConfig struct {
 	// Timeline serves /v1/timeline and /v1/timeline/chain; nil leaves
 	// them out (404).
 	Timeline TimelineBackend
+	// Cluster serves /v1/cluster (query_cluster.go); nil answers 404.
+	Cluster ClusterBackend
 }
 
 // Validate reports a missing backend or secret.
@@ -71,6 +73,7 @@ func NewQueryHandler(cfg QueryConfig) (http.Handler, error) {
 	mux.HandleFunc("GET /v1/read-states", h.readStates)
 	mux.HandleFunc("GET /v1/projections", h.projections)
 	mux.HandleFunc("GET /v1/deliveries", h.deliveries) // query_deliveries.go
+	mux.HandleFunc("GET /v1/cluster", h.cluster)       // query_cluster.go
 	if cfg.Timeline != nil {
 		mux.HandleFunc("GET /v1/timeline", h.timeline)
 		mux.HandleFunc("GET /v1/timeline/chain", h.chain)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 
+	_ "github.com/linkup-chat/linkup/internal/protoconflict" // before any protobuf registers: see its doc
 	"github.com/peterbourgon/ff/v3/ffcli"
 )
 

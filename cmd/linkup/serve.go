@@ -43,11 +43,15 @@ type serveConfig struct {
 	http          transport.HTTPLimits
 	drainDelay    time.Duration
 	syncWait      time.Duration
+	cluster       clusterFlags
+	// flagsSet are the flags given explicitly (cluster_id_flags.go).
+	flagsSet map[string]bool
 }
 
 func (c *serveConfig) register(fs *flag.FlagSet) {
 	c.storeFlags.register(fs)
 	c.readModel.register(fs)
+	c.cluster.register(fs)
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
 	fs.StringVar(&c.node, "node", "", "node name in events and connection_status (default: host name)")
 	fs.IntVar(&c.maxFrame, "max-frame-bytes", 64<<10, "largest client frame; larger ones close the connection with 1009")
@@ -88,6 +92,7 @@ func serveCommand(stdout, stderr io.Writer) *ffcli.Command {
 		Exec: func(ctx context.Context, _ []string) error {
 			ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
+			cfg.flagsSet = flagsSet(fs)
 			return serve(ctx, cfg, newLogger(stderr, cfg.logFormat))
 		},
 	}
@@ -102,6 +107,10 @@ func newLogger(w io.Writer, format string) *slog.Logger {
 
 // serve runs a node until ctx ends (SIGTERM/SIGINT), then drains it.
 func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
+	ccfg, err := cfg.clusterConfig()
+	if err != nil {
+		return err
+	}
 	raiseFileLimit(log)
 	startPprof(cfg.pprofAddr, log)
 	secret, err := jwtSecret(cfg.data, true)
@@ -115,14 +124,22 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 		return err
 	}
 	defer store.Close()
+	var cn *clusterNode
+	if cfg.cluster.enabled() {
+		if cn, err = startCluster(ccfg, cfg.chatIdle, log, reg); err != nil {
+			return err
+		}
+		defer cn.leave()
+	}
 	// A sync answer is queued at once: keep it to half the outbound queue so
 	// it never makes a reading client a slow consumer.
 	cfg.limits.SyncMessages = max(1, min(protocol.DefaultSyncLimit, cfg.outbound/2))
 	n, err := actors.New(ctx, actors.Config{Store: store, Encoder: transport.JSONEncoder{}, Name: cfg.node, Limits: cfg.limits, ChatIdleAfter: cfg.chatIdle, SyncWait: cfg.syncWait,
-		PresenceGrace: cfg.presenceGrace, Logger: log, Metrics: reg})
+		PresenceGrace: cfg.presenceGrace, Logger: log, Metrics: reg, Router: cn.router()})
 	if err != nil {
 		return err
 	}
+	cn.attachTo(n)
 	// The projections outlive the signal: the drain stops them after the
 	// writer has flushed, once they have reached the head.
 	backend, stopProjections, err := startProjections(context.WithoutCancel(ctx), store, cfg.data, cfg.readModel.url, log, reg)
@@ -131,12 +148,12 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	}
 	defer stopProjections()
 	timeline := newTimelineBackend(store, timelineTimeOrdered(cfg.store), reg)
-	return listenAndServe(ctx, cfg, log, n, secret, backend, timeline, reg)
+	return listenAndServe(ctx, cfg, log, n, cn, secret, backend, timeline, reg)
 }
 
 // listenAndServe starts the HTTP side, announces readiness and waits for the signal.
-func listenAndServe(ctx context.Context, cfg serveConfig, log *slog.Logger, n *actors.Node, secret []byte, backend transport.QueryBackend, timeline transport.TimelineBackend, reg *prometheus.Registry) error {
-	query, err := transport.NewQueryHandler(transport.QueryConfig{Backend: backend, Timeline: timeline, Secret: secret, Logger: log})
+func listenAndServe(ctx context.Context, cfg serveConfig, log *slog.Logger, n *actors.Node, cn *clusterNode, secret []byte, backend transport.QueryBackend, timeline transport.TimelineBackend, reg *prometheus.Registry) error {
+	query, err := transport.NewQueryHandler(transport.QueryConfig{Backend: backend, Timeline: timeline, Secret: secret, Logger: log, Cluster: cn.backend(n.Name())})
 	if err != nil {
 		return err
 	}
@@ -158,15 +175,26 @@ func listenAndServe(ctx context.Context, cfg serveConfig, log *slog.Logger, n *a
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
+	case <-cn.done(): // the watchdog ended the member: drain, exit non-zero
+		log.Error("this node left the cluster", "err", cn.member.Err())
+		cfg.drainDelay = 0
+		if err := drain(cfg, log, srv, hs, n, nil); err != nil {
+			log.Error("drain", "err", err)
+		}
+		return cn.exitErr()
 	}
-	return drain(cfg, log, srv, hs, n)
+	return drain(cfg, log, srv, hs, n, cn.leave)
 }
 
 // drain is the SIGTERM path: readiness 503 while the listener stays open
 // for the drain delay (new WebSockets get 503), then stop accepting,
 // force_reconnect (shutdown) to every connection, flush every accepted
 // event, exit 0.
-func drain(cfg serveConfig, log *slog.Logger, srv *transport.Server, hs *http.Server, n *actors.Node) error {
+//
+// In a cluster, leave (when not nil) ends the member once the listener is
+// closed, before the connections are told to reconnect: the node's chat
+// identities move to the other nodes, which the clients reconnect to.
+func drain(cfg serveConfig, log *slog.Logger, srv *transport.Server, hs *http.Server, n *actors.Node, leave func()) error {
 	log.Info("draining", "drain_delay", cfg.drainDelay)
 	srv.Drain()
 	time.Sleep(cfg.drainDelay)
@@ -174,6 +202,9 @@ func drain(cfg serveConfig, log *slog.Logger, srv *transport.Server, hs *http.Se
 	defer cancel()
 	if hs.Shutdown(ctx) != nil {
 		_ = hs.Close() // requests still unfinished after the grace
+	}
+	if leave != nil {
+		leave()
 	}
 	nctx, ncancel := context.WithTimeout(context.Background(), cfg.shutdownGrace)
 	defer ncancel()

@@ -60,6 +60,7 @@ func TestHTTPAnswersMatchOpenAPI(t *testing.T) {
 		{"GET", "/v1/deliveries?chat=ops&seq=1", "/v1/deliveries", "", "", 401},
 		{"GET", "/v1/deliveries?chat=ops&seq=1", "/v1/deliveries", plain, "", 403},
 		{"GET", "/v1/projections", "/v1/projections", analyst, "", 200},
+		{"GET", "/v1/cluster", "/v1/cluster", analyst, "", 200},
 		{"GET", "/v1/projections?token=" + analyst, "/v1/projections", "", "", 200},
 		{"GET", "/v1/projections", "/v1/projections", "not-a-token", "", 401},
 		{"POST", "/v1/admin/revoke", "/v1/admin/revoke", admin, `{"user":"mallory","reason":"test"}`, 200},
