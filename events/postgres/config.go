@@ -19,6 +19,16 @@ const (
 	DefaultPageSize       = 512
 	DefaultWriteTimeout   = 10 * time.Second
 	DefaultConnectTimeout = 5 * time.Second
+
+	// DefaultIdleInTransactionTimeout is far above the microseconds the
+	// writer spends between its two round trips, and far below the two
+	// hours PostgreSQL would otherwise take to notice a vanished client.
+	DefaultIdleInTransactionTimeout = 5 * time.Second
+	// DefaultLockTimeout exceeds DefaultIdleInTransactionTimeout, so that
+	// appenders queued behind a frozen holder get the lock when the server
+	// drops it rather than fail, and stays under DefaultWriteTimeout, so
+	// that the server ends the wait, not the client.
+	DefaultLockTimeout = 8 * time.Second
 )
 
 // Config says which database holds the log and how the store is bounded.
@@ -55,6 +65,22 @@ type Config struct {
 	WriteTimeout time.Duration
 	// ConnectTimeout bounds each connection attempt, and Open's first one.
 	ConnectTimeout time.Duration
+	// IdleInTransactionTimeout is the store's sessions'
+	// idle_in_transaction_session_timeout: PostgreSQL ends a session that
+	// sits this long inside a transaction waiting for its client. A linkup
+	// process frozen (SIGSTOP, a long pause) or cut off from the network
+	// while its batch holds the append lock thus loses the session and the
+	// lock after this long, and the other processes on the log go on; its
+	// batch fails (ErrUnavailable), nothing of it is stored. A value in the
+	// URL (?idle_in_transaction_session_timeout=...) takes precedence.
+	IdleInTransactionTimeout time.Duration
+	// LockTimeout bounds an append transaction's wait for the append lock
+	// (lock_timeout, set for that transaction only): past it the server
+	// cancels the wait and the batch fails with ErrUnavailable, saying so.
+	// Its default is min(DefaultLockTimeout, WriteTimeout*4/5): under
+	// WriteTimeout, since a wait ended by the client's deadline leaves the
+	// server's backend queued for the lock until it gets it.
+	LockTimeout time.Duration
 	// Metrics receives the store's collectors; nil registers nowhere.
 	Metrics prometheus.Registerer
 	// Logger receives the store's rare log lines; nil discards them.
@@ -69,7 +95,7 @@ func (c Config) Validate() error {
 	case c.MaxBatch < 0, c.QueueSize < 0, c.MaxEventBytes < 0, c.MaxConns < 0, c.PageSize < 0:
 		return fmt.Errorf("postgres: config: negative limit (MaxBatch %d, QueueSize %d, MaxEventBytes %d, MaxConns %d, PageSize %d)",
 			c.MaxBatch, c.QueueSize, c.MaxEventBytes, c.MaxConns, c.PageSize)
-	case c.PollInterval < 0, c.WriteTimeout < 0, c.ConnectTimeout < 0:
+	case c.PollInterval < 0, c.WriteTimeout < 0, c.ConnectTimeout < 0, c.IdleInTransactionTimeout < 0, c.LockTimeout < 0:
 		return errors.New("postgres: config: negative duration")
 	}
 	return nil
@@ -84,6 +110,8 @@ func (c Config) withDefaults() Config {
 	c.PollInterval = orDefault(c.PollInterval, DefaultPollInterval)
 	c.WriteTimeout = orDefault(c.WriteTimeout, DefaultWriteTimeout)
 	c.ConnectTimeout = orDefault(c.ConnectTimeout, DefaultConnectTimeout)
+	c.IdleInTransactionTimeout = orDefault(c.IdleInTransactionTimeout, DefaultIdleInTransactionTimeout)
+	c.LockTimeout = orDefault(c.LockTimeout, min(DefaultLockTimeout, c.WriteTimeout*4/5))
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -89,6 +89,39 @@
 // per node, batches already amortize the flush, so the lock was chosen for
 // being simple and obviously right.
 //
+// # A frozen or vanished lock holder
+//
+// A process frozen (SIGSTOP, a long pause) or cut off from the network
+// while its batch holds the append lock would stop every process on the
+// log: PostgreSQL keeps the lock until it notices the client is gone,
+// about two hours with the system's TCP keepalive, and a frozen process's
+// kernel still answers keepalives. So every session of the store starts
+// with idle_in_transaction_session_timeout = IdleInTransactionTimeout
+// (default 5 s; the writer's transaction is idle only for the microseconds
+// between its two round trips): the server ends the stalled session and
+// its locks go with it, and the others append again. The stalled batch is
+// rolled back with the session; when its writer wakes, the next round trip
+// fails (FATAL 25P03, or the closed connection) and each of its appends
+// gets ErrUnavailable, never a success, since the COMMIT was never
+// received. The dead connection is closed and the pool connects afresh
+// for the next batch.
+//
+// Waiting for the lock is bounded too: each append transaction sets
+// lock_timeout = LockTimeout (SET LOCAL; default 8 s, at most 4/5 of
+// WriteTimeout), longer than IdleInTransactionTimeout so that appenders
+// queued behind a stalled holder get the lock once the server drops it.
+// Past it the server cancels the wait (lock_not_available) and the batch
+// fails with ErrUnavailable, "the append lock was not granted within ...":
+// retryable, nothing stored. The bound is the server's rather than only
+// WriteTimeout's because a client that gives up by itself closes its
+// connection, but the backend stays queued for the lock until it gets it.
+//
+// Sessions also start with server-side TCP keepalives (tcp_keepalives_idle
+// 30 s, interval 10 s, count 3), so that a vanished host's idle sessions,
+// the LISTEN one included, free their connection slots within about a
+// minute. Any of these parameters given in the URL
+// (?idle_in_transaction_session_timeout=10000) keeps the URL's value.
+//
 // # Subscriptions
 //
 // A subscription reads the head H, delivers matching events in (pos, H]
@@ -108,7 +141,8 @@
 // MaxBatch appends per transaction (and at most 32 MiB per INSERT),
 // QueueSize pending appends, MaxEventBytes per event, PageSize events per
 // read query, MaxConns pooled connections plus one for LISTEN,
-// WriteTimeout per batch. Metrics (namespace linkup_postgres_store): the
+// WriteTimeout per batch, LockTimeout per wait for the append lock,
+// IdleInTransactionTimeout per idle moment inside a transaction. Metrics (namespace linkup_postgres_store): the
 // embedded store's append batch size and latency histograms, queue depth,
 // overloads and events appended, plus batch failures and LISTEN
 // reconnects.

@@ -57,6 +57,7 @@ func newPool(ctx context.Context, cfg Config) (*pgxpool.Pool, error) {
 	}
 	pc.MaxConns = int32(cfg.MaxConns)
 	pc.ConnConfig.ConnectTimeout = cfg.ConnectTimeout
+	setSessionParams(&pc.ConnConfig.Config, cfg)
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s", ErrBadURL, redact(cfg.URL, err.Error()))

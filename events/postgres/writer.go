@@ -32,6 +32,10 @@ type writer struct {
 	queue   chan *appendReq
 	stopped chan struct{}
 	once    sync.Once
+	// afterLock, when set (by tests only, before the first append), runs
+	// while the batch's transaction holds the append lock between its two
+	// round trips: a stand-in for a process frozen at that moment.
+	afterLock func()
 }
 
 func newWriter(s *Store) *writer {
@@ -121,6 +125,10 @@ func (w *writer) appendErr(req *appendReq, err error) error {
 	if isDataError(err) {
 		return fmt.Errorf("postgres: append %s: refused by the database: %v: %w", req.stream, err, events.ErrInvalidEvent)
 	}
+	if isLockTimeout(err) {
+		return fmt.Errorf("postgres: append %s: %w: the append lock was not granted within %v (another process on this log holds it)",
+			req.stream, ErrUnavailable, w.s.cfg.LockTimeout)
+	}
 	return fmt.Errorf("postgres: append %s: %w: %s", req.stream, ErrUnavailable, redact(w.s.cfg.URL, err.Error()))
 }
 
@@ -138,6 +146,13 @@ func isDataError(err error) bool {
 	return false
 }
 
+// isLockTimeout reports whether err is PostgreSQL's lock_not_available,
+// which lock_timeout raises.
+func isLockTimeout(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "55P03"
+}
+
 // tryBatch runs the batch's transaction: lock, read heads, check expected
 // revisions (conflicts are answered in results and write nothing), insert
 // the rest, notify, commit. Two round trips plus the commit's WAL flush.
@@ -152,6 +167,9 @@ func (w *writer) tryBatch(batch []*appendReq, results []appendResp) error {
 	last, heads, err := w.begin(ctx, conn, batch)
 	if err != nil {
 		return rollback(ctx, conn, err)
+	}
+	if w.afterLock != nil {
+		w.afterLock()
 	}
 	p := plan(batch, results, last, heads)
 	if p.rows == 0 {
@@ -171,7 +189,10 @@ const (
 	// kept.
 	durableSQL = `SELECT set_config('synchronous_commit', 'on', true)
 	WHERE current_setting('synchronous_commit') = 'off'`
-	headsSQL = `SELECT s.name, (SELECT e.revision FROM linkup_events e WHERE e.stream = s.name
+	// lockTimeoutSQL bounds the wait for the append lock in this
+	// transaction only (Config.LockTimeout).
+	lockTimeoutSQL = `SELECT set_config('lock_timeout', $1, true)`
+	headsSQL       = `SELECT s.name, (SELECT e.revision FROM linkup_events e WHERE e.stream = s.name
 	ORDER BY e.revision DESC LIMIT 1) FROM unnest($1::text[]) AS s(name)`
 	insertSQL = `INSERT INTO linkup_events (position, stream, revision, id, type, time, data, metadata)
 SELECT p, s, r, i, t, clock_timestamp(), d, m FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::uuid[], $5::text[], $6::text[], $7::text[]) AS x(p, s, r, i, t, d, m)`
@@ -191,12 +212,13 @@ func (w *writer) begin(ctx context.Context, conn *pgxpool.Conn, batch []*appendR
 	b := &pgx.Batch{}
 	b.Queue("BEGIN")
 	b.Queue(durableSQL)
+	b.Queue(lockTimeoutSQL, millis(w.s.cfg.LockTimeout))
 	b.Queue("SELECT pg_advisory_xact_lock($1)", int64(appendLockKey))
 	b.Queue(headSQL)
 	b.Queue(headsSQL, names)
 	br := conn.SendBatch(ctx, b)
 	defer br.Close()
-	for range 3 { // BEGIN, durableSQL, lock
+	for range 4 { // BEGIN, durableSQL, lockTimeoutSQL, lock
 		if _, err := br.Exec(); err != nil {
 			return 0, nil, err
 		}
