@@ -1,6 +1,8 @@
 package cluster
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -120,7 +122,11 @@ func (m *Member) end(reason error) {
 		m.mu.Lock()
 		m.err = reason
 		m.mu.Unlock()
-		m.cfg.Logger.Warn("cluster member ending", "node", m.cfg.Node, "id", m.ID(), "reason", reason)
+		level := slog.LevelWarn // the watchdog's reasons
+		if errors.Is(reason, ErrStopped) {
+			level = slog.LevelInfo
+		}
+		m.cfg.Logger.Log(context.Background(), level, "cluster member ending", "node", m.cfg.Node, "id", m.ID(), "reason", reason)
 		m.c.Shutdown(false)
 		_ = m.provider.Shutdown(false) // the non-graceful path leaves its health server up
 		close(m.done)

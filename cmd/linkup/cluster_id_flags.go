@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"strings"
 
 	"github.com/linkup-chat/linkup/cluster"
@@ -25,7 +26,7 @@ type clusterFlags struct {
 func (c *clusterFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.node, "cluster-node", "", "this node's name in the cluster (default: --node, else the host name)")
 	fs.StringVar(&c.bind, "cluster-bind", "127.0.0.1:0", "host:port the cluster remote (gRPC) listens on; port 0 picks a free one")
-	fs.StringVar(&c.advertise, "cluster-advertise", "", "host:port the other nodes dial for this node's remote (default: --cluster-bind with the port it got)")
+	fs.StringVar(&c.advertise, "cluster-advertise", "", "host:port the other nodes dial for this node's remote (default: --cluster-bind with the port it got; required when --cluster-bind listens on every interface)")
 	fs.StringVar(&c.provider, "cluster-provider", cluster.ProviderAutomanaged, "membership provider: automanaged (a static list of health endpoints) is the only one")
 	fs.StringVar(&c.endpoints, "cluster-endpoints", "", "comma list of every node's provider host:port, this node's included; cluster mode is off when empty")
 	fs.IntVar(&c.providerPort, "cluster-provider-port", 6330, "port of this node's provider (automanaged health) endpoint; it listens on all interfaces")
@@ -72,6 +73,9 @@ func (c *clusterFlags) config(store, node string, set map[string]bool) (cluster.
 	eps, err := c.endpointList()
 	if err != nil {
 		return cluster.Config{}, err
+	}
+	if host, _, err := net.SplitHostPort(c.bind); err == nil && c.advertise == "" && (host == "" || net.ParseIP(host).IsUnspecified()) {
+		return cluster.Config{}, fmt.Errorf("%w: --cluster-bind %q listens on every interface: set --cluster-advertise to the host:port the other nodes dial", errClusterFlags, c.bind)
 	}
 	cfg := cluster.Config{Node: node, Cluster: c.name, Bind: c.bind, Advertise: c.advertise, Provider: c.provider,
 		Endpoints: eps, ProviderPort: c.providerPort, MinMembers: c.minMembers}

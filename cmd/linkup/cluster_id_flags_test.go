@@ -46,6 +46,8 @@ func TestFlagsCluster(t *testing.T) {
 		{"own endpoint missing", append(append(slices.Clone(pg), eps...), "--cluster-provider-port", "6400"), "does not include this node's own provider endpoint"},
 		{"quorum above the endpoints", append(append(slices.Clone(pg), eps...), "--cluster-min-members", "4"), "MinMembers 4"},
 		{"bad bind", append(append(slices.Clone(pg), eps...), "--cluster-bind", "nohost"), "Bind"},
+		{"any-interface bind without advertise", append(append(slices.Clone(pg), eps...), "--cluster-bind", "0.0.0.0:7000"), "set --cluster-advertise"},
+		{"any-interface bind with advertise", append(append(slices.Clone(pg), eps...), "--cluster-bind", ":7000", "--cluster-advertise", "10.0.0.1:7000"), ""},
 		{"two names", append(append(slices.Clone(pg), eps...), "--node", "a", "--cluster-node", "b"), `--node "a" and --cluster-node "b" differ`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
