@@ -192,7 +192,7 @@ func (c *chatActor) applyLog(ctx actor.Context, recs []events.RecordedEvent) {
 		if it, ok := chat.ItemOf(ev); ok {
 			c.recent.add(it)
 		}
-		items = c.observedDelivery(ctx, items, ev)
+		items = c.observedDelivery(ctx, items, ev, c.node.originConn(rec.Metadata.CorrelationID))
 	}
 	c.fanOut(ctx, items)
 }
@@ -200,8 +200,10 @@ func (c *chatActor) applyLog(ctx actor.Context, recs []events.RecordedEvent) {
 // observedDelivery adds what an event of another appender shows this
 // node's subscribers to items, as the appending node's own commit would:
 // the timeline item, a read or delivered pointer; membership changes go
-// to the node's directory first, then to the users online here.
-func (c *chatActor) observedDelivery(ctx actor.Context, items []deliverItem, ev events.Event) []deliverItem {
+// to the node's directory first, then to the users online here. from is
+// the connection on this node whose command caused ev (originConn), if
+// any: it gets its ack from the routed reply, not the item too.
+func (c *chatActor) observedDelivery(ctx actor.Context, items []deliverItem, ev events.Event, from *actor.PID) []deliverItem {
 	c.membershipFromLog(ev)
 	switch e := ev.(type) {
 	case events.ChatCreated:
@@ -212,7 +214,7 @@ func (c *chatActor) observedDelivery(ctx actor.Context, items []deliverItem, ev 
 		items = c.appendItem(items, protocol.DeliveredFrame{ChatID: c.id, User: e.User, DeliveredSeq: e.DeliveredSeq}, 0, nil)
 	}
 	if it, ok := chat.ItemOf(ev); ok {
-		items = c.deliverItem(ctx, items, it, nil)
+		items = c.deliverItem(ctx, items, it, from)
 	}
 	return items
 }
