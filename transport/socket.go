@@ -42,7 +42,11 @@ type socket struct {
 	reason   string
 }
 
-var _ actors.Socket = (*socket)(nil)
+var _ actors.NonBlockingSocket = (*socket)(nil)
+
+// NeverBlocks marks the socket as one whose Send, SendMany and Close only
+// queue (see actors.NonBlockingSocket).
+func (*socket) NeverBlocks() {}
 
 // bufPool holds the flush goroutines' round buffers.
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
