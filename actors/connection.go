@@ -2,8 +2,10 @@ package actors
 
 import (
 	"errors"
-	"github.com/asynkron/protoactor-go/actor"
+	"sync/atomic"
 	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/linkup-chat/linkup/protocol"
 )
@@ -81,3 +83,56 @@ type (
 	tokenExpired struct{}
 	aggTimeout   struct{ Agg uint64 }
 )
+
+// NonBlockingSocket is a Socket that promises its Send, SendMany and Close
+// never wait (transport's: they only queue). Its connection actor runs in
+// place (connDispatcher); an actor of any other Socket gets a goroutine per
+// mailbox run, so a Socket that blocks holds up only its own actor.
+type NonBlockingSocket interface {
+	Socket
+	NeverBlocks()
+}
+
+// runsInPlace reports whether a is a connection actor whose socket never
+// blocks.
+func runsInPlace(a actor.Actor) bool {
+	c, ok := a.(*connActor)
+	if !ok {
+		return false
+	}
+	_, ok = c.sock.(NonBlockingSocket)
+	return ok
+}
+
+// connDispatcher runs a connection actor's mailbox on the goroutine that
+// posted to an idle mailbox, instead of a goroutine started per mailbox
+// run (Proto.Actor's default): a chat fanning a batch out to its members
+// runs each member's delivery (a queue operation on its socket) in place,
+// and the reader runs the command it decoded. That removes a goroutine
+// start and a stack growth per delivery (issue #17). Proto.Actor's
+// mailbox still runs one message at a time, in order: a post to a mailbox
+// already running elsewhere is only queued.
+//
+// Only for NonBlockingSocket connections. Safe because no connection
+// handler blocks then, and no sender holds a lock a connection handler
+// takes, except Node.Shutdown, which posts under the connections' registry
+// lock while a handler (finish) takes it: Shutdown first calls goAsync.
+type connDispatcher struct{ async atomic.Bool }
+
+var _ actor.Dispatcher = (*connDispatcher)(nil)
+
+// Schedule runs fn now, or on a new goroutine after goAsync.
+func (d *connDispatcher) Schedule(fn func()) {
+	if d.async.Load() {
+		go fn()
+		return
+	}
+	fn()
+}
+
+// Throughput is how many messages a mailbox run handles before yielding
+// the processor (Proto.Actor's default).
+func (d *connDispatcher) Throughput() int { return 300 }
+
+// goAsync makes every later mailbox run start a goroutine of its own.
+func (d *connDispatcher) goAsync() { d.async.Store(true) }

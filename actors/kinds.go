@@ -22,6 +22,10 @@ type kind struct {
 	mu    sync.Mutex
 	next  actor.Actor
 	props *actor.Props
+	// dispatch runs the mailboxes of inline's actors in place; both are
+	// nil except for connections (see connDispatcher).
+	dispatch *connDispatcher
+	inline   *actor.Props
 }
 
 func newKind(n *Node, name string) *kind {
@@ -29,6 +33,11 @@ func newKind(n *Node, name string) *kind {
 	strategy := recordingStrategy{node: n, kind: name}
 	k.props = actor.PropsFromProducer(k.take, actor.WithGuardian(strategy), actor.WithSupervisor(strategy),
 		actor.WithMailbox(mailboxOf(name, mailboxStats{g: n.m.mailbox.WithLabelValues(name)})))
+	if name == "connection" {
+		k.dispatch = &connDispatcher{}
+		k.inline = actor.PropsFromProducer(k.take, actor.WithGuardian(strategy), actor.WithSupervisor(strategy),
+			actor.WithMailbox(mailboxOf(name, mailboxStats{g: n.m.mailbox.WithLabelValues(name)})), actor.WithDispatcher(k.dispatch))
+	}
 	return k
 }
 
@@ -37,7 +46,11 @@ func (k *kind) spawn(root *actor.RootContext, a actor.Actor) *actor.PID {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.next = a
-	pid := root.Spawn(k.props)
+	props := k.props
+	if k.inline != nil && runsInPlace(a) {
+		props = k.inline
+	}
+	pid := root.Spawn(props)
 	k.next = nil
 	return pid
 }

@@ -20,7 +20,19 @@ func Decode(frame []byte) (Command, *Error) {
 	return cmd, nil
 }
 
+// decode takes the fast path for the common send_message frame (see
+// decodeSendFast) when its fields are within the limits; everything else,
+// and every refusal, goes through decodeGeneric.
 func decode(frame []byte) Command {
+	if m, ok := decodeSendFast(frame); ok && len(m.Ref) <= maxRef {
+		if cmd, err := checkLimits(m); err == nil {
+			return cmd
+		}
+	}
+	return decodeGeneric(frame)
+}
+
+func decodeGeneric(frame []byte) Command {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(frame, &fields); err != nil {
 		return badFrame("", "", notObject(frame, err))

@@ -8,7 +8,12 @@ import (
 // Encode returns a server frame as its wire bytes: the frame's JSON object
 // with "type" first, {"type":"<type>", ...fields} (clients and the load
 // tool may read the type from the first bytes). Safe for concurrent use.
-func Encode(f Frame) ([]byte, error) { return encodeTyped(f.FrameType(), f) }
+func Encode(f Frame) ([]byte, error) {
+	if b, ok := encodeFast(f); ok {
+		return b, nil
+	}
+	return encodeTyped(f.FrameType(), f)
+}
 
 // EncodeCommand returns a client command as its wire bytes, "type" first
 // like Encode. Decode(EncodeCommand(c)) is c again.

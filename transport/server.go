@@ -51,6 +51,13 @@ type Config struct {
 	// under fan-out load the flush goroutine coalesces more frames per
 	// system call, so it is off by default.
 	DirectWrites bool
+	// Writers is the number of long-lived writer goroutines that write
+	// connections' queued frames, one non-blocking write per connection
+	// per round (default GOMAXPROCS; see writerPool).
+	Writers int
+	// FlushGoroutines writes each round on a goroutine started for it
+	// instead (the writer before the pool; for comparison).
+	FlushGoroutines bool
 	// GoroutinePerConn reads every connection on a goroutine of its own
 	// instead of through epoll (the default on Linux, where an idle
 	// connection then holds no goroutine).
@@ -115,6 +122,7 @@ type Server struct {
 	stopOnce sync.Once
 	poll     poller
 	limiter  *connLimiter
+	writers  *writerPool // nil with FlushGoroutines
 }
 
 // New builds a server and starts its keepalive loop.
@@ -128,6 +136,9 @@ func New(cfg Config) (*Server, error) {
 	s.limiter = newConnLimiter(cfg.HTTP.MaxConns, cfg.HTTP.MaxConnsPerAddr, s.m)
 	if !cfg.GoroutinePerConn {
 		s.poll, _ = newPoller(func(c *wsConn) { c.readReady() }) // nil: fall back to a goroutine per connection
+	}
+	if !cfg.FlushGoroutines {
+		s.writers = newWriterPool(cfg.Writers)
 	}
 	go s.keepalive()
 	return s, nil
@@ -171,6 +182,9 @@ func (s *Server) Close() {
 		close(s.stop)
 		if s.poll != nil {
 			s.poll.close()
+		}
+		if s.writers != nil {
+			s.writers.stop()
 		}
 	})
 }

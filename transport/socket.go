@@ -11,16 +11,23 @@ import (
 	"github.com/linkup-chat/linkup/actors"
 )
 
-// socket is the outbound half of a WebSocket. Frames sent while nothing is
-// pending are written at once by the sender with one non-blocking writev
-// (no goroutine, no copy); what the kernel does not take, and whatever is
-// sent meanwhile, waits in a bounded queue written by a flush goroutine that
-// exists only while there is something to write, all pending frames in one
-// write call. Idle sockets hold no goroutine and no buffer.
+// socket is the outbound half of a WebSocket. Sent frames wait in a
+// bounded queue; one writer at a time owns the socket (flushing) and writes
+// everything queued, control frames first, in one write per round. The
+// writer is one of the server's long-lived writer goroutines (writerPool:
+// one non-blocking write, no goroutine start, no deadline); when the kernel
+// does not take it all, or without a pool, a flush goroutine of the
+// socket's own writes with the write timeout until the queue is empty.
+// With DirectWrites, frames sent while nothing is pending are written at
+// once by the sender with one non-blocking writev. Idle sockets hold no
+// goroutine and no buffer.
 type socket struct {
 	conn     net.Conn
-	raw      syscall.RawConn // nil: no direct writes, always queue
-	pending  []byte          // framed bytes a direct write left over
+	raw      syscall.RawConn // nil: no non-blocking writes, always a flush goroutine
+	direct   bool            // the sender writes an idle socket itself (DirectWrites)
+	pool     *writerPool     // nil: a flush goroutine per round
+	pending  []byte          // framed bytes a write left over
+	lastPend bool            // pending ends with the close frame
 	max      int
 	timeout  time.Duration
 	onAbort  func(reason string)
@@ -35,9 +42,14 @@ type socket struct {
 	reason   string
 }
 
-var _ actors.Socket = (*socket)(nil)
+var _ actors.NonBlockingSocket = (*socket)(nil)
 
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+// NeverBlocks marks the socket as one whose Send, SendMany and Close only
+// queue (see actors.NonBlockingSocket).
+func (*socket) NeverBlocks() {}
+
+// bufPool holds the flush goroutines' round buffers.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 // Send queues a text frame (see actors.Socket).
 func (s *socket) Send(frame []byte) error { return s.SendMany([][]byte{frame}) }
@@ -53,7 +65,7 @@ func (s *socket) SendMany(frames [][]byte) error {
 	case len(s.queue)+len(frames) > s.max:
 		s.mu.Unlock()
 		return actors.ErrQueueFull
-	case s.flushing || s.raw == nil:
+	case s.flushing || !s.direct:
 		s.queue = append(s.queue, frames...)
 		s.kick()
 		s.mu.Unlock()
@@ -70,17 +82,20 @@ func (s *socket) SendMany(frames [][]byte) error {
 	return nil
 }
 
-// handOver ends a direct write: leftovers and anything queued meanwhile go
-// to a flush goroutine.
+// handOver ends a direct write: leftovers go to a flush goroutine, anything
+// queued meanwhile to a writer.
 func (s *socket) handOver(rest []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.pending = rest
-	if rest != nil || len(s.queue) > 0 || len(s.ctrl) > 0 || s.closing {
+	switch {
+	case rest != nil:
 		go s.flush()
-		return
+	case s.hasWork():
+		s.startRound()
+	default:
+		s.flushing = false
 	}
-	s.flushing = false
 }
 
 // control queues a control frame (ping, pong), ahead of data frames.
@@ -132,27 +147,80 @@ func (s *socket) closeWith(body []byte, reason string) {
 	s.kick()
 }
 
-// kick starts the flush goroutine if none runs. Called with mu held.
+// kick starts a write round if none runs. Called with mu held.
 func (s *socket) kick() {
 	if !s.flushing {
 		s.flushing = true
-		go s.flush()
+		s.startRound()
 	}
 }
 
+// startRound gives the round to a pool writer when the socket can be
+// written without blocking, else to a flush goroutine. Called with mu held
+// by the owner of flushing.
+func (s *socket) startRound() {
+	if s.pool != nil && s.raw != nil && s.pool.schedule(s) {
+		return
+	}
+	go s.flush()
+}
+
+// hasWork reports whether anything waits to be written. Called with mu held.
+func (s *socket) hasWork() bool {
+	return len(s.queue) > 0 || len(s.ctrl) > 0 || s.pending != nil || (s.closing && !s.done)
+}
+
+// writeRound is a pool writer's round: everything queued, copied into buf,
+// written with one non-blocking write. What the kernel does not take goes
+// to a flush goroutine; a socket with more queued meanwhile goes back to
+// the pool. It returns buf for reuse.
+func (s *socket) writeRound(buf []byte) []byte {
+	buf, last, ok := s.take(buf)
+	if !ok {
+		return buf
+	}
+	n, err := write1(s.raw, buf)
+	switch {
+	case err != nil:
+		s.abort("write failed")
+	case n < len(buf):
+		s.mu.Lock()
+		s.pending, s.lastPend = append([]byte(nil), buf[n:]...), last
+		s.mu.Unlock()
+		go s.flush()
+	case last:
+		s.halfClose()
+	default:
+		s.mu.Lock()
+		if s.hasWork() {
+			s.startRound()
+		} else {
+			s.flushing = false
+		}
+		s.mu.Unlock()
+	}
+	return buf
+}
+
+// flush writes rounds with blocking writes, each bounded by the write
+// timeout (one deadline per round), until nothing is queued.
 func (s *socket) flush() {
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
 	for {
-		buf, last := s.take()
-		if buf == nil {
+		buf, last, ok := s.take((*bp)[:0])
+		*bp = buf
+		if !ok {
 			return
 		}
 		_ = s.conn.SetWriteDeadline(time.Now().Add(s.timeout))
-		_, err := s.conn.Write(buf.Bytes())
-		buf.Reset()
-		bufPool.Put(buf)
+		_, err := s.conn.Write(buf)
 		if err != nil {
 			s.abort("write failed")
 			return
+		}
+		if s.raw != nil { // pool writers use the descriptor without deadlines
+			_ = s.conn.SetWriteDeadline(time.Time{})
 		}
 		if last {
 			s.halfClose()
@@ -161,33 +229,33 @@ func (s *socket) flush() {
 	}
 }
 
-// take moves everything queued into one buffer. last is set when the close
-// frame is in it.
-func (s *socket) take() (*bytes.Buffer, bool) {
+// take appends everything queued to buf: leftovers, control frames, data
+// frames (framed), the close frame. last is set when the close frame is in
+// it; ok is false, and the round over, when nothing was queued.
+func (s *socket) take(buf []byte) (out []byte, last, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.queue) == 0 && len(s.ctrl) == 0 && s.pending == nil && (!s.closing || s.done) {
+	if !s.hasWork() {
 		s.flushing = false
-		return nil, false
+		return buf, false, false
 	}
-	buf := bufPool.Get().(*bytes.Buffer)
-	buf.Write(s.pending)
-	s.pending = nil
+	buf = append(buf, s.pending...)
+	last = s.lastPend
+	s.pending, s.lastPend = nil, false
 	for _, c := range s.ctrl {
-		buf.Write(c)
+		buf = append(buf, c...)
 	}
 	for _, f := range s.queue {
-		_ = ws.WriteHeader(buf, ws.Header{Fin: true, OpCode: ws.OpText, Length: int64(len(f))})
-		buf.Write(f)
+		buf = appendTextHeader(buf, len(f))
+		buf = append(buf, f...)
 	}
 	clear(s.queue)
 	s.queue, s.ctrl = s.queue[:0], nil
 	if s.closing && !s.done {
-		buf.Write(s.close)
-		s.done = true
-		return buf, true
+		buf = append(buf, s.close...)
+		s.done, last = true, true
 	}
-	return buf, false
+	return buf, last, true
 }
 
 // halfClose ends our side after the close frame and gives the client a

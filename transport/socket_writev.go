@@ -37,18 +37,21 @@ func iovecs(frames [][]byte) ([][]byte, int) {
 }
 
 // textHeader is the header of a final, unmasked text frame of n bytes.
-func textHeader(n int) []byte {
+func textHeader(n int) []byte { return appendTextHeader(nil, n) }
+
+// appendTextHeader appends textHeader(n) to b.
+func appendTextHeader(b []byte, n int) []byte {
 	switch {
 	case n < 126:
-		return []byte{0x81, byte(n)}
+		return append(b, 0x81, byte(n))
 	case n < 1<<16:
-		return []byte{0x81, 126, byte(n >> 8), byte(n)}
+		return append(b, 0x81, 126, byte(n>>8), byte(n))
 	default:
-		h := []byte{0x81, 127, 0, 0, 0, 0, 0, 0, 0, 0}
-		for i := range 8 {
-			h[9-i] = byte(n >> (8 * i))
+		b = append(b, 0x81, 127)
+		for i := 7; i >= 0; i-- {
+			b = append(b, byte(n>>(8*i)))
 		}
-		return h
+		return b
 	}
 }
 

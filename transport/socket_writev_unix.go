@@ -25,3 +25,24 @@ func writev(raw syscall.RawConn, iovs [][]byte) (int, error) {
 	}
 	return max(n, 0), err
 }
+
+// write1 makes one non-blocking write; a full socket writes 0 bytes.
+func write1(raw syscall.RawConn, b []byte) (int, error) {
+	var n int
+	var werr error
+	err := raw.Write(func(fd uintptr) bool {
+		for {
+			n, werr = unix.Write(int(fd), b)
+			if werr != unix.EINTR {
+				return true
+			}
+		}
+	})
+	if errors.Is(werr, unix.EAGAIN) {
+		return 0, nil
+	}
+	if err == nil {
+		err = werr
+	}
+	return max(n, 0), err
+}

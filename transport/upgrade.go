@@ -83,12 +83,11 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, c *wsConn) bool
 	var raw syscall.RawConn
 	if tc, ok := conn.(*net.TCPConn); ok {
 		_ = tc.SetWriteBuffer(s.cfg.SocketSendBuffer)
-		if s.cfg.DirectWrites {
-			raw, _ = tc.SyscallConn()
-		}
+		raw, _ = tc.SyscallConn()
 	}
 	c.conn = conn
-	c.sock = &socket{conn: conn, raw: raw, max: s.cfg.OutboundQueue, timeout: s.cfg.WriteTimeout,
+	c.sock = &socket{conn: conn, raw: raw, direct: s.cfg.DirectWrites && raw != nil, pool: s.writers,
+		max: s.cfg.OutboundQueue, timeout: s.cfg.WriteTimeout,
 		onAbort:  func(reason string) { c.end(errors.New(reason)) },
 		onClosed: func() { time.AfterFunc(closeWait, func() { c.end(errClosedByServer) }) }}
 	c.lastSeen.Store(time.Now().UnixNano())

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -12,8 +13,11 @@ type Config struct {
 	Scenario string
 	// Target is the server kind: "linkup" (the default) or "centrifugo"
 	// (peer mode: the same clients speak Centrifugo's JSON protocol).
-	Target     string
-	URL        string // ws://127.0.0.1:PORT/ws; empty with Spawn
+	Target string
+	// URL is ws://127.0.0.1:PORT/ws, or several such URLs separated by
+	// commas (nodes of one cluster sharing a log): clients are spread over
+	// them round-robin. Empty with Spawn.
+	URL        string
 	ServerPID  int
 	Spawn      string   // path to a linkup (or, with Target centrifugo, centrifugo) binary to start on a fresh dir
 	ServerArgs []string // extra `serve` flags for Spawn
@@ -67,7 +71,7 @@ func (c *Config) Validate() error {
 		return bad("unknown --target %q (linkup, centrifugo)", c.Target)
 	case c.peer() && !peerScenarios[c.Scenario]:
 		return bad("--target %s runs idle, fanout and chats only, not %s", c.Target, c.Scenario)
-	case (c.URL == "") == (c.Spawn == ""):
+	case (len(c.urls()) == 0) == (c.Spawn == ""):
 		return bad("give exactly one of --url and --spawn")
 	case c.Scenario != "soak" && (c.Duration <= 0 || c.Duration > 10*time.Minute):
 		return bad("--duration %v outside (0, 10m]", c.Duration)
@@ -88,10 +92,34 @@ func (c *Config) Validate() error {
 	case c.Profile != "" && c.Spawn == "":
 		return bad("--server-profile needs --spawn")
 	}
-	if c.URL != "" {
-		return checkLoopback(c.URL)
+	for _, u := range c.urls() {
+		if err := checkLoopback(u); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// urls splits --url into its servers (blank entries dropped).
+func (c *Config) urls() []string {
+	var out []string
+	for _, u := range strings.Split(c.URL, ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// spread gives client i the i-th of urls, round-robin, when there is more
+// than one (with one, every client dials Job.URL).
+func spread(clients []ClientSpec, urls []string) {
+	if len(urls) < 2 {
+		return
+	}
+	for i := range clients {
+		clients[i].URL = urls[i%len(urls)]
+	}
 }
 
 // peer reports whether the target is not linkup itself.

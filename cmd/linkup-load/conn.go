@@ -65,6 +65,14 @@ func newLoadClient(spec ClientSpec, job *Job, c *counters) *loadClient {
 	return lc
 }
 
+// url is the server this client dials.
+func (lc *loadClient) url() string {
+	if lc.spec.URL != "" {
+		return lc.spec.URL
+	}
+	return lc.job.URL
+}
+
 // dial opens a connection and starts its reader.
 func (lc *loadClient) dial(ctx context.Context) error {
 	if lc.peer {
@@ -77,7 +85,7 @@ func (lc *loadClient) dial(ctx context.Context) error {
 	t0 := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	cl, err := client.Dial(ctx, lc.job.URL, client.Options{Token: tok, LocalAddr: lc.job.LocalAddr})
+	cl, err := client.Dial(ctx, lc.url(), client.Options{Token: tok, LocalAddr: lc.job.LocalAddr})
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@
 //
 //	linkup-load fanout --spawn /tmp/linkup --members 1000 --rate 500 --duration 10s
 //	linkup-load idle --url ws://127.0.0.1:8080/ws --server-pid 1234 --conns 19000
+//	linkup-load chats --url ws://127.0.0.1:8080/ws,ws://127.0.0.1:8081/ws --data DIR   (clients round-robin over the nodes)
 //	linkup-load soak --spawn /tmp/linkup --client-rate 0.9 --churn 10 --duration 30m
 //
 // Scenarios: idle, fanout, chats, churn, mixed, soak (see `linkup-load -h`).

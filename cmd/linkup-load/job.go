@@ -11,7 +11,10 @@ type ChatSpec struct {
 // ClientSpec is one simulated user with one connection and its behaviour.
 // Rates are per second; zero means never.
 type ClientSpec struct {
-	User        string        `json:"user"`
+	User string `json:"user"`
+	// URL is the server this client dials when --url names several;
+	// empty: Job.URL.
+	URL         string        `json:"url,omitempty"`
 	Chats       []string      `json:"chats,omitempty"`
 	Creates     []ChatSpec    `json:"creates,omitempty"`
 	MsgRate     float64       `json:"msg_rate,omitempty"`

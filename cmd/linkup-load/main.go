@@ -20,7 +20,7 @@ func main() {
 }
 
 const usage = `usage: linkup-load <idle|fanout|chats|churn|mixed|soak> [flags]
-  (--spawn /path/to/linkup | --url ws://127.0.0.1:PORT/ws [--server-pid PID] (--secret S | --data DIR))
+  (--spawn /path/to/linkup | --url ws://127.0.0.1:PORT/ws[,ws://...] [--server-pid PID] (--secret S | --data DIR))
   [--target centrifugo --spawn /path/to/centrifugo]   (idle, fanout, chats: the same clients against Centrifugo v6)
        linkup-load summarize < runs.txt   (medians per scenario of the JSON lines of several runs)`
 
@@ -53,7 +53,7 @@ func parseFlags(scenario string, args []string, stderr io.Writer) (Config, error
 	fs := flag.NewFlagSet(scenario, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var serverArgs string
-	fs.StringVar(&c.URL, "url", "", "target ws://127.0.0.1:PORT/ws (loopback only)")
+	fs.StringVar(&c.URL, "url", "", "target ws://127.0.0.1:PORT/ws (loopback only); several, comma-separated, spread clients over them round-robin (the first one's /metrics is sampled)")
 	fs.IntVar(&c.ServerPID, "server-pid", 0, "PID of the target server, for RSS and CPU from /proc")
 	fs.StringVar(&c.Target, "target", targetLinkup, "server kind: linkup, or centrifugo (peer mode: idle, fanout, chats)")
 	fs.StringVar(&c.Spawn, "spawn", "", "start this binary (linkup, or centrifugo with --target centrifugo) on a fresh temp dir instead of --url")

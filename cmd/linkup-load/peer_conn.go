@@ -29,7 +29,7 @@ func (lc *loadClient) dialCentrifugo(ctx context.Context) error {
 		nd := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(lc.job.LocalAddr)}, Timeout: 10 * time.Second}
 		d.NetDial = nd.DialContext
 	}
-	conn, br, _, err := d.Dial(ctx, lc.job.URL)
+	conn, br, _, err := d.Dial(ctx, lc.url())
 	if err != nil {
 		return err
 	}

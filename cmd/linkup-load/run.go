@@ -37,11 +37,14 @@ func run(ctx context.Context, cfg Config) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	murl := metricsURL(cfg.URL)
+	urls := cfg.urls()
+	murl := metricsURL(urls[0]) // with several servers, the first one's samples
 	sum := &Summary{Scenario: cfg.Scenario, Config: cfg, Before: sampleServer(pid, murl)}
+	clients := plan(&cfg)
+	spread(clients, urls)
 	var ws []*workerHandle
-	for k, part := range split(plan(&cfg), cfg.PerWorker) {
-		job := Job{Target: cfg.Target, URL: cfg.URL, Secret: secret, Duration: cfg.Duration, BodyBytes: cfg.BodyBytes, Window: cfg.Window,
+	for k, part := range split(clients, cfg.PerWorker) {
+		job := Job{Target: cfg.Target, URL: urls[0], Secret: secret, Duration: cfg.Duration, BodyBytes: cfg.BodyBytes, Window: cfg.Window,
 			Dialers: cfg.Dialers, Drain: cfg.Drain, Clients: part}
 		if !cfg.InProcess {
 			job.LocalAddr = fmt.Sprintf("127.0.0.%d", cfg.SourceBase+k)

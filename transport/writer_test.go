@@ -1,0 +1,132 @@
+package transport
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/gobwas/ws"
+	"github.com/gobwas/ws/wsutil"
+	"github.com/linkup-chat/linkup/actors"
+)
+
+// tcpPair is a loopback TCP connection: the server's end, wrapped in a
+// socket written by pool, and the client's end.
+func tcpPair(t *testing.T, pool *writerPool, timeout time.Duration, onAbort func(string)) (*socket, net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() { c, _ := ln.Accept(); accepted <- c }()
+	client, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := (<-accepted).(*net.TCPConn)
+	t.Cleanup(func() { _ = client.Close(); _ = srv.Close() })
+	_ = srv.SetWriteBuffer(8 << 10)
+	raw, _ := srv.SyscallConn()
+	if onAbort == nil {
+		onAbort = func(string) {}
+	}
+	return &socket{conn: srv, raw: raw, pool: pool, max: 1 << 20, timeout: timeout, onAbort: onAbort}, client
+}
+
+// TestPoolWritesFramesInOrderThenCloses: frames sent in batches from two
+// chats' worth of senders reach the client in the order each Send
+// accepted them, a pong goes ahead of queued data, and Close writes its
+// final frame, the close frame and ends the write side.
+func TestPoolWritesFramesInOrderThenCloses(t *testing.T) {
+	pool := newWriterPool(1)
+	defer pool.stop()
+	s, client := tcpPair(t, pool, 10*time.Second, nil)
+	const n = 20_000
+	go func() {
+		for i := 0; i < n; {
+			batch := [][]byte{}
+			for k := 0; k < 1+i%7 && i < n; k++ {
+				batch = append(batch, []byte(fmt.Sprintf(`{"n":%d,"pad":%q}`, i, bytes.Repeat([]byte("x"), i%300))))
+				i++
+			}
+			if err := s.SendMany(batch); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+		s.Close([]byte(`{"final":true}`), 1000, "bye")
+	}()
+	br := bufio.NewReader(client)
+	for i := 0; i < n; i++ {
+		f, err := ws.ReadFrame(br)
+		if err != nil {
+			t.Fatalf("frame %d: %v", i, err)
+		}
+		want := fmt.Sprintf(`{"n":%d,"pad":%q}`, i, bytes.Repeat([]byte("x"), i%300))
+		if f.Header.OpCode != ws.OpText || !f.Header.Fin || f.Header.Masked || string(f.Payload) != want {
+			t.Fatalf("frame %d: %+v %q", i, f.Header, f.Payload)
+		}
+	}
+	final, err := ws.ReadFrame(br)
+	if err != nil || string(final.Payload) != `{"final":true}` {
+		t.Fatalf("final frame %q %v", final.Payload, err)
+	}
+	cl, err := ws.ReadFrame(br)
+	if err != nil || cl.Header.OpCode != ws.OpClose {
+		t.Fatalf("close frame %+v %v", cl.Header, err)
+	}
+	if code, reason := ws.ParseCloseFrameData(cl.Payload); code != 1000 || reason != "bye" {
+		t.Fatalf("close %d %q", code, reason)
+	}
+	if _, err := br.ReadByte(); !errors.Is(err, io.EOF) {
+		t.Fatalf("after the close frame: %v, want EOF (write side closed)", err)
+	}
+}
+
+// TestPoolNeverWaitsForASlowClient: a client that stops reading fills its
+// kernel buffers; its socket leaves the pool for a flush goroutine, so the
+// pool's only writer keeps serving another client, and the stalled one is
+// aborted when its blocking write passes the write timeout.
+func TestPoolNeverWaitsForASlowClient(t *testing.T) {
+	pool := newWriterPool(1)
+	defer pool.stop()
+	aborted := make(chan string, 1)
+	stalled, _ := tcpPair(t, pool, 2*time.Second, func(r string) { aborted <- r })
+	big := bytes.Repeat([]byte("y"), 60<<10)
+	for range 100 { // ~6 MB, far past any loopback buffer
+		if err := stalled.Send(big); err != nil {
+			t.Fatal(err)
+		}
+	}
+	live, client := tcpPair(t, pool, 10*time.Second, nil)
+	for i := range 100 {
+		if err := live.Send([]byte(fmt.Sprint(i))); err != nil {
+			t.Fatal(err)
+		}
+		p, err := wsutil.ReadServerText(client)
+		if err != nil || string(p) != fmt.Sprint(i) {
+			t.Fatalf("live client, frame %d: %q %v", i, p, err)
+		}
+	}
+	if len(aborted) > 0 {
+		t.Fatal("the live client was served only after the stalled one timed out")
+	}
+	select {
+	case r := <-aborted:
+		if r != "write failed" {
+			t.Fatalf("aborted for %q", r)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the stalled socket was never aborted")
+	}
+	if err := stalled.Send([]byte("x")); !errors.Is(err, actors.ErrSocketClosed) {
+		t.Fatalf("send after abort: %v", err)
+	}
+}
