@@ -25,7 +25,8 @@
 # ends (connection setup and drain included, the same for both NODES), so
 # only the comparison between NODES=1 and NODES=3 means something; the
 # tool's own server_cpu_percent covers the first node only. Everything it
-# started is stopped and removed on exit. Loopback ports only.
+# started is stopped and removed on exit. Loopback ports only. The nodes
+# get the rate limits linkup-load --spawn gives its server.
 set -euo pipefail
 
 nodes=${1:?NODES (1 or 3)}
@@ -79,7 +80,9 @@ for i in $(seq 0 $((nodes - 1))); do eps+="${eps:+,}127.0.0.1:${prov[i]}"; done
 
 urls=""
 for i in $(seq 0 $((nodes - 1))); do
-	args=(serve --addr "127.0.0.1:${http[i]}" --data "$work/n$i" --store postgres --node "n$i")
+	# the limits linkup-load --spawn gives its server, so that one load client may send at the scenario's rate
+	args=(serve --addr "127.0.0.1:${http[i]}" --data "$work/n$i" --store postgres --node "n$i"
+		--rate-messages 1000000 --rate-frames 1000000 --rate-typing 1000000 --rate-chats 1000000 --max-chats-per-user 1000000)
 	if [ "$nodes" -gt 1 ]; then
 		args+=(--cluster-node "n$i" --cluster-name "bench$$" --cluster-bind "127.0.0.1:${remote[i]}"
 			--cluster-advertise "127.0.0.1:${remote[i]}" --cluster-provider-port "${prov[i]}"
