@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	neturl "net/url"
 	"strings"
@@ -238,5 +239,35 @@ func (b *blackhole) close() {
 	defer b.mu.Unlock()
 	for _, c := range b.conns {
 		_ = c.Close()
+	}
+}
+
+// TestShutdownStepsRunInReverseAndAbandonTheStuck: the exit steps run
+// last added first, like defer; one that never returns is abandoned at
+// the deadline and named in the log with the steps after it, and run
+// returns.
+func TestShutdownStepsRunInReverseAndAbandonTheStuck(t *testing.T) {
+	var logs strings.Builder
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	var mu sync.Mutex
+	var ran []string
+	did := func(s string) func() {
+		return func() { mu.Lock(); ran = append(ran, s); mu.Unlock() }
+	}
+	stuck := make(chan struct{})
+	defer close(stuck)
+	ex := &exitSteps{grace: 100 * time.Millisecond}
+	ex.push("closing the event store", did("store"))
+	ex.push("leaving the cluster", func() { <-stuck })
+	ex.push("stopping the projections", did("projections"))
+	ex.run(log)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(ran) != 1 || ran[0] != "projections" {
+		t.Fatalf("ran %v, want [projections] (then the stuck step)", ran)
+	}
+	want := "exiting without finishing leaving the cluster and closing the event store; " + abandonNote
+	if !strings.Contains(logs.String(), want) {
+		t.Fatalf("log %q does not say %q", logs.String(), want)
 	}
 }
