@@ -135,6 +135,15 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 		}
 		exit.push("leaving the cluster", cn.leave)
 	}
+	// The projections outlive the signal: the drain stops them after the
+	// writer has flushed, once they have reached the head. They start
+	// before the actors, so that a read model that cannot open stops the
+	// start before anything follows the log.
+	backend, stopProjections, err := startProjectionsDrain(context.WithoutCancel(ctx), store, cfg.data, cfg.readModel.url, log, reg, projectionDrain(cfg.closeGrace))
+	if err != nil {
+		return err
+	}
+	exit.push("stopping the projections", func() { _ = stopProjections() })
 	// A sync answer is queued at once: keep it to half the outbound queue so
 	// it never makes a reading client a slow consumer.
 	cfg.limits.SyncMessages = max(1, min(protocol.DefaultSyncLimit, cfg.outbound/2))
@@ -144,13 +153,6 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 		return err
 	}
 	cn.attachTo(n)
-	// The projections outlive the signal: the drain stops them after the
-	// writer has flushed, once they have reached the head.
-	backend, stopProjections, err := startProjectionsDrain(context.WithoutCancel(ctx), store, cfg.data, cfg.readModel.url, log, reg, projectionDrain(cfg.closeGrace))
-	if err != nil {
-		return err
-	}
-	exit.push("stopping the projections", func() { _ = stopProjections() })
 	timeline := newTimelineBackend(store, timelineTimeOrdered(cfg.store), reg)
 	return listenAndServe(ctx, cfg, log, n, cn, secret, backend, timeline, reg, exit)
 }

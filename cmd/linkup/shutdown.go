@@ -89,7 +89,9 @@ func (s *exitSteps) run(log *slog.Logger) {
 		next.Store(int64(len(steps)))
 	})
 	if finished {
-		log.Info("exit", "after", time.Since(started).Round(time.Millisecond))
+		if !s.deadline.IsZero() { // not after a failed start: its error is the one line
+			log.Info("exit", "after", time.Since(started).Round(time.Millisecond))
+		}
 		return
 	}
 	var left []string
