@@ -51,9 +51,16 @@ func (f *readModelFlags) register(fs *flag.FlagSet) {
 
 // startProjections opens the read model (rmURL, or <dataDir>/readmodel.db
 // when empty), runs the projection runner in the background and returns
-// the query backend and a stop function that cancels the runner, waits for
+// the query backend and a stop function that lets the projections reach
+// the log's head (up to maxProjectionDrain), cancels the runner, waits for
 // it and closes the read model.
 func startProjections(ctx context.Context, store events.Store, dataDir, rmURL string, logger *slog.Logger, reg prometheus.Registerer) (transport.QueryBackend, func() error, error) {
+	return startProjectionsDrain(ctx, store, dataDir, rmURL, logger, reg, maxProjectionDrain)
+}
+
+// startProjectionsDrain is startProjections whose stop gives the
+// projections up to drain to reach the head.
+func startProjectionsDrain(ctx context.Context, store events.Store, dataDir, rmURL string, logger *slog.Logger, reg prometheus.Registerer, drain time.Duration) (transport.QueryBackend, func() error, error) {
 	rm, err := openReadModel(ctx, dataDir, rmURL, false)
 	if err != nil {
 		return nil, nil, err
@@ -71,7 +78,7 @@ func startProjections(ctx context.Context, store events.Store, dataDir, rmURL st
 	var stopErr error
 	stop := func() error {
 		once.Do(func() {
-			drainProjections(runner, 8*time.Second)
+			drainProjections(store, rm, drain, logger)
 			cancel()
 			wg.Wait()
 			stopErr = rm.Close()
@@ -118,24 +125,56 @@ func readModelName(dataDir, rmURL string) string {
 	return filepath.Join(dataDir, readModelFile)
 }
 
+// maxProjectionDrain bounds how long a stop waits for the projections to
+// reach the head.
+const maxProjectionDrain = 8 * time.Second
+
+// headProbe bounds the one read of the head a drain starts with.
+const headProbe = time.Second
+
+// projectionDrain is the part of the close grace the projections get to
+// reach the head: half, so that the read model and the event store close
+// in the rest.
+func projectionDrain(closeGrace time.Duration) time.Duration {
+	return min(closeGrace/2, maxProjectionDrain)
+}
+
 // drainProjections gives the projections up to limit to reach the head of
-// the log before they stop: at a graceful shutdown the writer has just
-// flushed the last events, and a stopped server should read as caught up.
-func drainProjections(r *projections.Runner, limit time.Duration) {
+// the log as it stood when the drain began: at a graceful shutdown the
+// writer has just flushed the last events, and a stopped server should
+// read as caught up with them. It does not chase a head that other
+// processes keep moving (a shared PostgreSQL log), and does not wait at all
+// when the head cannot be read (the store is unreachable).
+func drainProjections(store events.Store, rm projections.ReadModel, limit time.Duration, log *slog.Logger) {
+	start := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
-	for ctx.Err() == nil {
-		sts, err := r.Status(ctx)
-		if err == nil && caughtUp(sts) {
+	hctx, hcancel := context.WithTimeout(ctx, min(headProbe, limit))
+	head, err := store.Head(hctx)
+	hcancel()
+	if err != nil {
+		log.Warn("projections stop without draining: the event log's head cannot be read", "err", err)
+		return
+	}
+	for {
+		cps, err := rm.Checkpoints(ctx)
+		if err == nil && reached(cps, head) {
+			log.Info("projections drained", "head", head, "after", time.Since(start).Round(time.Millisecond))
 			return
 		}
-		time.Sleep(20 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			log.Warn("projections stop behind the head", "head", head, "limit", limit, "err", err)
+			return
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 }
 
-func caughtUp(sts []projections.Status) bool {
-	for _, s := range sts {
-		if s.Checkpoint < s.Head {
+// reached reports whether every checkpoint is at head or past it.
+func reached(cps []projections.Checkpoint, head uint64) bool {
+	for _, c := range cps {
+		if c.Position < head {
 			return false
 		}
 	}

@@ -35,6 +35,7 @@ type serveConfig struct {
 	presenceGrace time.Duration
 	ping          time.Duration
 	shutdownGrace time.Duration
+	closeGrace    time.Duration
 	logFormat     string
 	limits        actors.Limits
 	connsPerUser  int
@@ -58,6 +59,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.outbound, "outbound-queue", 1024, "frames queued per connection before it counts as a slow consumer")
 	fs.DurationVar(&c.ping, "ping-interval", 30*time.Second, "ping connections silent this long; close them if still silent half as long again")
 	fs.DurationVar(&c.shutdownGrace, "shutdown-grace", 10*time.Second, "how long SIGTERM waits for connections and the writer")
+	fs.DurationVar(&c.closeGrace, "close-grace", defaultCloseGrace, "after --shutdown-grace, how long the projections and the stores get to finish; then the process exits anyway (exit within --drain-delay + --shutdown-grace + this)")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
 	fs.Float64Var(&c.limits.FramesPerSecond, "rate-frames", 200, "client frames per second per connection (burst: twice that)")
 	fs.Float64Var(&c.limits.MessagesPerSecond, "rate-messages", 50, "send_message per second per connection (burst: twice that)")
@@ -123,14 +125,25 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	exit := &exitSteps{grace: cfg.closeGrace}
+	defer exit.run(log)
+	exit.push("closing the event store", func() { _ = store.Close() })
 	var cn *clusterNode
 	if cfg.cluster.enabled() {
 		if cn, err = startCluster(ccfg, cfg.chatIdle, log, reg); err != nil {
 			return err
 		}
-		defer cn.leave()
+		exit.push("leaving the cluster", cn.leave)
 	}
+	// The projections outlive the signal: the drain stops them after the
+	// writer has flushed, once they have reached the head. They start
+	// before the actors, so that a read model that cannot open stops the
+	// start before anything follows the log.
+	backend, stopProjections, err := startProjectionsDrain(context.WithoutCancel(ctx), store, cfg.data, cfg.readModel.url, log, reg, projectionDrain(cfg.closeGrace))
+	if err != nil {
+		return err
+	}
+	exit.push("stopping the projections", func() { _ = stopProjections() })
 	// A sync answer is queued at once: keep it to half the outbound queue so
 	// it never makes a reading client a slow consumer.
 	cfg.limits.SyncMessages = max(1, min(protocol.DefaultSyncLimit, cfg.outbound/2))
@@ -140,19 +153,12 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 		return err
 	}
 	cn.attachTo(n)
-	// The projections outlive the signal: the drain stops them after the
-	// writer has flushed, once they have reached the head.
-	backend, stopProjections, err := startProjections(context.WithoutCancel(ctx), store, cfg.data, cfg.readModel.url, log, reg)
-	if err != nil {
-		return err
-	}
-	defer stopProjections()
 	timeline := newTimelineBackend(store, timelineTimeOrdered(cfg.store), reg)
-	return listenAndServe(ctx, cfg, log, n, cn, secret, backend, timeline, reg)
+	return listenAndServe(ctx, cfg, log, n, cn, secret, backend, timeline, reg, exit)
 }
 
 // listenAndServe starts the HTTP side, announces readiness and waits for the signal.
-func listenAndServe(ctx context.Context, cfg serveConfig, log *slog.Logger, n *actors.Node, cn *clusterNode, secret []byte, backend transport.QueryBackend, timeline transport.TimelineBackend, reg *prometheus.Registry) error {
+func listenAndServe(ctx context.Context, cfg serveConfig, log *slog.Logger, n *actors.Node, cn *clusterNode, secret []byte, backend transport.QueryBackend, timeline transport.TimelineBackend, reg *prometheus.Registry, exit *exitSteps) error {
 	query, err := transport.NewQueryHandler(transport.QueryConfig{Backend: backend, Timeline: timeline, Secret: secret, Logger: log, Cluster: cn.backend(n.Name())})
 	if err != nil {
 		return err
@@ -178,12 +184,35 @@ func listenAndServe(ctx context.Context, cfg serveConfig, log *slog.Logger, n *a
 	case <-cn.done(): // the watchdog ended the member: drain, exit non-zero
 		log.Error("this node left the cluster", "err", cn.member.Err())
 		cfg.drainDelay = 0
-		if err := drain(cfg, log, srv, hs, n, nil); err != nil {
+		if err := boundedDrain(cfg, log, exit, func() error { return drain(cfg, log, srv, hs, n, nil) }); err != nil {
 			log.Error("drain", "err", err)
 		}
 		return cn.exitErr()
 	}
-	return drain(cfg, log, srv, hs, n, cn.leave)
+	return boundedDrain(cfg, log, exit, func() error { return drain(cfg, log, srv, hs, n, cn.leave) })
+}
+
+// exitBound is how long the process takes at most from SIGTERM (or the
+// watchdog) to its exit: the drain delay, the shutdown grace for the
+// connections and the writer, then the close grace for the projections
+// and the stores.
+func exitBound(cfg serveConfig) time.Duration {
+	return cfg.drainDelay + cfg.shutdownGrace + cfg.closeGrace
+}
+
+// boundedDrain starts the exit clock and runs the drain under it: a drain
+// still running when the whole exit bound has passed is abandoned (the
+// exit steps after it are then abandoned too, and logged).
+func boundedDrain(cfg serveConfig, log *slog.Logger, exit *exitSteps, drain func() error) error {
+	bound := exitBound(cfg)
+	deadline := exit.begin(bound)
+	log.Info("exiting", "within", bound, "drain_delay", cfg.drainDelay, "shutdown_grace", cfg.shutdownGrace, "close_grace", cfg.closeGrace)
+	var err error
+	if !within(deadline, func() { err = drain() }) {
+		log.Warn("exit bound reached while draining: exiting without finishing the drain; "+abandonNote, "within", bound)
+		return nil
+	}
+	return err
 }
 
 // drain is the SIGTERM path: readiness 503 while the listener stays open
@@ -198,18 +227,20 @@ func drain(cfg serveConfig, log *slog.Logger, srv *transport.Server, hs *http.Se
 	log.Info("draining", "drain_delay", cfg.drainDelay)
 	srv.Drain()
 	time.Sleep(cfg.drainDelay)
+	// One grace for the HTTP requests, the connections and the writer:
+	// the exit bound counts it once.
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.shutdownGrace)
 	defer cancel()
-	if hs.Shutdown(ctx) != nil {
+	hctx, hcancel := context.WithTimeout(ctx, cfg.shutdownGrace/2) // the connections and the writer keep half
+	defer hcancel()
+	if hs.Shutdown(hctx) != nil {
 		_ = hs.Close() // requests still unfinished after the grace
 	}
 	if leave != nil {
 		leave()
 	}
-	nctx, ncancel := context.WithTimeout(context.Background(), cfg.shutdownGrace)
-	defer ncancel()
-	err := n.Shutdown(nctx, protocol.ReasonShutdown)
-	_ = srv.Shutdown(nctx)
+	err := n.Shutdown(ctx, protocol.ReasonShutdown)
+	_ = srv.Shutdown(ctx)
 	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
