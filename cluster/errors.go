@@ -38,4 +38,8 @@ var (
 	// ErrGrain is wrapped by Request when the identity answered with a
 	// GrainErrorResponse or a reply of an unexpected type.
 	ErrGrain = errors.New("cluster: grain error")
+	// ErrMoved is returned by Request when every attempt reached a stale
+	// activation (one on a member whose topology places the identity
+	// elsewhere, see RespondMoved): the callee never handled it.
+	ErrMoved = errors.New("cluster: identity moved to another member")
 )

@@ -35,6 +35,18 @@ func RespondError(ctx actor.Context, reason, message string) {
 	ctx.Respond(&cluster.GrainErrorResponse{Reason: reason, Message: message})
 }
 
+// ReasonMoved is the GrainErrorResponse reason of RespondMoved.
+const ReasonMoved = "moved"
+
+// RespondMoved answers the current request of ctx with "this activation
+// is stale, the identity lives on another member" without handling it:
+// Request then drops its cached PID and looks the owner up again (see
+// ErrMoved). The grain should stop right after, so that the identity is
+// active on its owner only.
+func RespondMoved(ctx actor.Context) {
+	ctx.Respond(&cluster.GrainErrorResponse{Reason: ReasonMoved, Message: "stale activation: the identity belongs to another member"})
+}
+
 // RequestJSON sends v as method (its JSON in a GrainRequest) to identity
 // of kind through Request, with its timeout and retries, and decodes the
 // reply into out.

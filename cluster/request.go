@@ -17,22 +17,34 @@ import (
 // so the receiver must treat a repeat idempotently (the payload carries
 // its own request id). ctx bounds the whole call.
 //
-// It returns ErrTimeout when every attempt timed out, ErrUnavailable when
+// It returns ErrTimeout when every attempt timed out, ErrMoved when the
+// attempts kept reaching stale activations (see RequestTries), ErrUnavailable when
 // the member has ended or Config.MaxInFlight library calls are running.
 func (m *Member) Request(ctx context.Context, identity, kind string, msg any) (any, error) {
 	return m.RequestTries(ctx, m.cfg.RequestAttempts, identity, kind, msg)
 }
 
 // RequestTries is Request with at most tries attempts (at least one): 1
-// for a message whose repeat would not be harmless.
+// for a message whose repeat would not be harmless. An attempt answered
+// by a stale activation (ErrMoved: the callee did not handle it) is not
+// counted against tries, since it cannot have taken effect; at most
+// Config.RequestAttempts of those are made again, each after dropping the
+// cached PID so the owner is looked up afresh.
 func (m *Member) RequestTries(ctx context.Context, tries int, identity, kind string, msg any) (any, error) {
 	var err error
+	moved := 0
 	for try := 0; try < max(tries, 1); try++ {
-		if try > 0 {
+		if try > 0 || moved > 0 {
 			m.retries.Add(1)
 		}
 		var res any
 		res, err = m.attempt(ctx, identity, kind, msg)
+		if errors.Is(err, ErrMoved) && moved < m.cfg.RequestAttempts && ctx.Err() == nil {
+			moved++
+			try-- // not handled: a free try, bounded by moved
+			m.c.PidCache.Remove(identity, kind)
+			continue
+		}
 		if err == nil || !errors.Is(err, ErrTimeout) || ctx.Err() != nil {
 			return res, err
 		}
@@ -91,6 +103,9 @@ func classify(r result) error {
 		return fmt.Errorf("%w: no reply", ErrTimeout)
 	}
 	if e, ok := r.res.(*cluster.GrainErrorResponse); ok {
+		if e.Reason == ReasonMoved {
+			return fmt.Errorf("%w: %s", ErrMoved, e.Message)
+		}
 		return fmt.Errorf("%w: %s: %s", ErrGrain, e.Reason, e.Message)
 	}
 	return nil

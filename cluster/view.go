@@ -22,6 +22,7 @@ type view struct {
 	since     map[string]time.Time
 	heard     map[string]time.Time
 	hadQuorum time.Time
+	owners    owners
 }
 
 func newView(system *actor.ActorSystem) *view {
@@ -30,6 +31,7 @@ func newView(system *actor.ActorSystem) *view {
 		switch e := ev.(type) {
 		case *cluster.ClusterTopology:
 			v.update(e)
+			v.owners.update(e.Members)
 		case *cluster.GossipUpdate:
 			if e.Key == cluster.HeartbeatKey {
 				v.beat(e.MemberID)

@@ -161,6 +161,7 @@ type chatGrain struct {
 	identity string
 	last     time.Time
 	timer    *time.Timer
+	stopping bool // stale: stopped, answering what is still queued with RespondMoved
 }
 
 // grainIdleCheck is sent to a grain by its idle timer.
@@ -184,6 +185,10 @@ func (g *chatGrain) Receive(ctx actor.Context) {
 			g.cn.deactivated(g.identity)
 		}
 	case *protocluster.GrainRequest:
+		if g.stale(ctx) {
+			cluster.RespondMoved(ctx) // not handled: the caller looks the owner up again
+			return
+		}
 		g.last = time.Now()
 		g.onRequest(ctx, msg)
 	case grainIdleCheck:
@@ -191,8 +196,12 @@ func (g *chatGrain) Receive(ctx actor.Context) {
 	}
 }
 
-// idleCheck stops the grain once it has been idle for its limit.
+// idleCheck stops the grain once it has been idle for its limit, or
+// once it is stale.
 func (g *chatGrain) idleCheck(ctx actor.Context) {
+	if g.stale(ctx) {
+		return
+	}
 	limit := g.cn.idle
 	if n := g.cn.node.Load(); n != nil && !n.ChatKnown(g.identity) {
 		limit = unknownIdle
@@ -202,6 +211,27 @@ func (g *chatGrain) idleCheck(ctx actor.Context) {
 		return
 	}
 	ctx.Stop(ctx.Self())
+}
+
+// stale stops the grain when this node's topology places its chat on
+// another node, and reports whether it did. The library's placement
+// actor activates whatever it is asked for: a caller that has not yet
+// seen a joined (or restarted) node re-activates the chat on its old
+// host, and without this both hosts would append to the chat (issue
+// #15). Checked on each request and at each idle check (at least every
+// unknownIdle).
+func (g *chatGrain) stale(ctx actor.Context) bool {
+	if g.cn.node.Load() == nil || !g.cn.member.OwnedElsewhere(g.identity, chatKind) {
+		// not attached yet: cn.member may still be unset (and requests are answered `unavailable`)
+		return false
+	}
+	if !g.stopping {
+		g.stopping = true
+		g.cn.m.stale.WithLabelValues(chatKind).Inc()
+		g.cn.log.Debug("stale chat activation stopped", "chat", g.identity, "owner", g.cn.member.Owner(g.identity, chatKind))
+		ctx.Stop(ctx.Self())
+	}
+	return true
 }
 
 // arm sends the grain a grainIdleCheck after d (a timer, not the

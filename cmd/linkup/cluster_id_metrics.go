@@ -8,6 +8,7 @@ type clusterMetrics struct {
 	forwarded     *prometheus.CounterVec
 	request       prometheus.Histogram
 	watchdogExits *prometheus.CounterVec
+	stale         *prometheus.CounterVec
 }
 
 func newClusterMetrics(reg prometheus.Registerer, cn *clusterNode) *clusterMetrics {
@@ -21,9 +22,12 @@ func newClusterMetrics(reg prometheus.Registerer, cn *clusterNode) *clusterMetri
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5}}),
 		watchdogExits: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "linkup_cluster_watchdog_exits_total",
 			Help: "Times the watchdog ended this node's member (the process then exits), by reason."}, []string{"reason"}),
+		stale: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "linkup_cluster_stale_activations_total",
+			Help: "Activations stopped because this node's topology places their identity on another node, by kind."}, []string{"kind"}),
 	}
 	m.activations.WithLabelValues(chatKind)
-	reg.MustRegister(m.activations, m.forwarded, m.request, m.watchdogExits,
+	m.stale.WithLabelValues(chatKind)
+	reg.MustRegister(m.activations, m.forwarded, m.request, m.watchdogExits, m.stale,
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "linkup_cluster_request_retries_total",
 			Help: "Tries of a cluster request repeated after one timed out."}, func() float64 { return float64(cn.member.Retries()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "linkup_cluster_in_flight",
