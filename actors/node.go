@@ -79,7 +79,8 @@ type Node struct {
 	store    events.Store
 	writer   *Writer
 	enc      Encoder
-	dir      *Directory
+	dir      *dirView // published by dirOwner alone (directory_owner.go)
+	dirOwner *actor.PID
 	presence *presenceBook
 	revoked  *revocations
 	loads    *loadPool
@@ -106,12 +107,13 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n := newNode(cfg)
-	pos, err := n.dir.Load(ctx, cfg.Store)
+	dir, pos, err := LoadDirectory(ctx, cfg.Store)
 	if err != nil {
 		n.cancel()
 		return nil, fmt.Errorf("actors: load directory: %w", err)
 	}
-	go n.dir.Follow(n.ctx, cfg.Store, pos) // chats created by other nodes
+	n.dir.p.Store(dir)                   // before any actor reads it
+	go n.followDirectory(cfg.Store, pos) // chats created by other nodes
 	if err := n.presence.load(ctx, cfg.Store); err != nil {
 		n.cancel()
 		return nil, fmt.Errorf("actors: load presence: %w", err)
@@ -147,10 +149,11 @@ func newNode(cfg Config) *Node {
 	ctx, cancel := context.WithCancel(context.Background())
 	n := &Node{cfg: cfg, ctx: ctx, cancel: cancel, system: actor.NewActorSystem(actor.WithLoggerFactory(quietLogger)),
 		store: cfg.Store, writer: newWriter(cfg.Store, cfg.Writer, cfg.Logger, m), enc: cfg.Encoder,
-		dir: NewDirectory(), presence: newPresenceBook(), revoked: newRevocations(), loads: newLoadPool(orDefault(cfg.Loads, 64), m), name: cfg.Name, log: cfg.Logger, m: m,
+		dir: newDirView(), presence: newPresenceBook(), revoked: newRevocations(), loads: newLoadPool(orDefault(cfg.Loads, 64), m), name: cfg.Name, log: cfg.Logger, m: m,
 		chats: newRegistry(), users: newRegistry(), conns: newRegistry()}
 	n.kinds.conn, n.kinds.chat, n.kinds.user = newKind(n, "connection"), newKind(n, "chat"), newKind(n, "user")
 	n.maxPages = maxNodePages
+	n.dirOwner = n.spawnDirOwner()
 	return n
 }
 
