@@ -72,6 +72,8 @@ func (c *chatActor) Receive(ctx actor.Context) {
 		c.onAppended(ctx, m)
 	case chatPageLoaded:
 		c.onPageLoaded(ctx, m)
+	case pageEvict:
+		c.pages.evict(m.Index)
 	case chatDeliveryFlush:
 		c.flushDeliveries(ctx)
 	case deliverAck:

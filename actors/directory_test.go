@@ -136,7 +136,7 @@ func newTestNode(t *testing.T) (*Node, *embedded.Store) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	n, err := New(context.Background(), Config{Store: st, Encoder: jsonEncoder{}, Name: "a", Limits: Limits{ChatsPerSecond: 1e6}})
+	n, err := New(context.Background(), Config{Store: st, Encoder: jsonEncoder{}, Name: "a", Limits: Limits{ChatsPerSecond: 1e6, MessagesPerSecond: 1e6, FramesPerSecond: 1e6}})
 	if err != nil {
 		t.Fatal(err)
 	}

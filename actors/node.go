@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -89,10 +88,8 @@ type Node struct {
 	m        *metrics
 
 	kinds struct{ conn, chat, user *kind }
-	// pagesCached counts the history pages all chats keep, at most
-	// maxPages (maxNodePages; lowered by tests).
-	pagesCached atomic.Int64
-	maxPages    int64
+	// pageOwner bounds the history pages all chats keep (chat_pages_owner.go).
+	pageOwner *actor.PID
 
 	// chats, users and conns find this node's actors by id (registry.go:
 	// sharded, sends take a read lock).
@@ -152,7 +149,7 @@ func newNode(cfg Config) *Node {
 		dir: newDirView(), presence: newPresenceBook(), revoked: newRevocations(), loads: newLoadPool(orDefault(cfg.Loads, 64), m), name: cfg.Name, log: cfg.Logger, m: m,
 		chats: newRegistry(), users: newRegistry(), conns: newRegistry()}
 	n.kinds.conn, n.kinds.chat, n.kinds.user = newKind(n, "connection"), newKind(n, "chat"), newKind(n, "user")
-	n.maxPages = maxNodePages
+	n.pageOwner = n.spawnPageOwner(maxNodePages)
 	n.dirOwner = n.spawnDirOwner()
 	return n
 }
@@ -215,7 +212,7 @@ func forwarded(retired bool, msg any, send func(any)) bool {
 		return false
 	}
 	switch msg.(type) {
-	case *actor.Started, *actor.Stopping, *actor.Stopped, *actor.Restarting, *actor.PoisonPill, appendDone, chatLoaded, chatPageLoaded, chatIdleCheck, deliverAck:
+	case *actor.Started, *actor.Stopping, *actor.Stopped, *actor.Restarting, *actor.PoisonPill, appendDone, chatLoaded, chatPageLoaded, chatIdleCheck, deliverAck, pageEvict:
 		return true
 	}
 	send(msg)
