@@ -151,6 +151,7 @@ func newNode(cfg Config) *Node {
 	n.kinds.conn, n.kinds.chat, n.kinds.user = newKind(n, "connection"), newKind(n, "chat"), newKind(n, "user")
 	n.pageOwner = n.spawnPageOwner(maxNodePages)
 	n.dirOwner = n.spawnDirOwner()
+	n.presence.owner = n.spawnPresenceOwner()
 	return n
 }
 

@@ -2,8 +2,11 @@ package actors
 
 import (
 	"context"
-	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/benbjohnson/immutable"
 
 	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/protocol"
@@ -21,19 +24,39 @@ const (
 // open, or the last one closed less than the grace period ago) and when
 // each user's last connection closed: loaded from the log's
 // ConnectionClosed events when the node starts (so last_seen survives a
-// restart), then kept by the user actors. Safe for concurrent use.
+// restart), then changed by its owner alone (presenceOwner), told by the
+// user actors (presenceChanged), which publishes each version as an
+// immutable map. get_presence reads the latest version without a lock; a
+// change shows there once the owner has handled it (a message after the
+// user actor's own broadcast is sent).
 type presenceBook struct {
-	mu       sync.RWMutex
-	online   map[string]bool
-	lastSeen map[string]time.Time
+	p     atomic.Pointer[immutable.Map[string, presenceEntry]]
+	owner *actor.PID
+}
+
+// presenceEntry is one user's presence: online, and when their last
+// connection closed (zero: never).
+type presenceEntry struct {
+	Online   bool
+	LastSeen time.Time
+}
+
+// presenceChanged tells the presence owner a user's presence.
+type presenceChanged struct {
+	User  string
+	Entry presenceEntry
 }
 
 func newPresenceBook() *presenceBook {
-	return &presenceBook{online: map[string]bool{}, lastSeen: map[string]time.Time{}}
+	p := &presenceBook{}
+	p.p.Store(immutable.NewMap[string, presenceEntry](nil))
+	return p
 }
 
-// load reads every ConnectionClosed of the log once.
+// load reads every ConnectionClosed of the log once, before the node
+// accepts connections.
 func (p *presenceBook) load(ctx context.Context, store events.Store) error {
+	b := immutable.NewMapBuilder[string, presenceEntry](nil)
 	opts := events.ReadAllOptions{Filter: events.Filter{EventTypes: []string{events.TypeConnectionClosed}}}
 	for rec, err := range store.ReadAll(ctx, opts) {
 		if err != nil {
@@ -44,60 +67,56 @@ func (p *presenceBook) load(ctx context.Context, store events.Store) error {
 			continue
 		}
 		if c, ok := ev.(events.ConnectionClosed); ok {
-			p.closed(c.UserID, c.At)
+			if e, _ := b.Get(c.UserID); c.At.After(e.LastSeen) {
+				b.Set(c.UserID, presenceEntry{LastSeen: c.At.UTC()})
+			}
 		}
 	}
+	p.p.Store(b.Map())
 	return nil
 }
 
-func (p *presenceBook) setOnline(user string, on bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if on {
-		p.online[user] = true
-	} else {
-		delete(p.online, user)
+// presenceOwner is the one actor that changes the presence book.
+type presenceOwner struct{ book *presenceBook }
+
+// Receive applies a change (a last close never moves back) and publishes.
+func (o *presenceOwner) Receive(ctx actor.Context) {
+	if m, ok := ctx.Message().(presenceChanged); ok {
+		cur := o.book.p.Load()
+		if old, _ := cur.Get(m.User); old.LastSeen.After(m.Entry.LastSeen) {
+			m.Entry.LastSeen = old.LastSeen
+		}
+		o.book.p.Store(cur.Set(m.User, m.Entry))
 	}
 }
 
-// closed records that a connection of user closed at t.
-func (p *presenceBook) closed(user string, t time.Time) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if t.After(p.lastSeen[user]) {
-		p.lastSeen[user] = t.UTC()
-	}
+// spawnPresenceOwner starts the owner of the node's presence book.
+func (n *Node) spawnPresenceOwner() *actor.PID {
+	return newKind(n, "presence").spawn(n.system.Root, &presenceOwner{book: n.presence})
 }
 
-// status returns user's status and, offline, the last close (nil if none).
-func (p *presenceBook) status(user string) (string, *time.Time) {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	if p.online[user] {
-		return protocol.StatusOnline, nil
+// frame is user's presence as a frame.
+func (e presenceEntry) frame(user string) protocol.PresenceFrame {
+	switch {
+	case e.Online:
+		return protocol.PresenceFrame{User: user, Status: protocol.StatusOnline}
+	case e.LastSeen.IsZero():
+		return protocol.PresenceFrame{User: user, Status: protocol.StatusOffline}
 	}
-	if t, ok := p.lastSeen[user]; ok {
-		return protocol.StatusOffline, &t
-	}
-	return protocol.StatusOffline, nil
-}
-
-// presenceFrameOf is user's presence as a frame.
-func (n *Node) presenceFrameOf(user string) protocol.PresenceFrame {
-	st, last := n.presence.status(user)
-	return protocol.PresenceFrame{User: user, Status: st, LastSeen: last}
+	last := e.LastSeen
+	return protocol.PresenceFrame{User: user, Status: protocol.StatusOffline, LastSeen: &last}
 }
 
 // broadcastPresence sends user's presence to the online connections of
 // the users who share a chat of at most PresenceMaxChatMembers members
 // with them, at most PresenceMaxAudience users
 // (linkup_presence_audience_truncated_total counts the cut ones).
-func (n *Node) broadcastPresence(user string) {
-	b, err := n.enc.Encode(n.presenceFrameOf(user))
+func (n *Node) broadcastPresence(f protocol.PresenceFrame) {
+	b, err := n.enc.Encode(f)
 	if err != nil {
 		return
 	}
-	audience, truncated := n.dir.Audience(user, n.cfg.PresenceMaxChatMembers, n.cfg.PresenceMaxAudience)
+	audience, truncated := n.dir.Audience(f.User, n.cfg.PresenceMaxChatMembers, n.cfg.PresenceMaxAudience)
 	if truncated {
 		n.m.timeline.presenceTruncated.Inc()
 	}
@@ -117,12 +136,14 @@ func (n *Node) sendUserIfOnline(user string, msg any) {
 // a chat with them get their status, anyone else unknown.
 func (n *Node) presenceOf(asker string, users []string) []protocol.PresenceFrame {
 	out := make([]protocol.PresenceFrame, len(users))
+	dir, book := n.dir.Load(), n.presence.p.Load()
 	for i, u := range users {
-		if u != asker && !n.dir.SharesChat(asker, u) {
+		if u != asker && !dir.SharesChat(asker, u) {
 			out[i] = protocol.PresenceFrame{User: u, Status: protocol.StatusUnknown}
 			continue
 		}
-		out[i] = n.presenceFrameOf(u)
+		e, _ := book.Get(u)
+		out[i] = e.frame(u)
 	}
 	return out
 }

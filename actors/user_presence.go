@@ -25,14 +25,16 @@ func (u *userActor) cameOnline() {
 		u.graceTmr = nil
 		return
 	}
-	u.node.presence.setOnline(u.id, true)
-	u.node.broadcastPresence(u.id)
+	u.presence.Online = true
+	u.node.system.Root.Send(u.node.presence.owner, presenceChanged{User: u.id, Entry: u.presence})
+	u.node.broadcastPresence(u.presence.frame(u.id))
 }
 
 // wentOffline runs when the user's last connection detaches: the user is
 // said to be offline once PresenceGrace has passed without a reconnect.
 func (u *userActor) wentOffline(ctx actor.Context) {
-	u.node.presence.closed(u.id, time.Now())
+	u.presence.LastSeen = time.Now().UTC()
+	ctx.Send(u.node.presence.owner, presenceChanged{User: u.id, Entry: u.presence})
 	u.graceGen++
 	self, sys, gen := ctx.Self(), u.node.system, u.graceGen
 	u.graceTmr = time.AfterFunc(u.node.cfg.PresenceGrace, func() { sys.Root.Send(self, userGraceOver{Gen: gen}) })
@@ -44,8 +46,9 @@ func (u *userActor) graceOver(m userGraceOver) {
 		return
 	}
 	u.graceTmr = nil
-	u.node.presence.setOnline(u.id, false)
-	u.node.broadcastPresence(u.id)
+	u.presence.Online = false
+	u.node.system.Root.Send(u.node.presence.owner, presenceChanged{User: u.id, Entry: u.presence})
+	u.node.broadcastPresence(u.presence.frame(u.id))
 }
 
 // presenceOut is a presence frame for one connection. Presence is best
