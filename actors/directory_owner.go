@@ -69,6 +69,10 @@ func (o *dirOwner) Receive(ctx actor.Context) {
 	case dirFollowed:
 		o.view.p.Store(o.view.Load().With(m.Event))
 		ctx.Respond(dirApplied{})
+	case panicked: // a bug: the chat must still hear that its batch is durable
+		if d, ok := m.Message.(dirAppended); ok {
+			ctx.Send(d.Chat, d.Done)
+		}
 	}
 }
 
