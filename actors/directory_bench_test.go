@@ -45,3 +45,16 @@ func benchChats() []events.Event {
 	}
 	return evs
 }
+
+// BenchmarkDirectoryBigChat: one chat of 1,000 members created in that
+// directory (the largest membership change a client can make).
+func BenchmarkDirectoryBigChat(b *testing.B) {
+	d := NewDirectory().With(benchChats()...)
+	members := make([]string, 1000)
+	for i := range members {
+		members[i] = fmt.Sprint("u", i*7)
+	}
+	for i := 0; b.Loop(); i++ {
+		_ = d.With(events.ChatCreated{ChatID: fmt.Sprint("big", i), Members: members})
+	}
+}
