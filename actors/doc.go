@@ -27,7 +27,8 @@
 //     limit), and leave presence's audience (each chat's members) with no
 //     one to ask;
 //   - the presence book (presence.go), told by each user actor its user's
-//     presence;
+//     presence; the owner publishes a change, then sends the `presence`
+//     frames;
 //   - the history page budget (chat_pages_owner.go), told by each chat the
 //     pages it keeps and drops, which evicts past the node's bound.
 //

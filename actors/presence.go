@@ -26,9 +26,9 @@ const (
 // ConnectionClosed events when the node starts (so last_seen survives a
 // restart), then changed by its owner alone (presenceOwner), told by the
 // user actors (presenceChanged), which publishes each version as an
-// immutable map. get_presence reads the latest version without a lock; a
-// change shows there once the owner has handled it (a message after the
-// user actor's own broadcast is sent).
+// immutable map and then tells the audience of a user whose status
+// changed. get_presence reads the latest version without a lock, so a
+// client that got a `presence` frame finds the same status there.
 type presenceBook struct {
 	p     atomic.Pointer[immutable.Map[string, presenceEntry]]
 	owner *actor.PID
@@ -76,23 +76,32 @@ func (p *presenceBook) load(ctx context.Context, store events.Store) error {
 	return nil
 }
 
-// presenceOwner is the one actor that changes the presence book.
-type presenceOwner struct{ book *presenceBook }
+// presenceOwner is the one actor that changes the presence book, and the
+// one that decides when a user's status changed.
+type presenceOwner struct {
+	node *Node
+	book *presenceBook
+}
 
-// Receive applies a change (a last close never moves back) and publishes.
+// Receive applies a change (a last close never moves back), publishes it
+// and, if the user came online or went offline, tells their audience.
 func (o *presenceOwner) Receive(ctx actor.Context) {
 	if m, ok := ctx.Message().(presenceChanged); ok {
 		cur := o.book.p.Load()
-		if old, _ := cur.Get(m.User); old.LastSeen.After(m.Entry.LastSeen) {
+		old, _ := cur.Get(m.User)
+		if old.LastSeen.After(m.Entry.LastSeen) {
 			m.Entry.LastSeen = old.LastSeen
 		}
 		o.book.p.Store(cur.Set(m.User, m.Entry))
+		if m.Entry.Online != old.Online {
+			o.node.broadcastPresence(m.Entry.frame(m.User))
+		}
 	}
 }
 
 // spawnPresenceOwner starts the owner of the node's presence book.
 func (n *Node) spawnPresenceOwner() *actor.PID {
-	return newKind(n, "presence").spawn(n.system.Root, &presenceOwner{book: n.presence})
+	return newKind(n, "presence").spawn(n.system.Root, &presenceOwner{node: n, book: n.presence})
 }
 
 // frame is user's presence as a frame.
@@ -107,10 +116,11 @@ func (e presenceEntry) frame(user string) protocol.PresenceFrame {
 	return protocol.PresenceFrame{User: user, Status: protocol.StatusOffline, LastSeen: &last}
 }
 
-// broadcastPresence sends user's presence to the online connections of
-// the users who share a chat of at most PresenceMaxChatMembers members
-// with them, at most PresenceMaxAudience users
-// (linkup_presence_audience_truncated_total counts the cut ones).
+// broadcastPresence sends a user's presence frame f to the online
+// connections of the users who share a chat of at most
+// PresenceMaxChatMembers members with them, at most PresenceMaxAudience
+// users (linkup_presence_audience_truncated_total counts the cut ones).
+// The presence owner calls it, after publishing the change.
 func (n *Node) broadcastPresence(f protocol.PresenceFrame) {
 	b, err := n.enc.Encode(f)
 	if err != nil {

@@ -18,7 +18,8 @@ type (
 
 // cameOnline runs when the user's first connection attaches: within the
 // grace period of the last one closing nothing is said (a quick
-// reconnect), otherwise the audience learns the user is online.
+// reconnect), otherwise the presence owner learns the user is online (and
+// tells the audience, presence.go).
 func (u *userActor) cameOnline() {
 	if u.graceTmr != nil {
 		u.graceTmr.Stop()
@@ -27,7 +28,6 @@ func (u *userActor) cameOnline() {
 	}
 	u.presence.Online = true
 	u.node.system.Root.Send(u.node.presence.owner, presenceChanged{User: u.id, Entry: u.presence})
-	u.node.broadcastPresence(u.presence.frame(u.id))
 }
 
 // wentOffline runs when the user's last connection detaches: the user is
@@ -48,7 +48,6 @@ func (u *userActor) graceOver(m userGraceOver) {
 	u.graceTmr = nil
 	u.presence.Online = false
 	u.node.system.Root.Send(u.node.presence.owner, presenceChanged{User: u.id, Entry: u.presence})
-	u.node.broadcastPresence(u.presence.frame(u.id))
 }
 
 // presenceOut is a presence frame for one connection. Presence is best
