@@ -109,7 +109,7 @@ func (n *Node) followDirectory(store events.Store, after uint64) {
 		if err != nil {
 			continue // a corrupt event is skipped; its chat actor reports it on load
 		}
-		if _, err := n.system.Root.RequestFuture(n.dirOwner, dirFollowed{Event: ev}, time.Minute).Result(); err != nil && n.ctx.Err() != nil {
+		if _, err := n.system.Root.RequestFuture(n.dirOwner, dirFollowed{Event: ev}, 10*time.Second).Result(); err != nil && n.ctx.Err() != nil {
 			return
 		}
 	}
