@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"testing"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/linkup-chat/linkup/chat"
+	"github.com/linkup-chat/linkup/events/embedded"
 	"github.com/linkup-chat/linkup/internal/testnode/poll"
 	"github.com/linkup-chat/linkup/protocol"
 	dto "github.com/prometheus/client_model/go"
@@ -130,4 +132,36 @@ func gaugeValue(g interface{ Write(*dto.Metric) error }) float64 {
 	var m dto.Metric
 	_ = g.Write(&m)
 	return m.GetGauge().GetValue()
+}
+
+// TestStoppedChatsPagesStopCounting: the page budget's owner watches the
+// chats it counts, so when a chat with a cached page goes idle and stops,
+// linkup_history_pages_cached goes back to 0.
+func TestStoppedChatsPagesStopCounting(t *testing.T) {
+	st, err := embedded.Open(embedded.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	n, err := New(context.Background(), Config{Store: st, Encoder: jsonEncoder{}, ChatIdleAfter: 50 * time.Millisecond,
+		Limits: Limits{MessagesPerSecond: 1e6, FramesPerSecond: 1e6}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := make(chan struct{})
+	close(open)
+	sock := &gatedSocket{gate: open}
+	c := n.Connect(ConnInfo{ConnectionID: "k", UserID: "alice"}, sock)
+	c.Handle(protocol.CreateChat{Ref: "c", ChatID: "a", Title: "t"})
+	const msgs = recentMessages + pageSize + 1 // page 0 is out of the ring
+	for i := range msgs {
+		c.Handle(protocol.SendMessage{Ref: fmt.Sprint("s-", i), ChatID: "a", ClientMsgID: fmt.Sprint(i), Body: "x"})
+	}
+	waitFor(t, sock, fmt.Sprintf(`"ref":"s-%d"`, msgs-1))
+	c.Handle(protocol.GetHistory{Ref: "h", ChatID: "a", BeforeSeq: pageSize + 1, Limit: pageSize})
+	waitFor(t, sock, `"ref":"h"`)
+	poll.Until(t, 10*time.Second, "one page counted", func() bool { return gaugeValue(n.m.pagesCached) == 1 })
+	c.Closed("test")
+	poll.Until(t, 10*time.Second, "the idle chat stopped", func() bool { return metricValue(n.m.chatsIdled) == 1 })
+	poll.Until(t, 10*time.Second, "its page no longer counted", func() bool { return gaugeValue(n.m.pagesCached) == 0 })
 }
