@@ -84,6 +84,8 @@ func (c *chatActor) Receive(ctx actor.Context) {
 		c.onAppended(ctx, m)
 	case chatPageLoaded:
 		c.onPageLoaded(ctx, m)
+	case pageEvict:
+		c.pages.evict(m.Index)
 	case chatDeliveryFlush:
 		c.flushDeliveries(ctx)
 	case deliverAck:
@@ -129,6 +131,8 @@ func (c *chatActor) handle(ctx actor.Context, msg any) {
 		c.onSync(ctx, m)
 	case chatWelcome:
 		c.welcomeOnline(m.Users, m.From)
+	case chatDirApplied:
+		c.onDirApplied(m)
 	case chatWelcomeRead:
 		c.onWelcomeRead(ctx, m)
 	case panicked:

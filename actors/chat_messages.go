@@ -192,6 +192,10 @@ type (
 	// chatCatchUpRetry is sent to a chat by its timer after a catch-up
 	// read failed.
 	chatCatchUpRetry struct{}
+	// chatDirApplied: the directory's owner published a membership change
+	// the chat read from the log (dirObserved); the chat now tells the
+	// users online here.
+	chatDirApplied struct{ Event events.Event }
 	// chatWelcomeRead carries the items a welcome needs that the ring
 	// did not hold (up to seq Hi), read for the subscription Sub.
 	chatWelcomeRead struct {

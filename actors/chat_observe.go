@@ -81,7 +81,7 @@ func (c *chatActor) observe(ctx actor.Context, rec events.RecordedEvent) {
 	next := c.nextRevision()
 	switch {
 	case rec.Revision < next:
-		c.loadedMembership(rec)
+		c.loadedMembership(ctx, rec)
 	case rec.Revision == next:
 		c.applyLog(ctx, []events.RecordedEvent{rec})
 	default:
@@ -202,7 +202,7 @@ func (c *chatActor) applyLog(ctx actor.Context, recs []events.RecordedEvent) {
 // the timeline item, a read or delivered pointer; membership changes go
 // to the node's directory first, then to the users online here.
 func (c *chatActor) observedDelivery(ctx actor.Context, items []deliverItem, ev events.Event) []deliverItem {
-	c.membershipFromLog(ev)
+	c.membershipFromLog(ctx, ev)
 	switch e := ev.(type) {
 	case events.ChatCreated:
 		c.startIdleTimer(ctx)
@@ -217,33 +217,48 @@ func (c *chatActor) observedDelivery(ctx actor.Context, items []deliverItem, ev 
 	return items
 }
 
-// membershipFromLog applies a membership change another appender stored
-// to the node's directory (idempotent: the follower may have done it) and
-// tells the users it concerns who are online here.
-func (c *chatActor) membershipFromLog(ev events.Event) {
-	switch e := ev.(type) {
+// membershipFromLog hands a membership change another appender stored to
+// the directory's owner (idempotent: the follower may have done it); once
+// it is published the owner hands it back (chatDirApplied) and the chat
+// tells the users it concerns who are online here (onDirApplied), so they
+// find it in the directory.
+func (c *chatActor) membershipFromLog(ctx actor.Context, ev events.Event) {
+	if isMembershipEvent(ev) {
+		ctx.Send(c.node.dirOwner, dirObserved{Event: ev, Chat: ctx.Self()})
+	}
+}
+
+// onDirApplied tells the users online here of a membership change of the
+// chat now in the directory.
+func (c *chatActor) onDirApplied(m chatDirApplied) {
+	switch e := m.Event.(type) {
 	case events.ChatCreated:
-		c.node.dir.Apply(e)
 		c.welcomeOnline(e.Members, 0)
 	case events.MembersAdded:
-		c.node.dir.Apply(e)
 		c.welcomeOnline(e.Users, e.Seq)
 	case events.MemberRemoved:
-		c.node.dir.Apply(e)
 		c.node.sendUserIfOnline(e.User, userLeft{ChatID: c.id})
 	}
+}
+
+func isMembershipEvent(ev events.Event) bool {
+	switch ev.(type) {
+	case events.ChatCreated, events.MembersAdded, events.MemberRemoved:
+		return true
+	}
+	return false
 }
 
 // loadedMembership handles an observed membership change of another node
 // that the chat has already, from its load: the follower found the chat in
 // memory, so it left the users to the chat, which applied the change
 // without telling them.
-func (c *chatActor) loadedMembership(rec events.RecordedEvent) {
+func (c *chatActor) loadedMembership(ctx actor.Context, rec events.RecordedEvent) {
 	if rec.Revision >= c.loadedNext || rec.Metadata.Node == c.node.name || !isMembershipType(rec.Type) {
 		return
 	}
 	if ev, err := events.Decode(rec); err == nil {
-		c.membershipFromLog(ev)
+		c.membershipFromLog(ctx, ev)
 	}
 }
 

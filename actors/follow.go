@@ -22,11 +22,14 @@ const followRetry = time.Second
 //   - an event of a chat whose actor is in memory here goes to that actor
 //     (chatObserved; chat_observe.go applies it in revision order, reads
 //     gaps from the store, and fans it out to its local subscribers);
+//   - every node's membership change goes to the directory's owner first
+//     (directory_owner.go: it applies each chat's changes once, so the
+//     node's own, applied when their append became durable, are skipped),
+//     and the follower waits until it is published;
 //   - a chat not in memory needs nothing for its items (it loads from the
 //     log when next used), but a membership change stored by another node
-//     is applied to the node's directory and told to the users it concerns
-//     who are online here: added users' connections subscribe (the chat
-//     then loads), removed users stop;
+//     is told to the users it concerns who are online here: added users'
+//     connections subscribe (the chat then loads), removed users stop;
 //   - another node's ConnectionOpened and ConnectionClosed update the
 //     presence of its users here (follow_presence.go).
 //
@@ -74,19 +77,27 @@ func (n *Node) observed(rec events.RecordedEvent) {
 		return
 	}
 	n.fm.followed.Inc()
-	remote := rec.Metadata.Node != n.name
 	var ev events.Event
-	if remote && isMembershipType(rec.Type) {
+	if isMembershipType(rec.Type) {
 		var err error
 		if ev, err = events.Decode(rec); err != nil {
 			return // the chat reports it when it loads
 		}
-		n.dir.Apply(ev) // before anyone hears of it, as for the node's own appends
+		n.followedMembership(ev) // before anyone hears of it, as for the node's own appends
 	}
-	if n.chats.sendIfPresent(id, chatObserved{Rec: rec}, n.system.Root.Send) || ev == nil {
+	if n.chats.sendIfPresent(id, chatObserved{Rec: rec}, n.system.Root.Send) || ev == nil || rec.Metadata.Node == n.name {
 		return
 	}
 	n.membershipOutside(id, ev)
+}
+
+// followedMembership hands a membership change read from the log (any
+// node's: the node's own appends are applied already, and the owner skips
+// them) to the directory's owner and waits until it is published, at most
+// 10 s, so at most one of them is in the owner's mailbox and the
+// follower never outlives a stopped node by long.
+func (n *Node) followedMembership(ev events.Event) {
+	_, _ = n.system.Root.RequestFuture(n.dirOwner, dirFollowed{Event: ev}, 10*time.Second).Result()
 }
 
 // membershipOutside tells the users online here of a membership change
