@@ -116,6 +116,7 @@ func (c *chatActor) catchUp(ctx actor.Context) {
 		return
 	}
 	c.catching = true
+	c.readStart = time.Now()
 	c.node.fm.catchUps.Inc()
 	self, n, id, from := ctx.Self(), c.node, c.id, c.nextRevision()
 	ok := n.loads.run(func() {
@@ -155,6 +156,7 @@ func (c *chatActor) onCaughtUp(ctx actor.Context, m chatCaughtUp) {
 			c.refuse(ctx, o.msg, ErrStoreUnavailable)
 		}
 		c.queue = nil
+		c.failWaiting(ctx)
 		c.catching = true // until the retry: flush decides nothing meanwhile
 		self, sys := ctx.Self(), c.node.system
 		time.AfterFunc(catchUpRetry, func() { sys.Root.Send(self, chatCatchUpRetry{}) })
@@ -165,6 +167,8 @@ func (c *chatActor) onCaughtUp(ctx actor.Context, m chatCaughtUp) {
 		c.catchUp(ctx)
 		return
 	}
+	c.readAt = c.readStart // the last page was not full: the stream ended there when it began
+	c.answerWaiting(ctx)
 	c.flush(ctx)
 }
 

@@ -69,7 +69,7 @@ func (c *chatActor) enqueue(ctx actor.Context, o *op) {
 // newest state known; a gap in them starts a catch-up read, and the batch
 // waits for it.
 func (c *chatActor) flush(ctx actor.Context) {
-	if len(c.flight) > 0 || !c.loaded || c.catching {
+	if len(c.flight) > 0 || !c.loaded || c.catching || c.readForWaiting(ctx) {
 		return
 	}
 	c.drainObserved(ctx)

@@ -18,11 +18,11 @@ import (
 var crossActorMessages = []any{
 	// connection → chat
 	chatCreate{}, chatPost{}, chatRead{}, chatTyping{}, chatAddMembers{}, chatRemoveMember{},
-	chatEdit{}, chatDelete{}, chatDeliveryReceipt{}, chatSummaryReq{}, chatHistoryReq{}, chatSyncReq{},
+	chatEdit{}, chatDelete{}, chatDeliveryReceipt{}, chatSummaryReq{}, chatHistoryReq{}, chatSyncReq{}, chatMemberReq{},
 	// user → chat
 	chatSubscribe{}, chatUnsubscribe{},
 	// chat → connection
-	replyFrame{}, replyError{}, summaryPart{}, syncPart{}, bulkPart{}, deliver{}, deliverOverflow{},
+	replyFrame{}, replyError{}, summaryPart{}, syncPart{}, bulkPart{}, memberPart{}, deliver{}, deliverOverflow{},
 	// connection → chat or user
 	deliverAck{},
 	// connection, chat, node → user
