@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -196,7 +197,7 @@ func (c *chatActor) applyLog(ctx actor.Context, recs []events.RecordedEvent) {
 		if it, ok := chat.ItemOf(ev); ok {
 			c.recent.add(it)
 		}
-		items = c.observedDelivery(ctx, items, ev)
+		items = c.observedDelivery(ctx, items, ev, c.originConn(rec))
 	}
 	c.fanOut(ctx, items)
 }
@@ -204,8 +205,9 @@ func (c *chatActor) applyLog(ctx actor.Context, recs []events.RecordedEvent) {
 // observedDelivery adds what an event of another appender shows this
 // node's subscribers to items, as the appending node's own commit would:
 // the timeline item, a read or delivered pointer; membership changes go
-// to the node's directory first, then to the users online here.
-func (c *chatActor) observedDelivery(ctx actor.Context, items []deliverItem, ev events.Event) []deliverItem {
+// to the node's directory first, then to the users online here. from is
+// the connection here whose command the event carries out, if any.
+func (c *chatActor) observedDelivery(ctx actor.Context, items []deliverItem, ev events.Event, from *actor.PID) []deliverItem {
 	c.membershipFromLog(ctx, ev)
 	switch e := ev.(type) {
 	case events.ChatCreated:
@@ -216,9 +218,26 @@ func (c *chatActor) observedDelivery(ctx actor.Context, items []deliverItem, ev 
 		items = c.appendItem(items, protocol.DeliveredFrame{ChatID: c.id, User: e.User, DeliveredSeq: e.DeliveredSeq}, 0, nil)
 	}
 	if it, ok := chat.ItemOf(ev); ok {
-		items = c.deliverItem(ctx, items, it, nil)
+		items = c.deliverItem(ctx, items, it, from)
 	}
 	return items
+}
+
+// originConn is the connection on this node whose command another node
+// appended: a command routed to the chat's owner (router_conn.go) keeps
+// the connection's correlation id, its connection id and the command's
+// ordinal (connActor.corr). The connection then takes the item as its own,
+// as for a local append: its ack carries the seq, so no message frame
+// (else the follower here, often faster than the routed ack, sends the
+// sender its own message).
+func (c *chatActor) originConn(rec events.RecordedEvent) *actor.PID {
+	corr := rec.Metadata.CorrelationID
+	i := strings.LastIndexByte(corr, ':')
+	if i <= 0 || rec.Metadata.Node == c.node.name {
+		return nil
+	}
+	pid, _ := c.node.conns.get(corr[:i])
+	return pid
 }
 
 // membershipFromLog hands a membership change another appender stored to
