@@ -64,7 +64,13 @@
 //     second per connection (the excess in one errors_suppressed summary a
 //     second, linkup_error_events_suppressed_total);
 //   - a sync_request names at most MaxSyncChats chats; the chats it names
-//     that the user is not in are answered by one not_member error;
+//     that the user is not in are answered by one not_member error; of
+//     those the node's directory does not list for the user (its log
+//     follower may be behind), at most maxSyncProbes are asked of their
+//     chat first (connection_sync_probe.go, linkup_sync_probes_total);
+//   - requests a chat holds for a read of its stream begun after they
+//     were sent (a sync past its latest seq, a member check; chat_fresh.go;
+//     maxFreshWaiting) → `rate_limited`;
 //   - live items held on a new connection until its first frame
 //     (Config.SyncWait; half of Limits.SyncMessages) → released at once, or
 //     during a first sync, the chat reported truncated; the seqs a
