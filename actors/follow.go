@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/linkup-chat/linkup/events"
@@ -37,7 +38,10 @@ const followRetry = time.Second
 // Run it on its own goroutine.
 func (n *Node) followLog(ctx context.Context, after uint64) {
 	for {
-		after = n.followFrom(ctx, after)
+		var closed bool
+		if after, closed = n.followFrom(ctx, after); closed {
+			return // the store was closed: the process is ending
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -47,23 +51,27 @@ func (n *Node) followLog(ctx context.Context, after uint64) {
 	}
 }
 
-// followFrom runs one subscription and returns the position it reached.
-func (n *Node) followFrom(ctx context.Context, after uint64) uint64 {
+// followFrom runs one subscription and returns the position it reached,
+// and whether it ended because the store was closed.
+func (n *Node) followFrom(ctx context.Context, after uint64) (uint64, bool) {
 	prefixes := []string{events.ChatStreamPrefix, events.ConnectionStreamPrefix}
 	opts := events.SubscribeOptions{After: after, Filter: events.Filter{StreamPrefixes: prefixes}}
 	for del, err := range n.store.Subscribe(ctx, opts) {
+		if errors.Is(err, events.ErrClosed) {
+			return after, true
+		}
 		if err != nil {
 			if ctx.Err() == nil {
 				n.log.Warn("log follower: subscription failed; resuming", "after", after, "err", err)
 			}
-			return after
+			return after, false
 		}
 		if del.Event != nil {
 			n.observed(*del.Event)
 		}
 		after = max(after, del.Position)
 	}
-	return after
+	return after, false
 }
 
 // observed hands one event of a chat stream to its chat here, and folds
