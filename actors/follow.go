@@ -102,10 +102,17 @@ func (n *Node) observed(rec events.RecordedEvent) {
 // followedMembership hands a membership change read from the log (any
 // node's: the node's own appends are applied already, and the owner skips
 // them) to the directory's owner and waits until it is published, at most
-// 10 s, so at most one of them is in the owner's mailbox and the
-// follower never outlives a stopped node by long.
+// 10 s or until the node stops, so at most one of them is in the owner's
+// mailbox and the follower (and its store subscription) never outlives a
+// stopped node.
 func (n *Node) followedMembership(ev events.Event) {
-	_, _ = n.system.Root.RequestFuture(n.dirOwner, dirFollowed{Event: ev}, 10*time.Second).Result()
+	f := n.system.Root.RequestFuture(n.dirOwner, dirFollowed{Event: ev}, 10*time.Second)
+	done := make(chan struct{})
+	go func() { _, _ = f.Result(); close(done) }()
+	select {
+	case <-done:
+	case <-n.ctx.Done(): // the node stopped: its owner may never answer
+	}
 }
 
 // membershipOutside tells the users online here of a membership change
