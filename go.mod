@@ -5,6 +5,7 @@ go 1.26.4
 require (
 	github.com/EventStore/EventStore-Client-Go/v4 v4.2.0
 	github.com/asynkron/protoactor-go v0.0.0-20240822202345-3c0e61ca19c9
+	github.com/benbjohnson/immutable v0.4.3
 	github.com/chromedp/cdproto v0.160.1
 	github.com/chromedp/chromedp v0.23.1
 	github.com/cockroachdb/datadriven v1.0.3

@@ -48,6 +48,12 @@ type chatActor struct {
 	catching bool
 	// loadedNext is the first revision the chat did not get from its load.
 	loadedNext uint64
+	// Fresh reads (chat_fresh.go): when the last read of the stream that
+	// the chat applied began (its load or a catch-up's last page), when
+	// the read in flight began, and the requests waiting for a read begun
+	// after they were sent.
+	readAt, readStart time.Time
+	waitFresh         []freshWait
 }
 
 type subscriber struct {
@@ -84,6 +90,8 @@ func (c *chatActor) Receive(ctx actor.Context) {
 		c.onAppended(ctx, m)
 	case chatPageLoaded:
 		c.onPageLoaded(ctx, m)
+	case pageEvict:
+		c.pages.evict(m.Index)
 	case chatDeliveryFlush:
 		c.flushDeliveries(ctx)
 	case deliverAck:
@@ -127,8 +135,12 @@ func (c *chatActor) handle(ctx actor.Context, msg any) {
 		c.onHistory(ctx, m)
 	case chatSyncReq:
 		c.onSync(ctx, m)
+	case chatMemberReq:
+		c.onMemberReq(ctx, m)
 	case chatWelcome:
 		c.welcomeOnline(m.Users, m.From)
+	case chatDirApplied:
+		c.onDirApplied(m)
 	case chatWelcomeRead:
 		c.onWelcomeRead(ctx, m)
 	case panicked:
@@ -137,6 +149,7 @@ func (c *chatActor) handle(ctx actor.Context, msg any) {
 }
 
 func (c *chatActor) startLoad(ctx actor.Context) {
+	c.readStart = time.Now()
 	self, n, id := ctx.Self(), c.node, c.id
 	ok := n.loads.run(func() {
 		st, err := LoadChat(n.ctx, n.store, id)
@@ -156,6 +169,7 @@ func (c *chatActor) onLoaded(ctx actor.Context, m chatLoaded) {
 	}
 	c.state, c.loaded = m.State, true
 	c.loadedNext = c.nextRevision()
+	c.readAt = c.readStart
 	c.recent.reset()
 	stash := c.stash
 	c.stash = nil
@@ -197,7 +211,7 @@ func (c *chatActor) retireIfIdle(ctx actor.Context) {
 		c.armIdle(ctx, wait)
 		return
 	}
-	if len(c.subs) == 0 && len(c.queue) == 0 && len(c.flight) == 0 && len(c.stash) == 0 && len(c.pages.loading) == 0 && len(c.delivs) == 0 && c.loaded && !c.catching {
+	if len(c.subs) == 0 && len(c.queue) == 0 && len(c.flight) == 0 && len(c.stash) == 0 && len(c.pages.loading) == 0 && len(c.delivs) == 0 && c.loaded && !c.catching && len(c.waitFresh) == 0 {
 		c.node.m.chatsIdled.Inc()
 		c.retired = c.node.retireChat(c.id, ctx.Self(), ctx)
 		return
@@ -208,7 +222,7 @@ func (c *chatActor) retireIfIdle(ctx actor.Context) {
 // retireIfEmpty stops a chat that does not exist and has nothing pending,
 // so that requests for unknown chat ids cost no memory.
 func (c *chatActor) retireIfEmpty(ctx actor.Context) {
-	if !c.state.Created && len(c.queue) == 0 && len(c.flight) == 0 {
+	if !c.state.Created && len(c.queue) == 0 && len(c.flight) == 0 && len(c.waitFresh) == 0 {
 		c.retired = c.node.retireChat(c.id, ctx.Self(), ctx)
 	}
 }
@@ -255,6 +269,8 @@ func (c *chatActor) refuse(ctx actor.Context, msg any, err *protocol.Error) {
 		c.replyErr(ctx, m.origin, "get_history", err)
 	case chatSyncReq:
 		ctx.Send(m.Conn, syncPart{Agg: m.Agg, ChatID: c.id, Err: err})
+	case chatMemberReq:
+		ctx.Send(m.Conn, memberPart{Probe: m.Probe, ChatID: c.id, Err: err})
 	}
 }
 

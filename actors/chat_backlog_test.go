@@ -3,12 +3,15 @@ package actors
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/linkup-chat/linkup/events/embedded"
+	"github.com/linkup-chat/linkup/internal/testnode/poll"
 	"github.com/linkup-chat/linkup/protocol"
 	dto "github.com/prometheus/client_model/go"
 )
@@ -25,15 +28,17 @@ func (jsonEncoder) Encode(f protocol.Frame) ([]byte, error) { return protocol.En
 // write waits until the gate opens (the real socket never blocks, but a
 // starved CPU has the same effect on the actor). It records what it got.
 type gatedSocket struct {
-	gate   chan struct{}
-	mu     sync.Mutex
-	frames []string
-	closed string
+	gate    chan struct{}
+	waiting atomic.Int64 // writes that reached the gate
+	mu      sync.Mutex
+	frames  []string
+	closed  string
 }
 
 func (s *gatedSocket) Send(f []byte) error { return s.SendMany([][]byte{f}) }
 
 func (s *gatedSocket) SendMany(fs [][]byte) error {
+	s.waiting.Add(1)
 	<-s.gate
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -67,7 +72,10 @@ func TestDeliveryBacklogIsBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	n, err := New(context.Background(), Config{Store: st, Encoder: jsonEncoder{}, Limits: Limits{MessagesPerSecond: 1e6, FramesPerSecond: 1e6}})
+	// SyncWait 10 ms: bob's connection, which sends no first frame, holds
+	// live items back only that long before its first write (which stalls).
+	n, err := New(context.Background(), Config{Store: st, Encoder: jsonEncoder{}, SyncWait: 10 * time.Millisecond,
+		Limits: Limits{MessagesPerSecond: 1e6, FramesPerSecond: 1e6}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +86,12 @@ func TestDeliveryBacklogIsBounded(t *testing.T) {
 	alice.Handle(protocol.CreateChat{Ref: "c", ChatID: "c1", Title: "t", Members: []string{"bob"}})
 	waitFor(t, sender, `"type":"ack"`)
 	n.Connect(ConnInfo{ConnectionID: "k-bob", UserID: "bob"}, stalled)
-	time.Sleep(100 * time.Millisecond) // bob's connection subscribes, then its first write blocks
+	probes := 0
+	poll.Until(t, 10*time.Second, "bob's connection subscribed (a message reaches its stalled socket)", func() bool {
+		probes++
+		alice.Handle(protocol.SendMessage{Ref: fmt.Sprint("probe", probes), ChatID: "c1", ClientMsgID: fmt.Sprint("probe", probes), Body: "x"})
+		return stalled.waiting.Load() > 0
+	})
 	const round, posts = 256, 3 * maxDeliverBacklog
 	for i := range posts {
 		alice.Handle(protocol.SendMessage{Ref: fmt.Sprint("s", i), ChatID: "c1", ClientMsgID: fmt.Sprint(i), Body: "x"})
@@ -90,29 +103,23 @@ func TestDeliveryBacklogIsBounded(t *testing.T) {
 		t.Fatalf("dropped before the stalled connection handled anything: %v", drops)
 	}
 	close(stalled.gate)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		frames, reason := stalled.state()
-		if reason == protocol.ReasonSlowConsumer {
-			got := 0
-			for _, f := range frames {
-				if strings.Contains(f, `"type":"message"`) {
-					got++
-				}
-			}
-			// It handles what was queued before it was dropped: the
-			// backlog, plus the round it was stuck in.
-			if got > maxDeliverBacklog+2*round || !strings.Contains(frames[len(frames)-1], "force_reconnect") {
-				t.Fatalf("the stalled connection got %d of %d messages (backlog limit %d), last frame %s", got, posts, maxDeliverBacklog, frames[len(frames)-1])
-			}
-			t.Logf("stalled connection: %d of %d messages, then force_reconnect", got, posts)
-			break
+	poll.Until(t, 10*time.Second, "the stalled connection told to reconnect as a slow consumer", func() bool {
+		_, reason := stalled.state()
+		return reason == protocol.ReasonSlowConsumer
+	})
+	frames, _ := stalled.state()
+	got := 0
+	for _, f := range frames {
+		if strings.Contains(f, `"type":"message"`) {
+			got++
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the stalled connection was never told to reconnect (closed %q, %d frames)", reason, len(frames))
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
+	// It handles what was queued before it was dropped: the backlog, plus
+	// the round it was stuck in (and the probes).
+	if got > maxDeliverBacklog+2*round+probes || !strings.Contains(frames[len(frames)-1], "force_reconnect") {
+		t.Fatalf("the stalled connection got %d of %d messages (backlog limit %d), last frame %s", got, posts, maxDeliverBacklog, frames[len(frames)-1])
+	}
+	t.Logf("stalled connection: %d of %d messages (and %d probes), then force_reconnect", got, posts, probes)
 	if metricValue(n.m.backlogDrops) != 1 {
 		t.Fatalf("linkup_delivery_backlog_drops_total = %v, want 1", metricValue(n.m.backlogDrops))
 	}
@@ -161,15 +168,10 @@ func TestAckedDeliveriesKeepFlowing(t *testing.T) {
 
 func waitFor(t *testing.T, s *gatedSocket, want string) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+	poll.Until(t, 10*time.Second, "a frame with "+want, func() bool {
 		frames, _ := s.state()
-		for _, f := range frames {
-			if strings.Contains(f, want) {
-				return
-			}
-		}
-	}
-	t.Fatalf("no frame with %s", want)
+		return slices.ContainsFunc(frames, func(f string) bool { return strings.Contains(f, want) })
+	})
 }
 
 func metricValue(c interface{ Write(*dto.Metric) error }) float64 {

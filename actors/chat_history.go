@@ -88,8 +88,17 @@ func (c *chatActor) onHistory(ctx actor.Context, m chatHistoryReq) {
 
 func (c *chatActor) onSync(ctx actor.Context, m chatSyncReq) {
 	if err := CheckReadable(c.state, m.User); err != nil {
+		if c.awaitFresh(ctx, m, m.Sent) { // a member added on another node, or the chat created there
+			return
+		}
 		c.refuse(ctx, m, protocol.AsError(err))
 		c.retireIfEmpty(ctx)
+		return
+	}
+	// A position past the chat's latest seq: the client holds items this
+	// node has not applied yet (its log follower is behind); the answer
+	// waits for them, so none comes live afterwards (chat_fresh.go).
+	if m.Limit > 0 && m.After > c.state.LatestSeq && c.awaitFresh(ctx, m, m.Sent) {
 		return
 	}
 	// A syncing connection is subscribed here, in the same step as its

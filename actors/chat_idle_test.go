@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/linkup-chat/linkup/events/embedded"
+	"github.com/linkup-chat/linkup/internal/testnode/poll"
 	"github.com/linkup-chat/linkup/protocol"
 )
 
@@ -34,13 +35,7 @@ func TestIdleChatStopsAndComesBack(t *testing.T) {
 	c1.Handle(protocol.SendMessage{Ref: "s1", ChatID: "c1", ClientMsgID: "m1", Body: "one"})
 	waitFor(t, first, `"type":"ack","ref":"s1"`)
 	c1.Closed("test")
-	deadline := time.Now().Add(10 * time.Second)
-	for metricValue(n.m.chatsIdled) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the idle chat never stopped")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	poll.Until(t, 10*time.Second, "the idle chat stopped", func() bool { return metricValue(n.m.chatsIdled) > 0 })
 	_, alive := n.chats.get("c1")
 	if alive {
 		t.Fatal("the idle chat is still registered")
@@ -66,10 +61,11 @@ func TestIdleChatStopsAndComesBack(t *testing.T) {
 }
 
 // TestIdleStopsRacingWithRequests: with a 20 ms idle time, a member
-// connects, posts and leaves 30 times with pauses around the idle time (and
-// every fifth well past it), so the chat stops between cycles and sometimes
-// while a request is on its way; every post is acked exactly once with the
-// next seq, and each retry gets its original seq.
+// connects, posts and leaves 30 times with pauses around the idle time (the
+// pauses are the point: they race the idle stop), and every fifth cycle
+// waits until the chat has stopped, so the chat stops between cycles and
+// sometimes while a request is on its way; every post is acked exactly
+// once with the next seq, and each retry gets its original seq.
 func TestIdleStopsRacingWithRequests(t *testing.T) {
 	st, err := embedded.Open(embedded.Config{Dir: t.TempDir()})
 	if err != nil {
@@ -88,11 +84,14 @@ func TestIdleStopsRacingWithRequests(t *testing.T) {
 	waitFor(t, setup, `"type":"ack","ref":"c"`)
 	c0.Closed("test")
 	for i := 1; i <= 30; i++ {
-		pause := time.Duration(i%4) * 10 * time.Millisecond // 0 to 30 ms: around the idle time
-		if i%5 == 0 {
-			pause = 100 * time.Millisecond // surely idle: stopped before this cycle
+		if i%5 == 0 { // stopped before this cycle
+			poll.Until(t, 10*time.Second, "the chat stopped", func() bool {
+				_, alive := n.chats.get("c1")
+				return !alive
+			})
+		} else {
+			time.Sleep(time.Duration(i%4) * 10 * time.Millisecond) // 0 to 30 ms: around the idle time, racing the stop
 		}
-		time.Sleep(pause)
 		sock := &gatedSocket{gate: open}
 		c := n.Connect(ConnInfo{ConnectionID: fmt.Sprint("k", i), UserID: "alice"}, sock)
 		c.Handle(protocol.SendMessage{Ref: "new", ChatID: "c1", ClientMsgID: fmt.Sprint("m", i), Body: "x"})
@@ -111,7 +110,7 @@ func TestIdleStopsRacingWithRequests(t *testing.T) {
 		c.Closed("test")
 	}
 	if metricValue(n.m.chatsIdled) < 6 {
-		t.Fatalf("the chat went idle %v times; the six long pauses alone should stop it six times", metricValue(n.m.chatsIdled))
+		t.Fatalf("the chat went idle %v times; the six waits for it alone should see it stop six times", metricValue(n.m.chatsIdled))
 	}
 	t.Logf("the chat stopped %v times in 30 cycles", metricValue(n.m.chatsIdled))
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/linkup-chat/linkup/events/embedded"
+	"github.com/linkup-chat/linkup/internal/testnode/poll"
 	"github.com/linkup-chat/linkup/protocol"
 )
 
@@ -77,22 +78,16 @@ func idleChatBytes(t *testing.T, chats, members int) int64 {
 	waitAcks(t, sock, int64(chats)+1)
 	// The members are offline: their user actors, started to pass on
 	// chat_created, stop again; wait for that before measuring.
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if users := n.users.len(); users <= 1 {
-			break
-		}
-	}
-	time.Sleep(100 * time.Millisecond) // their mailboxes drain
+	poll.Until(t, 10*time.Second, "the members' user actors stopped", func() bool { return n.users.len() <= 1 })
+	poll.Until(t, 10*time.Second, "the user and chat mailboxes drained", func() bool {
+		return gaugeValue(n.m.mailbox.WithLabelValues("user")) == 0 && gaugeValue(n.m.mailbox.WithLabelValues("chat")) == 0
+	})
 	return (heap() - before) / int64(chats)
 }
 
 func waitAcks(t *testing.T, s *countingSocket, want int64) {
 	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); s.acks.Load() < want; time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d acks, want %d", s.acks.Load(), want)
-		}
-	}
+	poll.Until(t, 30*time.Second, fmt.Sprintf("%d acks", want), func() bool { return s.acks.Load() >= want })
 }
 
 func heap() int64 {

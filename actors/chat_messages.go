@@ -1,6 +1,8 @@
 package actors
 
 import (
+	"time"
+
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/linkup-chat/linkup/chat"
 	"github.com/linkup-chat/linkup/events"
@@ -98,6 +100,20 @@ type (
 		After uint64
 		Limit int
 		Agg   uint64
+		// Sent is when the connection sent it: a chat that finds itself
+		// behind answers from a read of its stream begun after it
+		// (chat_fresh.go).
+		Sent time.Time
+	}
+	// chatMemberReq asks whether User is a member, for a sync naming a
+	// chat the node's directory does not list for the user (it may not
+	// have caught up yet): answered with a memberPart for probe Probe,
+	// from a read of the stream begun after Sent if the chat does not
+	// list the user (chat_fresh.go).
+	chatMemberReq struct {
+		origin
+		Probe uint64
+		Sent  time.Time
 	}
 )
 
@@ -134,6 +150,14 @@ type (
 	bulkPart struct {
 		Slot   bulkSlot
 		Result protocol.BulkResult
+	}
+	// memberPart answers a chatMemberReq: Member, or Err when the chat
+	// could not tell (its store read failed).
+	memberPart struct {
+		Probe  uint64
+		ChatID string
+		Member bool
+		Err    *protocol.Error
 	}
 	// deliver carries fan-out frames of one chat, in seq order. Frames whose
 	// Origin is the receiving connection are skipped (the sender gets an ack
@@ -192,6 +216,10 @@ type (
 	// chatCatchUpRetry is sent to a chat by its timer after a catch-up
 	// read failed.
 	chatCatchUpRetry struct{}
+	// chatDirApplied: the directory's owner published a membership change
+	// the chat read from the log (dirObserved); the chat now tells the
+	// users online here.
+	chatDirApplied struct{ Event events.Event }
 	// chatWelcomeRead carries the items a welcome needs that the ring
 	// did not hold (up to seq Hi), read for the subscription Sub.
 	chatWelcomeRead struct {

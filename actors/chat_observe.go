@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -81,7 +82,7 @@ func (c *chatActor) observe(ctx actor.Context, rec events.RecordedEvent) {
 	next := c.nextRevision()
 	switch {
 	case rec.Revision < next:
-		c.loadedMembership(rec)
+		c.loadedMembership(ctx, rec)
 	case rec.Revision == next:
 		c.applyLog(ctx, []events.RecordedEvent{rec})
 	default:
@@ -116,6 +117,7 @@ func (c *chatActor) catchUp(ctx actor.Context) {
 		return
 	}
 	c.catching = true
+	c.readStart = time.Now()
 	c.node.fm.catchUps.Inc()
 	self, n, id, from := ctx.Self(), c.node, c.id, c.nextRevision()
 	ok := n.loads.run(func() {
@@ -155,6 +157,7 @@ func (c *chatActor) onCaughtUp(ctx actor.Context, m chatCaughtUp) {
 			c.refuse(ctx, o.msg, ErrStoreUnavailable)
 		}
 		c.queue = nil
+		c.failWaiting(ctx)
 		c.catching = true // until the retry: flush decides nothing meanwhile
 		self, sys := ctx.Self(), c.node.system
 		time.AfterFunc(catchUpRetry, func() { sys.Root.Send(self, chatCatchUpRetry{}) })
@@ -165,6 +168,8 @@ func (c *chatActor) onCaughtUp(ctx actor.Context, m chatCaughtUp) {
 		c.catchUp(ctx)
 		return
 	}
+	c.readAt = c.readStart // the last page was not full: the stream ended there when it began
+	c.answerWaiting(ctx)
 	c.flush(ctx)
 }
 
@@ -192,7 +197,7 @@ func (c *chatActor) applyLog(ctx actor.Context, recs []events.RecordedEvent) {
 		if it, ok := chat.ItemOf(ev); ok {
 			c.recent.add(it)
 		}
-		items = c.observedDelivery(ctx, items, ev, c.node.originConn(rec.Metadata.CorrelationID))
+		items = c.observedDelivery(ctx, items, ev, c.originConn(rec))
 	}
 	c.fanOut(ctx, items)
 }
@@ -201,10 +206,9 @@ func (c *chatActor) applyLog(ctx actor.Context, recs []events.RecordedEvent) {
 // node's subscribers to items, as the appending node's own commit would:
 // the timeline item, a read or delivered pointer; membership changes go
 // to the node's directory first, then to the users online here. from is
-// the connection on this node whose command caused ev (originConn), if
-// any: it gets its ack from the routed reply, not the item too.
+// the connection here whose command the event carries out, if any.
 func (c *chatActor) observedDelivery(ctx actor.Context, items []deliverItem, ev events.Event, from *actor.PID) []deliverItem {
-	c.membershipFromLog(ev)
+	c.membershipFromLog(ctx, ev)
 	switch e := ev.(type) {
 	case events.ChatCreated:
 		c.startIdleTimer(ctx)
@@ -219,33 +223,65 @@ func (c *chatActor) observedDelivery(ctx actor.Context, items []deliverItem, ev 
 	return items
 }
 
-// membershipFromLog applies a membership change another appender stored
-// to the node's directory (idempotent: the follower may have done it) and
-// tells the users it concerns who are online here.
-func (c *chatActor) membershipFromLog(ev events.Event) {
-	switch e := ev.(type) {
+// originConn is the connection on this node whose command another node
+// appended: a command routed to the chat's owner (router_conn.go) keeps
+// the connection's correlation id, its connection id and the command's
+// ordinal (connActor.corr). The connection then takes the item as its own,
+// as for a local append: its ack carries the seq, so no message frame
+// (else the follower here, often faster than the routed ack, sends the
+// sender its own message).
+func (c *chatActor) originConn(rec events.RecordedEvent) *actor.PID {
+	corr := rec.Metadata.CorrelationID
+	i := strings.LastIndexByte(corr, ':')
+	if i <= 0 || rec.Metadata.Node == c.node.name {
+		return nil
+	}
+	pid, _ := c.node.conns.get(corr[:i])
+	return pid
+}
+
+// membershipFromLog hands a membership change another appender stored to
+// the directory's owner (idempotent: the follower may have done it); once
+// it is published the owner hands it back (chatDirApplied) and the chat
+// tells the users it concerns who are online here (onDirApplied), so they
+// find it in the directory.
+func (c *chatActor) membershipFromLog(ctx actor.Context, ev events.Event) {
+	if isMembershipEvent(ev) {
+		ctx.Send(c.node.dirOwner, dirObserved{Event: ev, Chat: ctx.Self()})
+	}
+}
+
+// onDirApplied tells the users online here of a membership change of the
+// chat now in the directory.
+func (c *chatActor) onDirApplied(m chatDirApplied) {
+	switch e := m.Event.(type) {
 	case events.ChatCreated:
-		c.node.dir.Apply(e)
 		c.welcomeOnline(e.Members, 0)
 	case events.MembersAdded:
-		c.node.dir.Apply(e)
 		c.welcomeOnline(e.Users, e.Seq)
 	case events.MemberRemoved:
-		c.node.dir.Apply(e)
 		c.node.sendUserIfOnline(e.User, userLeft{ChatID: c.id})
 	}
+}
+
+func isMembershipEvent(ev events.Event) bool {
+	switch ev.(type) {
+	case events.ChatCreated, events.MembersAdded, events.MemberRemoved:
+		return true
+	}
+	return false
 }
 
 // loadedMembership handles an observed membership change of another node
 // that the chat has already, from its load: the follower found the chat in
 // memory, so it left the users to the chat, which applied the change
 // without telling them.
-func (c *chatActor) loadedMembership(rec events.RecordedEvent) {
+func (c *chatActor) loadedMembership(ctx actor.Context, rec events.RecordedEvent) {
 	if rec.Revision >= c.loadedNext || rec.Metadata.Node == c.node.name || !isMembershipType(rec.Type) {
 		return
 	}
 	if ev, err := events.Decode(rec); err == nil {
-		c.membershipFromLog(ev)
+		c.membershipFromLog(ctx, ev)
 	}
 }
 

@@ -1,6 +1,8 @@
 package actors
 
 import (
+	"slices"
+
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/linkup-chat/linkup/chat"
 	"github.com/linkup-chat/linkup/protocol"
@@ -22,8 +24,10 @@ const cachedPages = 16
 
 // maxNodePages bounds the pages all chats of a node keep together (4,096
 // pages: about a million messages, a few hundred MB at most with long
-// bodies). A chat that would go past it first gives up its own oldest page
-// and, holding none, keeps nothing; the count is linkup_history_pages_cached.
+// bodies). The bound is kept by the page budget's owner
+// (chat_pages_owner.go), told by messages what each chat keeps: past it,
+// the node's oldest kept pages, of whatever chat, are evicted (pageEvict);
+// the count is linkup_history_pages_cached.
 const maxNodePages = 4096
 
 // pageCache is a chat's pages read from the store and the reads in flight.
@@ -128,7 +132,7 @@ func (c *chatActor) onPageLoaded(ctx actor.Context, m chatPageLoaded) {
 	waiting := c.pages.loading[m.Index]
 	delete(c.pages.loading, m.Index)
 	if m.Err == nil {
-		c.keepPage(m.Index, m.Msgs)
+		c.keepPage(ctx, m.Index, m.Msgs)
 	}
 	for _, r := range waiting {
 		r.parts[m.Index], r.failed = m.Msgs, r.failed || m.Err != nil
@@ -140,36 +144,47 @@ func (c *chatActor) onPageLoaded(ctx actor.Context, m chatPageLoaded) {
 
 // keepPage caches page k if it is gap-free from its first seq (the newest
 // page may be partial: it then serves reads up to its last message and is
-// replaced by a longer read), evicting the chat's oldest-read page past
-// cachedPages or the node past maxNodePages.
-func (c *chatActor) keepPage(k uint64, msgs []chat.Item) {
-	plo, _ := pageBounds(k)
-	if len(msgs) == 0 || msgs[0].Seq != plo || msgs[len(msgs)-1].Seq != plo+uint64(len(msgs))-1 {
-		return
+// replaced by a longer read), dropping the chat's oldest-read page past
+// cachedPages, and tells the page budget's owner what changed.
+func (c *chatActor) keepPage(ctx actor.Context, k uint64, msgs []chat.Item) {
+	added, dropped := c.pages.keep(k, msgs)
+	if len(dropped) > 0 {
+		ctx.Send(c.node.pageOwner, pagesDropped{Chat: ctx.Self(), Indexes: dropped})
 	}
-	if c.pages.pages == nil {
-		c.pages.pages = map[uint64][]chat.Item{}
+	if added {
+		ctx.Send(c.node.pageOwner, pageKept{Chat: ctx.Self(), Index: k})
 	}
-	if _, ok := c.pages.pages[k]; !ok {
-		full := len(c.pages.order) == cachedPages || c.node.pagesCached.Load() >= c.node.maxPages
-		if full && len(c.pages.order) == 0 {
-			return
-		}
-		if full {
-			c.dropOldestPage()
-		}
-		c.pages.order = append(c.pages.order, k)
-		c.node.pagesCached.Add(1)
-		c.node.m.pagesCached.Inc()
-	}
-	c.pages.pages[k] = msgs
 }
 
-func (c *chatActor) dropOldestPage() {
-	delete(c.pages.pages, c.pages.order[0])
-	c.pages.order = append(c.pages.order[:0], c.pages.order[1:]...)
-	c.node.pagesCached.Add(-1)
-	c.node.m.pagesCached.Dec()
+// keep stores page k (see keepPage) and reports whether it is a page the
+// cache did not hold and which pages it dropped to make room.
+func (p *pageCache) keep(k uint64, msgs []chat.Item) (added bool, dropped []uint64) {
+	plo, _ := pageBounds(k)
+	if len(msgs) == 0 || msgs[0].Seq != plo || msgs[len(msgs)-1].Seq != plo+uint64(len(msgs))-1 {
+		return false, nil
+	}
+	if p.pages == nil {
+		p.pages = map[uint64][]chat.Item{}
+	}
+	_, held := p.pages[k]
+	if !held && len(p.order) == cachedPages {
+		dropped = append(dropped, p.order[0])
+		p.evict(p.order[0])
+	}
+	p.pages[k] = msgs
+	if !held {
+		p.order = append(p.order, k)
+	}
+	return !held, dropped
+}
+
+// evict drops page k, if held (pageEvict: the node is past maxNodePages).
+func (p *pageCache) evict(k uint64) {
+	if _, ok := p.pages[k]; !ok {
+		return
+	}
+	delete(p.pages, k)
+	p.order = slices.DeleteFunc(p.order, func(i uint64) bool { return i == k })
 }
 
 // finishRead answers r with its messages in seq order. A page read while

@@ -69,7 +69,7 @@ func (c *chatActor) enqueue(ctx actor.Context, o *op) {
 // newest state known; a gap in them starts a catch-up read, and the batch
 // waits for it.
 func (c *chatActor) flush(ctx actor.Context) {
-	if len(c.flight) > 0 || !c.loaded || c.catching {
+	if len(c.flight) > 0 || !c.loaded || c.catching || c.readForWaiting(ctx) {
 		return
 	}
 	c.drainObserved(ctx)
@@ -128,13 +128,9 @@ func (c *chatActor) submit(ctx actor.Context, data []events.EventData) {
 	if c.state.Created {
 		expected = events.Exact(c.state.Revision)
 	}
-	self, batch, sys := ctx.Self(), c.batch, c.node.system
-	dir, members := c.node.dir, membership(c.ready.Events)
+	self, batch, n, members := ctx.Self(), c.batch, c.node, membership(c.ready.Events)
 	ok := c.node.writer.Submit(events.ChatStream(c.id), expected, data, func(res events.AppendResult, err error) {
-		if err == nil {
-			dir.ApplyAll(members) // before the chat hears of it: see membership
-		}
-		sys.Root.Send(self, appendDone{Batch: batch, Res: res, Err: err})
+		n.appended(self, members, appendDone{Batch: batch, Res: res, Err: err}) // see membership
 	})
 	if !ok {
 		c.failFlight(ctx, ErrStoreUnavailable)
@@ -240,11 +236,11 @@ func (o *op) origin() origin {
 
 // membership picks a batch's membership events (ChatCreated, MembersAdded,
 // MemberRemoved). Once the batch is durable, the append's completion
-// applies them to the node's Directory, a projection of the log like its
-// Follow; no actor writes it. It happens before the chat actor learns the
-// batch is durable, so before it tells the user actors (userJoined) or
-// answers: a connection that sees the ack then finds the chat in the
-// directory.
+// hands them to the directory's owner (Node.appended, directory_owner.go),
+// which publishes them and only then passes the appendDone on: the chat
+// actor learns the batch is durable, tells the user actors (userJoined)
+// and answers after the directory shows it, so a connection that sees the
+// ack finds the chat in the directory.
 func membership(evs []chat.Event) []events.Event {
 	var out []events.Event
 	for _, e := range evs {

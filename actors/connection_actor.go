@@ -25,6 +25,7 @@ type connActor struct {
 	aggs      map[uint64]*aggregate
 	nextAgg   uint64
 	syncing   map[string]*syncBuf
+	probes    map[uint64]*syncProbe // syncs asking chats the directory does not list (connection_sync_probe.go)
 	behind    map[string]bool
 	limiter   *rateLimiter // made on the first command: idle connections cost less
 	expiryTmr *time.Timer
@@ -75,6 +76,10 @@ func (c *connActor) Receive(ctx actor.Context) {
 		c.overflowed(ctx)
 	case summaryPart, syncPart, bulkPart, aggTimeout:
 		c.aggregatePart(ctx, m)
+	case memberPart:
+		c.probed(ctx, m)
+	case probeTimeout:
+		c.endProbe(ctx, m.Probe)
 	case shutdownConn:
 		c.forceReconnect(ctx, "", m.Reason, m.Retry)
 	case tokenExpired:

@@ -106,18 +106,38 @@ func (c *connActor) listChats(ctx actor.Context, m protocol.ListChats) {
 }
 
 func (c *connActor) sync(ctx actor.Context, m protocol.SyncRequest) {
+	first := c.hold == holdSync && c.holdAgg == 0 // the first frame's sync: held items follow its sync_complete
+	if first {
+		c.holdAgg = holdPending
+	}
+	mine := c.node.dir.ChatsOf(c.info.UserID)
+	if unknown := unlisted(mine, m.Positions); len(unknown) > 0 {
+		c.probeSync(ctx, m, mine, unknown, first) // connection_sync_probe.go
+		return
+	}
+	c.syncChats(ctx, m, mine, nil, first)
+}
+
+// syncChats syncs the chats of mine (those listed in the request's
+// positions with their items, the others status only); the listed chats
+// not in mine are refused by one not_member error, with failed (chats
+// that could not tell whether the user is a member), before any item.
+func (c *connActor) syncChats(ctx actor.Context, m protocol.SyncRequest, mine []string, failed []chatFailure, first bool) {
 	limit := m.Limit
 	if limit <= 0 {
 		limit = protocol.DefaultSyncLimit
 	}
 	limit = min(limit, protocol.MaxSyncLimit)
-	mine := c.node.dir.ChatsOf(c.info.UserID)
 	id, a := c.newAgg(ctx, m.Ref, m.CommandType(), chatKeys(mine))
-	a.fails = strangers(mine, m.Positions)
+	refused := strangers(mine, m.Positions)
+	for _, f := range failed {
+		refused = slices.DeleteFunc(refused, func(r chatFailure) bool { return r.Chat == f.Chat })
+	}
+	a.fails = append(refused, failed...)
 	c.failChats(ctx, m.Ref, a.fails)
 	a.budget = c.node.cfg.Limits.SyncMessages
-	if c.hold == holdSync && c.holdAgg == 0 {
-		c.holdAgg = id // the first frame's sync: held items follow its sync_complete
+	if first {
+		c.holdAgg = id
 	}
 	for _, ch := range mine {
 		c.syncChat(ctx, m, id, ch, min(limit, a.budget))
@@ -139,9 +159,10 @@ func strangers(mine []string, positions map[string]uint64) []chatFailure {
 }
 
 func (c *connActor) syncChat(ctx actor.Context, m protocol.SyncRequest, id uint64, ch string, limit int) {
-	req := chatSyncReq{origin: c.origin(ctx, m.Ref), Agg: id, Limit: limit}
+	req := chatSyncReq{origin: c.origin(ctx, m.Ref), Agg: id, Limit: limit, Sent: time.Now()}
 	if pos, listed := m.Positions[ch]; listed {
 		req.After = pos
+		c.seenSet(ch).synced(pos) // connection_seen.go: nothing at or below pos reaches it live
 		if c.syncing == nil {
 			c.syncing = map[string]*syncBuf{}
 		}

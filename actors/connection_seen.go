@@ -15,14 +15,34 @@ type span struct{ lo, hi uint64 }
 
 // seqSet is the set of a chat's seqs one connection has received (live, in
 // a sync answer, or as the ack of its own send), as sorted disjoint runs,
-// so that no seq is ever sent to it twice.
-type seqSet struct{ spans []span }
+// so that no seq is ever sent to it twice; and the client's last sync
+// position on the connection (floor): it holds every seq up to it, so
+// none of them is sent to it live either (PROTOCOL.md section 4: a sync's
+// position is the last seq the client saw). Such items come when the
+// node's view of the chat was behind the client's: a welcome's catch-up
+// items, or the log follower delivering what another node stored.
+type seqSet struct {
+	spans []span
+	floor uint64
+}
 
-// has reports whether seq is in the set.
+// has reports whether the connection must not get seq: it received it,
+// or its last sync position covers it.
 func (s *seqSet) has(seq uint64) bool {
+	return (seq > 0 && seq <= s.floor) || s.received(seq)
+}
+
+// received reports whether seq was sent to the connection.
+func (s *seqSet) received(seq uint64) bool {
 	i, found := s.find(seq)
 	return found || (i > 0 && s.spans[i-1].hi >= seq)
 }
+
+// synced records the position of a sync_request naming the chat: the
+// client holds every seq up to pos. A later sync from lower down lowers
+// it (the client says it lost the rest), so that sync's answer carries
+// them again unless the connection received them.
+func (s *seqSet) synced(pos uint64) { s.floor = pos }
 
 // find returns the index of the first run starting at or after seq.
 func (s *seqSet) find(seq uint64) (int, bool) {
@@ -39,7 +59,7 @@ func (s *seqSet) find(seq uint64) (int, bool) {
 
 // add puts seq in the set, joining the runs it touches.
 func (s *seqSet) add(seq uint64) {
-	if s.has(seq) {
+	if s.received(seq) {
 		return
 	}
 	i, _ := s.find(seq)

@@ -33,3 +33,24 @@ func TestSeqSetMatchesAMap(t *testing.T) {
 		}
 	}
 }
+
+// TestSeqSetSyncPosition: a sync's position covers every seq up to it
+// (the client holds them), and a later sync from lower down uncovers those
+// the connection never received.
+func TestSeqSetSyncPosition(t *testing.T) {
+	var s seqSet
+	s.add(2)
+	s.synced(5)
+	for seq := uint64(1); seq <= 5; seq++ {
+		if !s.has(seq) {
+			t.Fatalf("after a sync from 5, has(%d) = false", seq)
+		}
+	}
+	if s.has(0) || s.has(6) {
+		t.Fatal("a sync from 5 covers 0 or 6")
+	}
+	s.synced(1)
+	if !s.has(1) || !s.has(2) || s.has(3) || s.has(5) {
+		t.Fatalf("after a sync from 1: has(1..5) = %v %v %v %v %v, want true true false false false", s.has(1), s.has(2), s.has(3), s.has(4), s.has(5))
+	}
+}

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/linkup-chat/linkup/events"
@@ -22,11 +23,14 @@ const followRetry = time.Second
 //   - an event of a chat whose actor is in memory here goes to that actor
 //     (chatObserved; chat_observe.go applies it in revision order, reads
 //     gaps from the store, and fans it out to its local subscribers);
+//   - every node's membership change goes to the directory's owner first
+//     (directory_owner.go: it applies each chat's changes once, so the
+//     node's own, applied when their append became durable, are skipped),
+//     and the follower waits until it is published;
 //   - a chat not in memory needs nothing for its items (it loads from the
 //     log when next used), but a membership change stored by another node
-//     is applied to the node's directory and told to the users it concerns
-//     who are online here: added users' connections subscribe (the chat
-//     then loads), removed users stop;
+//     is told to the users it concerns who are online here: added users'
+//     connections subscribe (the chat then loads), removed users stop;
 //   - another node's ConnectionOpened and ConnectionClosed update the
 //     presence of its users here (follow_presence.go).
 //
@@ -34,7 +38,10 @@ const followRetry = time.Second
 // Run it on its own goroutine.
 func (n *Node) followLog(ctx context.Context, after uint64) {
 	for {
-		after = n.followFrom(ctx, after)
+		var closed bool
+		if after, closed = n.followFrom(ctx, after); closed {
+			return // the store was closed: the process is ending
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -44,23 +51,27 @@ func (n *Node) followLog(ctx context.Context, after uint64) {
 	}
 }
 
-// followFrom runs one subscription and returns the position it reached.
-func (n *Node) followFrom(ctx context.Context, after uint64) uint64 {
+// followFrom runs one subscription and returns the position it reached,
+// and whether it ended because the store was closed.
+func (n *Node) followFrom(ctx context.Context, after uint64) (uint64, bool) {
 	prefixes := []string{events.ChatStreamPrefix, events.ConnectionStreamPrefix}
 	opts := events.SubscribeOptions{After: after, Filter: events.Filter{StreamPrefixes: prefixes}}
 	for del, err := range n.store.Subscribe(ctx, opts) {
+		if errors.Is(err, events.ErrClosed) {
+			return after, true
+		}
 		if err != nil {
 			if ctx.Err() == nil {
 				n.log.Warn("log follower: subscription failed; resuming", "after", after, "err", err)
 			}
-			return after
+			return after, false
 		}
 		if del.Event != nil {
 			n.observed(*del.Event)
 		}
 		after = max(after, del.Position)
 	}
-	return after
+	return after, false
 }
 
 // observed hands one event of a chat stream to its chat here, and folds
@@ -74,19 +85,34 @@ func (n *Node) observed(rec events.RecordedEvent) {
 		return
 	}
 	n.fm.followed.Inc()
-	remote := rec.Metadata.Node != n.name
 	var ev events.Event
-	if remote && isMembershipType(rec.Type) {
+	if isMembershipType(rec.Type) {
 		var err error
 		if ev, err = events.Decode(rec); err != nil {
 			return // the chat reports it when it loads
 		}
-		n.dir.Apply(ev) // before anyone hears of it, as for the node's own appends
+		n.followedMembership(ev) // before anyone hears of it, as for the node's own appends
 	}
-	if n.chats.sendIfPresent(id, chatObserved{Rec: rec}, n.system.Root.Send) || ev == nil {
+	if n.chats.sendIfPresent(id, chatObserved{Rec: rec}, n.system.Root.Send) || ev == nil || rec.Metadata.Node == n.name {
 		return
 	}
 	n.membershipOutside(id, ev)
+}
+
+// followedMembership hands a membership change read from the log (any
+// node's: the node's own appends are applied already, and the owner skips
+// them) to the directory's owner and waits until it is published, at most
+// 10 s or until the node stops, so at most one of them is in the owner's
+// mailbox and the follower (and its store subscription) never outlives a
+// stopped node.
+func (n *Node) followedMembership(ev events.Event) {
+	f := n.system.Root.RequestFuture(n.dirOwner, dirFollowed{Event: ev}, 10*time.Second)
+	done := make(chan struct{})
+	go func() { _, _ = f.Result(); close(done) }()
+	select {
+	case <-done:
+	case <-n.ctx.Done(): // the node stopped: its owner may never answer
+	}
 }
 
 // membershipOutside tells the users online here of a membership change

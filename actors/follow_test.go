@@ -287,15 +287,21 @@ func TestPresenceAcrossNodes(t *testing.T) {
 	waitFor(t, sb, `"type":"chat_created"`)
 	alice.Closed("test")
 	waitFor(t, sb, `"type":"presence","user":"alice","status":"offline"`)
-	if st, _ := b.presence.status("alice"); st != protocol.StatusOffline {
+	if st := statusOf(b, "alice"); st != protocol.StatusOffline {
 		t.Fatalf("b says alice is %s", st)
 	}
 	seen, _ := sb.state()
 	a.Connect(ConnInfo{ConnectionID: "k-alice-2", UserID: "alice"}, &gatedSocket{gate: open})
 	waitForAfter(t, sb, len(seen), `"type":"presence","user":"alice","status":"online"`)
-	if st, _ := b.presence.status("alice"); st != protocol.StatusOnline {
+	if st := statusOf(b, "alice"); st != protocol.StatusOnline {
 		t.Fatalf("b says alice is %s", st)
 	}
+}
+
+// statusOf is user's status in the presence book n publishes.
+func statusOf(n *Node, user string) string {
+	e, _ := n.presence.p.Load().Get(user)
+	return e.frame(user).Status
 }
 
 // waitForAfter waits for a frame containing want among those s got after

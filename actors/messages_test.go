@@ -1,6 +1,9 @@
 package actors
 
 import (
+	"go/importer"
+	"go/token"
+	"go/types"
 	"reflect"
 	"testing"
 	"time"
@@ -15,17 +18,22 @@ import (
 var crossActorMessages = []any{
 	// connection → chat
 	chatCreate{}, chatPost{}, chatRead{}, chatTyping{}, chatAddMembers{}, chatRemoveMember{},
-	chatEdit{}, chatDelete{}, chatDeliveryReceipt{}, chatSummaryReq{}, chatHistoryReq{}, chatSyncReq{},
+	chatEdit{}, chatDelete{}, chatDeliveryReceipt{}, chatSummaryReq{}, chatHistoryReq{}, chatSyncReq{}, chatMemberReq{},
 	// user → chat
 	chatSubscribe{}, chatUnsubscribe{},
 	// chat → connection
-	replyFrame{}, replyError{}, summaryPart{}, syncPart{}, bulkPart{}, deliver{}, deliverOverflow{},
+	replyFrame{}, replyError{}, summaryPart{}, syncPart{}, bulkPart{}, memberPart{}, deliver{}, deliverOverflow{},
 	// connection → chat or user
 	deliverAck{},
 	// connection, chat, node → user
 	userAttach{}, userDetach{}, userJoined{}, userLeft{}, userRevoke{}, userPresence{},
 	// user, node → connection
 	presenceOut{}, shutdownConn{},
+	// to and from the node's owners of derived state (directory, page
+	// budget, presence): each node has its own, but they are messages all
+	// the same, so no actor reaches into their state
+	dirAppended{}, dirFollowed{}, dirApplied{}, dirObserved{}, chatDirApplied{}, pageKept{}, pagesDropped{}, pageEvict{}, presenceChanged{},
+	presenceRemote{}, presenceRemoteGone{},
 }
 
 // valueLeaves are pointed-to types a message may hold: a PID is a
@@ -87,5 +95,100 @@ func notValue(t reflect.Type, seen map[reflect.Type]bool) string {
 			}
 		}
 	}
-	return "" // interfaces (protocol.Frame) hold frame values
+	return "" // interfaces: their implementations are checked by TestInterfacesInMessagesHoldValues
+}
+
+// TestInterfacesInMessagesHoldValues: the interfaces messages hold
+// (protocol.Frame in replyFrame, events.Event in dirAppended) are
+// implemented only by values: every type of their package that implements
+// them is checked, type-checked from source, so a new frame or event with
+// a pointer or a channel fails here.
+func TestInterfacesInMessagesHoldValues(t *testing.T) {
+	for _, tc := range []struct{ pkg, iface string }{
+		{"github.com/linkup-chat/linkup/protocol", "Frame"},
+		{"github.com/linkup-chat/linkup/events", "Event"},
+	} {
+		pkg, err := importer.ForCompiler(token.NewFileSet(), "source", nil).Import(tc.pkg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		iface := pkg.Scope().Lookup(tc.iface).Type().Underlying().(*types.Interface)
+		found := 0
+		for _, name := range pkg.Scope().Names() {
+			obj, ok := pkg.Scope().Lookup(name).(*types.TypeName)
+			if !ok || types.IsInterface(obj.Type()) || !types.Implements(obj.Type(), iface) {
+				continue
+			}
+			found++
+			if why := notValueType(obj.Type(), map[types.Type]bool{}); why != "" {
+				t.Errorf("%s.%s (a %s): %s", pkg.Name(), name, tc.iface, why)
+			}
+		}
+		if found < 10 {
+			t.Fatalf("only %d implementations of %s.%s found", found, pkg.Name(), tc.iface)
+		}
+	}
+}
+
+// notValueType is notValue's rule for a type known from source.
+func notValueType(t types.Type, seen map[types.Type]bool) string {
+	if seen[t] {
+		return ""
+	}
+	seen[t] = true
+	switch u := t.(type) {
+	case *types.Named:
+		switch p := u.Obj().Pkg(); {
+		case p == nil:
+		case p.Path() == "time" && u.Obj().Name() == "Time":
+			return ""
+		case p.Path() == "sync" || p.Path() == "sync/atomic":
+			return "holds a " + u.String()
+		}
+		return notValueType(u.Underlying(), seen)
+	case *types.Basic:
+		if u.Kind() == types.UnsafePointer || u.Kind() == types.Uintptr {
+			return "holds a " + u.String()
+		}
+	case *types.Chan, *types.Signature:
+		return "holds a " + u.String()
+	case *types.Pointer:
+		if _, basic := u.Elem().Underlying().(*types.Basic); basic {
+			return "" // an optional number, string or bool
+		}
+		if n, ok := u.Elem().(*types.Named); ok && n.Obj().Pkg() != nil && valueLeafNamed(n.Obj().Pkg().Path(), n.Obj().Name()) {
+			return "" // as in valueLeaves, or an optional time
+		}
+		return "holds a pointer to " + u.Elem().String()
+	case *types.Slice:
+		return notValueType(u.Elem(), seen)
+	case *types.Array:
+		return notValueType(u.Elem(), seen)
+	case *types.Map:
+		if why := notValueType(u.Key(), seen); why != "" {
+			return why
+		}
+		return notValueType(u.Elem(), seen)
+	case *types.Struct:
+		for i := range u.NumFields() {
+			if why := notValueType(u.Field(i).Type(), seen); why != "" {
+				return u.Field(i).Name() + ": " + why
+			}
+		}
+	}
+	return ""
+}
+
+// valueLeafNamed reports whether pkg.name is one of valueLeaves or
+// time.Time.
+func valueLeafNamed(pkg, name string) bool {
+	if pkg == "time" && name == "Time" {
+		return true
+	}
+	for t := range valueLeaves {
+		if t.PkgPath() == pkg && t.Name() == name {
+			return true
+		}
+	}
+	return false
 }

@@ -33,6 +33,7 @@ type metrics struct {
 	errorsSuppressed prometheus.Counter
 	repeatsSkipped   prometheus.Counter
 	limitRefusals    *prometheus.CounterVec
+	syncProbes       *prometheus.CounterVec
 	timeline         timelineMetrics // v1.1 (metrics_timeline.go)
 }
 
@@ -57,6 +58,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		mailbox:          prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "linkup_actor_mailbox_messages", Help: "Messages waiting in actor mailboxes, by actor kind."}, []string{"kind"}),
 		panics:           prometheus.NewCounterVec(prometheus.CounterOpts{Name: "linkup_actor_panics_total", Help: "Handler panics caught by supervision, by actor kind."}, []string{"kind"}),
 		timeouts:         counter("linkup_request_timeouts_total", "Client requests answered `unavailable` because a chat did not answer in time."),
+		syncProbes:       prometheus.NewCounterVec(prometheus.CounterOpts{Name: "linkup_sync_probes_total", Help: "Chats named in a sync_request that the node's directory did not list for the user, by what their chat answered (member, not_member, failed, timed_out) or not_asked (past the 16 asked per sync)."}, []string{"result"}),
 		pages:            prometheus.NewCounterVec(prometheus.CounterOpts{Name: "linkup_history_pages_total", Help: "Pages of old messages served to history, sync and duplicate acks, by source: ring, cache, store (read), shared (joined a read in flight), reread (a joined read came back short)."}, []string{"source"}),
 		loadQueue:        gauge("linkup_load_queue", "Store reads (chat loads, history pages) waiting for a slot of the load pool."),
 		chatsIdled:       counter("linkup_chat_actors_idled_total", "Chat actors stopped after ChatIdleAfter with no subscriber and nothing in flight (loaded again on demand)."),
@@ -81,7 +83,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.connections, m.framesIn, m.framesOut, m.errors, m.slowConsumers, m.droppedLive,
 		m.forceReconnect, m.chats, m.chatPending, m.writerQueue, m.writerRejected, m.appendLatency, m.appendBatch,
-		m.appendErrors, m.backlog, m.backlogDropped, m.mailbox, m.panics, m.timeouts, m.pages, m.loadQueue, m.loadRejected, m.backlogDrops, m.pagesCached, m.chatsIdled, m.errorsSuppressed, m.repeatsSkipped, m.limitRefusals,
+		m.appendErrors, m.backlog, m.backlogDropped, m.mailbox, m.panics, m.timeouts, m.pages, m.loadQueue, m.loadRejected, m.backlogDrops, m.pagesCached, m.chatsIdled, m.errorsSuppressed, m.repeatsSkipped, m.limitRefusals, m.syncProbes,
 		m.timeline.items, m.timeline.receipts, m.timeline.presenceSent, m.timeline.presenceTruncated, m.timeline.presenceDropped}
 }
 

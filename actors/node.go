@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -82,7 +81,8 @@ type Node struct {
 	store    events.Store
 	writer   *Writer
 	enc      Encoder
-	dir      *Directory
+	dir      *dirView // published by dirOwner alone (directory_owner.go)
+	dirOwner *actor.PID
 	presence *presenceBook
 	revoked  *revocations
 	loads    *loadPool
@@ -92,10 +92,8 @@ type Node struct {
 	fm       *followMetrics // the shared log (follow.go, chat_observe.go)
 
 	kinds struct{ conn, chat, user *kind }
-	// pagesCached counts the history pages all chats keep, at most
-	// maxPages (maxNodePages; lowered by tests).
-	pagesCached atomic.Int64
-	maxPages    int64
+	// pageOwner bounds the history pages all chats keep (chat_pages_owner.go).
+	pageOwner *actor.PID
 
 	// chats, users and conns find this node's actors by id (registry.go:
 	// sharded, sends take a read lock).
@@ -115,13 +113,12 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		n.cancel()
 		return nil, fmt.Errorf("actors: log head: %w", err)
 	}
-	go n.followLog(n.ctx, head) // other nodes' appends to chats (follow.go)
-	pos, err := n.dir.Load(ctx, cfg.Store)
+	dir, _, err := LoadDirectory(ctx, cfg.Store)
 	if err != nil {
 		n.cancel()
 		return nil, fmt.Errorf("actors: load directory: %w", err)
 	}
-	go n.dir.Follow(n.ctx, cfg.Store, pos) // chats created by other nodes
+	n.dir.p.Store(dir) // before any actor reads it
 	if err := n.presence.load(ctx, cfg.Store); err != nil {
 		n.cancel()
 		return nil, fmt.Errorf("actors: load presence: %w", err)
@@ -130,6 +127,14 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		n.cancel()
 		return nil, fmt.Errorf("actors: load revocations: %w", err)
 	}
+	// One follower for every node's appends after head (follow.go): chat
+	// events to the chats here, membership changes to the directory's
+	// owner, other nodes' connections to the presence owner. It starts
+	// once the loads above are published, so the owners never change a
+	// version a load then replaces; what the loads read past head comes
+	// again and is applied once (the directory keeps each chat's last
+	// membership seq).
+	go n.followLog(n.ctx, head)
 	return n, nil
 }
 
@@ -157,11 +162,13 @@ func newNode(cfg Config) *Node {
 	ctx, cancel := context.WithCancel(context.Background())
 	n := &Node{cfg: cfg, ctx: ctx, cancel: cancel, system: actor.NewActorSystem(actor.WithLoggerFactory(quietLogger)),
 		store: cfg.Store, writer: newWriter(cfg.Store, cfg.Writer, cfg.Logger, m), enc: cfg.Encoder,
-		dir: NewDirectory(), presence: newPresenceBook(), revoked: newRevocations(), loads: newLoadPool(orDefault(cfg.Loads, 64), m), name: cfg.Name, log: cfg.Logger, m: m,
+		dir: newDirView(), presence: newPresenceBook(), revoked: newRevocations(), loads: newLoadPool(orDefault(cfg.Loads, 64), m), name: cfg.Name, log: cfg.Logger, m: m,
 		chats: newRegistry(), users: newRegistry(), conns: newRegistry()}
 	n.kinds.conn, n.kinds.chat, n.kinds.user = newKind(n, "connection"), newKind(n, "chat"), newKind(n, "user")
-	n.maxPages = maxNodePages
 	n.fm = newFollowMetrics(cfg.Metrics)
+	n.pageOwner = n.spawnPageOwner(maxNodePages)
+	n.dirOwner = n.spawnDirOwner()
+	n.presence.owner = n.spawnPresenceOwner()
 	return n
 }
 
@@ -223,7 +230,7 @@ func forwarded(retired bool, msg any, send func(any)) bool {
 		return false
 	}
 	switch msg.(type) {
-	case *actor.Started, *actor.Stopping, *actor.Stopped, *actor.Restarting, *actor.PoisonPill, appendDone, chatLoaded, chatPageLoaded, chatIdleCheck, deliverAck,
+	case *actor.Started, *actor.Stopping, *actor.Stopped, *actor.Restarting, *actor.PoisonPill, appendDone, chatLoaded, chatPageLoaded, chatIdleCheck, deliverAck, pageEvict,
 		chatObserved, chatCaughtUp, chatCatchUpRetry: // the successor reads the log itself
 		return true
 	}

@@ -2,8 +2,11 @@ package actors
 
 import (
 	"context"
-	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/benbjohnson/immutable"
 
 	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/protocol"
@@ -21,20 +24,52 @@ const (
 // open, or the last one closed less than the grace period ago) and when
 // each user's last connection closed: loaded from the log's
 // ConnectionClosed events when the node starts (so last_seen survives a
-// restart), then kept by the user actors. Safe for concurrent use.
+// restart), then changed by its owner alone (presenceOwner), told by the
+// user actors (presenceChanged), which publishes each version as an
+// immutable map and then tells the audience of a user whose status
+// changed. get_presence reads the latest version without a lock, so a
+// client that got a `presence` frame finds the same status there.
 type presenceBook struct {
-	mu       sync.RWMutex
-	online   map[string]bool
-	lastSeen map[string]time.Time
-	remote   map[string]map[string]bool // user -> connections open on other nodes (follow_presence.go)
+	p     atomic.Pointer[immutable.Map[string, presenceEntry]]
+	owner *actor.PID
 }
+
+// presenceEntry is one user's presence: online, and when their last
+// connection closed (zero: never).
+type presenceEntry struct {
+	Online   bool
+	LastSeen time.Time
+}
+
+// Messages to the presence owner.
+type (
+	// presenceChanged tells it a user's presence on this node.
+	presenceChanged struct {
+		User  string
+		Entry presenceEntry
+	}
+	// presenceRemote tells it a connection of User opened (Open) or
+	// closed (at At) on another node (follow_presence.go).
+	presenceRemote struct {
+		User, Conn string
+		Open       bool
+		At         time.Time
+	}
+	// presenceRemoteGone: the grace after a remote connection closed is
+	// over (sent by the owner's own timer).
+	presenceRemoteGone struct{ User, Conn string }
+)
 
 func newPresenceBook() *presenceBook {
-	return &presenceBook{online: map[string]bool{}, lastSeen: map[string]time.Time{}, remote: map[string]map[string]bool{}}
+	p := &presenceBook{}
+	p.p.Store(immutable.NewMap[string, presenceEntry](nil))
+	return p
 }
 
-// load reads every ConnectionClosed of the log once.
+// load reads every ConnectionClosed of the log once, before the node
+// accepts connections.
 func (p *presenceBook) load(ctx context.Context, store events.Store) error {
+	b := immutable.NewMapBuilder[string, presenceEntry](nil)
 	opts := events.ReadAllOptions{Filter: events.Filter{EventTypes: []string{events.TypeConnectionClosed}}}
 	for rec, err := range store.ReadAll(ctx, opts) {
 		if err != nil {
@@ -45,60 +80,120 @@ func (p *presenceBook) load(ctx context.Context, store events.Store) error {
 			continue
 		}
 		if c, ok := ev.(events.ConnectionClosed); ok {
-			p.closed(c.UserID, c.At)
+			if e, _ := b.Get(c.UserID); c.At.After(e.LastSeen) {
+				b.Set(c.UserID, presenceEntry{LastSeen: c.At.UTC()})
+			}
 		}
 	}
+	p.p.Store(b.Map())
 	return nil
 }
 
-func (p *presenceBook) setOnline(user string, on bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if on {
-		p.online[user] = true
-	} else {
-		delete(p.online, user)
+// presenceOwner is the one actor that changes the presence book, and the
+// one that decides when a user's status changed. A user is online when
+// they are connected here (their user actor says so, presenceChanged) or
+// on another node sharing the log (the log follower says so,
+// presenceRemote; follow_presence.go).
+type presenceOwner struct {
+	node *Node
+	book *presenceBook
+	// local is the users online here, as their user actors last said.
+	local map[string]bool
+	// remote is, per user, their connections open on other nodes, or
+	// closed there less than PresenceGrace ago (at most as many as those
+	// nodes accept; a user's entry goes with their last connection).
+	remote map[string]map[string]bool
+}
+
+// Receive applies a change (a last close never moves back), publishes it
+// and, if the user came online or went offline, tells their audience.
+func (o *presenceOwner) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case presenceChanged:
+		if m.Entry.Online {
+			o.local[m.User] = true
+		} else {
+			delete(o.local, m.User)
+		}
+		o.publish(m.User, m.Entry.LastSeen)
+	case presenceRemote:
+		o.onRemote(ctx, m)
+	case presenceRemoteGone:
+		if conns := o.remote[m.User]; conns[m.Conn] {
+			delete(conns, m.Conn)
+			if len(conns) == 0 {
+				delete(o.remote, m.User)
+			}
+			o.publish(m.User, time.Time{})
+		}
 	}
 }
 
-// closed records that a connection of user closed at t.
-func (p *presenceBook) closed(user string, t time.Time) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if t.After(p.lastSeen[user]) {
-		p.lastSeen[user] = t.UTC()
+// onRemote folds another node's connection opening or closing: a closed
+// connection counts as open for PresenceGrace more, as on its own node,
+// so a reconnect elsewhere within it says nothing.
+func (o *presenceOwner) onRemote(ctx actor.Context, m presenceRemote) {
+	if m.Open {
+		if o.remote[m.User] == nil {
+			o.remote[m.User] = map[string]bool{}
+		}
+		o.remote[m.User][m.Conn] = true
+		o.publish(m.User, time.Time{})
+		return
+	}
+	o.publish(m.User, m.At.UTC())
+	self, sys, gone := ctx.Self(), o.node.system, presenceRemoteGone{User: m.User, Conn: m.Conn}
+	time.AfterFunc(o.node.cfg.PresenceGrace, func() { sys.Root.Send(self, gone) })
+}
+
+// publish stores user's entry (online here or elsewhere; the later of its
+// last close and lastSeen) and, if their status changed, tells their
+// audience, after publishing.
+func (o *presenceOwner) publish(user string, lastSeen time.Time) {
+	cur := o.book.p.Load()
+	old, _ := cur.Get(user)
+	e := presenceEntry{Online: o.local[user] || len(o.remote[user]) > 0, LastSeen: old.LastSeen}
+	if lastSeen.After(e.LastSeen) {
+		e.LastSeen = lastSeen
+	}
+	if e == old {
+		return
+	}
+	o.book.p.Store(cur.Set(user, e))
+	if e.Online != old.Online {
+		o.node.broadcastPresence(e.frame(user))
 	}
 }
 
-// status returns user's status and, offline, the last close (nil if none).
-func (p *presenceBook) status(user string) (string, *time.Time) {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	if p.online[user] || len(p.remote[user]) > 0 {
-		return protocol.StatusOnline, nil
-	}
-	if t, ok := p.lastSeen[user]; ok {
-		return protocol.StatusOffline, &t
-	}
-	return protocol.StatusOffline, nil
+// spawnPresenceOwner starts the owner of the node's presence book.
+func (n *Node) spawnPresenceOwner() *actor.PID {
+	o := &presenceOwner{node: n, book: n.presence, local: map[string]bool{}, remote: map[string]map[string]bool{}}
+	return newKind(n, "presence").spawn(n.system.Root, o)
 }
 
-// presenceFrameOf is user's presence as a frame.
-func (n *Node) presenceFrameOf(user string) protocol.PresenceFrame {
-	st, last := n.presence.status(user)
-	return protocol.PresenceFrame{User: user, Status: st, LastSeen: last}
+// frame is user's presence as a frame.
+func (e presenceEntry) frame(user string) protocol.PresenceFrame {
+	switch {
+	case e.Online:
+		return protocol.PresenceFrame{User: user, Status: protocol.StatusOnline}
+	case e.LastSeen.IsZero():
+		return protocol.PresenceFrame{User: user, Status: protocol.StatusOffline}
+	}
+	last := e.LastSeen
+	return protocol.PresenceFrame{User: user, Status: protocol.StatusOffline, LastSeen: &last}
 }
 
-// broadcastPresence sends user's presence to the online connections of
-// the users who share a chat of at most PresenceMaxChatMembers members
-// with them, at most PresenceMaxAudience users
-// (linkup_presence_audience_truncated_total counts the cut ones).
-func (n *Node) broadcastPresence(user string) {
-	b, err := n.enc.Encode(n.presenceFrameOf(user))
+// broadcastPresence sends a user's presence frame f to the online
+// connections of the users who share a chat of at most
+// PresenceMaxChatMembers members with them, at most PresenceMaxAudience
+// users (linkup_presence_audience_truncated_total counts the cut ones).
+// The presence owner calls it, after publishing the change.
+func (n *Node) broadcastPresence(f protocol.PresenceFrame) {
+	b, err := n.enc.Encode(f)
 	if err != nil {
 		return
 	}
-	audience, truncated := n.dir.Audience(user, n.cfg.PresenceMaxChatMembers, n.cfg.PresenceMaxAudience)
+	audience, truncated := n.dir.Audience(f.User, n.cfg.PresenceMaxChatMembers, n.cfg.PresenceMaxAudience)
 	if truncated {
 		n.m.timeline.presenceTruncated.Inc()
 	}
@@ -118,12 +213,14 @@ func (n *Node) sendUserIfOnline(user string, msg any) {
 // a chat with them get their status, anyone else unknown.
 func (n *Node) presenceOf(asker string, users []string) []protocol.PresenceFrame {
 	out := make([]protocol.PresenceFrame, len(users))
+	dir, book := n.dir.Load(), n.presence.p.Load()
 	for i, u := range users {
-		if u != asker && !n.dir.SharesChat(asker, u) {
+		if u != asker && !dir.SharesChat(asker, u) {
 			out[i] = protocol.PresenceFrame{User: u, Status: protocol.StatusUnknown}
 			continue
 		}
-		out[i] = n.presenceFrameOf(u)
+		e, _ := book.Get(u)
+		out[i] = e.frame(u)
 	}
 	return out
 }

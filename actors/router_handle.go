@@ -106,9 +106,4 @@ func (n *Node) replyOf(res any) ChatReply {
 // ChatKnown reports whether chat id exists as far as this node's
 // directory knows (it follows the log): the cluster's grain of a chat
 // that does not exist leaves memory sooner.
-func (n *Node) ChatKnown(id string) bool {
-	n.dir.mu.RLock()
-	defer n.dir.mu.RUnlock()
-	_, ok := n.dir.at[id]
-	return ok
-}
+func (n *Node) ChatKnown(id string) bool { return n.dir.Load().Known(id) }

@@ -23,6 +23,9 @@ type userActor struct {
 	// a stale timer's message from the current one's.
 	graceTmr *time.Timer
 	graceGen uint64
+	// presence is the user's own presence on this node, which this actor
+	// alone changes; it tells the presence book's owner (presence.go).
+	presence presenceEntry
 }
 
 // Messages to a user actor.

@@ -18,21 +18,23 @@ type (
 
 // cameOnline runs when the user's first connection attaches: within the
 // grace period of the last one closing nothing is said (a quick
-// reconnect), otherwise the audience learns the user is online.
+// reconnect), otherwise the presence owner learns the user is online (and
+// tells the audience, presence.go).
 func (u *userActor) cameOnline() {
 	if u.graceTmr != nil {
 		u.graceTmr.Stop()
 		u.graceTmr = nil
 		return
 	}
-	u.node.presence.setOnline(u.id, true)
-	u.node.broadcastPresence(u.id)
+	u.presence.Online = true
+	u.node.system.Root.Send(u.node.presence.owner, presenceChanged{User: u.id, Entry: u.presence})
 }
 
 // wentOffline runs when the user's last connection detaches: the user is
 // said to be offline once PresenceGrace has passed without a reconnect.
 func (u *userActor) wentOffline(ctx actor.Context) {
-	u.node.presence.closed(u.id, time.Now())
+	u.presence.LastSeen = time.Now().UTC()
+	ctx.Send(u.node.presence.owner, presenceChanged{User: u.id, Entry: u.presence})
 	u.graceGen++
 	self, sys, gen := ctx.Self(), u.node.system, u.graceGen
 	u.graceTmr = time.AfterFunc(u.node.cfg.PresenceGrace, func() { sys.Root.Send(self, userGraceOver{Gen: gen}) })
@@ -44,8 +46,8 @@ func (u *userActor) graceOver(m userGraceOver) {
 		return
 	}
 	u.graceTmr = nil
-	u.node.presence.setOnline(u.id, false)
-	u.node.broadcastPresence(u.id)
+	u.presence.Online = false
+	u.node.system.Root.Send(u.node.presence.owner, presenceChanged{User: u.id, Entry: u.presence})
 }
 
 // presenceOut is a presence frame for one connection. Presence is best

@@ -1,0 +1,83 @@
+package actors
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/linkup-chat/linkup/events/embedded"
+	"github.com/linkup-chat/linkup/internal/testnode/poll"
+	"github.com/linkup-chat/linkup/protocol"
+)
+
+// TestPresenceFrameAndGetPresenceAgree: the presence owner publishes a
+// change before it tells the audience, so a client that gets a `presence`
+// frame and then asks get_presence hears the same status, every time
+// (alice comes and goes 20 times, with a 1 ms grace).
+func TestPresenceFrameAndGetPresenceAgree(t *testing.T) {
+	st, err := embedded.Open(embedded.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	n, err := New(context.Background(), Config{Store: st, Encoder: jsonEncoder{}, PresenceGrace: time.Millisecond,
+		Limits: Limits{FramesPerSecond: 1e6}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := make(chan struct{})
+	close(open)
+	first := &gatedSocket{gate: open}
+	a0 := n.Connect(ConnInfo{ConnectionID: "a0", UserID: "alice"}, first)
+	a0.Handle(protocol.CreateChat{Ref: "c", ChatID: "c1", Title: "t", Members: []string{"bob"}})
+	waitFor(t, first, `"type":"ack","ref":"c"`)
+	a0.Closed("test")
+	bobSock := &gatedSocket{gate: open}
+	bob := n.Connect(ConnInfo{ConnectionID: "b", UserID: "bob"}, bobSock)
+	agree := func(i int, status string) {
+		t.Helper()
+		ref := fmt.Sprintf("p-%s-%d", status, i)
+		bob.Handle(protocol.GetPresence{Ref: ref, Users: []string{"alice"}})
+		waitFor(t, bobSock, `"ref":"`+ref+`"`)
+		for _, f := range frameList(bobSock) {
+			if strings.Contains(f, `"ref":"`+ref+`"`) && !strings.Contains(f, `"status":"`+status+`"`) {
+				t.Fatalf("cycle %d: bob got alice's %s frame, then get_presence said %s", i, status, f)
+			}
+		}
+	}
+	bob.Handle(protocol.Ping{Ref: "ping"}) // its first frame: until then a new connection holds what it is sent
+	waitFor(t, bobSock, `"type":"pong"`)
+	for i := 1; i <= 20; i++ {
+		start := len(frameList(bobSock))
+		ai := n.Connect(ConnInfo{ConnectionID: fmt.Sprint("a", i), UserID: "alice"}, &gatedSocket{gate: open})
+		waitPresence(t, bobSock, start, protocol.StatusOnline)
+		agree(i, protocol.StatusOnline)
+		start = len(frameList(bobSock))
+		ai.Closed("test")
+		waitPresence(t, bobSock, start, protocol.StatusOffline)
+		agree(i, protocol.StatusOffline)
+	}
+}
+
+func frameList(s *gatedSocket) []string {
+	frames, _ := s.state()
+	return frames
+}
+
+// waitPresence waits for a presence frame about alice with status among
+// the frames from index start on.
+func waitPresence(t *testing.T, s *gatedSocket, start int, status string) {
+	t.Helper()
+	if !poll.Within(10*time.Second, func() bool {
+		for _, f := range frameList(s)[start:] {
+			if strings.Contains(f, `"type":"presence"`) && strings.Contains(f, `"user":"alice"`) && strings.Contains(f, `"status":"`+status+`"`) {
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Fatalf("no presence frame of alice %s; bob's frames: %v", status, frameList(s))
+	}
+}
