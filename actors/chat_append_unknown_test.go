@@ -1,0 +1,170 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/events/embedded"
+	"github.com/linkup-chat/linkup/protocol"
+)
+
+// Outcomes unknownStore gives a chat append.
+const (
+	appendNormal   int32 = iota
+	appendLoseAck        // lands, then reports a failure (a timeout just after the commit)
+	appendLandLate       // reports the writer's timeout, lands once released (a store still busy with it)
+)
+
+// unknownStore is a real store whose chat appends can have an unknown
+// outcome for the appender: stored although reported failed, or stored
+// after the appender gave up. Other streams are untouched.
+type unknownStore struct {
+	events.Store
+	mode    atomic.Int32
+	release chan struct{}
+	landed  chan error
+}
+
+var errAckLost = errors.New("unknownStore: stored, acknowledgement lost")
+
+func (s *unknownStore) Append(ctx context.Context, stream string, expected events.ExpectedRevision, evs ...events.EventData) (events.AppendResult, error) {
+	if !strings.HasPrefix(stream, events.ChatStreamPrefix) {
+		return s.Store.Append(ctx, stream, expected, evs...)
+	}
+	switch s.mode.Load() {
+	case appendLoseAck:
+		if _, err := s.Store.Append(ctx, stream, expected, evs...); err != nil {
+			return events.AppendResult{}, err
+		}
+		return events.AppendResult{}, errAckLost
+	case appendLandLate:
+		go func() {
+			<-s.release
+			_, err := s.Store.Append(context.Background(), stream, expected, evs...)
+			s.landed <- err
+		}()
+		<-ctx.Done()
+		return events.AppendResult{}, ctx.Err()
+	}
+	return s.Store.Append(ctx, stream, expected, evs...)
+}
+
+// unknownOutcomeChat is a node on an unknownStore and a chat c1 of alice
+// and bob: alice's connection k-alice sends, her second device k-alice-2
+// and bob's k-bob only receive. Seq 1 is stored normally.
+type unknownOutcomeChat struct {
+	store                 *unknownStore
+	inner                 events.Store
+	alice                 *Conn
+	sAlice, sAlice2, sBob *gatedSocket
+}
+
+func newUnknownOutcomeChat(t *testing.T) *unknownOutcomeChat {
+	t.Helper()
+	inner, err := embedded.Open(embedded.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { inner.Close() })
+	us := &unknownStore{Store: inner, release: make(chan struct{}), landed: make(chan error, 1)}
+	n, err := New(context.Background(), Config{Store: us, Encoder: jsonEncoder{}, Name: "n",
+		Writer: WriterConfig{AppendTimeout: 300 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := make(chan struct{})
+	close(open)
+	u := &unknownOutcomeChat{store: us, inner: inner,
+		sAlice: &gatedSocket{gate: open}, sAlice2: &gatedSocket{gate: open}, sBob: &gatedSocket{gate: open}}
+	n.Connect(ConnInfo{ConnectionID: "k-alice-2", UserID: "alice"}, u.sAlice2)
+	n.Connect(ConnInfo{ConnectionID: "k-bob", UserID: "bob"}, u.sBob)
+	u.alice = n.Connect(ConnInfo{ConnectionID: "k-alice", UserID: "alice"}, u.sAlice)
+	u.alice.Handle(protocol.CreateChat{Ref: "c", ChatID: "c1", Title: "t", Members: []string{"bob"}})
+	waitFor(t, u.sAlice, `"type":"ack","ref":"c"`)
+	waitFor(t, u.sBob, `"type":"chat_created"`)
+	waitFor(t, u.sAlice2, `"type":"chat_created"`)
+	u.send("s1", "m1")
+	waitFor(t, u.sAlice, `"type":"ack","ref":"s1"`)
+	return u
+}
+
+func (u *unknownOutcomeChat) send(ref, clientMsgID string) {
+	u.alice.Handle(protocol.SendMessage{Ref: ref, ChatID: "c1", ClientMsgID: clientMsgID, Body: "body of " + clientMsgID})
+}
+
+// check posts m3 normally and then checks what every connection has: seqs
+// 1 to 3 once each (frames, and alice's acks), frames in seq order; a
+// resend of m2 gets its original seq 2, a new post seq 4, and the log
+// holds seqs 1 to 4 once each.
+func (u *unknownOutcomeChat) check(t *testing.T) {
+	t.Helper()
+	u.send("s3", "m3")
+	waitFor(t, u.sAlice, `"ref":"s3"`)
+	noop := func(string) {}
+	waitSeqs(t, 3, member{"bob", u.sBob, noop}, member{"alice-2", u.sAlice2, noop}, member{"alice", u.sAlice, noop})
+	u.send("s2-again", "m2")
+	waitFor(t, u.sAlice, `"ref":"s2-again"`)
+	if seq := ackSeq(t, u.sAlice, "s2-again"); seq != 2 {
+		t.Fatalf("m2 resent: acked with seq %d, want the original 2", seq)
+	}
+	u.send("s4", "m4")
+	waitFor(t, u.sAlice, `"ref":"s4"`)
+	if seq := ackSeq(t, u.sAlice, "s4"); seq != 4 {
+		t.Fatalf("m4 acked with seq %d, want 4", seq)
+	}
+	var got []string
+	for rec, err := range u.inner.ReadStream(context.Background(), events.ChatStream("c1"), events.ReadStreamOptions{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev, err := events.Decode(rec); err == nil {
+			if m, ok := ev.(events.MessagePosted); ok {
+				got = append(got, fmt.Sprintf("%d:%s", m.Seq, m.ClientMsgID))
+			}
+		}
+	}
+	if fmt.Sprint(got) != "[1:m1 2:m2 3:m3 4:m4]" {
+		t.Fatalf("the log holds %v, want [1:m1 2:m2 3:m3 4:m4]", got)
+	}
+}
+
+// TestAppendAckLostStillDelivered: a post whose append lands but is
+// reported failed (issue #17: a timeout just after the commit) reaches
+// every member connection live, alice's other device and bob as a
+// message frame in seq order, and alice, the sender, with its seq (an
+// ack, or the frame when she was told `unavailable`); her resend gets
+// the original seq, and no seq is skipped or forked after it.
+func TestAppendAckLostStillDelivered(t *testing.T) {
+	u := newUnknownOutcomeChat(t)
+	u.store.mode.Store(appendLoseAck)
+	u.send("s2", "m2")
+	waitFor(t, u.sAlice, `"ref":"s2"`)
+	u.store.mode.Store(appendNormal)
+	u.check(t)
+}
+
+// TestAppendLandingAfterTimeoutStillDelivered: a post whose append the
+// writer gave up on (its timeout) is answered `unavailable`, and is
+// stored afterwards. Every member connection gets it live, the sender's
+// included (it was told `unavailable`, so no ack stands for it); the
+// resend gets the original seq, and no seq is skipped or forked.
+func TestAppendLandingAfterTimeoutStillDelivered(t *testing.T) {
+	u := newUnknownOutcomeChat(t)
+	u.store.mode.Store(appendLandLate)
+	u.send("s2", "m2")
+	waitFor(t, u.sAlice, `"ref":"s2"`)
+	waitFor(t, u.sAlice, `"code":"unavailable"`)
+	u.store.mode.Store(appendNormal)
+	close(u.store.release)
+	if err := <-u.store.landed; err != nil {
+		t.Fatalf("the late append did not land: %v", err)
+	}
+	waitFor(t, u.sBob, `"client_msg_id":"m2"`)
+	u.check(t)
+}
