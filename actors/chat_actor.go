@@ -48,6 +48,11 @@ type chatActor struct {
 	catching bool
 	// loadedNext is the first revision the chat did not get from its load.
 	loadedNext uint64
+	// flightID is the id of the first event of the batch in flight, and
+	// unsure the batch whose append had an unknown outcome
+	// (chat_observe_unsure.go).
+	flightID string
+	unsure   *unsureBatch
 }
 
 type subscriber struct {
@@ -197,7 +202,7 @@ func (c *chatActor) retireIfIdle(ctx actor.Context) {
 		c.armIdle(ctx, wait)
 		return
 	}
-	if len(c.subs) == 0 && len(c.queue) == 0 && len(c.flight) == 0 && len(c.stash) == 0 && len(c.pages.loading) == 0 && len(c.delivs) == 0 && c.loaded && !c.catching {
+	if len(c.subs) == 0 && len(c.queue) == 0 && len(c.flight) == 0 && len(c.stash) == 0 && len(c.pages.loading) == 0 && len(c.delivs) == 0 && c.loaded && !c.catching && c.unsureSettled() {
 		c.node.m.chatsIdled.Inc()
 		c.retired = c.node.retireChat(c.id, ctx.Self(), ctx)
 		return
@@ -208,7 +213,7 @@ func (c *chatActor) retireIfIdle(ctx actor.Context) {
 // retireIfEmpty stops a chat that does not exist and has nothing pending,
 // so that requests for unknown chat ids cost no memory.
 func (c *chatActor) retireIfEmpty(ctx actor.Context) {
-	if !c.state.Created && len(c.queue) == 0 && len(c.flight) == 0 {
+	if !c.state.Created && len(c.queue) == 0 && len(c.flight) == 0 && c.unsure == nil {
 		c.retired = c.node.retireChat(c.id, ctx.Self(), ctx)
 	}
 }

@@ -151,6 +151,7 @@ func (c *chatActor) onCaughtUp(ctx actor.Context, m chatCaughtUp) {
 	c.catching = false
 	if m.Err != nil {
 		c.node.log.Warn("chat catch-up failed", "chat", c.id, "err", m.Err)
+		c.answerUnsure(ctx)
 		for _, o := range c.queue {
 			c.refuse(ctx, o.msg, ErrStoreUnavailable)
 		}
@@ -165,17 +166,27 @@ func (c *chatActor) onCaughtUp(ctx actor.Context, m chatCaughtUp) {
 		c.catchUp(ctx)
 		return
 	}
+	c.answerUnsure(ctx) // the log does not hold it (yet)
 	c.flush(ctx)
 }
 
 // applyLog applies events of the chat's stream stored by another appender
 // (each must be the next revision; others are skipped) and delivers them
-// to this node's subscribers.
+// to this node's subscribers. The chat's own batch of unknown outcome,
+// found here, is committed as its append would have been
+// (chat_observe_unsure.go).
 func (c *chatActor) applyLog(ctx actor.Context, recs []events.RecordedEvent) {
 	var items []deliverItem
 	for _, rec := range recs {
 		if rec.Revision != c.nextRevision() {
 			continue
+		}
+		if u := c.unsure; u != nil && !u.answered && rec.Revision == u.revision {
+			c.fanOut(ctx, items) // what came before it goes out first
+			items = nil
+			if c.settleFromLog(ctx, rec) {
+				continue
+			}
 		}
 		c.node.fm.applied.Inc()
 		if !events.Known(rec.Type) {
@@ -192,7 +203,7 @@ func (c *chatActor) applyLog(ctx actor.Context, recs []events.RecordedEvent) {
 		if it, ok := chat.ItemOf(ev); ok {
 			c.recent.add(it)
 		}
-		items = c.observedDelivery(ctx, items, ev, c.node.originConn(rec.Metadata.CorrelationID))
+		items = c.observedDelivery(ctx, items, ev, c.unsureOrigin(rec, c.node.originConn(rec.Metadata.CorrelationID)))
 	}
 	c.fanOut(ctx, items)
 }
