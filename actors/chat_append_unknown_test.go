@@ -16,9 +16,11 @@ import (
 
 // Outcomes unknownStore gives a chat append.
 const (
-	appendNormal   int32 = iota
-	appendLoseAck        // lands, then reports a failure (a timeout just after the commit)
-	appendLandLate       // reports the writer's timeout, lands once released (a store still busy with it)
+	appendNormal      int32 = iota
+	appendLoseAck           // lands, then reports a failure (a timeout just after the commit)
+	appendLandLate          // reports the writer's timeout, lands once released (a store still busy with it)
+	appendLostToOther       // another appender stores the revision first; reports a failure, stores nothing
+	appendNotStored         // reports a failure, stores nothing
 )
 
 // unknownStore is a real store whose chat appends can have an unknown
@@ -51,6 +53,19 @@ func (s *unknownStore) Append(ctx context.Context, stream string, expected event
 		}()
 		<-ctx.Done()
 		return events.AppendResult{}, ctx.Err()
+	case appendLostToOther:
+		s.mode.Store(appendNormal)
+		other := events.MessagePosted{ChatID: "c1", Seq: 2, MessageID: "x", Sender: "bob", ClientMsgID: "b1", Body: "from elsewhere", SentAt: time.Now().UTC()}
+		d, err := events.Encode(other, events.Metadata{Node: "elsewhere"})
+		if err != nil {
+			return events.AppendResult{}, err
+		}
+		if _, err := s.Store.Append(ctx, stream, expected, d); err != nil {
+			return events.AppendResult{}, err
+		}
+		return events.AppendResult{}, errAckLost
+	case appendNotStored:
+		return events.AppendResult{}, errAckLost
 	}
 	return s.Store.Append(ctx, stream, expected, evs...)
 }
@@ -167,4 +182,40 @@ func TestAppendLandingAfterTimeoutStillDelivered(t *testing.T) {
 	}
 	waitFor(t, u.sBob, `"client_msg_id":"m2"`)
 	u.check(t)
+}
+
+// TestAppendLostToAnotherAppenderDecidedAgain: a post whose append failed
+// with an unknown outcome while another appender stored the revision it
+// was decided for is decided again after the catch-up: stored with the
+// next seq and acked (no `unavailable`), and every connection gets the
+// other appender's message and the post, in seq order.
+func TestAppendLostToAnotherAppenderDecidedAgain(t *testing.T) {
+	u := newUnknownOutcomeChat(t)
+	u.store.mode.Store(appendLostToOther)
+	u.send("s2", "m2")
+	waitFor(t, u.sAlice, `"ref":"s2"`)
+	if seq := ackSeq(t, u.sAlice, "s2"); seq != 3 {
+		t.Fatalf("m2 acked with seq %d, want 3 (after the other appender's 2)", seq)
+	}
+	noop := func(string) {}
+	waitSeqs(t, 3, member{"bob", u.sBob, noop}, member{"alice-2", u.sAlice2, noop}, member{"alice", u.sAlice, noop})
+}
+
+// TestAppendNotStoredIsUnavailable: a post whose append failed and did
+// not land is answered `unavailable`; its resend is stored with the next
+// seq, and every connection gets it once.
+func TestAppendNotStoredIsUnavailable(t *testing.T) {
+	u := newUnknownOutcomeChat(t)
+	u.store.mode.Store(appendNotStored)
+	u.send("s2", "m2")
+	waitFor(t, u.sAlice, `"ref":"s2"`)
+	waitFor(t, u.sAlice, `"code":"unavailable"`)
+	u.store.mode.Store(appendNormal)
+	u.send("s2-again", "m2")
+	waitFor(t, u.sAlice, `"ref":"s2-again"`)
+	if seq := ackSeq(t, u.sAlice, "s2-again"); seq != 2 {
+		t.Fatalf("m2 resent: acked with seq %d, want 2", seq)
+	}
+	noop := func(string) {}
+	waitSeqs(t, 2, member{"bob", u.sBob, noop}, member{"alice-2", u.sAlice2, noop}, member{"alice", u.sAlice, noop})
 }
