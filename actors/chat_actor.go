@@ -48,11 +48,12 @@ type chatActor struct {
 	catching bool
 	// loadedNext is the first revision the chat did not get from its load.
 	loadedNext uint64
-	// flightID is the id of the first event of the batch in flight, and
-	// unsure the batch whose append had an unknown outcome
-	// (chat_observe_unsure.go).
-	flightID string
-	unsure   *unsureBatch
+	// Appends of unknown outcome (chat_observe_unsure.go): the ids of the
+	// events of the batch in flight, the batch being settled from the log,
+	// and the events of batches answered `unavailable` that may still land.
+	flightIDs []string
+	unsure    *unsureBatch
+	unacked   unackedIDs
 }
 
 type subscriber struct {
@@ -202,7 +203,7 @@ func (c *chatActor) retireIfIdle(ctx actor.Context) {
 		c.armIdle(ctx, wait)
 		return
 	}
-	if len(c.subs) == 0 && len(c.queue) == 0 && len(c.flight) == 0 && len(c.stash) == 0 && len(c.pages.loading) == 0 && len(c.delivs) == 0 && c.loaded && !c.catching && c.unsureSettled() {
+	if len(c.subs) == 0 && len(c.queue) == 0 && len(c.flight) == 0 && len(c.stash) == 0 && len(c.pages.loading) == 0 && len(c.delivs) == 0 && c.loaded && !c.catching {
 		c.node.m.chatsIdled.Inc()
 		c.retired = c.node.retireChat(c.id, ctx.Self(), ctx)
 		return

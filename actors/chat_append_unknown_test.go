@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -28,9 +29,25 @@ const (
 // after the appender gave up. Other streams are untouched.
 type unknownStore struct {
 	events.Store
-	mode    atomic.Int32
-	release chan struct{}
-	landed  chan error
+	mode atomic.Int32
+	// held are the appends of appendLandLate, in the order they came;
+	// landNext stores the first.
+	mu   sync.Mutex
+	held []func() error
+}
+
+// landNext stores the oldest held append (after its appender gave up)
+// and returns the store's answer.
+func (s *unknownStore) landNext(t *testing.T) error {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.held) == 0 {
+		t.Fatal("no append held")
+	}
+	land := s.held[0]
+	s.held = s.held[1:]
+	return land()
 }
 
 var errAckLost = errors.New("unknownStore: stored, acknowledgement lost")
@@ -46,11 +63,12 @@ func (s *unknownStore) Append(ctx context.Context, stream string, expected event
 		}
 		return events.AppendResult{}, errAckLost
 	case appendLandLate:
-		go func() {
-			<-s.release
+		s.mu.Lock()
+		s.held = append(s.held, func() error {
 			_, err := s.Store.Append(context.Background(), stream, expected, evs...)
-			s.landed <- err
-		}()
+			return err
+		})
+		s.mu.Unlock()
 		<-ctx.Done()
 		return events.AppendResult{}, ctx.Err()
 	case appendLostToOther:
@@ -87,7 +105,7 @@ func newUnknownOutcomeChat(t *testing.T) *unknownOutcomeChat {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { inner.Close() })
-	us := &unknownStore{Store: inner, release: make(chan struct{}), landed: make(chan error, 1)}
+	us := &unknownStore{Store: inner}
 	n, err := New(context.Background(), Config{Store: us, Encoder: jsonEncoder{}, Name: "n",
 		Writer: WriterConfig{AppendTimeout: 300 * time.Millisecond}})
 	if err != nil {
@@ -97,8 +115,14 @@ func newUnknownOutcomeChat(t *testing.T) *unknownOutcomeChat {
 	close(open)
 	u := &unknownOutcomeChat{store: us, inner: inner,
 		sAlice: &gatedSocket{gate: open}, sAlice2: &gatedSocket{gate: open}, sBob: &gatedSocket{gate: open}}
-	n.Connect(ConnInfo{ConnectionID: "k-alice-2", UserID: "alice"}, u.sAlice2)
-	n.Connect(ConnInfo{ConnectionID: "k-bob", UserID: "bob"}, u.sBob)
+	// A first frame from each receiver ends its new-connection hold at once
+	// (SyncWait), as a client's first command does; its pong shows the
+	// connection has told its user actor it is there, before the chat
+	// exists (so its welcome carries chat_created).
+	n.Connect(ConnInfo{ConnectionID: "k-alice-2", UserID: "alice"}, u.sAlice2).Handle(protocol.Ping{Ref: "p"})
+	n.Connect(ConnInfo{ConnectionID: "k-bob", UserID: "bob"}, u.sBob).Handle(protocol.Ping{Ref: "p"})
+	waitFor(t, u.sAlice2, `"type":"pong"`)
+	waitFor(t, u.sBob, `"type":"pong"`)
 	u.alice = n.Connect(ConnInfo{ConnectionID: "k-alice", UserID: "alice"}, u.sAlice)
 	u.alice.Handle(protocol.CreateChat{Ref: "c", ChatID: "c1", Title: "t", Members: []string{"bob"}})
 	waitFor(t, u.sAlice, `"type":"ack","ref":"c"`)
@@ -176,8 +200,7 @@ func TestAppendLandingAfterTimeoutStillDelivered(t *testing.T) {
 	waitFor(t, u.sAlice, `"ref":"s2"`)
 	waitFor(t, u.sAlice, `"code":"unavailable"`)
 	u.store.mode.Store(appendNormal)
-	close(u.store.release)
-	if err := <-u.store.landed; err != nil {
+	if err := u.store.landNext(t); err != nil {
 		t.Fatalf("the late append did not land: %v", err)
 	}
 	waitFor(t, u.sBob, `"client_msg_id":"m2"`)
@@ -218,4 +241,28 @@ func TestAppendNotStoredIsUnavailable(t *testing.T) {
 	}
 	noop := func(string) {}
 	waitSeqs(t, 2, member{"bob", u.sBob, noop}, member{"alice-2", u.sAlice2, noop}, member{"alice", u.sAlice, noop})
+}
+
+// TestTwoAppendsLandingLateStillDelivered: two posts in a row whose
+// appends the writer gave up on, both decided for the same revision (the
+// first was not in the log when the second was decided), both answered
+// `unavailable`. The first lands afterwards, the second then cannot. The
+// first reaches every member connection live, its sender's included; the
+// second's resend is stored after it.
+func TestTwoAppendsLandingLateStillDelivered(t *testing.T) {
+	u := newUnknownOutcomeChat(t)
+	u.store.mode.Store(appendLandLate)
+	u.send("s2", "m2")
+	waitFor(t, u.sAlice, `"ref":"s2"`)
+	u.send("s3-first", "m3")
+	waitFor(t, u.sAlice, `"ref":"s3-first"`)
+	u.store.mode.Store(appendNormal)
+	if err := u.store.landNext(t); err != nil {
+		t.Fatalf("the first late append did not land: %v", err)
+	}
+	if err := u.store.landNext(t); !errors.Is(err, events.ErrWrongExpectedRevision) {
+		t.Fatalf("the second late append: %v, want a conflict", err)
+	}
+	waitFor(t, u.sBob, `"client_msg_id":"m2"`)
+	u.check(t)
 }

@@ -181,7 +181,7 @@ func (c *chatActor) applyLog(ctx actor.Context, recs []events.RecordedEvent) {
 		if rec.Revision != c.nextRevision() {
 			continue
 		}
-		if u := c.unsure; u != nil && !u.answered && rec.Revision == u.revision {
+		if u := c.unsure; u != nil && rec.Revision == u.revision {
 			c.fanOut(ctx, items) // what came before it goes out first
 			items = nil
 			if c.settleFromLog(ctx, rec) {
@@ -203,7 +203,7 @@ func (c *chatActor) applyLog(ctx actor.Context, recs []events.RecordedEvent) {
 		if it, ok := chat.ItemOf(ev); ok {
 			c.recent.add(it)
 		}
-		items = c.observedDelivery(ctx, items, ev, c.unsureOrigin(rec, c.node.originConn(rec.Metadata.CorrelationID)))
+		items = c.observedDelivery(ctx, items, ev, c.unackedOrigin(rec, c.node.originConn(rec.Metadata.CorrelationID)))
 	}
 	c.fanOut(ctx, items)
 }

@@ -10,116 +10,119 @@ import (
 // fired, the connection to the store broke, the acknowledgement was lost)
 // may have been stored, or may still be (a store busy with it commits it
 // after the writer gave up). Its batch is kept as unsure and the chat
-// catches up from the log (chat_observe.go), as after a conflict:
+// catches up from the log (chat_observe.go), as after a conflict, deciding
+// nothing meanwhile:
 //
 //   - the log holds the batch (its first event's id at the revision it
 //     was decided for): the batch is committed as if the append had
-//     answered, the acks and the live deliveries go out as usual;
+//     answered; the acks and the live deliveries go out as usual;
 //   - the log holds another appender's event there: the batch can never be
-//     stored (every append names its expected revision), its commands are
+//     stored (every append names its expected revision); its commands are
 //     decided again, as after a conflict;
 //   - the log ends before it: it is not stored yet. Its commands are
 //     answered `unavailable` (the client resends with the same
-//     client_msg_id) and the batch stays unsure: if it lands later, the
-//     follower or the next catch-up hands it to the chat, which delivers
-//     it to every subscriber, its senders' connections included (they got
-//     no ack for it).
-//
-// An unsure batch keeps its chat in memory until it is settled (or one
-// idle period went by with its commands answered), so no stored item is
-// left for a reload to swallow.
+//     client_msg_id), and its event ids are remembered (unacked): if it
+//     lands later, the follower or the next catch-up hands its events to
+//     the chat, which delivers them to every subscriber, its senders'
+//     connections included, since no ack stands for them there.
+
+// maxUnacked bounds the event ids a chat remembers of batches answered
+// `unavailable` that may still land; past it the oldest are forgotten
+// (such an item, landing later still, reaches every member but its
+// sender's connection, which resends it and gets the original ack).
+const maxUnacked = 4096
+
+// unsureBatch is the chat's batch whose append had an unknown outcome,
+// while the chat reads the log to settle it.
 type unsureBatch struct {
 	ops      []*op
 	ready    chat.Ready
-	first    string // id of the batch's first event
-	revision uint64 // the revision the first event has if the batch landed
-	answered bool   // its waiting commands were answered `unavailable`
+	ids      []string // its events' ids, in order
+	revision uint64   // the revision its first event has if it landed
 }
 
-// last is the revision of the batch's last event if it landed.
-func (u *unsureBatch) last() uint64 { return u.revision + uint64(len(u.ready.Events)) - 1 }
+// unackedIDs are the ids of events of batches answered `unavailable` that
+// may still land, oldest first.
+type unackedIDs struct {
+	set   map[string]struct{}
+	order []string
+}
+
+func (u *unackedIDs) add(ids []string) {
+	if u.set == nil {
+		u.set = map[string]struct{}{}
+	}
+	for _, id := range ids {
+		if len(u.order) >= maxUnacked {
+			delete(u.set, u.order[0])
+			u.order = u.order[1:]
+		}
+		u.set[id] = struct{}{}
+		u.order = append(u.order, id)
+	}
+}
+
+// take reports whether id is remembered, and forgets it.
+func (u *unackedIDs) take(id string) bool {
+	if _, ok := u.set[id]; !ok {
+		return false
+	}
+	delete(u.set, id)
+	if len(u.set) == 0 {
+		u.set, u.order = nil, nil
+	}
+	return true
+}
 
 // onAppendUnknown keeps the batch in flight as unsure and reads the log
 // to learn what became of it.
 func (c *chatActor) onAppendUnknown(ctx actor.Context, err error) {
 	c.node.log.Warn("chat append outcome unknown; reading the log", "chat", c.id, "err", err)
-	c.unsure = &unsureBatch{ops: c.flight, ready: c.ready, first: c.flightID, revision: c.nextRevision()}
-	c.flight, c.ready = nil, chat.Ready{}
+	c.unsure = &unsureBatch{ops: c.flight, ready: c.ready, ids: c.flightIDs, revision: c.nextRevision()}
+	c.flight, c.ready, c.flightIDs = nil, chat.Ready{}, nil
 	c.catchUp(ctx)
 }
 
-// settleFromLog is called by applyLog for rec, the chat's next revision,
-// before it is applied. It reports whether rec starts the unsure batch,
-// committed here (its commands answered and its items delivered, as for an
-// append that answered), in which case applyLog skips the batch's events.
-// Another appender's event at the batch's revision settles it as lost:
-// its commands are decided again.
+// settleFromLog settles the unsure batch by rec, the event of the log at
+// the batch's revision, before rec is applied. It reports whether rec
+// starts the batch, which is then committed here (its commands answered,
+// its items delivered, as for an append that answered), so applyLog skips
+// the batch's events. Another appender's event there settles it as lost:
+// its commands are decided again after the catch-up.
 func (c *chatActor) settleFromLog(ctx actor.Context, rec events.RecordedEvent) bool {
 	u := c.unsure
-	if u == nil || rec.Revision != u.revision || u.answered {
-		return false
-	}
 	c.unsure = nil
-	if rec.ID != u.first {
-		c.flight, c.ready = u.ops, u.ready
+	c.flight, c.ready = u.ops, u.ready
+	if rec.ID != u.ids[0] {
 		c.redecide(ctx)
 		return false
 	}
 	c.node.dir.ApplyAll(membership(u.ready.Events))
-	c.flight, c.ready = u.ops, u.ready
-	c.commit(ctx, events.AppendResult{NextExpectedRevision: u.last()})
+	c.commit(ctx, events.AppendResult{NextExpectedRevision: u.revision + uint64(len(u.ids)) - 1})
 	return true
 }
 
-// unsureOrigin returns from, or nil when rec belongs to an unsure batch
-// whose commands were answered `unavailable`: its senders' connections
-// have no ack standing for the items, so they get them as frames.
-func (c *chatActor) unsureOrigin(rec events.RecordedEvent, from *actor.PID) *actor.PID {
-	u := c.unsure
-	if u == nil || !u.answered || rec.Revision < u.revision || rec.Revision > u.last() {
-		return from
-	}
-	if rec.Revision == u.revision && rec.ID != u.first {
-		c.unsure = nil // another appender's: the batch can never land
-		return from
-	}
-	if rec.Revision == u.last() {
-		c.unsure = nil // delivered whole
-	}
-	return nil
-}
-
 // answerUnsure answers the waiting commands of an unsure batch the log
-// does not hold yet: those whose events it carried `unavailable`, the
-// others go back to the queue. The batch stays unsure for a late landing.
+// does not hold (yet): those whose events it carried `unavailable`, the
+// others go back to the queue. Its event ids are remembered, for a late
+// landing.
 func (c *chatActor) answerUnsure(ctx actor.Context) {
 	u := c.unsure
-	if u == nil || u.answered {
+	if u == nil {
 		return
 	}
-	u.answered = true
+	c.unsure = nil
+	c.unacked.add(u.ids)
 	c.flight, c.ready = u.ops, u.ready
 	c.failFlight(ctx, ErrStoreUnavailable)
 }
 
-// forgetUnsure drops an unsure batch that can no longer land: the chat's
-// revision moved past the one it was decided for.
-func (c *chatActor) forgetUnsure() {
-	if c.unsure != nil && c.nextRevision() > c.unsure.revision && c.unsure.answered {
-		c.unsure = nil
+// unackedOrigin returns from, or nil when rec is an event of a batch
+// answered `unavailable`: its sender's connection has no ack standing for
+// the item, so it gets it as a frame.
+func (c *chatActor) unackedOrigin(rec events.RecordedEvent, from *actor.PID) *actor.PID {
+	if c.unacked.take(rec.ID) {
+		return nil
 	}
-}
-
-// unsureSettled reports whether the chat may retire as far as an unsure
-// batch goes: none is held, or its commands were answered and a whole
-// idle period went by (the store did not land it: it is dropped now).
-func (c *chatActor) unsureSettled() bool {
-	u := c.unsure
-	if u == nil {
-		return true
-	}
-	if u.answered {
-		c.unsure = nil
-	}
-	return false
+	return from
 }

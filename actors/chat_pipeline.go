@@ -97,7 +97,7 @@ func (c *chatActor) flush(ctx actor.Context) {
 		return
 	}
 	c.batch++
-	c.flightID = data[0].ID
+	c.flightIDs = idsOf(data)
 	c.node.m.chatPending.Observe(float64(len(rd.Events)))
 	c.submit(ctx, data)
 }
@@ -123,6 +123,14 @@ func (c *chatActor) eventData(ops []*op, evs []chat.Event) ([]events.EventData, 
 		data[i] = d
 	}
 	return data, nil
+}
+
+func idsOf(data []events.EventData) []string {
+	ids := make([]string, len(data))
+	for i, d := range data {
+		ids[i] = d.ID
+	}
+	return ids
 }
 
 func (c *chatActor) submit(ctx actor.Context, data []events.EventData) {
