@@ -110,7 +110,8 @@ func (c *chatActor) drainObserved(ctx actor.Context) {
 }
 
 // catchUp reads the chat's stream after the revision it has, on a loader
-// goroutine; the chat decides nothing new until the read is applied.
+// goroutine, within the writer's append timeout; the chat decides nothing
+// new until the read is applied.
 func (c *chatActor) catchUp(ctx actor.Context) {
 	if c.catching {
 		return
@@ -119,7 +120,11 @@ func (c *chatActor) catchUp(ctx actor.Context) {
 	c.node.fm.catchUps.Inc()
 	self, n, id, from := ctx.Self(), c.node, c.id, c.nextRevision()
 	ok := n.loads.run(func() {
-		recs, more, err := readStreamFrom(n.ctx, n.store, id, from)
+		// Bounded as an append is: a stalled store must not hold the chat
+		// (and the commands it queues) longer than it holds a writer.
+		rctx, cancel := context.WithTimeout(n.ctx, n.writer.timeout)
+		defer cancel()
+		recs, more, err := readStreamFrom(rctx, n.store, id, from)
 		n.system.Root.Send(self, chatCaughtUp{Recs: recs, More: more, Err: err})
 	})
 	if !ok {
