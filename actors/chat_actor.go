@@ -54,6 +54,12 @@ type chatActor struct {
 	// after they were sent.
 	readAt, readStart time.Time
 	waitFresh         []freshWait
+	// Appends of unknown outcome (chat_observe_unsure.go): the ids of the
+	// events of the batch in flight, the batch being settled from the log,
+	// and the events of batches answered `unavailable` that may still land.
+	flightIDs []string
+	unsure    *unsureBatch
+	unacked   unackedIDs
 }
 
 type subscriber struct {
@@ -222,7 +228,7 @@ func (c *chatActor) retireIfIdle(ctx actor.Context) {
 // retireIfEmpty stops a chat that does not exist and has nothing pending,
 // so that requests for unknown chat ids cost no memory.
 func (c *chatActor) retireIfEmpty(ctx actor.Context) {
-	if !c.state.Created && len(c.queue) == 0 && len(c.flight) == 0 && len(c.waitFresh) == 0 {
+	if !c.state.Created && len(c.queue) == 0 && len(c.flight) == 0 && len(c.waitFresh) == 0 && c.unsure == nil {
 		c.retired = c.node.retireChat(c.id, ctx.Self(), ctx)
 	}
 }

@@ -111,7 +111,8 @@ func (c *chatActor) drainObserved(ctx actor.Context) {
 }
 
 // catchUp reads the chat's stream after the revision it has, on a loader
-// goroutine; the chat decides nothing new until the read is applied.
+// goroutine, within the writer's append timeout; the chat decides nothing
+// new until the read is applied.
 func (c *chatActor) catchUp(ctx actor.Context) {
 	if c.catching {
 		return
@@ -121,7 +122,11 @@ func (c *chatActor) catchUp(ctx actor.Context) {
 	c.node.fm.catchUps.Inc()
 	self, n, id, from := ctx.Self(), c.node, c.id, c.nextRevision()
 	ok := n.loads.run(func() {
-		recs, more, err := readStreamFrom(n.ctx, n.store, id, from)
+		// Bounded as an append is: a stalled store must not hold the chat
+		// (and the commands it queues) longer than it holds a writer.
+		rctx, cancel := context.WithTimeout(n.ctx, n.writer.timeout)
+		defer cancel()
+		recs, more, err := readStreamFrom(rctx, n.store, id, from)
 		n.system.Root.Send(self, chatCaughtUp{Recs: recs, More: more, Err: err})
 	})
 	if !ok {
@@ -153,6 +158,7 @@ func (c *chatActor) onCaughtUp(ctx actor.Context, m chatCaughtUp) {
 	c.catching = false
 	if m.Err != nil {
 		c.node.log.Warn("chat catch-up failed", "chat", c.id, "err", m.Err)
+		c.answerUnsure(ctx)
 		for _, o := range c.queue {
 			c.refuse(ctx, o.msg, ErrStoreUnavailable)
 		}
@@ -169,18 +175,28 @@ func (c *chatActor) onCaughtUp(ctx actor.Context, m chatCaughtUp) {
 		return
 	}
 	c.readAt = c.readStart // the last page was not full: the stream ended there when it began
+	c.answerUnsure(ctx)    // the log does not hold it (yet)
 	c.answerWaiting(ctx)
 	c.flush(ctx)
 }
 
 // applyLog applies events of the chat's stream stored by another appender
 // (each must be the next revision; others are skipped) and delivers them
-// to this node's subscribers.
+// to this node's subscribers. The chat's own batch of unknown outcome,
+// found here, is committed as its append would have been
+// (chat_observe_unsure.go).
 func (c *chatActor) applyLog(ctx actor.Context, recs []events.RecordedEvent) {
 	var items []deliverItem
 	for _, rec := range recs {
 		if rec.Revision != c.nextRevision() {
 			continue
+		}
+		if u := c.unsure; u != nil && rec.Revision == u.revision {
+			c.fanOut(ctx, items) // what came before it goes out first
+			items = nil
+			if c.settleFromLog(ctx, rec) {
+				continue
+			}
 		}
 		c.node.fm.applied.Inc()
 		if !events.Known(rec.Type) {
@@ -197,7 +213,7 @@ func (c *chatActor) applyLog(ctx actor.Context, recs []events.RecordedEvent) {
 		if it, ok := chat.ItemOf(ev); ok {
 			c.recent.add(it)
 		}
-		items = c.observedDelivery(ctx, items, ev, c.originConn(rec))
+		items = c.observedDelivery(ctx, items, ev, c.unackedOrigin(rec, c.originConn(rec)))
 	}
 	c.fanOut(ctx, items)
 }

@@ -97,6 +97,7 @@ func (c *chatActor) flush(ctx actor.Context) {
 		return
 	}
 	c.batch++
+	c.flightIDs = idsOf(data)
 	c.node.m.chatPending.Observe(float64(len(rd.Events)))
 	c.submit(ctx, data)
 }
@@ -118,9 +119,18 @@ func (c *chatActor) eventData(ops []*op, evs []chat.Event) ([]events.EventData, 
 		if err != nil {
 			return nil, err
 		}
+		d.ID = newEventID() // how the chat knows its batch in the log (chat_observe_unsure.go)
 		data[i] = d
 	}
 	return data, nil
+}
+
+func idsOf(data []events.EventData) []string {
+	ids := make([]string, len(data))
+	for i, d := range data {
+		ids[i] = d.ID
+	}
+	return ids
 }
 
 func (c *chatActor) submit(ctx actor.Context, data []events.EventData) {
@@ -150,14 +160,17 @@ func (c *chatActor) onAppended(ctx actor.Context, m appendDone) {
 	c.flush(ctx)
 }
 
+// onAppendFailed handles an append that did not answer with success: a
+// conflict (nothing stored, see onConflict), or any other failure, whose
+// outcome is unknown: the batch may be stored, or be stored later
+// (chat_observe_unsure.go). Either way the chat learns the truth from the
+// log before it decides anything more.
 func (c *chatActor) onAppendFailed(ctx actor.Context, err error) {
 	if errors.Is(err, events.ErrWrongExpectedRevision) {
 		c.onConflict(ctx)
 		return
 	}
-	c.node.log.Warn("chat append failed", "chat", c.id, "err", err)
-	c.failFlight(ctx, ErrStoreUnavailable)
-	c.flush(ctx)
+	c.onAppendUnknown(ctx, err)
 }
 
 // onConflict handles an append the log refused because the stream moved
@@ -173,6 +186,15 @@ func (c *chatActor) onAppendFailed(ctx actor.Context, err error) {
 // contended by several nodes never holds a command for long.
 func (c *chatActor) onConflict(ctx actor.Context) {
 	c.node.fm.conflicts.Inc()
+	c.redecide(ctx)
+	c.catchUp(ctx)
+}
+
+// redecide drops the batch in flight, which the log does not hold and
+// never will: its waiting commands go back to the head of the queue, to
+// be decided again after the catch-up, once; a command already decided
+// again is answered `unavailable`.
+func (c *chatActor) redecide(ctx actor.Context) {
 	var again []*op
 	for _, r := range c.ready.Replies {
 		if !r.Waits {
@@ -189,7 +211,6 @@ func (c *chatActor) onConflict(ctx actor.Context) {
 	}
 	c.queue = append(again, c.queue...)
 	c.flight, c.ready = nil, chat.Ready{}
-	c.catchUp(ctx)
 }
 
 // failFlight drops the batch in flight: the commands whose events it

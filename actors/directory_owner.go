@@ -57,6 +57,11 @@ type (
 		Event events.Event
 		Chat  *actor.PID
 	}
+	// dirSettled: membership events of a chat's batch whose append had an
+	// unknown outcome and that the chat then found in the log
+	// (chat_observe_unsure.go). The owner publishes them; the log follower
+	// brings them too, applied once.
+	dirSettled struct{ Events []events.Event }
 )
 
 // dirOwner is the one actor that changes the directory: it applies the
@@ -79,6 +84,8 @@ func (o *dirOwner) Receive(ctx actor.Context) {
 	case dirObserved:
 		o.view.p.Store(o.view.Load().With(m.Event))
 		ctx.Send(m.Chat, chatDirApplied{Event: m.Event})
+	case dirSettled:
+		o.view.p.Store(o.view.Load().With(m.Events...))
 	case panicked: // a bug: the chat must still hear that its batch is durable
 		switch d := m.Message.(type) {
 		case dirAppended:

@@ -32,7 +32,7 @@ var crossActorMessages = []any{
 	// to and from the node's owners of derived state (directory, page
 	// budget, presence): each node has its own, but they are messages all
 	// the same, so no actor reaches into their state
-	dirAppended{}, dirFollowed{}, dirApplied{}, dirObserved{}, chatDirApplied{}, pageKept{}, pagesDropped{}, pageEvict{}, presenceChanged{},
+	dirAppended{}, dirFollowed{}, dirApplied{}, dirObserved{}, dirSettled{}, chatDirApplied{}, pageKept{}, pagesDropped{}, pageEvict{}, presenceChanged{},
 	presenceRemote{}, presenceRemoteGone{},
 }
 

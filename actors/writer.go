@@ -45,8 +45,8 @@ type WriterConfig struct {
 	RetryEvery time.Duration
 	// AppendTimeout bounds one append (default 5s). A stalled store then
 	// answers `unavailable` instead of leaving clients waiting; an append
-	// that timed out may still land, which the chat detects as a revision
-	// conflict on its next append and reloads.
+	// that timed out may have landed or still land, which the chat settles
+	// by reading its stream (chat_observe_unsure.go).
 	AppendTimeout time.Duration
 }
 
