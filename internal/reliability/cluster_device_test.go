@@ -245,6 +245,7 @@ func (d *device) session(ctx context.Context, l *load, c *client.Client) {
 			ref := fmt.Sprintf("ping-%s-%d", d.name, lastPing.UnixNano())
 			if cn.c.Send(map[string]any{"type": "ping", "ref": ref}) != nil {
 				d.ends["send failed"]++
+				d.drainUntilEnd(cn)
 				return
 			}
 			if _, ok := d.await(ctx, cn, ref, ackWait); !ok {
@@ -303,6 +304,7 @@ func (d *device) sendOne(ctx context.Context, cn *conn) bool {
 	msg := map[string]any{"type": "send_message", "ref": d.inflight, "chat_id": clusterChat, "client_msg_id": d.inflight, "body": "m " + d.inflight}
 	if cn.c.Send(msg) != nil {
 		d.ends["send failed"]++
+		d.drainUntilEnd(cn)
 		return false
 	}
 	f, ok := d.await(ctx, cn, d.inflight, ackWait)
@@ -368,6 +370,24 @@ func (d *device) ended(err error) {
 // drain handles the frames read before the connection ended (the reader
 // queues them before it reports the end): a force_reconnect, the last
 // items.
+// drainUntilEnd handles the frames the connection received before a send
+// to it failed (a force_reconnect that came just before the close) until
+// its reader reports the end, for at most two seconds.
+func (d *device) drainUntilEnd(cn *conn) {
+	deadline := time.After(2 * time.Second)
+	for {
+		select {
+		case f := <-cn.frames:
+			d.handle(cn, f)
+		case <-cn.err:
+			d.drain(cn)
+			return
+		case <-deadline:
+			return
+		}
+	}
+}
+
 func (d *device) drain(cn *conn) {
 	for {
 		select {
