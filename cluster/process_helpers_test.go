@@ -209,6 +209,7 @@ func startMembers(t *testing.T, r ring, watchdog bool) (ring, []*proc) {
 type status struct {
 	Node       string   `json:"node"`
 	ID         string   `json:"id"`
+	Address    string   `json:"address"`
 	Members    []string `json:"members"`
 	Blocked    []string `json:"blocked"`
 	InFlight   int64    `json:"in_flight"`
@@ -231,6 +232,19 @@ func (p *proc) request(identity, reqID string) (cluster.DemoReply, error) {
 	var r cluster.DemoReply
 	err := getJSON(p.ctl+"/request?identity="+url.QueryEscape(identity)+"&id="+url.QueryEscape(reqID), &r)
 	return r, err
+}
+
+// owner is the address that p's latest topology places identity on,
+// without a request (so nothing is cached or activated).
+func (p *proc) owner(t *testing.T, identity string) string {
+	t.Helper()
+	var o struct {
+		Address string `json:"address"`
+	}
+	if err := getJSON(p.ctl+"/owner?identity="+url.QueryEscape(identity), &o); err != nil {
+		t.Fatalf("%s owner: %v", p.name, err)
+	}
+	return o.Address
 }
 
 func getJSON(u string, v any) error {

@@ -161,6 +161,11 @@ func TestProcessLookupWaitBounded(t *testing.T) {
 	_, ps := startRing(t, 3, false)
 	a := hostedOn(t, ps[1], "n2") // found through n1, so n0 has nothing cached
 	b := hostedOnExcept(t, ps[1], "n2", a)
+	// n0 may not yet hash over the topology n1 placed a and b with.
+	n2 := ps[2].status(t).Address
+	waitFor(t, 10*time.Second, "n0 places both identities on n2", func() bool {
+		return ps[0].owner(t, a) == n2 && ps[0].owner(t, b) == n2
+	})
 	ps[2].signal(syscall.SIGSTOP)
 	defer ps[2].signal(syscall.SIGCONT)
 	type out struct {
@@ -193,6 +198,7 @@ func TestProcessLookupWaitBounded(t *testing.T) {
 }
 
 type rawReply struct {
+	Node  string `json:"node"`
 	Error string `json:"error"`
 	Ms    int64  `json:"ms"`
 }

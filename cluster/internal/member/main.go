@@ -74,6 +74,7 @@ func parse() (cluster.Config, string) {
 type Status struct {
 	Node     string   `json:"node"`
 	ID       string   `json:"id"`
+	Address  string   `json:"address"`
 	Members  []string `json:"members"`
 	Blocked  []string `json:"blocked"`
 	InFlight int64    `json:"in_flight"`
@@ -85,7 +86,10 @@ type Status struct {
 func handler(m *cluster.Member) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /status", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, Status{Node: m.Node(), ID: m.ID(), Members: m.Members(), Blocked: m.Blocked(), InFlight: m.InFlight(), Goroutines: runtime.NumGoroutine()})
+		writeJSON(w, http.StatusOK, Status{Node: m.Node(), ID: m.ID(), Address: m.Address(), Members: m.Members(), Blocked: m.Blocked(), InFlight: m.InFlight(), Goroutines: runtime.NumGoroutine()})
+	})
+	mux.HandleFunc("GET /owner", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"address": m.Owner(r.URL.Query().Get("identity"), cluster.DemoKindName)})
 	})
 	mux.HandleFunc("GET /request", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
@@ -116,7 +120,7 @@ func raw(w http.ResponseWriter, m *cluster.Member, identity string, req cluster.
 	if g, ok := res.(*protocluster.GrainResponse); ok {
 		_ = json.Unmarshal(g.MessageData, &out)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"reply": out, "error": fmt.Sprint(err), "ms": took.Milliseconds()})
+	writeJSON(w, http.StatusOK, map[string]any{"reply": out, "node": out.Node, "error": fmt.Sprint(err), "ms": took.Milliseconds()})
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
