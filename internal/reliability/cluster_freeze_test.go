@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/linkup-chat/linkup/events/postgres"
-	"github.com/linkup-chat/linkup/internal/testnode/poll"
 )
 
 // TestClusterFrozenHostOthersKeepAcknowledging is TestClusterFrozenNode
@@ -66,15 +65,6 @@ func TestClusterFrozenHostOthersKeepAcknowledging(t *testing.T) {
 		t.Errorf("the other nodes acknowledged %d sends during the %v freeze of the chat's host %s, want at least %d (the store frees a frozen holder's append lock after %v)",
 			during, freeze, n.name, minAcks, postgres.DefaultIdleInTransactionTimeout)
 	}
-	if poll.Within(15*time.Second, func() bool { return !n.running() }) {
-		t.Logf("%s exited %d, %.2f s after SIGCONT; restarting it:\n%s", n.name, n.current().code, time.Since(resumed).Seconds(), n.logs.lines(exitWords...))
-		c.start(n)
-		c.waitMembers(len(c.nodes))
-	} else {
-		t.Logf("%s still serving 15 s after SIGCONT", n.name)
-	}
-	l.waitAcks(t, 300, 30*time.Second, "after the freeze")
-	l.finish(t, c)
-	summary(t, devs)
-	c.checkLog(devs)
+	c.restartIfExited(t, n, resumed)
+	c.settle(t, l, 300, "after the freeze")
 }

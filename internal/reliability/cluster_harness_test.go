@@ -557,3 +557,37 @@ func (c *testCluster) chatHost() int {
 	c.t.Fatalf("no node hosts the busy chat")
 	return 0
 }
+
+// rejoin starts n again if it has exited (as its supervisor would), then
+// waits until every node sees all members.
+func (c *testCluster) rejoin(n *node) {
+	if !n.running() {
+		c.start(n)
+	}
+	c.waitMembers(len(c.nodes))
+}
+
+// restartIfExited gives n, resumed from a freeze at resumed, 15 s to end
+// itself (a member the others dropped exits), and then rejoins it; a node
+// still serving is left alone. Either is allowed; the log says which.
+func (c *testCluster) restartIfExited(t *testing.T, n *node, resumed time.Time) {
+	t.Helper()
+	if !poll.Within(15*time.Second, func() bool { return !n.running() }) {
+		t.Logf("%s still serving 15 s after SIGCONT", n.name)
+		return
+	}
+	t.Logf("%s exited %d, %.2f s after SIGCONT; restarting it:\n%s", n.name, n.current().code, time.Since(resumed).Seconds(), n.logs.lines(exitWords...))
+	c.rejoin(n)
+}
+
+// settle waits for acks more acknowledged sends after a fault (what), stops
+// the load and checks what every test of a fault checks: nothing
+// acknowledged lost, no seq forked, nothing stored twice, every device
+// holds every item. It returns the chat's log.
+func (c *testCluster) settle(t *testing.T, l *load, acks int64, what string) chatLog {
+	t.Helper()
+	l.waitAcks(t, acks, 30*time.Second, what)
+	l.finish(t, c)
+	summary(t, l.devs)
+	return c.checkLog(l.devs)
+}

@@ -204,11 +204,8 @@ func killHostViewsAgree(t *testing.T, rejoin bool) {
 			}
 		}
 	}
-	l.waitAcks(t, 200, 30*time.Second, "at the end")
+	c.settle(t, l, 200, "at the end")
 	if c.clusterd {
 		t.Logf("append conflicts: %s", c.conflicts())
 	}
-	l.finish(t, c)
-	summary(t, devs)
-	c.checkLog(devs)
 }

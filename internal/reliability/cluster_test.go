@@ -104,10 +104,7 @@ func TestClusterRollingRestart(t *testing.T) {
 		c.start(n)
 		c.waitMembers(len(c.nodes))
 	}
-	l.waitAcks(t, 100, 30*time.Second, "after the rolling restart")
-	l.finish(t, c)
-	summary(t, devs)
-	c.checkLog(devs)
+	c.settle(t, l, 100, "after the rolling restart")
 }
 
 // TestClusterFrozenNode freezes the node hosting the busy chat (without
@@ -139,18 +136,8 @@ func TestClusterFrozenNode(t *testing.T) {
 	resumed := time.Now()
 	t.Logf("SIGCONT at %s", resumed.Format("15:04:05.000"))
 	t.Logf("%s frozen 5 s: %d sends acknowledged meanwhile by the other nodes", n.name, during)
-	exited := poll.Within(15*time.Second, func() bool { return !n.running() })
-	if exited {
-		t.Logf("%s exited %d, %.2f s after SIGCONT; restarting it:\n%s", n.name, n.current().code, time.Since(resumed).Seconds(), n.logs.lines(exitWords...))
-		c.start(n)
-		c.waitMembers(len(c.nodes))
-	} else {
-		t.Logf("%s still serving 15 s after SIGCONT", n.name)
-	}
-	l.waitAcks(t, 300, 30*time.Second, "after the freeze")
-	l.finish(t, c)
-	summary(t, devs)
-	c.checkLog(devs)
+	c.restartIfExited(t, n, resumed)
+	c.settle(t, l, 300, "after the freeze")
 }
 
 // TestClusterCreatedChatVisibleOnEveryNode: a chat created through one
@@ -227,14 +214,8 @@ func TestClusterPartition(t *testing.T) {
 	}
 	t.Logf("during the partition: %d messages appended, by node %v", after.head-lg.head, during)
 	ns.isolate(t, host, false)
-	if !n.running() {
-		c.start(n)
-	}
-	c.waitMembers(len(c.nodes))
-	l.waitAcks(t, 300, 30*time.Second, "after the partition healed")
-	l.finish(t, c)
-	summary(t, devs)
-	c.checkLog(devs)
+	c.rejoin(n)
+	c.settle(t, l, 300, "after the partition healed")
 }
 
 // TestClusterPartitionFull unplugs the node hosting the busy chat, under
@@ -277,14 +258,8 @@ func TestClusterPartitionFull(t *testing.T) {
 		t.Logf("%s exited %d, %.1f s after the cut:\n%s", n.name, n.current().code, time.Since(cut).Seconds(), n.logs.lines(exitWords...))
 	}
 	ns.unplug(t, host, false)
-	if !n.running() {
-		c.start(n)
-	}
-	c.waitMembers(len(c.nodes))
-	l.waitAcks(t, 300, 30*time.Second, "after the node was plugged back")
-	l.finish(t, c)
-	summary(t, devs)
-	c.checkLog(devs)
+	c.rejoin(n)
+	c.settle(t, l, 300, "after the node was plugged back")
 }
 
 // TestClusterSyncOnLaggingNode: a client that reconnects to a node whose
