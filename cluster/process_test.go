@@ -152,12 +152,19 @@ func freeze(p *proc, d time.Duration) {
 	p.signal(syscall.SIGCONT)
 }
 
-// TestProcessLookupWaitBounded shows the library's identity lookup
-// waiting a fixed 5 s on an owner that does not answer (here frozen with
-// SIGSTOP), whatever the request's WithTimeout (1 s) says, and the
-// wrapper's Request answering before it: each try is cut at 1 s and
-// retried, three tries at most.
+// TestProcessLookupWaitBounded: the wrapper's Request to an identity
+// whose owner does not answer (here frozen with SIGSTOP) returns within
+// its bound (an error, or the reply of a new activation once the others
+// have dropped the frozen member), RequestAttempts (4) tries of RequestTimeout (1 s)
+// each, plus 0.5 s. The library's own Request
+// with WithTimeout(1 s), sent at the same time to another identity on the
+// same owner, usually waits the identity lookup's fixed 5 s instead
+// (docs/CLUSTER.md); in some runs it gives up after 1 s. Both figures are
+// logged; only the wrapper's bound is asserted.
 func TestProcessLookupWaitBounded(t *testing.T) {
+	// Under the library's fixed 5 s: a wrapper that let one attempt wait
+	// for the lookup would pass it.
+	const bound = 4*time.Second + 500*time.Millisecond
 	_, ps := startRing(t, 3, false)
 	a := hostedOn(t, ps[1], "n2") // found through n1, so n0 has nothing cached
 	b := hostedOnExcept(t, ps[1], "n2", a)
@@ -168,33 +175,22 @@ func TestProcessLookupWaitBounded(t *testing.T) {
 	})
 	ps[2].signal(syscall.SIGSTOP)
 	defer ps[2].signal(syscall.SIGCONT)
-	type out struct {
-		took time.Duration
-		err  error
-		raw  rawReply
-	}
-	rawDone, wrapDone := make(chan out, 1), make(chan out, 1)
+	rawDone := make(chan rawReply, 1)
 	go func() {
-		start := time.Now()
 		r, err := ps[0].rawRequest(a, "raw")
-		rawDone <- out{time.Since(start), err, r}
+		if err != nil {
+			r.Error = err.Error()
+		}
+		rawDone <- r
 	}()
-	go func() {
-		start := time.Now()
-		_, err := ps[0].request(b, "wrapped")
-		wrapDone <- out{time.Since(start), err, rawReply{}}
-	}()
-	var raw, wrapped out
-	select {
-	case wrapped = <-wrapDone:
-	case raw = <-rawDone:
-		t.Fatalf("the library's request returned first (%v, %+v): the fixed 5 s wait is gone? revisit docs/CLUSTER.md", raw.took, raw.raw)
+	start := time.Now()
+	_, err := ps[0].request(b, "wrapped")
+	took := time.Since(start)
+	if took > bound {
+		t.Fatalf("the wrapper's request to a frozen owner took %v (err %v), want at most %v", took.Round(time.Millisecond), err, bound)
 	}
-	raw = <-rawDone
-	if raw.raw.Ms < 4000 {
-		t.Fatalf("library request with a 1 s timeout took %d ms (%s); expected the lookup's fixed 5 s", raw.raw.Ms, raw.raw.Error)
-	}
-	t.Logf("library Request(WithTimeout 1 s) to a frozen owner: %d ms (%s); wrapper: %v (err %v)", raw.raw.Ms, raw.raw.Error, wrapped.took.Round(time.Millisecond), wrapped.err)
+	raw := <-rawDone
+	t.Logf("wrapper: %v (err %v); library Request(WithTimeout 1 s) to the same owner: %d ms (%s)", took.Round(time.Millisecond), err, raw.Ms, raw.Error)
 }
 
 type rawReply struct {

@@ -78,7 +78,16 @@ func (p *Postgres) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := p.pool.Exec(ctx, migrationsTable); err != nil && !isCode(err, "23505") {
+	// Under the lock: two processes opening a fresh database at once would
+	// otherwise both create the table, and one fails (23505 or 42710).
+	err = pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrateLock); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, migrationsTable)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("create readmodel_schema_migrations: %w", err)
 	}
 	for _, m := range ms {
