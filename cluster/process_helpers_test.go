@@ -78,6 +78,7 @@ type ring struct {
 	provider, remote, control []int
 	endpoints                 string
 	prefix                    [][]string // command prefix per member
+	args                      [][]string // extra member flags per member (TLS files, -insecure)
 	links                     []string   // netns rings: each member's veth, this side
 }
 
@@ -127,6 +128,9 @@ func (r ring) start(t *testing.T, i int, watchdog bool) *proc {
 	t.Helper()
 	args := append(append([]string{}, r.prefix[i]...), memberBin, "-node", fmt.Sprintf("n%d", i), "-provider-port", fmt.Sprint(r.provider[i]),
 		"-bind", r.addr(i, r.remote), "-endpoints", r.endpoints, "-control", r.addr(i, r.control))
+	if i < len(r.args) {
+		args = append(args, r.args[i]...)
+	}
 	if !watchdog {
 		args = append(args, "-no-watchdog")
 	}

@@ -29,7 +29,8 @@ type probeResult struct {
 // activator (the disthash lookup's well-known actor) for identity and
 // sends the activation a demo GrainRequest. With useTLS it speaks TLS and
 // skips checking the server (an attacker does not care who answers),
-// presenting the certificate in cert/key if given; otherwise plain gRPC,
+// presenting the certificate in cert/key if given (and serving it to the
+// members that dial back with the answer); otherwise plain gRPC,
 // as the library dials by default. It exits 0 when a member answered,
 // 4 when none did.
 func probe(addrs, identity string, useTLS bool, cert, key string) {
@@ -43,6 +44,9 @@ func probe(addrs, identity string, useTLS bool, cert, key string) {
 				os.Exit(2)
 			}
 			cfg.Certificates = []tls.Certificate{c}
+			// the members dial back to answer: serve the same certificate
+			srv := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: cfg.Certificates}
+			opts = append(opts, remote.WithServerOptions(grpc.Creds(credentials.NewTLS(srv))))
 		}
 		opts = append(opts, remote.WithDialOptions(grpc.WithTransportCredentials(credentials.NewTLS(cfg))))
 	}
