@@ -92,12 +92,12 @@ type Config struct {
 func (c *Config) Validate() error {
 	d := *c
 	d.defaults()
-	for _, check := range []func(*Config) error{checkProvider, checkAddrs, checkDurations, checkCounts, checkSecurity} {
+	for _, check := range []func(*Config) error{checkProvider, checkAddrs, checkDurations, checkCounts} {
 		if err := check(&d); err != nil {
 			return fmt.Errorf("%w: %v", ErrConfig, err)
 		}
 	}
-	return nil
+	return checkSecurity(&d)
 }
 
 func (c *Config) defaults() {
@@ -175,11 +175,13 @@ func checkCounts(c *Config) error {
 
 func checkSecurity(c *Config) error {
 	if c.TLS.Enabled() {
-		_, err := c.TLS.load()
-		return err
+		if _, err := c.TLS.load(); err != nil {
+			return fmt.Errorf("%w: %v", ErrConfig, err)
+		}
+		return nil
 	}
 	if host, _, _ := splitHostPort(c.Bind); !isLoopback(host) && !c.Insecure {
-		return fmt.Errorf("Bind %q is not loopback and no TLS is given: anyone who reaches the cluster ports could act as any user; give TLS (certificate, key, CA) or set Insecure", c.Bind)
+		return fmt.Errorf("%w: %w: Bind %q is not loopback: anyone who reaches the cluster ports could act as any user; give TLS (certificate, key, CA) or set Insecure", ErrConfig, ErrInsecure, c.Bind)
 	}
 	return nil
 }

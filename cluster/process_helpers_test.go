@@ -171,6 +171,28 @@ func (r ring) start(t *testing.T, i int, watchdog bool) *proc {
 
 func (p *proc) signal(s syscall.Signal) { _ = p.cmd.Process.Signal(s) }
 
+// waitStopped waits until every thread of p is stopped (state T in
+// /proc): SIGSTOP is delivered to each thread as it next runs, so a
+// thread busy on a CPU can still answer a request for a moment.
+func (p *proc) waitStopped(t *testing.T) {
+	t.Helper()
+	dir := fmt.Sprintf("/proc/%d/task", p.cmd.Process.Pid)
+	waitFor(t, 5*time.Second, p.name+" stopped", func() bool {
+		tasks, err := os.ReadDir(dir)
+		if err != nil {
+			return false
+		}
+		for _, task := range tasks {
+			b, err := os.ReadFile(filepath.Join(dir, task.Name(), "stat"))
+			// the state follows the command name in parentheses
+			if i := bytes.LastIndexByte(b, ')'); err != nil || i < 0 || i+2 >= len(b) || (b[i+2] != 'T' && b[i+2] != 't') {
+				return false
+			}
+		}
+		return true
+	})
+}
+
 func (p *proc) kill() {
 	p.signal(syscall.SIGCONT)
 	p.signal(syscall.SIGKILL)

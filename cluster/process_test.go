@@ -168,6 +168,7 @@ func TestProcessLookupWaitBounded(t *testing.T) {
 	})
 	ps[2].signal(syscall.SIGSTOP)
 	defer ps[2].signal(syscall.SIGCONT)
+	ps[2].waitStopped(t) // a thread still running could answer (CI saw n2 answer in 2 ms)
 	type out struct {
 		took time.Duration
 		err  error

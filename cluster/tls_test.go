@@ -62,6 +62,8 @@ func TestConfigRefusesOpenPortsWithoutTLS(t *testing.T) {
 				t.Fatalf("Validate() = %v, want valid", err)
 			case tc.want != "" && (err == nil || !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), tc.want)):
 				t.Fatalf("Validate() = %v, want ErrConfig naming %q", err, tc.want)
+			case tc.want == "not loopback" && !errors.Is(err, ErrInsecure):
+				t.Fatalf("Validate() = %v, want ErrInsecure", err)
 			}
 		})
 	}
