@@ -1,12 +1,14 @@
 package cluster
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"math/big"
 	"os"
@@ -19,7 +21,7 @@ import (
 // WriteNode writes a node's files.
 type CA struct {
 	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
+	key  crypto.Signer
 	pem  []byte
 }
 
@@ -48,6 +50,64 @@ func NewCA(name string, validFor time.Duration) (*CA, error) {
 		return nil, err
 	}
 	return &CA{cert: cert, key: key, pem: pemBlock("CERTIFICATE", der)}, nil
+}
+
+// LoadCA reads an existing CA's certificate and private key (PEM: PKCS #8,
+// or PKCS #1 RSA, or SEC 1 EC), to issue more node certificates.
+func LoadCA(certFile, keyFile string) (*CA, error) {
+	cpem, err := os.ReadFile(certFile)
+	if err != nil {
+		return nil, err
+	}
+	b, _ := pem.Decode(cpem)
+	if b == nil || b.Type != "CERTIFICATE" {
+		return nil, fmt.Errorf("%s: no PEM certificate", certFile)
+	}
+	cert, err := x509.ParseCertificate(b.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", certFile, err)
+	}
+	if !cert.IsCA {
+		return nil, fmt.Errorf("%s: not a CA certificate", certFile)
+	}
+	kpem, err := os.ReadFile(keyFile)
+	if err != nil {
+		return nil, err
+	}
+	kb, _ := pem.Decode(kpem)
+	if kb == nil {
+		return nil, fmt.Errorf("%s: no PEM key", keyFile)
+	}
+	key, err := parseKey(kb.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", keyFile, err)
+	}
+	return &CA{cert: cert, key: key, pem: pemBlock("CERTIFICATE", cert.Raw)}, nil
+}
+
+func parseKey(der []byte) (crypto.Signer, error) {
+	if k, err := x509.ParsePKCS8PrivateKey(der); err == nil {
+		if s, ok := k.(crypto.Signer); ok {
+			return s, nil
+		}
+		return nil, errors.New("key cannot sign")
+	}
+	if k, err := x509.ParseECPrivateKey(der); err == nil {
+		return k, nil
+	}
+	if k, err := x509.ParsePKCS1PrivateKey(der); err == nil {
+		return k, nil
+	}
+	return nil, errors.New("not a PKCS #8, SEC 1 EC or PKCS #1 RSA private key")
+}
+
+// KeyPEM is the CA's private key (PKCS #8 PEM), to keep offline.
+func (ca *CA) KeyPEM() ([]byte, error) {
+	der, err := x509.MarshalPKCS8PrivateKey(ca.key)
+	if err != nil {
+		return nil, err
+	}
+	return pemBlock("PRIVATE KEY", der), nil
 }
 
 // PEM is the CA certificate, for every node's CA file.
