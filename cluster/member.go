@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/asynkron/protoactor-go/cluster"
@@ -89,17 +90,22 @@ func (m *Member) start(kinds []*cluster.Kind) (err error) {
 	return nil
 }
 
+// handshakeTimeout bounds a connection's TLS and HTTP/2 handshake on the
+// remote (gRPC's default is 120 s, which lets a stranger hold connections
+// open for two minutes each without a certificate).
+const handshakeTimeout = 10 * time.Second
+
 // remoteOptions are the remote's: the advertised address and, with TLS,
 // the gRPC server's and dialer's credentials (the library's default dials
 // without any).
 func (m *Member) remoteOptions() []remote.ConfigOption {
+	server := []grpc.ServerOption{grpc.ConnectionTimeout(handshakeTimeout)}
 	opts := []remote.ConfigOption{remote.WithAdvertisedHost(m.cfg.Advertise)}
 	if m.tls != nil {
-		opts = append(opts,
-			remote.WithServerOptions(grpc.Creds(credentials.NewTLS(m.tls.server))),
-			remote.WithDialOptions(grpc.WithTransportCredentials(credentials.NewTLS(m.tls.client))))
+		server = append(server, grpc.Creds(credentials.NewTLS(m.tls.server)))
+		opts = append(opts, remote.WithDialOptions(grpc.WithTransportCredentials(credentials.NewTLS(m.tls.client))))
 	}
-	return opts
+	return append(opts, remote.WithServerOptions(server...))
 }
 
 // Secure reports whether the member's ports use mutual TLS.
