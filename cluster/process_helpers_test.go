@@ -149,7 +149,7 @@ func (r ring) start(t *testing.T, i int, watchdog bool) *proc {
 	go func() {
 		br := bufio.NewReader(out)
 		line, err := br.ReadString('\n')
-		for err == nil && !strings.HasPrefix(line, "ready ") { // the library's echo prints a banner
+		for err == nil && !strings.HasPrefix(line, "ready ") { // skip anything printed before the ready line
 			line, err = br.ReadString('\n')
 		}
 		ready <- line
