@@ -27,6 +27,7 @@ type Member struct {
 	view     *view
 	provider *healthProvider
 	tls      *tlsPair // nil without Config.TLS
+	refused  *refusals
 	calls    atomic.Int64
 	retries  atomic.Int64
 
@@ -45,7 +46,7 @@ func Start(cfg Config, kinds ...*cluster.Kind) (*Member, error) {
 		return nil, err
 	}
 	cfg.defaults()
-	m := &Member{cfg: cfg, done: make(chan struct{})}
+	m := &Member{cfg: cfg, done: make(chan struct{}), refused: &refusals{log: cfg.Logger}}
 	if cfg.TLS.Enabled() {
 		tp, err := cfg.TLS.load() // Validate loaded them a moment ago
 		if err != nil {
@@ -71,7 +72,7 @@ func (m *Member) start(kinds []*cluster.Kind) (err error) {
 	m.system = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return log }))
 	m.system.ID = memberID(m.cfg.Node, m.system.ID) // read by the cluster only, from StartMember on
 	m.view = newView(m.system)
-	if m.provider, err = newHealthProvider(m.cfg, m.tls); err != nil {
+	if m.provider, err = newHealthProvider(m.cfg, m.tls, m.refused); err != nil {
 		return err
 	}
 	host, port, _ := splitHostPort(m.cfg.Bind)
@@ -102,7 +103,7 @@ func (m *Member) remoteOptions() []remote.ConfigOption {
 	server := []grpc.ServerOption{grpc.ConnectionTimeout(handshakeTimeout)}
 	opts := []remote.ConfigOption{remote.WithAdvertisedHost(m.cfg.Advertise)}
 	if m.tls != nil {
-		server = append(server, grpc.Creds(credentials.NewTLS(m.tls.server)))
+		server = append(server, grpc.Creds(countingCreds{credentials.NewTLS(m.tls.server), m.refused}))
 		opts = append(opts, remote.WithDialOptions(grpc.WithTransportCredentials(credentials.NewTLS(m.tls.client))))
 	}
 	return append(opts, remote.WithServerOptions(server...))

@@ -240,6 +240,9 @@ type status struct {
 	Blocked    []string `json:"blocked"`
 	InFlight   int64    `json:"in_flight"`
 	Goroutines int      `json:"goroutines"`
+	// TLS handshakes refused, per port
+	RefusedRemote int64 `json:"refused_remote"`
+	RefusedHealth int64 `json:"refused_health"`
 }
 
 var client = &http.Client{Timeout: 15 * time.Second}

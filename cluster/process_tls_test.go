@@ -127,6 +127,23 @@ func TestProcessTLSCluster(t *testing.T) {
 		})
 	}
 	t.Run("health port", func(t *testing.T) { checkHealthPort(t, r, p, other) })
+	t.Cleanup(func() { checkRefusalsCounted(t, ps) }) // after the parallel subtests
+}
+
+// checkRefusalsCounted: the probes' and the health checks' failed
+// handshakes are counted (a stranger probes every member's remote; member
+// 0's health port was asked three times without a certificate of the CA).
+func checkRefusalsCounted(t *testing.T, ps []*proc) {
+	for _, m := range ps {
+		s := m.status(t)
+		t.Logf("%s refused %d remote and %d health handshakes", m.name, s.RefusedRemote, s.RefusedHealth)
+		if s.RefusedRemote == 0 {
+			t.Errorf("%s counts no refused remote handshake", m.name)
+		}
+	}
+	if s := ps[0].status(t); s.RefusedHealth < 3 {
+		t.Errorf("n0 counts %d refused health handshakes, want at least 3", s.RefusedHealth)
+	}
 }
 
 // checkHealthPort: member 0's health endpoint refuses plain HTTP, TLS

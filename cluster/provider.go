@@ -58,6 +58,7 @@ type healthProvider struct {
 	endpoints []string
 	port      int
 	log       *slog.Logger
+	refused   *refusals
 	ln        net.Listener
 	srv       *http.Server
 	client    *http.Client
@@ -75,7 +76,7 @@ var _ cluster.ClusterProvider = (*healthProvider)(nil)
 
 // newHealthProvider listens at once, so that a port in use fails Start
 // (the library's provider only logged it).
-func newHealthProvider(cfg Config, tp *tlsPair) (*healthProvider, error) {
+func newHealthProvider(cfg Config, tp *tlsPair, r *refusals) (*healthProvider, error) {
 	host, _, _ := splitHostPort(cfg.Bind)
 	ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(cfg.ProviderPort)))
 	if err != nil {
@@ -88,7 +89,7 @@ func newHealthProvider(cfg Config, tp *tlsPair) (*healthProvider, error) {
 		TLSHandshakeTimeout: automanagedHealthTimeout,
 	}
 	p := &healthProvider{refresh: cfg.Refresh, endpoints: cfg.Endpoints, port: cfg.ProviderPort, log: cfg.Logger,
-		scheme: "http", client: &http.Client{Transport: tr, Timeout: automanagedHealthTimeout},
+		refused: r, scheme: "http", client: &http.Client{Transport: tr, Timeout: automanagedHealthTimeout},
 		stop: make(chan struct{}), failing: map[string]string{}}
 	if tp != nil {
 		ln = tls.NewListener(ln, tp.server)
@@ -107,7 +108,7 @@ func (p *healthProvider) StartMember(c *cluster.Cluster) error {
 	mux.HandleFunc("GET "+healthPath, p.serveHealth)
 	p.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 2 * time.Second, ReadTimeout: 5 * time.Second,
 		WriteTimeout: 5 * time.Second, IdleTimeout: 60 * time.Second, MaxHeaderBytes: 8 << 10,
-		ErrorLog: log.New(io.Discard, "", 0)}
+		ErrorLog: log.New(healthErrorLog{p.refused}, "", 0)}
 	go func() { _ = p.srv.Serve(p.ln) }()
 	go p.loop()
 	return nil

@@ -27,7 +27,11 @@ func TestClusterTLSDelivery(t *testing.T) {
 			t.Fatalf("node %s does not log mutual_tls=true at start; logs:\n%s", tc.names[i], logs)
 		}
 	}
-	if _, _, m := testnode.Do(t, "GET", "http://"+tc.nodes[0].addr+"/metrics", "", ""); !strings.Contains(string(m), "linkup_log_follower_") {
+	_, _, m := testnode.Do(t, "GET", "http://"+tc.nodes[0].addr+"/metrics", "", "")
+	if !strings.Contains(string(m), `linkup_cluster_tls_refused_total{port="remote"} 0`) || !strings.Contains(string(m), `linkup_cluster_tls_refused_total{port="health"} 0`) {
+		t.Fatalf("no linkup_cluster_tls_refused_total at 0 for both ports in:\n%s", m)
+	}
+	if !strings.Contains(string(m), "linkup_log_follower_") {
 		t.Skip("this build has no log follower (linkup_log_follower_* metrics)")
 	}
 	clients := joinChat(t, tc, "tls1", []string{"alice", "bob", "carol"})

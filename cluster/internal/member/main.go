@@ -93,12 +93,18 @@ type Status struct {
 	// Goroutines counts this process's goroutines (the library leaks some
 	// per peer death).
 	Goroutines int `json:"goroutines"`
+	// RefusedRemote and RefusedHealth count the TLS handshakes each port
+	// refused.
+	RefusedRemote int64 `json:"refused_remote"`
+	RefusedHealth int64 `json:"refused_health"`
 }
 
 func handler(m *cluster.Member) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /status", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, Status{Node: m.Node(), ID: m.ID(), Address: m.Address(), Members: m.Members(), Blocked: m.Blocked(), InFlight: m.InFlight(), Goroutines: runtime.NumGoroutine()})
+		rr, rh := m.Refused()
+		writeJSON(w, http.StatusOK, Status{Node: m.Node(), ID: m.ID(), Address: m.Address(), Members: m.Members(), Blocked: m.Blocked(),
+			InFlight: m.InFlight(), Goroutines: runtime.NumGoroutine(), RefusedRemote: rr, RefusedHealth: rh})
 	})
 	mux.HandleFunc("GET /owner", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"address": m.Owner(r.URL.Query().Get("identity"), cluster.DemoKindName)})
