@@ -43,7 +43,8 @@ type Config struct {
 	// (required).
 	Endpoints []string
 	// ProviderPort is the port this member's automanaged health endpoint
-	// listens on (default 6330). The library binds it on all interfaces.
+	// listens on (default 6330), on Bind's host (every interface when
+	// Bind's host is empty or unspecified, 0.0.0.0 or ::).
 	ProviderPort int
 	// Refresh is how often the provider polls the endpoints (default
 	// 500 ms).
@@ -72,6 +73,13 @@ type Config struct {
 	// QuorumGrace is how long the member may lack a quorum, from start
 	// or from the last time it had one (default 10 s).
 	QuorumGrace time.Duration
+	// TLS turns on mutual TLS on both cluster ports (see TLS). Without
+	// it both ports accept anyone who can reach them.
+	TLS TLS
+	// Insecure allows a Bind that is not loopback without TLS. Without
+	// it Validate refuses that Bind: anyone who reaches the remote could
+	// send any identity anything (post as any user).
+	Insecure bool
 	// NoWatchdog turns the watchdog off: the library's own behaviour,
 	// for tests that show it.
 	NoWatchdog bool
@@ -89,7 +97,7 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("%w: %v", ErrConfig, err)
 		}
 	}
-	return nil
+	return checkSecurity(&d)
 }
 
 func (c *Config) defaults() {
@@ -161,6 +169,19 @@ func checkCounts(c *Config) error {
 		return fmt.Errorf("RequestAttempts and MaxInFlight: negative")
 	case c.MinMembers < 0 || c.MinMembers > len(c.Endpoints):
 		return fmt.Errorf("MinMembers %d: want 0..%d (the endpoints)", c.MinMembers, len(c.Endpoints))
+	}
+	return nil
+}
+
+func checkSecurity(c *Config) error {
+	if c.TLS.Enabled() {
+		if _, err := c.TLS.load(); err != nil {
+			return fmt.Errorf("%w: %v", ErrConfig, err)
+		}
+		return nil
+	}
+	if host, _, _ := splitHostPort(c.Bind); !isLoopback(host) && !c.Insecure {
+		return fmt.Errorf("%w: %w: Bind %q is not loopback: anyone who reaches the cluster ports could act as any user; give TLS (certificate, key, CA) or set Insecure", ErrConfig, ErrInsecure, c.Bind)
 	}
 	return nil
 }

@@ -23,10 +23,17 @@
 //   - JSON payloads in the library's registered GrainRequest and
 //     GrainResponse envelopes, so messages cross processes without
 //     generated protobuf code;
-//   - a tiny demo kind (DemoKind) that proves messages cross processes.
+//   - a tiny demo kind (DemoKind) that proves messages cross processes;
+//   - mutual TLS on both cluster ports (Config.TLS: TLS 1.3, a peer only
+//     with a certificate of the cluster's CA), and a refusal of a Bind
+//     other machines can reach without it (unless Config.Insecure); the
+//     automanaged provider's protocol is served and polled here
+//     (provider.go), because the library's provider can be neither bound
+//     nor secured; NewCA, LoadCA and CA.WriteNode make the certificates.
 //
-// This package imports only protoactor-go (actor, cluster, remote, the
-// automanaged provider and the disthash lookup) and the standard library.
+// This package imports only protoactor-go (actor, cluster, remote and the
+// disthash lookup), gRPC's credentials for the remote, and the standard
+// library.
 //
 // Usage:
 //

@@ -5,6 +5,10 @@ import "errors"
 var (
 	// ErrConfig is wrapped by Config.Validate for every invalid field.
 	ErrConfig = errors.New("cluster: invalid config")
+	// ErrInsecure is wrapped (with ErrConfig) by Config.Validate when Bind
+	// is reachable from other machines and neither TLS nor Insecure is
+	// set.
+	ErrInsecure = errors.New("cluster: ports reachable from other machines without TLS")
 	// ErrStart is wrapped by Start when the library fails to start the
 	// member (for example, a port in use: the library panics, Start
 	// recovers).

@@ -4,21 +4,21 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 )
 
 // healthWait bounds how long Start waits for its own health endpoint.
 const healthWait = 3 * time.Second
 
-// checkHealth asks this member's own automanaged health endpoint for its
-// id. The library starts that server in a goroutine and only logs when
-// it cannot listen (a port in use): the member would then be invisible to
-// every other member while it believes it has joined. Start fails
-// instead.
+// checkHealth asks this member's own health endpoint for its id, over
+// TLS when the member has it (so its own certificate passes its own
+// peers' checks). The library's provider only logged a port in use, and
+// the member ran invisible to every other member; the listener is now
+// made before the library starts (newHealthProvider), and this check
+// still proves the endpoint answers for this member.
 func (m *Member) checkHealth() error {
-	url := "http://127.0.0.1:" + strconv.Itoa(m.cfg.ProviderPort) + "/_health"
-	client := &http.Client{Timeout: 500 * time.Millisecond}
+	url := m.provider.selfURL()
+	client := &http.Client{Timeout: 500 * time.Millisecond, Transport: m.provider.client.Transport}
 	deadline := time.Now().Add(healthWait)
 	var last error
 	for time.Now().Before(deadline) {

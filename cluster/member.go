@@ -8,12 +8,14 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/asynkron/protoactor-go/cluster"
-	"github.com/asynkron/protoactor-go/cluster/clusterproviders/automanaged"
 	"github.com/asynkron/protoactor-go/cluster/identitylookup/disthash"
 	"github.com/asynkron/protoactor-go/remote"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 )
 
 // Member is one running cluster member. Its methods are safe for
@@ -23,7 +25,9 @@ type Member struct {
 	system   *actor.ActorSystem
 	c        *cluster.Cluster
 	view     *view
-	provider *automanaged.AutoManagedProvider
+	provider *healthProvider
+	tls      *tlsPair // nil without Config.TLS
+	refused  *refusals
 	calls    atomic.Int64
 	retries  atomic.Int64
 
@@ -42,7 +46,14 @@ func Start(cfg Config, kinds ...*cluster.Kind) (*Member, error) {
 		return nil, err
 	}
 	cfg.defaults()
-	m := &Member{cfg: cfg, done: make(chan struct{})}
+	m := &Member{cfg: cfg, done: make(chan struct{}), refused: &refusals{log: cfg.Logger}}
+	if cfg.TLS.Enabled() {
+		tp, err := cfg.TLS.load() // Validate loaded them a moment ago
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+		}
+		m.tls = tp
+	}
 	if err := m.start(kinds); err != nil {
 		return nil, err
 	}
@@ -61,14 +72,17 @@ func (m *Member) start(kinds []*cluster.Kind) (err error) {
 	m.system = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return log }))
 	m.system.ID = memberID(m.cfg.Node, m.system.ID) // read by the cluster only, from StartMember on
 	m.view = newView(m.system)
+	if m.provider, err = newHealthProvider(m.cfg, m.tls, m.refused); err != nil {
+		return err
+	}
 	host, port, _ := splitHostPort(m.cfg.Bind)
-	rcfg := remote.Configure(host, port, remote.WithAdvertisedHost(m.cfg.Advertise))
-	m.provider = automanaged.NewWithConfig(m.cfg.Refresh, m.cfg.ProviderPort, m.cfg.Endpoints...)
+	rcfg := remote.Configure(host, port, m.remoteOptions()...)
 	ccfg := cluster.Configure(m.cfg.Cluster, m.provider, disthash.New(), rcfg,
 		cluster.WithKinds(kinds...), cluster.WithRequestTimeout(m.cfg.RequestTimeout))
 	defer func() { // the library panics where it could return an error
 		if r := recover(); r != nil {
 			m.system.Shutdown()
+			_ = m.provider.Shutdown(false)
 			err = fmt.Errorf("%w: %v", ErrStart, r)
 		}
 	}()
@@ -76,6 +90,27 @@ func (m *Member) start(kinds []*cluster.Kind) (err error) {
 	m.c.StartMember()
 	return nil
 }
+
+// handshakeTimeout bounds a connection's TLS and HTTP/2 handshake on the
+// remote (gRPC's default is 120 s, which lets a stranger hold connections
+// open for two minutes each without a certificate).
+const handshakeTimeout = 10 * time.Second
+
+// remoteOptions are the remote's: the advertised address and, with TLS,
+// the gRPC server's and dialer's credentials (the library's default dials
+// without any).
+func (m *Member) remoteOptions() []remote.ConfigOption {
+	server := []grpc.ServerOption{grpc.ConnectionTimeout(handshakeTimeout)}
+	opts := []remote.ConfigOption{remote.WithAdvertisedHost(m.cfg.Advertise)}
+	if m.tls != nil {
+		server = append(server, grpc.Creds(countingCreds{credentials.NewTLS(m.tls.server), m.refused}))
+		opts = append(opts, remote.WithDialOptions(grpc.WithTransportCredentials(credentials.NewTLS(m.tls.client))))
+	}
+	return append(opts, remote.WithServerOptions(server...))
+}
+
+// Secure reports whether the member's ports use mutual TLS.
+func (m *Member) Secure() bool { return m.tls != nil }
 
 // ID is this member's id: random per start, never reused.
 func (m *Member) ID() string { return m.system.ID }
@@ -128,7 +163,7 @@ func (m *Member) end(reason error) {
 		}
 		m.cfg.Logger.Log(context.Background(), level, "cluster member ending", "node", m.cfg.Node, "id", m.ID(), "reason", reason)
 		m.c.Shutdown(false)
-		_ = m.provider.Shutdown(false) // the non-graceful path leaves its health server up
+		_ = m.provider.Shutdown(false) // the library's non-graceful path does not stop the provider
 		close(m.done)
 	})
 }

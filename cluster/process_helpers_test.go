@@ -78,6 +78,7 @@ type ring struct {
 	provider, remote, control []int
 	endpoints                 string
 	prefix                    [][]string // command prefix per member
+	args                      [][]string // extra member flags per member (TLS files, -insecure)
 	links                     []string   // netns rings: each member's veth, this side
 }
 
@@ -127,6 +128,9 @@ func (r ring) start(t *testing.T, i int, watchdog bool) *proc {
 	t.Helper()
 	args := append(append([]string{}, r.prefix[i]...), memberBin, "-node", fmt.Sprintf("n%d", i), "-provider-port", fmt.Sprint(r.provider[i]),
 		"-bind", r.addr(i, r.remote), "-endpoints", r.endpoints, "-control", r.addr(i, r.control))
+	if i < len(r.args) {
+		args = append(args, r.args[i]...)
+	}
 	if !watchdog {
 		args = append(args, "-no-watchdog")
 	}
@@ -145,7 +149,7 @@ func (r ring) start(t *testing.T, i int, watchdog bool) *proc {
 	go func() {
 		br := bufio.NewReader(out)
 		line, err := br.ReadString('\n')
-		for err == nil && !strings.HasPrefix(line, "ready ") { // the library's echo prints a banner
+		for err == nil && !strings.HasPrefix(line, "ready ") { // skip anything printed before the ready line
 			line, err = br.ReadString('\n')
 		}
 		ready <- line
@@ -166,6 +170,28 @@ func (r ring) start(t *testing.T, i int, watchdog bool) *proc {
 }
 
 func (p *proc) signal(s syscall.Signal) { _ = p.cmd.Process.Signal(s) }
+
+// waitStopped waits until every thread of p is stopped (state T in
+// /proc): SIGSTOP is delivered to each thread as it next runs, so a
+// thread busy on a CPU can still answer a request for a moment.
+func (p *proc) waitStopped(t *testing.T) {
+	t.Helper()
+	dir := fmt.Sprintf("/proc/%d/task", p.cmd.Process.Pid)
+	waitFor(t, 5*time.Second, p.name+" stopped", func() bool {
+		tasks, err := os.ReadDir(dir)
+		if err != nil {
+			return false
+		}
+		for _, task := range tasks {
+			b, err := os.ReadFile(filepath.Join(dir, task.Name(), "stat"))
+			// the state follows the command name in parentheses
+			if i := bytes.LastIndexByte(b, ')'); err != nil || i < 0 || i+2 >= len(b) || (b[i+2] != 'T' && b[i+2] != 't') {
+				return false
+			}
+		}
+		return true
+	})
+}
 
 func (p *proc) kill() {
 	p.signal(syscall.SIGCONT)
@@ -214,6 +240,9 @@ type status struct {
 	Blocked    []string `json:"blocked"`
 	InFlight   int64    `json:"in_flight"`
 	Goroutines int      `json:"goroutines"`
+	// TLS handshakes refused, per port
+	RefusedRemote int64 `json:"refused_remote"`
+	RefusedHealth int64 `json:"refused_health"`
 }
 
 var client = &http.Client{Timeout: 15 * time.Second}

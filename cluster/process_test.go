@@ -175,6 +175,7 @@ func TestProcessLookupWaitBounded(t *testing.T) {
 	})
 	ps[2].signal(syscall.SIGSTOP)
 	defer ps[2].signal(syscall.SIGCONT)
+	ps[2].waitStopped(t) // a thread still running could answer
 	rawDone := make(chan rawReply, 1)
 	go func() {
 		r, err := ps[0].rawRequest(a, "raw")

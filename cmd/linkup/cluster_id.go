@@ -67,7 +67,10 @@ func startCluster(cfg cluster.Config, idle time.Duration, log *slog.Logger, reg 
 	}
 	cn.member = m
 	cn.m = newClusterMetrics(reg, cn)
-	log.Info("cluster member started", "node", m.Node(), "id", m.ID(), "address", m.Address(), "endpoints", cfg.Endpoints)
+	log.Info("cluster member started", "node", m.Node(), "id", m.ID(), "address", m.Address(), "endpoints", cfg.Endpoints, "mutual_tls", m.Secure())
+	if cfg.Insecure {
+		log.Warn("cluster ports without TLS (--cluster-insecure): anyone who reaches them can act as any user", "bind", cfg.Bind, "provider_port", cfg.ProviderPort)
+	}
 	return cn, nil
 }
 

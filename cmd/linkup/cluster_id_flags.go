@@ -21,6 +21,7 @@ type clusterFlags struct {
 	providerPort int
 	name         string
 	minMembers   int
+	tls          clusterTLSFlags
 }
 
 func (c *clusterFlags) register(fs *flag.FlagSet) {
@@ -29,9 +30,10 @@ func (c *clusterFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.advertise, "cluster-advertise", "", "host:port the other nodes dial for this node's remote (default: --cluster-bind with the port it got; required when --cluster-bind listens on every interface)")
 	fs.StringVar(&c.provider, "cluster-provider", cluster.ProviderAutomanaged, "membership provider: automanaged (a static list of health endpoints) is the only one")
 	fs.StringVar(&c.endpoints, "cluster-endpoints", "", "comma list of every node's provider host:port, this node's included; cluster mode is off when empty")
-	fs.IntVar(&c.providerPort, "cluster-provider-port", 6330, "port of this node's provider (automanaged health) endpoint; it listens on all interfaces")
+	fs.IntVar(&c.providerPort, "cluster-provider-port", 6330, "port of this node's provider (automanaged health) endpoint; it listens on --cluster-bind's host")
 	fs.StringVar(&c.name, "cluster-name", "linkup", "cluster name; nodes with another name ignore this one")
 	fs.IntVar(&c.minMembers, "cluster-min-members", 0, "quorum: with fewer members for 10 s this node exits (default: a majority of --cluster-endpoints; 1 turns it off)")
+	c.tls.register(fs)
 }
 
 // errClusterFlags is wrapped by every refusal of the cluster flags.
@@ -79,7 +81,13 @@ func (c *clusterFlags) config(store, node string, set map[string]bool) (cluster.
 	}
 	cfg := cluster.Config{Node: node, Cluster: c.name, Bind: c.bind, Advertise: c.advertise, Provider: c.provider,
 		Endpoints: eps, ProviderPort: c.providerPort, MinMembers: c.minMembers}
+	if err := c.tls.apply(&cfg); err != nil {
+		return cluster.Config{}, err
+	}
 	if err := cfg.Validate(); err != nil {
+		if errors.Is(err, cluster.ErrInsecure) {
+			return cluster.Config{}, insecureRefusal(err, c.bind)
+		}
 		return cluster.Config{}, fmt.Errorf("%w: %v", errClusterFlags, err)
 	}
 	return cfg, nil

@@ -47,7 +47,8 @@ func TestFlagsCluster(t *testing.T) {
 		{"quorum above the endpoints", append(append(slices.Clone(pg), eps...), "--cluster-min-members", "4"), "MinMembers 4"},
 		{"bad bind", append(append(slices.Clone(pg), eps...), "--cluster-bind", "nohost"), "Bind"},
 		{"any-interface bind without advertise", append(append(slices.Clone(pg), eps...), "--cluster-bind", "0.0.0.0:7000"), "set --cluster-advertise"},
-		{"any-interface bind with advertise", append(append(slices.Clone(pg), eps...), "--cluster-bind", ":7000", "--cluster-advertise", "10.0.0.1:7000"), ""},
+		{"any-interface bind with advertise, no TLS", append(append(slices.Clone(pg), eps...), "--cluster-bind", ":7000", "--cluster-advertise", "10.0.0.1:7000"), "the cluster ports have no TLS"},
+		{"any-interface bind with advertise, insecure", append(append(slices.Clone(pg), eps...), "--cluster-bind", ":7000", "--cluster-advertise", "10.0.0.1:7000", "--cluster-insecure"), ""},
 		{"two names", append(append(slices.Clone(pg), eps...), "--node", "a", "--cluster-node", "b"), `--node "a" and --cluster-node "b" differ`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -64,14 +65,14 @@ func TestFlagsCluster(t *testing.T) {
 
 func TestFlagsClusterConfig(t *testing.T) {
 	cfg, cc, err := parseServe(t, "--store", "postgres", "--cluster-node", "n2", "--cluster-endpoints", "127.0.0.1:6331,127.0.0.1:6332",
-		"--cluster-provider-port", "6332", "--cluster-bind", "0.0.0.0:7002", "--cluster-advertise", "10.0.0.2:7002", "--cluster-name", "prod", "--cluster-min-members", "1")
+		"--cluster-provider-port", "6332", "--cluster-bind", "0.0.0.0:7002", "--cluster-advertise", "10.0.0.2:7002", "--cluster-name", "prod", "--cluster-min-members", "1", "--cluster-insecure")
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := cluster.Config{Node: "n2", Cluster: "prod", Bind: "0.0.0.0:7002", Advertise: "10.0.0.2:7002", Provider: "automanaged",
 		Endpoints: []string{"127.0.0.1:6331", "127.0.0.1:6332"}, ProviderPort: 6332, MinMembers: 1}
 	if cfg.node != "n2" || !slices.Equal(cc.Endpoints, want.Endpoints) || cc.Node != want.Node || cc.Cluster != want.Cluster || cc.Bind != want.Bind ||
-		cc.Advertise != want.Advertise || cc.ProviderPort != want.ProviderPort || cc.MinMembers != want.MinMembers || cc.Provider != want.Provider {
+		cc.Advertise != want.Advertise || cc.ProviderPort != want.ProviderPort || cc.MinMembers != want.MinMembers || cc.Provider != want.Provider || !cc.Insecure {
 		t.Fatalf("node %q, config %+v, want %+v", cfg.node, cc, want)
 	}
 }

@@ -30,6 +30,13 @@ type testCluster struct {
 // url and waits until each sees all of them alive in /v1/cluster.
 func startTestCluster(t *testing.T, url string, n int) *testCluster {
 	t.Helper()
+	return startTestClusterWith(t, url, n, nil)
+}
+
+// startTestClusterWith is startTestCluster with extra flags for node i
+// (extra may be nil).
+func startTestClusterWith(t *testing.T, url string, n int, extra func(i int) []string) *testCluster {
+	t.Helper()
 	ports := freePorts(t, n)
 	eps := make([]string, n)
 	for i, p := range ports {
@@ -44,9 +51,12 @@ func startTestCluster(t *testing.T, url string, n int) *testCluster {
 		}
 		name := fmt.Sprintf("n%d", i+1)
 		tc.dirs, tc.names = append(tc.dirs, dir), append(tc.names, name)
-		tc.nodes = append(tc.nodes, startNode(t, dir, []string{"LINKUP_POSTGRES_URL=" + url},
-			"--store", "postgres", "--node", name, "--cluster-endpoints", strings.Join(eps, ","),
-			"--cluster-provider-port", fmt.Sprint(ports[i]), "--drain-delay", "0s"))
+		args := []string{"--store", "postgres", "--node", name, "--cluster-endpoints", strings.Join(eps, ","),
+			"--cluster-provider-port", fmt.Sprint(ports[i]), "--drain-delay", "0s"}
+		if extra != nil {
+			args = append(args, extra(i)...)
+		}
+		tc.nodes = append(tc.nodes, startNode(t, dir, []string{"LINKUP_POSTGRES_URL=" + url}, args...))
 	}
 	tc.analyst = tokenFor(t, tc.dirs[0], "ana", "--role", "analyst")
 	for i := range n {
@@ -83,8 +93,8 @@ func startNode(t *testing.T, dir string, env []string, args ...string) *proc {
 	return p
 }
 
-// freePorts returns n TCP ports free on every interface (the automanaged
-// provider binds its health port on all of them).
+// freePorts returns n TCP ports free on every interface (the provider's
+// health port listens on --cluster-bind's host).
 func freePorts(t *testing.T, n int) []int {
 	t.Helper()
 	var out []int

@@ -34,6 +34,12 @@ func newClusterMetrics(reg prometheus.Registerer, cn *clusterNode) *clusterMetri
 			Help: "Cluster library calls running, including tries given up but still waiting inside the library."}, func() float64 { return float64(cn.member.InFlight()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "linkup_cluster_members",
 			Help: "Members in this node's latest topology."}, func() float64 { return float64(len(cn.member.Members())) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "linkup_cluster_tls_refused_total",
+			Help: "Connections a cluster port refused at the TLS handshake (no certificate of the cluster's CA, another CA's, plain text), by port.", ConstLabels: prometheus.Labels{"port": "remote"}},
+			func() float64 { r, _ := cn.member.Refused(); return float64(r) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "linkup_cluster_tls_refused_total",
+			Help: "Connections a cluster port refused at the TLS handshake (no certificate of the cluster's CA, another CA's, plain text), by port.", ConstLabels: prometheus.Labels{"port": "health"}},
+			func() float64 { _, h := cn.member.Refused(); return float64(h) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "linkup_cluster_identities",
 			Help: "Chat identities active on this node.", ConstLabels: prometheus.Labels{"kind": chatKind}}, func() float64 { return float64(len(cn.hostedChats())) }),
 	)

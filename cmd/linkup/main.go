@@ -42,13 +42,14 @@ func rootCommand(stdout, stderr io.Writer) *ffcli.Command {
 	fs.SetOutput(stderr)
 	return &ffcli.Command{
 		Name:       "linkup",
-		ShortUsage: "linkup <serve|token|replay|projections> [flags]",
+		ShortUsage: "linkup <serve|token|replay|projections|cluster> [flags]",
 		FlagSet:    fs,
 		Subcommands: []*ffcli.Command{
 			serveCommand(stdout, stderr),
 			tokenCommand(stdout, stderr),
 			replayCommand(stdout, stderr),
 			projectionsCommand(stdout, stderr),
+			clusterCommand(stdout, stderr),
 		},
 		Exec: func(context.Context, []string) error { return errUsage },
 	}

@@ -219,6 +219,9 @@ func (c *testCluster) args(n *node) []string {
 			"--cluster-bind", remote, "--cluster-advertise", remote,
 			"--cluster-provider", "automanaged", "--cluster-provider-port", fmt.Sprint(n.provPort),
 			"--cluster-endpoints", strings.Join(eps, ","))
+		if ip := net.ParseIP(n.host); ip == nil || !ip.IsLoopback() {
+			args = append(args, "--cluster-insecure") // network namespaces: these tests are about membership, not TLS
+		}
 	}
 	return args
 }

@@ -6,7 +6,9 @@
 // do not fail the tests of this module's code.
 //
 // Exit codes: 0 after SIGTERM, 2 for a bad start, 3 when the watchdog
-// ended the member (the reason is on stderr).
+// ended the member (the reason is on stderr). With -probe it is not a
+// member but a stranger that sends one GrainRequest (probe.go): 0 when a
+// member answered, 4 when none did.
 package main
 
 import (
@@ -55,15 +57,25 @@ func main() {
 
 func parse() (cluster.Config, string) {
 	var cfg cluster.Config
-	var endpoints, ctl string
-	var noWatchdog bool
+	var endpoints, ctl, probeAddrs, identity string
+	var noWatchdog, probeTLS bool
 	flag.StringVar(&cfg.Node, "node", "", "node name")
 	flag.StringVar(&cfg.Bind, "bind", "127.0.0.1:0", "remote host:port")
 	flag.IntVar(&cfg.ProviderPort, "provider-port", 0, "automanaged health port")
 	flag.StringVar(&endpoints, "endpoints", "", "comma-separated health endpoints")
 	flag.StringVar(&ctl, "control", "127.0.0.1:0", "control HTTP host:port")
 	flag.BoolVar(&noWatchdog, "no-watchdog", false, "the library's own behaviour")
+	flag.StringVar(&cfg.TLS.CertFile, "tls-cert", "", "PEM certificate (mutual TLS)")
+	flag.StringVar(&cfg.TLS.KeyFile, "tls-key", "", "PEM key")
+	flag.StringVar(&cfg.TLS.CAFile, "tls-ca", "", "PEM CA")
+	flag.BoolVar(&cfg.Insecure, "insecure", false, "allow a bind that is not loopback without TLS")
+	flag.StringVar(&probeAddrs, "probe", "", "act as a stranger: send a demo GrainRequest to these remote addresses and exit")
+	flag.StringVar(&identity, "identity", "probe-1", "the probe's identity")
+	flag.BoolVar(&probeTLS, "probe-tls", false, "the probe speaks TLS (with -tls-cert/-tls-key if given)")
 	flag.Parse()
+	if probeAddrs != "" {
+		probe(probeAddrs, identity, probeTLS, cfg.TLS.CertFile, cfg.TLS.KeyFile)
+	}
 	cfg.Endpoints = strings.Split(endpoints, ",")
 	cfg.NoWatchdog = noWatchdog
 	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -81,12 +93,18 @@ type Status struct {
 	// Goroutines counts this process's goroutines (the library leaks some
 	// per peer death).
 	Goroutines int `json:"goroutines"`
+	// RefusedRemote and RefusedHealth count the TLS handshakes each port
+	// refused.
+	RefusedRemote int64 `json:"refused_remote"`
+	RefusedHealth int64 `json:"refused_health"`
 }
 
 func handler(m *cluster.Member) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /status", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, Status{Node: m.Node(), ID: m.ID(), Address: m.Address(), Members: m.Members(), Blocked: m.Blocked(), InFlight: m.InFlight(), Goroutines: runtime.NumGoroutine()})
+		rr, rh := m.Refused()
+		writeJSON(w, http.StatusOK, Status{Node: m.Node(), ID: m.ID(), Address: m.Address(), Members: m.Members(), Blocked: m.Blocked(),
+			InFlight: m.InFlight(), Goroutines: runtime.NumGoroutine(), RefusedRemote: rr, RefusedHealth: rh})
 	})
 	mux.HandleFunc("GET /owner", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"address": m.Owner(r.URL.Query().Get("identity"), cluster.DemoKindName)})
