@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/events/embedded"
 	"github.com/linkup-chat/linkup/internal/testnode/poll"
 	"github.com/linkup-chat/linkup/protocol"
 )
@@ -257,4 +259,101 @@ func isRun(s []int, lo, hi int) bool {
 		}
 	}
 	return true
+}
+
+// ackGateStore is a real store whose next append of chat c1, once armed
+// (holdNext), lands and then waits to return until the test releases it:
+// the chat meanwhile has its batch in flight, as when the log's follower
+// is faster than the append's answer.
+type ackGateStore struct {
+	events.Store
+	mu      sync.Mutex
+	landed  chan struct{} // closed when the held append has landed; nil: none held
+	release chan struct{}
+}
+
+func (s *ackGateStore) holdNext() (landed, release chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.landed, s.release = make(chan struct{}), make(chan struct{})
+	return s.landed, s.release
+}
+
+func (s *ackGateStore) Append(ctx context.Context, stream string, expected events.ExpectedRevision, evs ...events.EventData) (events.AppendResult, error) {
+	res, err := s.Store.Append(ctx, stream, expected, evs...)
+	if stream != events.ChatStream("c1") {
+		return res, err
+	}
+	s.mu.Lock()
+	landed, release := s.landed, s.release
+	s.landed = nil
+	s.mu.Unlock()
+	if landed != nil {
+		close(landed)
+		<-release
+	}
+	return res, err
+}
+
+// TestForeignEventHeldAtCommitComesAfter: while alice's message (seq 2) is
+// in flight, another appender stores seq 3 right after it, and the node's
+// follower hands the chat both before the append answers. When the chat
+// commits seq 2 it holds an event it has not applied: it must fan seq 2
+// out before it applies and delivers seq 3 (the next batch cannot go
+// first then), so bob sees 1, 2, 3 and alice her ack of 2 before the
+// message 3.
+func TestForeignEventHeldAtCommitComesAfter(t *testing.T) {
+	inner, err := embedded.Open(embedded.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inner.Close()
+	st := &ackGateStore{Store: inner}
+	n, err := New(context.Background(), Config{Store: st, Encoder: jsonEncoder{}, Name: "a",
+		Limits: Limits{MessagesPerSecond: 1e6, FramesPerSecond: 1e6}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := make(chan struct{})
+	close(open)
+	sa, sb := &neverBlocking{gatedSocket{gate: open}}, &neverBlocking{gatedSocket{gate: open}}
+	bob := n.Connect(ConnInfo{ConnectionID: "k-bob", UserID: "bob"}, sb)
+	bob.Handle(protocol.Ping{Ref: "p"})
+	alice := n.Connect(ConnInfo{ConnectionID: "k-alice", UserID: "alice"}, sa)
+	alice.Handle(protocol.CreateChat{Ref: "c", ChatID: "c1", Title: "t", Members: []string{"bob"}})
+	waitFor(t, &sa.gatedSocket, `"ref":"c"`)
+	waitFor(t, &sb.gatedSocket, `"type":"chat_created"`)
+	alice.Handle(protocol.SendMessage{Ref: "m1", ChatID: "c1", ClientMsgID: "1", Body: "one"})
+	waitFor(t, &sa.gatedSocket, `"ref":"m1"`)
+
+	landed, release := st.holdNext()
+	alice.Handle(protocol.SendMessage{Ref: "m2", ChatID: "c1", ClientMsgID: "2", Body: "two"})
+	select {
+	case <-landed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("alice's second message never reached the store")
+	}
+	other := events.MessagePosted{ChatID: "c1", Seq: 3, MessageID: "x", Sender: "bob", ClientMsgID: "b1", Body: "from elsewhere", SentAt: time.Now().UTC()}
+	d, err := events.Encode(other, events.Metadata{Node: "elsewhere"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := inner.Append(context.Background(), events.ChatStream("c1"), events.Exact(2), d); err != nil {
+		t.Fatal(err)
+	}
+	// created, 1, 2, the other appender's 3: all handed to the chat.
+	poll.Until(t, 10*time.Second, "the follower read the chat's 4 events", func() bool { return metricValue(n.fm.followed) >= 4 })
+	close(release)
+	waitFor(t, &sb.gatedSocket, `"from elsewhere"`)
+	waitFor(t, &sa.gatedSocket, `"from elsewhere"`)
+
+	b, _ := sb.state()
+	if got := seqsWith(t, b, `"type":"message"`); !isRun(got, 1, 3) {
+		t.Fatalf("bob's messages %v, want seqs 1, 2, 3 in order: %v", got, b)
+	}
+	a, _ := sa.state()
+	if ack, msg := indexOf(a, `"ref":"m2"`, `"seq":2`), indexOf(a, `"from elsewhere"`, `"seq":3`); ack < 0 || msg < ack {
+		t.Fatalf("alice: ack of 2 at %d, message 3 at %d: %v", ack, msg, a)
+	}
+	t.Logf("applied from the log: %v", metricValue(n.fm.applied))
 }
