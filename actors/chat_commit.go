@@ -7,9 +7,44 @@ import (
 	"github.com/linkup-chat/linkup/protocol"
 )
 
+// commitAndNext handles a batch the log answered as durable: the state
+// advances and the replies that waited for it go out (commitState), then
+// the next batch is decided and submitted, and only then does the
+// committed batch fan out, followed by what the next batch sends at once.
+// So the next append is in flight while the fan-out (several ms for a
+// 1,000-member chat) runs, instead of waiting for it.
+//
+// Every connection still sees a chat's frames in order: the committed
+// batch's items go out before anything the next batch sends (its
+// immediate replies are held, see heldSends; its acks and items come with
+// its appendDone, a later message of this actor). When events the chat
+// has not applied are held (another appender's, chat_observe.go), flush
+// would apply and fan them out before the committed batch's items; the
+// fan-out then goes first, as before.
+func (c *chatActor) commitAndNext(ctx actor.Context, res events.AppendResult) {
+	ops, rd := c.commitState(ctx, res)
+	if !c.heldApplied() {
+		c.deliver(ctx, ops, rd.Deliveries)
+		c.flush(ctx)
+		return
+	}
+	var h heldSends
+	c.flushHeld(ctx, &h)
+	c.deliver(ctx, ops, rd.Deliveries)
+	h.run()
+}
+
 // commit advances the state by a durable batch, then sends the replies
 // that waited for it and the deliveries, in seq order.
 func (c *chatActor) commit(ctx actor.Context, res events.AppendResult) {
+	ops, rd := c.commitState(ctx, res)
+	c.deliver(ctx, ops, rd.Deliveries)
+}
+
+// commitState advances the state by the durable batch in flight and
+// sends the replies that waited for it; it returns the batch, whose
+// deliveries the caller sends.
+func (c *chatActor) commitState(ctx actor.Context, res events.AppendResult) ([]*op, chat.Ready) {
 	ops, rd := c.flight, c.ready
 	c.flight, c.ready = nil, chat.Ready{}
 	c.state.Advance(rd, res.NextExpectedRevision+1-uint64(len(rd.Events)))
@@ -30,7 +65,41 @@ func (c *chatActor) commit(ctx actor.Context, res events.AppendResult) {
 			c.answer(ctx, ops[r.Cmd], r)
 		}
 	}
-	c.deliver(ctx, ops, rd.Deliveries)
+	return ops, rd
+}
+
+// heldApplied reports whether flush would find no event to apply among
+// the observed ones held: no overflow, and each held event one the chat
+// has (its own appends, as the follower hands them back).
+func (c *chatActor) heldApplied() bool {
+	if c.overflow {
+		return false
+	}
+	next := c.nextRevision()
+	for _, rec := range c.observed {
+		if rec.Revision >= next {
+			return false
+		}
+	}
+	return true
+}
+
+// heldSends collects what deciding a batch sends at once, to send it
+// later, in order (run); a nil *heldSends sends at once.
+type heldSends []func()
+
+func (h *heldSends) do(send func()) {
+	if h == nil {
+		send()
+		return
+	}
+	*h = append(*h, send)
+}
+
+func (h heldSends) run() {
+	for _, send := range h {
+		send()
+	}
 }
 
 // answer sends a command's reply: its ack, or its refusal.

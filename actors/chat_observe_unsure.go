@@ -116,7 +116,7 @@ func (c *chatActor) answerUnsure(ctx actor.Context) {
 	c.unsure = nil
 	c.unacked.add(u.ids)
 	c.flight, c.ready = u.ops, u.ready
-	c.failFlight(ctx, ErrStoreUnavailable)
+	c.failFlight(ctx, ErrStoreUnavailable, nil)
 }
 
 // unackedOrigin returns from, or nil when rec is an event of a batch

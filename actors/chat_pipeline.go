@@ -68,7 +68,13 @@ func (c *chatActor) enqueue(ctx actor.Context, o *op) {
 // chat_observe.go) are applied first, so the batch is decided against the
 // newest state known; a gap in them starts a catch-up read, and the batch
 // waits for it.
-func (c *chatActor) flush(ctx actor.Context) {
+func (c *chatActor) flush(ctx actor.Context) { c.flushHeld(ctx, nil) }
+
+// flushHeld is flush with what the batch sends at once (the replies that
+// do not wait, the deliveries of a batch without events, refusals) handed
+// to h: onAppended submits the next batch first and sends them after the
+// committed batch's fan-out (chat_commit.go).
+func (c *chatActor) flushHeld(ctx actor.Context, h *heldSends) {
 	if len(c.flight) > 0 || !c.loaded || c.catching || c.readForWaiting(ctx) {
 		return
 	}
@@ -81,25 +87,25 @@ func (c *chatActor) flush(ctx actor.Context) {
 	rd := chat.Decide(c.state, now(), commandsOf(ops))
 	for _, r := range rd.Replies {
 		if !r.Waits {
-			c.answer(ctx, ops[r.Cmd], r)
+			h.do(func() { c.answer(ctx, ops[r.Cmd], r) })
 		}
 	}
 	if len(rd.Events) == 0 {
-		c.deliver(ctx, ops, rd.Deliveries)
+		h.do(func() { c.deliver(ctx, ops, rd.Deliveries) })
 		c.retireIfEmpty(ctx)
 		return
 	}
 	c.flight, c.ready = ops, rd
 	data, err := c.eventData(ops, rd.Events)
 	if err != nil {
-		c.failFlight(ctx, protocol.AsError(err))
-		c.flush(ctx)
+		c.failFlight(ctx, protocol.AsError(err), h)
+		c.flushHeld(ctx, h)
 		return
 	}
 	c.batch++
 	c.flightIDs = idsOf(data)
 	c.node.m.chatPending.Observe(float64(len(rd.Events)))
-	c.submit(ctx, data)
+	c.submit(ctx, data, h)
 }
 
 func commandsOf(ops []*op) []chat.Command {
@@ -133,7 +139,7 @@ func idsOf(data []events.EventData) []string {
 	return ids
 }
 
-func (c *chatActor) submit(ctx actor.Context, data []events.EventData) {
+func (c *chatActor) submit(ctx actor.Context, data []events.EventData, h *heldSends) {
 	expected := events.NoStream()
 	if c.state.Created {
 		expected = events.Exact(c.state.Revision)
@@ -143,8 +149,8 @@ func (c *chatActor) submit(ctx actor.Context, data []events.EventData) {
 		n.appended(self, members, appendDone{Batch: batch, Res: res, Err: err}) // see membership
 	})
 	if !ok {
-		c.failFlight(ctx, ErrStoreUnavailable)
-		c.flush(ctx)
+		c.failFlight(ctx, ErrStoreUnavailable, h)
+		c.flushHeld(ctx, h)
 	}
 }
 
@@ -156,8 +162,7 @@ func (c *chatActor) onAppended(ctx actor.Context, m appendDone) {
 		c.onAppendFailed(ctx, m.Err)
 		return
 	}
-	c.commit(ctx, m.Res)
-	c.flush(ctx)
+	c.commitAndNext(ctx, m.Res)
 }
 
 // onAppendFailed handles an append that did not answer with success: a
@@ -214,15 +219,17 @@ func (c *chatActor) redecide(ctx actor.Context) {
 }
 
 // failFlight drops the batch in flight: the commands whose events it
-// carried are answered with err, the others whose answer waited for it go
-// back to the head of the queue, to be decided again.
-func (c *chatActor) failFlight(ctx actor.Context, err *protocol.Error) {
+// carried are answered with err (through h, see flushHeld), the others
+// whose answer waited for it go back to the head of the queue, to be
+// decided again.
+func (c *chatActor) failFlight(ctx actor.Context, err *protocol.Error, h *heldSends) {
 	var again []*op
 	for _, r := range c.ready.Replies {
 		switch {
 		case !r.Waits: // answered when decided
 		case r.Stored:
-			c.refuse(ctx, c.flight[r.Cmd].msg, err)
+			msg := c.flight[r.Cmd].msg
+			h.do(func() { c.refuse(ctx, msg, err) })
 		default:
 			again = append(again, c.flight[r.Cmd])
 		}
