@@ -26,11 +26,13 @@ type chatActor struct {
 	loaded  bool
 	stash   []any
 	subs    map[string]subscriber
+	reading map[string]int // connections whose welcome waits for a read: how many reads
 	queue   []*op
 	flight  []*op
 	batch   uint64
 	ready   chat.Ready // what the batch in flight decided
 	recent  *messageRing
+	marks   seqMarks // where the recent items stand in the log (chat_marks.go)
 	pages   pageCache
 	retired bool
 	lastMsg time.Time   // when the chat last handled a message (idle check)
@@ -68,6 +70,12 @@ type subscriber struct {
 	// inflight is the fan-out items sent to the connection and not yet
 	// acknowledged (chat_backlog.go).
 	inflight int
+	// welcomed: the connection was sent chat_created (welcome).
+	welcomed bool
+	// floor is the first seq the subscription delivered (its catch-up's
+	// first, or the latest seq + 1 when it began): a later welcome sends
+	// nothing older, which would come after newer items.
+	floor uint64
 }
 
 func newChatActor(n *Node, id string) *chatActor {
@@ -134,7 +142,7 @@ func (c *chatActor) handle(ctx actor.Context, msg any) {
 	case chatSubscribe:
 		c.onSubscribe(ctx, m)
 	case chatUnsubscribe:
-		delete(c.subs, m.Conn.Id)
+		c.unsubscribe(m.Conn)
 	case chatSummaryReq:
 		c.onSummary(ctx, m)
 	case chatHistoryReq:
@@ -158,8 +166,8 @@ func (c *chatActor) startLoad(ctx actor.Context) {
 	c.readStart = time.Now()
 	self, n, id := ctx.Self(), c.node, c.id
 	ok := n.loads.run(func() {
-		st, err := LoadChat(n.ctx, n.store, id)
-		n.system.Root.Send(self, chatLoaded{State: st, Err: err})
+		st, marks, err := loadChat(n.ctx, n.store, id)
+		n.system.Root.Send(self, chatLoaded{State: st, Marks: marks, Err: err})
 	})
 	if !ok {
 		ctx.Send(self, chatLoaded{Err: errLoadsFull})
@@ -173,7 +181,7 @@ func (c *chatActor) onLoaded(ctx actor.Context, m chatLoaded) {
 		c.retired = c.node.retireChat(c.id, ctx.Self(), ctx)
 		return
 	}
-	c.state, c.loaded = m.State, true
+	c.state, c.loaded, c.marks = m.State, true, m.Marks
 	c.loadedNext = c.nextRevision()
 	c.readAt = c.readStart
 	c.recent.reset()
@@ -288,16 +296,22 @@ func (c *chatActor) onSubscribe(ctx actor.Context, m chatSubscribe) {
 	if !c.state.IsMember(m.User) {
 		return
 	}
-	if m.Welcome == nil {
+	if m.Attach {
+		m = c.attachCatchUp(m)
+	}
+	if m.Welcome == nil && !m.Attach {
 		c.subscribe(m.Conn, m.User)
 		return
 	}
 	lo, hi := max(m.From, 1), c.state.LatestSeq
 	if held, ok := c.recent.span(lo, hi); ok || lo > hi {
-		c.subscribe(m.Conn, m.User)
-		c.welcome(ctx, m, held)
+		c.welcome(ctx, m, held, c.subscribe(m.Conn, m.User))
 		return
 	}
+	if c.reading == nil {
+		c.reading = map[string]int{}
+	}
+	c.reading[m.Conn.Id]++
 	// The ring does not reach back to lo: the chat was loaded after the
 	// user joined (on another node, or after a restart), or the ring
 	// wrapped. The items are read first (ring, page cache or store,
@@ -312,7 +326,14 @@ func (c *chatActor) onSubscribe(ctx actor.Context, m chatSubscribe) {
 // are read, adding those stored since the read began (the ring has them:
 // they came after the load).
 func (c *chatActor) onWelcomeRead(ctx actor.Context, m chatWelcomeRead) {
-	if !c.state.IsMember(m.Sub.User) {
+	id := m.Sub.Conn.Id
+	n, reading := c.reading[id]
+	if n <= 1 {
+		delete(c.reading, id)
+	} else {
+		c.reading[id] = n - 1
+	}
+	if !reading || !c.state.IsMember(m.Sub.User) { // the connection left meanwhile
 		return
 	}
 	items := m.Items
@@ -323,21 +344,90 @@ func (c *chatActor) onWelcomeRead(ctx actor.Context, m chatWelcomeRead) {
 	if more, ok := c.recent.span(m.Hi+1, c.state.LatestSeq); ok && m.Hi < c.state.LatestSeq {
 		items = append(slices.Clip(items), more...)
 	}
-	c.subscribe(m.Sub.Conn, m.Sub.User)
-	c.welcome(ctx, m.Sub, items)
+	c.welcome(ctx, m.Sub, items, c.subscribe(m.Sub.Conn, m.Sub.User))
 }
 
 // welcome sends a newly subscribed connection the chat's chat_created
 // frame and held, the items since the user joined (catch-up items: the
-// connection drops those it already has).
-func (c *chatActor) welcome(ctx actor.Context, m chatSubscribe, held []chat.Item) {
-	items := []deliverItem{{Frame: m.Welcome}}
+// connection drops those it already has). A connection gets chat_created
+// once per subscription, however many welcomes reach the chat (its
+// attach and its user's join may both). An attaching connection
+// (attachCatchUp) gets chat_created when held has the item that added its
+// user, and then nothing older. A connection subscribed already (existed)
+// gets nothing older than its subscription's floor.
+func (c *chatActor) welcome(ctx actor.Context, m chatSubscribe, held []chat.Item, existed bool) {
+	frame := m.Welcome
+	if m.Attach && frame == nil {
+		if i := joinedAt(held, m.User); i >= 0 {
+			frame, held = c.createdFrame(), held[i:]
+		}
+	}
+	s := c.subs[m.Conn.Id]
+	switch {
+	case existed:
+		held = slices.DeleteFunc(slices.Clone(held), func(it chat.Item) bool { return it.Seq < s.floor })
+	case len(held) > 0:
+		s.floor = held[0].Seq
+	}
+	var items []deliverItem
+	if frame != nil && !s.welcomed {
+		items, s.welcomed = append(items, deliverItem{Frame: frame}), true
+	}
 	ov := c.state.Overlay(c.state.LatestSeq)
 	for _, it := range held {
 		items = c.appendItem(items, timelineFrame(ov.Show(it)), it.Seq, nil)
 		items[len(items)-1].CatchUp = true
 	}
-	c.deliverTo(ctx, m.Conn.Id, c.subs[m.Conn.Id], deliver{ChatID: c.id, Items: items})
+	if len(items) == 0 {
+		c.subs[m.Conn.Id] = s
+		return
+	}
+	c.deliverTo(ctx, m.Conn.Id, s, deliver{ChatID: c.id, Items: items})
+}
+
+// attachCatchUp says what a connection that just attached is sent as it
+// subscribes (m.Since: the log position its node's follower had read when
+// it was accepted): the items stored after that, from the chat's marks,
+// with chat_created first if the chat was created after it (if the user
+// was added after it, welcome finds the members_changed among the items).
+// At most maxSeqMarks items; a chat with nothing stored since subscribes
+// the connection at once.
+func (c *chatActor) attachCatchUp(m chatSubscribe) chatSubscribe {
+	lo, created, short := c.marks.since(m.Since)
+	if latest := c.state.LatestSeq; latest >= maxSeqMarks && lo <= latest-maxSeqMarks {
+		lo, short = latest-maxSeqMarks+1, true
+	}
+	if short {
+		c.node.fm.attachShort.Inc()
+	}
+	if created {
+		m.Welcome = c.createdFrame()
+	}
+	m.From, m.Attach = lo, created || lo <= c.state.LatestSeq
+	return m
+}
+
+// joinedAt returns the index of the last item of held that added user
+// (-1: none).
+func joinedAt(held []chat.Item, user string) int {
+	for i := len(held) - 1; i >= 0; i-- {
+		if held[i].Kind == chat.KindMembersChanged && slices.Contains(held[i].Added(), user) {
+			return i
+		}
+	}
+	return -1
+}
+
+// createdFrame is the chat's chat_created frame as it stands (nil if it
+// cannot be encoded).
+func (c *chatActor) createdFrame() []byte {
+	s := c.state
+	frame, err := c.node.enc.Encode(protocol.ChatCreatedFrame{ChatID: c.id, Title: s.Title, Members: orEmpty(s.Members), CreatedBy: s.CreatedBy})
+	if err != nil {
+		c.node.log.Error("encode frame", "type", "chat_created", "err", err)
+		return nil
+	}
+	return frame
 }
 
 func (c *chatActor) onSummary(ctx actor.Context, m chatSummaryReq) {

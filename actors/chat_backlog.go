@@ -69,11 +69,23 @@ func (c *chatActor) acked(m deliverAck) {
 }
 
 // subscribe adds (or refreshes) a subscriber, keeping the items already
-// in flight to it.
-func (c *chatActor) subscribe(conn *actor.PID, user string) {
-	s := c.subs[conn.Id]
+// in flight to it; it reports whether the connection was subscribed
+// already. A new subscription's floor is the next seq.
+func (c *chatActor) subscribe(conn *actor.PID, user string) (existed bool) {
+	s, existed := c.subs[conn.Id]
+	if !existed {
+		s.floor = c.state.LatestSeq + 1
+	}
 	s.pid, s.user = conn, user
 	c.subs[conn.Id] = s
+	return existed
+}
+
+// unsubscribe drops a connection (gone from the node) from the fan-out,
+// and from the welcomes waiting for a read.
+func (c *chatActor) unsubscribe(conn *actor.PID) {
+	delete(c.subs, conn.Id)
+	delete(c.reading, conn.Id)
 }
 
 // acker counts, per source (a chat id, or "" for the user's presence),

@@ -48,6 +48,7 @@ func (c *chatActor) commitState(ctx actor.Context, res events.AppendResult) ([]*
 	ops, rd := c.flight, c.ready
 	c.flight, c.ready = nil, chat.Ready{}
 	c.state.Advance(rd, res.NextExpectedRevision+1-uint64(len(rd.Events)))
+	c.marks.stored(c.state.LatestSeq, res.Position) // chat_marks.go
 	c.node.m.timeline.committed(rd.Events)
 	for _, e := range rd.Events {
 		switch ev := e.Event.(type) {

@@ -79,11 +79,18 @@ type (
 	// a new chat, the members_changed that added the user otherwise), so
 	// an item stored right after the user joined cannot slip past their
 	// connection.
+	//
+	// With Attach set (a connection that just attached, accepted when its
+	// node's log follower had read up to position Since), the chat first
+	// sends what it stored after Since (attachCatchUp): chat_created if
+	// the chat, or the user's membership, is that recent, and the items.
 	chatSubscribe struct {
 		Conn    *actor.PID
 		User    string
 		Welcome []byte
 		From    uint64
+		Attach  bool
+		Since   uint64
 	}
 	chatUnsubscribe struct{ Conn *actor.PID }
 	chatSummaryReq  struct {
@@ -181,6 +188,7 @@ type deliverItem struct {
 type (
 	chatLoaded struct {
 		State *ChatState
+		Marks seqMarks
 		Err   error
 	}
 	appendDone struct {

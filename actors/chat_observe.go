@@ -210,6 +210,7 @@ func (c *chatActor) applyLog(ctx actor.Context, recs []events.RecordedEvent) {
 			continue
 		}
 		c.state.Apply(ev, rec.Revision)
+		c.marks.stored(c.state.LatestSeq, rec.Position) // chat_marks.go
 		if it, ok := chat.ItemOf(ev); ok {
 			c.recent.add(it)
 		}

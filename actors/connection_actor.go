@@ -20,6 +20,7 @@ type connActor struct {
 	info      ConnInfo
 	sock      Socket
 	opened    time.Time
+	since     uint64 // the log position the node's follower had read when accepted (chat_marks.go)
 	in, out   uint64
 	closed    bool
 	aggs      map[uint64]*aggregate
@@ -52,7 +53,7 @@ type connActor struct {
 
 func newConnActor(n *Node, info ConnInfo, sock Socket) *connActor {
 	// The maps are made when first written: most connections sit idle.
-	return &connActor{node: n, info: info, sock: sock, opened: now()}
+	return &connActor{node: n, info: info, sock: sock, opened: now(), since: n.logSeen.Load()}
 }
 
 // Receive is the connection actor's one type switch.
@@ -103,7 +104,7 @@ func (c *connActor) start(ctx actor.Context) {
 	c.record(events.ConnectionOpened{ConnectionID: c.info.ConnectionID, UserID: c.info.UserID, Node: c.node.name,
 		RemoteAddr: c.info.RemoteAddr, UserAgent: c.info.UserAgent, Protocol: protocol.Protocol, At: c.opened}, "")
 	c.armSyncWait(ctx) // before any chat can deliver to it
-	c.node.sendUser(c.info.UserID, userAttach{Conn: ctx.Self()})
+	c.node.sendUser(c.info.UserID, userAttach{Conn: ctx.Self(), Since: c.since})
 	if !c.info.ExpiresAt.IsZero() {
 		self, sys := ctx.Self(), c.node.system
 		c.expiryTmr = time.AfterFunc(time.Until(c.info.ExpiresAt), func() { sys.Root.Send(self, tokenExpired{}) })

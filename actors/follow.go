@@ -35,6 +35,9 @@ const followRetry = time.Second
 //     presence of its users here (follow_presence.go).
 //
 // The subscription is resumed from the last position seen if it fails.
+// The follower alone publishes that position (Node.logSeen, after the
+// event is handed on): a connection takes it when accepted, and its
+// chats catch it up on what they stored after it (attachCatchUp).
 // Run it on its own goroutine.
 func (n *Node) followLog(ctx context.Context, after uint64) {
 	for {
@@ -70,6 +73,7 @@ func (n *Node) followFrom(ctx context.Context, after uint64) (uint64, bool) {
 			n.observed(*del.Event)
 		}
 		after = max(after, del.Position)
+		n.logSeen.Store(after)
 	}
 	return after, false
 }

@@ -12,6 +12,7 @@ type followMetrics struct {
 	catchUps         prometheus.Counter
 	conflicts        prometheus.Counter
 	conflictRefusals prometheus.Counter
+	attachShort      prometheus.Counter
 }
 
 func newFollowMetrics(reg prometheus.Registerer) *followMetrics {
@@ -23,9 +24,10 @@ func newFollowMetrics(reg prometheus.Registerer) *followMetrics {
 		catchUps:         counter("linkup_chat_catchups_total", "Catch-up reads of a chat's stream (after an append conflict, a gap, or dropped observed events)."),
 		conflicts:        counter("linkup_chat_append_conflicts_total", "Chat appends refused by the log because another appender wrote the stream first (the batch is decided again after catching up)."),
 		conflictRefusals: counter("linkup_chat_conflict_refusals_total", "Commands answered `unavailable` because their batch lost the append twice."),
+		attachShort:      counter("linkup_attach_catchups_short_total", "Connections that attached more items of a chat after their acceptance than the chat keeps marks for (maxSeqMarks): they got the newest, and sync for the rest."),
 	}
 	if reg != nil {
-		reg.MustRegister(m.followed, m.resubscribes, m.applied, m.gaps, m.catchUps, m.conflicts, m.conflictRefusals)
+		reg.MustRegister(m.followed, m.resubscribes, m.applied, m.gaps, m.catchUps, m.conflicts, m.conflictRefusals, m.attachShort)
 	}
 	return m
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -90,6 +91,7 @@ type Node struct {
 	log      *slog.Logger
 	m        *metrics
 	fm       *followMetrics // the shared log (follow.go, chat_observe.go)
+	logSeen  atomic.Uint64  // the log position the follower has read up to (follow.go)
 
 	kinds struct{ conn, chat, user *kind }
 	// pageOwner bounds the history pages all chats keep (chat_pages_owner.go).
@@ -134,6 +136,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	// version a load then replaces; what the loads read past head comes
 	// again and is applied once (the directory keeps each chat's last
 	// membership seq).
+	n.logSeen.Store(head)
 	go n.followLog(n.ctx, head)
 	return n, nil
 }

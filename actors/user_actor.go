@@ -30,7 +30,12 @@ type userActor struct {
 
 // Messages to a user actor.
 type (
-	userAttach struct{ Conn *actor.PID }
+	// userAttach: a connection opened, accepted when the node's follower
+	// had read the log up to Since (its chats catch it up from there).
+	userAttach struct {
+		Conn  *actor.PID
+		Since uint64
+	}
 	userDetach struct{ Conn *actor.PID }
 	// userJoined: the user became a member of a chat (a new one, or added
 	// at seq From); Frame is its encoded chat_created.
@@ -70,7 +75,7 @@ func (u *userActor) Receive(ctx actor.Context) {
 	case userAttach:
 		u.conns = append(u.conns, connRef{pid: m.Conn})
 		for id := range u.chats {
-			u.node.sendChat(id, chatSubscribe{Conn: m.Conn, User: u.id})
+			u.node.sendChat(id, chatSubscribe{Conn: m.Conn, User: u.id, Attach: true, Since: m.Since})
 		}
 		if len(u.conns) == 1 {
 			u.cameOnline()
