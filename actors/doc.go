@@ -58,6 +58,11 @@
 //     the bound by the page reads completing meanwhile (the load pool's);
 //   - the directory follower's changes waiting for the directory's owner →
 //     one (the follower waits for each to be applied);
+//   - the marks of where a chat's recent items stand in the log
+//     (maxSeqMarks, chat_marks.go), from which an attaching connection is
+//     caught up on what was stored after it was accepted → the newest
+//     maxSeqMarks items, the rest by the client's sync,
+//     linkup_attach_catchups_short_total;
 //   - chats with no subscribed connection leave memory after
 //     Config.ChatIdleAfter;
 //   - error events: 1 KiB of client text each, one per client frame, 10 a
