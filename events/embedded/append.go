@@ -73,8 +73,10 @@ func (s *Store) Append(ctx context.Context, stream string, expected events.Expec
 // called exactly once, on the store's writer goroutine, with what Append
 // would have returned, after the batch holding the events is committed and
 // fsynced (or has failed). done runs on the one goroutine that writes, so it
-// must return quickly and never block or call the Store (hand the result
-// to a channel or an actor's mailbox). An error returned at once (invalid
+// must return quickly and never block: hand the result to a buffered
+// channel or an actor's mailbox, or queue a next append with AppendAsync
+// (which never waits), but never call Append, Close or anything else that
+// waits for the writer. An error returned at once (invalid
 // events, events.ErrOverloaded when the queue is full, a closed or
 // read-only store) means the append was not queued and done is not called.
 //
