@@ -40,8 +40,11 @@ type Writer struct {
 // WriterConfig sizes the writer. Zero values mean the defaults.
 type WriterConfig struct {
 	// Workers is how many appends may be in flight at once (default 256).
+	// Unused over a store with AppendAsync, whose own queue bounds the
+	// appends in flight (embedded.Config.QueueSize).
 	Workers int
-	// QueueSize bounds the requests waiting for a worker (default 65536).
+	// QueueSize bounds the requests waiting for a worker (default 65536);
+	// unused over a store with AppendAsync, like Workers.
 	QueueSize int
 	// Backlog bounds fire-and-forget events kept for retry while the store
 	// fails (default 10000); past it the oldest are dropped and counted.
