@@ -105,7 +105,9 @@ func newWriter(store events.Store, cfg WriterConfig, log *slog.Logger, m *metric
 }
 
 // Submit queues an append; done is called exactly once with its result,
-// from a worker goroutine. It returns false, without calling done, when the
+// from a worker goroutine or, over a store with AppendAsync, from the
+// store's writer goroutine (or a timer's), so it must not block: actors send
+// themselves a message. It returns false, without calling done, when the
 // queue is full or the writer is closed: the caller answers `unavailable`.
 func (w *Writer) Submit(stream string, expected events.ExpectedRevision, evs []events.EventData, done func(events.AppendResult, error)) bool {
 	w.mu.Lock()
