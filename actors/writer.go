@@ -18,9 +18,14 @@ import (
 //
 // The writer is a queue and a worker pool rather than an actor: an actor
 // would add a mailbox hop and still need the pool to keep many appends in
-// flight for group commit.
+// flight for group commit. A store that can answer through a callback (the
+// embedded store, see asyncStore) needs neither: Submit hands the append
+// straight to the store, whose writer goroutine calls done after the
+// commit, with no goroutine blocked per append in flight and two fewer
+// goroutine wake-ups per append.
 type Writer struct {
 	store   events.Store
+	async   asyncStore // the store's callback API, or nil: the worker pool
 	jobs    chan appendJob
 	wg      sync.WaitGroup
 	mu      sync.Mutex
@@ -35,8 +40,11 @@ type Writer struct {
 // WriterConfig sizes the writer. Zero values mean the defaults.
 type WriterConfig struct {
 	// Workers is how many appends may be in flight at once (default 256).
+	// Unused over a store with AppendAsync, whose own queue bounds the
+	// appends in flight (embedded.Config.QueueSize).
 	Workers int
-	// QueueSize bounds the requests waiting for a worker (default 65536).
+	// QueueSize bounds the requests waiting for a worker (default 65536);
+	// unused over a store with AppendAsync, like Workers.
 	QueueSize int
 	// Backlog bounds fire-and-forget events kept for retry while the store
 	// fails (default 10000); past it the oldest are dropped and counted.
@@ -84,9 +92,12 @@ func newWriter(store events.Store, cfg WriterConfig, log *slog.Logger, m *metric
 	cfg.defaults()
 	w := &Writer{store: store, jobs: make(chan appendJob, cfg.QueueSize), log: log, m: m,
 		backlog: newRetryBacklog(cfg.Backlog, cfg.AppendTimeout), stop: make(chan struct{}), timeout: cfg.AppendTimeout}
-	for range cfg.Workers {
-		w.wg.Add(1)
-		go w.work()
+	w.async, _ = store.(asyncStore)
+	if w.async == nil {
+		for range cfg.Workers {
+			w.wg.Add(1)
+			go w.work()
+		}
 	}
 	w.wg.Add(1)
 	go w.retryLoop(cfg.RetryEvery)
@@ -94,7 +105,9 @@ func newWriter(store events.Store, cfg WriterConfig, log *slog.Logger, m *metric
 }
 
 // Submit queues an append; done is called exactly once with its result,
-// from a worker goroutine. It returns false, without calling done, when the
+// from a worker goroutine or, over a store with AppendAsync, from the
+// store's writer goroutine (or a timer's), so it must not block: actors send
+// themselves a message. It returns false, without calling done, when the
 // queue is full or the writer is closed: the caller answers `unavailable`.
 func (w *Writer) Submit(stream string, expected events.ExpectedRevision, evs []events.EventData, done func(events.AppendResult, error)) bool {
 	w.mu.Lock()
@@ -102,8 +115,12 @@ func (w *Writer) Submit(stream string, expected events.ExpectedRevision, evs []e
 	if w.closed {
 		return false
 	}
+	job := appendJob{stream: stream, expected: expected, events: evs, done: done, queued: time.Now()}
+	if w.async != nil {
+		return w.submitAsync(job)
+	}
 	select {
-	case w.jobs <- appendJob{stream: stream, expected: expected, events: evs, done: done, queued: time.Now()}:
+	case w.jobs <- job:
 		w.m.writerQueue.Inc()
 		return true
 	default:
@@ -139,13 +156,18 @@ func (w *Writer) work() {
 		ctx, cancel := context.WithTimeout(context.Background(), w.timeout)
 		res, err := w.store.Append(ctx, job.stream, job.expected, job.events...)
 		cancel()
-		w.m.appendLatency.Observe(time.Since(start).Seconds())
-		w.m.appendBatch.Observe(float64(len(job.events)))
-		if err != nil {
-			w.m.appendErrors.Inc()
-		}
-		job.done(res, err)
+		w.finished(job, start, res, err)
 	}
+}
+
+// finished records an append's outcome and hands it to its requester.
+func (w *Writer) finished(job appendJob, start time.Time, res events.AppendResult, err error) {
+	w.m.appendLatency.Observe(time.Since(start).Seconds())
+	w.m.appendBatch.Observe(float64(len(job.events)))
+	if err != nil {
+		w.m.appendErrors.Inc()
+	}
+	job.done(res, err)
 }
 
 // Close stops accepting requests, waits until every queued append has been

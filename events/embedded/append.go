@@ -17,7 +17,17 @@ type appendReq struct {
 	expected events.ExpectedRevision
 	rows     []row
 	queued   time.Time
-	done     chan appendResp // buffered: the writer never blocks on it
+	done     chan appendResp                  // Append's: buffered, the writer never blocks on it
+	callback func(events.AppendResult, error) // AppendAsync's, called by the writer instead
+}
+
+// reply hands the append's outcome to its caller.
+func (req *appendReq) reply(r appendResp) {
+	if req.callback != nil {
+		req.callback(r.res, r.err)
+		return
+	}
+	req.done <- r
 }
 
 type appendResp struct {
@@ -47,6 +57,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected events.Expec
 	if err != nil {
 		return events.AppendResult{}, err
 	}
+	req.done = make(chan appendResp, 1)
 	if err := s.enqueue(req); err != nil {
 		return events.AppendResult{}, err
 	}
@@ -56,6 +67,31 @@ func (s *Store) Append(ctx context.Context, stream string, expected events.Expec
 	case <-ctx.Done():
 		return events.AppendResult{}, ctx.Err()
 	}
+}
+
+// AppendAsync queues the events like Append but does not wait: done is
+// called exactly once, on the store's writer goroutine, with what Append
+// would have returned, after the batch holding the events is committed and
+// fsynced (or has failed). done runs on the one goroutine that writes, so it
+// must return quickly and never block: hand the result to a buffered
+// channel or an actor's mailbox, or queue a next append with AppendAsync
+// (which never waits), but never call Append, Close or anything else that
+// waits for the writer. An error returned at once (invalid
+// events, events.ErrOverloaded when the queue is full, a closed or
+// read-only store) means the append was not queued and done is not called.
+//
+// It spares the caller a goroutine blocked per append in flight: the actor
+// layer's appends go straight from the actor to the writer and back.
+func (s *Store) AppendAsync(stream string, expected events.ExpectedRevision, evs []events.EventData, done func(events.AppendResult, error)) error {
+	if done == nil {
+		return fmt.Errorf("embedded: append %s: nil done: %w", stream, events.ErrInvalidEvent)
+	}
+	req, err := s.newReq(stream, expected, evs)
+	if err != nil {
+		return err
+	}
+	req.callback = done
+	return s.enqueue(req)
 }
 
 func (s *Store) enqueue(req *appendReq) error {
@@ -84,7 +120,7 @@ func (s *Store) newReq(stream string, expected events.ExpectedRevision, evs []ev
 	if len(evs) == 0 {
 		return nil, fmt.Errorf("embedded: append %s: no events: %w", stream, events.ErrInvalidEvent)
 	}
-	req := &appendReq{stream: stream, expected: expected, rows: make([]row, len(evs)), done: make(chan appendResp, 1)}
+	req := &appendReq{stream: stream, expected: expected, rows: make([]row, len(evs))}
 	for i, ev := range evs {
 		r, err := s.newRow(ev)
 		if err != nil {

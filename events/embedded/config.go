@@ -55,6 +55,15 @@ type Config struct {
 	// within the feed.
 	LiveEvents int
 	LiveBytes  int
+	// SyncWithFsync makes commits reach the disk with fsync(2) instead of
+	// fdatasync(2), the default. Both make a commit equally durable;
+	// fdatasync skips the file timestamps, whose update fsync forces
+	// through the file system's journal on every commit (ext4), often the
+	// larger part of a commit's wait. fsync is for a sandbox (a seccomp
+	// allowlist) that forbids fdatasync. The choice is process-wide in the
+	// SQLite library: the last writable store opened sets it, and it
+	// applies to every SQLite database of the process.
+	SyncWithFsync bool
 	// Metrics receives the store's collectors; nil registers nowhere.
 	Metrics prometheus.Registerer
 	// Logger receives the store's rare log lines; nil discards them.

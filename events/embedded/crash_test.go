@@ -19,6 +19,8 @@ const crashDirEnv = "LINKUP_EMBEDDED_CRASH_DIR"
 
 // TestCrashChild is the child of TestCrash: it appends from 8 goroutines
 // and prints "g n" for each append that returned success, until killed.
+// Goroutines 4 to 7 use AppendAsync and print from its callback, on the
+// store's writer goroutine, as soon as it reports success.
 func TestCrashChild(t *testing.T) {
 	dir := os.Getenv(crashDirEnv)
 	if dir == "" {
@@ -35,13 +37,28 @@ func TestCrashChild(t *testing.T) {
 		wg.Go(func() {
 			for n := 0; ; n++ {
 				d := events.EventData{Type: "Num", Data: json.RawMessage(fmt.Sprintf(`{"g":%d,"n":%d}`, g, n))}
-				if _, err := st.Append(context.Background(), fmt.Sprintf("chat-%d", g), events.Any(), d); err != nil {
-					fmt.Println("append:", err)
-					os.Exit(2)
+				ack := func(_ events.AppendResult, err error) {
+					if err != nil {
+						fmt.Println("append:", err)
+						os.Exit(2)
+					}
+					mu.Lock()
+					fmt.Printf("%d %d\n", g, n)
+					mu.Unlock()
 				}
-				mu.Lock()
-				fmt.Printf("%d %d\n", g, n)
-				mu.Unlock()
+				if g < 4 {
+					ack(st.Append(context.Background(), fmt.Sprintf("chat-%d", g), events.Any(), d))
+					continue
+				}
+				acked := make(chan struct{})
+				err := st.AppendAsync(fmt.Sprintf("chat-%d", g), events.Any(), []events.EventData{d}, func(res events.AppendResult, err error) {
+					ack(res, err)
+					close(acked)
+				})
+				if err != nil {
+					ack(events.AppendResult{}, err)
+				}
+				<-acked
 			}
 		})
 	}

@@ -23,8 +23,11 @@
 // MaxBatch queued appends, checks each expected revision against an
 // in-memory cache of stream heads (an append that conflicts fails alone,
 // nothing of it is written), inserts the rest with multi-row INSERTs in one
-// transaction and answers every caller after the COMMIT: one fsync per
-// batch. Only one writable Store may use a directory at a time; an
+// transaction and answers every caller after the COMMIT: one sync of the
+// WAL per batch (synchronous=FULL; with fdatasync(2), as SQLite's own
+// Linux builds do, unless Config.SyncWithFsync). AppendAsync is Append
+// with a callback instead of a wait: the writer calls it after the commit,
+// so a caller with many appends in flight needs no goroutine per append. Only one writable Store may use a directory at a time; an
 // advisory lock on <Dir>/events.db.lock enforces it (ErrLocked).
 //
 // # Subscriptions

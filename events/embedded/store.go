@@ -73,6 +73,7 @@ func (s *Store) openWriter(ctx context.Context) error {
 	if err := os.MkdirAll(s.cfg.Dir, 0o755); err != nil {
 		return fmt.Errorf("embedded: open %s: %w", s.cfg.Dir, err)
 	}
+	chooseSync(s.cfg.SyncWithFsync, s.cfg.Logger)
 	lock, err := lockDir(s.cfg.Dir)
 	if err != nil {
 		return err
