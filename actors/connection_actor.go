@@ -125,7 +125,7 @@ func (c *connActor) command(ctx actor.Context, cmd protocol.Command) {
 	c.in++
 	c.node.m.framesIn.Inc()
 	if c.limiter == nil {
-		c.limiter = newRateLimiter(c.node.cfg.Limits)
+		c.limiter = newRateLimiter(&c.node.cfg.Limits)
 	}
 	if err := c.limiter.allow(cmd, time.Now()); err != nil {
 		if err == errChatRate {
