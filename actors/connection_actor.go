@@ -102,7 +102,8 @@ func (c *connActor) start(ctx actor.Context) {
 	c.node.m.connections.Inc()
 	c.record(events.ConnectionOpened{ConnectionID: c.info.ConnectionID, UserID: c.info.UserID, Node: c.node.name,
 		RemoteAddr: c.info.RemoteAddr, UserAgent: c.info.UserAgent, Protocol: protocol.Protocol, At: c.opened}, "")
-	c.info.RemoteAddr, c.info.UserAgent, c.info.Roles = "", "", nil // recorded: an idle connection keeps only what it uses
+	// Recorded: an idle connection keeps only what it uses.
+	c.info.RemoteAddr, c.info.UserAgent, c.info.Roles = "", "", nil
 	c.armSyncWait(ctx) // before any chat can deliver to it
 	c.node.sendUser(c.info.UserID, userAttach{Conn: ctx.Self()})
 	if !c.info.ExpiresAt.IsZero() {
