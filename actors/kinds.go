@@ -8,9 +8,9 @@ import (
 
 // kind is one actor kind's shared Props: the recording supervisor, the
 // kind's mailbox and a producer that hands over the instance being spawned.
-// Props built per spawn cost about 600 bytes of heap each, two per
-// connection (the connection's and its user's), which is a tenth of an idle
-// connection's memory; one Props per kind costs nothing per actor.
+// Props built per spawn cost about 600 bytes of heap each, one per
+// connection (users are not actors: user_book.go); one Props per kind
+// costs nothing per actor.
 //
 // Spawning stores the instance in next and calls Spawn under mu; Proto.Actor
 // calls the producer synchronously inside Spawn, so the producer takes
