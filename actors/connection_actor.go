@@ -16,10 +16,12 @@ import (
 // fan-out frames to its Socket, and records the connection's lifecycle and
 // every error it answers as events.
 type connActor struct {
-	node      *Node
-	info      ConnInfo
+	node *Node
+	info connIDs
+	// opening is the whole ConnInfo until start has recorded it.
+	opening   *ConnInfo
 	sock      Socket
-	opened    time.Time
+	opened    int64  // unix ns: a time.Time is 16 bytes more
 	since     uint64 // the log position the node's follower had read when accepted (chat_marks.go)
 	in, out   uint64
 	closed    bool
@@ -51,9 +53,12 @@ type connActor struct {
 	routes routes
 }
 
+// connIDs is what a connection actor keeps of its ConnInfo once started.
+type connIDs struct{ ConnectionID, UserID string }
+
 func newConnActor(n *Node, info ConnInfo, sock Socket) *connActor {
 	// The maps are made when first written: most connections sit idle.
-	return &connActor{node: n, info: info, sock: sock, opened: now(), since: n.logSeen.Load()}
+	return &connActor{node: n, info: connIDs{ConnectionID: info.ConnectionID, UserID: info.UserID}, opening: &info, sock: sock, opened: now().UnixNano(), since: n.logSeen.Load()}
 }
 
 // Receive is the connection actor's one type switch.
@@ -102,14 +107,19 @@ func (c *connActor) start(ctx actor.Context) {
 	c.self = ctx.Self()
 	c.node.m.connections.Inc()
 	c.record(events.ConnectionOpened{ConnectionID: c.info.ConnectionID, UserID: c.info.UserID, Node: c.node.name,
-		RemoteAddr: c.info.RemoteAddr, UserAgent: c.info.UserAgent, Protocol: protocol.Protocol, At: c.opened}, "")
+		RemoteAddr: c.opening.RemoteAddr, UserAgent: c.opening.UserAgent, Protocol: protocol.Protocol, At: c.openedAt()}, "")
+	expires := c.opening.ExpiresAt
+	c.opening = nil    // recorded: an idle connection keeps only its ids
 	c.armSyncWait(ctx) // before any chat can deliver to it
 	c.node.sendUser(c.info.UserID, userAttach{Conn: ctx.Self(), Since: c.since})
-	if !c.info.ExpiresAt.IsZero() {
+	if !expires.IsZero() {
 		self, sys := ctx.Self(), c.node.system
-		c.expiryTmr = time.AfterFunc(time.Until(c.info.ExpiresAt), func() { sys.Root.Send(self, tokenExpired{}) })
+		c.expiryTmr = time.AfterFunc(time.Until(expires), func() { sys.Root.Send(self, tokenExpired{}) })
 	}
 }
+
+// openedAt is when the connection opened.
+func (c *connActor) openedAt() time.Time { return time.Unix(0, c.opened).UTC() }
 
 // origin builds the origin of a request caused by the current command.
 func (c *connActor) origin(ctx actor.Context, ref string) origin {
@@ -126,7 +136,7 @@ func (c *connActor) command(ctx actor.Context, cmd protocol.Command) {
 	c.in++
 	c.node.m.framesIn.Inc()
 	if c.limiter == nil {
-		c.limiter = newRateLimiter(c.node.cfg.Limits)
+		c.limiter = newRateLimiter(&c.node.cfg.Limits)
 	}
 	if err := c.limiter.allow(cmd, time.Now()); err != nil {
 		if err == errChatRate {
@@ -229,7 +239,7 @@ func (c *connActor) status(ref string) protocol.ConnectionStatusFrame {
 		chats = []string{}
 	}
 	return protocol.ConnectionStatusFrame{Ref: ref, ConnectionID: c.info.ConnectionID, UserID: c.info.UserID, Node: c.node.name,
-		ConnectedAt: c.opened, ServerTime: now(), Protocol: protocol.Protocol, Chats: chats, MessagesIn: c.in, MessagesOut: c.out}
+		ConnectedAt: c.openedAt(), ServerTime: now(), Protocol: protocol.Protocol, Chats: chats, MessagesIn: c.in, MessagesOut: c.out}
 }
 
 // send encodes and queues a frame; a full queue makes this a slow consumer.

@@ -67,6 +67,7 @@ func (c *connActor) firstFrame(ctx actor.Context, cmd protocol.Command) {
 		return
 	}
 	c.holdTmr.Stop()
+	c.holdTmr = nil // idle connections keep no timer
 	s, ok := cmd.(protocol.SyncRequest)
 	if !ok {
 		c.releaseHeld(ctx)
@@ -149,7 +150,7 @@ func (c *connActor) holdItems(ctx actor.Context, d deliver) {
 // covers them).
 func (c *connActor) releaseHeld(ctx actor.Context) {
 	held, floor := c.held, c.holdFloor
-	c.held, c.holdFloor, c.heldLost, c.hold = nil, nil, nil, holdOff
+	c.held, c.holdFloor, c.heldLost, c.hold, c.holdTmr = nil, nil, nil, holdOff, nil
 	out := make([][]byte, 0, len(held))
 	for _, h := range held {
 		if h.it.Seq > 0 && h.it.Seq <= floor[h.chat] {

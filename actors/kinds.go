@@ -8,9 +8,9 @@ import (
 
 // kind is one actor kind's shared Props: the recording supervisor, the
 // kind's mailbox and a producer that hands over the instance being spawned.
-// Props built per spawn cost about 600 bytes of heap each, two per
-// connection (the connection's and its user's), which is a tenth of an idle
-// connection's memory; one Props per kind costs nothing per actor.
+// Props built per spawn cost about 600 bytes of heap each, one per
+// connection (users are not actors: user_book.go); one Props per kind
+// costs nothing per actor.
 //
 // Spawning stores the instance in next and calls Spawn under mu; Proto.Actor
 // calls the producer synchronously inside Spawn, so the producer takes
@@ -75,11 +75,12 @@ func (stopSelf) Receive(ctx actor.Context) {
 	}
 }
 
-// mailboxOf picks the mailbox of an actor kind: a ring buffer for the busy
-// connection and chat actors, a linked queue (no buffer allocated up
-// front) for user actors, which see a few messages per connection.
+// mailboxOf picks the mailbox of an actor kind: a linked queue (no buffer
+// allocated up front, ~200 bytes less than a ring) for connection actors,
+// mostly idle and run in place, a ring buffer for the busy chat actors and
+// user shards (issue #17).
 func mailboxOf(kind string, stats actor.MailboxMiddleware) actor.MailboxProducer {
-	if kind == "user" {
+	if kind == "connection" {
 		return actor.UnboundedLockfree(stats)
 	}
 	return actor.Unbounded(stats)

@@ -97,10 +97,12 @@ type Node struct {
 	// pageOwner bounds the history pages all chats keep (chat_pages_owner.go).
 	pageOwner *actor.PID
 
-	// chats, users and conns find this node's actors by id (registry.go:
-	// sharded, sends take a read lock).
-	chats, users, conns *registry
-	drain               sync.WaitGroup
+	// chats and conns find this node's actors by id (registry.go:
+	// sharded, sends take a read lock); users holds the users online here
+	// (user_book.go).
+	chats, conns *registry
+	users        *userBook
+	drain        sync.WaitGroup
 }
 
 // New builds a node and loads its directory from the store. It accepts
@@ -166,8 +168,9 @@ func newNode(cfg Config) *Node {
 	n := &Node{cfg: cfg, ctx: ctx, cancel: cancel, system: actor.NewActorSystem(actor.WithLoggerFactory(quietLogger)),
 		store: cfg.Store, writer: newWriter(cfg.Store, cfg.Writer, cfg.Logger, m), enc: cfg.Encoder,
 		dir: newDirView(), presence: newPresenceBook(), revoked: newRevocations(), loads: newLoadPool(orDefault(cfg.Loads, 64), m), name: cfg.Name, log: cfg.Logger, m: m,
-		chats: newRegistry(), users: newRegistry(), conns: newRegistry()}
+		chats: newRegistry(), conns: newRegistry()}
 	n.kinds.conn, n.kinds.chat, n.kinds.user = newKind(n, "connection"), newKind(n, "chat"), newKind(n, "user")
+	n.users = newUserBook(n)
 	n.fm = newFollowMetrics(cfg.Metrics)
 	n.pageOwner = n.spawnPageOwner(maxNodePages)
 	n.dirOwner = n.spawnDirOwner()
@@ -203,10 +206,10 @@ func (n *Node) sendChat(id string, msg any) {
 	}
 }
 
-// sendUser sends msg to user id's actor, spawning it if needed.
+// sendUser sends msg to user id (user_book.go), making their entry if
+// needed.
 func (n *Node) sendUser(id string, msg any) {
-	spawn := func() *actor.PID { return n.kinds.user.spawn(n.system.Root, newUserActor(n, id)) }
-	n.users.send(id, msg, spawn, n.system.Root.Send)
+	n.users.send(id, msg, n.system.Root.Send)
 }
 
 // retireChat removes a chat actor from the registry and poisons it, in one
@@ -218,10 +221,6 @@ func (n *Node) retireChat(id string, pid *actor.PID, ctx actor.Context) bool {
 		n.m.chats.Dec()
 		ctx.Poison(pid)
 	})
-}
-
-func (n *Node) retireUser(id string, pid *actor.PID, ctx actor.Context) bool {
-	return n.users.retire(id, pid, func() { ctx.Poison(pid) })
 }
 
 // forwarded reports whether msg, reaching an actor that has retired, was

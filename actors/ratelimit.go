@@ -54,38 +54,44 @@ func orDefaultF(v, def float64) float64 {
 // errChatRate is the answer to a create_chat over Limits.ChatsPerSecond.
 var errChatRate = protocol.Errorf(protocol.CodeRateLimited, "too many chats created per second; slow down")
 
-// rateLimiter holds one connection's token buckets.
+// rateLimiter holds one connection's token buckets, each made when first
+// used (an idle connection pings, and needs only frames).
 type rateLimiter struct {
+	limits                          *Limits // the node's, with its defaults
 	frames, messages, typing, chats *rate.Limiter
 }
 
-func newRateLimiter(l Limits) *rateLimiter {
-	l.defaults()
-	bucket := func(r float64) *rate.Limiter { return rate.NewLimiter(rate.Limit(r), int(2*r)) }
-	return &rateLimiter{frames: bucket(l.FramesPerSecond), messages: bucket(l.MessagesPerSecond), typing: bucket(l.TypingPerSecond),
-		chats: rate.NewLimiter(rate.Limit(l.ChatsPerSecond), max(10, int(2*l.ChatsPerSecond)))}
+func newRateLimiter(l *Limits) *rateLimiter { return &rateLimiter{limits: l} }
+
+// take takes a token from *b, making the bucket (rate r per second, burst
+// burst) first if needed.
+func take(b **rate.Limiter, r float64, burst int, at time.Time) bool {
+	if *b == nil {
+		*b = rate.NewLimiter(rate.Limit(r), burst)
+	}
+	return (*b).AllowN(at, 1)
 }
 
 // allow takes a token for cmd or returns the rate_limited error.
 func (r *rateLimiter) allow(cmd protocol.Command, at time.Time) *protocol.Error {
-	if !r.frames.AllowN(at, 1) {
+	if !take(&r.frames, r.limits.FramesPerSecond, int(2*r.limits.FramesPerSecond), at) {
 		return protocol.Errorf(protocol.CodeRateLimited, "too many frames per second; slow down")
 	}
 	switch cmd.(type) {
 	case protocol.SendMessage:
-		if !r.messages.AllowN(at, 1) {
+		if !take(&r.messages, r.limits.MessagesPerSecond, int(2*r.limits.MessagesPerSecond), at) {
 			return protocol.Errorf(protocol.CodeRateLimited, "too many messages per second; slow down")
 		}
 	case protocol.AddMembers, protocol.RemoveMember, protocol.LeaveChat, protocol.EditMessage, protocol.DeleteMessage:
-		if !r.messages.AllowN(at, 1) {
+		if !take(&r.messages, r.limits.MessagesPerSecond, int(2*r.limits.MessagesPerSecond), at) {
 			return protocol.Errorf(protocol.CodeRateLimited, "too many timeline changes per second; slow down")
 		}
 	case protocol.Typing:
-		if !r.typing.AllowN(at, 1) {
+		if !take(&r.typing, r.limits.TypingPerSecond, int(2*r.limits.TypingPerSecond), at) {
 			return protocol.Errorf(protocol.CodeRateLimited, "too many typing events per second; slow down")
 		}
 	case protocol.CreateChat:
-		if !r.chats.AllowN(at, 1) {
+		if !take(&r.chats, r.limits.ChatsPerSecond, max(10, int(2*r.limits.ChatsPerSecond)), at) {
 			return errChatRate
 		}
 	}

@@ -5,7 +5,18 @@ import (
 	"sync"
 
 	"github.com/asynkron/protoactor-go/actor"
+	cmap "github.com/orcaman/concurrent-map"
 )
+
+// Proto.Actor's process registry is 1,024 concurrent maps (by hash of the
+// actor id) of cmap.SHARD_COUNT Go maps each: with the package's default
+// 32, 32,768 maps, most holding a connection actor or none, and a Go
+// map's first entry costs a whole bucket (~270 bytes): ~220 bytes per
+// idle connection and 3 MB up front (issue #17). One map per registry
+// bucket keeps 1,024-way lock striping. Set before any map is made (the
+// package's init runs before any actor system exists); a map made
+// earlier keeps working, on its first shard.
+func init() { cmap.SHARD_COUNT = 1 }
 
 // registryShards is how many shards a registry has: enough that sends to
 // different identities rarely meet on one lock, few enough to cost

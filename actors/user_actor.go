@@ -11,13 +11,14 @@ import (
 
 // userActor tracks one user's online connections (devices) and keeps each
 // of them subscribed to every chat the user belongs to, including chats
-// created while they are online.
+// created while they are online. It is not an actor of its own: its
+// shard's actor runs it (user_book.go), one message at a time.
 type userActor struct {
 	node    *Node
 	id      string
-	conns   []connRef // a few devices at most: a slice costs less than a map
-	chats   map[string]bool
-	retired bool
+	conns   []connRef       // a few devices at most: a slice costs less than a map
+	chats   map[string]bool // made when the user has a chat
+	started bool
 	// graceTmr runs while the user has no connection and the offline
 	// presence waits for PresenceGrace (user_presence.go); graceGen tells
 	// a stale timer's message from the current one's.
@@ -59,19 +60,18 @@ type connRef struct {
 }
 
 func newUserActor(n *Node, id string) *userActor {
-	return &userActor{node: n, id: id, chats: map[string]bool{}}
+	return &userActor{node: n, id: id}
 }
 
-// Receive is the user actor's one type switch.
-func (u *userActor) Receive(ctx actor.Context) {
-	if forwarded(u.retired, ctx.Message(), func(m any) { u.node.sendUser(u.id, m) }) {
-		return
-	}
-	switch m := ctx.Message().(type) {
-	case *actor.Started:
+// receive is the user's one type switch; ctx is their shard actor's.
+func (u *userActor) receive(ctx actor.Context, msg any) {
+	if !u.started {
+		u.started = true
 		for _, id := range u.node.dir.ChatsOf(u.id) {
-			u.chats[id] = true
+			u.addChat(id)
 		}
+	}
+	switch m := msg.(type) {
 	case userAttach:
 		u.conns = append(u.conns, connRef{pid: m.Conn})
 		for id := range u.chats {
@@ -109,12 +109,20 @@ func (u *userActor) Receive(ctx actor.Context) {
 	}
 }
 
-// retireIfOffline stops the actor of a user with no connection (once the
-// presence grace is over): offline users cost nothing.
-func (u *userActor) retireIfOffline(ctx actor.Context) {
+// retireIfOffline forgets a user with no connection (once the presence
+// grace is over): offline users cost nothing.
+func (u *userActor) retireIfOffline(actor.Context) {
 	if len(u.conns) == 0 && u.graceTmr == nil {
-		u.retired = u.node.retireUser(u.id, ctx.Self(), ctx)
+		u.node.users.retire(u)
 	}
+}
+
+// addChat notes a chat of the user.
+func (u *userActor) addChat(id string) {
+	if u.chats == nil {
+		u.chats = map[string]bool{}
+	}
+	u.chats[id] = true
 }
 
 func (u *userActor) detach(conn *actor.PID) {
@@ -132,7 +140,7 @@ func (u *userActor) detach(conn *actor.PID) {
 // drops catch-up items it already has; without it that device would never
 // get chat_created.
 func (u *userActor) joined(ctx actor.Context, m userJoined) {
-	u.chats[m.ChatID] = true
+	u.addChat(m.ChatID)
 	for _, c := range u.conns {
 		u.node.sendChat(m.ChatID, chatSubscribe{Conn: c.pid, User: u.id, Welcome: m.Frame, From: m.From})
 	}

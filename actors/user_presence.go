@@ -36,8 +36,8 @@ func (u *userActor) wentOffline(ctx actor.Context) {
 	u.presence.LastSeen = time.Now().UTC()
 	ctx.Send(u.node.presence.owner, presenceChanged{User: u.id, Entry: u.presence})
 	u.graceGen++
-	self, sys, gen := ctx.Self(), u.node.system, u.graceGen
-	u.graceTmr = time.AfterFunc(u.node.cfg.PresenceGrace, func() { sys.Root.Send(self, userGraceOver{Gen: gen}) })
+	n, id, gen := u.node, u.id, u.graceGen
+	u.graceTmr = time.AfterFunc(n.cfg.PresenceGrace, func() { n.users.sendIfPresent(id, userGraceOver{Gen: gen}, n.system.Root.Send) })
 }
 
 // graceOver says the user is offline if they did not come back.

@@ -193,11 +193,11 @@ func (s *Server) Close() {
 func (s *Server) track(c *wsConn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.perUser[c.info.UserID] >= s.cfg.MaxConnsPerUser {
+	if s.perUser[c.user] >= s.cfg.MaxConnsPerUser {
 		return false
 	}
-	s.perUser[c.info.UserID]++
-	s.conns[c.info.ConnectionID] = c
+	s.perUser[c.user]++
+	s.conns[c.id] = c
 	s.m.open.Inc()
 	return true
 }
@@ -206,12 +206,12 @@ func (s *Server) track(c *wsConn) bool {
 func (s *Server) forget(c *wsConn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.conns[c.info.ConnectionID]; !ok {
+	if _, ok := s.conns[c.id]; !ok {
 		return
 	}
-	delete(s.conns, c.info.ConnectionID)
-	if s.perUser[c.info.UserID]--; s.perUser[c.info.UserID] <= 0 {
-		delete(s.perUser, c.info.UserID)
+	delete(s.conns, c.id)
+	if s.perUser[c.user]--; s.perUser[c.user] <= 0 {
+		delete(s.perUser, c.user)
 	}
 	s.m.open.Dec()
 }

@@ -47,12 +47,12 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	if claims.ExpiresAt != nil {
 		info.ExpiresAt = claims.ExpiresAt.Time
 	}
-	c := &wsConn{srv: s, info: info}
+	c := &wsConn{srv: s, id: info.ConnectionID, user: info.UserID}
 	if !s.track(c) {
 		s.refuse(w, r, http.StatusTooManyRequests, "too many connections for this user", claims.Subject, nil)
 		return
 	}
-	if !s.upgrade(w, r, c) {
+	if !s.upgrade(w, r, c, info) {
 		s.forget(c)
 	}
 }
@@ -65,13 +65,13 @@ func (s *Server) authenticate(r *http.Request) (*Claims, error) {
 	return VerifyToken(s.cfg.Secret, tok)
 }
 
-func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, c *wsConn) bool {
+func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, c *wsConn, info actors.ConnInfo) bool {
 	u := ws.HTTPUpgrader{Timeout: 5 * time.Second, Protocol: func(p string) bool { return p == protocol.Protocol }}
 	conn, rw, _, err := u.Upgrade(r, w)
 	if err != nil {
 		s.m.handshakeFailures.WithLabelValues("upgrade").Inc()
 		s.cfg.Node.RecordError(events.ErrorRecorded{ErrorType: "handshake_failed", Severity: events.SeverityLow,
-			Message: "WebSocket upgrade failed: " + err.Error(), User: c.info.UserID,
+			Message: "WebSocket upgrade failed: " + err.Error(), User: c.user,
 			Context: map[string]any{"remote_addr": r.RemoteAddr}})
 		return false
 	}
@@ -91,7 +91,7 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, c *wsConn) bool
 		onAbort:  func(reason string) { c.end(errors.New(reason)) },
 		onClosed: func() { time.AfterFunc(closeWait, func() { c.end(errClosedByServer) }) }}
 	c.lastSeen.Store(time.Now().UnixNano())
-	c.actor = s.cfg.Node.Connect(c.info, c.sock)
+	c.actor = s.cfg.Node.Connect(info, c.sock)
 	c.ready.Store(true)
 	c.startReading()
 	return true

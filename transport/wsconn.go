@@ -20,11 +20,13 @@ import (
 // wsConn is one accepted WebSocket: its reader, its socket and its handle
 // on the connection actor.
 type wsConn struct {
-	srv      *Server
-	conn     net.Conn
-	sock     *socket
-	actor    *actors.Conn
-	info     actors.ConnInfo
+	srv   *Server
+	conn  net.Conn
+	sock  *socket
+	actor *actors.Conn
+	// id and user are the connection's and its user's (the rest of its
+	// actors.ConnInfo is the connection actor's alone).
+	id, user string
 	lastSeen atomic.Int64
 	// ready is set once the upgrade is done and conn, sock and actor are
 	// in place; the keepalive sweep leaves connections alone until then.
@@ -212,9 +214,9 @@ func (c *wsConn) recoverReader() {
 	if r == nil {
 		return
 	}
-	c.srv.cfg.Logger.Error("reader panic", "connection", c.info.ConnectionID, "panic", fmt.Sprint(r))
+	c.srv.cfg.Logger.Error("reader panic", "connection", c.id, "panic", fmt.Sprint(r))
 	c.srv.cfg.Node.RecordError(events.ErrorRecorded{ErrorType: "reader_panic", Severity: events.SeverityCritical,
-		Message: fmt.Sprintf("panic while reading a frame: %v", r), User: c.info.UserID, ConnectionID: c.info.ConnectionID,
+		Message: fmt.Sprintf("panic while reading a frame: %v", r), User: c.user, ConnectionID: c.id,
 		Context: map[string]any{"stack": string(debug.Stack())}})
 	c.fail(errProtocol)
 }

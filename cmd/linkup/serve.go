@@ -45,6 +45,7 @@ type serveConfig struct {
 	drainDelay    time.Duration
 	syncWait      time.Duration
 	cluster       clusterFlags
+	memory        memoryFlags
 	// flagsSet are the flags given explicitly (cluster_id_flags.go).
 	flagsSet map[string]bool
 }
@@ -53,6 +54,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	c.storeFlags.register(fs)
 	c.readModel.register(fs)
 	c.cluster.register(fs)
+	c.memory.register(fs)
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
 	fs.StringVar(&c.node, "node", "", "node name in events and connection_status (default: host name)")
 	fs.IntVar(&c.maxFrame, "max-frame-bytes", 64<<10, "largest client frame; larger ones close the connection with 1009")
@@ -114,6 +116,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 		return err
 	}
 	raiseFileLimit(log)
+	cfg.memory.apply(cfg.flagsSet, log)
 	startPprof(cfg.pprofAddr, log)
 	secret, err := jwtSecret(cfg.data, true)
 	if err != nil {

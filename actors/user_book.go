@@ -1,0 +1,150 @@
+package actors
+
+import (
+	"hash/maphash"
+	"sync"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// userShards is how many shard actors run the node's users: enough that
+// users on different shards rarely wait for one another, few enough that
+// the shards cost nothing next to the connections.
+const userShards = 64
+
+// userBook holds the state of every user online on this node (a
+// connection open here, or the presence grace of the last one running):
+// a userActor each, a plain struct of about a hundred bytes. One shard
+// actor per shard runs the handlers of its users one message at a time,
+// in the order they were sent, as a user actor of its own would; an
+// actor per user cost about 800 bytes more per connection (Proto.Actor's
+// process, context, mailbox and process-registry entry, issue #17).
+//
+// A user's entry is made by the first send to them (send, under the
+// shard's write lock) and removed by their shard actor when they are
+// offline with nothing to hold (retire); a message that reaches the shard
+// after its user retired is handled by a new entry, as a retired actor
+// forwarded it to its successor (see forwarded). Safe for concurrent use.
+type userBook struct {
+	node   *Node
+	seed   maphash.Seed
+	shards [userShards]userShard
+}
+
+type userShard struct {
+	mu    sync.RWMutex
+	users map[string]*userActor
+	pid   *actor.PID
+}
+
+// userMsg is a message to one user, posted to their shard actor.
+type userMsg struct {
+	User string
+	Msg  any
+}
+
+// userShardActor runs the users of one shard.
+type userShardActor struct {
+	book  *userBook
+	shard *userShard
+}
+
+func newUserBook(n *Node) *userBook {
+	b := &userBook{node: n, seed: maphash.MakeSeed()}
+	for i := range b.shards {
+		s := &b.shards[i]
+		s.users = map[string]*userActor{}
+		s.pid = n.kinds.user.spawn(n.system.Root, &userShardActor{book: b, shard: s})
+	}
+	return b
+}
+
+func (b *userBook) shard(id string) *userShard {
+	return &b.shards[maphash.String(b.seed, id)%userShards]
+}
+
+// send hands msg to user id, making their entry if they have none.
+func (b *userBook) send(id string, msg any, deliver func(*actor.PID, any)) {
+	s := b.shard(id)
+	s.mu.RLock()
+	_, ok := s.users[id]
+	s.mu.RUnlock()
+	if !ok {
+		s.mu.Lock()
+		if _, ok := s.users[id]; !ok {
+			s.users[id] = newUserActor(b.node, id)
+		}
+		s.mu.Unlock()
+	}
+	deliver(s.pid, userMsg{User: id, Msg: msg})
+}
+
+// sendIfPresent hands msg to user id if they have an entry (are online
+// here), and reports whether they had.
+func (b *userBook) sendIfPresent(id string, msg any, deliver func(*actor.PID, any)) bool {
+	s := b.shard(id)
+	s.mu.RLock()
+	_, ok := s.users[id]
+	s.mu.RUnlock()
+	if ok {
+		deliver(s.pid, userMsg{User: id, Msg: msg})
+	}
+	return ok
+}
+
+// get returns the actor that runs user id, if they are online here.
+func (b *userBook) get(id string) (*actor.PID, bool) {
+	s := b.shard(id)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	_, ok := s.users[id]
+	return s.pid, ok
+}
+
+// len counts the users online here.
+func (b *userBook) len() int {
+	n := 0
+	for i := range b.shards {
+		s := &b.shards[i]
+		s.mu.RLock()
+		n += len(s.users)
+		s.mu.RUnlock()
+	}
+	return n
+}
+
+// Receive hands each message to its user's state, making one if the
+// user retired after the message was sent (as forwarded does for a
+// retired actor: not for acks or lifecycle messages).
+func (a *userShardActor) Receive(ctx actor.Context) {
+	m, ok := ctx.Message().(userMsg)
+	if !ok {
+		return // lifecycle, or panicked: the state of every user is kept
+	}
+	a.shard.mu.RLock()
+	u := a.shard.users[m.User]
+	a.shard.mu.RUnlock()
+	if u == nil {
+		if _, ack := m.Msg.(deliverAck); ack {
+			return
+		}
+		a.shard.mu.Lock()
+		if u = a.shard.users[m.User]; u == nil {
+			u = newUserActor(a.book.node, m.User)
+			a.shard.users[m.User] = u
+		}
+		a.shard.mu.Unlock()
+	}
+	u.receive(ctx, m.Msg)
+}
+
+// retire removes u, offline with nothing to hold; only its shard actor
+// calls it. The next message to the user makes a new entry.
+func (b *userBook) retire(u *userActor) {
+	s := b.shard(u.id)
+	s.mu.Lock()
+	if s.users[u.id] == u {
+		delete(s.users, u.id)
+	}
+	s.mu.Unlock()
+}
