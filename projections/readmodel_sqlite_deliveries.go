@@ -79,6 +79,12 @@ func (t *sqliteTx) DeliveryChatKnown(chatID string) (bool, error) {
 	if known, ok := t.deliv.chats[chatID]; ok {
 		return known, nil
 	}
+	if t.cache != nil {
+		if known, ok := t.cache.deliv.chats[chatID]; ok {
+			t.deliv.chats[chatID] = known
+			return known, nil
+		}
+	}
 	var n int
 	err := t.queryRow(qDeliveryKnown, chatID).Scan(&n)
 	if err == nil {
@@ -107,6 +113,12 @@ func (t *sqliteTx) LastDeliveryMark(kind MarkKind, chatID, user string) (uint64,
 	key := [3]string{string(kind), chatID, user}
 	if v, ok := t.deliv.marks[key]; ok {
 		return v, nil
+	}
+	if t.cache != nil {
+		if v, ok := t.cache.deliv.marks[key]; ok {
+			t.deliv.marks[key] = v
+			return v, nil
+		}
 	}
 	var upTo uint64
 	err := t.queryRow(qDeliveryLast, chatID, user, string(kind)).Scan(&upTo)
