@@ -13,8 +13,9 @@ import (
 
 // BenchmarkApplyChats measures what one projection costs per event in the
 // many-small-chats shape of `linkup-load chats` (200 chats of 5 members,
-// every member sending): batches of 100 MessagePosted (what a 50 ms pace
-// gathers at 2,000 msg/s), committed through the runner's own commit path
+// every member sending): batches of 100 and of 500 MessagePosted (what a
+// 50 ms and a 250 ms pace gather at 2,000 msg/s), committed through the
+// runner's own commit path
 // on a read model already holding the chats. It reports the process's CPU
 // time per event (steadier than wall time on a shared machine; it holds
 // the SQLite engine and the GC, and for PostgreSQL only the client side)
@@ -22,20 +23,23 @@ import (
 func BenchmarkApplyChats(b *testing.B) {
 	for _, be := range backends {
 		b.Run(be.name, func(b *testing.B) {
-			for _, p := range Default() {
-				b.Run(p.Name(), func(b *testing.B) { benchApplyChats(b, be, p) })
+			for _, size := range []int{100, 500} {
+				b.Run(fmt.Sprint("batch=", size), func(b *testing.B) {
+					for _, p := range Default() {
+						b.Run(p.Name(), func(b *testing.B) { benchApplyChats(b, be, p, size) })
+					}
+				})
 			}
 		})
 	}
 }
 
 const (
-	benchChats     = 200
-	benchChatSize  = 5
-	benchBatchSize = 100
+	benchChats    = 200
+	benchChatSize = 5
 )
 
-func benchApplyChats(b *testing.B, be backend, p Projection) {
+func benchApplyChats(b *testing.B, be backend, p Projection, size int) {
 	rm := be.openNew(b)
 	r, err := NewRunner(Config{Store: openStore(b, b.TempDir()), ReadModel: rm, Projections: []Projection{p}})
 	if err != nil {
@@ -48,7 +52,7 @@ func benchApplyChats(b *testing.B, be backend, p Projection) {
 	}
 	batches := make([][]events.Delivery, b.N)
 	for i := range batches {
-		batches[i] = g.messages(benchBatchSize)
+		batches[i] = g.messages(size)
 	}
 	b.ResetTimer()
 	cpu0, start := cpuTime(b), time.Now()
@@ -57,7 +61,7 @@ func benchApplyChats(b *testing.B, be backend, p Projection) {
 			b.Fatal(err)
 		}
 	}
-	n := float64(b.N * benchBatchSize)
+	n := float64(b.N * size)
 	b.ReportMetric(float64((cpuTime(b)-cpu0).Nanoseconds())/1000/n, "cpu-µs/event")
 	b.ReportMetric(float64(time.Since(start).Nanoseconds())/1000/n, "wall-µs/event")
 }

@@ -10,7 +10,7 @@ import (
 // projection, the rows they read and wrote: read-state seqs (a chat's
 // latest, a member's pointer, rows known to be absent too), the chats the
 // deliveries projection knows, and each user's highest delivery mark. In
-// the many-small-chats load most keys come once per 50 ms batch, so a
+// the many-small-chats load most keys come once or twice per batch, so a
 // per-transaction cache alone re-read almost every row.
 //
 // A transaction reads through its own rows (readRows, deliveryCache), then

@@ -51,11 +51,13 @@ type sqliteTx struct {
 	ctx    context.Context
 	parent context.Context
 	tx     *sql.Tx
-	name   string        // projection
-	set    string        // table-set suffix, "" for live
-	cpName string        // checkpoint row: name + set
-	rows   readRows      // read-state rows read in this transaction, written at flush
-	deliv  deliveryCache // the deliveries projection's reads (readmodel_sqlite_deliveries.go)
+	name   string               // projection
+	set    string               // table-set suffix, "" for live
+	cpName string               // checkpoint row: name + set
+	rows   readRows             // read-state rows read in this transaction, written at flush
+	deliv  deliveryCache        // the deliveries projection's reads (readmodel_sqlite_deliveries.go)
+	dbuf   deliveryRows         // the deliveries projection's rows, written at flush
+	stmts  map[string]*sql.Stmt // by template, bound to tx (stmt)
 	// cache holds rows across transactions (readmodel_sqlite_cache.go);
 	// nil for the errors projection and a swap's catch-up. cp and dv are
 	// the checkpoint (as read at Begin, then as set) and data version the
@@ -132,11 +134,29 @@ func (t *sqliteTx) exec(tmpl string, args ...any) (sql.Result, error) {
 	if err := t.parent.Err(); err != nil {
 		return nil, err
 	}
-	query := setQuery(tmpl, t.set)
-	if st := t.s.cached(query); st != nil {
-		return t.tx.StmtContext(t.ctx, st).ExecContext(t.ctx, args...)
+	if st := t.stmt(tmpl); st != nil {
+		return st.ExecContext(t.ctx, args...)
 	}
-	return t.tx.ExecContext(t.ctx, query, args...)
+	return t.tx.ExecContext(t.ctx, setQuery(tmpl, t.set), args...)
+}
+
+// stmt returns the transaction's statement for a template, bound to the
+// transaction once (filling the template, finding the prepared statement
+// and binding it cost about as much as a small statement's run), or nil
+// when Begin prepared none.
+func (t *sqliteTx) stmt(tmpl string) *sql.Stmt {
+	if st, ok := t.stmts[tmpl]; ok {
+		return st
+	}
+	var st *sql.Stmt
+	if prepared := t.s.cached(setQuery(tmpl, t.set)); prepared != nil {
+		st = t.tx.StmtContext(t.ctx, prepared)
+	}
+	if t.stmts == nil {
+		t.stmts = map[string]*sql.Stmt{}
+	}
+	t.stmts[tmpl] = st
+	return st
 }
 
 // setQuery fills a template's table-set suffix.
@@ -302,12 +322,11 @@ func lookup[K comparable](t *sqliteTx, cache map[K]*seqRow, key K, tmpl string, 
 	if r, ok := cache[key]; ok {
 		return r, nil
 	}
-	query := setQuery(tmpl, t.set)
 	var row *sql.Row
-	if st := t.s.cached(query); st != nil {
-		row = t.tx.StmtContext(t.ctx, st).QueryRowContext(t.ctx, args...)
+	if st := t.stmt(tmpl); st != nil {
+		row = st.QueryRowContext(t.ctx, args...)
 	} else {
-		row = t.tx.QueryRowContext(t.ctx, query, args...)
+		row = t.tx.QueryRowContext(t.ctx, setQuery(tmpl, t.set), args...)
 	}
 	r := &seqRow{known: true}
 	switch err := row.Scan(&r.seq); {
@@ -321,8 +340,11 @@ func lookup[K comparable](t *sqliteTx, cache map[K]*seqRow, key K, tmpl string, 
 }
 
 // flush writes the rows that changed (and keeps them, clean, for the row
-// cache).
+// cache) and the buffered delivery rows.
 func (t *sqliteTx) flush() error {
+	if err := t.flushDeliveries(); err != nil {
+		return err
+	}
 	for chat, r := range t.rows.chats {
 		if r.dirty {
 			if _, err := t.exec(qSetLatest, r.seq, chat); err != nil {
