@@ -18,7 +18,11 @@ type Config struct {
 	ReadModel ReadModel
 	// Projections to run; nil means Default().
 	Projections []Projection
-	// BatchSize bounds the events of one transaction (default 1000).
+	// BatchSize bounds the events of one transaction (default 5000, so
+	// that a paced transaction takes everything that came in BatchDelay up
+	// to 20,000 events/s; when it cannot, pacing would cap the throughput
+	// at BatchSize per BatchDelay plus a commit, and the lag would grow to
+	// its bound).
 	BatchSize int
 	// QueueSize bounds the deliveries buffered between a subscription and
 	// its projection (default 4096); when full, the subscription waits.
@@ -67,7 +71,7 @@ func (c Config) withDefaults() Config {
 	if c.Projections == nil {
 		c.Projections = Default()
 	}
-	c.BatchSize = orDefault(c.BatchSize, 1000)
+	c.BatchSize = orDefault(c.BatchSize, 5000)
 	c.QueueSize = orDefault(c.QueueSize, 4096)
 	c.BatchDelay = orDefault(c.BatchDelay, 250*time.Millisecond)
 	c.MaxLagEvents = orDefault(c.MaxLagEvents, 50_000)
