@@ -2,7 +2,6 @@ package projections
 
 import (
 	"strings"
-	"sync"
 	"sync/atomic"
 )
 
@@ -24,11 +23,12 @@ import (
 // holds the writer. It holds at most SQLiteConfig.CacheRows rows: a
 // commit that would pass the bound empties it (counted in resets).
 type rowCache struct {
-	// mu is held by the transaction using the cache from Begin until its
-	// rows are merged or dropped: the writer connection is released at
-	// COMMIT, before the merge, and the next transaction must not read
-	// the cache meanwhile.
-	mu      sync.Mutex
+	// held (one token) is taken by the transaction using the cache from
+	// Begin until its rows are merged or dropped: the writer connection is
+	// released at COMMIT, before the merge, and the next transaction must
+	// not read the cache meanwhile. A channel, so that Begin's wait for it
+	// ends with the caller's context.
+	held    chan struct{}
 	valid   bool
 	pos     uint64
 	dv      int64
@@ -39,7 +39,7 @@ type rowCache struct {
 }
 
 func newRowCache() *rowCache {
-	c := &rowCache{}
+	c := &rowCache{held: make(chan struct{}, 1)}
 	c.rows.init()
 	c.deliv.init()
 	return c
@@ -151,9 +151,9 @@ func (s *SQLite) dropCaches(name string, live bool) {
 	defer s.mu.Unlock()
 	for key, c := range s.caches {
 		if (key == name && live) || strings.HasPrefix(key, name+"__r") {
-			c.mu.Lock() // a transaction that committed may still be merging
+			c.held <- struct{}{} // a transaction that committed may still be merging
 			c.reset()
-			c.mu.Unlock()
+			<-c.held
 			if key != name {
 				delete(s.caches, key)
 			}

@@ -109,7 +109,11 @@ func (t *sqliteTx) takeCache() error {
 	}
 	t.cp, t.cpKnown = cp, true
 	t.cache = t.s.cache(t.cpName)
-	t.cache.mu.Lock()
+	select {
+	case t.cache.held <- struct{}{}:
+	case <-t.parent.Done():
+		return t.parent.Err()
+	}
 	t.cacheHeld = true
 	t.cache.check(cp, t.dv)
 	return nil
@@ -125,7 +129,7 @@ func (t *sqliteTx) releaseCache(committed bool) {
 		t.cache.merge(t.rows, t.deliv, t.cp, t.dv, t.s.cfg.CacheRows)
 	}
 	t.cacheHeld = false
-	t.cache.mu.Unlock()
+	<-t.cache.held
 }
 
 // exec runs a statement template on the transaction's table set, through
