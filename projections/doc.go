@@ -41,6 +41,20 @@
 // it, which makes handlers idempotent by global position (a replayed batch,
 // or a checkpoint a rebuild moved forward, changes nothing).
 //
+// # Row cache (SQLite)
+//
+// The SQLite read model keeps, per table set, the rows its transactions
+// read and wrote (chats' latest seqs, members' pointers, delivery chats,
+// users' highest marks) across transactions, so a live batch reads each
+// row from SQL once per process rather than once per transaction. Only
+// committed rows enter it; it is emptied when the committed checkpoint or
+// PRAGMA data_version (another process wrote the file) differs from what
+// it was last true at, on a swap or drop of the projection's tables, and
+// past SQLiteConfig.CacheRows rows (default 50,000):
+// linkup_projection_cache_rows, linkup_projection_cache_resets_total.
+// PostgreSQL has no cache across transactions: several processes write
+// it in turns (a cluster), and it reads a chat's rows in one query.
+//
 // # Rebuild
 //
 // Rebuild creates a fresh table set (tables suffixed __r<nanos>, without

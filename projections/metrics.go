@@ -50,6 +50,11 @@ func newMetrics(cfg Config) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
+	if cs, ok := cfg.ReadModel.(cacheStater); ok {
+		if err := reg.Register(cacheCollector{cs}); err != nil {
+			return nil, fmt.Errorf("projections: register metrics: %w", err)
+		}
+	}
 	for _, c := range []prometheus.Collector{m.checkpoint, m.head, m.lagEvents, m.lagSeconds, m.eventLag,
 		m.applied, m.poisoned, m.failures, m.batchSize, m.queueDepth, m.queueCap, m.overBound, m.boundEv, m.boundSec} {
 		if err := reg.Register(c); err != nil {
@@ -57,4 +62,29 @@ func newMetrics(cfg Config) (*metrics, error) {
 		}
 	}
 	return m, nil
+}
+
+// cacheStater is a read model with row caches (SQLite).
+type cacheStater interface{ CacheStats() []CacheStat }
+
+var (
+	cacheRowsDesc = prometheus.NewDesc("linkup_projection_cache_rows",
+		"Rows the read model's row cache keeps across transactions for the projection (bounded by the read model's CacheRows).", []string{"projection"}, nil)
+	cacheResetsDesc = prometheus.NewDesc("linkup_projection_cache_resets_total",
+		"Times the projection's row cache was emptied: past its bound, or after another process or a rebuild changed the tables.", []string{"projection"}, nil)
+)
+
+// cacheCollector reports the row caches as they are when scraped.
+type cacheCollector struct{ rm cacheStater }
+
+func (c cacheCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- cacheRowsDesc
+	ch <- cacheResetsDesc
+}
+
+func (c cacheCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, st := range c.rm.CacheStats() {
+		ch <- prometheus.MustNewConstMetric(cacheRowsDesc, prometheus.GaugeValue, float64(st.Rows), st.Projection)
+		ch <- prometheus.MustNewConstMetric(cacheResetsDesc, prometheus.CounterValue, float64(st.Resets), st.Projection)
+	}
 }

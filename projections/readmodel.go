@@ -23,6 +23,8 @@ import (
 //   - Swap makes a rebuilt table set the live one atomically: queries see
 //     either the old rows and checkpoint or the new ones.
 //   - Cancelling ctx aborts the call; an open Tx is rolled back.
+//   - Every Tx ends with Commit or Rollback (Rollback after Commit, as a
+//     deferred call, does nothing); until then it holds the table set.
 type ReadModel interface {
 	Begin(ctx context.Context, name, set string) (Tx, error)
 	Checkpoints(ctx context.Context) ([]Checkpoint, error)

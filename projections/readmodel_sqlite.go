@@ -19,10 +19,14 @@ import (
 // <data>/readmodel.db). ReadOnly opens the file for queries only, for tools
 // that must not write (linkup projections status); the file must exist.
 // MaxReaders bounds the connections serving queries (default 4).
+// CacheRows bounds the rows each table set's row cache keeps across
+// transactions (readmodel_sqlite_cache.go; default 50,000, about 150
+// bytes each); past it the cache starts again empty.
 type SQLiteConfig struct {
 	Path       string
 	ReadOnly   bool
 	MaxReaders int
+	CacheRows  int
 }
 
 // Validate reports a missing path or a negative bound.
@@ -30,8 +34,8 @@ func (c SQLiteConfig) Validate() error {
 	if c.Path == "" {
 		return fmt.Errorf("%w: sqlite read model needs a path", ErrInvalidConfig)
 	}
-	if c.MaxReaders < 0 {
-		return fmt.Errorf("%w: MaxReaders must not be negative", ErrInvalidConfig)
+	if c.MaxReaders < 0 || c.CacheRows < 0 {
+		return fmt.Errorf("%w: MaxReaders and CacheRows must not be negative", ErrInvalidConfig)
 	}
 	return nil
 }
@@ -43,8 +47,9 @@ type SQLite struct {
 	writer *sql.DB // nil when read-only
 	reader *sql.DB
 
-	mu    sync.Mutex
-	stmts map[string]*sql.Stmt // prepared on writer, by SQL text
+	mu     sync.Mutex
+	stmts  map[string]*sql.Stmt // prepared on writer, by SQL text
+	caches map[string]*rowCache // by table set (projection name + set)
 }
 
 var _ ReadModel = (*SQLite)(nil)
@@ -58,7 +63,10 @@ func OpenSQLite(cfg SQLiteConfig) (*SQLite, error) {
 	if cfg.MaxReaders == 0 {
 		cfg.MaxReaders = 4
 	}
-	s := &SQLite{cfg: cfg, stmts: map[string]*sql.Stmt{}}
+	if cfg.CacheRows == 0 {
+		cfg.CacheRows = 50_000
+	}
+	s := &SQLite{cfg: cfg, stmts: map[string]*sql.Stmt{}, caches: map[string]*rowCache{}}
 	if err := s.open(); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("projections: open %s: %w", cfg.Path, err)

@@ -28,6 +28,7 @@ func (s *SQLite) PrepareRebuild(ctx context.Context, name string) (string, error
 	if err := dropStaleSets(ctx, tx, name); err != nil {
 		return "", fmt.Errorf("projections: prepare rebuild %s: %w", name, err)
 	}
+	s.dropCaches(name, false)
 	for _, t := range specs {
 		if err := createTable(ctx, tx, t, set, false); err != nil {
 			return "", fmt.Errorf("projections: prepare rebuild %s: %w", name, err)
@@ -91,6 +92,7 @@ func (s *SQLite) DropRebuild(ctx context.Context, name, set string) error {
 		return err
 	}
 	s.forgetStmts(set)
+	s.dropCaches(name, false)
 	return tx.Commit()
 }
 
@@ -136,7 +138,7 @@ func (s *SQLite) swapTx(ctx context.Context, name, set string, catchUp func(tx T
 		return err
 	}
 	defer tx.Rollback()
-	st := &sqliteTx{s: s, ctx: ctx, tx: tx, name: name, set: "", cpName: name}
+	st := &sqliteTx{s: s, ctx: context.WithoutCancel(ctx), parent: ctx, tx: tx, name: name, set: "", cpName: name}
 	live, err := st.Checkpoint()
 	if err != nil {
 		return err
@@ -153,6 +155,7 @@ func (s *SQLite) swapTx(ctx context.Context, name, set string, catchUp func(tx T
 			return fmt.Errorf("%s: %w", q.query, err)
 		}
 	}
+	s.dropCaches(name, true) // the live tables change; the writer is ours
 	return tx.Commit()
 }
 

@@ -42,14 +42,31 @@ var txQueries = map[string][]string{
 
 // sqliteTx is a Tx on one table set of one projection.
 type sqliteTx struct {
-	s      *SQLite
+	s *SQLite
+	// ctx runs the statements: the caller's values without its
+	// cancellation, so that no statement starts a goroutine to watch it;
+	// cancelling the caller's context (parent) still rolls the transaction
+	// back (database/sql watches it once per transaction), and exec
+	// checks it before each statement.
 	ctx    context.Context
+	parent context.Context
 	tx     *sql.Tx
-	name   string        // projection
-	set    string        // table-set suffix, "" for live
-	cpName string        // checkpoint row: name + set
-	rows   readRows      // read-state rows read in this transaction, written at flush
-	deliv  deliveryCache // the deliveries projection's reads (readmodel_sqlite_deliveries.go)
+	name   string               // projection
+	set    string               // table-set suffix, "" for live
+	cpName string               // checkpoint row: name + set
+	rows   readRows             // read-state rows read in this transaction, written at flush
+	deliv  deliveryCache        // the deliveries projection's reads (readmodel_sqlite_deliveries.go)
+	dbuf   deliveryRows         // the deliveries projection's rows, written at flush
+	stmts  map[string]*sql.Stmt // by template, bound to tx (stmt)
+	// cache holds rows across transactions (readmodel_sqlite_cache.go);
+	// nil for the errors projection and a swap's catch-up. cp and dv are
+	// the checkpoint (as read at Begin, then as set) and data version the
+	// cache is true at after the commit; cacheHeld until it is unlocked.
+	cache     *rowCache
+	cacheHeld bool
+	cp        uint64
+	cpKnown   bool
+	dv        int64
 }
 
 // Begin opens a write transaction (BEGIN IMMEDIATE) on set of projection
@@ -68,17 +85,82 @@ func (s *SQLite) Begin(ctx context.Context, name, set string) (Tx, error) {
 	if err != nil {
 		return nil, fmt.Errorf("projections: begin %s: %w", name, err)
 	}
-	return &sqliteTx{s: s, ctx: ctx, tx: tx, name: name, set: set, cpName: name + set}, nil
+	t := &sqliteTx{s: s, ctx: context.WithoutCancel(ctx), parent: ctx, tx: tx, name: name, set: set, cpName: name + set}
+	if err := t.takeCache(); err != nil {
+		t.Rollback()
+		return nil, fmt.Errorf("projections: begin %s: %w", name, err)
+	}
+	return t, nil
+}
+
+// takeCache locks the table set's row cache for this transaction and
+// empties it unless it is true at the committed checkpoint and data
+// version, both read now that the transaction holds the write lock.
+func (t *sqliteTx) takeCache() error {
+	if t.name != NameReadStates && t.name != NameDeliveries {
+		return nil
+	}
+	cp, err := t.Checkpoint()
+	if err != nil {
+		return err
+	}
+	if err := t.tx.QueryRowContext(t.ctx, `PRAGMA data_version`).Scan(&t.dv); err != nil {
+		return err
+	}
+	t.cp, t.cpKnown = cp, true
+	t.cache = t.s.cache(t.cpName)
+	select {
+	case t.cache.held <- struct{}{}:
+	case <-t.parent.Done():
+		return t.parent.Err()
+	}
+	t.cacheHeld = true
+	t.cache.check(cp, t.dv)
+	return nil
+}
+
+// releaseCache merges this transaction's rows into the cache when it
+// committed, and unlocks the cache.
+func (t *sqliteTx) releaseCache(committed bool) {
+	if !t.cacheHeld {
+		return
+	}
+	if committed {
+		t.cache.merge(t.rows, t.deliv, t.cp, t.dv, t.s.cfg.CacheRows)
+	}
+	t.cacheHeld = false
+	<-t.cache.held
 }
 
 // exec runs a statement template on the transaction's table set, through
 // the statements Begin prepared.
 func (t *sqliteTx) exec(tmpl string, args ...any) (sql.Result, error) {
-	query := setQuery(tmpl, t.set)
-	if st := t.s.cached(query); st != nil {
-		return t.tx.StmtContext(t.ctx, st).ExecContext(t.ctx, args...)
+	if err := t.parent.Err(); err != nil {
+		return nil, err
 	}
-	return t.tx.ExecContext(t.ctx, query, args...)
+	if st := t.stmt(tmpl); st != nil {
+		return st.ExecContext(t.ctx, args...)
+	}
+	return t.tx.ExecContext(t.ctx, setQuery(tmpl, t.set), args...)
+}
+
+// stmt returns the transaction's statement for a template, bound to the
+// transaction once (filling the template, finding the prepared statement
+// and binding it cost about as much as a small statement's run), or nil
+// when Begin prepared none.
+func (t *sqliteTx) stmt(tmpl string) *sql.Stmt {
+	if st, ok := t.stmts[tmpl]; ok {
+		return st
+	}
+	var st *sql.Stmt
+	if prepared := t.s.cached(setQuery(tmpl, t.set)); prepared != nil {
+		st = t.tx.StmtContext(t.ctx, prepared)
+	}
+	if t.stmts == nil {
+		t.stmts = map[string]*sql.Stmt{}
+	}
+	t.stmts[tmpl] = st
+	return st
 }
 
 // setQuery fills a template's table-set suffix.
@@ -90,6 +172,9 @@ func setQuery(tmpl, set string) string {
 }
 
 func (t *sqliteTx) Checkpoint() (uint64, error) {
+	if t.cpKnown {
+		return t.cp, nil
+	}
 	var pos uint64
 	err := t.tx.QueryRowContext(t.ctx, `SELECT position FROM projection_checkpoints WHERE name = ?`, t.cpName).Scan(&pos)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -101,6 +186,9 @@ func (t *sqliteTx) Checkpoint() (uint64, error) {
 func (t *sqliteTx) SetCheckpoint(pos uint64) error {
 	_, err := t.exec(qSetCheckpoint,
 		t.cpName, pos, formatTime(time.Now()))
+	if err == nil && t.cpKnown {
+		t.cp = pos
+	}
 	return err
 }
 
@@ -201,14 +289,35 @@ func (t *sqliteTx) Uncount(chatID string, seq uint64) error {
 	return err
 }
 
+// chatRow and memberRow read a row from this transaction's rows, else
+// from the row cache, else from SQL.
 func (t *sqliteTx) chatRow(chatID string) (*seqRow, error) {
 	t.rows.init()
+	if r, ok := t.rows.chats[chatID]; ok {
+		return r, nil
+	}
+	if t.cache != nil {
+		if r, ok := t.cache.chatRow(chatID); ok {
+			t.rows.chats[chatID] = r
+			return r, nil
+		}
+	}
 	return lookup(t, t.rows.chats, chatID, qLatest, chatID)
 }
 
 func (t *sqliteTx) memberRow(chatID, user string) (*seqRow, error) {
 	t.rows.init()
-	return lookup(t, t.rows.members, [2]string{chatID, user}, qPointer, chatID, user)
+	key := [2]string{chatID, user}
+	if r, ok := t.rows.members[key]; ok {
+		return r, nil
+	}
+	if t.cache != nil {
+		if r, ok := t.cache.memberRow(key); ok {
+			t.rows.members[key] = r
+			return r, nil
+		}
+	}
+	return lookup(t, t.rows.members, key, qPointer, chatID, user)
 }
 
 // lookup reads one seq row once per key and transaction; a missing row is
@@ -217,12 +326,11 @@ func lookup[K comparable](t *sqliteTx, cache map[K]*seqRow, key K, tmpl string, 
 	if r, ok := cache[key]; ok {
 		return r, nil
 	}
-	query := setQuery(tmpl, t.set)
 	var row *sql.Row
-	if st := t.s.cached(query); st != nil {
-		row = t.tx.StmtContext(t.ctx, st).QueryRowContext(t.ctx, args...)
+	if st := t.stmt(tmpl); st != nil {
+		row = st.QueryRowContext(t.ctx, args...)
 	} else {
-		row = t.tx.QueryRowContext(t.ctx, query, args...)
+		row = t.tx.QueryRowContext(t.ctx, setQuery(tmpl, t.set), args...)
 	}
 	r := &seqRow{known: true}
 	switch err := row.Scan(&r.seq); {
@@ -235,13 +343,18 @@ func lookup[K comparable](t *sqliteTx, cache map[K]*seqRow, key K, tmpl string, 
 	return r, nil
 }
 
-// flush writes the rows that changed.
+// flush writes the rows that changed (and keeps them, clean, for the row
+// cache) and the buffered delivery rows.
 func (t *sqliteTx) flush() error {
+	if err := t.flushDeliveries(); err != nil {
+		return err
+	}
 	for chat, r := range t.rows.chats {
 		if r.dirty {
 			if _, err := t.exec(qSetLatest, r.seq, chat); err != nil {
 				return err
 			}
+			r.dirty = false
 		}
 	}
 	for key, r := range t.rows.members {
@@ -249,19 +362,37 @@ func (t *sqliteTx) flush() error {
 			if _, err := t.exec(qSetPointer, r.seq, key[0], key[1]); err != nil {
 				return err
 			}
+			r.dirty = false
 		}
 	}
-	t.rows = readRows{}
 	return nil
 }
 
+// Commit writes the changed rows and commits; the row cache then takes
+// this transaction's rows. A failed COMMIT empties the cache, since what
+// the file holds is then unknown.
 func (t *sqliteTx) Commit() error {
 	if err := t.flush(); err != nil {
 		return err
 	}
-	return t.tx.Commit()
+	if err := t.tx.Commit(); err != nil {
+		if t.cacheHeld {
+			t.cache.reset()
+		}
+		t.releaseCache(false)
+		return err
+	}
+	t.releaseCache(true)
+	return nil
 }
-func (t *sqliteTx) Rollback() error { return t.tx.Rollback() }
+
+// Rollback drops the transaction and its rows; the row cache stays as it
+// was.
+func (t *sqliteTx) Rollback() error {
+	err := t.tx.Rollback()
+	t.releaseCache(false)
+	return err
+}
 
 // affected reports whether a statement touched a row.
 func affected(res sql.Result, err error) (bool, error) {

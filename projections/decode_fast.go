@@ -1,0 +1,171 @@
+package projections
+
+import (
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/linkup-chat/linkup/events"
+)
+
+// decodeEvent is events.Decode, with MessagePosted (most of a chat log)
+// decoded without reflection when its data has the plain shape
+// decodePostedFast takes; anything else, and every error, is
+// events.Decode's.
+func decodeEvent(rec events.RecordedEvent) (events.Event, error) {
+	if rec.Type == events.TypeMessagePosted {
+		if m, ok := decodePostedFast(rec.Data); ok {
+			return m, nil
+		}
+	}
+	return events.Decode(rec)
+}
+
+// decodePostedFast decodes one JSON object whose members are exactly the
+// seven fields of events.MessagePosted, each once under its exact name:
+// the strings without escapes or control characters and valid UTF-8, seq
+// a JSON integer that fits uint64, sent_at a string time.Time accepts.
+// For such data encoding/json yields the same value
+// (decode_fast_test.go compares both over random and mutated data); any
+// other data reports ok false.
+func decodePostedFast(b []byte) (m events.MessagePosted, ok bool) {
+	var seen uint8
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return m, false
+	}
+	i = skipSpace(b, i+1)
+	for {
+		key, j, ok := plainString(b, i)
+		if !ok {
+			return m, false
+		}
+		if j = skipSpace(b, j); j >= len(b) || b[j] != ':' {
+			return m, false
+		}
+		j = skipSpace(b, j+1)
+		var bit uint8
+		var k int
+		if string(key) == "seq" {
+			m.Seq, k, ok = plainUint(b, j)
+			bit = postedSeq
+		} else {
+			var val []byte
+			if val, k, ok = plainString(b, j); ok {
+				bit, ok = setPostedString(&m, string(key), val, b[j:k])
+			}
+		}
+		if !ok || seen&bit != 0 {
+			return m, false
+		}
+		seen |= bit
+		if k = skipSpace(b, k); k >= len(b) {
+			return m, false
+		}
+		if b[k] == ',' {
+			i = skipSpace(b, k+1)
+			continue
+		}
+		if b[k] != '}' || skipSpace(b, k+1) != len(b) {
+			return m, false
+		}
+		return m, seen == postedAll
+	}
+}
+
+// The fields of a MessagePosted, as bits of the set decodePostedFast saw.
+const (
+	postedChat = 1 << iota
+	postedSeq
+	postedMessage
+	postedSender
+	postedBody
+	postedClientID
+	postedSentAt
+	postedAll = 1<<iota - 1
+)
+
+// setPostedString sets m's string field named key (quoted is the literal
+// with its quotes, which time.Time's UnmarshalJSON takes for sent_at, as
+// encoding/json gives it) and reports its bit; ok is false for an unknown
+// key or a time that does not parse.
+func setPostedString(m *events.MessagePosted, key string, val, quoted []byte) (bit uint8, ok bool) {
+	switch key {
+	case "chat_id":
+		m.ChatID = string(val)
+		return postedChat, true
+	case "message_id":
+		m.MessageID = string(val)
+		return postedMessage, true
+	case "sender":
+		m.Sender = string(val)
+		return postedSender, true
+	case "body":
+		m.Body = string(val)
+		return postedBody, true
+	case "client_msg_id":
+		m.ClientMsgID = string(val)
+		return postedClientID, true
+	case "sent_at":
+		var t time.Time
+		if err := t.UnmarshalJSON(quoted); err != nil {
+			return 0, false
+		}
+		m.SentAt = t
+		return postedSentAt, true
+	}
+	return 0, false
+}
+
+// skipSpace returns the index of the first byte at or after i that is not
+// JSON whitespace.
+func skipSpace(b []byte, i int) int {
+	for i < len(b) {
+		switch b[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// plainString reads the JSON string starting at b[i] when it has no
+// escapes and no control characters and is valid UTF-8: its contents and
+// the index after its closing quote.
+func plainString(b []byte, i int) (s []byte, next int, ok bool) {
+	if i >= len(b) || b[i] != '"' {
+		return nil, 0, false
+	}
+	for j := i + 1; j < len(b); j++ {
+		switch c := b[j]; {
+		case c == '"':
+			s = b[i+1 : j]
+			return s, j + 1, utf8.Valid(s)
+		case c == '\\' || c < 0x20:
+			return nil, 0, false
+		}
+	}
+	return nil, 0, false
+}
+
+// plainUint reads the JSON integer starting at b[i] (digits, no sign,
+// fraction or exponent, no leading zero) when it fits uint64.
+func plainUint(b []byte, i int) (v uint64, next int, ok bool) {
+	j := i
+	for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+		j++
+	}
+	if j == i || (b[i] == '0' && j-i > 1) {
+		return 0, 0, false
+	}
+	if j < len(b) {
+		switch b[j] {
+		case '.', 'e', 'E':
+			return 0, 0, false
+		}
+	}
+	v, err := strconv.ParseUint(string(b[i:j]), 10, 64)
+	return v, j, err == nil
+}
