@@ -86,8 +86,12 @@ func TestProcessFrozenMemberLibrary(t *testing.T) {
 	if s := frozen.status(t); len(s.Members) != 3 {
 		t.Fatalf("n2 sees %v; the library was expected to leave it believing in three members", s.Members)
 	}
-	for i := range 30 {
-		id := "dup-" + string(rune('a'+i))
+	// Right after SIGCONT n2's own timers fire late (its polls time out,
+	// its remote connections are redialled): its requests may fail for a
+	// while, so the search goes on for up to 30 s.
+	deadline := time.Now().Add(30 * time.Second)
+	for i := 0; time.Now().Before(deadline); i++ {
+		id := fmt.Sprintf("dup-%d", i%60)
 		mine, err := frozen.request(id, "x")
 		if err != nil || mine.Node != "n2" {
 			continue // placed on another member by n2's stale view: refused, times out
