@@ -1,11 +1,10 @@
 package projections
 
 import (
-	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/internal/jsonscan"
 )
 
 // decodeEvent is events.Decode, with MessagePosted (most of a chat log)
@@ -30,28 +29,28 @@ func decodeEvent(rec events.RecordedEvent) (events.Event, error) {
 // other data reports ok false.
 func decodePostedFast(b []byte) (m events.MessagePosted, ok bool) {
 	var seen uint8
-	i := skipSpace(b, 0)
+	i := jsonscan.SkipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return m, false
 	}
-	i = skipSpace(b, i+1)
+	i = jsonscan.SkipSpace(b, i+1)
 	for {
-		key, j, ok := plainString(b, i)
+		key, j, ok := jsonscan.PlainString(b, i)
 		if !ok {
 			return m, false
 		}
-		if j = skipSpace(b, j); j >= len(b) || b[j] != ':' {
+		if j = jsonscan.SkipSpace(b, j); j >= len(b) || b[j] != ':' {
 			return m, false
 		}
-		j = skipSpace(b, j+1)
+		j = jsonscan.SkipSpace(b, j+1)
 		var bit uint8
 		var k int
 		if string(key) == "seq" {
-			m.Seq, k, ok = plainUint(b, j)
+			m.Seq, k, ok = jsonscan.PlainUint(b, j)
 			bit = postedSeq
 		} else {
 			var val []byte
-			if val, k, ok = plainString(b, j); ok {
+			if val, k, ok = jsonscan.PlainString(b, j); ok {
 				bit, ok = setPostedString(&m, string(key), val, b[j:k])
 			}
 		}
@@ -59,14 +58,14 @@ func decodePostedFast(b []byte) (m events.MessagePosted, ok bool) {
 			return m, false
 		}
 		seen |= bit
-		if k = skipSpace(b, k); k >= len(b) {
+		if k = jsonscan.SkipSpace(b, k); k >= len(b) {
 			return m, false
 		}
 		if b[k] == ',' {
-			i = skipSpace(b, k+1)
+			i = jsonscan.SkipSpace(b, k+1)
 			continue
 		}
-		if b[k] != '}' || skipSpace(b, k+1) != len(b) {
+		if b[k] != '}' || jsonscan.SkipSpace(b, k+1) != len(b) {
 			return m, false
 		}
 		return m, seen == postedAll
@@ -115,57 +114,4 @@ func setPostedString(m *events.MessagePosted, key string, val, quoted []byte) (b
 		return postedSentAt, true
 	}
 	return 0, false
-}
-
-// skipSpace returns the index of the first byte at or after i that is not
-// JSON whitespace.
-func skipSpace(b []byte, i int) int {
-	for i < len(b) {
-		switch b[i] {
-		case ' ', '\t', '\n', '\r':
-			i++
-		default:
-			return i
-		}
-	}
-	return i
-}
-
-// plainString reads the JSON string starting at b[i] when it has no
-// escapes and no control characters and is valid UTF-8: its contents and
-// the index after its closing quote.
-func plainString(b []byte, i int) (s []byte, next int, ok bool) {
-	if i >= len(b) || b[i] != '"' {
-		return nil, 0, false
-	}
-	for j := i + 1; j < len(b); j++ {
-		switch c := b[j]; {
-		case c == '"':
-			s = b[i+1 : j]
-			return s, j + 1, utf8.Valid(s)
-		case c == '\\' || c < 0x20:
-			return nil, 0, false
-		}
-	}
-	return nil, 0, false
-}
-
-// plainUint reads the JSON integer starting at b[i] (digits, no sign,
-// fraction or exponent, no leading zero) when it fits uint64.
-func plainUint(b []byte, i int) (v uint64, next int, ok bool) {
-	j := i
-	for j < len(b) && b[j] >= '0' && b[j] <= '9' {
-		j++
-	}
-	if j == i || (b[i] == '0' && j-i > 1) {
-		return 0, 0, false
-	}
-	if j < len(b) {
-		switch b[j] {
-		case '.', 'e', 'E':
-			return 0, 0, false
-		}
-	}
-	v, err := strconv.ParseUint(string(b[i:j]), 10, 64)
-	return v, j, err == nil
 }

@@ -1,6 +1,6 @@
 package protocol
 
-import "unicode/utf8"
+import "github.com/linkup-chat/linkup/internal/jsonscan"
 
 // decodeSendFast decodes the common shape of a send_message frame without
 // reflection: one JSON object whose members are exactly "type" (the
@@ -20,20 +20,20 @@ func decodeSendFast(b []byte) (m SendMessage, ok bool) {
 		required = hasType | hasChat | hasClientID | hasBody
 	)
 	var seen uint8
-	i := skipSpace(b, 0)
+	i := jsonscan.SkipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return m, false
 	}
-	i = skipSpace(b, i+1)
+	i = jsonscan.SkipSpace(b, i+1)
 	for {
-		key, j, ok := plainString(b, i)
+		key, j, ok := jsonscan.PlainString(b, i)
 		if !ok {
 			return m, false
 		}
-		if j = skipSpace(b, j); j >= len(b) || b[j] != ':' {
+		if j = jsonscan.SkipSpace(b, j); j >= len(b) || b[j] != ':' {
 			return m, false
 		}
-		val, k, ok := plainString(b, skipSpace(b, j+1))
+		val, k, ok := jsonscan.PlainString(b, jsonscan.SkipSpace(b, j+1))
 		if !ok {
 			return m, false
 		}
@@ -59,49 +59,16 @@ func decodeSendFast(b []byte) (m SendMessage, ok bool) {
 			return m, false
 		}
 		seen |= bit
-		if k = skipSpace(b, k); k >= len(b) {
+		if k = jsonscan.SkipSpace(b, k); k >= len(b) {
 			return m, false
 		}
 		if b[k] == ',' {
-			i = skipSpace(b, k+1)
+			i = jsonscan.SkipSpace(b, k+1)
 			continue
 		}
-		if b[k] != '}' || skipSpace(b, k+1) != len(b) {
+		if b[k] != '}' || jsonscan.SkipSpace(b, k+1) != len(b) {
 			return m, false
 		}
 		return m, seen&required == required
 	}
-}
-
-// skipSpace returns the index of the first byte at or after i that is not
-// JSON whitespace.
-func skipSpace(b []byte, i int) int {
-	for i < len(b) {
-		switch b[i] {
-		case ' ', '\t', '\n', '\r':
-			i++
-		default:
-			return i
-		}
-	}
-	return i
-}
-
-// plainString reads the JSON string starting at b[i] when it has no
-// escapes and no control characters and is valid UTF-8: its contents and
-// the index after its closing quote.
-func plainString(b []byte, i int) (s []byte, next int, ok bool) {
-	if i >= len(b) || b[i] != '"' {
-		return nil, 0, false
-	}
-	for j := i + 1; j < len(b); j++ {
-		switch c := b[j]; {
-		case c == '"':
-			s = b[i+1 : j]
-			return s, j + 1, utf8.Valid(s)
-		case c == '\\' || c < 0x20:
-			return nil, 0, false
-		}
-	}
-	return nil, 0, false
 }
