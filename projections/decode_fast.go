@@ -29,47 +29,24 @@ func decodeEvent(rec events.RecordedEvent) (events.Event, error) {
 // other data reports ok false.
 func decodePostedFast(b []byte) (m events.MessagePosted, ok bool) {
 	var seen uint8
-	i := jsonscan.SkipSpace(b, 0)
-	if i >= len(b) || b[i] != '{' {
-		return m, false
-	}
-	i = jsonscan.SkipSpace(b, i+1)
-	for {
-		key, j, ok := jsonscan.PlainString(b, i)
-		if !ok {
-			return m, false
-		}
-		if j = jsonscan.SkipSpace(b, j); j >= len(b) || b[j] != ':' {
-			return m, false
-		}
-		j = jsonscan.SkipSpace(b, j+1)
+	whole := jsonscan.Members(b, func(key []byte, at int) (next int, ok bool) {
 		var bit uint8
-		var k int
 		if string(key) == "seq" {
-			m.Seq, k, ok = jsonscan.PlainUint(b, j)
+			m.Seq, next, ok = jsonscan.PlainUint(b, at)
 			bit = postedSeq
 		} else {
 			var val []byte
-			if val, k, ok = jsonscan.PlainString(b, j); ok {
-				bit, ok = setPostedString(&m, string(key), val, b[j:k])
+			if val, next, ok = jsonscan.PlainString(b, at); ok {
+				bit, ok = setPostedString(&m, string(key), val, b[at:next])
 			}
 		}
 		if !ok || seen&bit != 0 {
-			return m, false
+			return 0, false
 		}
 		seen |= bit
-		if k = jsonscan.SkipSpace(b, k); k >= len(b) {
-			return m, false
-		}
-		if b[k] == ',' {
-			i = jsonscan.SkipSpace(b, k+1)
-			continue
-		}
-		if b[k] != '}' || jsonscan.SkipSpace(b, k+1) != len(b) {
-			return m, false
-		}
-		return m, seen == postedAll
-	}
+		return next, true
+	})
+	return m, whole && seen == postedAll
 }
 
 // The fields of a MessagePosted, as bits of the set decodePostedFast saw.

@@ -20,28 +20,16 @@ func decodeSendFast(b []byte) (m SendMessage, ok bool) {
 		required = hasType | hasChat | hasClientID | hasBody
 	)
 	var seen uint8
-	i := jsonscan.SkipSpace(b, 0)
-	if i >= len(b) || b[i] != '{' {
-		return m, false
-	}
-	i = jsonscan.SkipSpace(b, i+1)
-	for {
-		key, j, ok := jsonscan.PlainString(b, i)
+	whole := jsonscan.Members(b, func(key []byte, at int) (int, bool) {
+		val, next, ok := jsonscan.PlainString(b, at)
 		if !ok {
-			return m, false
-		}
-		if j = jsonscan.SkipSpace(b, j); j >= len(b) || b[j] != ':' {
-			return m, false
-		}
-		val, k, ok := jsonscan.PlainString(b, jsonscan.SkipSpace(b, j+1))
-		if !ok {
-			return m, false
+			return 0, false
 		}
 		var bit uint8
 		switch string(key) {
 		case "type":
 			if string(val) != "send_message" {
-				return m, false
+				return 0, false
 			}
 			bit = hasType
 		case "ref":
@@ -53,22 +41,13 @@ func decodeSendFast(b []byte) (m SendMessage, ok bool) {
 		case "body":
 			m.Body, bit = string(val), hasBody
 		default:
-			return m, false
+			return 0, false
 		}
 		if seen&bit != 0 {
-			return m, false
+			return 0, false
 		}
 		seen |= bit
-		if k = jsonscan.SkipSpace(b, k); k >= len(b) {
-			return m, false
-		}
-		if b[k] == ',' {
-			i = jsonscan.SkipSpace(b, k+1)
-			continue
-		}
-		if b[k] != '}' || jsonscan.SkipSpace(b, k+1) != len(b) {
-			return m, false
-		}
-		return m, seen&required == required
-	}
+		return next, true
+	})
+	return m, whole && seen&required == required
 }

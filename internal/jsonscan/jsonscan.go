@@ -63,3 +63,39 @@ func PlainUint(b []byte, i int) (v uint64, next int, ok bool) {
 	v, err := strconv.ParseUint(string(b[i:j]), 10, 64)
 	return v, j, err == nil
 }
+
+// Members walks b when it is one JSON object (whitespace around it
+// allowed) whose keys are plain strings: for each member, in order, it
+// calls member with the key and the index where the value starts, and
+// member returns the index just after the value, or ok false for a value
+// it does not take. Members reports whether b was such an object and
+// every member was taken; which keys are required, and whether one may
+// repeat, is the caller's to check.
+func Members(b []byte, member func(key []byte, at int) (next int, ok bool)) bool {
+	i := SkipSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return false
+	}
+	i = SkipSpace(b, i+1)
+	for {
+		key, j, ok := PlainString(b, i)
+		if !ok {
+			return false
+		}
+		if j = SkipSpace(b, j); j >= len(b) || b[j] != ':' {
+			return false
+		}
+		k, ok := member(key, SkipSpace(b, j+1))
+		if !ok {
+			return false
+		}
+		if k = SkipSpace(b, k); k >= len(b) {
+			return false
+		}
+		if b[k] == ',' {
+			i = SkipSpace(b, k+1)
+			continue
+		}
+		return b[k] == '}' && SkipSpace(b, k+1) == len(b)
+	}
+}

@@ -55,3 +55,29 @@ func TestSkipSpace(t *testing.T) {
 		t.Errorf("SkipSpace of spaces only = %d, want 2", got)
 	}
 }
+
+func TestMembers(t *testing.T) {
+	str := func(b []byte) func([]byte, int) (int, bool) {
+		return func(_ []byte, at int) (int, bool) {
+			_, next, ok := PlainString(b, at)
+			return next, ok
+		}
+	}
+	for _, c := range []struct {
+		in   string
+		want bool
+	}{
+		{` {"a":"x", "b" : "y"} `, true},
+		{`{"a":"x"}x`, false}, // trailing bytes
+		{`{"a":"x",}`, false}, // trailing comma
+		{`{"a":1}`, false},    // a value the member does not take
+		{`["a"]`, false},
+		{`{"a":"x"`, false},
+		{`{}`, false}, // no plain key: not taken, encoding/json decides
+	} {
+		b := []byte(c.in)
+		if got := Members(b, str(b)); got != c.want {
+			t.Errorf("Members(%q) = %v, want %v", c.in, got, c.want)
+		}
+	}
+}
