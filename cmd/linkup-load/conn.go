@@ -49,6 +49,7 @@ type loadClient struct {
 	outstanding atomic.Int64
 	unacked     uint64
 	msgN        uint64
+	phase       float64 // action loop only: the fraction of an action each due count starts at
 	connected   bool
 }
 

@@ -14,6 +14,13 @@ type dues struct{ msgs, typing, receipts, syncs uint64 }
 // run is the client's traffic phase: from start for the job's duration,
 // paced actions, churn reconnects, and a reconnect when the server dropped
 // the connection. It then waits (bounded) for outstanding acks.
+//
+// Clients are out of step with each other, as real users are: each one
+// starts its ticks at a random offset within one tick and its due counts
+// at a random fraction of one action (lc.phase). In lockstep, every
+// client of a chats run sent at the same instants, so the server (any
+// server) took a burst of one message per client at once and the run
+// measured the burst's queue rather than a message's path.
 func (lc *loadClient) run(ctx context.Context, start time.Time) {
 	end := start.Add(lc.job.Duration)
 	s := lc.spec
@@ -26,6 +33,8 @@ func (lc *loadClient) run(ctx context.Context, start time.Time) {
 	if s.ChurnEvery > 0 {
 		nextChurn = start.Add(time.Duration(rand.Int64N(int64(s.ChurnEvery))))
 	}
+	lc.phase = rand.Float64()
+	time.Sleep(time.Duration(rand.Int64N(int64(tick))))
 	var done dues
 	for now := time.Now(); now.Before(end) && ctx.Err() == nil; now = time.Now() {
 		if lc.isDown() || !now.Before(nextChurn) {
@@ -49,7 +58,7 @@ func (lc *loadClient) act(elapsed float64, done *dues) {
 	s := lc.spec
 	var fw frameWriter
 	var scratch []byte
-	due := func(rate float64, done uint64) uint64 { return max(uint64(rate*elapsed), done) - done }
+	due := func(rate float64, done uint64) uint64 { return max(uint64(rate*elapsed+lc.phase), done) - done }
 	// Receipts go before this batch's messages: the server moves a sender's
 	// read pointer to its own new message, so a receipt behind it would name
 	// a seq below the pointer and move nothing.
