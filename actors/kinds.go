@@ -31,8 +31,12 @@ type kind struct {
 func newKind(n *Node, name string) *kind {
 	k := &kind{}
 	strategy := recordingStrategy{node: n, kind: name}
-	k.props = actor.PropsFromProducer(k.take, actor.WithGuardian(strategy), actor.WithSupervisor(strategy),
-		actor.WithMailbox(mailboxOf(name, mailboxStats{g: n.m.mailbox.WithLabelValues(name)})))
+	opts := []actor.PropsOption{actor.WithGuardian(strategy), actor.WithSupervisor(strategy),
+		actor.WithMailbox(mailboxOf(name, mailboxStats{g: n.m.mailbox.WithLabelValues(name)}))}
+	if name == "chat" {
+		opts = append(opts, actor.WithDispatcher(n.runners))
+	}
+	k.props = actor.PropsFromProducer(k.take, opts...)
 	if name == "connection" {
 		k.dispatch = &connDispatcher{}
 		k.inline = actor.PropsFromProducer(k.take, actor.WithGuardian(strategy), actor.WithSupervisor(strategy),

@@ -94,6 +94,9 @@ type Node struct {
 	logSeen  atomic.Uint64  // the log position the follower has read up to (follow.go)
 
 	kinds struct{ conn, chat, user *kind }
+	// runners run the chat actors' mailboxes on reused goroutines
+	// (runners.go).
+	runners *runners
 	// pageOwner bounds the history pages all chats keep (chat_pages_owner.go).
 	pageOwner *actor.PID
 
@@ -169,6 +172,7 @@ func newNode(cfg Config) *Node {
 		store: cfg.Store, writer: newWriter(cfg.Store, cfg.Writer, cfg.Logger, m), enc: cfg.Encoder,
 		dir: newDirView(), presence: newPresenceBook(), revoked: newRevocations(), loads: newLoadPool(orDefault(cfg.Loads, 64), m), name: cfg.Name, log: cfg.Logger, m: m,
 		chats: newRegistry(), conns: newRegistry()}
+	n.runners = newRunners(ctx.Done(), m)
 	n.kinds.conn, n.kinds.chat, n.kinds.user = newKind(n, "connection"), newKind(n, "chat"), newKind(n, "user")
 	n.users = newUserBook(n)
 	n.fm = newFollowMetrics(cfg.Metrics)

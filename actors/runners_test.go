@@ -1,0 +1,93 @@
+package actors
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/linkup-chat/linkup/internal/testnode/poll"
+	"github.com/linkup-chat/linkup/protocol"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+func testRunners(stop <-chan struct{}) *runners {
+	return newRunners(stop, newMetrics(prometheus.NewRegistry()))
+}
+
+// TestRunnersReuseAParkedGoroutine: runs scheduled one after another go
+// to the runner that parked after the first, instead of a goroutine each.
+func TestRunnersReuseAParkedGoroutine(t *testing.T) {
+	r := testRunners(make(chan struct{}))
+	for i := range 20 {
+		done := make(chan struct{})
+		r.Schedule(func() { close(done) })
+		<-done
+		poll.Until(t, 10*time.Second, fmt.Sprintf("a parked runner after run %d", i), func() bool { return gaugeValue(r.parked) == 1 })
+	}
+	if s, re := metricValue(r.started), metricValue(r.reused); s != 1 || re != 19 {
+		t.Fatalf("started %v goroutines and reused %v times, want 1 and 19", s, re)
+	}
+}
+
+// TestRunnersNeverQueueBehindABlockedRun: a run that blocks holds up its
+// own runner only; the next run gets another goroutine at once.
+func TestRunnersNeverQueueBehindABlockedRun(t *testing.T) {
+	r := testRunners(make(chan struct{}))
+	release, blocked := make(chan struct{}), make(chan struct{})
+	r.Schedule(func() { close(blocked); <-release })
+	<-blocked
+	done := make(chan struct{})
+	r.Schedule(func() { close(done) })
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a run waited behind a blocked one")
+	}
+	close(release)
+}
+
+// TestRunnersKeepAtMostMaxIdle: however many runs were in flight at once,
+// at most maxIdleRunners runners stay parked afterwards, and once the
+// node stops none does, while later runs still run.
+func TestRunnersKeepAtMostMaxIdle(t *testing.T) {
+	stop := make(chan struct{})
+	r := testRunners(stop)
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	for range maxIdleRunners + 10 {
+		wg.Add(1)
+		r.Schedule(func() { wg.Done(); <-release })
+	}
+	wg.Wait() // every run is in flight, each on its own runner
+	close(release)
+	poll.Until(t, 10*time.Second, "runners parked", func() bool { return gaugeValue(r.parked) == maxIdleRunners })
+	if n := r.idle.Load(); n != maxIdleRunners {
+		t.Fatalf("%d runners idle, want %d", n, maxIdleRunners)
+	}
+	close(stop)
+	poll.Until(t, 10*time.Second, "no runner parked after stop", func() bool { return gaugeValue(r.parked) == 0 })
+	done := make(chan struct{})
+	r.Schedule(func() { close(done) })
+	<-done
+}
+
+// TestChatMailboxesRunOnRunners: a node runs its chat actors on its
+// runners, so a chat's second message reuses the goroutine of its first.
+func TestChatMailboxesRunOnRunners(t *testing.T) {
+	n, _ := newTestNode(t)
+	open := make(chan struct{})
+	close(open)
+	sock := &gatedSocket{gate: open}
+	c := n.Connect(ConnInfo{ConnectionID: "k1", UserID: "alice"}, sock)
+	c.Handle(protocol.CreateChat{Ref: "c", ChatID: "c1", Title: "t"})
+	waitFor(t, sock, `"type":"ack","ref":"c"`)
+	for i := range 5 {
+		ref := fmt.Sprintf("m%d", i)
+		c.Handle(protocol.SendMessage{Ref: ref, ChatID: "c1", ClientMsgID: ref, Body: "hi"})
+		waitFor(t, sock, `"ref":"`+ref+`"`)
+	}
+	if metricValue(n.m.runsReused) == 0 {
+		t.Fatalf("no chat mailbox run reused a runner (%v started)", metricValue(n.m.runsStarted))
+	}
+}
