@@ -37,7 +37,8 @@ type metrics struct {
 	timeline         timelineMetrics // v1.1 (metrics_timeline.go)
 	runsStarted      prometheus.Counter
 	runsReused       prometheus.Counter
-	runnersIdle      prometheus.Gauge
+	runnersIdle      prometheus.GaugeFunc
+	idleRunners      func() int // set by newRunners
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -73,8 +74,13 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		loadRejected:     counter("linkup_load_rejected_total", "Store reads refused because the load pool's queue was full (answered `unavailable`)."),
 		runsStarted:      counter("linkup_mailbox_runners_started_total", "Goroutines started to run a chat's mailbox because no runner was parked (runners.go)."),
 		runsReused:       counter("linkup_mailbox_runs_reused_total", "Chat mailbox runs handed to a parked runner instead of a new goroutine."),
-		runnersIdle:      gauge("linkup_mailbox_runners_idle", "Runners parked waiting for a mailbox run (at most 64)."),
 	}
+	m.runnersIdle = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "linkup_mailbox_runners_idle", Help: "Runners parked waiting for a chat mailbox run (at most 64)."}, func() float64 {
+		if m.idleRunners == nil {
+			return 0
+		}
+		return float64(m.idleRunners())
+	})
 	m.timeline = newTimelineMetrics()
 	p := m.pages.WithLabelValues
 	m.pagesFrom.ring, m.pagesFrom.cache, m.pagesFrom.store, m.pagesFrom.shared, m.pagesFrom.reread = p("ring"), p("cache"), p("store"), p("shared"), p("reread")

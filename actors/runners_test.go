@@ -2,7 +2,6 @@ package actors
 
 import (
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,53 +22,11 @@ func TestRunnersReuseAParkedGoroutine(t *testing.T) {
 		done := make(chan struct{})
 		r.Schedule(func() { close(done) })
 		<-done
-		poll.Until(t, 10*time.Second, fmt.Sprintf("a parked runner after run %d", i), func() bool { return gaugeValue(r.parked) == 1 })
+		poll.Until(t, 10*time.Second, fmt.Sprintf("a parked runner after run %d", i), func() bool { return r.pool.Idle() == 1 })
 	}
 	if s, re := metricValue(r.started), metricValue(r.reused); s != 1 || re != 19 {
 		t.Fatalf("started %v goroutines and reused %v times, want 1 and 19", s, re)
 	}
-}
-
-// TestRunnersNeverQueueBehindABlockedRun: a run that blocks holds up its
-// own runner only; the next run gets another goroutine at once.
-func TestRunnersNeverQueueBehindABlockedRun(t *testing.T) {
-	r := testRunners(make(chan struct{}))
-	release, blocked := make(chan struct{}), make(chan struct{})
-	r.Schedule(func() { close(blocked); <-release })
-	<-blocked
-	done := make(chan struct{})
-	r.Schedule(func() { close(done) })
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("a run waited behind a blocked one")
-	}
-	close(release)
-}
-
-// TestRunnersKeepAtMostMaxIdle: however many runs were in flight at once,
-// at most maxIdleRunners runners stay parked afterwards, and once the
-// node stops none does, while later runs still run.
-func TestRunnersKeepAtMostMaxIdle(t *testing.T) {
-	stop := make(chan struct{})
-	r := testRunners(stop)
-	release := make(chan struct{})
-	var wg sync.WaitGroup
-	for range maxIdleRunners + 10 {
-		wg.Add(1)
-		r.Schedule(func() { wg.Done(); <-release })
-	}
-	wg.Wait() // every run is in flight, each on its own runner
-	close(release)
-	poll.Until(t, 10*time.Second, "runners parked", func() bool { return gaugeValue(r.parked) == maxIdleRunners })
-	if n := r.idle.Load(); n != maxIdleRunners {
-		t.Fatalf("%d runners idle, want %d", n, maxIdleRunners)
-	}
-	close(stop)
-	poll.Until(t, 10*time.Second, "no runner parked after stop", func() bool { return gaugeValue(r.parked) == 0 })
-	done := make(chan struct{})
-	r.Schedule(func() { close(done) })
-	<-done
 }
 
 // TestChatMailboxesRunOnRunners: a node runs its chat actors on its
