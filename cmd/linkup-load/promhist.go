@@ -13,8 +13,12 @@ import (
 
 // serverHists are the linkup server histograms a run reports over its
 // traffic phase: how long a store append takes (the durable step before an
-// ack and a fan-out) and how many commands and events each append carries.
-var serverHists = []string{"linkup_append_latency_seconds", "linkup_chat_batch_size", "linkup_append_batch_events"}
+// ack and a fan-out) and how many commands and events each append carries;
+// and, from the embedded store, appends per transaction, the transaction's
+// time and its WAL checkpoints.
+var serverHists = []string{"linkup_append_latency_seconds", "linkup_chat_batch_size", "linkup_append_batch_events",
+	"linkup_embedded_store_append_batch_size", "linkup_embedded_store_append_latency_seconds",
+	"linkup_embedded_store_commit_seconds", "linkup_embedded_store_checkpoint_seconds"}
 
 // promHist is one Prometheus histogram as scraped: cumulative counts per
 // upper bound, the sum and the count.
