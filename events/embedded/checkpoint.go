@@ -45,6 +45,7 @@ type checkpointer struct {
 	db      *sql.DB
 	wake    chan struct{}
 	pages   *atomic.Int64 // pages in the WAL since the last complete checkpoint (the writer adds)
+	min     int64         // CheckpointPages: a wake-up finding fewer (a run just ended) does nothing
 	metrics *metrics
 	log     func(msg string, args ...any)
 	mu      sync.Mutex  // held while a checkpoint runs on db
@@ -55,8 +56,8 @@ type checkpointer struct {
 }
 
 // newCheckpointer opens the checkpointer's connection to dir's database.
-func newCheckpointer(ctx context.Context, dir string, pages *atomic.Int64) (*checkpointer, error) {
-	db, err := sql.Open("sqlite", dsn(Path(dir), false))
+func newCheckpointer(ctx context.Context, cfg Config, pages *atomic.Int64) (*checkpointer, error) {
+	db, err := sql.Open("sqlite", dsn(Path(cfg.Dir), false))
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +68,8 @@ func newCheckpointer(ctx context.Context, dir string, pages *atomic.Int64) (*che
 		db.Close()
 		return nil, err
 	}
-	return &checkpointer{db: db, wake: make(chan struct{}, 1), pages: pages, stop: make(chan struct{})}, nil
+	return &checkpointer{db: db, wake: make(chan struct{}, 1), pages: pages, min: int64(cfg.CheckpointPages),
+		stop: make(chan struct{})}, nil
 }
 
 func (c *checkpointer) start() {
@@ -82,8 +84,9 @@ func (c *checkpointer) run() {
 		case <-c.stop:
 			return
 		case <-c.wake:
-			c.checkpoint("checkpointer", 0)
-			c.tailDue.Store(true)
+			if c.checkpoint("checkpointer", c.min) {
+				c.tailDue.Store(true)
+			}
 		}
 	}
 }
@@ -97,14 +100,16 @@ func (c *checkpointer) request() {
 }
 
 // checkpoint runs a PASSIVE checkpoint for by (a metric label) unless,
-// once the run in progress has ended, fewer than min pages are counted.
-func (c *checkpointer) checkpoint(by string, min int64) {
+// once the run in progress has ended, fewer than min pages are counted;
+// it reports whether it ran one.
+func (c *checkpointer) checkpoint(by string, min int64) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.pages.Load() < min {
-		return
+		return false
 	}
 	checkpoint(context.Background(), c.db, by, c.pages, c.metrics, c.log)
+	return true
 }
 
 // close stops the goroutine and closes its connection.

@@ -57,7 +57,7 @@ func newWriter(ctx context.Context, cfg Config, n *notifier) (*writer, error) {
 		w.closeDB()
 		return nil, fmt.Errorf("embedded: open %s: %w", Path(cfg.Dir), err)
 	}
-	if w.ckpt, err = newCheckpointer(ctx, cfg.Dir, &w.walPages); err != nil {
+	if w.ckpt, err = newCheckpointer(ctx, cfg, &w.walPages); err != nil {
 		w.closeDB()
 		return nil, fmt.Errorf("embedded: open %s: checkpointer: %w", Path(cfg.Dir), err)
 	}
