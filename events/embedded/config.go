@@ -66,6 +66,13 @@ type Config struct {
 	// keeps up, and below MaxWALPages plus one batch whatever happens.
 	CheckpointPages int
 	MaxWALPages     int
+	// PreallocateWAL makes Open write the WAL file, zeros for CheckpointPages
+	// plus a quarter, when there is none (a new store, or after a clean
+	// Close), so that commits overwrite blocks already on disk instead of
+	// growing the file: a sync then needs no file system journal commit
+	// (prealloc.go). It costs one write of about 20 MiB at Open, so it is
+	// for servers rather than for tests and tools.
+	PreallocateWAL bool
 	// SyncWithFsync makes commits reach the disk with fsync(2) instead of
 	// fdatasync(2), the default. Both make a commit equally durable;
 	// fdatasync skips the file timestamps, whose update fsync forces

@@ -48,6 +48,9 @@ type writer struct {
 
 func newWriter(ctx context.Context, cfg Config, n *notifier) (*writer, error) {
 	db, err := openWriterDB(ctx, cfg.Dir)
+	if err == nil && cfg.PreallocateWAL {
+		db, err = reopenPreallocated(ctx, db, cfg)
+	}
 	if err != nil {
 		return nil, err
 	}
