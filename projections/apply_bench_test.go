@@ -23,7 +23,7 @@ import (
 func BenchmarkApplyChats(b *testing.B) {
 	for _, be := range backends {
 		b.Run(be.name, func(b *testing.B) {
-			for _, size := range []int{100, 500} {
+			for _, size := range []int{100, 500, 1000} {
 				b.Run(fmt.Sprint("batch=", size), func(b *testing.B) {
 					for _, p := range Default() {
 						b.Run(p.Name(), func(b *testing.B) { benchApplyChats(b, be, p, size) })

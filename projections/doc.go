@@ -41,6 +41,15 @@
 // it, which makes handlers idempotent by global position (a replayed batch,
 // or a checkpoint a rebuild moved forward, changes nothing).
 //
+// The SQLite read model commits with synchronous=NORMAL in WAL mode: no
+// fsync per commit, only at its WAL checkpoints (every 8,192 pages). A
+// process crash loses nothing committed; a power loss may take the last
+// commits back, and rows and checkpoint still go back together, so the
+// runner projects those events again from the log. The read model is
+// rebuildable from the log; the event store, which is not, syncs every
+// commit. So the read model's writes do not compete with the store's
+// fdatasync on every commit.
+//
 // # Row cache (SQLite)
 //
 // The SQLite read model keeps, per table set, the rows its transactions

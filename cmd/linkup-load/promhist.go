@@ -13,8 +13,14 @@ import (
 
 // serverHists are the linkup server histograms a run reports over its
 // traffic phase: how long a store append takes (the durable step before an
-// ack and a fan-out) and how many commands and events each append carries.
-var serverHists = []string{"linkup_append_latency_seconds", "linkup_chat_batch_size", "linkup_append_batch_events"}
+// ack and a fan-out) and how many commands and events each append carries;
+// and, from the embedded store, appends per transaction, the transaction's
+// time and its WAL checkpoints.
+var serverHists = []string{"linkup_append_latency_seconds", "linkup_chat_batch_size", "linkup_append_batch_events",
+	"linkup_embedded_store_append_batch_size", "linkup_embedded_store_append_latency_seconds",
+	"linkup_embedded_store_commit_seconds",
+	`linkup_embedded_store_checkpoint_seconds{by="checkpointer"}`, `linkup_embedded_store_checkpoint_seconds{by="writer_tail"}`,
+	`linkup_embedded_store_checkpoint_seconds{by="writer_bound"}`}
 
 // promHist is one Prometheus histogram as scraped: cumulative counts per
 // upper bound, the sum and the count.
@@ -48,16 +54,17 @@ func scrapeHists(url string, names []string) map[string]*promHist {
 	return parseHists(io.LimitReader(resp.Body, 16<<20), names)
 }
 
-// parseHists picks the named histograms (without labels other than le)
-// out of Prometheus text exposition.
+// parseHists picks the named histograms out of Prometheus text
+// exposition: a name alone has no labels other than le; a name with one
+// label, `name{label="value"}`, is that series of a labelled histogram.
 func parseHists(r io.Reader, names []string) map[string]*promHist {
 	out := map[string]*promHist{}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		line := sc.Text()
 		for _, n := range names {
-			if !strings.HasPrefix(line, n+"_") {
+			line, ok := seriesLine(sc.Text(), n)
+			if !ok {
 				continue
 			}
 			sp := strings.LastIndexByte(line, ' ')
@@ -70,7 +77,8 @@ func parseHists(r io.Reader, names []string) map[string]*promHist {
 				h = &promHist{}
 				out[n] = h
 			}
-			switch rest := line[len(n)+1 : sp]; {
+			base, _, _ := strings.Cut(n, "{")
+			switch rest := line[len(base)+1 : sp]; {
 			case strings.HasPrefix(rest, `bucket{le="`) && strings.HasSuffix(rest, `"}`):
 				le, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimPrefix(rest, `bucket{le="`), `"}`), 64)
 				if err == nil {
@@ -84,6 +92,26 @@ func parseHists(r io.Reader, names []string) map[string]*promHist {
 		}
 	}
 	return out
+}
+
+// seriesLine returns line with name's label taken out (so that it reads
+// as a line of an unlabelled histogram), and whether the line is of name.
+func seriesLine(line, name string) (string, bool) {
+	base, label, labelled := strings.Cut(name, "{")
+	if !strings.HasPrefix(line, base+"_") {
+		return "", false
+	}
+	if !labelled {
+		return line, true
+	}
+	label = strings.TrimSuffix(label, "}")
+	switch {
+	case strings.Contains(line, "{"+label+","):
+		return strings.Replace(line, "{"+label+",", "{", 1), true
+	case strings.Contains(line, "{"+label+"}"):
+		return strings.Replace(line, "{"+label+"}", "", 1), true
+	}
+	return "", false
 }
 
 // histDeltas returns, for each histogram in after, what it recorded since

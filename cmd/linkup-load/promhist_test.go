@@ -28,3 +28,25 @@ linkup_other_total 5
 		t.Fatal("no new observations must give no entry")
 	}
 }
+
+// TestParseLabelledSeries: a name with a label picks that series of a
+// labelled histogram, and only it.
+func TestParseLabelledSeries(t *testing.T) {
+	const text = `h_seconds_bucket{by="a",le="0.1"} 1
+h_seconds_bucket{by="a",le="+Inf"} 2
+h_seconds_sum{by="a"} 0.5
+h_seconds_count{by="a"} 2
+h_seconds_bucket{by="b",le="0.1"} 7
+h_seconds_bucket{by="b",le="+Inf"} 7
+h_seconds_sum{by="b"} 0.1
+h_seconds_count{by="b"} 7
+`
+	hs := parseHists(strings.NewReader(text), []string{`h_seconds{by="a"}`, "h_seconds"})
+	a := hs[`h_seconds{by="a"}`]
+	if a == nil || a.count != 2 || a.sum != 0.5 || len(a.les) != 2 || a.counts[0] != 1 {
+		t.Fatalf("series a: %+v", a)
+	}
+	if u := hs["h_seconds"]; u != nil && (u.count != 0 || len(u.les) != 0) {
+		t.Fatalf("the unlabelled name took labelled lines: %+v", u)
+	}
+}

@@ -46,7 +46,7 @@ func openReadOnlyStore(sf storeFlags) (st events.Store, timeOrdered bool, err er
 func openStore(sf storeFlags, log *slog.Logger, reg prometheus.Registerer) (events.Store, error) {
 	switch sf.store {
 	case "embedded", "":
-		return embedded.Open(embedded.Config{Dir: sf.data, Logger: log, Metrics: reg})
+		return embedded.Open(embedded.Config{Dir: sf.data, Logger: log, Metrics: reg, PreallocateWAL: true})
 	case "esdb":
 		if sf.esdbURL == "" {
 			return nil, errors.New("--store esdb needs --esdb-url (or LINKUP_ESDB_URL)")

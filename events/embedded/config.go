@@ -20,6 +20,8 @@ const (
 	DefaultPageSize      = 512
 	DefaultLiveEvents    = 4096
 	DefaultLiveBytes     = 8 << 20
+	// DefaultCheckpointPages is 16 MiB of WAL at SQLite's 4 KiB pages.
+	DefaultCheckpointPages = 4096
 )
 
 // Config says where the store lives and how it is bounded. The zero value
@@ -55,6 +57,22 @@ type Config struct {
 	// within the feed.
 	LiveEvents int
 	LiveBytes  int
+	// CheckpointPages is how many pages the writer's commits may add to
+	// the WAL before the checkpointer copies them into the database file
+	// (a PASSIVE checkpoint on its own connection, off the append path);
+	// MaxWALPages (default 8 x CheckpointPages) is how many the WAL may
+	// hold before the writer checkpoints itself, appends waiting meanwhile.
+	// The WAL file stays about CheckpointPages long while the checkpointer
+	// keeps up, and below MaxWALPages plus one batch whatever happens.
+	CheckpointPages int
+	MaxWALPages     int
+	// PreallocateWAL makes Open write the WAL file, zeros for CheckpointPages
+	// plus a quarter, when there is none (a new store, or after a clean
+	// Close), so that commits overwrite blocks already on disk instead of
+	// growing the file: a sync then needs no file system journal commit
+	// (prealloc.go). It costs one write of about 20 MiB at Open, so it is
+	// for servers rather than for tests and tools.
+	PreallocateWAL bool
 	// SyncWithFsync makes commits reach the disk with fsync(2) instead of
 	// fdatasync(2), the default. Both make a commit equally durable;
 	// fdatasync skips the file timestamps, whose update fsync forces
@@ -79,8 +97,10 @@ func (c Config) Validate() error {
 	case c.Dir == "":
 		return errors.New("embedded: config: Dir is empty")
 	case c.MaxBatch < 0, c.QueueSize < 0, c.MaxEventBytes < 0, c.ReadConns < 0, c.PageSize < 0,
-		c.LiveEvents < 0, c.LiveBytes < 0:
+		c.LiveEvents < 0, c.LiveBytes < 0, c.CheckpointPages < 0, c.MaxWALPages < 0:
 		return fmt.Errorf("embedded: config: negative limit in %+v", c)
+	case c.MaxWALPages > 0 && c.MaxWALPages < orDefault(c.CheckpointPages, DefaultCheckpointPages):
+		return fmt.Errorf("embedded: config: MaxWALPages %d below CheckpointPages %d", c.MaxWALPages, c.CheckpointPages)
 	case c.PollInterval < 0:
 		return fmt.Errorf("embedded: config: negative PollInterval %s", c.PollInterval)
 	}
@@ -95,6 +115,8 @@ func (c Config) withDefaults() Config {
 	c.PageSize = orDefault(c.PageSize, DefaultPageSize)
 	c.LiveEvents = orDefault(c.LiveEvents, DefaultLiveEvents)
 	c.LiveBytes = orDefault(c.LiveBytes, DefaultLiveBytes)
+	c.CheckpointPages = orDefault(c.CheckpointPages, DefaultCheckpointPages)
+	c.MaxWALPages = orDefault(c.MaxWALPages, 8*c.CheckpointPages)
 	if c.PollInterval == 0 {
 		c.PollInterval = DefaultPollInterval
 	}

@@ -19,6 +19,8 @@ const crashDirEnv = "LINKUP_EMBEDDED_CRASH_DIR"
 
 // TestCrashChild is the child of TestCrash: it appends from 8 goroutines
 // and prints "g n" for each append that returned success, until killed.
+// It runs as serve does (a preallocated WAL) with a small CheckpointPages,
+// so that the kill may land anywhere in the checkpointer's cycle.
 // Goroutines 4 to 7 use AppendAsync and print from its callback, on the
 // store's writer goroutine, as soon as it reports success.
 func TestCrashChild(t *testing.T) {
@@ -26,7 +28,7 @@ func TestCrashChild(t *testing.T) {
 	if dir == "" {
 		t.Skip("runs only as the child of TestCrash")
 	}
-	st, err := embedded.Open(embedded.Config{Dir: dir})
+	st, err := embedded.Open(embedded.Config{Dir: dir, PreallocateWAL: true, CheckpointPages: 128})
 	if err != nil {
 		fmt.Println("open:", err)
 		os.Exit(2)
@@ -75,6 +77,13 @@ func TestCrash(t *testing.T) {
 	dir := t.TempDir()
 	acked := runChildUntilKilled(t, dir, 2000)
 	st := open(t, embedded.Config{Dir: dir, ReadOnly: true})
+	for g := range 8 {
+		checkCrashStream(t, st, g, acked[g])
+	}
+	st.Close()
+	// A writable reopen (preallocating, which must leave the crashed WAL
+	// alone) sees the same.
+	st = open(t, embedded.Config{Dir: dir, PreallocateWAL: true})
 	defer st.Close()
 	for g := range 8 {
 		checkCrashStream(t, st, g, acked[g])

@@ -98,9 +98,12 @@
 //
 // MaxBatch appends per transaction, QueueSize pending appends, MaxEventBytes
 // per event, PageSize events (and about 4 MiB) per read query, ReadConns
-// read connections, LiveEvents (and LiveBytes of data) in the feed.
+// read connections, LiveEvents (and LiveBytes of data) in the feed,
+// MaxWALPages pages in the WAL.
 // Metrics (namespace linkup_embedded_store): append batch size and latency
-// histograms, queue depth, overloads, events appended; events handed to
-// subscriptions from the feed and from the store, fallbacks to the store
-// of caught-up subscriptions, and the feed's size.
+// histograms, the transactions' time (commit_seconds), queue depth,
+// overloads, events appended; checkpoints and their time by who ran them,
+// checkpoint failures, pages in the WAL; events handed to subscriptions
+// from the feed and from the store, fallbacks to the store of caught-up
+// subscriptions, and the feed's size.
 package embedded

@@ -13,6 +13,12 @@ type metrics struct {
 	queueDepth prometheus.GaugeFunc
 	overloads  prometheus.Counter
 	appended   prometheus.Counter
+	commitTime prometheus.Histogram
+
+	checkpointTime     *prometheus.HistogramVec
+	checkpoints        *prometheus.CounterVec
+	checkpointFailures prometheus.Counter
+	walPages           prometheus.GaugeFunc
 
 	liveEvents  prometheus.Counter
 	storeEvents prometheus.Counter
@@ -21,7 +27,7 @@ type metrics struct {
 	feedBytes   prometheus.GaugeFunc
 }
 
-func newMetrics(reg prometheus.Registerer, depth func() float64, fd *feed) (*metrics, error) {
+func newMetrics(reg prometheus.Registerer, depth, walPages func() float64, fd *feed) (*metrics, error) {
 	const ns, sub = "linkup", "embedded_store"
 	m := &metrics{
 		batchSize: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Subsystem: sub,
@@ -36,6 +42,19 @@ func newMetrics(reg prometheus.Registerer, depth func() float64, fd *feed) (*met
 			Name: "append_overloaded_total", Help: "Appends refused with ErrOverloaded (queue full)."}),
 		appended: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
 			Name: "events_appended_total", Help: "Events committed."}),
+		commitTime: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Subsystem: sub,
+			Name: "commit_seconds", Help: "Time of one append transaction, BEGIN to the end of COMMIT (its WAL sync included).",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16)}),
+		checkpointTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns, Subsystem: sub,
+			Name: "checkpoint_seconds", Help: "Time of one WAL checkpoint (copying WAL pages into the database file and syncing it), by who ran it (see checkpoints_total).",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 18)}, []string{"by"}),
+		checkpoints: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
+			Name: "checkpoints_total", Help: "WAL checkpoints, by who ran them: checkpointer (its goroutine, off the append path), writer_tail (the writer, between batches: the pages committed during the checkpointer's run) or writer_bound (the writer: the WAL had reached MaxWALPages)."},
+			[]string{"by"}),
+		checkpointFailures: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
+			Name: "checkpoint_failures_total", Help: "WAL checkpoints that failed (the WAL keeps its pages; the next one retries)."}),
+		walPages: prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub,
+			Name: "wal_pages", Help: "Pages written to the WAL since its last complete checkpoint (bounded by MaxWALPages)."}, walPages),
 		liveEvents: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
 			Name: "subscription_live_events_total", Help: "Events handed to subscriptions from the in-memory feed of recent commits."}),
 		storeEvents: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
@@ -50,7 +69,8 @@ func newMetrics(reg prometheus.Registerer, depth func() float64, fd *feed) (*met
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.batchSize, m.latency, m.queueDepth, m.overloads, m.appended,
+	for _, c := range []prometheus.Collector{m.batchSize, m.latency, m.queueDepth, m.overloads, m.appended, m.commitTime,
+		m.checkpointTime, m.checkpoints, m.checkpointFailures, m.walPages,
 		m.liveEvents, m.storeEvents, m.fallbacks, m.feedEvents, m.feedBytes} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("embedded: register metrics: %w", err)

@@ -75,7 +75,9 @@ func dsn(path string, readOnly bool) string {
 		q.Add("_pragma", "query_only(1)")
 	} else {
 		q.Add("_pragma", "synchronous(FULL)")
-		q.Add("_pragma", "wal_autocheckpoint(16384)")
+		// No automatic checkpoint inside a COMMIT: the checkpointer
+		// runs them on its own connection (checkpoint.go).
+		q.Add("_pragma", "wal_autocheckpoint(0)")
 		// The statement journal of a multi-row INSERT stays in memory
 		// instead of spilling to a temporary file (it was a third of the
 		// writer's CPU), and the hot index pages stay cached.

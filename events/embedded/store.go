@@ -57,13 +57,13 @@ func (s *Store) open(ctx context.Context) error {
 		return err
 	}
 	s.rdb, s.raw = rdb, newRawStmts()
-	m, err := newMetrics(s.cfg.Metrics, s.queueDepth, s.feed)
+	m, err := newMetrics(s.cfg.Metrics, s.queueDepth, s.walPages, s.feed)
 	if err != nil {
 		return err
 	}
 	s.metrics = m
 	if s.w != nil {
-		s.w.metrics = m
+		s.w.setMetrics(m)
 		s.w.start()
 	}
 	return nil
@@ -92,6 +92,13 @@ func (s *Store) queueDepth() float64 {
 		return 0
 	}
 	return float64(len(s.w.queue))
+}
+
+func (s *Store) walPages() float64 {
+	if s.w == nil {
+		return 0
+	}
+	return float64(s.w.walPages.Load())
 }
 
 // Head returns the position of the last committed event.

@@ -27,6 +27,11 @@ type writer struct {
 	ins     *inserter
 	streamQ *sql.Stmt // a stream's id by name
 	headQ   *sql.Stmt // a stream's last revision by id
+	beginS  *sql.Stmt // BEGIN IMMEDIATE
+	commitS *sql.Stmt // COMMIT
+	ckpt    *checkpointer
+
+	walPages atomic.Int64 // pages committed to the WAL since its last complete checkpoint
 
 	next                uint64        // last position handed out (tentative in a batch)
 	committed           atomic.Uint64 // last committed position
@@ -43,6 +48,9 @@ type writer struct {
 
 func newWriter(ctx context.Context, cfg Config, n *notifier) (*writer, error) {
 	db, err := openWriterDB(ctx, cfg.Dir)
+	if err == nil && cfg.PreallocateWAL {
+		db, err = reopenPreallocated(ctx, db, cfg)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -51,6 +59,10 @@ func newWriter(ctx context.Context, cfg Config, n *notifier) (*writer, error) {
 	if err := w.prepare(ctx); err != nil {
 		w.closeDB()
 		return nil, fmt.Errorf("embedded: open %s: %w", Path(cfg.Dir), err)
+	}
+	if w.ckpt, err = newCheckpointer(ctx, cfg, &w.walPages); err != nil {
+		w.closeDB()
+		return nil, fmt.Errorf("embedded: open %s: checkpointer: %w", Path(cfg.Dir), err)
 	}
 	w.feed = newFeed(cfg.LiveEvents, cfg.LiveBytes, w.next)
 	return w, nil
@@ -64,6 +76,12 @@ func (w *writer) prepare(ctx context.Context) (err error) {
 		return err
 	}
 	if w.headQ, err = w.conn.PrepareContext(ctx, headSQL); err != nil {
+		return err
+	}
+	if w.beginS, err = w.conn.PrepareContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return err
+	}
+	if w.commitS, err = w.conn.PrepareContext(ctx, "COMMIT"); err != nil {
 		return err
 	}
 	w.ins = newInserter(w.conn)
@@ -86,8 +104,15 @@ const (
 	(SELECT COALESCE(MAX(position), 0) FROM events) - (SELECT COUNT(*) FROM stream_tail)`
 )
 
+// setMetrics hands the writer and its checkpointer the store's metrics.
+func (w *writer) setMetrics(m *metrics) {
+	w.metrics = m
+	w.ckpt.metrics, w.ckpt.log = m, w.cfg.Logger.Warn
+}
+
 func (w *writer) start() {
 	w.started = true
+	w.ckpt.start()
 	go w.run()
 }
 
@@ -98,6 +123,7 @@ func (w *writer) run() {
 		batch = w.gather(append(batch[:0], req))
 		w.commitBatch(batch)
 		clear(batch)
+		w.checkpointIfDue()
 	}
 }
 
@@ -126,7 +152,11 @@ func (w *writer) stop() error {
 	if w.started {
 		<-w.stopped
 	}
-	return w.closeDB()
+	var err error
+	if w.ckpt != nil {
+		err = w.ckpt.close()
+	}
+	return errors.Join(err, w.closeDB())
 }
 
 func (w *writer) closeDB() error {
@@ -134,7 +164,7 @@ func (w *writer) closeDB() error {
 	if w.ins != nil {
 		errs = append(errs, w.ins.close())
 	}
-	for _, st := range []*sql.Stmt{w.streamQ, w.headQ} {
+	for _, st := range []*sql.Stmt{w.streamQ, w.headQ, w.beginS, w.commitS} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
@@ -149,16 +179,39 @@ func (w *writer) closeDB() error {
 // commitBatch writes the batch and answers every caller in it.
 func (w *writer) commitBatch(batch []*appendReq) {
 	w.results = append(w.results[:0], make([]appendResp, len(batch))...)
-	now := time.Now().UnixNano()
+	start := time.Now()
+	now := start.UnixNano()
 	err := w.tryBatch(batch, now)
 	if err != nil {
 		w.cfg.Logger.Warn("embedded: batch failed, retrying appends one by one", "appends", len(batch), "err", err)
 		err = w.oneByOne(batch, now)
 	}
 	if err == nil {
+		w.metrics.commitTime.Observe(time.Since(start).Seconds())
 		w.publish(batch, now)
 	}
 	w.answer(batch, err)
+}
+
+// checkpointIfDue counts the pages the last commit put into the WAL and
+// wakes the checkpointer past CheckpointPages. After a run of the
+// checkpointer, and past MaxWALPages (the checkpointer is behind), the
+// writer checkpoints itself before it takes the next batch (checkpoint.go).
+func (w *writer) checkpointIfDue() {
+	n, err := walWritten(w.conn)
+	if err != nil {
+		w.cfg.Logger.Warn("embedded: reading WAL pages written", "err", err)
+		n = 1
+	}
+	pages := w.walPages.Add(n)
+	switch {
+	case w.ckpt.tailDue.Swap(false):
+		w.ckpt.checkpoint("writer_tail", 0)
+	case pages >= int64(w.cfg.MaxWALPages):
+		w.ckpt.checkpoint("writer_bound", int64(w.cfg.MaxWALPages))
+	case pages >= int64(w.cfg.CheckpointPages):
+		w.ckpt.request()
+	}
 }
 
 func (w *writer) answer(batch []*appendReq, err error) {
@@ -259,12 +312,12 @@ func (w *writer) appendAlone(ctx context.Context, i int, req *appendReq, now int
 }
 
 func (w *writer) begin(ctx context.Context) error {
-	_, err := w.conn.ExecContext(ctx, "BEGIN IMMEDIATE")
+	_, err := w.beginS.ExecContext(ctx)
 	return err
 }
 
 func (w *writer) commit(ctx context.Context) error {
-	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
+	if _, err := w.commitS.ExecContext(ctx); err != nil {
 		return w.rollback(ctx, err)
 	}
 	w.heads.commit()

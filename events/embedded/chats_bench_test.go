@@ -1,0 +1,82 @@
+package embedded_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/events/embedded"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// BenchmarkAppendChatsPaced offers the store what `linkup-load chats`
+// offers it: one-event appends through AppendAsync (as the chat actors
+// make them) to 200 chat streams, arriving at random instants (a Poisson
+// process) at 2,000 and 10,000 appends/s, with the store opened as serve
+// opens it. b.N appends in all, e.g.
+//
+//	go test ./events/embedded -run '^$' -bench AppendChatsPaced -benchtime 20000x
+//
+// It reports the append latency (queued to callback) at p50 and p99,
+// appends per commit and the process's CPU time per append: the store's
+// share of a chats run's latency and CPU, without the actors and sockets.
+// LINKUP_BENCH_PREALLOCATE=0 opens the store without PreallocateWAL, to
+// measure what the preallocation does.
+func BenchmarkAppendChatsPaced(b *testing.B) {
+	for _, rate := range []int{2000, 10000} {
+		b.Run(fmt.Sprint("rate=", rate), func(b *testing.B) { benchChatsPaced(b, rate) })
+	}
+}
+
+func benchChatsPaced(b *testing.B, rate int) {
+	reg := prometheus.NewRegistry()
+	prealloc := os.Getenv("LINKUP_BENCH_PREALLOCATE") != "0"
+	st, err := embedded.Open(embedded.Config{Dir: b.TempDir(), Metrics: reg, PreallocateWAL: prealloc})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	var mu sync.Mutex
+	lat := make([]time.Duration, 0, b.N)
+	var wg sync.WaitGroup
+	wg.Add(b.N)
+	done := func(t0 time.Time) func(events.AppendResult, error) {
+		return func(_ events.AppendResult, err error) {
+			if err != nil {
+				b.Error(err)
+			}
+			mu.Lock()
+			lat = append(lat, time.Since(t0))
+			mu.Unlock()
+			wg.Done()
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	mean := float64(time.Second) / float64(rate)
+	b.ResetTimer()
+	cpu0 := cpuTime(b)
+	next := time.Now()
+	for i := range b.N {
+		next = next.Add(time.Duration(rng.ExpFloat64() * mean))
+		if d := time.Until(next); d > 0 { // pacing at the offered rate, not a poll
+			time.Sleep(d)
+		}
+		err := st.AppendAsync(fmt.Sprintf("chat-%d", i%200), events.Any(), []events.EventData{benchEvent}, done(time.Now()))
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	wg.Wait()
+	cpu := cpuTime(b) - cpu0
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(meanBatch(b, reg), "appends/batch")
+	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/append")
+}
