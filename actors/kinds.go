@@ -33,6 +33,9 @@ func newKind(n *Node, name string) *kind {
 	strategy := recordingStrategy{node: n, kind: name}
 	k.props = actor.PropsFromProducer(k.take, actor.WithGuardian(strategy), actor.WithSupervisor(strategy),
 		actor.WithMailbox(mailboxOf(name, mailboxStats{g: n.m.mailbox.WithLabelValues(name)})))
+	if name == "chat" { // a chat's sends keep their order behind its fan-out lane (fanout_lane.go)
+		k.props.Configure(actor.WithSenderMiddleware(orderedSends))
+	}
 	if name == "connection" {
 		k.dispatch = &connDispatcher{}
 		k.inline = actor.PropsFromProducer(k.take, actor.WithGuardian(strategy), actor.WithSupervisor(strategy),
