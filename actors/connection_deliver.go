@@ -97,7 +97,7 @@ func (c *connActor) deliver(ctx actor.Context, d deliver) {
 		}
 		out = c.emit(ctx, d.ChatID, it, out)
 	}
-	c.sendFrames(ctx, out)
+	c.sendDeliveries(ctx, out)
 }
 
 // own reports (and notes as received) a message of this connection's own:
@@ -162,7 +162,7 @@ func (c *connActor) releaseHeld(ctx actor.Context) {
 		}
 		out = c.emit(ctx, h.chat, h.it, out)
 	}
-	c.sendFrames(ctx, out)
+	c.sendDeliveries(ctx, out)
 }
 
 // endHoldSync runs when the first sync's answer is complete, before its
