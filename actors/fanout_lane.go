@@ -15,6 +15,15 @@ var laneMinSubscribers atomic.Int64
 
 func init() { laneMinSubscribers.Store(64) }
 
+// laneMaxPending bounds the fan-out items a lane holds that its goroutine
+// has not taken yet. A chat that would go past it waits until the lane
+// takes them (at most one posting round), as it waited for its own
+// fan-out before the lane: so when the node is out of CPU the chat slows
+// down (its queue fills, senders get `overloaded`) instead of running
+// ahead of its lane until every member passes maxDeliverBacklog and is
+// dropped as a slow consumer; and a lane's queue stays bounded.
+const laneMaxPending = 128
+
 // fanLane takes a chat's fan-out off the chat's goroutine (issue #17).
 // The chat decides who gets what (credits, drops: chat_backlog.go) and
 // hands the lane the batch's encoded items, shared and never modified,
@@ -43,6 +52,8 @@ type fanLane struct {
 	pending []laneTask
 	spare   []laneTask // the slice the goroutine drained, for reuse
 	running bool       // a goroutine owns the lane until pending is empty
+	items   int        // fan-out items in pending
+	taken   *sync.Cond // signalled (on mu) when the goroutine takes pending
 	// While running: the connection id every unfinished fan-out item
 	// comes from and is skipped by (soleOriginNone: some item shows to
 	// everyone), and the connections with sends waiting in the lane.
@@ -95,6 +106,14 @@ func (l *fanLane) fanOut(sys *actor.ActorSystem, chatID string, items []deliverI
 		return
 	}
 	l.push(sys, laneTask{chatID: chatID, items: items, targets: targets, sole: soleOrigin(items)})
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for l.items >= laneMaxPending {
+		if l.taken == nil {
+			l.taken = sync.NewCond(&l.mu)
+		}
+		l.taken.Wait()
+	}
 }
 
 // send posts msg to target now when nothing the lane holds could come
@@ -115,6 +134,7 @@ func (l *fanLane) push(sys *actor.ActorSystem, t laneTask) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.pending = append(l.pending, t)
+	l.items += len(t.items)
 	if t.to != nil {
 		if l.waiting == nil {
 			l.waiting = map[string]int{}
@@ -145,7 +165,10 @@ func (l *fanLane) run(sys *actor.ActorSystem) {
 			l.mu.Unlock()
 			return
 		}
-		l.pending, l.spare = l.spare[:0], nil
+		l.pending, l.spare, l.items = l.spare[:0], nil, 0
+		if l.taken != nil {
+			l.taken.Broadcast()
+		}
 		l.mu.Unlock()
 		l.post(sys, tasks)
 		clear(tasks) // the items and targets go with the deliveries

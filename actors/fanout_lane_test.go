@@ -188,3 +188,53 @@ func TestSoleOrigin(t *testing.T) {
 		}
 	}
 }
+
+// gatedRecorder is an actor whose Receive waits at gate, then counts the
+// items delivered to it.
+type gatedRecorder struct {
+	gate    chan struct{}
+	entered atomic.Int64
+	items   atomic.Int64
+}
+
+func (r *gatedRecorder) Receive(ctx actor.Context) {
+	if d, ok := ctx.Message().(deliver); ok {
+		r.entered.Add(1)
+		<-r.gate
+		r.items.Add(int64(len(d.Items)))
+	}
+}
+
+// TestLaneHoldsTheChatBack: while a lane's goroutine is stuck posting (its
+// target runs in place and waits, as a connection on a CPU-starved node
+// would take long), a chat handing it more than laneMaxPending items waits
+// until the lane takes them, instead of running ahead of it (its members
+// would pass maxDeliverBacklog and be dropped as slow consumers). Without
+// the bound the third fanOut returns at once and the test fails.
+func TestLaneHoldsTheChatBack(t *testing.T) {
+	sys := actor.NewActorSystem()
+	r := &gatedRecorder{gate: make(chan struct{})}
+	pid := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return r }, actor.WithDispatcher(&connDispatcher{})))
+	var l fanLane
+	items := func(n int) []deliverItem { return make([]deliverItem, n) }
+	l.fanOut(sys, "c", items(1), []*actor.PID{pid})
+	poll.Until(t, 10*time.Second, "the lane's goroutine is posting", func() bool { return r.entered.Load() > 0 })
+	l.fanOut(sys, "c", items(laneMaxPending-1), []*actor.PID{pid}) // below the bound: returns
+	returned := make(chan struct{})
+	go func() {
+		l.fanOut(sys, "c", items(1), []*actor.PID{pid}) // at the bound: waits
+		close(returned)
+	}()
+	select {
+	case <-returned:
+		t.Fatal("fanOut returned while the lane held laneMaxPending items it had not taken")
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(r.gate)
+	select {
+	case <-returned:
+	case <-time.After(10 * time.Second):
+		t.Fatal("fanOut still waits after the lane moved")
+	}
+	poll.Until(t, 10*time.Second, "every item delivered", func() bool { return r.items.Load() == laneMaxPending+1 })
+}
