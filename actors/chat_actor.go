@@ -62,6 +62,8 @@ type chatActor struct {
 	flightIDs []string
 	unsure    *unsureBatch
 	unacked   unackedIDs
+	// lane posts large fan-outs off the chat's goroutine (fanout_lane.go).
+	lane fanLane
 }
 
 type subscriber struct {

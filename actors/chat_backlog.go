@@ -43,18 +43,27 @@ type deliverAck struct {
 
 // deliverTo sends d to subscriber s (key id), counting its items as in
 // flight, or drops the subscriber when d would take them past
-// maxDeliverBacklog. A batch always goes to a backlog that may be empty
-// (below one ack's worth: a batch may be bigger than the limit); otherwise
-// it must fit.
+// maxDeliverBacklog (credit).
 func (c *chatActor) deliverTo(ctx actor.Context, id string, s subscriber, d deliver) {
-	if s.inflight >= ackEvery && s.inflight+len(d.Items) > maxDeliverBacklog {
+	if c.credit(ctx, id, s, len(d.Items)) {
+		ctx.Send(s.pid, d)
+	}
+}
+
+// credit counts n more items in flight to subscriber s (key id) and
+// reports true, or drops the subscriber and reports false when they would
+// take it past maxDeliverBacklog. A batch always goes to a backlog that
+// may be empty (below one ack's worth: a batch may be bigger than the
+// limit); otherwise it must fit.
+func (c *chatActor) credit(ctx actor.Context, id string, s subscriber, n int) bool {
+	if s.inflight >= ackEvery && s.inflight+n > maxDeliverBacklog {
 		delete(c.subs, id)
 		ctx.Send(s.pid, deliverOverflow{ChatID: c.id})
-		return
+		return false
 	}
-	s.inflight += len(d.Items)
+	s.inflight += n
 	c.subs[id] = s
-	ctx.Send(s.pid, d)
+	return true
 }
 
 // acked credits a subscriber with the items its connection handled. An

@@ -175,29 +175,42 @@ func (c *chatActor) appendItem(items []deliverItem, f protocol.Frame, seq uint64
 }
 
 // fanOut sends each subscriber one deliver with every item of the batch:
-// one mailbox message per connection per batch, frames encoded once.
+// one mailbox message per connection per batch, frames encoded once. A
+// chat of laneMinSubscribers or more hands the posting to its lane
+// (fanout_lane.go), and so does any chat whose lane still has work.
 func (c *chatActor) fanOut(ctx actor.Context, items []deliverItem) {
-	if len(items) == 0 {
-		return
-	}
-	d := deliver{ChatID: c.id, Items: items}
-	for id, s := range c.subs {
-		c.deliverTo(ctx, id, s, d)
-	}
+	c.fanOutTo(ctx, items, "")
 }
 
 // fanOutTyping sends a typing frame to the connections of the users other
 // than the one typing.
 func (c *chatActor) fanOutTyping(ctx actor.Context, d chat.Delivery, from *actor.PID) {
 	item := c.appendItem(nil, protocol.TypingFrame{ChatID: c.id, User: d.User, IsTyping: d.IsTyping}, 0, from)
-	if len(item) == 0 {
+	c.fanOutTo(ctx, item, d.User)
+}
+
+// fanOutTo sends items to every subscriber except the connections of
+// user skip (none when empty), within their delivery backlog.
+func (c *chatActor) fanOutTo(ctx actor.Context, items []deliverItem, skip string) {
+	if len(items) == 0 {
 		return
 	}
+	d := deliver{ChatID: c.id, Items: items}
+	if int64(len(c.subs)) < laneMinSubscribers.Load() && !c.lane.busy() {
+		for id, s := range c.subs {
+			if skip == "" || s.user != skip {
+				c.deliverTo(ctx, id, s, d)
+			}
+		}
+		return
+	}
+	targets := make([]*actor.PID, 0, len(c.subs))
 	for id, s := range c.subs {
-		if s.user != d.User {
-			c.deliverTo(ctx, id, s, deliver{ChatID: c.id, Items: item})
+		if (skip == "" || s.user != skip) && c.credit(ctx, id, s, len(items)) {
+			targets = append(targets, s.pid)
 		}
 	}
+	c.lane.fanOut(c.node.system, c.id, items, targets)
 }
 
 // sendJoined tells each member of a new chat about it.

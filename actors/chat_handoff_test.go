@@ -205,6 +205,12 @@ func TestFanOutOrderWhilePipelined(t *testing.T) {
 		frames, _ := socks["bob"].state()
 		return len(seqsWith(t, frames, `"type":"message"`)) >= 2*posts
 	})
+	for _, u := range []string{"alice", "carol"} { // a batch's acks may come before its items
+		poll.Until(t, 10*time.Second, u+" got the other sender's messages", func() bool {
+			frames, _ := socks[u].state()
+			return len(seqsWith(t, frames, `"type":"message"`)) >= posts
+		})
+	}
 	frames, _ := socks["bob"].state()
 	if got := seqsWith(t, frames, `"type":"message"`); !isRun(got, 1, 2*posts) {
 		t.Fatalf("bob's messages: %v, want seqs 1..%d in order", got, 2*posts)

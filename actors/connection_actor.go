@@ -260,14 +260,7 @@ func (c *connActor) sendFrames(ctx actor.Context, frames [][]byte) {
 	if c.closed || len(frames) == 0 {
 		return
 	}
-	switch err := c.sock.SendMany(frames); err {
-	case nil:
-		c.out += uint64(len(frames))
-		c.node.m.framesOut.Add(float64(len(frames)))
-	case ErrQueueFull:
-		c.node.m.slowConsumers.Inc()
-		c.forceReconnect(ctx, "", protocol.ReasonSlowConsumer, 1000)
-	}
+	c.queued(ctx, len(frames), c.sock.SendMany(frames))
 }
 
 func (c *connActor) forceReconnect(ctx actor.Context, ref, reason string, retryMs int) {

@@ -89,39 +89,53 @@ func (c *connActor) deliver(ctx actor.Context, d deliver) {
 		return
 	}
 	buf := c.syncing[d.ChatID]
+	seen, behind := c.seenSet(d.ChatID), c.behind[d.ChatID] // once per batch, not per item
 	out := make([][]byte, 0, len(d.Items))
 	for _, it := range d.Items {
-		if buf != nil && !c.own(ctx, d.ChatID, it) {
+		if buf != nil && !c.ownIn(ctx, seen, it) {
 			buf.hold(it)
 			continue
 		}
-		out = c.emit(ctx, d.ChatID, it, out)
+		out = c.emitTo(ctx, seen, behind, it, out)
 	}
-	c.sendFrames(ctx, out)
+	c.sendDeliveries(ctx, out)
 }
 
 // own reports (and notes as received) a message of this connection's own:
 // its ack carried the seq.
 func (c *connActor) own(ctx actor.Context, chatID string, it deliverItem) bool {
-	if it.Origin == nil || it.Origin.Id != ctx.Self().Id || it.Seq == 0 {
+	if it.Origin == nil || it.Seq == 0 {
 		return false
 	}
-	c.seenSet(chatID).add(it.Seq)
+	return c.ownIn(ctx, c.seenSet(chatID), it)
+}
+
+// ownIn is own with the chat's seen set at hand.
+func (c *connActor) ownIn(ctx actor.Context, seen *seqSet, it deliverItem) bool {
+	if it.Origin == nil || it.Seq == 0 || it.Origin.Id != ctx.Self().Id {
+		return false
+	}
+	seen.add(it.Seq)
 	return true
 }
 
 // emit appends a live item's frame to out unless the connection must not
 // get it: its own message, a chat it is behind in, a seq it already has.
 func (c *connActor) emit(ctx actor.Context, chatID string, it deliverItem, out [][]byte) [][]byte {
+	return c.emitTo(ctx, c.seenSet(chatID), c.behind[chatID], it, out)
+}
+
+// emitTo is emit with the chat's seen set and behind flag at hand.
+func (c *connActor) emitTo(ctx actor.Context, seen *seqSet, behind bool, it deliverItem, out [][]byte) [][]byte {
 	switch {
-	case c.own(ctx, chatID, it):
-	case it.Seq > 0 && c.behind[chatID]:
+	case c.ownIn(ctx, seen, it):
+	case it.Seq > 0 && behind:
 		c.node.m.droppedLive.Inc()
-	case it.Seq > 0 && c.seenSet(chatID).has(it.Seq):
+	case it.Seq > 0 && seen.has(it.Seq):
 		c.node.m.repeatsSkipped.Inc()
 	default:
 		if it.Seq > 0 {
-			c.seenSet(chatID).add(it.Seq)
+			seen.add(it.Seq)
 		}
 		out = append(out, it.Frame)
 	}
@@ -162,7 +176,7 @@ func (c *connActor) releaseHeld(ctx actor.Context) {
 		}
 		out = c.emit(ctx, h.chat, h.it, out)
 	}
-	c.sendFrames(ctx, out)
+	c.sendDeliveries(ctx, out)
 }
 
 // endHoldSync runs when the first sync's answer is complete, before its

@@ -34,7 +34,9 @@ func newKind(n *Node, name string) *kind {
 	opts := []actor.PropsOption{actor.WithGuardian(strategy), actor.WithSupervisor(strategy),
 		actor.WithMailbox(mailboxOf(name, mailboxStats{g: n.m.mailbox.WithLabelValues(name)}))}
 	if name == "chat" {
-		opts = append(opts, actor.WithDispatcher(n.runners))
+		// Chats run on reused goroutines, and their sends keep their order
+		// behind the fan-out lane (fanout_lane.go).
+		opts = append(opts, actor.WithDispatcher(n.runners), actor.WithSenderMiddleware(orderedSends))
 	}
 	k.props = actor.PropsFromProducer(k.take, opts...)
 	if name == "connection" {

@@ -21,6 +21,12 @@ import (
 // With DirectWrites, frames sent while nothing is pending are written at
 // once by the sender with one non-blocking writev. Idle sockets hold no
 // goroutine and no buffer.
+//
+// A round is scheduled as a reply's (SendMany, control frames, Close) or
+// as bulk (SendBulk: a chat's fan-out): the pool's writers serve sockets
+// with replies first, so an ack does not wait for the writes of a
+// 1,000-member fan-out queued before it. Each socket's own frames keep
+// their order whatever the kind.
 type socket struct {
 	conn     net.Conn
 	raw      syscall.RawConn // nil: no non-blocking writes, always a flush goroutine
@@ -36,13 +42,17 @@ type socket struct {
 	queue    [][]byte
 	ctrl     [][]byte
 	flushing bool
+	urgent   bool // a reply was queued while a round ran: the next round is a reply's
 	closing  bool
 	done     bool
 	close    []byte
 	reason   string
 }
 
-var _ actors.NonBlockingSocket = (*socket)(nil)
+var (
+	_ actors.NonBlockingSocket = (*socket)(nil)
+	_ actors.BulkSocket        = (*socket)(nil)
+)
 
 // NeverBlocks marks the socket as one whose Send, SendMany and Close only
 // queue (see actors.NonBlockingSocket).
@@ -55,8 +65,14 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b 
 func (s *socket) Send(frame []byte) error { return s.SendMany([][]byte{frame}) }
 
 // SendMany sends frames in order, in one system call when the socket is
-// idle (see actors.Socket).
-func (s *socket) SendMany(frames [][]byte) error {
+// idle (see actors.Socket); its round goes ahead of bulk rounds.
+func (s *socket) SendMany(frames [][]byte) error { return s.send(frames, false) }
+
+// SendBulk is SendMany for a fan-out's frames: the round is scheduled
+// behind the sockets with replies waiting (see actors.BulkSocket).
+func (s *socket) SendBulk(frames [][]byte) error { return s.send(frames, true) }
+
+func (s *socket) send(frames [][]byte, bulk bool) error {
 	s.mu.Lock()
 	switch {
 	case s.closing || s.done:
@@ -67,7 +83,7 @@ func (s *socket) SendMany(frames [][]byte) error {
 		return actors.ErrQueueFull
 	case s.flushing || !s.direct:
 		s.queue = append(s.queue, frames...)
-		s.kick()
+		s.kickAs(bulk)
 		s.mu.Unlock()
 		return nil
 	}
@@ -92,7 +108,7 @@ func (s *socket) handOver(rest []byte) {
 	case rest != nil:
 		go s.flush()
 	case s.hasWork():
-		s.startRound()
+		s.startRound(s.takeUrgent())
 	default:
 		s.flushing = false
 	}
@@ -147,19 +163,34 @@ func (s *socket) closeWith(body []byte, reason string) {
 	s.kick()
 }
 
-// kick starts a write round if none runs. Called with mu held.
-func (s *socket) kick() {
-	if !s.flushing {
-		s.flushing = true
-		s.startRound()
+// kick starts a reply's write round if none runs. Called with mu held.
+func (s *socket) kick() { s.kickAs(false) }
+
+// kickAs starts a write round, bulk or a reply's, if none runs; a reply
+// queued while one runs makes the next round a reply's. Called with mu
+// held.
+func (s *socket) kickAs(bulk bool) {
+	if s.flushing {
+		s.urgent = s.urgent || !bulk
+		return
 	}
+	s.flushing = true
+	s.startRound(!bulk)
+}
+
+// takeUrgent reports and clears whether a reply waits. Called with mu
+// held.
+func (s *socket) takeUrgent() bool {
+	u := s.urgent
+	s.urgent = false
+	return u
 }
 
 // startRound gives the round to a pool writer when the socket can be
-// written without blocking, else to a flush goroutine. Called with mu held
-// by the owner of flushing.
-func (s *socket) startRound() {
-	if s.pool != nil && s.raw != nil && s.pool.schedule(s) {
+// written without blocking (urgent: ahead of bulk rounds), else to a
+// flush goroutine. Called with mu held by the owner of flushing.
+func (s *socket) startRound(urgent bool) {
+	if s.pool != nil && s.raw != nil && s.pool.schedule(s, urgent) {
 		return
 	}
 	go s.flush()
@@ -193,7 +224,7 @@ func (s *socket) writeRound(buf []byte) []byte {
 	default:
 		s.mu.Lock()
 		if s.hasWork() {
-			s.startRound()
+			s.startRound(s.takeUrgent())
 		} else {
 			s.flushing = false
 		}

@@ -14,14 +14,16 @@ import (
 // goes to a blocking flush goroutine of its own (socket.flush, with the
 // write timeout) until it drains, so a slow client never holds a writer.
 //
-// The ready list holds each socket at most once, so it is bounded by the
-// open connections. Sockets are served in the order they became ready;
-// one that has more queued after its round goes to the back.
+// The ready lists hold each socket at most once, so they are bounded by
+// the open connections. Sockets with a reply queued (an ack, an error, a
+// control frame) are served first, then bulk ones (a chat's fan-out,
+// socket.SendBulk), each list in the order its sockets became ready; one
+// that has more queued after its round goes to the back.
 type writerPool struct {
 	mu      sync.Mutex
 	cond    *sync.Cond
-	ready   []*socket
-	head    int
+	urgent  readyList
+	ready   readyList
 	stopped bool
 	wg      sync.WaitGroup
 }
@@ -40,35 +42,62 @@ func newWriterPool(n int) *writerPool {
 	return p
 }
 
-// schedule hands s, whose caller owns its flushing flag, to a writer. It
-// reports false once the pool is stopped: the caller writes s itself.
-func (p *writerPool) schedule(s *socket) bool {
+// readyList is a FIFO of sockets.
+type readyList struct {
+	socks []*socket
+	head  int
+}
+
+func (l *readyList) push(s *socket) { l.socks = append(l.socks, s) }
+
+// pop takes the first socket, or nil.
+func (l *readyList) pop() *socket {
+	if l.head == len(l.socks) {
+		l.socks, l.head = l.socks[:0], 0
+		return nil
+	}
+	s := l.socks[l.head]
+	l.socks[l.head] = nil
+	l.head++
+	return s
+}
+
+// schedule hands s, whose caller owns its flushing flag, to a writer,
+// ahead of the bulk sockets when urgent. It reports false once the pool
+// is stopped: the caller writes s itself.
+func (p *writerPool) schedule(s *socket, urgent bool) bool {
 	p.mu.Lock()
 	if p.stopped {
 		p.mu.Unlock()
 		return false
 	}
-	p.ready = append(p.ready, s)
+	if urgent {
+		p.urgent.push(s)
+	} else {
+		p.ready.push(s)
+	}
 	p.mu.Unlock()
 	p.cond.Signal()
 	return true
 }
 
-// next waits for a ready socket; nil once stopped and empty.
+// next waits for a ready socket, urgent ones first; nil once stopped and
+// empty.
 func (p *writerPool) next() *socket {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for p.head == len(p.ready) {
+	for {
+		if s := p.urgent.pop(); s != nil {
+			return s
+		}
+		if s := p.ready.pop(); s != nil {
+			return s
+		}
 		if p.stopped {
 			return nil
 		}
-		p.ready, p.head = p.ready[:0], 0
 		p.cond.Wait()
 	}
-	s := p.ready[p.head]
-	p.ready[p.head] = nil
-	p.head++
-	return s
 }
 
 func (p *writerPool) run() {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -130,3 +131,41 @@ func TestPoolNeverWaitsForASlowClient(t *testing.T) {
 		t.Fatalf("send after abort: %v", err)
 	}
 }
+
+// TestPoolServesRepliesFirst: sockets with a reply queued (SendMany) are
+// written before sockets that became ready earlier with a fan-out's
+// frames (SendBulk), so an ack does not wait behind a 1,000-member
+// fan-out; the bulk sockets keep their order. The pool's writers are not
+// started: the test takes the sockets as a writer would.
+func TestPoolServesRepliesFirst(t *testing.T) {
+	p := &writerPool{}
+	p.cond = sync.NewCond(&p.mu)
+	raw := func() *socket { return &socket{raw: fakeRaw{}, pool: p, max: 16, onAbort: func(string) {}} }
+	bulk1, bulk2, reply := raw(), raw(), raw()
+	for _, s := range []*socket{bulk1, bulk2} {
+		if err := s.SendBulk([][]byte{[]byte("item")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := reply.SendMany([][]byte{[]byte("ack")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := bulk2.SendMany([][]byte{[]byte("ack")}); err != nil { // already ready: stays where it is
+		t.Fatal(err)
+	}
+	for i, want := range []*socket{reply, bulk1, bulk2} {
+		if got := p.next(); got != want {
+			t.Fatalf("round %d: got socket %p, want %p", i, got, want)
+		}
+	}
+	if !bulk2.urgent {
+		t.Fatal("a reply queued behind a bulk round does not make the next round a reply's")
+	}
+}
+
+// fakeRaw is a RawConn the test never writes through.
+type fakeRaw struct{}
+
+func (fakeRaw) Control(func(uintptr)) error    { return nil }
+func (fakeRaw) Read(func(uintptr) bool) error  { return nil }
+func (fakeRaw) Write(func(uintptr) bool) error { return nil }
