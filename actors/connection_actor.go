@@ -19,19 +19,21 @@ type connActor struct {
 	node *Node
 	info connIDs
 	// opening is the whole ConnInfo until start has recorded it.
-	opening   *ConnInfo
-	sock      Socket
-	opened    int64  // unix ns: a time.Time is 16 bytes more
-	since     uint64 // the log position the node's follower had read when accepted (chat_marks.go)
-	in, out   uint64
-	closed    bool
-	aggs      map[uint64]*aggregate
-	nextAgg   uint64
-	syncing   map[string]*syncBuf
-	probes    map[uint64]*syncProbe // syncs asking chats the directory does not list (connection_sync_probe.go)
-	behind    map[string]bool
-	limiter   *rateLimiter // made on the first command: idle connections cost less
-	expiryTmr *time.Timer
+	opening *ConnInfo
+	sock    Socket
+	opened  int64  // unix ns: a time.Time is 16 bytes more
+	since   uint64 // the log position the node's follower had read when accepted (chat_marks.go)
+	in, out uint64
+	closed  bool
+	aggs    map[uint64]*aggregate
+	nextAgg uint64
+	syncing map[string]*syncBuf
+	probes  map[uint64]*syncProbe // syncs asking chats the directory does not list (connection_sync_probe.go)
+	behind  map[string]bool
+	limiter *rateLimiter // made on the first command: idle connections cost less
+	// expirySlot is the connection's place in the node's expiry schedule
+	// (expiry.go), guarded by the schedule's lock.
+	expirySlot int32
 	// errWin bounds the error events the connection records.
 	errWin errorWindow
 	self   *actor.PID
@@ -113,8 +115,7 @@ func (c *connActor) start(ctx actor.Context) {
 	c.armSyncWait(ctx) // before any chat can deliver to it
 	c.node.sendUser(c.info.UserID, userAttach{Conn: ctx.Self(), Since: c.since})
 	if !expires.IsZero() {
-		self, sys := ctx.Self(), c.node.system
-		c.expiryTmr = time.AfterFunc(time.Until(expires), func() { sys.Root.Send(self, tokenExpired{}) })
+		c.node.expiries.add(c, expires)
 	}
 }
 
@@ -293,9 +294,7 @@ func (c *connActor) closeWith(ctx actor.Context, final []byte, code int, reason 
 // stops the actor.
 func (c *connActor) finish(ctx actor.Context, reason string) {
 	c.closed = true
-	if c.expiryTmr != nil {
-		c.expiryTmr.Stop()
-	}
+	c.node.expiries.cancel(c)
 	if c.holdTmr != nil {
 		c.holdTmr.Stop()
 	}
