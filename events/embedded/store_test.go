@@ -285,11 +285,17 @@ func TestAgedOutHeadsAreReadBack(t *testing.T) {
 	for w := range 16 { // more than two generations of cached heads, in batches
 		wg.Go(func() {
 			for i := w; i < 10000; i += 16 {
-				mustAppend(t, st, fmt.Sprint("connection-", i), events.NoStream(), num(i))
+				if _, err := st.Append(ctxT(t), fmt.Sprint("connection-", i), events.NoStream(), num(i)); err != nil {
+					t.Error(err) // not Fatal: another goroutine
+					return
+				}
 			}
 		})
 	}
 	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
 	if _, err := st.Append(ctxT(t), "connection-first", events.Exact(1), num(1)); !errors.Is(err, events.ErrWrongExpectedRevision) {
 		t.Fatalf("append at a stale revision: %v", err)
 	}
