@@ -18,33 +18,35 @@ import (
 type connActor struct {
 	node *Node
 	info connIDs
-	// opening is the whole ConnInfo until start has recorded it.
-	opening   *ConnInfo
-	sock      Socket
-	opened    int64  // unix ns: a time.Time is 16 bytes more
-	since     uint64 // the log position the node's follower had read when accepted (chat_marks.go)
-	in, out   uint64
-	closed    bool
-	aggs      map[uint64]*aggregate
-	nextAgg   uint64
-	syncing   map[string]*syncBuf
-	probes    map[uint64]*syncProbe // syncs asking chats the directory does not list (connection_sync_probe.go)
-	behind    map[string]bool
-	limiter   *rateLimiter // made on the first command: idle connections cost less
-	expiryTmr *time.Timer
-	// errWin bounds the error events the connection records.
-	errWin errorWindow
+	// opening is the whole ConnInfo, and the log position the node's
+	// follower had read when it was accepted, until start has used them.
+	opening *connOpening
+	sock    Socket
+	opened  int64 // unix ns: a time.Time is 16 bytes more
+	in, out uint64
+	closed  bool
+	hold    holdMode // see below
+	// expirySlot is the connection's place in the node's expiry schedule
+	// (expiry.go), guarded by the schedule's lock.
+	expirySlot int32
+	// reqs holds the connection's multi-chat requests (list_chats, sync,
+	// bulk reads) while any runs; nil on an idle connection.
+	reqs    *connReqs
+	syncing map[string]*syncBuf
+	behind  map[string]bool
+	limiter *rateLimiter // made on the first command: idle connections cost less
+	// errWin bounds the error events the connection records; made on the
+	// first error.
+	errWin *errorWindow
 	self   *actor.PID
 	// seen holds, per chat, the seqs this connection has received, so
 	// that none is ever sent to it twice.
 	seen map[string]*seqSet
-	// hold, held, holdFloor, heldLost and holdTmr hold live items back on
-	// a new connection until its first frame (see holdMode).
-	hold      holdMode
+	// hold, held, holdFloor, heldLost, reqs.holdAgg and holdTmr hold live
+	// items back on a new connection until its first frame (see holdMode).
 	held      []heldItem
 	holdFloor map[string]uint64
 	heldLost  []string
-	holdAgg   uint64
 	holdTmr   *time.Timer
 	// acks counts the fan-out items handled and not yet acknowledged to
 	// the chat (or user actor) that sent them (chat_backlog.go).
@@ -53,12 +55,77 @@ type connActor struct {
 	routes routes
 }
 
+// connOpening is what a connection actor needs only to start.
+type connOpening struct {
+	ConnInfo
+	since uint64 // the log position the node's follower had read (chat_marks.go)
+}
+
+// connReqs are a connection's requests that wait for several chats:
+// aggregates and sync probes by id, the last id given, and the id of the
+// first frame's sync while it holds live items (0: none yet).
+type connReqs struct {
+	aggs    map[uint64]*aggregate
+	probes  map[uint64]*syncProbe // syncs asking chats the directory does not list (connection_sync_probe.go)
+	nextAgg uint64
+	holdAgg uint64
+}
+
+// requests returns the connection's requests, made on first use.
+func (c *connActor) requests() *connReqs {
+	if c.reqs == nil {
+		c.reqs = &connReqs{aggs: map[uint64]*aggregate{}, probes: map[uint64]*syncProbe{}}
+	}
+	return c.reqs
+}
+
+// holdAgg is the id of the first frame's sync (see connReqs).
+func (c *connActor) holdAgg() uint64 {
+	if c.reqs == nil {
+		return 0
+	}
+	return c.reqs.holdAgg
+}
+
+// agg returns aggregate id, if it runs.
+func (c *connActor) agg(id uint64) (*aggregate, bool) {
+	if c.reqs == nil {
+		return nil, false
+	}
+	a, ok := c.reqs.aggs[id]
+	return a, ok
+}
+
+// probe returns sync probe id, if it runs.
+func (c *connActor) probe(id uint64) (*syncProbe, bool) {
+	if c.reqs == nil {
+		return nil, false
+	}
+	p, ok := c.reqs.probes[id]
+	return p, ok
+}
+
+// nextReq gives the next aggregate or probe id.
+func (c *connActor) nextReq() uint64 {
+	r := c.requests()
+	r.nextAgg++
+	return r.nextAgg
+}
+
+// reqDone forgets a finished aggregate or probe. The requests stay (ids
+// are never given twice: a late answer to a finished request must not
+// reach a new one).
+func (c *connActor) reqDone(id uint64) {
+	delete(c.reqs.aggs, id)
+	delete(c.reqs.probes, id)
+}
+
 // connIDs is what a connection actor keeps of its ConnInfo once started.
 type connIDs struct{ ConnectionID, UserID string }
 
 func newConnActor(n *Node, info ConnInfo, sock Socket) *connActor {
 	// The maps are made when first written: most connections sit idle.
-	return &connActor{node: n, info: connIDs{ConnectionID: info.ConnectionID, UserID: info.UserID}, opening: &info, sock: sock, opened: now().UnixNano(), since: n.logSeen.Load()}
+	return &connActor{node: n, info: connIDs{ConnectionID: info.ConnectionID, UserID: info.UserID}, opening: &connOpening{ConnInfo: info, since: n.logSeen.Load()}, sock: sock, opened: now().UnixNano()}
 }
 
 // Receive is the connection actor's one type switch.
@@ -108,13 +175,12 @@ func (c *connActor) start(ctx actor.Context) {
 	c.node.m.connections.Inc()
 	c.record(events.ConnectionOpened{ConnectionID: c.info.ConnectionID, UserID: c.info.UserID, Node: c.node.name,
 		RemoteAddr: c.opening.RemoteAddr, UserAgent: c.opening.UserAgent, Protocol: protocol.Protocol, At: c.openedAt()}, "")
-	expires := c.opening.ExpiresAt
+	expires, since := c.opening.ExpiresAt, c.opening.since
 	c.opening = nil    // recorded: an idle connection keeps only its ids
 	c.armSyncWait(ctx) // before any chat can deliver to it
-	c.node.sendUser(c.info.UserID, userAttach{Conn: ctx.Self(), Since: c.since})
+	c.node.sendUser(c.info.UserID, userAttach{Conn: ctx.Self(), Since: since})
 	if !expires.IsZero() {
-		self, sys := ctx.Self(), c.node.system
-		c.expiryTmr = time.AfterFunc(time.Until(expires), func() { sys.Root.Send(self, tokenExpired{}) })
+		c.node.expiries.add(c, expires)
 	}
 }
 
@@ -286,9 +352,7 @@ func (c *connActor) closeWith(ctx actor.Context, final []byte, code int, reason 
 // stops the actor.
 func (c *connActor) finish(ctx actor.Context, reason string) {
 	c.closed = true
-	if c.expiryTmr != nil {
-		c.expiryTmr.Stop()
-	}
+	c.node.expiries.cancel(c)
 	if c.holdTmr != nil {
 		c.holdTmr.Stop()
 	}

@@ -83,15 +83,11 @@ func (a *aggregate) expire() (chats []string) {
 }
 
 func (c *connActor) newAgg(ctx actor.Context, ref, command string, keys []aggKey) (uint64, *aggregate) {
-	c.nextAgg++
-	id := c.nextAgg
+	id := c.nextReq()
 	a := newAggregate(ref, command, keys)
 	self, sys := ctx.Self(), c.node.system
 	a.timer = time.AfterFunc(c.node.cfg.RequestTimeout, func() { sys.Root.Send(self, aggTimeout{Agg: id}) })
-	if c.aggs == nil {
-		c.aggs = map[uint64]*aggregate{}
-	}
-	c.aggs[id] = a
+	c.reqs.aggs[id] = a
 	return id, a
 }
 
@@ -106,9 +102,9 @@ func (c *connActor) listChats(ctx actor.Context, m protocol.ListChats) {
 }
 
 func (c *connActor) sync(ctx actor.Context, m protocol.SyncRequest) {
-	first := c.hold == holdSync && c.holdAgg == 0 // the first frame's sync: held items follow its sync_complete
+	first := c.hold == holdSync && c.holdAgg() == 0 // the first frame's sync: held items follow its sync_complete
 	if first {
-		c.holdAgg = holdPending
+		c.requests().holdAgg = holdPending
 	}
 	mine := c.node.dir.ChatsOf(c.info.UserID)
 	if unknown := unlisted(mine, m.Positions); len(unknown) > 0 {
@@ -137,7 +133,7 @@ func (c *connActor) syncChats(ctx actor.Context, m protocol.SyncRequest, mine []
 	c.failChats(ctx, m.Ref, a.fails)
 	a.budget = c.node.cfg.Limits.SyncMessages
 	if first {
-		c.holdAgg = id
+		c.reqs.holdAgg = id
 	}
 	for _, ch := range mine {
 		c.syncChat(ctx, m, id, ch, min(limit, a.budget))
@@ -254,7 +250,7 @@ func (c *connActor) fileSync(ctx actor.Context, a *aggregate, p syncPart) {
 }
 
 func (c *connActor) filePart(ctx actor.Context, id uint64, key aggKey, file func(*aggregate)) {
-	a, ok := c.aggs[id]
+	a, ok := c.agg(id)
 	if !ok || !a.take(key) {
 		return
 	}
@@ -263,14 +259,14 @@ func (c *connActor) filePart(ctx actor.Context, id uint64, key aggKey, file func
 }
 
 func (c *connActor) maybeComplete(ctx actor.Context, id uint64) {
-	a, ok := c.aggs[id]
+	a, ok := c.agg(id)
 	if !ok || !a.done() {
 		return
 	}
 	a.timer.Stop()
-	delete(c.aggs, id)
+	c.reqDone(id)
 	c.failChats(ctx, a.ref, a.chatErrs)
-	first := id == c.holdAgg && c.hold == holdSync
+	first := id == c.holdAgg() && c.hold == holdSync
 	if first {
 		c.endHoldSync(a)
 	}
@@ -283,7 +279,7 @@ func (c *connActor) maybeComplete(ctx actor.Context, id uint64) {
 
 // expire completes an aggregate whose chats did not all answer in time.
 func (c *connActor) expire(ctx actor.Context, id uint64) {
-	a, ok := c.aggs[id]
+	a, ok := c.agg(id)
 	if !ok {
 		return
 	}

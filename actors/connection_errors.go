@@ -126,7 +126,10 @@ func (c *connActor) recordError(ref, command string, e *protocol.Error, chats []
 // errorAllowed takes a place in the current second's window, or counts the
 // event as suppressed and makes sure a summary follows at the window's end.
 func (c *connActor) errorAllowed(errType string) bool {
-	w := &c.errWin
+	if c.errWin == nil {
+		c.errWin = &errorWindow{}
+	}
+	w := c.errWin
 	t := time.Now()
 	if t.Sub(w.start) >= time.Second {
 		w.start, w.n = t, 0
@@ -150,7 +153,10 @@ func (c *connActor) errorAllowed(errType string) bool {
 // recordSuppressed records the summary of the error events left out since
 // the last one, if any.
 func (c *connActor) recordSuppressed() {
-	w := &c.errWin
+	w := c.errWin
+	if w == nil {
+		return
+	}
 	if w.timer != nil {
 		w.timer.Stop()
 		w.timer = nil

@@ -65,8 +65,7 @@ func unlisted(mine []string, positions map[string]uint64) []string {
 func (c *connActor) probeSync(ctx actor.Context, m protocol.SyncRequest, mine, unknown []string, first bool) {
 	asked := unknown[:min(len(unknown), maxSyncProbes)]
 	c.node.m.syncProbes.WithLabelValues("not_asked").Add(float64(len(unknown) - len(asked)))
-	c.nextAgg++
-	id := c.nextAgg
+	id := c.nextReq()
 	p := &syncProbe{req: m, first: first, mine: mine, waiting: map[string]bool{}}
 	sent := time.Now()
 	for _, ch := range asked {
@@ -75,15 +74,12 @@ func (c *connActor) probeSync(ctx actor.Context, m protocol.SyncRequest, mine, u
 	}
 	self, sys := ctx.Self(), c.node.system
 	p.timer = time.AfterFunc(c.node.cfg.RequestTimeout, func() { sys.Root.Send(self, probeTimeout{Probe: id}) })
-	if c.probes == nil {
-		c.probes = map[uint64]*syncProbe{}
-	}
-	c.probes[id] = p
+	c.reqs.probes[id] = p
 }
 
 // probed files a chat's answer, and syncs when every asked chat answered.
 func (c *connActor) probed(ctx actor.Context, m memberPart) {
-	p, ok := c.probes[m.Probe]
+	p, ok := c.probe(m.Probe)
 	if !ok || !p.waiting[m.ChatID] {
 		return
 	}
@@ -106,11 +102,11 @@ func (c *connActor) probed(ctx actor.Context, m memberPart) {
 // endProbe syncs a probed request: the chats the directory lists and
 // those that said member; the rest named are refused not_member.
 func (c *connActor) endProbe(ctx actor.Context, id uint64) {
-	p, ok := c.probes[id]
+	p, ok := c.probe(id)
 	if !ok {
 		return
 	}
-	delete(c.probes, id)
+	c.reqDone(id)
 	p.timer.Stop()
 	c.node.m.syncProbes.WithLabelValues("timed_out").Add(float64(len(p.waiting)))
 	c.syncChats(ctx, p.req, append(slices.Clip(p.mine), p.members...), p.fails, p.first)

@@ -106,6 +106,7 @@ type Node struct {
 	chats, conns *registry
 	users        *userBook
 	drain        sync.WaitGroup
+	expiries     *expiries // token expiries of the connections (expiry.go)
 }
 
 // New builds a node and loads its directory from the store. It accepts
@@ -175,6 +176,7 @@ func newNode(cfg Config) *Node {
 	n.runners = newRunners(ctx.Done(), m)
 	n.kinds.conn, n.kinds.chat, n.kinds.user = newKind(n, "connection"), newKind(n, "chat"), newKind(n, "user")
 	n.users = newUserBook(n)
+	n.expiries = newExpiries(func(pid *actor.PID) { n.system.Root.Send(pid, tokenExpired{}) })
 	n.fm = newFollowMetrics(cfg.Metrics)
 	n.pageOwner = n.spawnPageOwner(maxNodePages)
 	n.dirOwner = n.spawnDirOwner()

@@ -76,7 +76,7 @@ func (p *epoller) add(c *wsConn) error {
 	if err != nil {
 		return err
 	}
-	c.pollID, c.pollFD = p.next.Add(1), fd
+	c.pollID, c.pollFD = p.next.Add(1), int32(fd)
 	p.mu.Lock()
 	p.conns[c.pollID] = c
 	p.mu.Unlock()
@@ -87,7 +87,7 @@ func (p *epoller) rearm(c *wsConn) error { return p.ctl(unix.EPOLL_CTL_MOD, c) }
 
 func (p *epoller) ctl(op int, c *wsConn) error {
 	ev := unix.EpollEvent{Events: epollFlags, Fd: int32(uint32(c.pollID)), Pad: int32(uint32(c.pollID >> 32))}
-	return unix.EpollCtl(p.epfd, op, c.pollFD, &ev)
+	return unix.EpollCtl(p.epfd, op, int(c.pollFD), &ev)
 }
 
 func (p *epoller) remove(c *wsConn) {
@@ -96,7 +96,7 @@ func (p *epoller) remove(c *wsConn) {
 	delete(p.conns, c.pollID)
 	p.mu.Unlock()
 	if ok {
-		_ = unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, c.pollFD, nil)
+		_ = unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, int(c.pollFD), nil)
 	}
 }
 

@@ -292,7 +292,7 @@ func (s *socket) take(buf []byte) (out []byte, last, ok bool) {
 // halfClose ends our side after the close frame and gives the client a
 // moment to answer before the reader gives up.
 func (s *socket) halfClose() {
-	if tc, ok := s.conn.(*net.TCPConn); ok {
+	if tc, ok := s.conn.(interface{ CloseWrite() error }); ok { // *net.TCPConn, fdConn
 		_ = tc.CloseWrite()
 	}
 	if s.onClosed != nil {

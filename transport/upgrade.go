@@ -80,10 +80,15 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, c *wsConn, info
 		return false
 	}
 	_ = conn.SetDeadline(time.Time{}) // the HTTP server's timeouts end here: a WebSocket has its own
-	var raw syscall.RawConn
 	if tc, ok := conn.(*net.TCPConn); ok {
 		_ = tc.SetWriteBuffer(s.cfg.SocketSendBuffer)
-		raw, _ = tc.SyscallConn()
+		if s.poll != nil { // watched by the server's epoll: Go's netFD is not needed (fdconn_linux.go)
+			conn = detachFD(tc)
+		}
+	}
+	var raw syscall.RawConn
+	if sc, ok := conn.(syscall.Conn); ok {
+		raw, _ = sc.SyscallConn()
 	}
 	c.conn = conn
 	c.sock = &socket{conn: conn, raw: raw, direct: s.cfg.DirectWrites && raw != nil, pool: s.writers,

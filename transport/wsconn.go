@@ -28,22 +28,24 @@ type wsConn struct {
 	// actors.ConnInfo is the connection actor's alone).
 	id, user string
 	lastSeen atomic.Int64
-	// ready is set once the upgrade is done and conn, sock and actor are
-	// in place; the keepalive sweep leaves connections alone until then.
-	ready atomic.Bool
-	once  sync.Once
-	// message accumulates the fragments of a fragmented data message.
-	message []byte
-	msgOp   ws.OpCode
-	// peerClosed is set once the client's close frame was read.
-	peerClosed bool
-	// pollID and pollFD register the connection with the server's poller.
+	// pollID registers the connection with the server's poller.
 	pollID uint64
-	pollFD int
+	// frags accumulates the fragments of a fragmented data message; nil
+	// outside one (an idle connection keeps no buffer).
+	frags *[]byte
 	// readMu is never contended (one-shot polling lets one goroutine read
 	// at a time); it makes that ordering visible to the race detector, which
 	// cannot see it through epoll.
 	readMu sync.Mutex
+	// ready is set once the upgrade is done and conn, sock and actor are
+	// in place; the keepalive sweep leaves connections alone until then.
+	ready atomic.Bool
+	// ended is set by the first end.
+	ended  atomic.Bool
+	pollFD int32
+	msgOp  ws.OpCode
+	// peerClosed is set once the client's close frame was read.
+	peerClosed bool
 }
 
 // readTimeout bounds the reading of one frame once its first bytes are
@@ -109,7 +111,7 @@ func (c *wsConn) readFrame() error {
 	if err := ws.CheckHeader(h, c.readState()); err != nil {
 		return protocolError(err) // reserved bits or opcode, unmasked, control over 125 bytes or fragmented, bad continuation
 	}
-	if h.Length > int64(c.srv.cfg.MaxFrameBytes) || int64(len(c.message))+h.Length > int64(c.srv.cfg.MaxFrameBytes) {
+	if h.Length > int64(c.srv.cfg.MaxFrameBytes) || int64(c.fragsLen())+h.Length > int64(c.srv.cfg.MaxFrameBytes) {
 		return errFrameTooLarge
 	}
 	payload := make([]byte, h.Length)
@@ -137,7 +139,7 @@ func (c *wsConn) control(h ws.Header, payload []byte) error {
 // readState is what ws.CheckHeader needs to know: a server reading, in the
 // middle of a fragmented message or not.
 func (c *wsConn) readState() ws.State {
-	if c.message != nil {
+	if c.frags != nil {
 		return ws.StateServerSide | ws.StateFragmented
 	}
 	return ws.StateServerSide
@@ -151,14 +153,14 @@ func (c *wsConn) data(h ws.Header, payload []byte) error {
 		c.msgOp = h.OpCode
 	}
 	if !h.Fin {
-		c.message = append(c.message, payload...)
-		if c.message == nil {
-			c.message = []byte{}
+		if c.frags == nil {
+			c.frags = new([]byte)
 		}
+		*c.frags = append(*c.frags, payload...)
 		return nil
 	}
-	if c.message != nil {
-		payload, c.message = append(c.message, payload...), nil
+	if c.frags != nil {
+		payload, c.frags = append(*c.frags, payload...), nil
 	}
 	if c.msgOp == ws.OpText && !utf8.Valid(payload) {
 		return errInvalidUTF8
@@ -179,17 +181,26 @@ func (c *wsConn) dispatch(op ws.OpCode, payload []byte) {
 	c.actor.Handle(cmd)
 }
 
+// fragsLen is the length of the fragmented message read so far.
+func (c *wsConn) fragsLen() int {
+	if c.frags == nil {
+		return 0
+	}
+	return len(*c.frags)
+}
+
 // end closes the connection for err, once.
 func (c *wsConn) end(err error) {
-	c.once.Do(func() {
-		reason := c.closeReason(err)
-		if c.srv.poll != nil {
-			c.srv.poll.remove(c)
-		}
-		_ = c.conn.Close()
-		c.srv.forget(c)
-		c.actor.Closed(reason)
-	})
+	if !c.ended.CompareAndSwap(false, true) {
+		return
+	}
+	reason := c.closeReason(err)
+	if c.srv.poll != nil {
+		c.srv.poll.remove(c)
+	}
+	_ = c.conn.Close()
+	c.srv.forget(c)
+	c.actor.Closed(reason)
 }
 
 func (c *wsConn) closeReason(err error) string {

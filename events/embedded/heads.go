@@ -1,8 +1,8 @@
 package embedded
 
-// maxCachedHeads bounds the writer's cache of stream heads; past it the
-// cache is dropped and refilled from the database on demand.
-const maxCachedHeads = 1 << 16
+// headsGeneration bounds the writer's cache of stream heads: it keeps
+// two generations of at most this many streams each (see heads).
+const headsGeneration = 4096
 
 // head is what the writer knows of a stream: its id in the streams table
 // (0 until it has one) and its last revision, if any.
@@ -16,8 +16,18 @@ type head struct {
 // need no query. During a batch, changes go to pending; commit merges them
 // into the cache and rollback drops them, so the cache only ever holds what
 // the database holds.
+//
+// The cache is two generations, each of at most headsGeneration streams:
+// commit writes to cache, and a full cache becomes old (the previous old
+// is dropped); a stream found in old moves back to cache. A stream
+// appended to again within two generations (a busy chat) stays; one
+// written once (a connection's stream: opened, then nothing until it
+// closes) ages out, and costs one query when it is appended to again.
+// Without that every idle connection kept its stream's head (~200 bytes,
+// issue #17) until 65,536 streams had been written.
 type heads struct {
 	cache   map[string]head
+	old     map[string]head
 	pending map[string]head
 }
 
@@ -31,18 +41,32 @@ func (h *heads) get(stream string) (head, bool) {
 	if hd, ok := h.pending[stream]; ok {
 		return hd, true
 	}
-	hd, ok := h.cache[stream]
+	if hd, ok := h.cache[stream]; ok {
+		return hd, true
+	}
+	hd, ok := h.old[stream]
+	if ok { // still what the database holds: back into the current generation
+		delete(h.old, stream)
+		h.put(stream, hd)
+	}
 	return hd, ok
+}
+
+// put caches a committed head, starting a new generation when the
+// current one is full.
+func (h *heads) put(stream string, hd head) {
+	if len(h.cache) >= headsGeneration {
+		h.old, h.cache = h.cache, make(map[string]head)
+	}
+	h.cache[stream] = hd
 }
 
 func (h *heads) set(stream string, hd head) { h.pending[stream] = hd }
 
 func (h *heads) commit() {
-	if len(h.cache)+len(h.pending) > maxCachedHeads {
-		clear(h.cache)
-	}
 	for s, hd := range h.pending {
-		h.cache[s] = hd
+		delete(h.old, s)
+		h.put(s, hd)
 	}
 	clear(h.pending)
 }

@@ -10,7 +10,7 @@ import (
 
 // maxCachedNames bounds the readers' cache of stream names; past it the
 // cache is dropped and refilled on demand.
-const maxCachedNames = 1 << 16
+const maxCachedNames = 1 << 12 // issue #17: ~100 bytes per stream, and every connection has one
 
 // names maps stream ids to names for the read path. A streams row never
 // changes once committed, so any snapshot that sees an event sees its

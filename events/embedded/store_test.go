@@ -273,3 +273,36 @@ func TestRelativeDirOpens(t *testing.T) {
 	}
 	_ = ro.Close()
 }
+
+// TestAgedOutHeadsAreReadBack: a stream whose head left the writer's cache
+// (many streams written since) continues at the right revision, and an
+// append expecting a stale revision still conflicts.
+func TestAgedOutHeadsAreReadBack(t *testing.T) {
+	st := open(t, embedded.Config{Dir: t.TempDir()})
+	defer st.Close()
+	mustAppend(t, st, "connection-first", events.NoStream(), num(0))
+	var wg sync.WaitGroup
+	for w := range 16 { // more than two generations of cached heads, in batches
+		wg.Go(func() {
+			for i := w; i < 10000; i += 16 {
+				if _, err := st.Append(ctxT(t), fmt.Sprint("connection-", i), events.NoStream(), num(i)); err != nil {
+					t.Error(err) // not Fatal: another goroutine
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	if _, err := st.Append(ctxT(t), "connection-first", events.Exact(1), num(1)); !errors.Is(err, events.ErrWrongExpectedRevision) {
+		t.Fatalf("append at a stale revision: %v", err)
+	}
+	if _, err := st.Append(ctxT(t), "connection-first", events.NoStream(), num(1)); !errors.Is(err, events.ErrWrongExpectedRevision) {
+		t.Fatalf("no-stream append to an aged-out stream: %v", err)
+	}
+	if res := mustAppend(t, st, "connection-first", events.Exact(0), num(1)); res.NextExpectedRevision != 1 {
+		t.Fatalf("aged-out stream continued at %+v, want revision 1", res)
+	}
+}
