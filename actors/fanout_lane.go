@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // laneMinSubscribers is the number of subscribers from which a chat fans
@@ -59,6 +60,9 @@ type fanLane struct {
 	// everyone), and the connections with sends waiting in the lane.
 	sole    string
 	waiting map[string]int
+	// waits counts the times a chat waited at laneMaxPending
+	// (linkup_fanout_lane_waits_total); nil counts nothing.
+	waits prometheus.Counter
 }
 
 // soleOriginNone marks pending work that shows something to every
@@ -108,6 +112,9 @@ func (l *fanLane) fanOut(sys *actor.ActorSystem, chatID string, items []deliverI
 	l.push(sys, laneTask{chatID: chatID, items: items, targets: targets, sole: soleOrigin(items)})
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.items >= laneMaxPending && l.waits != nil {
+		l.waits.Inc()
+	}
 	for l.items >= laneMaxPending {
 		if l.taken == nil {
 			l.taken = sync.NewCond(&l.mu)

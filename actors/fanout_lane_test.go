@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/linkup-chat/linkup/events/embedded"
 	"github.com/linkup-chat/linkup/internal/testnode/poll"
@@ -215,7 +217,8 @@ func TestLaneHoldsTheChatBack(t *testing.T) {
 	sys := actor.NewActorSystem()
 	r := &gatedRecorder{gate: make(chan struct{})}
 	pid := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return r }, actor.WithDispatcher(&connDispatcher{})))
-	var l fanLane
+	waits := prometheus.NewCounter(prometheus.CounterOpts{Name: "waits"})
+	l := fanLane{waits: waits}
 	items := func(n int) []deliverItem { return make([]deliverItem, n) }
 	l.fanOut(sys, "c", items(1), []*actor.PID{pid})
 	poll.Until(t, 10*time.Second, "the lane's goroutine is posting", func() bool { return r.entered.Load() > 0 })
@@ -237,4 +240,8 @@ func TestLaneHoldsTheChatBack(t *testing.T) {
 		t.Fatal("fanOut still waits after the lane moved")
 	}
 	poll.Until(t, 10*time.Second, "every item delivered", func() bool { return r.items.Load() == laneMaxPending+1 })
+	var m dto.Metric
+	if err := waits.Write(&m); err != nil || m.GetCounter().GetValue() != 1 {
+		t.Fatalf("linkup_fanout_lane_waits_total = %v (%v), want 1: the one wait is counted", m.GetCounter().GetValue(), err)
+	}
 }

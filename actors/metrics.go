@@ -36,6 +36,7 @@ type metrics struct {
 	syncProbes       *prometheus.CounterVec
 	timeline         timelineMetrics // v1.1 (metrics_timeline.go)
 	runsStarted      prometheus.Counter
+	laneWaits        prometheus.Counter
 	runsReused       prometheus.Counter
 	runnersIdle      prometheus.GaugeFunc
 	idleRunners      func() int // set by newRunners
@@ -72,6 +73,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		repeatsSkipped:   counter("linkup_repeats_skipped_total", "Timeline items not sent to a connection because it had already received their seq (live and sync overlapping)."),
 		errorsSuppressed: counter("linkup_error_events_suppressed_total", "Error events not recorded because their connection had recorded 10 in the same second (counted in one errors_suppressed event per second)."),
 		loadRejected:     counter("linkup_load_rejected_total", "Store reads refused because the load pool's queue was full (answered `unavailable`)."),
+		laneWaits:        counter("linkup_fanout_lane_waits_total", "Times a chat waited because its fan-out lane held 128 items not yet taken (fanout_lane.go laneMaxPending)."),
 		runsStarted:      counter("linkup_mailbox_runners_started_total", "Goroutines started to run a chat's mailbox because no runner was parked (runners.go)."),
 		runsReused:       counter("linkup_mailbox_runs_reused_total", "Chat mailbox runs handed to a parked runner instead of a new goroutine."),
 	}
@@ -96,7 +98,7 @@ func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.connections, m.framesIn, m.framesOut, m.errors, m.slowConsumers, m.droppedLive,
 		m.forceReconnect, m.chats, m.chatPending, m.writerQueue, m.writerRejected, m.appendLatency, m.appendBatch,
 		m.appendErrors, m.backlog, m.backlogDropped, m.mailbox, m.panics, m.timeouts, m.pages, m.loadQueue, m.loadRejected, m.backlogDrops, m.pagesCached, m.chatsIdled, m.errorsSuppressed, m.repeatsSkipped, m.limitRefusals, m.syncProbes,
-		m.runsStarted, m.runsReused, m.runnersIdle,
+		m.runsStarted, m.runsReused, m.runnersIdle, m.laneWaits,
 		m.timeline.items, m.timeline.receipts, m.timeline.presenceSent, m.timeline.presenceTruncated, m.timeline.presenceDropped}
 }
 
