@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -29,9 +30,15 @@ import (
 // acknowledged message is there exactly once with seq gap-free, SIGTERM
 // still exits cleanly, and the projections (whose read model hit the same
 // full disk) have caught up with the log.
+//
+// The store's WAL is written ahead as zeros (--wal-checkpoint-pages), so
+// commits overwrite it and a full disk shows first where a file must
+// grow: the database at a checkpoint, then the WAL once checkpoints fail.
+// The test keeps that WAL small (64 pages) so the disk fills within a few
+// hundred 8 KB messages, and lifts the rate limits, which it does not test.
 func TestDiskFullIsAnOutageNotALoss(t *testing.T) {
 	dir := t.TempDir()
-	p := startServe(t, dir)
+	p := startServe(t, dir, "--wal-checkpoint-pages", "64", "--rate-messages", "100000", "--rate-frames", "100000")
 	alice := dial(t, p.url(), tokenFor(t, dir, "alice"))
 	if f := request(t, alice, map[string]any{"type": "create_chat", "chat_id": "c1", "title": "disk"}); f.Type != "ack" {
 		t.Fatalf("create_chat: %s", f.Raw)
@@ -191,5 +198,21 @@ func checkProjectionsAtHead(t *testing.T, dir string) {
 		if f := strings.Fields(line); len(f) < 3 || f[1] != f[2] {
 			t.Fatalf("a projection is behind the log after the outage:\n%s", out)
 		}
+	}
+}
+
+// TestServeRefusesNegativeWALPages: the real binary, one line naming the
+// flag, exit 1, before the store is opened.
+func TestServeRefusesNegativeWALPages(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "serve", "--data", dir, "--addr", "127.0.0.1:0", "--wal-checkpoint-pages", "-5")
+	cmd.Env = append(os.Environ(), "LINKUP_TEST_MAIN=1")
+	out, err := cmd.CombinedOutput()
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if cmd.ProcessState.ExitCode() != 1 || len(lines) != 1 || !strings.Contains(lines[0], "--wal-checkpoint-pages") {
+		t.Fatalf("exit %v, want 1 with one line naming --wal-checkpoint-pages; output:\n%s", err, out)
+	}
+	if _, err := os.Stat(embedded.Path(dir)); !os.IsNotExist(err) {
+		t.Fatalf("the store was created before the flag was checked: %v", err)
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/linkup-chat/linkup/events/embedded"
+
 	"github.com/linkup-chat/linkup/actors"
 	"github.com/linkup-chat/linkup/internal/rlimit"
 	"github.com/linkup-chat/linkup/protocol"
@@ -46,6 +48,7 @@ type serveConfig struct {
 	syncWait      time.Duration
 	cluster       clusterFlags
 	memory        memoryFlags
+	walPages      int
 	// flagsSet are the flags given explicitly (cluster_id_flags.go).
 	flagsSet map[string]bool
 }
@@ -58,6 +61,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
 	fs.StringVar(&c.node, "node", "", "node name in events and connection_status (default: host name)")
 	fs.IntVar(&c.maxFrame, "max-frame-bytes", 64<<10, "largest client frame; larger ones close the connection with 1009")
+	fs.IntVar(&c.walPages, "wal-checkpoint-pages", embedded.DefaultCheckpointPages, "embedded store: WAL pages (4 KiB) between checkpoints, written ahead as zeros so commits overwrite blocks instead of growing the file; the WAL may reach 8 times this before appends wait for a checkpoint")
 	fs.IntVar(&c.outbound, "outbound-queue", 1024, "frames queued per connection before it counts as a slow consumer")
 	fs.DurationVar(&c.ping, "ping-interval", 30*time.Second, "ping connections silent this long; close them if still silent half as long again")
 	fs.DurationVar(&c.shutdownGrace, "shutdown-grace", 10*time.Second, "how long SIGTERM waits for connections and the writer")
@@ -124,7 +128,10 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	store, err := openStore(cfg.storeFlags, log, reg)
+	if cfg.walPages < 0 {
+		return fmt.Errorf("--wal-checkpoint-pages %d: want 0 (the default, %d) or more", cfg.walPages, embedded.DefaultCheckpointPages)
+	}
+	store, err := openStore(cfg.storeFlags, cfg.walPages, log, reg)
 	if err != nil {
 		return err
 	}

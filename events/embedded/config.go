@@ -96,15 +96,29 @@ func (c Config) Validate() error {
 	switch {
 	case c.Dir == "":
 		return errors.New("embedded: config: Dir is empty")
-	case c.MaxBatch < 0, c.QueueSize < 0, c.MaxEventBytes < 0, c.ReadConns < 0, c.PageSize < 0,
-		c.LiveEvents < 0, c.LiveBytes < 0, c.CheckpointPages < 0, c.MaxWALPages < 0:
-		return fmt.Errorf("embedded: config: negative limit in %+v", c)
+	case negativeLimit(c) != "":
+		return fmt.Errorf("embedded: config: %s is negative", negativeLimit(c))
 	case c.MaxWALPages > 0 && c.MaxWALPages < orDefault(c.CheckpointPages, DefaultCheckpointPages):
 		return fmt.Errorf("embedded: config: MaxWALPages %d below CheckpointPages %d", c.MaxWALPages, c.CheckpointPages)
 	case c.PollInterval < 0:
 		return fmt.Errorf("embedded: config: negative PollInterval %s", c.PollInterval)
 	}
 	return nil
+}
+
+// negativeLimit names the first limit of c below zero, or "".
+func negativeLimit(c Config) string {
+	for _, l := range []struct {
+		name string
+		v    int
+	}{{"MaxBatch", c.MaxBatch}, {"QueueSize", c.QueueSize}, {"MaxEventBytes", c.MaxEventBytes},
+		{"ReadConns", c.ReadConns}, {"PageSize", c.PageSize}, {"LiveEvents", c.LiveEvents},
+		{"LiveBytes", c.LiveBytes}, {"CheckpointPages", c.CheckpointPages}, {"MaxWALPages", c.MaxWALPages}} {
+		if l.v < 0 {
+			return l.name
+		}
+	}
+	return ""
 }
 
 func (c Config) withDefaults() Config {
