@@ -6,10 +6,11 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/linkup-chat/linkup/internal/testnode"
+
 	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/events/embedded"
 	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 )
 
 // walBound is the most bytes a WAL of pages pages (of 4 KiB, plus each
@@ -59,10 +60,10 @@ func TestWALStaysBoundedUnderContinuousAppends(t *testing.T) {
 	if largest == 0 {
 		t.Fatal("no WAL file seen")
 	}
-	if n := metricValue(t, reg, "linkup_embedded_store_checkpoints_total", "checkpointer"); n < 1 {
+	if n := testnode.Metric(t, reg, "linkup_embedded_store_checkpoints_total", "by", "checkpointer"); n < 1 {
 		t.Fatalf("checkpointer ran %v checkpoints, want some", n)
 	}
-	if n := metricValue(t, reg, "linkup_embedded_store_wal_pages", ""); n > maxPages+64 {
+	if n := testnode.Metric(t, reg, "linkup_embedded_store_wal_pages", "", ""); n > maxPages+64 {
 		t.Fatalf("wal_pages gauge %v past MaxWALPages %d", n, maxPages)
 	}
 }
@@ -81,38 +82,6 @@ func TestCheckpointConfigValidate(t *testing.T) {
 	if err := (embedded.Config{Dir: "d", CheckpointPages: 10, MaxWALPages: 10}).Validate(); err != nil {
 		t.Errorf("equal bounds refused: %v", err)
 	}
-}
-
-// metricValue returns the value of a counter or gauge (with label value
-// label, if not empty), summed over its series.
-func metricValue(t *testing.T, reg *prometheus.Registry, name, label string) float64 {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := 0.0
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			if label != "" && !hasLabelValue(m, label) {
-				continue
-			}
-			sum += m.GetCounter().GetValue() + m.GetGauge().GetValue()
-		}
-	}
-	return sum
-}
-
-func hasLabelValue(m *dto.Metric, v string) bool {
-	for _, l := range m.GetLabel() {
-		if l.GetValue() == v {
-			return true
-		}
-	}
-	return false
 }
 
 // A store opened with PreallocateWAL and no WAL finds one of CheckpointPages
