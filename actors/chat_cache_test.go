@@ -98,10 +98,7 @@ func TestNodeEvictsAnotherChatsPageAtItsBound(t *testing.T) {
 	const msgs = recentMessages + 2*pageSize + 1 // pages 0 and 1 are out of the ring
 	for _, chat := range []string{"a", "b"} {
 		c.Handle(protocol.CreateChat{Ref: "c-" + chat, ChatID: chat, Title: "t"})
-		for i := range msgs {
-			c.Handle(protocol.SendMessage{Ref: fmt.Sprint("s-", chat, i), ChatID: chat, ClientMsgID: fmt.Sprint(i), Body: "x"})
-		}
-		waitFor(t, sock, fmt.Sprintf(`"ref":"s-%s%d"`, chat, msgs-1))
+		sendInRounds(t, c, sock, chat, "s-"+chat, msgs)
 	}
 	history := func(chat string, before uint64, ref string) {
 		c.Handle(protocol.GetHistory{Ref: ref, ChatID: chat, BeforeSeq: before, Limit: pageSize})
@@ -118,6 +115,22 @@ func TestNodeEvictsAnotherChatsPageAtItsBound(t *testing.T) {
 		return metricValue(n.m.pagesFrom.store) > 3
 	})
 	poll.Until(t, 10*time.Second, "the node holds 2 pages", func() bool { return gaugeValue(n.m.pagesCached) == 2 })
+}
+
+// sendInRounds sends n messages to chat (refs prefix0, prefix1, ...),
+// waiting for the ack of every 256th: the sender's connection also gets
+// its own messages' deliveries (skipped, but counted against the chat's
+// maxDeliverBacklog), and 1,500 sends queued at once could put them past
+// it and drop the connection as a slow consumer (the rate limits that
+// prevent it are lifted in tests).
+func sendInRounds(t *testing.T, c *Conn, sock *gatedSocket, chat, prefix string, n int) {
+	t.Helper()
+	for i := range n {
+		c.Handle(protocol.SendMessage{Ref: fmt.Sprint(prefix, i), ChatID: chat, ClientMsgID: fmt.Sprint(i), Body: "x"})
+		if i%256 == 255 || i == n-1 {
+			waitFor(t, sock, fmt.Sprintf(`"ref":"%s%d"`, prefix, i))
+		}
+	}
 }
 
 func page(k uint64) []chat.Item {
@@ -154,10 +167,7 @@ func TestStoppedChatsPagesStopCounting(t *testing.T) {
 	c := n.Connect(ConnInfo{ConnectionID: "k", UserID: "alice"}, sock)
 	c.Handle(protocol.CreateChat{Ref: "c", ChatID: "a", Title: "t"})
 	const msgs = recentMessages + pageSize + 1 // page 0 is out of the ring
-	for i := range msgs {
-		c.Handle(protocol.SendMessage{Ref: fmt.Sprint("s-", i), ChatID: "a", ClientMsgID: fmt.Sprint(i), Body: "x"})
-	}
-	waitFor(t, sock, fmt.Sprintf(`"ref":"s-%d"`, msgs-1))
+	sendInRounds(t, c, sock, "a", "s-", msgs)
 	c.Handle(protocol.GetHistory{Ref: "h", ChatID: "a", BeforeSeq: pageSize + 1, Limit: pageSize})
 	waitFor(t, sock, `"ref":"h"`)
 	poll.Until(t, 10*time.Second, "one page counted", func() bool { return gaugeValue(n.m.pagesCached) == 1 })
