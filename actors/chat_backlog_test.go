@@ -136,10 +136,7 @@ func TestAckedDeliveriesKeepFlowing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	n, err := New(context.Background(), Config{Store: st, Encoder: jsonEncoder{}, Limits: Limits{MessagesPerSecond: 1e6, FramesPerSecond: 1e6}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	n := mustNew(t, unlimitedConfig(st))
 	open := make(chan struct{})
 	close(open)
 	reader, sender := &gatedSocket{gate: open}, &gatedSocket{gate: open}

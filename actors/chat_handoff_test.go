@@ -103,11 +103,7 @@ func indexOf(frames []string, parts ...string) int {
 // preceded it), then message 2.
 func TestNextAppendDoesNotWaitForFanOut(t *testing.T) {
 	st := newScriptedStore(t)
-	n, err := New(context.Background(), Config{Store: st, Encoder: jsonEncoder{},
-		Limits: Limits{MessagesPerSecond: 1e6, FramesPerSecond: 1e6}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	n := mustNew(t, unlimitedConfig(st))
 	open := make(chan struct{})
 	close(open)
 	sender, reader := &gatedSocket{gate: open}, newValveSocket()
@@ -164,11 +160,7 @@ func TestNextAppendDoesNotWaitForFanOut(t *testing.T) {
 // seqs, gap-free over both senders.
 func TestFanOutOrderWhilePipelined(t *testing.T) {
 	st := newScriptedStore(t)
-	n, err := New(context.Background(), Config{Store: st, Encoder: jsonEncoder{},
-		Limits: Limits{MessagesPerSecond: 1e6, FramesPerSecond: 1e6}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	n := mustNew(t, unlimitedConfig(st))
 	stop := make(chan struct{})
 	t.Cleanup(func() { close(stop) })
 	go func() { // every append of c1 goes through, in the order it comes

@@ -1,7 +1,6 @@
 package actors
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -27,10 +26,7 @@ func TestNonBlockingConnectionsRunInPlace(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	n, err := New(context.Background(), Config{Store: st, Encoder: jsonEncoder{}, Limits: Limits{MessagesPerSecond: 1e6, FramesPerSecond: 1e6}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	n := mustNew(t, unlimitedConfig(st))
 	open := make(chan struct{})
 	close(open)
 	alice, bob := &neverBlocking{gatedSocket{gate: open}}, &neverBlocking{gatedSocket{gate: open}}

@@ -136,9 +136,23 @@ func newTestNode(t *testing.T) (*Node, *embedded.Store) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	n, err := New(context.Background(), Config{Store: st, Encoder: jsonEncoder{}, Name: "a", Limits: Limits{ChatsPerSecond: 1e6, MessagesPerSecond: 1e6, FramesPerSecond: 1e6}})
+	cfg := unlimitedConfig(st)
+	cfg.Name, cfg.Limits.ChatsPerSecond = "a", 1e6
+	return mustNew(t, cfg), st
+}
+
+// unlimitedConfig is a node on st whose message and frame rate limits do
+// not get in a test's way.
+func unlimitedConfig(st events.Store) Config {
+	return Config{Store: st, Encoder: jsonEncoder{}, Limits: Limits{MessagesPerSecond: 1e6, FramesPerSecond: 1e6}}
+}
+
+// mustNew starts a node with cfg or fails the test.
+func mustNew(t *testing.T, cfg Config) *Node {
+	t.Helper()
+	n, err := New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return n, st
+	return n
 }

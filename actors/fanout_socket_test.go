@@ -1,7 +1,6 @@
 package actors
 
 import (
-	"context"
 	"strings"
 	"sync"
 	"testing"
@@ -66,11 +65,7 @@ func TestFanOutIsBulkRepliesAreNot(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		n, err := New(context.Background(), Config{Store: st, Encoder: jsonEncoder{},
-			Limits: Limits{MessagesPerSecond: 1e6, FramesPerSecond: 1e6}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		n := mustNew(t, unlimitedConfig(st))
 		open := make(chan struct{})
 		close(open)
 		sa, sb := &kindSocket{gatedSocket: gatedSocket{gate: open}}, &kindSocket{gatedSocket: gatedSocket{gate: open}}
