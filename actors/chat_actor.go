@@ -82,7 +82,7 @@ type subscriber struct {
 
 func newChatActor(n *Node, id string) *chatActor {
 	return &chatActor{node: n, id: id, subs: map[string]subscriber{},
-		recent: newMessageRing(recentMessages)}
+		recent: newMessageRing(recentMessages), lane: fanLane{waits: n.m.laneWaits}}
 }
 
 // Receive is the chat actor's one type switch.

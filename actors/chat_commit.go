@@ -210,7 +210,6 @@ func (c *chatActor) fanOutTo(ctx actor.Context, items []deliverItem, skip string
 			targets = append(targets, s.pid)
 		}
 	}
-	c.lane.waits = c.node.m.laneWaits
 	c.lane.fanOut(c.node.system, c.id, items, targets)
 }
 
