@@ -81,13 +81,13 @@ func (stopSelf) Receive(ctx actor.Context) {
 	}
 }
 
-// mailboxOf picks the mailbox of an actor kind: a linked queue (no buffer
-// allocated up front, ~200 bytes less than a ring) for connection actors,
-// mostly idle and run in place, a ring buffer for the busy chat actors and
-// user shards (issue #17).
+// mailboxOf picks the mailbox of an actor kind: connMailbox (queues only
+// while messages wait, 64 bytes idle) for connection actors, mostly idle
+// and run in place, a ring buffer for the busy chat actors and user shards
+// (issue #17).
 func mailboxOf(kind string, stats actor.MailboxMiddleware) actor.MailboxProducer {
 	if kind == "connection" {
-		return actor.UnboundedLockfree(stats)
+		return connMailboxes(stats)
 	}
 	return actor.Unbounded(stats)
 }
