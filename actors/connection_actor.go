@@ -16,11 +16,8 @@ import (
 // fan-out frames to its Socket, and records the connection's lifecycle and
 // every error it answers as events.
 type connActor struct {
-	node *Node
-	info connIDs
-	// opening is the whole ConnInfo, and the log position the node's
-	// follower had read when it was accepted, until start has used them.
-	opening *connOpening
+	node    *Node
+	info    connIDs
 	sock    Socket
 	opened  int64 // unix ns: a time.Time is 16 bytes more
 	in, out uint64
@@ -32,8 +29,6 @@ type connActor struct {
 	// reqs holds the connection's multi-chat requests (list_chats, sync,
 	// bulk reads) while any runs; nil on an idle connection.
 	reqs    *connReqs
-	syncing map[string]*syncBuf
-	behind  map[string]bool
 	limiter *rateLimiter // made on the first command: idle connections cost less
 	// errWin bounds the error events the connection records; made on the
 	// first error.
@@ -42,12 +37,10 @@ type connActor struct {
 	// seen holds, per chat, the seqs this connection has received, so
 	// that none is ever sent to it twice.
 	seen map[string]*seqSet
-	// hold, held, holdFloor, heldLost, reqs.holdAgg and holdTmr hold live
-	// items back on a new connection until its first frame (see holdMode).
-	held      []heldItem
-	holdFloor map[string]uint64
-	heldLost  []string
-	holdTmr   *time.Timer
+	// hold, held and reqs.holdAgg hold live items back on a new
+	// connection until its first frame (see holdMode); held is nil once
+	// the hold ends.
+	held *connHold
 	// acks counts the fan-out items handled and not yet acknowledged to
 	// the chat (or user actor) that sent them (chat_backlog.go).
 	acks acker
@@ -65,6 +58,10 @@ type connOpening struct {
 // aggregates and sync probes by id, the last id given, and the id of the
 // first frame's sync while it holds live items (0: none yet).
 type connReqs struct {
+	// syncing holds the live items of the chats whose sync is pending;
+	// behind marks the chats the client must sync again.
+	syncing map[string]*syncBuf
+	behind  map[string]bool
 	aggs    map[uint64]*aggregate
 	probes  map[uint64]*syncProbe // syncs asking chats the directory does not list (connection_sync_probe.go)
 	nextAgg uint64
@@ -77,6 +74,19 @@ func (c *connActor) requests() *connReqs {
 		c.reqs = &connReqs{aggs: map[uint64]*aggregate{}, probes: map[uint64]*syncProbe{}}
 	}
 	return c.reqs
+}
+
+// syncBuf is chatID's buffer while its sync is pending, else nil.
+func (c *connActor) syncBuf(chatID string) *syncBuf {
+	if c.reqs == nil {
+		return nil
+	}
+	return c.reqs.syncing[chatID]
+}
+
+// isBehind reports whether the client must sync chatID again.
+func (c *connActor) isBehind(chatID string) bool {
+	return c.reqs != nil && c.reqs.behind[chatID]
 }
 
 // holdAgg is the id of the first frame's sync (see connReqs).
@@ -125,7 +135,8 @@ type connIDs struct{ ConnectionID, UserID string }
 
 func newConnActor(n *Node, info ConnInfo, sock Socket) *connActor {
 	// The maps are made when first written: most connections sit idle.
-	return &connActor{node: n, info: connIDs{ConnectionID: info.ConnectionID, UserID: info.UserID}, opening: &connOpening{ConnInfo: info, since: n.logSeen.Load()}, sock: sock, opened: now().UnixNano()}
+	return &connActor{node: n, info: connIDs{ConnectionID: info.ConnectionID, UserID: info.UserID},
+		held: &connHold{opening: &connOpening{ConnInfo: info, since: n.logSeen.Load()}}, sock: sock, opened: now().UnixNano()}
 }
 
 // Receive is the connection actor's one type switch.
@@ -172,12 +183,13 @@ func (c *connActor) Receive(ctx actor.Context) {
 
 func (c *connActor) start(ctx actor.Context) {
 	c.self = ctx.Self()
+	opening := c.held.opening
 	c.node.m.connections.Inc()
 	c.record(events.ConnectionOpened{ConnectionID: c.info.ConnectionID, UserID: c.info.UserID, Node: c.node.name,
-		RemoteAddr: c.opening.RemoteAddr, UserAgent: c.opening.UserAgent, Protocol: protocol.Protocol, At: c.openedAt()}, "")
-	expires, since := c.opening.ExpiresAt, c.opening.since
-	c.opening = nil    // recorded: an idle connection keeps only its ids
-	c.armSyncWait(ctx) // before any chat can deliver to it
+		RemoteAddr: opening.RemoteAddr, UserAgent: opening.UserAgent, Protocol: protocol.Protocol, At: c.openedAt()}, "")
+	expires, since := opening.ExpiresAt, opening.since
+	c.held.opening = nil // recorded: an idle connection keeps only its ids
+	c.armSyncWait(ctx)   // before any chat can deliver to it
 	c.node.sendUser(c.info.UserID, userAttach{Conn: ctx.Self(), Since: since})
 	if !expires.IsZero() {
 		c.node.expiries.add(c, expires)
@@ -353,8 +365,8 @@ func (c *connActor) closeWith(ctx actor.Context, final []byte, code int, reason 
 func (c *connActor) finish(ctx actor.Context, reason string) {
 	c.closed = true
 	c.node.expiries.cancel(c)
-	if c.holdTmr != nil {
-		c.holdTmr.Stop()
+	if c.held != nil && c.held.tmr != nil {
+		c.held.tmr.Stop()
 	}
 	c.recordSuppressed()
 	c.record(events.ConnectionClosed{ConnectionID: c.info.ConnectionID, UserID: c.info.UserID, Reason: reason,

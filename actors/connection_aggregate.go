@@ -159,11 +159,12 @@ func (c *connActor) syncChat(ctx actor.Context, m protocol.SyncRequest, id uint6
 	if pos, listed := m.Positions[ch]; listed {
 		req.After = pos
 		c.seenSet(ch).synced(pos) // connection_seen.go: nothing at or below pos reaches it live
-		if c.syncing == nil {
-			c.syncing = map[string]*syncBuf{}
+		r := c.requests()
+		if r.syncing == nil {
+			r.syncing = map[string]*syncBuf{}
 		}
-		if c.syncing[ch] == nil {
-			c.syncing[ch] = &syncBuf{}
+		if r.syncing[ch] == nil {
+			r.syncing[ch] = &syncBuf{}
 		}
 	} else {
 		req.After, req.Limit = ^uint64(0)-1, 0 // status only, no messages
@@ -331,8 +332,11 @@ func chatKeys(chats []string) []aggKey {
 // no message out of order and learns (from the error, or the chat missing
 // in sync_complete) to sync it again.
 func (c *connActor) abandonSync(chatID string) {
-	if _, ok := c.syncing[chatID]; ok {
-		delete(c.syncing, chatID)
+	if c.reqs == nil {
+		return
+	}
+	if _, ok := c.reqs.syncing[chatID]; ok {
+		delete(c.reqs.syncing, chatID)
 		c.setBehind(chatID, true)
 	}
 }

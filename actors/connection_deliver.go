@@ -41,6 +41,20 @@ type heldItem struct {
 	it   deliverItem
 }
 
+// connHold is what a new connection needs until its hold ends: its
+// opening (until start), the items held back, the positions of its first sync, the chats whose items were
+// dropped past maxHeld, and the SyncWait timer. Made with the connection
+// actor and dropped when the hold ends: an idle connection keeps none.
+type connHold struct {
+	// opening is the whole ConnInfo, and the log position the node's
+	// follower had read when it was accepted, until start has used them.
+	opening *connOpening
+	items   []heldItem
+	floor   map[string]uint64
+	lost    []string
+	tmr     *time.Timer
+}
+
 // syncWaitOver is sent to a connection when Config.SyncWait has passed
 // since it opened.
 type syncWaitOver struct{}
@@ -56,7 +70,7 @@ type syncBuf struct {
 func (c *connActor) armSyncWait(ctx actor.Context) {
 	c.hold = holdFirst
 	self, sys := ctx.Self(), c.node.system
-	c.holdTmr = time.AfterFunc(c.node.cfg.SyncWait, func() { sys.Root.Send(self, syncWaitOver{}) })
+	c.held.tmr = time.AfterFunc(c.node.cfg.SyncWait, func() { sys.Root.Send(self, syncWaitOver{}) })
 }
 
 // firstFrame ends or narrows the hold when the connection's first frame is
@@ -66,14 +80,14 @@ func (c *connActor) firstFrame(ctx actor.Context, cmd protocol.Command) {
 	if c.hold != holdFirst {
 		return
 	}
-	c.holdTmr.Stop()
-	c.holdTmr = nil // idle connections keep no timer
+	c.held.tmr.Stop()
+	c.held.tmr = nil // idle connections keep no timer
 	s, ok := cmd.(protocol.SyncRequest)
 	if !ok {
 		c.releaseHeld(ctx)
 		return
 	}
-	c.hold, c.holdFloor = holdSync, s.Positions
+	c.hold, c.held.floor = holdSync, s.Positions
 }
 
 // deliver writes fan-out frames, skipping the connection's own messages
@@ -88,8 +102,8 @@ func (c *connActor) deliver(ctx actor.Context, d deliver) {
 		c.holdItems(ctx, d)
 		return
 	}
-	buf := c.syncing[d.ChatID]
-	seen, behind := c.seenSet(d.ChatID), c.behind[d.ChatID] // once per batch, not per item
+	buf := c.syncBuf(d.ChatID)
+	seen, behind := c.seenSet(d.ChatID), c.isBehind(d.ChatID) // once per batch, not per item
 	out := make([][]byte, 0, len(d.Items))
 	for _, it := range d.Items {
 		if buf != nil && !c.ownIn(ctx, seen, it) {
@@ -122,7 +136,7 @@ func (c *connActor) ownIn(ctx actor.Context, seen *seqSet, it deliverItem) bool 
 // emit appends a live item's frame to out unless the connection must not
 // get it: its own message, a chat it is behind in, a seq it already has.
 func (c *connActor) emit(ctx actor.Context, chatID string, it deliverItem, out [][]byte) [][]byte {
-	return c.emitTo(ctx, c.seenSet(chatID), c.behind[chatID], it, out)
+	return c.emitTo(ctx, c.seenSet(chatID), c.isBehind(chatID), it, out)
 }
 
 // emitTo is emit with the chat's seen set and behind flag at hand.
@@ -144,8 +158,8 @@ func (c *connActor) emitTo(ctx actor.Context, seen *seqSet, behind bool, it deli
 
 func (c *connActor) holdItems(ctx actor.Context, d deliver) {
 	for i, it := range d.Items {
-		if len(c.held) < c.maxHeld() {
-			c.held = append(c.held, heldItem{chat: d.ChatID, it: it})
+		if len(c.held.items) < c.maxHeld() {
+			c.held.items = append(c.held.items, heldItem{chat: d.ChatID, it: it})
 			continue
 		}
 		if c.hold == holdFirst {
@@ -154,7 +168,7 @@ func (c *connActor) holdItems(ctx actor.Context, d deliver) {
 			return
 		}
 		if it.Seq > 0 {
-			c.heldLost = append(c.heldLost, d.ChatID)
+			c.held.lost = append(c.held.lost, d.ChatID)
 		}
 	}
 }
@@ -163,14 +177,18 @@ func (c *connActor) holdItems(ctx actor.Context, d deliver) {
 // the client has (a sync answer carried them, or the first sync's position
 // covers them).
 func (c *connActor) releaseHeld(ctx actor.Context) {
-	held, floor := c.held, c.holdFloor
-	c.held, c.holdFloor, c.heldLost, c.hold, c.holdTmr = nil, nil, nil, holdOff, nil
+	var held []heldItem
+	var floor map[string]uint64
+	if c.held != nil {
+		held, floor = c.held.items, c.held.floor
+	}
+	c.held, c.hold = nil, holdOff
 	out := make([][]byte, 0, len(held))
 	for _, h := range held {
 		if h.it.Seq > 0 && h.it.Seq <= floor[h.chat] {
 			continue
 		}
-		if buf := c.syncing[h.chat]; buf != nil && !c.own(ctx, h.chat, h.it) {
+		if buf := c.syncBuf(h.chat); buf != nil && !c.own(ctx, h.chat, h.it) {
 			buf.hold(h.it)
 			continue
 		}
@@ -183,7 +201,10 @@ func (c *connActor) releaseHeld(ctx actor.Context) {
 // sync_complete goes out: chats whose held items were dropped are reported
 // truncated (and marked behind), so the client syncs them again.
 func (c *connActor) endHoldSync(a *aggregate) {
-	for _, ch := range c.heldLost {
+	if c.held == nil {
+		return
+	}
+	for _, ch := range c.held.lost {
 		if info, ok := a.sync[ch]; ok {
 			info.Truncated = true
 			a.sync[ch] = info
@@ -226,8 +247,10 @@ func (b *syncBuf) hold(it deliverItem) {
 // endSync writes a chat's sync answer (less what the connection already
 // has), then the live frames held for it meanwhile.
 func (c *connActor) endSync(ctx actor.Context, p syncPart) {
-	buf := c.syncing[p.ChatID]
-	delete(c.syncing, p.ChatID)
+	buf := c.syncBuf(p.ChatID)
+	if buf != nil {
+		delete(c.reqs.syncing, p.ChatID)
+	}
 	seen := c.seenSet(p.ChatID)
 	frames := make([][]byte, 0, len(p.Messages))
 	for _, m := range p.Messages {
@@ -258,11 +281,12 @@ func (c *connActor) endSync(ctx actor.Context, p syncPart) {
 
 func (c *connActor) setBehind(chatID string, behind bool) {
 	if behind {
-		if c.behind == nil {
-			c.behind = map[string]bool{}
+		r := c.requests()
+		if r.behind == nil {
+			r.behind = map[string]bool{}
 		}
-		c.behind[chatID] = true
-	} else {
-		delete(c.behind, chatID)
+		r.behind[chatID] = true
+	} else if c.reqs != nil {
+		delete(c.reqs.behind, chatID)
 	}
 }
