@@ -3,8 +3,6 @@ package actors
 import (
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/linkup-chat/linkup/protocol"
 )
 
@@ -54,44 +52,77 @@ func orDefaultF(v, def float64) float64 {
 // errChatRate is the answer to a create_chat over Limits.ChatsPerSecond.
 var errChatRate = protocol.Errorf(protocol.CodeRateLimited, "too many chats created per second; slow down")
 
-// rateLimiter holds one connection's token buckets, each made when first
-// used (an idle connection pings, and needs only frames).
+// rateLimiter holds one connection's token buckets. frames is used by
+// every command (an idle connection's pings need nothing else); the
+// others are made together on the first command that needs one. A bucket
+// is 16 bytes where a rate.Limiter is 80: a connection that has sent a
+// frame costs 32 bytes of limiter instead of 128 (issue #17).
 type rateLimiter struct {
-	limits                          *Limits // the node's, with its defaults
-	frames, messages, typing, chats *rate.Limiter
+	limits *Limits // the node's, with its defaults
+	frames bucket
+	more   *moreBuckets
+}
+
+// moreBuckets are the buckets of particular commands.
+type moreBuckets struct{ messages, typing, chats bucket }
+
+// bucket is a token bucket with rate.Limiter's arithmetic (AllowN(at, 1)):
+// it starts full, refills at rate tokens per second up to burst, and a
+// token is taken only when a whole one is there. The zero bucket is full.
+// Not safe for concurrent use (its connection actor's alone).
+type bucket struct {
+	spent float64       // tokens missing from burst at last
+	last  time.Duration // when spent was counted, on bucketEpoch's clock
+}
+
+// bucketEpoch is the zero of the buckets' clock (monotonic, as
+// rate.Limiter's time.Sub).
+var bucketEpoch = time.Now()
+
+// take takes a token at at if one is there.
+func (b *bucket) take(r float64, burst int, at time.Time) bool {
+	if now := at.Sub(bucketEpoch); now > b.last {
+		b.spent = max(0, b.spent-(now-b.last).Seconds()*r)
+		b.last = now
+	}
+	if float64(burst)-b.spent < 1 {
+		return false
+	}
+	b.spent++
+	return true
 }
 
 func newRateLimiter(l *Limits) *rateLimiter { return &rateLimiter{limits: l} }
 
-// take takes a token from *b, making the bucket (rate r per second, burst
-// burst) first if needed.
-func take(b **rate.Limiter, r float64, burst int, at time.Time) bool {
-	if *b == nil {
-		*b = rate.NewLimiter(rate.Limit(r), burst)
+// others returns the particular buckets, made on first use.
+func (r *rateLimiter) others() *moreBuckets {
+	if r.more == nil {
+		r.more = &moreBuckets{}
 	}
-	return (*b).AllowN(at, 1)
+	return r.more
 }
 
 // allow takes a token for cmd or returns the rate_limited error.
 func (r *rateLimiter) allow(cmd protocol.Command, at time.Time) *protocol.Error {
-	if !take(&r.frames, r.limits.FramesPerSecond, int(2*r.limits.FramesPerSecond), at) {
+	l := r.limits
+	if !r.frames.take(l.FramesPerSecond, int(2*l.FramesPerSecond), at) {
 		return protocol.Errorf(protocol.CodeRateLimited, "too many frames per second; slow down")
 	}
 	switch cmd.(type) {
 	case protocol.SendMessage:
-		if !take(&r.messages, r.limits.MessagesPerSecond, int(2*r.limits.MessagesPerSecond), at) {
+		if !r.others().messages.take(l.MessagesPerSecond, int(2*l.MessagesPerSecond), at) {
 			return protocol.Errorf(protocol.CodeRateLimited, "too many messages per second; slow down")
 		}
 	case protocol.AddMembers, protocol.RemoveMember, protocol.LeaveChat, protocol.EditMessage, protocol.DeleteMessage:
-		if !take(&r.messages, r.limits.MessagesPerSecond, int(2*r.limits.MessagesPerSecond), at) {
+		if !r.others().messages.take(l.MessagesPerSecond, int(2*l.MessagesPerSecond), at) {
 			return protocol.Errorf(protocol.CodeRateLimited, "too many timeline changes per second; slow down")
 		}
 	case protocol.Typing:
-		if !take(&r.typing, r.limits.TypingPerSecond, int(2*r.limits.TypingPerSecond), at) {
+		if !r.others().typing.take(l.TypingPerSecond, int(2*l.TypingPerSecond), at) {
 			return protocol.Errorf(protocol.CodeRateLimited, "too many typing events per second; slow down")
 		}
 	case protocol.CreateChat:
-		if !take(&r.chats, r.limits.ChatsPerSecond, max(10, int(2*r.limits.ChatsPerSecond)), at) {
+		if !r.others().chats.take(l.ChatsPerSecond, max(10, int(2*l.ChatsPerSecond)), at) {
 			return errChatRate
 		}
 	}
