@@ -90,9 +90,14 @@ var errWriterClosed = errors.New("actors: writer closed")
 
 func newWriter(store events.Store, cfg WriterConfig, log *slog.Logger, m *metrics) *Writer {
 	cfg.defaults()
-	w := &Writer{store: store, jobs: make(chan appendJob, cfg.QueueSize), log: log, m: m,
+	w := &Writer{store: store, log: log, m: m,
 		backlog: newRetryBacklog(cfg.Backlog, cfg.AppendTimeout), stop: make(chan struct{}), timeout: cfg.AppendTimeout}
 	w.async, _ = store.(asyncStore)
+	queue := cfg.QueueSize
+	if w.async != nil {
+		queue = 0 // appends go straight to the store: a queue of 65,536 jobs would be 5.6 MB of heap for nothing
+	}
+	w.jobs = make(chan appendJob, queue)
 	if w.async == nil {
 		for range cfg.Workers {
 			w.wg.Add(1)
