@@ -35,9 +35,13 @@ type presenceBook struct {
 }
 
 // presenceEntry is one user's presence: online, and when their last
-// connection closed (zero: never).
+// connection closed (zero: never). In the presence book, here also says
+// whether the user is online on this node (as their user actor last said):
+// a map of its own beside the book cost ~50 bytes per online user (issue
+// #17); the user actors leave it false.
 type presenceEntry struct {
 	Online   bool
+	here     bool
 	LastSeen time.Time
 }
 
@@ -97,8 +101,6 @@ func (p *presenceBook) load(ctx context.Context, store events.Store) error {
 type presenceOwner struct {
 	node *Node
 	book *presenceBook
-	// local is the users online here, as their user actors last said.
-	local map[string]bool
 	// remote is, per user, their connections open on other nodes, or
 	// closed there less than PresenceGrace ago (at most as many as those
 	// nodes accept; a user's entry goes with their last connection).
@@ -110,12 +112,7 @@ type presenceOwner struct {
 func (o *presenceOwner) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case presenceChanged:
-		if m.Entry.Online {
-			o.local[m.User] = true
-		} else {
-			delete(o.local, m.User)
-		}
-		o.publish(m.User, m.Entry.LastSeen)
+		o.set(m.User, &m.Entry.Online, m.Entry.LastSeen)
 	case presenceRemote:
 		o.onRemote(ctx, m)
 	case presenceRemoteGone:
@@ -149,10 +146,18 @@ func (o *presenceOwner) onRemote(ctx actor.Context, m presenceRemote) {
 // publish stores user's entry (online here or elsewhere; the later of its
 // last close and lastSeen) and, if their status changed, tells their
 // audience, after publishing.
-func (o *presenceOwner) publish(user string, lastSeen time.Time) {
+func (o *presenceOwner) publish(user string, lastSeen time.Time) { o.set(user, nil, lastSeen) }
+
+// set is publish that also says, when here is not nil, whether user is
+// online on this node.
+func (o *presenceOwner) set(user string, here *bool, lastSeen time.Time) {
 	cur := o.book.p.Load()
 	old, _ := cur.Get(user)
-	e := presenceEntry{Online: o.local[user] || len(o.remote[user]) > 0, LastSeen: old.LastSeen}
+	e := presenceEntry{here: old.here, LastSeen: old.LastSeen}
+	if here != nil {
+		e.here = *here
+	}
+	e.Online = e.here || len(o.remote[user]) > 0
 	if lastSeen.After(e.LastSeen) {
 		e.LastSeen = lastSeen
 	}
@@ -167,7 +172,7 @@ func (o *presenceOwner) publish(user string, lastSeen time.Time) {
 
 // spawnPresenceOwner starts the owner of the node's presence book.
 func (n *Node) spawnPresenceOwner() *actor.PID {
-	o := &presenceOwner{node: n, book: n.presence, local: map[string]bool{}, remote: map[string]map[string]bool{}}
+	o := &presenceOwner{node: n, book: n.presence, remote: map[string]map[string]bool{}}
 	return newKind(n, "presence").spawn(n.system.Root, o)
 }
 

@@ -81,3 +81,38 @@ func waitPresence(t *testing.T, s *gatedSocket, start int, status string) {
 		t.Fatalf("no presence frame of alice %s; bob's frames: %v", status, frameList(s))
 	}
 }
+
+// TestPresenceHereAndElsewhere: the presence owner counts a user online
+// while they are connected here or on another node, and offline only when
+// neither holds (the book's entry, not a map of its own, says "here").
+func TestPresenceHereAndElsewhere(t *testing.T) {
+	n, _ := newTestNode(t)
+	o := &presenceOwner{node: n, book: newPresenceBook(), remote: map[string]map[string]bool{}}
+	online := func() bool {
+		e, _ := o.book.p.Load().Get("alice")
+		return e.Online
+	}
+	yes, no := true, false
+	o.set("alice", &yes, time.Time{})
+	o.onRemote(nil, presenceRemote{User: "alice", Conn: "x", Open: true})
+	o.set("alice", &no, time.Now())
+	if !online() {
+		t.Fatal("alice left this node but is connected to another: she must stay online")
+	}
+	o.remote = map[string]map[string]bool{} // her remote connection's grace ended
+	o.publish("alice", time.Time{})
+	if online() {
+		t.Fatal("alice is connected nowhere: she must be offline")
+	}
+	o.onRemote(nil, presenceRemote{User: "alice", Conn: "y", Open: true})
+	o.remote = map[string]map[string]bool{}
+	o.publish("alice", time.Time{})
+	if online() {
+		t.Fatal("alice's last here was offline: a remote connection's end must leave her offline")
+	}
+	o.set("alice", &yes, time.Time{})
+	o.publish("alice", time.Time{}) // a remote change keeps "here"
+	if !online() {
+		t.Fatal("alice is connected here: a remote change must not take her offline")
+	}
+}
