@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"runtime/debug"
-	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -35,8 +34,9 @@ type wsConn struct {
 	frags *[]byte
 	// readMu is never contended (one-shot polling lets one goroutine read
 	// at a time); it makes that ordering visible to the race detector, which
-	// cannot see it through epoll.
-	readMu sync.Mutex
+	// cannot see it through epoll, and is empty outside race builds
+	// (wsconn_readlock.go).
+	readMu readLock
 	// ready is set once the upgrade is done and conn, sock and actor are
 	// in place; the keepalive sweep leaves connections alone until then.
 	ready atomic.Bool
