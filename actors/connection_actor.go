@@ -44,8 +44,6 @@ type connActor struct {
 	// acks counts the fan-out items handled and not yet acknowledged to
 	// the chat (or user actor) that sent them (chat_backlog.go).
 	acks acker
-	// routes are the commands sent to their chat's owner (router_conn.go).
-	routes routes
 }
 
 // connOpening is what a connection actor needs only to start.
@@ -62,6 +60,9 @@ type connReqs struct {
 	// behind marks the chats the client must sync again.
 	syncing map[string]*syncBuf
 	behind  map[string]bool
+	// routes are the commands sent to their chat's owner, in a cluster
+	// (router_conn.go).
+	routes  routes
 	aggs    map[uint64]*aggregate
 	probes  map[uint64]*syncProbe // syncs asking chats the directory does not list (connection_sync_probe.go)
 	nextAgg uint64

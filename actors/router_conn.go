@@ -51,16 +51,16 @@ func (c *connActor) chatSend(ctx actor.Context, chatID string, msg any) {
 		c.node.sendChat(chatID, msg)
 		return
 	}
-	if c.routes.n >= maxRoutedPending {
+	if c.requests().routes.n >= maxRoutedPending {
 		c.routedAnswer(ctx, routedCmd{req: req, slot: slot}, ChatReply{Err: ErrOverloaded})
 		return
 	}
-	if c.routes.queues == nil {
-		c.routes.queues = map[string][]routedCmd{}
+	if c.reqs.routes.queues == nil {
+		c.reqs.routes.queues = map[string][]routedCmd{}
 	}
-	c.routes.n++
-	c.routes.queues[chatID] = append(c.routes.queues[chatID], routedCmd{req: req, slot: slot})
-	if len(c.routes.queues[chatID]) == 1 {
+	c.reqs.routes.n++
+	c.reqs.routes.queues[chatID] = append(c.reqs.routes.queues[chatID], routedCmd{req: req, slot: slot})
+	if len(c.reqs.routes.queues[chatID]) == 1 {
 		c.startRoute(ctx, chatID)
 	}
 }
@@ -68,7 +68,7 @@ func (c *connActor) chatSend(ctx actor.Context, chatID string, msg any) {
 // startRoute sends the head of a chat's queue to its owner on a goroutine;
 // the answer comes back as a routedReply.
 func (c *connActor) startRoute(ctx actor.Context, chatID string) {
-	req := c.routes.queues[chatID][0].req
+	req := c.reqs.routes.queues[chatID][0].req
 	self, sys, router, nctx, log := ctx.Self(), c.node.system, c.node.cfg.Router, c.node.ctx, c.node.log
 	go func() {
 		rep, err := router.Route(nctx, req)
@@ -83,18 +83,21 @@ func (c *connActor) startRoute(ctx actor.Context, chatID string) {
 
 // onRouted answers the head of a chat's queue and sends the next.
 func (c *connActor) onRouted(ctx actor.Context, m routedReply) {
-	q := c.routes.queues[m.ChatID]
+	if c.reqs == nil {
+		return
+	}
+	q := c.reqs.routes.queues[m.ChatID]
 	if len(q) == 0 {
 		return
 	}
 	head := q[0]
 	if len(q) == 1 {
-		delete(c.routes.queues, m.ChatID)
+		delete(c.reqs.routes.queues, m.ChatID)
 	} else {
-		c.routes.queues[m.ChatID] = q[1:]
+		c.reqs.routes.queues[m.ChatID] = q[1:]
 		c.startRoute(ctx, m.ChatID)
 	}
-	c.routes.n--
+	c.reqs.routes.n--
 	rep := m.Reply
 	if m.Err != nil {
 		rep = ChatReply{Err: m.Err}
