@@ -35,14 +35,31 @@ type presenceBook struct {
 }
 
 // presenceEntry is one user's presence: online, and when their last
-// connection closed (zero: never). In the presence book, here also says
-// whether the user is online on this node (as their user actor last said):
-// a map of its own beside the book cost ~50 bytes per online user (issue
-// #17); the user actors leave it false.
+// connection closed (unix ns, 0: never; a time.Time is 16 bytes more, in
+// every user actor and every entry of the book, issue #17). In the
+// presence book, here also says whether the user is online on this node
+// (as their user actor last said): a map of its own beside the book cost
+// ~50 bytes per online user; the user actors leave it false.
 type presenceEntry struct {
-	Online   bool
-	here     bool
-	LastSeen time.Time
+	seen   int64
+	Online bool
+	here   bool
+}
+
+// lastSeen is when the user's last connection closed (zero: never).
+func (e presenceEntry) lastSeen() time.Time {
+	if e.seen == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, e.seen).UTC()
+}
+
+// setLastSeen sets when the user's last connection closed.
+func (e *presenceEntry) setLastSeen(t time.Time) {
+	e.seen = 0
+	if !t.IsZero() {
+		e.seen = t.UnixNano()
+	}
 }
 
 // Messages to the presence owner.
@@ -84,8 +101,10 @@ func (p *presenceBook) load(ctx context.Context, store events.Store) error {
 			continue
 		}
 		if c, ok := ev.(events.ConnectionClosed); ok {
-			if e, _ := b.Get(c.UserID); c.At.After(e.LastSeen) {
-				b.Set(c.UserID, presenceEntry{LastSeen: c.At.UTC()})
+			if e, _ := b.Get(c.UserID); c.At.After(e.lastSeen()) {
+				var n presenceEntry
+				n.setLastSeen(c.At)
+				b.Set(c.UserID, n)
 			}
 		}
 	}
@@ -112,7 +131,7 @@ type presenceOwner struct {
 func (o *presenceOwner) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case presenceChanged:
-		o.set(m.User, &m.Entry.Online, m.Entry.LastSeen)
+		o.set(m.User, &m.Entry.Online, m.Entry.lastSeen())
 	case presenceRemote:
 		o.onRemote(ctx, m)
 	case presenceRemoteGone:
@@ -153,13 +172,13 @@ func (o *presenceOwner) publish(user string, lastSeen time.Time) { o.set(user, n
 func (o *presenceOwner) set(user string, here *bool, lastSeen time.Time) {
 	cur := o.book.p.Load()
 	old, _ := cur.Get(user)
-	e := presenceEntry{here: old.here, LastSeen: old.LastSeen}
+	e := presenceEntry{here: old.here, seen: old.seen}
 	if here != nil {
 		e.here = *here
 	}
 	e.Online = e.here || len(o.remote[user]) > 0
-	if lastSeen.After(e.LastSeen) {
-		e.LastSeen = lastSeen
+	if lastSeen.After(e.lastSeen()) {
+		e.setLastSeen(lastSeen)
 	}
 	if e == old {
 		return
@@ -181,10 +200,10 @@ func (e presenceEntry) frame(user string) protocol.PresenceFrame {
 	switch {
 	case e.Online:
 		return protocol.PresenceFrame{User: user, Status: protocol.StatusOnline}
-	case e.LastSeen.IsZero():
+	case e.seen == 0:
 		return protocol.PresenceFrame{User: user, Status: protocol.StatusOffline}
 	}
-	last := e.LastSeen
+	last := e.lastSeen()
 	return protocol.PresenceFrame{User: user, Status: protocol.StatusOffline, LastSeen: &last}
 }
 

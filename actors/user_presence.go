@@ -33,7 +33,7 @@ func (u *userActor) cameOnline() {
 // wentOffline runs when the user's last connection detaches: the user is
 // said to be offline once PresenceGrace has passed without a reconnect.
 func (u *userActor) wentOffline(ctx actor.Context) {
-	u.presence.LastSeen = time.Now().UTC()
+	u.presence.setLastSeen(time.Now())
 	ctx.Send(u.node.presence.owner, presenceChanged{User: u.id, Entry: u.presence})
 	u.graceGen++
 	n, id, gen := u.node, u.id, u.graceGen
