@@ -22,7 +22,10 @@ import (
 // would apply and fan them out before the committed batch's items; the
 // fan-out then goes first, as before.
 func (c *chatActor) commitAndNext(ctx actor.Context, res events.AppendResult) {
-	ops, rd := c.commitState(ctx, res)
+	ops, rd := c.commitState(ctx, c.popFlight(), res)
+	if len(c.flights) > 0 {
+		c.pruneObserved()
+	}
 	if !c.heldApplied() {
 		c.deliver(ctx, ops, rd.Deliveries)
 		c.flush(ctx)
@@ -34,19 +37,18 @@ func (c *chatActor) commitAndNext(ctx actor.Context, res events.AppendResult) {
 	h.run()
 }
 
-// commit advances the state by a durable batch, then sends the replies
+// commit advances the state by durable batch f, then sends the replies
 // that waited for it and the deliveries, in seq order.
-func (c *chatActor) commit(ctx actor.Context, res events.AppendResult) {
-	ops, rd := c.commitState(ctx, res)
+func (c *chatActor) commit(ctx actor.Context, f *flight, res events.AppendResult) {
+	ops, rd := c.commitState(ctx, f, res)
 	c.deliver(ctx, ops, rd.Deliveries)
 }
 
-// commitState advances the state by the durable batch in flight and
-// sends the replies that waited for it; it returns the batch, whose
-// deliveries the caller sends.
-func (c *chatActor) commitState(ctx actor.Context, res events.AppendResult) ([]*op, chat.Ready) {
-	ops, rd := c.flight, c.ready
-	c.flight, c.ready = nil, chat.Ready{}
+// commitState advances the state by durable batch f and sends the replies
+// that waited for it; it returns the batch, whose deliveries the caller
+// sends.
+func (c *chatActor) commitState(ctx actor.Context, f *flight, res events.AppendResult) ([]*op, chat.Ready) {
+	ops, rd := f.ops, f.ready
 	c.state.Advance(rd, res.NextExpectedRevision+1-uint64(len(rd.Events)))
 	c.marks.stored(c.state.LatestSeq, res.Position) // chat_marks.go
 	c.node.m.timeline.committed(rd.Events)
