@@ -187,23 +187,35 @@ func (c *chatActor) endFlights() {
 	c.flights, c.spec, c.broken, c.specBlocked, c.atBound = nil, nil, false, false, false
 }
 
-// resolveBroken handles the flights from a failed one on, all answered:
-// refused for the expected revision, none is stored (the first lost to
-// another appender, the rest were decided behind it); otherwise what the
-// log holds of them is learnt by catching up (chat_observe_unsure.go).
+// resolveBroken handles the flights from a failed one on, all answered.
+// Those refused for the expected revision are not stored: when all are,
+// the first lost to another appender and the rest were decided behind it,
+// and their commands are decided again after a catch-up. Otherwise the
+// log says what became of the flights up to the last one not refused
+// (chat_observe_unsure.go); the refused ones after it are decided again
+// after them.
 func (c *chatActor) resolveBroken(ctx actor.Context) {
 	fs := c.flights
 	c.endFlights()
 	if len(fs) > 1 {
 		c.node.m.chatFlightsBroken.Inc()
 	}
-	for _, f := range fs {
+	last := -1
+	for i, f := range fs {
 		if !errors.Is(f.done.Err, events.ErrWrongExpectedRevision) {
-			c.onAppendUnknown(ctx, fs, f.done.Err)
-			return
+			last = i
 		}
 	}
-	c.onConflict(ctx, fs)
+	if last < 0 {
+		c.onConflict(ctx, fs)
+		return
+	}
+	c.requeue(fs[last+1:])
+	err := fs[last].done.Err
+	if err == nil {
+		err = fs[0].done.Err
+	}
+	c.onAppendUnknown(ctx, fs[:last+1], err)
 }
 
 // pruneObserved drops the observed events held that the chat has applied

@@ -1,6 +1,8 @@
 package actors
 
 import (
+	"slices"
+
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/linkup-chat/linkup/chat"
 	"github.com/linkup-chat/linkup/events"
@@ -208,25 +210,45 @@ func (c *chatActor) onConflict(ctx actor.Context, fs []*flight) {
 // that lost) already decided again is answered `unavailable`; the later
 // batches only fell with it (they were decided behind it).
 func (c *chatActor) redecide(ctx actor.Context, fs []*flight) {
+	if len(fs) == 0 {
+		return
+	}
 	var again []*op
-	for i, f := range fs {
-		for _, r := range f.ready.Replies {
-			if !r.Waits {
-				continue // answered when decided
-			}
-			o := f.ops[r.Cmd]
-			if i == 0 && o.retried {
-				c.node.fm.conflictRefusals.Inc()
-				c.refuse(ctx, o.msg, ErrStoreUnavailable)
-				continue
-			}
-			if i == 0 {
-				o.retried = true
-			}
+	for _, r := range fs[0].ready.Replies {
+		o := fs[0].ops[r.Cmd]
+		switch {
+		case !r.Waits: // answered when decided
+		case o.retried:
+			c.node.fm.conflictRefusals.Inc()
+			c.refuse(ctx, o.msg, ErrStoreUnavailable)
+		default:
+			o.retried = true
 			again = append(again, o)
 		}
 	}
 	c.queue = append(again, c.queue...)
+	c.requeueAfter(len(again), fs[1:])
+}
+
+// requeue puts the waiting commands of batches that were not stored, and
+// were decided behind one that failed, back at the head of the queue, in
+// order.
+func (c *chatActor) requeue(fs []*flight) { c.requeueAfter(0, fs) }
+
+// requeueAfter is requeue behind the first n commands of the queue.
+func (c *chatActor) requeueAfter(n int, fs []*flight) {
+	var again []*op
+	for _, f := range fs {
+		for _, r := range f.ready.Replies {
+			if r.Waits {
+				again = append(again, f.ops[r.Cmd])
+			}
+		}
+	}
+	if len(again) == 0 {
+		return
+	}
+	c.queue = slices.Concat(c.queue[:n:n], again, c.queue[n:])
 }
 
 // failFlights drops batches that were not stored: the commands whose
