@@ -22,7 +22,9 @@ import (
 // would apply and fan them out before the committed batch's items; the
 // fan-out then goes first, as before.
 func (c *chatActor) commitAndNext(ctx actor.Context, res events.AppendResult) {
-	ops, rd := c.commitState(ctx, c.popFlight(), res)
+	f := c.popFlight()
+	c.unacked.passed(f.batch, c.node.writer.async != nil)
+	ops, rd := c.commitState(ctx, f, res)
 	if len(c.flights) > 0 {
 		c.pruneObserved()
 	}

@@ -175,6 +175,8 @@ func TestChatPipelinesAppends(t *testing.T) {
 // store for its expected revision. The first's send is answered
 // `unavailable`; the second's is decided again and stored with the seq
 // the first would have had: no gap, no duplicate, no ack before durable.
+// Once an append submitted after the failed one is durable, the chat
+// pipelines again.
 func TestPipelinedBatchFailsWithTheOneBefore(t *testing.T) {
 	st, c, sock := startHeldChat(t)
 	c.Handle(protocol.SendMessage{Ref: "a", ChatID: "c1", ClientMsgID: "a", Body: "one"})
@@ -194,7 +196,18 @@ func TestPipelinedBatchFailsWithTheOneBefore(t *testing.T) {
 	if b := ackFrame(t, sock, "b"); field(b, "seq") != "1" || !strings.Contains(b, `"type":"ack"`) {
 		t.Fatalf("b: %s, want an ack with seq 1", b)
 	}
-	if seqs, ids := storedSeqs(t, st); fmt.Sprint(seqs, ids) != "[1] [b]" {
+	// a's append never reached the store, and b's, submitted after it,
+	// is durable: a cannot land any more, and the chat pipelines again.
+	c.Handle(protocol.SendMessage{Ref: "m3", ChatID: "c1", ClientMsgID: "c", Body: "three"})
+	st.waitHeld(t, 1)
+	c.Handle(protocol.SendMessage{Ref: "m4", ChatID: "c1", ClientMsgID: "d", Body: "four"})
+	st.waitHeld(t, 2)
+	st.release(t)
+	st.release(t)
+	if cf, d := ackFrame(t, sock, "m3"), ackFrame(t, sock, "m4"); field(cf, "seq") != "2" || field(d, "seq") != "3" {
+		t.Fatalf("c %s\nd %s", cf, d)
+	}
+	if seqs, ids := storedSeqs(t, st); fmt.Sprint(seqs, ids) != "[1 2 3] [b c d]" {
 		t.Fatalf("stored %v %v", seqs, ids)
 	}
 }

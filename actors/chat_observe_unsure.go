@@ -36,6 +36,11 @@ const maxUnacked = 4096
 type unackedIDs struct {
 	set   map[string]struct{}
 	order []string
+	// batch is the chat's last batch number when ids were last added: an
+	// append the store answered for a later batch shows, over a store that
+	// takes appends in order (asyncStore), that none of them can land any
+	// more (passed).
+	batch uint64
 }
 
 func (u *unackedIDs) add(ids []string) {
@@ -113,7 +118,19 @@ func (c *chatActor) answerUnsure(ctx actor.Context) {
 	for _, f := range fs {
 		c.unacked.add(f.ids)
 	}
+	c.unacked.batch = c.batch
 	c.failFlights(ctx, fs, ErrStoreUnavailable, nil)
+}
+
+// passed forgets the unacked ids once the store answered batch, when it
+// was submitted after them to a store that takes appends in order: every
+// append of theirs was taken before it (one that landed would have made
+// batch's expected revision fail), so none of them can land any more, and
+// the chat may pipeline again (flightBound).
+func (u *unackedIDs) passed(batch uint64, inOrder bool) {
+	if inOrder && len(u.order) > 0 && batch > u.batch {
+		*u = unackedIDs{}
+	}
 }
 
 // unackedOrigin returns from, or nil when rec is an event of a batch
