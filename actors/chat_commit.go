@@ -7,10 +7,12 @@ import (
 	"github.com/linkup-chat/linkup/protocol"
 )
 
-// commitAndNext handles a batch the log answered as durable: the state
-// advances and the replies that waited for it go out (commitState), then
-// the next batch is decided and submitted, and only then does the
-// committed batch fan out, followed by what the next batch sends at once.
+// commitAndNext handles the head flight, which the log answered as
+// durable: the state advances and the replies that waited for it go out
+// (commitState), then the next batch is decided and submitted (behind the
+// flights still in flight, if any: chat_flights.go), and only then does
+// the committed batch fan out, followed by what the next batch sends at
+// once.
 // So the next append is in flight while the fan-out (several ms for a
 // 1,000-member chat) runs, instead of waiting for it.
 //

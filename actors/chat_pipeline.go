@@ -11,8 +11,9 @@ import (
 
 // op is one command waiting in a chat's queue: the request as it came in
 // (to answer it) and the command chat.Decide takes. Commands are decided
-// when their batch is formed, against durable state only, so seqs stay
-// gap-free even when a batch fails.
+// when their batch is formed, against durable state, or against the state
+// after the batches in flight (chat_flights.go), which fail with any batch
+// before them; so seqs stay gap-free even when a batch fails.
 type op struct {
 	msg any // chatCreate, chatPost, chatRead, the timeline commands (chatTyping is never queued)
 	cmd chat.Command
