@@ -171,12 +171,12 @@ func (c *chatActor) settleFlights(ctx actor.Context) {
 	}
 }
 
-// popFlight takes the head flight off; with none left, the speculative
-// state goes.
+// popFlight takes the head flight off (a chat at the bound may be counted
+// again); with none left, the speculative state goes.
 func (c *chatActor) popFlight() *flight {
 	f := c.flights[0]
 	c.flights[0] = nil
-	c.flights = c.flights[1:]
+	c.flights, c.atBound = c.flights[1:], false
 	if len(c.flights) == 0 {
 		c.endFlights()
 	}
