@@ -16,9 +16,11 @@ import (
 const maxChatPending = 8192
 
 // chatActor owns one chat: it decides commands against the chat's state,
-// appends the resulting events through the writer with one append in flight
-// at a time (commands arriving meanwhile are gathered into the next batch),
-// applies them once durable, then answers and fans out in seq order.
+// appends the resulting events through the writer with up to
+// maxChatFlights appends in flight (commands arriving meanwhile are
+// gathered into the next batch, decided behind the ones in flight,
+// chat_flights.go), applies them once durable, then answers and fans out
+// in seq order.
 type chatActor struct {
 	node    *Node
 	id      string
@@ -28,15 +30,24 @@ type chatActor struct {
 	subs    map[string]subscriber
 	reading map[string]int // connections whose welcome waits for a read: how many reads
 	queue   []*op
-	flight  []*op
-	batch   uint64
-	ready   chat.Ready // what the batch in flight decided
-	recent  *messageRing
-	marks   seqMarks // where the recent items stand in the log (chat_marks.go)
-	pages   pageCache
-	retired bool
-	lastMsg time.Time   // when the chat last handled a message (idle check)
-	idleTmr *time.Timer // the pending idle check
+	// The appends in flight, oldest first (chat_flights.go): at most
+	// flightBound; the last batch's number; the state after all of them
+	// (nil until a batch is decided behind them); whether one failed
+	// (the chat waits for the answers of those behind it); whether a
+	// speculative decision was dropped (the queue waits for no flight);
+	// whether the bound was counted.
+	flights     []*flight
+	batch       uint64
+	spec        *ChatState
+	broken      bool
+	specBlocked bool
+	atBound     bool
+	recent      *messageRing
+	marks       seqMarks // where the recent items stand in the log (chat_marks.go)
+	pages       pageCache
+	retired     bool
+	lastMsg     time.Time   // when the chat last handled a message (idle check)
+	idleTmr     *time.Timer // the pending idle check
 	// delivs are the delivery receipts acknowledged and not yet decided,
 	// by user (see chat_deliveries.go).
 	delivs   map[string]pendingDelivery
@@ -56,12 +67,11 @@ type chatActor struct {
 	// after they were sent.
 	readAt, readStart time.Time
 	waitFresh         []freshWait
-	// Appends of unknown outcome (chat_observe_unsure.go): the ids of the
-	// events of the batch in flight, the batch being settled from the log,
-	// and the events of batches answered `unavailable` that may still land.
-	flightIDs []string
-	unsure    *unsureBatch
-	unacked   unackedIDs
+	// Appends of unknown outcome (chat_observe_unsure.go): the batches
+	// being settled from the log, in order, and the events of batches
+	// answered `unavailable` that may still land.
+	unsure  []*flight
+	unacked unackedIDs
 	// lane posts large fan-outs off the chat's goroutine (fanout_lane.go).
 	lane fanLane
 }
@@ -227,7 +237,7 @@ func (c *chatActor) retireIfIdle(ctx actor.Context) {
 		c.armIdle(ctx, wait)
 		return
 	}
-	if len(c.subs) == 0 && len(c.queue) == 0 && len(c.flight) == 0 && len(c.stash) == 0 && len(c.pages.loading) == 0 && len(c.delivs) == 0 && c.loaded && !c.catching && len(c.waitFresh) == 0 {
+	if len(c.subs) == 0 && len(c.queue) == 0 && len(c.flights) == 0 && len(c.stash) == 0 && len(c.pages.loading) == 0 && len(c.delivs) == 0 && c.loaded && !c.catching && len(c.waitFresh) == 0 {
 		c.node.m.chatsIdled.Inc()
 		c.retired = c.node.retireChat(c.id, ctx.Self(), ctx)
 		return
@@ -238,7 +248,7 @@ func (c *chatActor) retireIfIdle(ctx actor.Context) {
 // retireIfEmpty stops a chat that does not exist and has nothing pending,
 // so that requests for unknown chat ids cost no memory.
 func (c *chatActor) retireIfEmpty(ctx actor.Context) {
-	if !c.state.Created && len(c.queue) == 0 && len(c.flight) == 0 && len(c.waitFresh) == 0 && c.unsure == nil {
+	if !c.state.Created && len(c.queue) == 0 && len(c.flights) == 0 && len(c.waitFresh) == 0 && len(c.unsure) == 0 {
 		c.retired = c.node.retireChat(c.id, ctx.Self(), ctx)
 	}
 }

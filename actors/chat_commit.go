@@ -7,10 +7,12 @@ import (
 	"github.com/linkup-chat/linkup/protocol"
 )
 
-// commitAndNext handles a batch the log answered as durable: the state
-// advances and the replies that waited for it go out (commitState), then
-// the next batch is decided and submitted, and only then does the
-// committed batch fan out, followed by what the next batch sends at once.
+// commitAndNext handles the head flight, which the log answered as
+// durable: the state advances and the replies that waited for it go out
+// (commitState), then the next batch is decided and submitted (behind the
+// flights still in flight, if any: chat_flights.go), and only then does
+// the committed batch fan out, followed by what the next batch sends at
+// once.
 // So the next append is in flight while the fan-out (several ms for a
 // 1,000-member chat) runs, instead of waiting for it.
 //
@@ -22,7 +24,12 @@ import (
 // would apply and fan them out before the committed batch's items; the
 // fan-out then goes first, as before.
 func (c *chatActor) commitAndNext(ctx actor.Context, res events.AppendResult) {
-	ops, rd := c.commitState(ctx, res)
+	f := c.popFlight()
+	c.unacked.passed(f.batch, c.node.writer.async != nil)
+	ops, rd := c.commitState(ctx, f, res)
+	if len(c.flights) > 0 {
+		c.pruneObserved()
+	}
 	if !c.heldApplied() {
 		c.deliver(ctx, ops, rd.Deliveries)
 		c.flush(ctx)
@@ -34,19 +41,18 @@ func (c *chatActor) commitAndNext(ctx actor.Context, res events.AppendResult) {
 	h.run()
 }
 
-// commit advances the state by a durable batch, then sends the replies
+// commit advances the state by durable batch f, then sends the replies
 // that waited for it and the deliveries, in seq order.
-func (c *chatActor) commit(ctx actor.Context, res events.AppendResult) {
-	ops, rd := c.commitState(ctx, res)
+func (c *chatActor) commit(ctx actor.Context, f *flight, res events.AppendResult) {
+	ops, rd := c.commitState(ctx, f, res)
 	c.deliver(ctx, ops, rd.Deliveries)
 }
 
-// commitState advances the state by the durable batch in flight and
-// sends the replies that waited for it; it returns the batch, whose
-// deliveries the caller sends.
-func (c *chatActor) commitState(ctx actor.Context, res events.AppendResult) ([]*op, chat.Ready) {
-	ops, rd := c.flight, c.ready
-	c.flight, c.ready = nil, chat.Ready{}
+// commitState advances the state by durable batch f and sends the replies
+// that waited for it; it returns the batch, whose deliveries the caller
+// sends.
+func (c *chatActor) commitState(ctx actor.Context, f *flight, res events.AppendResult) ([]*op, chat.Ready) {
+	ops, rd := f.ops, f.ready
 	c.state.Advance(rd, res.NextExpectedRevision+1-uint64(len(rd.Events)))
 	c.marks.stored(c.state.LatestSeq, res.Position) // chat_marks.go
 	c.node.m.timeline.committed(rd.Events)

@@ -59,7 +59,7 @@ func (c *chatActor) awaitFresh(ctx actor.Context, msg any, sent time.Time) bool 
 // or an append is in flight (flush and onCaughtUp call it again then); it
 // reports whether the chat is reading.
 func (c *chatActor) readForWaiting(ctx actor.Context) bool {
-	if len(c.waitFresh) == 0 || len(c.flight) > 0 || !c.loaded {
+	if len(c.waitFresh) == 0 || len(c.flights) > 0 || !c.loaded {
 		return c.catching
 	}
 	c.catchUp(ctx)

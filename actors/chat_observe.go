@@ -58,7 +58,7 @@ func (c *chatActor) onCatchUpRetry(ctx actor.Context) {
 }
 
 func (c *chatActor) onObserved(ctx actor.Context, m chatObserved) {
-	if !c.loaded || c.catching || len(c.flight) > 0 {
+	if !c.loaded || c.catching || len(c.flights) > 0 {
 		c.holdObserved(m.Rec)
 		return
 	}
@@ -191,7 +191,7 @@ func (c *chatActor) applyLog(ctx actor.Context, recs []events.RecordedEvent) {
 		if rec.Revision != c.nextRevision() {
 			continue
 		}
-		if u := c.unsure; u != nil && rec.Revision == u.revision {
+		if len(c.unsure) > 0 && rec.Revision == c.unsure[0].rev {
 			c.fanOut(ctx, items) // what came before it goes out first
 			items = nil
 			if c.settleFromLog(ctx, rec) {

@@ -2,7 +2,6 @@ package actors
 
 import (
 	"github.com/asynkron/protoactor-go/actor"
-	"github.com/linkup-chat/linkup/chat"
 	"github.com/linkup-chat/linkup/events"
 )
 
@@ -32,20 +31,16 @@ import (
 // sender's connection, which resends it and gets the original ack).
 const maxUnacked = 4096
 
-// unsureBatch is the chat's batch whose append had an unknown outcome,
-// while the chat reads the log to settle it.
-type unsureBatch struct {
-	ops      []*op
-	ready    chat.Ready
-	ids      []string // its events' ids, in order
-	revision uint64   // the revision its first event has if it landed
-}
-
 // unackedIDs are the ids of events of batches answered `unavailable` that
 // may still land, oldest first.
 type unackedIDs struct {
 	set   map[string]struct{}
 	order []string
+	// batch is the chat's last batch number when ids were last added: an
+	// append the store answered for a later batch shows, over a store that
+	// takes appends in order (asyncStore), that none of them can land any
+	// more (passed).
+	batch uint64
 }
 
 func (u *unackedIDs) add(ids []string) {
@@ -74,49 +69,68 @@ func (u *unackedIDs) take(id string) bool {
 	return true
 }
 
-// onAppendUnknown keeps the batch in flight as unsure and reads the log
-// to learn what became of it.
-func (c *chatActor) onAppendUnknown(ctx actor.Context, err error) {
-	c.node.log.Warn("chat append outcome unknown; reading the log", "chat", c.id, "err", err)
-	c.unsure = &unsureBatch{ops: c.flight, ready: c.ready, ids: c.flightIDs, revision: c.nextRevision()}
-	c.flight, c.ready, c.flightIDs = nil, chat.Ready{}, nil
+// onAppendUnknown keeps the batches from the one whose append failed on
+// (fs, all answered: those behind it were decided on top of it) as
+// unsure, in order, and reads the log to learn what became of them.
+func (c *chatActor) onAppendUnknown(ctx actor.Context, fs []*flight, err error) {
+	c.node.log.Warn("chat append outcome unknown; reading the log", "chat", c.id, "batches", len(fs), "err", err)
+	c.unsure = fs
 	c.catchUp(ctx)
 }
 
-// settleFromLog settles the unsure batch by rec, the event of the log at
-// the batch's revision, before rec is applied. It reports whether rec
-// starts the batch, which is then committed here (its commands answered,
-// its items delivered, as for an append that answered), so applyLog skips
-// the batch's events. Another appender's event there settles it as lost:
-// its commands are decided again after the catch-up.
+// settleFromLog settles the first unsure batch by rec, the event of the
+// log at the batch's revision, before rec is applied. It reports whether
+// rec starts the batch, which is then committed here (its commands
+// answered, its items delivered, as for an append that answered), so
+// applyLog skips the batch's events. Another appender's event there
+// settles it as lost, and the unsure batches behind it with it (decided on
+// top of it, they were appended for revisions after it): their commands
+// are decided again after the catch-up.
 func (c *chatActor) settleFromLog(ctx actor.Context, rec events.RecordedEvent) bool {
-	u := c.unsure
-	c.unsure = nil
-	c.flight, c.ready = u.ops, u.ready
+	u := c.unsure[0]
 	if rec.ID != u.ids[0] {
-		c.redecide(ctx)
+		fs := c.unsure
+		c.unsure = nil
+		c.redecide(ctx, fs)
 		return false
+	}
+	c.unsure = c.unsure[1:]
+	if len(c.unsure) == 0 {
+		c.unsure = nil
 	}
 	if m := membership(u.ready.Events); len(m) > 0 {
 		ctx.Send(c.node.dirOwner, dirSettled{Events: m})
 	}
-	c.commit(ctx, events.AppendResult{NextExpectedRevision: u.revision + uint64(len(u.ids)) - 1})
+	c.commit(ctx, u, events.AppendResult{NextExpectedRevision: u.rev + uint64(len(u.ids)) - 1})
 	return true
 }
 
-// answerUnsure answers the waiting commands of an unsure batch the log
-// does not hold (yet): those whose events it carried `unavailable`, the
-// others go back to the queue. Its event ids are remembered, for a late
+// answerUnsure answers the waiting commands of the unsure batches the log
+// does not hold (yet): those whose events they carried `unavailable`, the
+// others go back to the queue. Their event ids are remembered, for a late
 // landing.
 func (c *chatActor) answerUnsure(ctx actor.Context) {
-	u := c.unsure
-	if u == nil {
+	fs := c.unsure
+	if len(fs) == 0 {
 		return
 	}
 	c.unsure = nil
-	c.unacked.add(u.ids)
-	c.flight, c.ready = u.ops, u.ready
-	c.failFlight(ctx, ErrStoreUnavailable, nil)
+	for _, f := range fs {
+		c.unacked.add(f.ids)
+	}
+	c.unacked.batch = c.batch
+	c.failFlights(ctx, fs, ErrStoreUnavailable, nil)
+}
+
+// passed forgets the unacked ids once the store answered batch, when it
+// was submitted after them to a store that takes appends in order: every
+// append of theirs was taken before it (one that landed would have made
+// batch's expected revision fail), so none of them can land any more, and
+// the chat may pipeline again (flightBound).
+func (u *unackedIDs) passed(batch uint64, inOrder bool) {
+	if inOrder && len(u.order) > 0 && batch > u.batch {
+		*u = unackedIDs{}
+	}
 }
 
 // unackedOrigin returns from, or nil when rec is an event of a batch

@@ -1,7 +1,7 @@
 package actors
 
 import (
-	"errors"
+	"slices"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/linkup-chat/linkup/chat"
@@ -11,8 +11,9 @@ import (
 
 // op is one command waiting in a chat's queue: the request as it came in
 // (to answer it) and the command chat.Decide takes. Commands are decided
-// when their batch is formed, against durable state only, so seqs stay
-// gap-free even when a batch fails.
+// when their batch is formed, against durable state, or against the state
+// after the batches in flight (chat_flights.go), which fail with any batch
+// before them; so seqs stay gap-free even when a batch fails.
 type op struct {
 	msg any // chatCreate, chatPost, chatRead, the timeline commands (chatTyping is never queued)
 	cmd chat.Command
@@ -60,9 +61,10 @@ func (c *chatActor) enqueue(ctx actor.Context, o *op) {
 	c.flush(ctx)
 }
 
-// flush decides the queued commands as one batch when nothing is in
-// flight: replies that do not wait for the append go at once, the events
-// go to the writer as one append.
+// flush decides the queued commands as one batch: replies that do not
+// wait for the append go at once, the events go to the writer as one
+// append. With appends in flight, the batch is decided speculatively
+// behind them (pipeline, chat_flights.go).
 //
 // Events other appenders stored meanwhile (held while busy, see
 // chat_observe.go) are applied first, so the batch is decided against the
@@ -75,7 +77,11 @@ func (c *chatActor) flush(ctx actor.Context) { c.flushHeld(ctx, nil) }
 // to h: onAppended submits the next batch first and sends them after the
 // committed batch's fan-out (chat_commit.go).
 func (c *chatActor) flushHeld(ctx actor.Context, h *heldSends) {
-	if len(c.flight) > 0 || !c.loaded || c.catching || c.readForWaiting(ctx) {
+	if len(c.flights) > 0 {
+		c.pipeline(ctx)
+		return
+	}
+	if !c.loaded || c.catching || c.readForWaiting(ctx) {
 		return
 	}
 	c.drainObserved(ctx)
@@ -95,17 +101,17 @@ func (c *chatActor) flushHeld(ctx actor.Context, h *heldSends) {
 		c.retireIfEmpty(ctx)
 		return
 	}
-	c.flight, c.ready = ops, rd
+	f := &flight{ops: ops, ready: rd}
 	data, err := c.eventData(ops, rd.Events)
 	if err != nil {
-		c.failFlight(ctx, protocol.AsError(err), h)
+		c.failFlights(ctx, []*flight{f}, protocol.AsError(err), h)
 		c.flushHeld(ctx, h)
 		return
 	}
-	c.batch++
-	c.flightIDs = idsOf(data)
-	c.node.m.chatPending.Observe(float64(len(rd.Events)))
-	c.submit(ctx, data, h)
+	if !c.launch(ctx, f, data) {
+		c.failFlights(ctx, []*flight{f}, ErrStoreUnavailable, h)
+		c.flushHeld(ctx, h)
+	}
 }
 
 func commandsOf(ops []*op) []chat.Command {
@@ -139,103 +145,132 @@ func idsOf(data []events.EventData) []string {
 	return ids
 }
 
-func (c *chatActor) submit(ctx actor.Context, data []events.EventData, h *heldSends) {
-	expected := events.NoStream()
-	if c.state.Created {
-		expected = events.Exact(c.state.Revision)
+// launch submits f's events with the expected revision of the state it
+// was decided against (the durable state, or the speculative one behind
+// the flights, chat_flights.go) and adds it to the flights. It reports
+// false, leaving the flights as they were, when the writer refused it.
+func (c *chatActor) launch(ctx actor.Context, f *flight, data []events.EventData) bool {
+	base := c.state
+	if len(c.flights) > 0 {
+		base = c.spec
 	}
-	self, batch, n, members := ctx.Self(), c.batch, c.node, membership(c.ready.Events)
+	expected := events.NoStream()
+	if base.Created {
+		expected, f.rev = events.Exact(base.Revision), base.Revision+1
+	}
+	c.batch++
+	f.batch, f.ids = c.batch, idsOf(data)
+	self, batch, n, members := ctx.Self(), c.batch, c.node, membership(f.ready.Events)
 	ok := c.node.writer.Submit(events.ChatStream(c.id), expected, data, func(res events.AppendResult, err error) {
 		n.appended(self, members, appendDone{Batch: batch, Res: res, Err: err}) // see membership
 	})
 	if !ok {
-		c.failFlight(ctx, ErrStoreUnavailable, h)
-		c.flushHeld(ctx, h)
+		return false
 	}
+	if len(c.flights) > 0 {
+		c.spec.Advance(f.ready, f.rev)
+	}
+	c.flights = append(c.flights, f)
+	c.node.m.chatPending.Observe(float64(len(f.ready.Events)))
+	return true
 }
 
+// onAppended takes an append's answer. Answers may come out of order (a
+// batch with a membership change goes through the directory's owner
+// first): each is kept on its flight, and the flights are settled in
+// order (settleFlights).
 func (c *chatActor) onAppended(ctx actor.Context, m appendDone) {
-	if m.Batch != c.batch || len(c.flight) == 0 {
+	f := c.flightOf(m.Batch)
+	if f == nil || f.done != nil {
 		return
 	}
-	if m.Err != nil {
-		c.onAppendFailed(ctx, m.Err)
-		return
-	}
-	c.commitAndNext(ctx, m.Res)
+	f.done = &m
+	c.settleFlights(ctx)
 }
 
-// onAppendFailed handles an append that did not answer with success: a
-// conflict (nothing stored, see onConflict), or any other failure, whose
-// outcome is unknown: the batch may be stored, or be stored later
-// (chat_observe_unsure.go). Either way the chat learns the truth from the
-// log before it decides anything more.
-func (c *chatActor) onAppendFailed(ctx actor.Context, err error) {
-	if errors.Is(err, events.ErrWrongExpectedRevision) {
-		c.onConflict(ctx)
-		return
-	}
-	c.onAppendUnknown(ctx, err)
-}
-
-// onConflict handles an append the log refused because the stream moved
+// onConflict handles appends the log refused because the stream moved
 // on: another appender (another node's activation of this chat, or an
 // append of ours that timed out but landed) wrote first. Nothing of the
-// batch happened and no seq was given out. The chat catches up from the
+// batches happened and no seq was given out. The chat catches up from the
 // log (chat_observe.go: the events are applied and delivered to the local
-// subscribers, the dedup window with them) and decides the batch's
+// subscribers, the dedup window with them) and decides the batches'
 // commands once more against the new state, first in the queue: a resent
 // client_msg_id then finds its original, a create finds the chat exists.
 // A command whose batch loses twice is answered `unavailable` (retryable:
 // the client resends it with the same ref and client_msg_id), so a chat
 // contended by several nodes never holds a command for long.
-func (c *chatActor) onConflict(ctx actor.Context) {
+func (c *chatActor) onConflict(ctx actor.Context, fs []*flight) {
 	c.node.fm.conflicts.Inc()
-	c.redecide(ctx)
+	c.redecide(ctx, fs)
 	c.catchUp(ctx)
 }
 
-// redecide drops the batch in flight, which the log does not hold and
-// never will: its waiting commands go back to the head of the queue, to
-// be decided again after the catch-up, once; a command already decided
-// again is answered `unavailable`.
-func (c *chatActor) redecide(ctx actor.Context) {
-	var again []*op
-	for _, r := range c.ready.Replies {
-		if !r.Waits {
-			continue // answered when decided
-		}
-		o := c.flight[r.Cmd]
-		if o.retried {
-			c.node.fm.conflictRefusals.Inc()
-			c.refuse(ctx, o.msg, ErrStoreUnavailable)
-			continue
-		}
-		o.retried = true
-		again = append(again, o)
+// redecide drops batches the log does not hold and never will: their
+// waiting commands go back to the head of the queue, in order, to be
+// decided again after the catch-up. A command of the first batch (the one
+// that lost) already decided again is answered `unavailable`; the later
+// batches only fell with it (they were decided behind it).
+func (c *chatActor) redecide(ctx actor.Context, fs []*flight) {
+	if len(fs) == 0 {
+		return
 	}
-	c.queue = append(again, c.queue...)
-	c.flight, c.ready = nil, chat.Ready{}
-}
-
-// failFlight drops the batch in flight: the commands whose events it
-// carried are answered with err (through h, see flushHeld), the others
-// whose answer waited for it go back to the head of the queue, to be
-// decided again.
-func (c *chatActor) failFlight(ctx actor.Context, err *protocol.Error, h *heldSends) {
 	var again []*op
-	for _, r := range c.ready.Replies {
+	for _, r := range fs[0].ready.Replies {
+		o := fs[0].ops[r.Cmd]
 		switch {
 		case !r.Waits: // answered when decided
-		case r.Stored:
-			msg := c.flight[r.Cmd].msg
-			h.do(func() { c.refuse(ctx, msg, err) })
+		case o.retried:
+			c.node.fm.conflictRefusals.Inc()
+			c.refuse(ctx, o.msg, ErrStoreUnavailable)
 		default:
-			again = append(again, c.flight[r.Cmd])
+			o.retried = true
+			again = append(again, o)
 		}
 	}
 	c.queue = append(again, c.queue...)
-	c.flight, c.ready = nil, chat.Ready{}
+	c.requeueAfter(len(again), fs[1:])
+}
+
+// requeue puts the waiting commands of batches that were not stored, and
+// were decided behind one that failed, back at the head of the queue, in
+// order.
+func (c *chatActor) requeue(fs []*flight) { c.requeueAfter(0, fs) }
+
+// requeueAfter is requeue behind the first n commands of the queue.
+func (c *chatActor) requeueAfter(n int, fs []*flight) {
+	var again []*op
+	for _, f := range fs {
+		for _, r := range f.ready.Replies {
+			if r.Waits {
+				again = append(again, f.ops[r.Cmd])
+			}
+		}
+	}
+	if len(again) == 0 {
+		return
+	}
+	c.queue = slices.Concat(c.queue[:n:n], again, c.queue[n:])
+}
+
+// failFlights drops batches that were not stored: the commands whose
+// events they carried are answered with err (through h, see flushHeld),
+// the others whose answer waited for them go back to the head of the
+// queue, in order, to be decided again.
+func (c *chatActor) failFlights(ctx actor.Context, fs []*flight, err *protocol.Error, h *heldSends) {
+	var again []*op
+	for _, f := range fs {
+		for _, r := range f.ready.Replies {
+			switch {
+			case !r.Waits: // answered when decided
+			case r.Stored:
+				msg := f.ops[r.Cmd].msg
+				h.do(func() { c.refuse(ctx, msg, err) })
+			default:
+				again = append(again, f.ops[r.Cmd])
+			}
+		}
+	}
+	c.queue = append(again, c.queue...)
 }
 
 func (o *op) origin() origin {
