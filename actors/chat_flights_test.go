@@ -392,3 +392,37 @@ func sortedStrings(s []string) bool {
 	}
 	return true
 }
+
+// TestLongChatKeepsOneAppendInFlight: past maxSpecItems a chat does not
+// pipeline (the copy of its state would grow with its history): a send
+// made while one append is in flight waits for that append's answer
+// before it is submitted, and both are stored in order.
+func TestLongChatKeepsOneAppendInFlight(t *testing.T) {
+	old := maxSpecItems
+	maxSpecItems = 1
+	t.Cleanup(func() { maxSpecItems = old })
+	st, c, sock := startHeldChat(t)
+	for i, id := range []string{"a", "b"} { // two items: past the bound
+		c.Handle(protocol.SendMessage{Ref: id, ChatID: "c1", ClientMsgID: id, Body: id})
+		st.release(t)
+		if a := ackFrame(t, sock, id); field(a, "seq") != fmt.Sprint(i+1) {
+			t.Fatalf("%s: %s", id, a)
+		}
+	}
+	c.Handle(protocol.SendMessage{Ref: "c", ChatID: "c1", ClientMsgID: "c", Body: "c"})
+	st.waitHeld(t, 1)
+	c.Handle(protocol.SendMessage{Ref: "d", ChatID: "c1", ClientMsgID: "d", Body: "d"})
+	c.Handle(protocol.GetHistory{Ref: "h", ChatID: "c1", Limit: 10}) // after d, through the same chat
+	waitFor(t, sock, `"ref":"h"`)
+	if n := st.count(); n != 1 {
+		t.Fatalf("%d appends in flight past maxSpecItems, want 1", n)
+	}
+	st.release(t)
+	st.release(t) // d, submitted once c was durable
+	if d := ackFrame(t, sock, "d"); field(d, "seq") != "4" {
+		t.Fatalf("d: %s", d)
+	}
+	if seqs, ids := storedSeqs(t, st); fmt.Sprint(seqs, ids) != "[1 2 3 4] [a b c d]" {
+		t.Fatalf("stored %v %v", seqs, ids)
+	}
+}

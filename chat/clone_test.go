@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -34,5 +35,24 @@ func TestCloneIsIndependent(t *testing.T) {
 	}
 	if _, r := decideOne(c, Post{Sender: "bob", ClientMsgID: "y", Body: "b", MessageID: "z"}); r.Original != 2 {
 		t.Fatalf("a resend decided on the clone: %+v", r)
+	}
+}
+
+// BenchmarkClone is the copy a chat makes when it starts a run of
+// pipelined appends: it grows with the chat's history (two slices with
+// one entry per seq, the maps of deletions and edits), which is why the
+// chat actor pipelines only up to a bound on its items.
+func BenchmarkClone(b *testing.B) {
+	for _, n := range []int{1_000, 16_384, 100_000} {
+		b.Run(fmt.Sprint("items=", n), func(b *testing.B) {
+			s := foldAll("c", created("ann", "bob"))
+			for i := 1; i <= n; i++ {
+				s.Apply(posted(uint64(i), "ann", fmt.Sprint("m", i)), uint64(i))
+			}
+			b.ResetTimer()
+			for range b.N {
+				_ = s.Clone()
+			}
+		})
 	}
 }
