@@ -142,7 +142,9 @@ func TestPoolNeverWaitsForASlowClient(t *testing.T) {
 func TestPoolServesRepliesFirst(t *testing.T) {
 	p := &writerPool{}
 	p.cond = sync.NewCond(&p.mu)
-	raw := func() *socket { return &socket{raw: fakeRaw{}, pool: p, queueReplies: true, max: 16, onAbort: func(string) {}} }
+	raw := func() *socket {
+		return &socket{raw: fakeRaw{}, pool: p, queueReplies: true, max: 16, onAbort: func(string) {}}
+	}
 	bulk1, bulk2, reply := raw(), raw(), raw()
 	for _, s := range []*socket{bulk1, bulk2} {
 		if err := s.SendBulk([][]byte{[]byte("item")}); err != nil {
