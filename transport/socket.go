@@ -31,28 +31,29 @@ import (
 // 1,000-member fan-out queued before it. Each socket's own frames keep
 // their order whatever the kind.
 type socket struct {
-	conn   net.Conn
-	raw    syscall.RawConn // nil: no non-blocking writes, always a flush goroutine
-	direct bool            // the sender writes an idle socket itself, bulk frames too (DirectWrites)
+	conn     net.Conn
+	raw      syscall.RawConn // nil: no non-blocking writes, always a flush goroutine
+	direct   bool            // the sender writes an idle socket itself, bulk frames too (DirectWrites)
+	pool     *writerPool     // nil: a flush goroutine per round
+	pending  []byte          // framed bytes a write left over
+	lastPend bool            // pending ends with the close frame
+	max      int
+	timeout  time.Duration
+	onAbort  func(reason string)
+	onClosed func()
+	mu       sync.Mutex
+	queue    [][]byte
+	ctrl     [][]byte
+	flushing bool
+	urgent   bool // a reply was queued while a round ran: the next round is a reply's
+	closing  bool
+	done     bool
+	close    []byte
+	reason   string
+
 	// queueReplies leaves replies to the pool as well, as before direct
 	// replies (tests of the pool's order of rounds).
 	queueReplies bool
-	pool         *writerPool // nil: a flush goroutine per round
-	pending      []byte      // framed bytes a write left over
-	lastPend     bool        // pending ends with the close frame
-	max          int
-	timeout      time.Duration
-	onAbort      func(reason string)
-	onClosed     func()
-	mu           sync.Mutex
-	queue        [][]byte
-	ctrl         [][]byte
-	flushing     bool
-	urgent       bool // a reply was queued while a round ran: the next round is a reply's
-	closing      bool
-	done         bool
-	close        []byte
-	reason       string
 }
 
 var (
