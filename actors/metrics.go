@@ -45,6 +45,7 @@ type metrics struct {
 	runsReused        prometheus.Counter
 	runnersIdle       prometheus.GaugeFunc
 	idleRunners       func() int // set by newRunners
+	runsBorrowed      prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -83,6 +84,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		laneWaits:         counter("linkup_fanout_lane_waits_total", "Times a chat waited because its fan-out lane held 128 items not yet taken (fanout_lane.go laneMaxPending)."),
 		runsStarted:       counter("linkup_mailbox_runners_started_total", "Goroutines started to run a chat's mailbox because no runner was parked (runners.go)."),
 		runsReused:        counter("linkup_mailbox_runs_reused_total", "Chat mailbox runs handed to a parked runner instead of a new goroutine."),
+		runsBorrowed:      counter("linkup_mailbox_runs_borrowed_total", "Chat mailbox runs made by the socket reader that posted to the idle mailbox, after its frame, instead of a runner woken for them (runners.go, internal/gopool/lend)."),
 	}
 	m.runnersIdle = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "linkup_mailbox_runners_idle", Help: "Runners parked waiting for a chat mailbox run (at most 64)."}, func() float64 {
 		if m.idleRunners == nil {
@@ -105,7 +107,7 @@ func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.connections, m.framesIn, m.framesOut, m.errors, m.slowConsumers, m.droppedLive,
 		m.forceReconnect, m.chats, m.chatPending, m.chatFlightsFull, m.chatFlightsBroken, m.writerQueue, m.writerRejected, m.appendLatency, m.appendBatch,
 		m.appendErrors, m.backlog, m.backlogDropped, m.mailbox, m.panics, m.timeouts, m.pages, m.loadQueue, m.loadRejected, m.backlogDrops, m.pagesCached, m.chatsIdled, m.errorsSuppressed, m.repeatsSkipped, m.limitRefusals, m.syncProbes,
-		m.runsStarted, m.runsReused, m.runnersIdle, m.laneWaits,
+		m.runsStarted, m.runsReused, m.runsBorrowed, m.runnersIdle, m.laneWaits,
 		m.timeline.items, m.timeline.receipts, m.timeline.presenceSent, m.timeline.presenceTruncated, m.timeline.presenceDropped}
 }
 

@@ -3,6 +3,7 @@ package actors
 import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/linkup-chat/linkup/internal/gopool"
+	"github.com/linkup-chat/linkup/internal/gopool/lend"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -22,22 +23,36 @@ const maxIdleRunners = 64
 // its grown stack from run to run. As with a goroutine per run, a run
 // never waits behind another (gopool). Once the node stops, later runs
 // get a goroutine each.
+//
+// A run scheduled by a goroutine that lends itself (internal/gopool/lend:
+// a socket reader, whose frame posted to the idle chat) is borrowed
+// instead: the reader runs the chat's mailbox once it has handled its
+// frame and re-armed its socket, so the send's path does not wait for a
+// runner to be woken and scheduled (issue #17). A reader takes at most one
+// run per frame; other runs go to the pool. Proto.Actor's mailbox CAS
+// still allows one run of a mailbox at a time wherever it runs.
 type runners struct {
-	pool    *gopool.Pool
-	started prometheus.Counter
-	reused  prometheus.Counter
+	pool     *gopool.Pool
+	started  prometheus.Counter
+	reused   prometheus.Counter
+	borrowed prometheus.Counter
 }
 
 var _ actor.Dispatcher = (*runners)(nil)
 
 func newRunners(stop <-chan struct{}, m *metrics) *runners {
-	r := &runners{pool: gopool.New(maxIdleRunners, stop), started: m.runsStarted, reused: m.runsReused}
+	r := &runners{pool: gopool.New(maxIdleRunners, stop), started: m.runsStarted, reused: m.runsReused, borrowed: m.runsBorrowed}
 	m.idleRunners = r.pool.Idle
 	return r
 }
 
-// Schedule runs fn on a parked runner, or on a new one.
+// Schedule leaves fn to the calling goroutine when it lends itself, or
+// runs it on a parked runner, or on a new one.
 func (r *runners) Schedule(fn func()) {
+	if lend.Borrow(fn) {
+		r.borrowed.Inc()
+		return
+	}
 	if r.pool.Go(fn) {
 		r.reused.Inc()
 		return

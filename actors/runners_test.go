@@ -5,8 +5,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/linkup-chat/linkup/internal/gopool/lend"
 	"github.com/linkup-chat/linkup/internal/testnode/poll"
 	"github.com/linkup-chat/linkup/protocol"
+	"github.com/petermattis/goid"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -46,5 +48,35 @@ func TestChatMailboxesRunOnRunners(t *testing.T) {
 	}
 	if metricValue(n.m.runsReused) == 0 {
 		t.Fatalf("no chat mailbox run reused a runner (%v started)", metricValue(n.m.runsStarted))
+	}
+}
+
+// TestRunnersLeaveARunToALendingGoroutine: a run scheduled by a goroutine
+// that lends itself (a socket reader) runs on that goroutine once its own
+// work is done, with no runner woken; the next one, scheduled by a
+// goroutine that does not lend itself, goes to a runner.
+func TestRunnersLeaveARunToALendingGoroutine(t *testing.T) {
+	r := testRunners(make(chan struct{}))
+	me := goid.Get()
+	var ranOn int64
+	ran := false
+	func() {
+		loan := lend.Offer()
+		defer loan.Settle()
+		r.Schedule(func() { ran, ranOn = true, goid.Get() })
+		if ran {
+			t.Fatal("the borrowed run ran inside the lender's own work")
+		}
+	}()
+	if !ran || ranOn != me {
+		t.Fatalf("ran %v on goroutine %d, want on the lender %d", ran, ranOn, me)
+	}
+	done := make(chan int64)
+	r.Schedule(func() { done <- goid.Get() })
+	if g := <-done; g == me {
+		t.Fatal("a run scheduled with no offer open ran on the scheduling goroutine")
+	}
+	if b, s := metricValue(r.borrowed), metricValue(r.started); b != 1 || s != 1 {
+		t.Fatalf("borrowed %v runs and started %v runners, want 1 and 1", b, s)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"github.com/linkup-chat/linkup/internal/gopool"
+	"github.com/linkup-chat/linkup/internal/gopool/lend"
 	"golang.org/x/sys/unix"
 )
 
@@ -59,10 +60,19 @@ func (p *epoller) wait() {
 		}
 		for _, ev := range evs[:n] {
 			if c := p.lookup(uint64(uint32(ev.Fd)) | uint64(uint32(ev.Pad))<<32); c != nil {
-				p.readers.Go(func() { p.ready(c) })
+				p.readers.Go(func() { p.read(c) })
 			}
 		}
 	}
+}
+
+// read reads c on a reader lending itself (internal/gopool/lend): a chat
+// the frame was posted to, idle until then, runs its mailbox here after
+// the frame, once c is re-armed, instead of on a runner woken for it.
+func (p *epoller) read(c *wsConn) {
+	loan := lend.Offer()
+	defer loan.Settle()
+	p.ready(c)
 }
 
 func (p *epoller) lookup(id uint64) *wsConn {

@@ -3,9 +3,11 @@
 package transport_test
 
 import (
+	"fmt"
 	"runtime/metrics"
 	"testing"
 
+	"github.com/linkup-chat/linkup/client"
 	"github.com/linkup-chat/linkup/internal/testnode"
 )
 
@@ -30,5 +32,28 @@ func TestFramesAreReadOnReusedGoroutines(t *testing.T) {
 	}
 	if started := goroutinesCreated() - before; started >= 50 {
 		t.Fatalf("100 frames read one after another started %d goroutines", started)
+	}
+}
+
+// TestReadersRunTheChatTheirFrameWentTo: a send read from the socket
+// reaches an idle chat, whose mailbox then runs on the reader that read
+// it, after the frame (internal/gopool/lend), instead of on a runner
+// woken for it; acks still come in order, after the append.
+func TestReadersRunTheChatTheirFrameWentTo(t *testing.T) {
+	n := testnode.Start(t, testnode.Options{})
+	alice, bob := n.Dial(t, "alice"), n.Dial(t, "bob")
+	expectAlive(t, bob)
+	createChat(t, alice, "c1", "bob")
+	for i := range 20 {
+		body := fmt.Sprint("m", i)
+		if ack := sendMsg(t, alice, "c1", body, body); int(ack.Num("seq")) != i+1 {
+			t.Fatalf("ack %s, want seq %d", ack.Raw, i+1)
+		}
+		if _, err := bob.Expect(wait, client.Is("message")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := testnode.Metric(t, n.Reg, "linkup_mailbox_runs_borrowed_total", "", ""); got == 0 {
+		t.Fatal("no chat mailbox run was made by the reader of the frame that posted to it")
 	}
 }

@@ -18,9 +18,12 @@ import (
 // one non-blocking write, no goroutine start, no deadline); when the kernel
 // does not take it all, or without a pool, a flush goroutine of the
 // socket's own writes with the write timeout until the queue is empty.
-// With DirectWrites, frames sent while nothing is pending are written at
-// once by the sender with one non-blocking writev. Idle sockets hold no
-// goroutine and no buffer.
+// A reply (SendMany) sent while nothing is pending is written at once by
+// the sender with one non-blocking writev, instead of waking a pool
+// writer for it: an ack's path is one goroutine wake-up shorter (issue
+// #17). A fan-out's frames (SendBulk) still go to the pool, whose rounds
+// coalesce them; with DirectWrites they are written by the sender too.
+// Idle sockets hold no goroutine and no buffer.
 //
 // A round is scheduled as a reply's (SendMany, control frames, Close) or
 // as bulk (SendBulk: a chat's fan-out): the pool's writers serve sockets
@@ -30,7 +33,7 @@ import (
 type socket struct {
 	conn     net.Conn
 	raw      syscall.RawConn // nil: no non-blocking writes, always a flush goroutine
-	direct   bool            // the sender writes an idle socket itself (DirectWrites)
+	direct   bool            // the sender writes an idle socket itself, bulk frames too (DirectWrites)
 	pool     *writerPool     // nil: a flush goroutine per round
 	pending  []byte          // framed bytes a write left over
 	lastPend bool            // pending ends with the close frame
@@ -47,6 +50,10 @@ type socket struct {
 	done     bool
 	close    []byte
 	reason   string
+
+	// queueReplies leaves replies to the pool as well, as before direct
+	// replies (tests of the pool's order of rounds).
+	queueReplies bool
 }
 
 var (
@@ -81,7 +88,7 @@ func (s *socket) send(frames [][]byte, bulk bool) error {
 	case len(s.queue)+len(frames) > s.max:
 		s.mu.Unlock()
 		return actors.ErrQueueFull
-	case s.flushing || !s.direct:
+	case s.flushing || !s.writesDirect(bulk):
 		s.queue = append(s.queue, frames...)
 		s.kickAs(bulk)
 		s.mu.Unlock()
@@ -96,6 +103,17 @@ func (s *socket) send(frames [][]byte, bulk bool) error {
 	}
 	s.handOver(rest)
 	return nil
+}
+
+// writesDirect reports whether the sender writes frames of this kind to
+// the idle socket itself: replies whenever the socket has a descriptor
+// and a pool (without a pool the flush goroutines write, as they did
+// before the pool), fan-out frames only with DirectWrites.
+func (s *socket) writesDirect(bulk bool) bool {
+	if bulk || s.queueReplies {
+		return s.direct
+	}
+	return s.direct || (s.raw != nil && s.pool != nil)
 }
 
 // handOver ends a direct write: leftovers go to a flush goroutine, anything

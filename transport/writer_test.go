@@ -136,11 +136,15 @@ func TestPoolNeverWaitsForASlowClient(t *testing.T) {
 // written before sockets that became ready earlier with a fan-out's
 // frames (SendBulk), so an ack does not wait behind a 1,000-member
 // fan-out; the bulk sockets keep their order. The pool's writers are not
-// started: the test takes the sockets as a writer would.
+// started: the test takes the sockets as a writer would, and its sockets
+// leave replies to the pool (queueReplies) rather than writing an idle
+// socket's reply themselves.
 func TestPoolServesRepliesFirst(t *testing.T) {
 	p := &writerPool{}
 	p.cond = sync.NewCond(&p.mu)
-	raw := func() *socket { return &socket{raw: fakeRaw{}, pool: p, max: 16, onAbort: func(string) {}} }
+	raw := func() *socket {
+		return &socket{raw: fakeRaw{}, pool: p, queueReplies: true, max: 16, onAbort: func(string) {}}
+	}
 	bulk1, bulk2, reply := raw(), raw(), raw()
 	for _, s := range []*socket{bulk1, bulk2} {
 		if err := s.SendBulk([][]byte{[]byte("item")}); err != nil {
