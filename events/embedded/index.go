@@ -3,7 +3,6 @@ package embedded
 import (
 	"cmp"
 	"context"
-	"math"
 	"slices"
 )
 
@@ -74,12 +73,15 @@ func (m *mover) add(rows []*row) {
 func (m *mover) size() int { return len(m.tail) + len(m.added) - (m.removeTo - m.removed) }
 
 // budget is how many entries the open transaction, which appended events
-// events, may copy or delete.
-func (m *mover) budget(events int) int {
-	if m.size() > maxTail {
-		return math.MaxInt
+// events, may copy or delete, and whether that is an overrun: all that is
+// left of the move, more than the usual budget, because stream_tail holds
+// more than maxTail entries.
+func (m *mover) budget(events int) (int, bool) {
+	b := max(indexBudget, 4*events)
+	if left := 2*len(m.moving) - m.copyTo - m.removeTo; m.size() > maxTail && left > b {
+		return left, true
 	}
-	return max(indexBudget, 4*events)
+	return b, false
 }
 
 // startIfDue starts a move of every committed stream_tail row once
@@ -145,8 +147,8 @@ func (w *writer) indexStep(ctx context.Context, events int) error {
 	if !m.startIfDue() {
 		return nil
 	}
-	budget := m.budget(events)
-	if budget == math.MaxInt {
+	budget, overrun := m.budget(events)
+	if overrun {
 		w.metrics.indexOverruns.Inc()
 	}
 	cp := m.toCopy(budget)
