@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -84,6 +85,32 @@ func benchChatsPaced(b *testing.B, rate int) {
 	b.ReportMetric(meanBatch(b, reg), "appends/batch")
 	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/append")
 	reportCommits(b, commits())
+	reportWriterCheckpoints(b, reg)
+}
+
+// reportWriterCheckpoints reports the checkpoints the writer ran itself,
+// between two batches (appends wait meanwhile), and their total time.
+func reportWriterCheckpoints(b *testing.B, reg *prometheus.Registry) {
+	mfs, err := reg.Gather()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var n, secs float64
+	for _, mf := range mfs {
+		if !strings.HasSuffix(mf.GetName(), "checkpoint_seconds") {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "by" && strings.HasPrefix(l.GetValue(), "writer") {
+					n += float64(m.GetHistogram().GetSampleCount())
+					secs += m.GetHistogram().GetSampleSum()
+				}
+			}
+		}
+	}
+	b.ReportMetric(n, "writer-ckpts")
+	b.ReportMetric(secs*1000, "writer-ckpt-ms")
 }
 
 // reportCommits reports the distribution of the commits' durations, and

@@ -33,8 +33,9 @@ type writer struct {
 	commitS *sql.Stmt // COMMIT
 	ckpt    *checkpointer
 
-	walPages atomic.Int64 // pages committed to the WAL since its last complete checkpoint
-	tailRows atomic.Int64 // stream_tail's rows, as committed (bounded by maxTail plus one commit)
+	walPages atomic.Int64  // pages committed to the WAL since its last complete checkpoint
+	tailRows atomic.Int64  // stream_tail's rows, as committed (bounded by maxTail plus one commit)
+	txns     atomic.Uint64 // transactions begun plus ended: odd while one is open (checkpoint.go)
 
 	next                uint64        // last position handed out (tentative in a batch)
 	committed           atomic.Uint64 // last committed position
@@ -63,7 +64,7 @@ func newWriter(ctx context.Context, cfg Config, n *notifier) (*writer, error) {
 		w.closeDB()
 		return nil, fmt.Errorf("embedded: open %s: %w", Path(cfg.Dir), err)
 	}
-	if w.ckpt, err = newCheckpointer(ctx, cfg, &w.walPages); err != nil {
+	if w.ckpt, err = newCheckpointer(ctx, cfg, &w.walPages, &w.txns); err != nil {
 		w.closeDB()
 		return nil, fmt.Errorf("embedded: open %s: checkpointer: %w", Path(cfg.Dir), err)
 	}
@@ -326,7 +327,11 @@ func (w *writer) appendAlone(ctx context.Context, i int, req *appendReq, now int
 }
 
 func (w *writer) begin(ctx context.Context) error {
+	w.txns.Add(1)
 	_, err := w.beginS.ExecContext(ctx)
+	if err != nil {
+		w.txns.Add(1)
+	}
 	return err
 }
 
@@ -334,6 +339,7 @@ func (w *writer) commit(ctx context.Context) error {
 	if _, err := w.commitS.ExecContext(ctx); err != nil {
 		return w.rollback(ctx, err)
 	}
+	w.txns.Add(1)
 	w.heads.commit()
 	w.committed.Store(w.next)
 	w.lastStreamCommitted = w.lastStream
@@ -350,6 +356,7 @@ func (w *writer) rollback(ctx context.Context, cause error) error {
 	if _, err := w.conn.ExecContext(ctx, "ROLLBACK"); err != nil && !strings.Contains(err.Error(), "no transaction is active") {
 		w.cfg.Logger.Error("embedded: rollback failed", "err", err, "cause", cause)
 	}
+	w.txns.Add(1)
 	w.heads.rollback()
 	w.next = w.committed.Load()
 	w.lastStream, w.newStreams = w.lastStreamCommitted, w.newStreams[:0]
