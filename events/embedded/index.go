@@ -3,6 +3,7 @@ package embedded
 import (
 	"cmp"
 	"context"
+	"math"
 	"slices"
 )
 
@@ -151,19 +152,52 @@ func (w *writer) indexStep(ctx context.Context, events int) error {
 	if overrun {
 		w.metrics.indexOverruns.Inc()
 	}
+	n, err := w.move(ctx, budget)
+	if err != nil {
+		return err
+	}
+	w.indexWork = n
+	w.metrics.indexWork.Observe(float64(n))
+	return nil
+}
+
+// move copies, then removes, at most budget entries of the move in
+// progress within the open transaction, and returns how many.
+func (w *writer) move(ctx context.Context, budget int) (int, error) {
+	m := w.idx
 	cp := m.toCopy(budget)
 	if err := w.idxSQL.copy(ctx, cp); err != nil {
-		return err
+		return 0, err
 	}
 	m.copyTo += len(cp)
 	k, last := m.toRemove(budget - len(cp))
 	if k > 0 {
 		if err := w.idxSQL.remove(ctx, last); err != nil {
-			return err
+			return 0, err
 		}
 		m.removeTo += k
 	}
-	w.indexWork = len(cp) + k
-	w.metrics.indexWork.Observe(float64(w.indexWork))
-	return nil
+	return len(cp) + k, nil
+}
+
+// finishMove completes the move in progress, in one transaction, when the
+// writer stops: a database closed cleanly has every entry in one table
+// only, as binaries from before the spread move expect (their move would
+// stop at an entry already copied).
+func (w *writer) finishMove() {
+	if w.idx.moving == nil {
+		return
+	}
+	ctx := context.Background()
+	err := w.begin(ctx)
+	if err == nil {
+		if _, err = w.move(ctx, math.MaxInt); err != nil {
+			err = w.rollback(ctx, err)
+		} else {
+			err = w.commit(ctx)
+		}
+	}
+	if err != nil {
+		w.cfg.Logger.Warn("embedded: finishing the stream index move at close", "err", err)
+	}
 }

@@ -203,3 +203,35 @@ func readNums(t *testing.T, st *Store, stream string, back bool) []int {
 	}
 	return ns
 }
+
+// Close in the middle of an index move finishes it: the database is left
+// with every entry in exactly one of stream_index and stream_tail.
+func TestCloseFinishesMove(t *testing.T) {
+	dir := t.TempDir()
+	st, err := Open(Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for ; n < 2*indexLag && !midMove(st.w.idx, "copy"); n++ {
+		d := events.EventData{Type: "Num", Data: json.RawMessage(fmt.Sprintf(`{"n":%d}`, n))}
+		if _, err := st.Append(context.Background(), fmt.Sprintf("chat-%d", n%moveStreams), events.Any(), d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !midMove(st.w.idx, "copy") {
+		t.Fatalf("no move under way after %d events", n)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ro, err := Open(Config{Dir: dir, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if ix, tail := indexCounts(t, ro); ix+tail != n {
+		t.Fatalf("after Close: %d index and %d tail entries for %d events", ix, tail, n)
+	}
+	checkMoveStreams(t, ro, n)
+}

@@ -131,6 +131,7 @@ func (w *writer) run() {
 		clear(batch)
 		w.checkpointIfDue()
 	}
+	w.finishMove()
 }
 
 // gather adds whatever else is queued, up to MaxBatch, without waiting.
