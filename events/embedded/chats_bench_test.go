@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -25,6 +26,9 @@ import (
 // It reports the append latency (queued to callback) at p50 and p99,
 // appends per commit and the process's CPU time per append: the store's
 // share of a chats run's latency and CPU, without the actors and sockets.
+// It also reports the commits' durations (BEGIN to the end of COMMIT) at
+// p50, p99, p99.9 and max, and how many took over 4 ms: the stalls every
+// append queued behind them waits out.
 // LINKUP_BENCH_PREALLOCATE=0 opens the store without PreallocateWAL, to
 // measure what the preallocation does.
 func BenchmarkAppendChatsPaced(b *testing.B) {
@@ -56,6 +60,7 @@ func benchChatsPaced(b *testing.B, rate int) {
 			wg.Done()
 		}
 	}
+	commits := embedded.RecordCommits(st)
 	rng := rand.New(rand.NewPCG(1, 2))
 	mean := float64(time.Second) / float64(rate)
 	b.ResetTimer()
@@ -79,4 +84,59 @@ func benchChatsPaced(b *testing.B, rate int) {
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 	b.ReportMetric(meanBatch(b, reg), "appends/batch")
 	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/append")
+	reportCommits(b, commits())
+	reportWriterCheckpoints(b, reg)
+}
+
+// reportWriterCheckpoints reports the checkpoints the writer ran itself,
+// between two batches (appends wait meanwhile), and their total time.
+func reportWriterCheckpoints(b *testing.B, reg *prometheus.Registry) {
+	mfs, err := reg.Gather()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var n, secs float64
+	for _, mf := range mfs {
+		if !strings.HasSuffix(mf.GetName(), "checkpoint_seconds") {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "by" && strings.HasPrefix(l.GetValue(), "writer") {
+					n += float64(m.GetHistogram().GetSampleCount())
+					secs += m.GetHistogram().GetSampleSum()
+				}
+			}
+		}
+	}
+	b.ReportMetric(n, "writer-ckpts")
+	b.ReportMetric(secs*1000, "writer-ckpt-ms")
+}
+
+// reportCommits reports the distribution of the commits' durations, and
+// of those that did stream index work (idx-).
+func reportCommits(b *testing.B, cs []embedded.Commit) {
+	var all, idx []time.Duration
+	for _, c := range cs {
+		all = append(all, c.Duration)
+		if c.IndexWork > 0 {
+			idx = append(idx, c.Duration)
+		}
+	}
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	if len(all) > 0 {
+		slices.Sort(all)
+		b.ReportMetric(ms(all[len(all)/2]), "commit-p50-ms")
+		b.ReportMetric(ms(all[len(all)*99/100]), "commit-p99-ms")
+		b.ReportMetric(ms(all[len(all)*999/1000]), "commit-p999-ms")
+		b.ReportMetric(ms(all[len(all)-1]), "commit-max-ms")
+		i, _ := slices.BinarySearch(all, 4*time.Millisecond)
+		b.ReportMetric(float64(len(all)-i), "commits>4ms")
+	}
+	if len(idx) > 0 {
+		slices.Sort(idx)
+		b.ReportMetric(ms(idx[len(idx)/2]), "idx-commit-p50-ms")
+		b.ReportMetric(ms(idx[len(idx)-1]), "idx-commit-max-ms")
+		b.ReportMetric(float64(len(idx)), "idx-commits")
+	}
 }

@@ -24,11 +24,16 @@ import (
 //
 // SQLite starts the WAL again from its beginning only when a write
 // transaction begins with every page of it copied; under continuous
-// appends the checkpointer never gets there alone, since commits land
-// during its run. So after each of its runs the writer, between two
-// batches, checkpoints the few pages committed meanwhile (the "tail"; a
-// short copy and sync instead of the whole WAL's), and its next
-// transaction restarts the WAL: the file stays about CheckpointPages long.
+// appends one run of the checkpointer never gets there, since commits land
+// during it. So after its run the checkpointer copies the pages committed
+// meanwhile (the "tail"; a short copy and sync instead of the whole
+// WAL's), again and again while commits keep landing during these short
+// runs, up to tailPasses of them. Once one finds no new commit, the
+// writer's next transaction restarts the WAL: the file stays about
+// CheckpointPages long. Only if commits landed during every pass does the
+// writer, between two batches, checkpoint the tail itself: appends wait
+// meanwhile (a pass's sync of the database file took 4 to 40 ms on a
+// shared disk), which is why the checkpointer tries first.
 //
 // Should the checkpointer fall behind (the disk is slower than the
 // appends), the writer checkpoints itself once MaxWALPages are counted,
@@ -44,19 +49,20 @@ import (
 type checkpointer struct {
 	db      *sql.DB
 	wake    chan struct{}
-	pages   *atomic.Int64 // pages in the WAL since the last complete checkpoint (the writer adds)
-	min     int64         // CheckpointPages: a wake-up finding fewer (a run just ended) does nothing
+	pages   *atomic.Int64  // pages in the WAL since the last complete checkpoint (the writer adds)
+	txns    *atomic.Uint64 // the writer's transactions begun plus ended (odd: one is open)
+	min     int64          // CheckpointPages: a wake-up finding fewer (a run just ended) does nothing
 	metrics *metrics
 	log     func(msg string, args ...any)
 	mu      sync.Mutex  // held while a checkpoint runs on db
-	tailDue atomic.Bool // the checkpointer ran: the writer checkpoints the tail
+	tailDue atomic.Bool // the checkpointer could not finish the tail: the writer checkpoints it
 	wg      sync.WaitGroup
 	once    sync.Once
 	stop    chan struct{}
 }
 
 // newCheckpointer opens the checkpointer's connection to dir's database.
-func newCheckpointer(ctx context.Context, cfg Config, pages *atomic.Int64) (*checkpointer, error) {
+func newCheckpointer(ctx context.Context, cfg Config, pages *atomic.Int64, txns *atomic.Uint64) (*checkpointer, error) {
 	db, err := sql.Open("sqlite", dsn(Path(cfg.Dir), false))
 	if err != nil {
 		return nil, err
@@ -68,7 +74,7 @@ func newCheckpointer(ctx context.Context, cfg Config, pages *atomic.Int64) (*che
 		db.Close()
 		return nil, err
 	}
-	return &checkpointer{db: db, wake: make(chan struct{}, 1), pages: pages, min: int64(cfg.CheckpointPages),
+	return &checkpointer{db: db, wake: make(chan struct{}, 1), pages: pages, txns: txns, min: int64(cfg.CheckpointPages),
 		stop: make(chan struct{})}, nil
 }
 
@@ -84,7 +90,7 @@ func (c *checkpointer) run() {
 		case <-c.stop:
 			return
 		case <-c.wake:
-			if c.checkpoint("checkpointer", c.min) {
+			if ran, _ := c.checkpoint("checkpointer", c.min); ran && !c.finish() {
 				c.tailDue.Store(true)
 			}
 		}
@@ -99,17 +105,58 @@ func (c *checkpointer) request() {
 	}
 }
 
+// tailPasses bounds the checkpointer's short runs after a long one (see
+// finish).
+const tailPasses = 16
+
 // checkpoint runs a PASSIVE checkpoint for by (a metric label) unless,
 // once the run in progress has ended, fewer than min pages are counted;
-// it reports whether it ran one.
-func (c *checkpointer) checkpoint(by string, min int64) bool {
+// it reports whether it ran one, and its outcome.
+func (c *checkpointer) checkpoint(by string, min int64) (bool, ckptResult) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.pages.Load() < min {
-		return false
+		return false, ckptResult{}
 	}
-	checkpoint(context.Background(), c.db, by, c.pages, c.metrics, c.log)
-	return true
+	return true, checkpoint(context.Background(), c.db, by, c.pages, c.metrics, c.log)
+}
+
+// finish runs short checkpoints after the long one, each copying the pages
+// committed during the one before, until one copies every page with no
+// transaction of the writer's open or begun during it: the WAL is then
+// wholly copied, and the writer's next transaction, beginning after that,
+// restarts it (one begun earlier would not). It reports whether it got
+// there; it gives up after tailPasses runs, or once the writer has
+// committed CheckpointPages/2 pages since it began (the WAL file grows
+// until it is restarted).
+func (c *checkpointer) finish() bool {
+	start := c.pages.Load()
+	for range tailPasses {
+		select {
+		case <-c.stop:
+			return false
+		default:
+		}
+		before, txns := c.pages.Load(), c.txns.Load()
+		if before-start > c.min/2 {
+			return false
+		}
+		res := c.pass()
+		quiet := txns%2 == 0 && c.txns.Load() == txns
+		if quiet && res.complete() {
+			c.pages.Add(-before)
+			return true
+		}
+	}
+	return false
+}
+
+// pass runs one of finish's short checkpoints. The pages it copies stay
+// counted until finish knows that the WAL will be restarted.
+func (c *checkpointer) pass() ckptResult {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return checkpoint(context.Background(), c.db, "checkpointer_tail", nil, c.metrics, c.log)
 }
 
 // close stops the goroutine and closes its connection.
@@ -119,24 +166,43 @@ func (c *checkpointer) close() error {
 	return c.db.Close()
 }
 
+// ckptResult is what PRAGMA wal_checkpoint returns: whether it was
+// blocked, the frames in the WAL when it began, and how many of them are
+// copied into the database.
+type ckptResult struct {
+	busy, frames, copied int64
+	failed               bool
+}
+
+// complete reports whether every frame in the WAL when the checkpoint
+// began has been copied.
+func (r ckptResult) complete() bool {
+	return !r.failed && r.busy == 0 && r.frames >= 0 && r.copied == r.frames
+}
+
 // checkpoint runs PRAGMA wal_checkpoint(PASSIVE) and, when every page of
 // the WAL was copied into the database, takes the pages counted before it
-// from pages (the writer's next transaction restarts the WAL).
-func checkpoint(ctx context.Context, db *sql.DB, by string, pages *atomic.Int64, m *metrics, log func(string, ...any)) {
-	before := pages.Load()
+// from pages (if not nil): the writer's next transaction restarts the WAL,
+// or the writer checkpoints the tail first.
+func checkpoint(ctx context.Context, db *sql.DB, by string, pages *atomic.Int64, m *metrics, log func(string, ...any)) ckptResult {
+	var before int64
+	if pages != nil {
+		before = pages.Load()
+	}
 	start := time.Now()
-	var busy, walPages, copied int64
-	err := db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &walPages, &copied)
+	var r ckptResult
+	err := db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&r.busy, &r.frames, &r.copied)
 	m.checkpointTime.WithLabelValues(by).Observe(time.Since(start).Seconds())
 	m.checkpoints.WithLabelValues(by).Inc()
 	if err != nil {
 		m.checkpointFailures.Inc()
 		log("embedded: WAL checkpoint failed", "by", by, "err", err)
-		return
+		return ckptResult{failed: true}
 	}
-	if busy == 0 && walPages >= 0 && copied == walPages {
+	if r.complete() && pages != nil {
 		pages.Add(-before)
 	}
+	return r
 }
 
 // walWritten reads and resets the count of pages the connection has

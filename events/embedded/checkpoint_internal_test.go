@@ -67,3 +67,36 @@ func counterValue(t *testing.T, c prometheus.Counter) float64 {
 	}
 	return m.GetCounter().GetValue()
 }
+
+// After a checkpoint that commits landed behind, the checkpointer's short
+// runs (finish) copy those commits' pages and, once a run finds no new
+// commit, report the WAL done: the writer's next transaction starts it
+// again from its beginning, with no checkpoint of the writer's own.
+func TestCheckpointerFinishesTail(t *testing.T) {
+	st, err := Open(Config{Dir: t.TempDir(), CheckpointPages: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	appendN := func(n int) {
+		for i := range n {
+			ev := events.EventData{Type: "Num", Data: fmt.Appendf(nil, `{"n":%d}`, i)}
+			if _, err := st.Append(ctx, fmt.Sprintf("chat-%d", i%7), events.Any(), ev); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	appendN(200)
+	c := st.w.ckpt
+	_, first := c.checkpoint("test", 0)
+	appendN(5) // commits the first checkpoint did not see: the tail
+	if !c.finish() {
+		t.Fatal("finish did not get every page of the quiet WAL copied")
+	}
+	appendN(1)
+	_, res := c.checkpoint("test", 0)
+	if res.frames >= first.frames || res.frames > 16 {
+		t.Fatalf("after finish and one append the WAL holds %d frames (%d before): it was not restarted", res.frames, first.frames)
+	}
+}

@@ -68,11 +68,15 @@
 //	    position INTEGER PRIMARY KEY, stream_id INTEGER, revision INTEGER
 //	);                                 -- filled by trigger events_stream_tail
 //
-// Every event has its (stream_id, revision, position) entry in exactly one
-// of stream_index and stream_tail. Each commit adds its entries to
-// stream_tail, whose rows are keyed by position and so land on its last
-// page; once a couple of thousand have gathered, the writer moves them all
-// into stream_index in one sorted INSERT. Indexing (stream, revision) at
+// Every event has its (stream_id, revision, position) entry in
+// stream_index or stream_tail (in both for a moment during a move). Each
+// commit adds its entries to stream_tail, whose rows are keyed by position
+// and so land on its last page; once a couple of thousand have gathered,
+// the writer moves them into stream_index in key order, a few hundred per
+// commit over the next commits (copying first, then deleting the oldest
+// rows of stream_tail), so that no commit carries the whole move. Reads
+// select events by position IN (either table), so an entry in both is
+// read once. Indexing (stream, revision) at
 // every commit wrote one 4 KiB index page per stream touched and capped
 // appends at about 20,000 events/s. Event ids carry no unique index: the
 // Store contract does not make appends idempotent by id, and a unique index
@@ -99,10 +103,13 @@
 // MaxBatch appends per transaction, QueueSize pending appends, MaxEventBytes
 // per event, PageSize events (and about 4 MiB) per read query, ReadConns
 // read connections, LiveEvents (and LiveBytes of data) in the feed,
-// MaxWALPages pages in the WAL.
+// MaxWALPages pages in the WAL, 8,192 entries (plus one commit's) in
+// stream_tail, 256 index entries moved per commit (or 4 per event of a
+// larger commit).
 // Metrics (namespace linkup_embedded_store): append batch size and latency
 // histograms, the transactions' time (commit_seconds), queue depth,
-// overloads, events appended; checkpoints and their time by who ran them,
+// overloads, events appended; stream_tail's entries, index entries moved
+// per commit and moves forced whole by the tail's bound; checkpoints and their time by who ran them,
 // checkpoint failures, pages in the WAL; events handed to subscriptions
 // from the feed and from the store, fallbacks to the store of caught-up
 // subscriptions, and the feed's size.

@@ -1,7 +1,10 @@
 package embedded_test
 
 import (
+	"database/sql"
 	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/events/embedded"
@@ -67,5 +70,168 @@ func expectRevs(t *testing.T, st events.Store, stream string, opts events.ReadSt
 	}
 	if got != count {
 		t.Fatalf("%s %+v: %d events, want %d", stream, opts, got, count)
+	}
+}
+
+// indexBudget and maxTail are the store's limits on the index move
+// (index.go): entries copied or deleted per commit of one event, and
+// entries in stream_tail.
+const (
+	indexBudget = 256
+	maxTail     = 4 * 2048
+)
+
+// TestIndexMoveSpread appends one event per commit to five interleaved
+// streams until the first index move has finished, and after every commit
+// looks into the database: no commit moves more than indexBudget entries,
+// every event has its entry in stream_index or stream_tail, and at every
+// step of the move (entries copied, then removed from the tail) each
+// stream reads back complete and in order, forwards, backwards and by
+// pages. Moving 2,048 entries in one commit fails it.
+func TestIndexMoveSpread(t *testing.T) {
+	dir := t.TempDir()
+	st := open(t, embedded.Config{Dir: dir, PageSize: 97})
+	defer st.Close()
+	db := openRaw(t, dir)
+	streams := []string{"chat-a", "chat-b", "chat-c", "chat-d", "chat-e"}
+	var prev indexRows
+	copying, removing := 0, 0
+	for i := 0; i < indexLag+200 || prev.index == 0 || prev.overlap(i) > 0; i++ {
+		mustAppend(t, st, streams[i%5], events.Any(), num(i))
+		cur := countIndex(t, db)
+		if d := cur.index - prev.index; d > indexBudget {
+			t.Fatalf("commit %d copied %d entries into stream_index, budget %d", i, d, indexBudget)
+		}
+		if d := prev.tail + 1 - cur.tail; d > indexBudget {
+			t.Fatalf("commit %d removed %d entries from stream_tail, budget %d", i, d, indexBudget)
+		}
+		if cur.tail > maxTail+1 {
+			t.Fatalf("commit %d left %d entries in stream_tail, bound %d", i, cur.tail, maxTail+1)
+		}
+		if cur != (indexRows{prev.index, prev.tail + 1}) { // a step of a move
+			if cur.tail <= prev.tail {
+				removing++
+			} else {
+				copying++
+			}
+			checkIndex(t, db)
+			checkUneven(t, st, streams, i+1)
+		}
+		prev = cur
+	}
+	if copying < 2 || removing < 2 {
+		t.Fatalf("the move took %d copying and %d removing commits, want it spread over at least 2 of each", copying, removing)
+	}
+}
+
+// indexLag is the number of entries in stream_tail that starts a move.
+const indexLag = 2048
+
+// indexRows counts the rows of the two index tables.
+type indexRows struct{ index, tail int }
+
+// overlap is how many entries are in both tables when events are stored.
+func (r indexRows) overlap(events int) int { return r.index + r.tail - events }
+
+// TestStreamTailBounded makes commits of 1,000 events, then one of 9,000:
+// stream_tail stays below maxTail plus one commit's events, the commit after
+// the huge one finishes its move at once (counted in
+// index_move_overruns_total), and every stream reads back whole.
+func TestStreamTailBounded(t *testing.T) {
+	dir := t.TempDir()
+	reg := prometheus.NewRegistry()
+	st := open(t, embedded.Config{Dir: dir, Metrics: reg})
+	defer st.Close()
+	db := openRaw(t, dir)
+	streams := []string{"chat-x", "chat-y", "chat-z"}
+	total, sizes := 0, []int{1000, 1000, 1000, 1000, 1000, 1000, 1000, 9000, 1, 1}
+	for i, n := range sizes {
+		evs := make([]events.EventData, n)
+		for j := range evs {
+			evs[j] = num(total + j)
+		}
+		mustAppend(t, st, streams[i%3], events.Any(), evs...)
+		total += n
+		if cur := countIndex(t, db); cur.tail > maxTail+n {
+			t.Fatalf("after a commit of %d events, stream_tail holds %d entries, bound %d", n, cur.tail, maxTail+n)
+		}
+	}
+	if n := counterValue(t, reg, "linkup_embedded_store_index_move_overruns_total"); n != 1 {
+		t.Fatalf("%v overruns, want 1 (the commit after the one of 9,000 events)", n)
+	}
+	checkIndex(t, db)
+	for i, s := range streams {
+		n := 0
+		for j, size := range sizes {
+			if j%3 == i {
+				n += size
+			}
+		}
+		expectRevs(t, st, s, events.ReadStreamOptions{}, 0, n, 1)
+	}
+}
+
+// openRaw opens the store's database file read-only with database/sql, to
+// look into the index tables.
+func openRaw(t *testing.T, dir string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+embedded.Path(dir)+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func countIndex(t *testing.T, db *sql.DB) indexRows {
+	t.Helper()
+	var r indexRows
+	err := db.QueryRow("SELECT (SELECT COUNT(*) FROM stream_index), (SELECT COUNT(*) FROM stream_tail)").Scan(&r.index, &r.tail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// checkIndex fails unless every event has its (stream, revision, position)
+// entry in stream_index or stream_tail and neither table holds an entry
+// of no event.
+const (
+	unindexedSQL = `SELECT COUNT(*) FROM events e WHERE NOT EXISTS (
+	SELECT 1 FROM stream_index i WHERE i.stream_id = e.stream_id AND i.revision = e.revision AND i.position = e.position)
+AND NOT EXISTS (
+	SELECT 1 FROM stream_tail x WHERE x.position = e.position AND x.stream_id = e.stream_id AND x.revision = e.revision)`
+	strayIndexSQL = `SELECT COUNT(*) FROM stream_index i LEFT JOIN events e ON e.position = i.position
+WHERE e.position IS NULL OR e.stream_id != i.stream_id OR e.revision != i.revision`
+	strayTailSQL = `SELECT COUNT(*) FROM stream_tail x LEFT JOIN events e ON e.position = x.position
+WHERE e.position IS NULL OR e.stream_id != x.stream_id OR e.revision != x.revision`
+)
+
+func checkIndex(t *testing.T, db *sql.DB) {
+	t.Helper()
+	for _, q := range []string{unindexedSQL, strayIndexSQL, strayTailSQL} {
+		var n int
+		if err := db.QueryRow(q).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Fatalf("%d rows of %s", n, q)
+		}
+	}
+}
+
+// checkUneven reads streams round-robin filled with total events in all
+// (each holds total/len plus one for the first total%len).
+func checkUneven(t *testing.T, st events.Store, streams []string, total int) {
+	t.Helper()
+	for i, s := range streams {
+		n := total / len(streams)
+		if i < total%len(streams) {
+			n++
+		}
+		expectRevs(t, st, s, events.ReadStreamOptions{}, 0, n, 1)
+		expectRevs(t, st, s, events.ReadStreamOptions{Backwards: true, FromEnd: true}, n-1, n, -1)
+		expectRevs(t, st, s, events.ReadStreamOptions{From: uint64(n / 3), Limit: 150}, n/3, 150, 1)
+		expectRevs(t, st, s, events.ReadStreamOptions{From: uint64(n - 5), Backwards: true, Limit: 120}, n-5, 120, -1)
 	}
 }

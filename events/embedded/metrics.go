@@ -20,6 +20,10 @@ type metrics struct {
 	checkpointFailures prometheus.Counter
 	walPages           prometheus.GaugeFunc
 
+	indexWork     prometheus.Histogram
+	indexOverruns prometheus.Counter
+	tailRows      prometheus.GaugeFunc
+
 	liveEvents  prometheus.Counter
 	storeEvents prometheus.Counter
 	fallbacks   prometheus.Counter
@@ -27,7 +31,7 @@ type metrics struct {
 	feedBytes   prometheus.GaugeFunc
 }
 
-func newMetrics(reg prometheus.Registerer, depth, walPages func() float64, fd *feed) (*metrics, error) {
+func newMetrics(reg prometheus.Registerer, depth, walPages, tailRows func() float64, fd *feed) (*metrics, error) {
 	const ns, sub = "linkup", "embedded_store"
 	m := &metrics{
 		batchSize: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Subsystem: sub,
@@ -49,12 +53,19 @@ func newMetrics(reg prometheus.Registerer, depth, walPages func() float64, fd *f
 			Name: "checkpoint_seconds", Help: "Time of one WAL checkpoint (copying WAL pages into the database file and syncing it), by who ran it (see checkpoints_total).",
 			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 18)}, []string{"by"}),
 		checkpoints: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
-			Name: "checkpoints_total", Help: "WAL checkpoints, by who ran them: checkpointer (its goroutine, off the append path), writer_tail (the writer, between batches: the pages committed during the checkpointer's run) or writer_bound (the writer: the WAL had reached MaxWALPages)."},
+			Name: "checkpoints_total", Help: "WAL checkpoints, by who ran them: checkpointer (its goroutine, off the append path), checkpointer_tail (its short runs after one, copying the pages committed during the run before), writer_tail (the writer, between batches: the pages committed during the checkpointer's runs, when its short runs could not catch up) or writer_bound (the writer: the WAL had reached MaxWALPages)."},
 			[]string{"by"}),
 		checkpointFailures: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
 			Name: "checkpoint_failures_total", Help: "WAL checkpoints that failed (the WAL keeps its pages; the next one retries)."}),
 		walPages: prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub,
 			Name: "wal_pages", Help: "Pages written to the WAL since its last complete checkpoint (bounded by MaxWALPages)."}, walPages),
+		indexWork: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Subsystem: sub,
+			Name: "index_move_entries", Help: "Stream index entries one commit copied from stream_tail into stream_index or deleted from stream_tail, in commits doing part of a move (bounded by 256 or 4 per event committed, unless index_move_overruns_total counts it).",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 15)}),
+		indexOverruns: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
+			Name: "index_move_overruns_total", Help: "Commits that finished a stream index move at once, whatever its size, because stream_tail held more than 8,192 entries."}),
+		tailRows: prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub,
+			Name: "stream_tail_entries", Help: "Stream index entries in stream_tail, not yet moved into stream_index (bounded by 8,192 plus one commit's events)."}, tailRows),
 		liveEvents: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
 			Name: "subscription_live_events_total", Help: "Events handed to subscriptions from the in-memory feed of recent commits."}),
 		storeEvents: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
@@ -71,6 +82,7 @@ func newMetrics(reg prometheus.Registerer, depth, walPages func() float64, fd *f
 	}
 	for _, c := range []prometheus.Collector{m.batchSize, m.latency, m.queueDepth, m.overloads, m.appended, m.commitTime,
 		m.checkpointTime, m.checkpoints, m.checkpointFailures, m.walPages,
+		m.indexWork, m.indexOverruns, m.tailRows,
 		m.liveEvents, m.storeEvents, m.fallbacks, m.feedEvents, m.feedBytes} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("embedded: register metrics: %w", err)

@@ -57,7 +57,7 @@ func (s *Store) open(ctx context.Context) error {
 		return err
 	}
 	s.rdb, s.raw = rdb, newRawStmts()
-	m, err := newMetrics(s.cfg.Metrics, s.queueDepth, s.walPages, s.feed)
+	m, err := newMetrics(s.cfg.Metrics, s.queueDepth, s.walPages, s.tailRows, s.feed)
 	if err != nil {
 		return err
 	}
@@ -99,6 +99,13 @@ func (s *Store) walPages() float64 {
 		return 0
 	}
 	return float64(s.w.walPages.Load())
+}
+
+func (s *Store) tailRows() float64 {
+	if s.w == nil {
+		return 0
+	}
+	return float64(s.w.tailRows.Load())
 }
 
 // Head returns the position of the last committed event.

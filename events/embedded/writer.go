@@ -25,22 +25,26 @@ type writer struct {
 	metrics *metrics
 	heads   *heads
 	ins     *inserter
+	idx     *mover    // stream_tail as committed, and the move into stream_index (index.go)
+	idxSQL  *indexSQL // the move's statements
 	streamQ *sql.Stmt // a stream's id by name
 	headQ   *sql.Stmt // a stream's last revision by id
 	beginS  *sql.Stmt // BEGIN IMMEDIATE
 	commitS *sql.Stmt // COMMIT
 	ckpt    *checkpointer
 
-	walPages atomic.Int64 // pages committed to the WAL since its last complete checkpoint
+	walPages atomic.Int64  // pages committed to the WAL since its last complete checkpoint
+	tailRows atomic.Int64  // stream_tail's rows, as committed (bounded by maxTail plus one commit)
+	txns     atomic.Uint64 // transactions begun plus ended: odd while one is open (checkpoint.go)
 
 	next                uint64        // last position handed out (tentative in a batch)
 	committed           atomic.Uint64 // last committed position
 	lastStream          int64         // last stream id handed out (tentative in a batch)
 	lastStreamCommitted int64         // last stream id committed
 	newStreams          []newStream   // streams rows of the current batch
-	indexed             uint64        // last position moved into stream_index, as committed
-	indexing            uint64        // the same as moved by the current batch (0: no move)
 	results             []appendResp
+	indexWork           int                      // index entries the batch's transaction moved (index.go)
+	onCommit            func(time.Duration, int) // tests' observer of every commit's duration and index work; nil in production
 	once                sync.Once
 	stopped             chan struct{}
 	started             bool
@@ -60,7 +64,7 @@ func newWriter(ctx context.Context, cfg Config, n *notifier) (*writer, error) {
 		w.closeDB()
 		return nil, fmt.Errorf("embedded: open %s: %w", Path(cfg.Dir), err)
 	}
-	if w.ckpt, err = newCheckpointer(ctx, cfg, &w.walPages); err != nil {
+	if w.ckpt, err = newCheckpointer(ctx, cfg, &w.walPages, &w.txns); err != nil {
 		w.closeDB()
 		return nil, fmt.Errorf("embedded: open %s: checkpointer: %w", Path(cfg.Dir), err)
 	}
@@ -84,11 +88,14 @@ func (w *writer) prepare(ctx context.Context) (err error) {
 	if w.commitS, err = w.conn.PrepareContext(ctx, "COMMIT"); err != nil {
 		return err
 	}
-	w.ins = newInserter(w.conn)
-	err = w.conn.QueryRowContext(ctx, startSQL).Scan(&w.next, &w.lastStream, &w.indexed)
-	if err != nil {
+	w.ins, w.idxSQL, w.idx = newInserter(w.conn), newIndexSQL(w.conn), &mover{}
+	if err = w.conn.QueryRowContext(ctx, startSQL).Scan(&w.next, &w.lastStream); err != nil {
 		return err
 	}
+	if w.idx.tail, err = w.idxSQL.load(ctx); err != nil {
+		return err
+	}
+	w.tailRows.Store(int64(len(w.idx.tail)))
 	w.committed.Store(w.next)
 	w.lastStreamCommitted = w.lastStream
 	return nil
@@ -100,8 +107,7 @@ const (
 	UNION ALL
 	SELECT MAX(revision) FROM stream_tail WHERE stream_id = ?1)`
 	startSQL = `SELECT (SELECT COALESCE(MAX(position), 0) FROM events),
-	(SELECT COALESCE(MAX(id), 0) FROM streams),
-	(SELECT COALESCE(MAX(position), 0) FROM events) - (SELECT COUNT(*) FROM stream_tail)`
+	(SELECT COALESCE(MAX(id), 0) FROM streams)`
 )
 
 // setMetrics hands the writer and its checkpointer the store's metrics.
@@ -125,6 +131,7 @@ func (w *writer) run() {
 		clear(batch)
 		w.checkpointIfDue()
 	}
+	w.finishMove()
 }
 
 // gather adds whatever else is queued, up to MaxBatch, without waiting.
@@ -162,7 +169,7 @@ func (w *writer) stop() error {
 func (w *writer) closeDB() error {
 	var errs []error
 	if w.ins != nil {
-		errs = append(errs, w.ins.close())
+		errs = append(errs, w.ins.close(), w.idxSQL.close())
 	}
 	for _, st := range []*sql.Stmt{w.streamQ, w.headQ, w.beginS, w.commitS} {
 		if st != nil {
@@ -181,13 +188,18 @@ func (w *writer) commitBatch(batch []*appendReq) {
 	w.results = append(w.results[:0], make([]appendResp, len(batch))...)
 	start := time.Now()
 	now := start.UnixNano()
+	w.indexWork = 0
 	err := w.tryBatch(batch, now)
 	if err != nil {
 		w.cfg.Logger.Warn("embedded: batch failed, retrying appends one by one", "appends", len(batch), "err", err)
 		err = w.oneByOne(batch, now)
 	}
 	if err == nil {
-		w.metrics.commitTime.Observe(time.Since(start).Seconds())
+		d := time.Since(start)
+		w.metrics.commitTime.Observe(d.Seconds())
+		if w.onCommit != nil {
+			w.onCommit(d, w.indexWork)
+		}
 		w.publish(batch, now)
 	}
 	w.answer(batch, err)
@@ -254,7 +266,7 @@ func (w *writer) tryBatch(batch []*appendReq, now int64) error {
 	if err := w.insert(ctx, rows, now); err != nil {
 		return w.rollback(ctx, err)
 	}
-	if err := w.indexIfDue(ctx); err != nil {
+	if err := w.indexStep(ctx, len(rows)); err != nil {
 		return w.rollback(ctx, err)
 	}
 	return w.commit(ctx)
@@ -267,7 +279,11 @@ func (w *writer) insert(ctx context.Context, rows []*row, now int64) error {
 	}
 	clear(w.newStreams)
 	w.newStreams = w.newStreams[:0]
-	return w.ins.insert(ctx, rows, now)
+	if err := w.ins.insert(ctx, rows, now); err != nil {
+		return err
+	}
+	w.idx.add(rows)
+	return nil
 }
 
 // oneByOne is the slow path after a failed batch: each append in its own
@@ -312,7 +328,11 @@ func (w *writer) appendAlone(ctx context.Context, i int, req *appendReq, now int
 }
 
 func (w *writer) begin(ctx context.Context) error {
+	w.txns.Add(1)
 	_, err := w.beginS.ExecContext(ctx)
+	if err != nil {
+		w.txns.Add(1)
+	}
 	return err
 }
 
@@ -320,12 +340,12 @@ func (w *writer) commit(ctx context.Context) error {
 	if _, err := w.commitS.ExecContext(ctx); err != nil {
 		return w.rollback(ctx, err)
 	}
+	w.txns.Add(1)
 	w.heads.commit()
 	w.committed.Store(w.next)
 	w.lastStreamCommitted = w.lastStream
-	if w.indexing != 0 {
-		w.indexed, w.indexing = w.indexing, 0
-	}
+	w.idx.commit()
+	w.tailRows.Store(int64(len(w.idx.tail)))
 	return nil
 }
 
@@ -337,8 +357,10 @@ func (w *writer) rollback(ctx context.Context, cause error) error {
 	if _, err := w.conn.ExecContext(ctx, "ROLLBACK"); err != nil && !strings.Contains(err.Error(), "no transaction is active") {
 		w.cfg.Logger.Error("embedded: rollback failed", "err", err, "cause", cause)
 	}
+	w.txns.Add(1)
 	w.heads.rollback()
 	w.next = w.committed.Load()
-	w.lastStream, w.newStreams, w.indexing = w.lastStreamCommitted, w.newStreams[:0], 0
+	w.lastStream, w.newStreams = w.lastStreamCommitted, w.newStreams[:0]
+	w.idx.rollback()
 	return cause
 }

@@ -1,0 +1,30 @@
+package embedded
+
+import (
+	"sync"
+	"time"
+)
+
+// Commit is one commit as RecordCommits sees it.
+type Commit struct {
+	Duration  time.Duration // BEGIN to the end of COMMIT, as commit_seconds measures it
+	IndexWork int           // stream index entries it copied or deleted (index.go)
+}
+
+// RecordCommits makes st's writer record every commit from now on; the
+// returned function hands over a copy of those recorded so far. Call it
+// before the first append of the measurement.
+func RecordCommits(st *Store) func() []Commit {
+	var mu sync.Mutex
+	var cs []Commit
+	st.w.onCommit = func(d time.Duration, work int) {
+		mu.Lock()
+		cs = append(cs, Commit{d, work})
+		mu.Unlock()
+	}
+	return func() []Commit {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]Commit(nil), cs...)
+	}
+}

@@ -1,0 +1,237 @@
+package embedded
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/linkup-chat/linkup/events"
+)
+
+const moveCrashEnv = "LINKUP_EMBEDDED_MOVE_CRASH" // "<phase>:<dir>"
+
+// moveStreams is how many streams the move crash test appends to, round
+// robin, so that an index move's key order is not position order.
+const moveStreams = 5
+
+// TestMoveCrashChild is the child of TestCrashMidMove: it appends one event
+// at a time with AppendAsync and prints the number of each acknowledged
+// append, until its writer has committed part of a stream index move's
+// phase (copy or remove). Then it prints "stop" and holds the writer in
+// the callback, so that the database stays as that commit left it, until
+// it is killed.
+func TestMoveCrashChild(t *testing.T) {
+	phase, dir, ok := strings.Cut(os.Getenv(moveCrashEnv), ":")
+	if !ok {
+		t.Skip("runs only as the child of TestCrashMidMove")
+	}
+	st, err := Open(Config{Dir: dir, PreallocateWAL: true})
+	if err != nil {
+		fmt.Println("open:", err)
+		os.Exit(2)
+	}
+	next := make(chan int, 1)
+	next <- 0
+	for n := range next {
+		d := events.EventData{Type: "Num", Data: json.RawMessage(fmt.Sprintf(`{"n":%d}`, n))}
+		err := st.AppendAsync(fmt.Sprintf("chat-%d", n%moveStreams), events.Any(), []events.EventData{d}, func(_ events.AppendResult, err error) {
+			if err != nil {
+				fmt.Println("append:", err)
+				os.Exit(2)
+			}
+			fmt.Println(n)
+			if midMove(st.w.idx, phase) {
+				fmt.Println("stop")
+				time.Sleep(time.Hour) // the writer's goroutine: no more commits
+			}
+			next <- n + 1
+		})
+		if err != nil {
+			fmt.Println("append:", err)
+			os.Exit(2)
+		}
+	}
+}
+
+// midMove reports whether the committed state is in the middle of phase.
+func midMove(m *mover, phase string) bool {
+	switch {
+	case m.moving == nil:
+		return false
+	case phase == "copy":
+		return m.copied > 0 && m.copied < len(m.moving)
+	default:
+		return m.removed > 0 && m.removed < len(m.moving)
+	}
+}
+
+// TestCrashMidMove kills (SIGKILL) a process whose last commit left a
+// stream index move half done, in its copy phase (entries in both tables)
+// and in its remove phase. After reopening, every acknowledged event reads
+// back once and in order, and the writer makes the move again and
+// finishes it: the entries copied before the crash are skipped, and then
+// every event has its entry in exactly one of the two tables.
+func TestCrashMidMove(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns a process")
+	}
+	for _, phase := range []string{"copy", "remove"} {
+		t.Run(phase, func(t *testing.T) {
+			dir := t.TempDir()
+			acked := runMoveChild(t, phase, dir)
+			st, err := Open(Config{Dir: dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			if ix, tail := indexCounts(t, st); ix+tail <= acked {
+				t.Fatalf("after the kill: %d index and %d tail entries for %d events, want a move half done", ix, tail, acked)
+			}
+			checkMoveStreams(t, st, acked)
+			total := finishMove(t, st, acked)
+			if ix, tail := indexCounts(t, st); ix+tail != total {
+				t.Fatalf("after the move: %d index and %d tail entries for %d events", ix, tail, total)
+			}
+			checkMoveStreams(t, st, total)
+		})
+	}
+}
+
+// runMoveChild runs the child until it says "stop", kills it and returns
+// how many appends it saw acknowledged.
+func runMoveChild(t *testing.T, phase, dir string) int {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestMoveCrashChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), moveCrashEnv+"="+phase+":"+dir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	timeout := time.AfterFunc(2*time.Minute, func() { cmd.Process.Kill() })
+	defer timeout.Stop()
+	acked := 0
+	for sc := bufio.NewScanner(out); sc.Scan(); {
+		if sc.Text() == "stop" {
+			cmd.Process.Kill() // SIGKILL
+			return acked
+		}
+		n, err := strconv.Atoi(sc.Text())
+		if err != nil {
+			t.Fatalf("child said %q", sc.Text())
+		}
+		acked = n + 1
+	}
+	t.Fatalf("child ended after %d appends without reaching the middle of a move", acked)
+	return 0
+}
+
+// finishMove appends one event at a time, from event n on, until a move
+// has run to its end, and returns the events then stored.
+func finishMove(t *testing.T, st *Store, n int) int {
+	started := false
+	for ; n < 10*indexLag; n++ {
+		d := events.EventData{Type: "Num", Data: json.RawMessage(fmt.Sprintf(`{"n":%d}`, n))}
+		if _, err := st.Append(context.Background(), fmt.Sprintf("chat-%d", n%moveStreams), events.Any(), d); err != nil {
+			t.Fatal(err)
+		}
+		// Read after Append returned: the writer has committed and waits.
+		if st.w.idx.moving != nil {
+			started = true
+		} else if started {
+			return n + 1
+		}
+	}
+	t.Fatalf("no index move finished within %d events", n)
+	return 0
+}
+
+func indexCounts(t *testing.T, st *Store) (index, tail int) {
+	t.Helper()
+	err := st.rdb.QueryRow("SELECT (SELECT COUNT(*) FROM stream_index), (SELECT COUNT(*) FROM stream_tail)").Scan(&index, &tail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return index, tail
+}
+
+// checkMoveStreams reads every stream forwards and backwards: together
+// they hold events 0 to total-1, each once, in order.
+func checkMoveStreams(t *testing.T, st *Store, total int) {
+	t.Helper()
+	for s := range moveStreams {
+		for _, back := range []bool{false, true} {
+			want := (total - s + moveStreams - 1) / moveStreams
+			got := readNums(t, st, fmt.Sprintf("chat-%d", s), back)
+			if len(got) != want {
+				t.Fatalf("chat-%d (backwards %v): %d events, want %d", s, back, len(got), want)
+			}
+			for i, n := range got {
+				rev := i
+				if back {
+					rev = want - 1 - i
+				}
+				if n != s+rev*moveStreams {
+					t.Fatalf("chat-%d (backwards %v): event %d is n=%d, want %d", s, back, i, n, s+rev*moveStreams)
+				}
+			}
+		}
+	}
+}
+
+func readNums(t *testing.T, st *Store, stream string, back bool) []int {
+	var ns []int
+	opts := events.ReadStreamOptions{Backwards: back, FromEnd: back}
+	for rec, err := range st.ReadStream(context.Background(), stream, opts) {
+		if err != nil {
+			t.Fatalf("%s: %v", stream, err)
+		}
+		var v struct{ N int }
+		if err := json.Unmarshal(rec.Data, &v); err != nil {
+			t.Fatal(err)
+		}
+		ns = append(ns, v.N)
+	}
+	return ns
+}
+
+// Close in the middle of an index move finishes it: the database is left
+// with every entry in exactly one of stream_index and stream_tail.
+func TestCloseFinishesMove(t *testing.T) {
+	dir := t.TempDir()
+	st, err := Open(Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for ; n < 2*indexLag && !midMove(st.w.idx, "copy"); n++ {
+		d := events.EventData{Type: "Num", Data: json.RawMessage(fmt.Sprintf(`{"n":%d}`, n))}
+		if _, err := st.Append(context.Background(), fmt.Sprintf("chat-%d", n%moveStreams), events.Any(), d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !midMove(st.w.idx, "copy") {
+		t.Fatalf("no move under way after %d events", n)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ro, err := Open(Config{Dir: dir, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if ix, tail := indexCounts(t, ro); ix+tail != n {
+		t.Fatalf("after Close: %d index and %d tail entries for %d events", ix, tail, n)
+	}
+	checkMoveStreams(t, ro, n)
+}
