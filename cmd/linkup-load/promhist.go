@@ -15,12 +15,13 @@ import (
 // traffic phase: how long a store append takes (the durable step before an
 // ack and a fan-out) and how many commands and events each append carries;
 // and, from the embedded store, appends per transaction, the transaction's
-// time and its WAL checkpoints.
+// time, its WAL checkpoints and the index entries a commit moved.
 var serverHists = []string{"linkup_append_latency_seconds", "linkup_chat_batch_size", "linkup_append_batch_events",
 	"linkup_embedded_store_append_batch_size", "linkup_embedded_store_append_latency_seconds",
 	"linkup_embedded_store_commit_seconds",
 	`linkup_embedded_store_checkpoint_seconds{by="checkpointer"}`, `linkup_embedded_store_checkpoint_seconds{by="writer_tail"}`,
-	`linkup_embedded_store_checkpoint_seconds{by="writer_bound"}`}
+	`linkup_embedded_store_checkpoint_seconds{by="writer_bound"}`, `linkup_embedded_store_checkpoint_seconds{by="checkpointer_tail"}`,
+	"linkup_embedded_store_index_move_entries"}
 
 // promHist is one Prometheus histogram as scraped: cumulative counts per
 // upper bound, the sum and the count.
