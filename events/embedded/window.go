@@ -14,16 +14,19 @@ import "time"
 // The arrival rate is an exponentially weighted mean of the gaps between
 // the appends' queueing instants, as the writer takes them; one long gap
 // (the store idle) lifts it past the window at once. A batch waits only if
-// its first append was queued before the previous commit ended: callers
-// that each wait for their commit before appending again (one caller, or
-// a few in a closed loop) queue only after it, so waiting would only delay
-// them, however short their gaps.
+// besides at least a quarter of the appends (a weighted mean again) were
+// queued while a commit ran: callers that each wait for their commit
+// before appending again (one caller, or a few in a closed loop) queue
+// only after it, so waiting would only delay them, however short their
+// gaps; appends arriving on their own (clients' messages) often land
+// during a commit.
 type window struct {
 	max     time.Duration // Config.CommitWindow; <= 0: never wait
 	appends int           // Config.CommitWindowAppends
 	gap     time.Duration // mean gap between arrivals (EWMA, weight 1/8)
 	last    time.Time     // queueing instant of the last append taken
 	ended   time.Time     // end of the last commit, before its callers were answered
+	overlap float64       // weighted mean share of appends queued while a commit ran
 	timer   *time.Timer
 }
 
@@ -41,17 +44,26 @@ func (wn *window) arrived(queued time.Time) {
 		wn.gap += (d - wn.gap) / 8
 	}
 	wn.last = queued
+	during := 0.0
+	if queued.Before(wn.ended) {
+		during = 1
+	}
+	wn.overlap += (during - wn.overlap) / 8
 }
 
 // committed notes the end of a commit, before its callers are answered.
 func (wn *window) committed(at time.Time) { wn.ended = at }
 
-// due says whether a batch of n appends, the first queued at first,
-// should wait for more: the window is on, the batch is below its target,
-// appends arrive at least one per window, and the first one arrived while
-// the previous commit ran (it did not answer that commit).
-func (wn *window) due(n int, first time.Time) bool {
-	return wn.max > 0 && n < wn.appends && wn.gap <= wn.max && first.Before(wn.ended)
+// minOverlap is the share of appends queued during a commit below which
+// the window takes the callers for a closed loop and does not wait.
+const minOverlap = 0.25
+
+// due says whether a batch of n appends should wait for more: the window
+// is on, the batch is below its target, appends arrive at least one per
+// window, and enough of them arrive while a commit runs (not in answer to
+// it).
+func (wn *window) due(n int) bool {
+	return wn.max > 0 && n < wn.appends && wn.gap <= wn.max && wn.overlap >= minOverlap
 }
 
 // start arms the window's timer and returns its channel.
@@ -82,7 +94,7 @@ func (wn *window) target(n int) int {
 // otherwise idle process.
 func (w *writer) linger(batch []*appendReq) []*appendReq {
 	wn := w.window
-	if !wn.due(len(batch), batch[0].queued) {
+	if !wn.due(len(batch)) {
 		return batch
 	}
 	start := time.Now()
