@@ -30,7 +30,9 @@ import (
 // p50, p99, p99.9 and max, and how many took over 4 ms: the stalls every
 // append queued behind them waits out.
 // LINKUP_BENCH_PREALLOCATE=0 opens the store without PreallocateWAL, to
-// measure what the preallocation does.
+// measure what the preallocation does; LINKUP_BENCH_WINDOW sets
+// CommitWindow (a duration, e.g. -1ns to turn the window off). It also
+// reports the batches the window held open (window-waits).
 func BenchmarkAppendChatsPaced(b *testing.B) {
 	for _, rate := range []int{2000, 10000} {
 		b.Run(fmt.Sprint("rate=", rate), func(b *testing.B) { benchChatsPaced(b, rate) })
@@ -40,7 +42,14 @@ func BenchmarkAppendChatsPaced(b *testing.B) {
 func benchChatsPaced(b *testing.B, rate int) {
 	reg := prometheus.NewRegistry()
 	prealloc := os.Getenv("LINKUP_BENCH_PREALLOCATE") != "0"
-	st, err := embedded.Open(embedded.Config{Dir: b.TempDir(), Metrics: reg, PreallocateWAL: prealloc})
+	var window time.Duration
+	if v := os.Getenv("LINKUP_BENCH_WINDOW"); v != "" {
+		var err error
+		if window, err = time.ParseDuration(v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	st, err := embedded.Open(embedded.Config{Dir: b.TempDir(), Metrics: reg, PreallocateWAL: prealloc, CommitWindow: window})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -84,8 +93,11 @@ func benchChatsPaced(b *testing.B, rate int) {
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 	b.ReportMetric(meanBatch(b, reg), "appends/batch")
 	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/append")
-	reportCommits(b, commits())
+	cs := commits()
+	reportCommits(b, cs)
 	reportWriterCheckpoints(b, reg)
+	b.ReportMetric(float64(len(cs)), "commits")
+	b.ReportMetric(float64(embedded.CommitWaits(st)), "window-waits")
 }
 
 // reportWriterCheckpoints reports the checkpoints the writer ran itself,

@@ -22,6 +22,11 @@ const (
 	DefaultLiveBytes     = 8 << 20
 	// DefaultCheckpointPages is 16 MiB of WAL at SQLite's 4 KiB pages.
 	DefaultCheckpointPages = 4096
+	// DefaultCommitWindow and DefaultCommitWindowAppends are the group-commit
+	// window's defaults (window.go); MaxCommitWindow bounds CommitWindow.
+	DefaultCommitWindow        = 500 * time.Microsecond
+	DefaultCommitWindowAppends = 16
+	MaxCommitWindow            = 10 * time.Millisecond
 )
 
 // Config says where the store lives and how it is bounded. The zero value
@@ -86,6 +91,18 @@ type Config struct {
 	// SQLite library: the last writable store opened sets it, and it
 	// applies to every SQLite database of the process.
 	SyncWithFsync bool
+	// CommitWindow is the longest the writer holds a batch open for more
+	// appends before it begins the batch's transaction, and only while
+	// appends arrive at least one per CommitWindow (a busy store): each
+	// commit then carries more appends, so the store spends less CPU per
+	// append, for at most CommitWindow more latency. A lone append, or one
+	// caller appending after each commit, never waits. The wait also ends
+	// once the batch holds CommitWindowAppends appends. Zero means
+	// DefaultCommitWindow; a negative CommitWindow turns the window off;
+	// above MaxCommitWindow is invalid. Every append is still answered
+	// only after its commit's sync.
+	CommitWindow        time.Duration
+	CommitWindowAppends int
 	// Metrics receives the store's collectors; nil registers nowhere.
 	Metrics prometheus.Registerer
 	// Logger receives the store's rare log lines; nil discards them.
@@ -104,6 +121,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("embedded: config: %s is negative", negativeLimit(c))
 	case c.MaxWALPages > 0 && c.MaxWALPages < orDefault(c.CheckpointPages, DefaultCheckpointPages):
 		return fmt.Errorf("embedded: config: MaxWALPages %d below CheckpointPages %d", c.MaxWALPages, c.CheckpointPages)
+	case c.CommitWindow > MaxCommitWindow:
+		return fmt.Errorf("embedded: config: CommitWindow %s above %s", c.CommitWindow, MaxCommitWindow)
 	case c.PollInterval < 0:
 		return fmt.Errorf("embedded: config: negative PollInterval %s", c.PollInterval)
 	}
@@ -117,7 +136,8 @@ func negativeLimit(c Config) string {
 		v    int
 	}{{"MaxBatch", c.MaxBatch}, {"QueueSize", c.QueueSize}, {"MaxEventBytes", c.MaxEventBytes},
 		{"ReadConns", c.ReadConns}, {"PageSize", c.PageSize}, {"LiveEvents", c.LiveEvents},
-		{"LiveBytes", c.LiveBytes}, {"CheckpointPages", c.CheckpointPages}, {"MaxWALPages", c.MaxWALPages}} {
+		{"LiveBytes", c.LiveBytes}, {"CheckpointPages", c.CheckpointPages}, {"MaxWALPages", c.MaxWALPages},
+		{"CommitWindowAppends", c.CommitWindowAppends}} {
 		if l.v < 0 {
 			return l.name
 		}
@@ -135,6 +155,10 @@ func (c Config) withDefaults() Config {
 	c.LiveBytes = orDefault(c.LiveBytes, DefaultLiveBytes)
 	c.CheckpointPages = orDefault(c.CheckpointPages, DefaultCheckpointPages)
 	c.MaxWALPages = orDefault(c.MaxWALPages, 8*c.CheckpointPages)
+	c.CommitWindowAppends = orDefault(c.CommitWindowAppends, DefaultCommitWindowAppends)
+	if c.CommitWindow == 0 {
+		c.CommitWindow = DefaultCommitWindow
+	}
 	if c.PollInterval == 0 {
 		c.PollInterval = DefaultPollInterval
 	}

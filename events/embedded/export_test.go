@@ -28,3 +28,7 @@ func RecordCommits(st *Store) func() []Commit {
 		return append([]Commit(nil), cs...)
 	}
 }
+
+// CommitWaits returns how many batches st's writer has held open in its
+// group-commit window.
+func CommitWaits(st *Store) int64 { return st.w.waits.Load() }

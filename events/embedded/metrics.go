@@ -15,6 +15,9 @@ type metrics struct {
 	appended   prometheus.Counter
 	commitTime prometheus.Histogram
 
+	commitWaits    prometheus.Counter
+	commitWaitTime prometheus.Histogram
+
 	checkpointTime     *prometheus.HistogramVec
 	checkpoints        *prometheus.CounterVec
 	checkpointFailures prometheus.Counter
@@ -49,6 +52,11 @@ func newMetrics(reg prometheus.Registerer, depth, walPages, tailRows func() floa
 		commitTime: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Subsystem: sub,
 			Name: "commit_seconds", Help: "Time of one append transaction, BEGIN to the end of COMMIT (its WAL sync included).",
 			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16)}),
+		commitWaits: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
+			Name: "commit_waits_total", Help: "Batches the writer held open for more appends before its transaction (the group-commit window: appends arriving at least one per CommitWindow)."}),
+		commitWaitTime: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Subsystem: sub,
+			Name: "commit_wait_seconds", Help: "Time the writer held one batch open for more appends (bounded by CommitWindow, at most 10 ms).",
+			Buckets: prometheus.ExponentialBuckets(0.00005, 2, 12)}),
 		checkpointTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns, Subsystem: sub,
 			Name: "checkpoint_seconds", Help: "Time of one WAL checkpoint (copying WAL pages into the database file and syncing it), by who ran it (see checkpoints_total).",
 			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 18)}, []string{"by"}),
@@ -81,6 +89,7 @@ func newMetrics(reg prometheus.Registerer, depth, walPages, tailRows func() floa
 		return m, nil
 	}
 	for _, c := range []prometheus.Collector{m.batchSize, m.latency, m.queueDepth, m.overloads, m.appended, m.commitTime,
+		m.commitWaits, m.commitWaitTime,
 		m.checkpointTime, m.checkpoints, m.checkpointFailures, m.walPages,
 		m.indexWork, m.indexOverruns, m.tailRows,
 		m.liveEvents, m.storeEvents, m.fallbacks, m.feedEvents, m.feedBytes} {

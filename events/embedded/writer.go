@@ -32,6 +32,8 @@ type writer struct {
 	beginS  *sql.Stmt // BEGIN IMMEDIATE
 	commitS *sql.Stmt // COMMIT
 	ckpt    *checkpointer
+	window  *window      // the adaptive group-commit window (window.go)
+	waits   atomic.Int64 // batches the window held open
 
 	walPages atomic.Int64  // pages committed to the WAL since its last complete checkpoint
 	tailRows atomic.Int64  // stream_tail's rows, as committed (bounded by maxTail plus one commit)
@@ -59,7 +61,8 @@ func newWriter(ctx context.Context, cfg Config, n *notifier) (*writer, error) {
 		return nil, err
 	}
 	w := &writer{cfg: cfg, db: db, queue: make(chan *appendReq, cfg.QueueSize), notify: n,
-		heads: newHeads(), stopped: make(chan struct{})}
+		heads: newHeads(), stopped: make(chan struct{}),
+		window: newWindow(cfg.CommitWindow, cfg.CommitWindowAppends)}
 	if err := w.prepare(ctx); err != nil {
 		w.closeDB()
 		return nil, fmt.Errorf("embedded: open %s: %w", Path(cfg.Dir), err)
@@ -126,7 +129,8 @@ func (w *writer) run() {
 	defer close(w.stopped)
 	batch := make([]*appendReq, 0, w.cfg.MaxBatch)
 	for req := range w.queue {
-		batch = w.gather(append(batch[:0], req))
+		w.window.arrived(req.queued)
+		batch = w.linger(w.gather(append(batch[:0], req)))
 		w.commitBatch(batch)
 		clear(batch)
 		w.checkpointIfDue()
@@ -142,6 +146,7 @@ func (w *writer) gather(batch []*appendReq) []*appendReq {
 			if !ok {
 				return batch
 			}
+			w.window.arrived(req.queued)
 			batch = append(batch, req)
 		default:
 			return batch
@@ -194,6 +199,7 @@ func (w *writer) commitBatch(batch []*appendReq) {
 		w.cfg.Logger.Warn("embedded: batch failed, retrying appends one by one", "appends", len(batch), "err", err)
 		err = w.oneByOne(batch, now)
 	}
+	w.window.committed(time.Now())
 	if err == nil {
 		d := time.Since(start)
 		w.metrics.commitTime.Observe(d.Seconds())
