@@ -21,7 +21,7 @@ var serverHists = []string{"linkup_append_latency_seconds", "linkup_chat_batch_s
 	"linkup_embedded_store_commit_seconds",
 	`linkup_embedded_store_checkpoint_seconds{by="checkpointer"}`, `linkup_embedded_store_checkpoint_seconds{by="writer_tail"}`,
 	`linkup_embedded_store_checkpoint_seconds{by="writer_bound"}`, `linkup_embedded_store_checkpoint_seconds{by="checkpointer_tail"}`,
-	"linkup_embedded_store_index_move_entries"}
+	"linkup_embedded_store_index_move_entries", "linkup_embedded_store_commit_wait_seconds"}
 
 // promHist is one Prometheus histogram as scraped: cumulative counts per
 // upper bound, the sum and the count.

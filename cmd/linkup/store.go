@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -43,11 +44,12 @@ func openReadOnlyStore(sf storeFlags) (st events.Store, timeOrdered bool, err er
 // openStore opens the event log read-write for serve: the embedded store
 // in sf.data (created if absent), EventStoreDB with --store esdb, or
 // PostgreSQL with --store postgres (schema created or migrated). walPages
-// is the embedded store's CheckpointPages, its WAL preallocated.
-func openStore(sf storeFlags, walPages int, log *slog.Logger, reg prometheus.Registerer) (events.Store, error) {
+// is the embedded store's CheckpointPages, its WAL preallocated, and
+// window its CommitWindow.
+func openStore(sf storeFlags, walPages int, window time.Duration, log *slog.Logger, reg prometheus.Registerer) (events.Store, error) {
 	switch sf.store {
 	case "embedded", "":
-		return embedded.Open(embedded.Config{Dir: sf.data, Logger: log, Metrics: reg, PreallocateWAL: true, CheckpointPages: walPages})
+		return embedded.Open(embedded.Config{Dir: sf.data, Logger: log, Metrics: reg, PreallocateWAL: true, CheckpointPages: walPages, CommitWindow: window})
 	case "esdb":
 		if sf.esdbURL == "" {
 			return nil, errors.New("--store esdb needs --esdb-url (or LINKUP_ESDB_URL)")
