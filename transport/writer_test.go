@@ -38,8 +38,15 @@ func tcpPair(t *testing.T, pool *writerPool, timeout time.Duration, onAbort func
 	if onAbort == nil {
 		onAbort = func(string) {}
 	}
-	return &socket{conn: srv, raw: raw, pool: pool, max: 1 << 20, timeout: timeout, onAbort: onAbort}, client
+	return &socket{conn: srv, raw: raw, cfg: &socketConfig{pool: pool, max: 1 << 20, timeout: timeout}, owner: abortFunc(onAbort)}, client
 }
+
+// abortFunc is a socketOwner that hands a failed write's reason to a
+// test and ignores the close frame's.
+type abortFunc func(reason string)
+
+func (f abortFunc) writeFailed(reason string) { f(reason) }
+func (abortFunc) closeSent()                  {}
 
 // TestPoolWritesFramesInOrderThenCloses: frames sent in batches from two
 // chats' worth of senders reach the client in the order each Send
@@ -143,7 +150,7 @@ func TestPoolServesRepliesFirst(t *testing.T) {
 	p := &writerPool{}
 	p.cond = sync.NewCond(&p.mu)
 	raw := func() *socket {
-		return &socket{raw: fakeRaw{}, pool: p, queueReplies: true, max: 16, onAbort: func(string) {}}
+		return &socket{raw: fakeRaw{}, cfg: &socketConfig{pool: p, queueReplies: true, max: 16}, owner: abortFunc(func(string) {})}
 	}
 	bulk1, bulk2, reply := raw(), raw(), raw()
 	for _, s := range []*socket{bulk1, bulk2} {
@@ -162,7 +169,7 @@ func TestPoolServesRepliesFirst(t *testing.T) {
 			t.Fatalf("round %d: got socket %p, want %p", i, got, want)
 		}
 	}
-	if !bulk2.urgent {
+	if !bulk2.is(urgent) {
 		t.Fatal("a reply queued behind a bulk round does not make the next round a reply's")
 	}
 }
