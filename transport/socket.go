@@ -31,14 +31,17 @@ import (
 // 1,000-member fan-out queued before it. Each socket's own frames keep
 // their order whatever the kind.
 //
-// An idle socket is small (issue #17: 80 bytes): what every socket of a
+// An idle socket is small (issue #17: 64 bytes): what every socket of a
 // server shares is in one socketConfig, the owner is one interface value
-// instead of two closures, the flags are one byte, and the queues, the
+// instead of two closures, the descriptor's syscall.RawConn is asked of
+// conn when needed, the flags are one byte, and the queues, the
 // leftovers and the close frame live in an outbox made by the first frame
 // that has to wait (a reply written at once makes none).
 type socket struct {
+	// conn is a syscall.Conn whose SyscallConn neither allocates nor
+	// fails when the nonBlocking flag is set (newSocket); without it, no
+	// non-blocking writes, always a flush goroutine.
 	conn  net.Conn
-	raw   syscall.RawConn // nil: no non-blocking writes, always a flush goroutine
 	cfg   *socketConfig
 	owner socketOwner
 	mu    sync.Mutex
@@ -70,12 +73,47 @@ type socketOwner interface {
 type sockState uint8
 
 const (
-	flushing sockState = 1 << iota // one writer owns the socket
-	urgent                         // a reply was queued while a round ran: the next round is a reply's
-	closing                        // the close frame is queued (or the socket aborted)
-	done                           // the close frame is taken (or the socket aborted)
-	lastPend                       // pending ends with the close frame
+	flushing    sockState = 1 << iota // one writer owns the socket
+	urgent                            // a reply was queued while a round ran: the next round is a reply's
+	closing                           // the close frame is queued (or the socket aborted)
+	done                              // the close frame is taken (or the socket aborted)
+	lastPend                          // pending ends with the close frame
+	nonBlocking                       // conn has a descriptor to write without blocking (raw)
 )
+
+// newSocket makes conn's socket. A *net.TCPConn is wrapped with its
+// RawConn, made once (its SyscallConn allocates one per call); an fdConn
+// makes its RawConn for free.
+func newSocket(conn net.Conn, cfg *socketConfig, owner socketOwner) *socket {
+	s := &socket{conn: conn, cfg: cfg, owner: owner}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		raw, err := tc.SyscallConn()
+		if err != nil {
+			return s
+		}
+		s.conn = &tcpRawConn{TCPConn: tc, raw: raw}
+	}
+	if sc, ok := s.conn.(syscall.Conn); ok {
+		if _, err := sc.SyscallConn(); err == nil {
+			s.state |= nonBlocking
+		}
+	}
+	return s
+}
+
+// tcpRawConn is a *net.TCPConn with its RawConn made once.
+type tcpRawConn struct {
+	*net.TCPConn
+	raw syscall.RawConn
+}
+
+func (c *tcpRawConn) SyscallConn() (syscall.RawConn, error) { return c.raw, nil }
+
+// raw is conn's RawConn; only with the nonBlocking flag.
+func (s *socket) raw() syscall.RawConn {
+	r, _ := s.conn.(syscall.Conn).SyscallConn()
+	return r
+}
 
 // outbox is what waits to be written; made on first use, kept after.
 type outbox struct {
@@ -153,7 +191,7 @@ func (s *socket) send(frames [][]byte, bulk bool) error {
 	}
 	s.state |= flushing // this caller is the writer until it hands over
 	s.mu.Unlock()
-	rest, err := writeFrames(s.raw, frames)
+	rest, err := writeFrames(s.raw(), frames)
 	if err != nil {
 		s.abort("write failed")
 		return nil
@@ -167,11 +205,12 @@ func (s *socket) send(frames [][]byte, bulk bool) error {
 // and a pool (without a pool the flush goroutines write, as they did
 // before the pool), fan-out frames only with DirectWrites.
 func (s *socket) writesDirect(bulk bool) bool {
-	direct := s.cfg.direct && s.raw != nil
+	raw := s.is(nonBlocking)
+	direct := s.cfg.direct && raw
 	if bulk || s.cfg.queueReplies {
 		return direct
 	}
-	return direct || (s.raw != nil && s.cfg.pool != nil)
+	return direct || (raw && s.cfg.pool != nil)
 }
 
 // handOver ends a direct write: leftovers go to a flush goroutine, anything
@@ -276,7 +315,7 @@ func (s *socket) takeUrgent() bool {
 // written without blocking (urgent: ahead of bulk rounds), else to a
 // flush goroutine. Called with mu held by the owner of flushing.
 func (s *socket) startRound(urgent bool) {
-	if s.cfg.pool != nil && s.raw != nil && s.cfg.pool.schedule(s, urgent) {
+	if s.cfg.pool != nil && s.is(nonBlocking) && s.cfg.pool.schedule(s, urgent) {
 		return
 	}
 	go s.flush()
@@ -300,7 +339,7 @@ func (s *socket) writeRound(buf []byte) []byte {
 	if !ok {
 		return buf
 	}
-	n, err := write1(s.raw, buf)
+	n, err := write1(s.raw(), buf)
 	switch {
 	case err != nil:
 		s.abort("write failed")
@@ -341,7 +380,7 @@ func (s *socket) flush() {
 			s.abort("write failed")
 			return
 		}
-		if s.raw != nil { // pool writers use the descriptor without deadlines
+		if s.is(nonBlocking) { // pool writers use the descriptor without deadlines
 			_ = s.conn.SetWriteDeadline(time.Time{})
 		}
 		if last {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"syscall"
 	"time"
 
 	"github.com/gobwas/ws"
@@ -86,12 +85,8 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, c *wsConn, info
 			conn = detachFD(tc)
 		}
 	}
-	var raw syscall.RawConn
-	if sc, ok := conn.(syscall.Conn); ok {
-		raw, _ = sc.SyscallConn()
-	}
 	c.conn = conn
-	c.sock = &socket{conn: conn, raw: raw, cfg: &s.sock, owner: c}
+	c.sock = newSocket(conn, &s.sock, c)
 	c.lastSeen.Store(time.Now().UnixNano())
 	c.actor = s.cfg.Node.Connect(info, c.sock)
 	c.life.Or(connReady)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -34,11 +35,10 @@ func tcpPair(t *testing.T, pool *writerPool, timeout time.Duration, onAbort func
 	srv := (<-accepted).(*net.TCPConn)
 	t.Cleanup(func() { _ = client.Close(); _ = srv.Close() })
 	_ = srv.SetWriteBuffer(8 << 10)
-	raw, _ := srv.SyscallConn()
 	if onAbort == nil {
 		onAbort = func(string) {}
 	}
-	return &socket{conn: srv, raw: raw, cfg: &socketConfig{pool: pool, max: 1 << 20, timeout: timeout}, owner: abortFunc(onAbort)}, client
+	return newSocket(srv, &socketConfig{pool: pool, max: 1 << 20, timeout: timeout}, abortFunc(onAbort)), client
 }
 
 // abortFunc is a socketOwner that hands a failed write's reason to a
@@ -150,7 +150,7 @@ func TestPoolServesRepliesFirst(t *testing.T) {
 	p := &writerPool{}
 	p.cond = sync.NewCond(&p.mu)
 	raw := func() *socket {
-		return &socket{raw: fakeRaw{}, cfg: &socketConfig{pool: p, queueReplies: true, max: 16}, owner: abortFunc(func(string) {})}
+		return newSocket(fakeConn{}, &socketConfig{pool: p, queueReplies: true, max: 16}, abortFunc(func(string) {}))
 	}
 	bulk1, bulk2, reply := raw(), raw(), raw()
 	for _, s := range []*socket{bulk1, bulk2} {
@@ -173,6 +173,12 @@ func TestPoolServesRepliesFirst(t *testing.T) {
 		t.Fatal("a reply queued behind a bulk round does not make the next round a reply's")
 	}
 }
+
+// fakeConn is a connection with a descriptor the test never writes
+// through.
+type fakeConn struct{ net.Conn }
+
+func (fakeConn) SyscallConn() (syscall.RawConn, error) { return fakeRaw{}, nil }
 
 // fakeRaw is a RawConn the test never writes through.
 type fakeRaw struct{}
