@@ -254,6 +254,7 @@ func (s *Server) sweep(now time.Time) {
 		if c.life.Load()&connReady == 0 {
 			continue // still upgrading
 		}
+		c.sock.trim()
 		idle := now.Sub(time.Unix(0, c.lastSeen.Load()))
 		switch {
 		case idle > s.cfg.PingInterval+s.cfg.PongTimeout:

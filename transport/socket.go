@@ -441,6 +441,18 @@ func (s *socket) abort(reason string) {
 	s.owner.writeFailed(reason)
 }
 
+// trim gives back the outbox of a socket with nothing to write: an idle
+// connection that was pinged or sent to once holds no queue (the
+// keepalive sweep calls it, so a busy socket makes its outbox again at
+// most once a sweep).
+func (s *socket) trim() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.out != nil && s.state&(flushing|closing|done) == 0 && !s.hasWork() {
+		s.out = nil
+	}
+}
+
 // frameBytes builds an unmasked server frame.
 func frameBytes(op ws.OpCode, payload []byte) []byte {
 	var b bytes.Buffer

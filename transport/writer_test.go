@@ -186,3 +186,55 @@ type fakeRaw struct{}
 func (fakeRaw) Control(func(uintptr)) error    { return nil }
 func (fakeRaw) Read(func(uintptr) bool) error  { return nil }
 func (fakeRaw) Write(func(uintptr) bool) error { return nil }
+
+// TestTrimGivesBackAnIdleOutbox: a socket whose queued frames are all
+// written gives its outbox back on trim (an idle connection that was
+// pinged holds no queue), writes later frames as before, and keeps its
+// outbox, and the reason it closed for, once closing.
+func TestTrimGivesBackAnIdleOutbox(t *testing.T) {
+	pool := newWriterPool(1)
+	defer pool.stop()
+	s, client := tcpPair(t, pool, 10*time.Second, nil)
+	s.control(ws.OpPing, nil)
+	if err := s.SendBulk([][]byte{[]byte("one")}); err != nil {
+		t.Fatal(err)
+	}
+	r := bufio.NewReader(client)
+	expectFrame(t, r, ws.OpPing, "")
+	expectFrame(t, r, ws.OpText, "one")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s.trim()
+		s.mu.Lock()
+		out := s.out
+		s.mu.Unlock()
+		if out == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("trim kept the outbox of a socket with nothing to write")
+		}
+		time.Sleep(time.Millisecond) // the writer's round is ending
+	}
+	if err := s.SendBulk([][]byte{[]byte("two")}); err != nil {
+		t.Fatal(err)
+	}
+	expectFrame(t, r, ws.OpText, "two")
+	s.Close(nil, 1000, "bye")
+	s.trim()
+	if got := s.closedBy(); got != "bye" {
+		t.Fatalf("closed by %q after trim, want \"bye\"", got)
+	}
+	expectFrame(t, r, ws.OpClose, "")
+}
+
+func expectFrame(t *testing.T, r io.Reader, op ws.OpCode, payload string) {
+	t.Helper()
+	f, err := ws.ReadFrame(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Header.OpCode != op || (op != ws.OpClose && string(f.Payload) != payload) {
+		t.Fatalf("frame %v %q, want %v %q", f.Header.OpCode, f.Payload, op, payload)
+	}
+}
