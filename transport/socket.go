@@ -368,6 +368,9 @@ func (s *socket) writeRound(buf []byte) []byte {
 func (s *socket) flush() {
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
+	s.mu.Lock()
+	nonBlock := s.is(nonBlocking) // state shares its byte with flags written under mu
+	s.mu.Unlock()
 	for {
 		buf, last, ok := s.take((*bp)[:0])
 		*bp = buf
@@ -380,7 +383,7 @@ func (s *socket) flush() {
 			s.abort("write failed")
 			return
 		}
-		if s.is(nonBlocking) { // pool writers use the descriptor without deadlines
+		if nonBlock { // pool writers use the descriptor without deadlines
 			_ = s.conn.SetWriteDeadline(time.Time{})
 		}
 		if last {
