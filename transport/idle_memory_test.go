@@ -28,13 +28,14 @@ import (
 // wsConn, socket and descriptor, the user and presence entries, the
 // expiry schedule and what the store caches of its stream (issue #17:
 // 4 KB of RSS per idle connection is the goal, and RSS is about twice
-// the live heap at GOGC=100). Measured on linux/amd64: ~1,800-1,950 B
-// after issue #17's second memory row (a compact connection mailbox, a
-// 144-byte connection actor, 16-byte rate buckets, a 112-byte wsConn,
-// 16-byte presence entries and no map of local users beside the presence
-// book), 2,170-2,290 B before it; ~250 B of it the store's caches of
-// stream heads and names, which stop growing past 4,096 streams.
-const idleConnBudget = 2100
+// the live heap at GOGC=100). Measured on linux/amd64: ~1,590-1,740 B
+// after issue #17's third memory row (a 64-byte socket with its config
+// shared and its queues made on first use, no closures, a 96-byte wsConn,
+// connections listed by slot instead of a map by id), ~1,800-1,950 B
+// before it, 2,170-2,290 B before the second; ~250 B of it the store's
+// caches of stream heads and names, which stop growing past 4,096
+// streams.
+const idleConnBudget = 1775
 
 // idleConns is how many connections the test opens: enough that the
 // per-connection figure is not noise, few enough for a shared machine.

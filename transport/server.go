@@ -116,8 +116,12 @@ type Server struct {
 	m        *serverMetrics
 	draining atomic.Bool
 	mu       sync.Mutex
-	conns    map[string]*wsConn
-	perUser  map[string]int
+	// conns lists the tracked connections, each at its wsConn.slot (a
+	// list, not a map by id: 8 bytes a connection, issue #17).
+	conns   []*wsConn
+	perUser map[string]int
+	// sock is what every socket of this server shares.
+	sock     socketConfig
 	stop     chan struct{}
 	stopOnce sync.Once
 	poll     poller
@@ -131,8 +135,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	cfg.defaults()
-	s := &Server{cfg: cfg, m: newServerMetrics(cfg.Metrics), conns: map[string]*wsConn{}, perUser: map[string]int{},
-		stop: make(chan struct{})}
+	s := &Server{cfg: cfg, m: newServerMetrics(cfg.Metrics), perUser: map[string]int{}, stop: make(chan struct{})}
 	s.limiter = newConnLimiter(cfg.HTTP.MaxConns, cfg.HTTP.MaxConnsPerAddr, s.m)
 	if !cfg.GoroutinePerConn {
 		s.poll, _ = newPoller(func(c *wsConn) { c.readReady() }) // nil: fall back to a goroutine per connection
@@ -140,6 +143,7 @@ func New(cfg Config) (*Server, error) {
 	if !cfg.FlushGoroutines {
 		s.writers = newWriterPool(cfg.Writers)
 	}
+	s.sock = socketConfig{pool: s.writers, max: cfg.OutboundQueue, timeout: cfg.WriteTimeout, direct: cfg.DirectWrites}
 	go s.keepalive()
 	return s, nil
 }
@@ -194,22 +198,33 @@ func (s *Server) track(c *wsConn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.perUser[c.user] >= s.cfg.MaxConnsPerUser {
+		c.slot = -1
 		return false
 	}
 	s.perUser[c.user]++
-	s.conns[c.id] = c
+	c.slot = int32(len(s.conns))
+	s.conns = append(s.conns, c)
 	s.m.open.Inc()
 	return true
 }
 
-// forget unregisters a connection. Idempotent.
+// forget unregisters a connection: the last one listed takes its slot.
+// Idempotent.
 func (s *Server) forget(c *wsConn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.conns[c.id]; !ok {
+	if c.slot < 0 {
 		return
 	}
-	delete(s.conns, c.id)
+	last := len(s.conns) - 1
+	moved := s.conns[last]
+	s.conns[c.slot], moved.slot = moved, c.slot
+	s.conns[last] = nil
+	s.conns = s.conns[:last]
+	c.slot = -1
+	if cap(s.conns) > 64 && len(s.conns) < cap(s.conns)/4 { // a drained node gives the list back
+		s.conns = append([]*wsConn(nil), s.conns...)
+	}
 	if s.perUser[c.user]--; s.perUser[c.user] <= 0 {
 		delete(s.perUser, c.user)
 	}
@@ -233,15 +248,13 @@ func (s *Server) keepalive() {
 
 func (s *Server) sweep(now time.Time) {
 	s.mu.Lock()
-	conns := make([]*wsConn, 0, len(s.conns))
-	for _, c := range s.conns {
-		conns = append(conns, c)
-	}
+	conns := append([]*wsConn(nil), s.conns...)
 	s.mu.Unlock()
 	for _, c := range conns {
-		if !c.ready.Load() {
+		if c.life.Load()&connReady == 0 {
 			continue // still upgrading
 		}
+		c.sock.trim()
 		idle := now.Sub(time.Unix(0, c.lastSeen.Load()))
 		switch {
 		case idle > s.cfg.PingInterval+s.cfg.PongTimeout:

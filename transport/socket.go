@@ -30,30 +30,124 @@ import (
 // with replies first, so an ack does not wait for the writes of a
 // 1,000-member fan-out queued before it. Each socket's own frames keep
 // their order whatever the kind.
+//
+// An idle socket is small (issue #17: 64 bytes): what every socket of a
+// server shares is in one socketConfig, the owner is one interface value
+// instead of two closures, the descriptor's syscall.RawConn is asked of
+// conn when needed, the flags are one byte, and the queues, the
+// leftovers and the close frame live in an outbox made by the first frame
+// that has to wait (a reply written at once makes none).
 type socket struct {
-	conn     net.Conn
-	raw      syscall.RawConn // nil: no non-blocking writes, always a flush goroutine
-	direct   bool            // the sender writes an idle socket itself, bulk frames too (DirectWrites)
-	pool     *writerPool     // nil: a flush goroutine per round
-	pending  []byte          // framed bytes a write left over
-	lastPend bool            // pending ends with the close frame
-	max      int
-	timeout  time.Duration
-	onAbort  func(reason string)
-	onClosed func()
-	mu       sync.Mutex
-	queue    [][]byte
-	ctrl     [][]byte
-	flushing bool
-	urgent   bool // a reply was queued while a round ran: the next round is a reply's
-	closing  bool
-	done     bool
-	close    []byte
-	reason   string
+	// conn is a syscall.Conn whose SyscallConn neither allocates nor
+	// fails when the nonBlocking flag is set (newSocket); without it, no
+	// non-blocking writes, always a flush goroutine.
+	conn  net.Conn
+	cfg   *socketConfig
+	owner socketOwner
+	mu    sync.Mutex
+	state sockState
+	out   *outbox // nil until a frame has to wait
+}
 
+// socketConfig is what every socket of a server shares.
+type socketConfig struct {
+	pool    *writerPool // nil: a flush goroutine per round
+	max     int         // the outbound queue's bound
+	timeout time.Duration
+	// direct: the sender writes an idle socket itself, bulk frames too
+	// (DirectWrites; only sockets with a descriptor).
+	direct bool
 	// queueReplies leaves replies to the pool as well, as before direct
 	// replies (tests of the pool's order of rounds).
 	queueReplies bool
+}
+
+// socketOwner is told when a socket's write fails (the connection ends)
+// and when its close frame is written and the write side shut.
+type socketOwner interface {
+	writeFailed(reason string)
+	closeSent()
+}
+
+// sockState is a socket's flags.
+type sockState uint8
+
+const (
+	flushing    sockState = 1 << iota // one writer owns the socket
+	urgent                            // a reply was queued while a round ran: the next round is a reply's
+	closing                           // the close frame is queued (or the socket aborted)
+	done                              // the close frame is taken (or the socket aborted)
+	lastPend                          // pending ends with the close frame
+	nonBlocking                       // conn has a descriptor to write without blocking (raw)
+)
+
+// newSocket makes conn's socket. A *net.TCPConn is wrapped with its
+// RawConn, made once (its SyscallConn allocates one per call); an fdConn
+// makes its RawConn for free.
+func newSocket(conn net.Conn, cfg *socketConfig, owner socketOwner) *socket {
+	s := &socket{conn: conn, cfg: cfg, owner: owner}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		raw, err := tc.SyscallConn()
+		if err != nil {
+			return s
+		}
+		s.conn = &tcpRawConn{TCPConn: tc, raw: raw}
+	}
+	if sc, ok := s.conn.(syscall.Conn); ok {
+		if _, err := sc.SyscallConn(); err == nil {
+			s.state |= nonBlocking
+		}
+	}
+	return s
+}
+
+// tcpRawConn is a *net.TCPConn with its RawConn made once.
+type tcpRawConn struct {
+	*net.TCPConn
+	raw syscall.RawConn
+}
+
+func (c *tcpRawConn) SyscallConn() (syscall.RawConn, error) { return c.raw, nil }
+
+// raw is conn's RawConn; only with the nonBlocking flag.
+func (s *socket) raw() syscall.RawConn {
+	r, _ := s.conn.(syscall.Conn).SyscallConn()
+	return r
+}
+
+// outbox is what waits to be written; made on first use, kept after.
+type outbox struct {
+	queue   [][]byte
+	ctrl    [][]byte
+	pending []byte // framed bytes a write left over
+	close   []byte
+	reason  string
+}
+
+func (s *socket) is(f sockState) bool { return s.state&f != 0 }
+
+func (s *socket) set(f sockState, on bool) {
+	if on {
+		s.state |= f
+	} else {
+		s.state &^= f
+	}
+}
+
+// box returns the outbox, made if need be. Called with mu held.
+func (s *socket) box() *outbox {
+	if s.out == nil {
+		s.out = &outbox{}
+	}
+	return s.out
+}
+
+// queued is the number of data frames waiting. Called with mu held.
+func (s *socket) queued() int {
+	if s.out == nil {
+		return 0
+	}
+	return len(s.out.queue)
 }
 
 var (
@@ -82,21 +176,22 @@ func (s *socket) SendBulk(frames [][]byte) error { return s.send(frames, true) }
 func (s *socket) send(frames [][]byte, bulk bool) error {
 	s.mu.Lock()
 	switch {
-	case s.closing || s.done:
+	case s.is(closing | done):
 		s.mu.Unlock()
 		return actors.ErrSocketClosed
-	case len(s.queue)+len(frames) > s.max:
+	case s.queued()+len(frames) > s.cfg.max:
 		s.mu.Unlock()
 		return actors.ErrQueueFull
-	case s.flushing || !s.writesDirect(bulk):
-		s.queue = append(s.queue, frames...)
+	case s.is(flushing) || !s.writesDirect(bulk):
+		b := s.box()
+		b.queue = append(b.queue, frames...)
 		s.kickAs(bulk)
 		s.mu.Unlock()
 		return nil
 	}
-	s.flushing = true // this caller is the writer until it hands over
+	s.state |= flushing // this caller is the writer until it hands over
 	s.mu.Unlock()
-	rest, err := writeFrames(s.raw, frames)
+	rest, err := writeFrames(s.raw(), frames)
 	if err != nil {
 		s.abort("write failed")
 		return nil
@@ -110,10 +205,12 @@ func (s *socket) send(frames [][]byte, bulk bool) error {
 // and a pool (without a pool the flush goroutines write, as they did
 // before the pool), fan-out frames only with DirectWrites.
 func (s *socket) writesDirect(bulk bool) bool {
-	if bulk || s.queueReplies {
-		return s.direct
+	raw := s.is(nonBlocking)
+	direct := s.cfg.direct && raw
+	if bulk || s.cfg.queueReplies {
+		return direct
 	}
-	return s.direct || (s.raw != nil && s.pool != nil)
+	return direct || (raw && s.cfg.pool != nil)
 }
 
 // handOver ends a direct write: leftovers go to a flush goroutine, anything
@@ -121,14 +218,18 @@ func (s *socket) writesDirect(bulk bool) bool {
 func (s *socket) handOver(rest []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.pending = rest
+	if rest != nil {
+		s.box().pending = rest
+	} else if s.out != nil {
+		s.out.pending = nil
+	}
 	switch {
 	case rest != nil:
 		go s.flush()
 	case s.hasWork():
 		s.startRound(s.takeUrgent())
 	default:
-		s.flushing = false
+		s.state &^= flushing
 	}
 }
 
@@ -136,10 +237,11 @@ func (s *socket) handOver(rest []byte) {
 func (s *socket) control(op ws.OpCode, payload []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closing || s.done {
+	if s.is(closing | done) {
 		return
 	}
-	s.ctrl = append(s.ctrl, frameBytes(op, payload))
+	b := s.box()
+	b.ctrl = append(b.ctrl, frameBytes(op, payload))
 	s.kick()
 }
 
@@ -148,11 +250,12 @@ func (s *socket) control(op ws.OpCode, payload []byte) {
 func (s *socket) Close(final []byte, code int, reason string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closing || s.done {
+	if s.is(closing | done) {
 		return
 	}
 	if final != nil {
-		s.queue = append(s.queue, final)
+		b := s.box()
+		b.queue = append(b.queue, final)
 	}
 	s.closeWith(ws.NewCloseFrameBody(ws.StatusCode(code), truncate(reason, 120)), reason)
 }
@@ -164,9 +267,9 @@ func (s *socket) answerClose(echo []byte) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
-	case s.done:
+	case s.is(done):
 		return true
-	case s.closing:
+	case s.is(closing):
 		return false // the server's close frame is on its way: it is the answer
 	}
 	s.closeWith(echo, "client closed")
@@ -176,8 +279,10 @@ func (s *socket) answerClose(echo []byte) bool {
 // closeWith queues a close frame of body after everything queued. Called
 // with mu held.
 func (s *socket) closeWith(body []byte, reason string) {
-	s.closing, s.reason = true, reason
-	s.close = frameBytes(ws.OpClose, body)
+	b := s.box()
+	s.state |= closing
+	b.reason = reason
+	b.close = frameBytes(ws.OpClose, body)
 	s.kick()
 }
 
@@ -188,19 +293,21 @@ func (s *socket) kick() { s.kickAs(false) }
 // queued while one runs makes the next round a reply's. Called with mu
 // held.
 func (s *socket) kickAs(bulk bool) {
-	if s.flushing {
-		s.urgent = s.urgent || !bulk
+	if s.is(flushing) {
+		if !bulk {
+			s.state |= urgent
+		}
 		return
 	}
-	s.flushing = true
+	s.state |= flushing
 	s.startRound(!bulk)
 }
 
 // takeUrgent reports and clears whether a reply waits. Called with mu
 // held.
 func (s *socket) takeUrgent() bool {
-	u := s.urgent
-	s.urgent = false
+	u := s.is(urgent)
+	s.state &^= urgent
 	return u
 }
 
@@ -208,7 +315,7 @@ func (s *socket) takeUrgent() bool {
 // written without blocking (urgent: ahead of bulk rounds), else to a
 // flush goroutine. Called with mu held by the owner of flushing.
 func (s *socket) startRound(urgent bool) {
-	if s.pool != nil && s.raw != nil && s.pool.schedule(s, urgent) {
+	if s.cfg.pool != nil && s.is(nonBlocking) && s.cfg.pool.schedule(s, urgent) {
 		return
 	}
 	go s.flush()
@@ -216,7 +323,11 @@ func (s *socket) startRound(urgent bool) {
 
 // hasWork reports whether anything waits to be written. Called with mu held.
 func (s *socket) hasWork() bool {
-	return len(s.queue) > 0 || len(s.ctrl) > 0 || s.pending != nil || (s.closing && !s.done)
+	if s.state&(closing|done) == closing {
+		return true
+	}
+	b := s.out
+	return b != nil && (len(b.queue) > 0 || len(b.ctrl) > 0 || b.pending != nil)
 }
 
 // writeRound is a pool writer's round: everything queued, copied into buf,
@@ -228,13 +339,14 @@ func (s *socket) writeRound(buf []byte) []byte {
 	if !ok {
 		return buf
 	}
-	n, err := write1(s.raw, buf)
+	n, err := write1(s.raw(), buf)
 	switch {
 	case err != nil:
 		s.abort("write failed")
 	case n < len(buf):
 		s.mu.Lock()
-		s.pending, s.lastPend = append([]byte(nil), buf[n:]...), last
+		s.box().pending = append([]byte(nil), buf[n:]...)
+		s.set(lastPend, last)
 		s.mu.Unlock()
 		go s.flush()
 	case last:
@@ -244,7 +356,7 @@ func (s *socket) writeRound(buf []byte) []byte {
 		if s.hasWork() {
 			s.startRound(s.takeUrgent())
 		} else {
-			s.flushing = false
+			s.state &^= flushing
 		}
 		s.mu.Unlock()
 	}
@@ -256,19 +368,22 @@ func (s *socket) writeRound(buf []byte) []byte {
 func (s *socket) flush() {
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
+	s.mu.Lock()
+	nonBlock := s.is(nonBlocking) // state shares its byte with flags written under mu
+	s.mu.Unlock()
 	for {
 		buf, last, ok := s.take((*bp)[:0])
 		*bp = buf
 		if !ok {
 			return
 		}
-		_ = s.conn.SetWriteDeadline(time.Now().Add(s.timeout))
+		_ = s.conn.SetWriteDeadline(time.Now().Add(s.cfg.timeout))
 		_, err := s.conn.Write(buf)
 		if err != nil {
 			s.abort("write failed")
 			return
 		}
-		if s.raw != nil { // pool writers use the descriptor without deadlines
+		if nonBlock { // pool writers use the descriptor without deadlines
 			_ = s.conn.SetWriteDeadline(time.Time{})
 		}
 		if last {
@@ -285,24 +400,27 @@ func (s *socket) take(buf []byte) (out []byte, last, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.hasWork() {
-		s.flushing = false
+		s.state &^= flushing
 		return buf, false, false
 	}
-	buf = append(buf, s.pending...)
-	last = s.lastPend
-	s.pending, s.lastPend = nil, false
-	for _, c := range s.ctrl {
+	b := s.out // hasWork: made
+	buf = append(buf, b.pending...)
+	last = s.is(lastPend)
+	b.pending = nil
+	s.state &^= lastPend
+	for _, c := range b.ctrl {
 		buf = append(buf, c...)
 	}
-	for _, f := range s.queue {
+	for _, f := range b.queue {
 		buf = appendTextHeader(buf, len(f))
 		buf = append(buf, f...)
 	}
-	clear(s.queue)
-	s.queue, s.ctrl = s.queue[:0], nil
-	if s.closing && !s.done {
-		buf = append(buf, s.close...)
-		s.done, last = true, true
+	clear(b.queue)
+	b.queue, b.ctrl = b.queue[:0], nil
+	if s.state&(closing|done) == closing {
+		buf = append(buf, b.close...)
+		s.state |= done
+		last = true
 	}
 	return buf, last, true
 }
@@ -313,17 +431,29 @@ func (s *socket) halfClose() {
 	if tc, ok := s.conn.(interface{ CloseWrite() error }); ok { // *net.TCPConn, fdConn
 		_ = tc.CloseWrite()
 	}
-	if s.onClosed != nil {
-		s.onClosed()
-	}
+	s.owner.closeSent()
 }
 
 func (s *socket) abort(reason string) {
 	s.mu.Lock()
-	s.done, s.closing = true, true
-	s.queue = nil
+	s.state |= done | closing
+	if s.out != nil {
+		s.out.queue = nil
+	}
 	s.mu.Unlock()
-	s.onAbort(reason)
+	s.owner.writeFailed(reason)
+}
+
+// trim gives back the outbox of a socket with nothing to write: an idle
+// connection that was pinged or sent to once holds no queue (the
+// keepalive sweep calls it, so a busy socket makes its outbox again at
+// most once a sweep).
+func (s *socket) trim() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.out != nil && s.state&(flushing|closing|done) == 0 && !s.hasWork() {
+		s.out = nil
+	}
 }
 
 // frameBytes builds an unmasked server frame.
@@ -337,5 +467,8 @@ func frameBytes(op ws.OpCode, payload []byte) []byte {
 func (s *socket) closedBy() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.reason
+	if s.out == nil {
+		return ""
+	}
+	return s.out.reason
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"syscall"
 	"time"
 
 	"github.com/gobwas/ws"
@@ -47,7 +46,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	if claims.ExpiresAt != nil {
 		info.ExpiresAt = claims.ExpiresAt.Time
 	}
-	c := &wsConn{srv: s, id: info.ConnectionID, user: info.UserID}
+	c := &wsConn{srv: s, user: info.UserID}
 	if !s.track(c) {
 		s.refuse(w, r, http.StatusTooManyRequests, "too many connections for this user", claims.Subject, nil)
 		return
@@ -86,18 +85,11 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, c *wsConn, info
 			conn = detachFD(tc)
 		}
 	}
-	var raw syscall.RawConn
-	if sc, ok := conn.(syscall.Conn); ok {
-		raw, _ = sc.SyscallConn()
-	}
 	c.conn = conn
-	c.sock = &socket{conn: conn, raw: raw, direct: s.cfg.DirectWrites && raw != nil, pool: s.writers,
-		max: s.cfg.OutboundQueue, timeout: s.cfg.WriteTimeout,
-		onAbort:  func(reason string) { c.end(errors.New(reason)) },
-		onClosed: func() { time.AfterFunc(closeWait, func() { c.end(errClosedByServer) }) }}
+	c.sock = newSocket(conn, &s.sock, c)
 	c.lastSeen.Store(time.Now().UnixNano())
 	c.actor = s.cfg.Node.Connect(info, c.sock)
-	c.ready.Store(true)
+	c.life.Or(connReady)
 	c.startReading()
 	return true
 }

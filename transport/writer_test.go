@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -34,12 +35,18 @@ func tcpPair(t *testing.T, pool *writerPool, timeout time.Duration, onAbort func
 	srv := (<-accepted).(*net.TCPConn)
 	t.Cleanup(func() { _ = client.Close(); _ = srv.Close() })
 	_ = srv.SetWriteBuffer(8 << 10)
-	raw, _ := srv.SyscallConn()
 	if onAbort == nil {
 		onAbort = func(string) {}
 	}
-	return &socket{conn: srv, raw: raw, pool: pool, max: 1 << 20, timeout: timeout, onAbort: onAbort}, client
+	return newSocket(srv, &socketConfig{pool: pool, max: 1 << 20, timeout: timeout}, abortFunc(onAbort)), client
 }
+
+// abortFunc is a socketOwner that hands a failed write's reason to a
+// test and ignores the close frame's.
+type abortFunc func(reason string)
+
+func (f abortFunc) writeFailed(reason string) { f(reason) }
+func (abortFunc) closeSent()                  {}
 
 // TestPoolWritesFramesInOrderThenCloses: frames sent in batches from two
 // chats' worth of senders reach the client in the order each Send
@@ -143,7 +150,7 @@ func TestPoolServesRepliesFirst(t *testing.T) {
 	p := &writerPool{}
 	p.cond = sync.NewCond(&p.mu)
 	raw := func() *socket {
-		return &socket{raw: fakeRaw{}, pool: p, queueReplies: true, max: 16, onAbort: func(string) {}}
+		return newSocket(fakeConn{}, &socketConfig{pool: p, queueReplies: true, max: 16}, abortFunc(func(string) {}))
 	}
 	bulk1, bulk2, reply := raw(), raw(), raw()
 	for _, s := range []*socket{bulk1, bulk2} {
@@ -162,10 +169,16 @@ func TestPoolServesRepliesFirst(t *testing.T) {
 			t.Fatalf("round %d: got socket %p, want %p", i, got, want)
 		}
 	}
-	if !bulk2.urgent {
+	if !bulk2.is(urgent) {
 		t.Fatal("a reply queued behind a bulk round does not make the next round a reply's")
 	}
 }
+
+// fakeConn is a connection with a descriptor the test never writes
+// through.
+type fakeConn struct{ net.Conn }
+
+func (fakeConn) SyscallConn() (syscall.RawConn, error) { return fakeRaw{}, nil }
 
 // fakeRaw is a RawConn the test never writes through.
 type fakeRaw struct{}
@@ -173,3 +186,55 @@ type fakeRaw struct{}
 func (fakeRaw) Control(func(uintptr)) error    { return nil }
 func (fakeRaw) Read(func(uintptr) bool) error  { return nil }
 func (fakeRaw) Write(func(uintptr) bool) error { return nil }
+
+// TestTrimGivesBackAnIdleOutbox: a socket whose queued frames are all
+// written gives its outbox back on trim (an idle connection that was
+// pinged holds no queue), writes later frames as before, and keeps its
+// outbox, and the reason it closed for, once closing.
+func TestTrimGivesBackAnIdleOutbox(t *testing.T) {
+	pool := newWriterPool(1)
+	defer pool.stop()
+	s, client := tcpPair(t, pool, 10*time.Second, nil)
+	s.control(ws.OpPing, nil)
+	if err := s.SendBulk([][]byte{[]byte("one")}); err != nil {
+		t.Fatal(err)
+	}
+	r := bufio.NewReader(client)
+	expectFrame(t, r, ws.OpPing, "")
+	expectFrame(t, r, ws.OpText, "one")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s.trim()
+		s.mu.Lock()
+		out := s.out
+		s.mu.Unlock()
+		if out == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("trim kept the outbox of a socket with nothing to write")
+		}
+		time.Sleep(time.Millisecond) // the writer's round is ending
+	}
+	if err := s.SendBulk([][]byte{[]byte("two")}); err != nil {
+		t.Fatal(err)
+	}
+	expectFrame(t, r, ws.OpText, "two")
+	s.Close(nil, 1000, "bye")
+	s.trim()
+	if got := s.closedBy(); got != "bye" {
+		t.Fatalf("closed by %q after trim, want \"bye\"", got)
+	}
+	expectFrame(t, r, ws.OpClose, "")
+}
+
+func expectFrame(t *testing.T, r io.Reader, op ws.OpCode, payload string) {
+	t.Helper()
+	f, err := ws.ReadFrame(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Header.OpCode != op || (op != ws.OpClose && string(f.Payload) != payload) {
+		t.Fatalf("frame %v %q, want %v %q", f.Header.OpCode, f.Payload, op, payload)
+	}
+}

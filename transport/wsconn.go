@@ -17,15 +17,16 @@ import (
 )
 
 // wsConn is one accepted WebSocket: its reader, its socket and its handle
-// on the connection actor.
+// on the connection actor. It is 96 bytes (issue #17): its id is the
+// actor's, and the server finds it by slot, not by id.
 type wsConn struct {
 	srv   *Server
 	conn  net.Conn
 	sock  *socket
 	actor *actors.Conn
-	// id and user are the connection's and its user's (the rest of its
-	// actors.ConnInfo is the connection actor's alone).
-	id, user string
+	// user is the connection's user (the rest of its actors.ConnInfo is
+	// the connection actor's alone).
+	user     string
 	lastSeen atomic.Int64
 	// pollID registers the connection with the server's poller.
 	pollID uint64
@@ -37,16 +38,36 @@ type wsConn struct {
 	// cannot see it through epoll, and is empty outside race builds
 	// (wsconn_readlock.go).
 	readMu readLock
-	// ready is set once the upgrade is done and conn, sock and actor are
-	// in place; the keepalive sweep leaves connections alone until then.
-	ready atomic.Bool
-	// ended is set by the first end.
-	ended  atomic.Bool
+	// life holds connReady, set once the upgrade is done and conn, sock
+	// and actor are in place (the keepalive sweep leaves connections alone
+	// until then), and connEnded, set by the first end.
+	life   atomic.Uint32
 	pollFD int32
-	msgOp  ws.OpCode
+	// slot is the connection's index in the server's list while tracked,
+	// -1 otherwise (guarded by the server's mu).
+	slot  int32
+	msgOp ws.OpCode
 	// peerClosed is set once the client's close frame was read.
 	peerClosed bool
 }
+
+// wsConn.life's bits.
+const (
+	connReady uint32 = 1 << iota
+	connEnded
+)
+
+var _ socketOwner = (*wsConn)(nil)
+
+// id is the connection's id (the actor's: set once the upgrade is done).
+func (c *wsConn) id() string { return c.actor.ID() }
+
+// writeFailed ends the connection after a failed write (socketOwner).
+func (c *wsConn) writeFailed(reason string) { c.end(errors.New(reason)) }
+
+// closeSent gives the client closeWait to answer the server's close frame
+// before the connection ends (socketOwner).
+func (c *wsConn) closeSent() { time.AfterFunc(closeWait, func() { c.end(errClosedByServer) }) }
 
 // readTimeout bounds the reading of one frame once its first bytes are
 // there, so a client that stops mid-frame cannot pin a goroutine.
@@ -191,7 +212,7 @@ func (c *wsConn) fragsLen() int {
 
 // end closes the connection for err, once.
 func (c *wsConn) end(err error) {
-	if !c.ended.CompareAndSwap(false, true) {
+	if c.life.Or(connEnded)&connEnded != 0 {
 		return
 	}
 	reason := c.closeReason(err)
@@ -225,9 +246,9 @@ func (c *wsConn) recoverReader() {
 	if r == nil {
 		return
 	}
-	c.srv.cfg.Logger.Error("reader panic", "connection", c.id, "panic", fmt.Sprint(r))
+	c.srv.cfg.Logger.Error("reader panic", "connection", c.id(), "panic", fmt.Sprint(r))
 	c.srv.cfg.Node.RecordError(events.ErrorRecorded{ErrorType: "reader_panic", Severity: events.SeverityCritical,
-		Message: fmt.Sprintf("panic while reading a frame: %v", r), User: c.user, ConnectionID: c.id,
+		Message: fmt.Sprintf("panic while reading a frame: %v", r), User: c.user, ConnectionID: c.id(),
 		Context: map[string]any{"stack": string(debug.Stack())}})
 	c.fail(errProtocol)
 }
