@@ -20,16 +20,17 @@ import (
 // data is still waiting.
 //
 // One goroutine at a time holds the leader's role and waits in epoll_wait
-// (leader/follower). When it returns with ready connections it hands all
-// but the first to reader goroutines and reads the first itself, then
-// waits again: the common frame (one connection ready) costs the wake-up
+// (leader/follower). When it returns with ready connections it reads them
+// itself, one after another, then waits again: a frame costs the wake-up
 // from epoll_wait only, where handing it to a reader cost a second
 // goroutine (and OS thread) wake-up on every frame (issue #17). While the
-// leader reads, nobody waits in epoll: a read that runs past leadFor (a
+// leader reads, nobody waits in epoll: when its reads run past leadFor (a
 // frame half arrived, waiting in fdConn's waiter; a long chat run lent
-// the reader) has a watchdog pass the role on to a pooled goroutine, and
-// the old leader finishes its read as a plain reader. So a slow or partial
-// frame delays the others by leadFor at most, and never blocks the loop.
+// the reader; many connections ready at once) a watchdog hands the
+// connections it has not read yet to reader goroutines and the role to a
+// pooled goroutine, and the old leader finishes its read as a plain
+// reader. So a slow or partial frame delays the others by leadFor at
+// most, and never blocks the loop.
 type epoller struct {
 	epfd   int
 	ready  func(*wsConn)
@@ -53,7 +54,13 @@ type epoller struct {
 	reading atomic.Uint64
 	seq     atomic.Uint64
 	watch   *time.Timer
-	stats   pollStats
+	// queue holds the connections the leader found ready and reads one
+	// after another; qnext is the next to read. The watchdog hands what is
+	// left to readers.
+	qmu   sync.Mutex
+	queue []*wsConn
+	qnext int
+	stats pollStats
 }
 
 // pollStats counts how ready connections were read: by the leader that
@@ -88,7 +95,7 @@ func newPoller(ready func(*wsConn)) (poller, error) {
 }
 
 // lead waits for ready connections and reads them while it holds the
-// leader's role; it returns when the role passed on during its own read
+// leader's role; it returns when the role passed on during its reads
 // (the goroutine then parks as a reader) or the poller closed.
 func (p *epoller) lead() {
 	for !p.closed.Load() {
@@ -99,27 +106,31 @@ func (p *epoller) lead() {
 		if err != nil {
 			return
 		}
-		first := p.lookup(eventID(p.evs[0]))
-		for _, ev := range p.evs[1:n] {
-			if c := p.lookup(eventID(ev)); c != nil {
-				p.stats.handed.Add(1)
-				p.readers.Go(func() { p.read(c) })
-			}
-		}
-		if first != nil && !p.readOwn(first) {
+		if !p.readOwn(p.evs[:n]) {
 			return
 		}
 	}
 }
 
-// readOwn reads c on the leader, with the watchdog armed; it reports
-// whether the leader still holds its role after the read.
-func (p *epoller) readOwn(c *wsConn) bool {
+// readOwn reads the ready connections one after another on the leader,
+// with the watchdog armed; it reports whether the leader still holds its
+// role after them.
+func (p *epoller) readOwn(evs []unix.EpollEvent) bool {
 	tok := p.seq.Add(1)
+	p.qmu.Lock()
+	p.queue, p.qnext = p.queue[:0], 0
+	for _, ev := range evs {
+		if c := p.lookup(eventID(ev)); c != nil {
+			p.queue = append(p.queue, c)
+		}
+	}
+	p.qmu.Unlock()
 	p.reading.Store(tok)
 	p.watch.Reset(leadFor)
-	p.stats.own.Add(1)
-	p.read(c)
+	for c := p.nextOwn(tok); c != nil; c = p.nextOwn(tok) {
+		p.stats.own.Add(1)
+		p.read(c)
+	}
 	if !p.reading.CompareAndSwap(tok, 0) {
 		return false // the watchdog passed the role on; the timer is the new leader's
 	}
@@ -127,15 +138,37 @@ func (p *epoller) readOwn(c *wsConn) bool {
 	return true
 }
 
-// promote is the watchdog: the leader's read ran past leadFor, so the
-// role passes to a pooled goroutine. A late firing after that read ended
-// may promote during the leader's next read: one hand-off more, no harm.
+// nextOwn is the leader's next connection to read, nil once none is left
+// or the watchdog took the rest (the leader's token is gone).
+func (p *epoller) nextOwn(tok uint64) *wsConn {
+	p.qmu.Lock()
+	defer p.qmu.Unlock()
+	if p.qnext == len(p.queue) || p.reading.Load() != tok {
+		return nil
+	}
+	c := p.queue[p.qnext]
+	p.queue[p.qnext], p.qnext = nil, p.qnext+1
+	return c
+}
+
+// promote is the watchdog: the leader's reads ran past leadFor, so the
+// connections it has not read yet go to readers and the role to a pooled
+// goroutine. A late firing after those reads ended may promote during the
+// leader's next ones: a few hand-offs more, no harm.
 func (p *epoller) promote() {
 	tok := p.reading.Load()
 	if tok == 0 || !p.reading.CompareAndSwap(tok, 0) {
 		return
 	}
 	p.stats.promoted.Add(1)
+	p.qmu.Lock()
+	for ; p.qnext < len(p.queue); p.qnext++ {
+		c := p.queue[p.qnext]
+		p.queue[p.qnext] = nil
+		p.stats.handed.Add(1)
+		p.readers.Go(func() { p.read(c) })
+	}
+	p.qmu.Unlock()
 	p.readers.Go(p.lead)
 }
 

@@ -190,3 +190,52 @@ func TestPartialFrameDoesNotBlockOthers(t *testing.T) {
 	}
 	<-readA
 }
+
+// TestReadyTogetherWithAPartialFrame: connections found ready in the same
+// wait as one whose frame arrived half are all read while that one waits
+// for the rest: the watchdog hands those the leader has not read yet to
+// readers.
+func TestReadyTogetherWithAPartialFrame(t *testing.T) {
+	const whole = 20
+	var partial *wsConn
+	read, readPartial := make(chan struct{}, whole), make(chan struct{})
+	p := testPoller(t, func(p *epoller, c *wsConn) {
+		b := make([]byte, 2)
+		_ = c.conn.SetReadDeadline(time.Now().Add(time.Minute))
+		if _, err := io.ReadFull(c.conn, b); err != nil {
+			t.Error(err)
+			return
+		}
+		if c == partial {
+			close(readPartial)
+		} else {
+			read <- struct{}{}
+		}
+	})
+	var clientP io.Writer
+	partial, clientP = pollConn(t, p)
+	var clients []io.Writer
+	for range whole {
+		_, cl := pollConn(t, p)
+		clients = append(clients, cl)
+	}
+	if _, err := clientP.Write([]byte{1}); err != nil { // half a frame, first in line
+		t.Fatal(err)
+	}
+	for _, cl := range clients {
+		if _, err := cl.Write([]byte{1, 2}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range whole {
+		select {
+		case <-read:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%d of %d whole frames read while a half frame waits", i, whole)
+		}
+	}
+	if _, err := clientP.Write([]byte{2}); err != nil {
+		t.Fatal(err)
+	}
+	<-readPartial
+}
