@@ -223,6 +223,7 @@ func (p *epoller) remove(c *wsConn) {
 
 func (p *epoller) close() {
 	if p.closed.CompareAndSwap(false, true) {
+		p.watch.Stop()
 		close(p.stop)
 		_ = unix.Close(p.epfd)
 	}
