@@ -149,6 +149,19 @@ func TestManyReadyConnectionsAreAllReadInOrder(t *testing.T) {
 	}
 }
 
+// readFrameBytes reads the two bytes a test connection sends as its
+// "frame", waiting up to a minute for a half-sent one; false (the error
+// reported) when the read fails.
+func readFrameBytes(t *testing.T, c *wsConn) bool {
+	b := make([]byte, 2)
+	_ = c.conn.SetReadDeadline(time.Now().Add(time.Minute))
+	if _, err := io.ReadFull(c.conn, b); err != nil {
+		t.Error(err)
+		return false
+	}
+	return true
+}
+
 // TestPartialFrameDoesNotBlockOthers: the leader reading a frame that
 // arrived half waits for the rest (in fdConn's waiter) on its own: the
 // role passes on and another connection is read meanwhile.
@@ -156,10 +169,7 @@ func TestPartialFrameDoesNotBlockOthers(t *testing.T) {
 	readA, readB := make(chan struct{}), make(chan struct{})
 	var a *wsConn
 	p := testPoller(t, func(p *epoller, c *wsConn) {
-		b := make([]byte, 2)
-		_ = c.conn.SetReadDeadline(time.Now().Add(time.Minute))
-		if _, err := io.ReadFull(c.conn, b); err != nil {
-			t.Error(err)
+		if !readFrameBytes(t, c) {
 			return
 		}
 		if c == a {
@@ -200,10 +210,7 @@ func TestReadyTogetherWithAPartialFrame(t *testing.T) {
 	var partial *wsConn
 	read, readPartial := make(chan struct{}, whole), make(chan struct{})
 	p := testPoller(t, func(p *epoller, c *wsConn) {
-		b := make([]byte, 2)
-		_ = c.conn.SetReadDeadline(time.Now().Add(time.Minute))
-		if _, err := io.ReadFull(c.conn, b); err != nil {
-			t.Error(err)
+		if !readFrameBytes(t, c) {
 			return
 		}
 		if c == partial {
