@@ -43,6 +43,9 @@
 // cache is bounded, with a metric and a defined behaviour at the bound:
 //   - the writer's queue (WriterConfig) → `unavailable`;
 //   - a chat's pending commands (maxChatPending) → `rate_limited`;
+//   - a chat's appends in flight (maxChatFlights over a store that takes
+//     them in order, one past maxSpecItems items or elsewhere) → the
+//     commands gather into the next batch, linkup_chat_flights_full_total;
 //   - a connection's unacknowledged fan-out items from one chat
 //     (maxDeliverBacklog) → slow consumer; presence frames
 //     (maxDeliverBacklog, counted by its user actor) → dropped;
