@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -105,7 +104,7 @@ type Node struct {
 	// (user_book.go).
 	chats, conns *registry
 	users        *userBook
-	drain        sync.WaitGroup
+	admission    admission // open connections, for Shutdown's drain (node_admit.go)
 	expiries     *expiries // token expiries of the connections (expiry.go)
 }
 
@@ -193,14 +192,15 @@ func (n *Node) Name() string { return n.name }
 func (n *Node) Connect(info ConnInfo, sock Socket) *Conn {
 	a := newConnActor(n, info, sock)
 	pid := n.kinds.conn.spawn(n.system.Root, a)
-	n.drain.Add(1)
-	n.conns.add(info.ConnectionID, pid)
+	if reason, ok := n.admit(info.ConnectionID, pid); !ok {
+		n.system.Root.Send(pid, shutdownConn{Reason: reason, Retry: 1000})
+	}
 	return &Conn{node: n, pid: pid, id: info.ConnectionID}
 }
 
 func (n *Node) connGone(id string) {
 	if n.conns.remove(id) {
-		n.drain.Done()
+		n.admission.open.Done()
 	}
 }
 
@@ -251,11 +251,12 @@ func forwarded(retired bool, msg any, send func(any)) bool {
 // when it returns nil.
 func (n *Node) Shutdown(ctx context.Context, reason string) error {
 	n.kinds.conn.dispatch.goAsync() // the posts below hold a registry lock (connDispatcher)
+	n.closeAdmission(reason)
 	n.conns.each(func(pid *actor.PID) {
 		n.system.Root.Send(pid, shutdownConn{Reason: reason, Retry: 1000})
 	})
 	done := make(chan struct{})
-	go func() { n.drain.Wait(); close(done) }()
+	go func() { n.admission.open.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-ctx.Done():

@@ -1,0 +1,42 @@
+package actors
+
+import (
+	"sync"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// admission counts the node's open connections for Shutdown's drain and
+// stops counting once Shutdown begins: a WaitGroup's Add from zero may not
+// run while its Wait does, and a handshake may finish (Connect) while the
+// node shuts down. A connection made after that is told to reconnect at
+// once and is not waited for.
+type admission struct {
+	mu      sync.Mutex
+	closing bool
+	reason  string
+	open    sync.WaitGroup
+}
+
+// admit counts connection id (pid) as open and lists it in conns, unless
+// Shutdown has begun: then it returns false and the reason Shutdown gave.
+func (n *Node) admit(id string, pid *actor.PID) (string, bool) {
+	a := &n.admission
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closing {
+		return a.reason, false
+	}
+	a.open.Add(1)
+	n.conns.add(id, pid)
+	return "", true
+}
+
+// closeAdmission makes every later Connect a connection told to reconnect
+// with reason, so that waiting for the open ones is safe.
+func (n *Node) closeAdmission(reason string) {
+	a := &n.admission
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.closing, a.reason = true, reason
+}

@@ -1,0 +1,69 @@
+package actors
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/linkup-chat/linkup/protocol"
+)
+
+// TestConnectAfterShutdownBeganIsToldToReconnect: once Shutdown has begun,
+// a handshake that completes (Connect) gets a connection told to
+// reconnect with Shutdown's reason, and is not counted among the
+// connections Shutdown waits for.
+func TestConnectAfterShutdownBeganIsToldToReconnect(t *testing.T) {
+	n, _ := newTestNode(t)
+	n.closeAdmission(protocol.ReasonShutdown)
+	sock := openGated()
+	n.Connect(ConnInfo{ConnectionID: "late", UserID: "ann"}, sock)
+	waitFor(t, sock, `"reason":"`+protocol.ReasonShutdown+`"`)
+	if _, listed := n.conns.get("late"); listed {
+		t.Fatal("a connection made after Shutdown began is listed for the drain")
+	}
+}
+
+// TestConnectsDuringShutdown: handshakes completing while the node shuts
+// down (a Connect racing Shutdown's wait for the open connections) neither
+// race it (a WaitGroup's Add from zero during its Wait: run with -race)
+// nor keep it from returning; every connection made is told to go.
+func TestConnectsDuringShutdown(t *testing.T) {
+	n, _ := newTestNode(t)
+	var (
+		mu    sync.Mutex
+		socks []*gatedSocket
+		wg    sync.WaitGroup
+	)
+	stop := make(chan struct{})
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 50 {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				s := openGated()
+				n.Connect(ConnInfo{ConnectionID: fmt.Sprint("k", g, "-", i), UserID: fmt.Sprint("u", g)}, s)
+				mu.Lock()
+				socks = append(socks, s)
+				mu.Unlock()
+			}
+		}()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err := n.Shutdown(ctx, protocol.ReasonShutdown)
+	close(stop)
+	wg.Wait()
+	if err != nil || ctx.Err() != nil {
+		t.Fatalf("Shutdown: %v (context: %v)", err, ctx.Err())
+	}
+	if len(socks) == 0 {
+		t.Fatal("no connection was made")
+	}
+}
