@@ -131,12 +131,7 @@ func TestDeliveryBacklogIsBounded(t *testing.T) {
 // chat its credit back. Without them the chat would count every item as
 // still waiting and drop it after maxDeliverBacklog.
 func TestAckedDeliveriesKeepFlowing(t *testing.T) {
-	st, err := embedded.Open(embedded.Config{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	n := mustNew(t, unlimitedConfig(st))
+	n := unlimitedNode(t)
 	open := make(chan struct{})
 	close(open)
 	reader, sender := &gatedSocket{gate: open}, &gatedSocket{gate: open}

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/linkup-chat/linkup/events/embedded"
 	"github.com/linkup-chat/linkup/protocol"
 )
 
@@ -21,12 +20,7 @@ func (*neverBlocking) NeverBlocks() {}
 // time, and deliveries from a chat reach it in order. A socket that may
 // block keeps a goroutine per mailbox run (TestDeliveryBacklogIsBounded).
 func TestNonBlockingConnectionsRunInPlace(t *testing.T) {
-	st, err := embedded.Open(embedded.Config{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	n := mustNew(t, unlimitedConfig(st))
+	n := unlimitedNode(t)
 	open := make(chan struct{})
 	close(open)
 	alice, bob := &neverBlocking{gatedSocket{gate: open}}, &neverBlocking{gatedSocket{gate: open}}

@@ -147,6 +147,18 @@ func unlimitedConfig(st events.Store) Config {
 	return Config{Store: st, Encoder: jsonEncoder{}, Limits: Limits{MessagesPerSecond: 1e6, FramesPerSecond: 1e6}}
 }
 
+// unlimitedNode starts a node on a fresh embedded store (closed when the
+// test ends) with the rate limits out of the way.
+func unlimitedNode(t *testing.T) *Node {
+	t.Helper()
+	st, err := embedded.Open(embedded.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return mustNew(t, unlimitedConfig(st))
+}
+
 // mustNew starts a node with cfg or fails the test.
 func mustNew(t *testing.T, cfg Config) *Node {
 	t.Helper()

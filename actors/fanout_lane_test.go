@@ -12,7 +12,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
-	"github.com/linkup-chat/linkup/events/embedded"
 	"github.com/linkup-chat/linkup/internal/testnode/poll"
 	"github.com/linkup-chat/linkup/protocol"
 )
@@ -46,12 +45,7 @@ func (s *countingValve) SendMany(fs [][]byte) error {
 // waited.
 func TestLaneFreesTheChatAndMergesFanOuts(t *testing.T) {
 	withLane(t)
-	st, err := embedded.Open(embedded.Config{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	n := mustNew(t, unlimitedConfig(st))
+	n := unlimitedNode(t)
 	open := make(chan struct{})
 	close(open)
 	sender, reader := &gatedSocket{gate: open}, &countingValve{valveSocket: newValveSocket()}
