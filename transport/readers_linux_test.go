@@ -23,6 +23,13 @@ func goroutinesCreated() uint64 {
 // frame (internal/gopool), so 100 frames read one after another start
 // far fewer than 100 goroutines in the whole process.
 func TestFramesAreReadOnReusedGoroutines(t *testing.T) {
+	if raceEnabled {
+		// Under the race detector a read outlasts the poller's 200 µs
+		// watchdog often enough that the goroutines started depend on
+		// the machine (55 for 100 frames in one CI run); the plain
+		// `go test ./...` run holds the bound.
+		t.Skip("goroutine reuse is measured without the race detector")
+	}
 	n := testnode.Start(t, testnode.Options{})
 	alice := n.Dial(t, "alice")
 	expectAlive(t, alice)
