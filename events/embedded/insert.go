@@ -80,8 +80,14 @@ func (in *inserter) insertChunk(ctx context.Context, rows []*row, now int64) err
 		return err
 	}
 	args := in.args[:0]
+	// A value put in an interface is allocated (past 0-255); the commit's
+	// time, and a type shared by consecutive rows, are put there once.
+	nowArg, typ, typArg := any(now), "", any(nil)
 	for _, r := range rows {
-		args = append(args, int64(r.position), r.id, r.streamID, int64(r.revision), r.typ, now, text(r.data), r.metadata)
+		if r.typ != typ || typArg == nil {
+			typ, typArg = r.typ, r.typ
+		}
+		args = append(args, int64(r.position), r.id, r.streamID, int64(r.revision), typArg, nowArg, text(r.data), r.metadata)
 	}
 	in.args = args
 	_, err = stmt.ExecContext(ctx, args...)
