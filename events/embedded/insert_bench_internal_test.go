@@ -12,7 +12,7 @@ import (
 // events' INSERT (and the trigger's stream_tail rows), COMMIT. The time
 // per op is one commit's; divide by n for an append's share.
 func BenchmarkInsertCommit(b *testing.B) {
-	for _, n := range []int{1, 4, 8, 16} {
+	for _, n := range []int{1, 4, 5, 7, 16} {
 		b.Run(fmt.Sprint("rows=", n), func(b *testing.B) {
 			ctx := context.Background()
 			w, err := newWriter(ctx, Config{Dir: b.TempDir()}.withDefaults(), newNotifier())
