@@ -40,7 +40,7 @@ func Known(t string) bool {
 // Encode turns a domain event into EventData ready to append, with the given
 // metadata (optional, at most one).
 func Encode(ev Event, md ...Metadata) (EventData, error) {
-	data, err := json.Marshal(ev)
+	data, err := marshal(ev)
 	if err != nil {
 		return EventData{}, fmt.Errorf("events: encode %s: %w", ev.EventType(), err)
 	}
@@ -49,6 +49,15 @@ func Encode(ev Event, md ...Metadata) (EventData, error) {
 		out.Metadata = md[0]
 	}
 	return out, nil
+}
+
+// marshal is json.Marshal, without reflection for the hot event types
+// (appendJSON).
+func marshal(ev Event) ([]byte, error) {
+	if b, ok := appendJSON(ev); ok {
+		return b, nil
+	}
+	return json.Marshal(ev)
 }
 
 // MustEncode is Encode for events whose JSON form cannot fail (all of this

@@ -20,5 +20,11 @@
 //		ev, err := events.Decode(rec) // ev is events.ChatCreated
 //	}
 //
-// This package imports the standard library only.
+// Encode writes the event types appended at every chat message, read,
+// delivery, edit, delete and connection open or close without
+// encoding/json's reflection (appendjson.go), byte for byte as
+// encoding/json writes them; the other types go through encoding/json.
+//
+// This package imports the standard library only (and its own
+// internal/jsonenc, which does too).
 package events

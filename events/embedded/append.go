@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -16,6 +17,7 @@ type appendReq struct {
 	stream   string
 	expected events.ExpectedRevision
 	rows     []row
+	one      [1]row // rows' storage for a single-event append (the chats' case), saving an allocation
 	queued   time.Time
 	done     chan appendResp                  // Append's: buffered, the writer never blocks on it
 	callback func(events.AppendResult, error) // AppendAsync's, called by the writer instead
@@ -36,12 +38,15 @@ type appendResp struct {
 }
 
 // row is one event ready to insert; position and revision are set by the
-// writer.
+// writer. data is the store's own copy of the event's JSON: it is bound
+// to the INSERT (as text) and handed to the feed's records as is, and
+// never changed.
 type row struct {
 	position, revision uint64
 	streamID           int64
 	id, typ            string
-	data, metadata     string
+	data               []byte
+	metadata           string
 	md                 events.Metadata // metadata as given, for the feed
 }
 
@@ -120,7 +125,12 @@ func (s *Store) newReq(stream string, expected events.ExpectedRevision, evs []ev
 	if len(evs) == 0 {
 		return nil, fmt.Errorf("embedded: append %s: no events: %w", stream, events.ErrInvalidEvent)
 	}
-	req := &appendReq{stream: stream, expected: expected, rows: make([]row, len(evs))}
+	req := &appendReq{stream: stream, expected: expected}
+	if len(evs) == 1 {
+		req.rows = req.one[:]
+	} else {
+		req.rows = make([]row, len(evs))
+	}
 	for i, ev := range evs {
 		r, err := s.newRow(ev)
 		if err != nil {
@@ -142,20 +152,21 @@ func (s *Store) newRow(ev events.EventData) (row, error) {
 	if err != nil {
 		return row{}, err
 	}
-	md, err := encodeMetadata(ev.Metadata)
-	if err != nil {
-		return row{}, fmt.Errorf("%s: metadata: %v: %w", ev.Type, err, events.ErrInvalidEvent)
-	}
+	md := encodeMetadata(ev.Metadata)
 	if n := len(ev.Data) + len(md) + len(ev.Type); n > s.cfg.MaxEventBytes {
 		return row{}, fmt.Errorf("%s: %d bytes, limit %d: %w", ev.Type, n, s.cfg.MaxEventBytes, events.ErrTooLarge)
 	}
-	return row{id: id, typ: ev.Type, data: string(ev.Data), metadata: string(md), md: ev.Metadata}, nil
+	return row{id: id, typ: ev.Type, data: bytes.Clone(ev.Data), metadata: md, md: ev.Metadata}, nil
 }
 
 // eventID returns id in canonical form or, when empty, a new time-ordered
 // UUID (version 7): new ids then land at the end of the id index instead of
-// on a random page of it, which keeps a batch's writes to few pages.
+// on a random page of it, which keeps a batch's writes to few pages. An id
+// already canonical (as the actors make them) is kept as it is.
 func eventID(id string) (string, error) {
+	if canonicalUUID(id) {
+		return id, nil
+	}
 	if id == "" {
 		u, err := uuid.NewV7()
 		if err != nil {
@@ -183,10 +194,25 @@ func isJSONObject(b []byte) bool {
 	return false
 }
 
-// encodeMetadata is json.Marshal with a shortcut for empty metadata.
-func encodeMetadata(md events.Metadata) ([]byte, error) {
-	if md == (events.Metadata{}) {
-		return []byte("{}"), nil
+// canonicalUUID reports whether id is a UUID as uuid.UUID.String writes
+// one: 36 characters, lower-case hex digits in groups of 8-4-4-4-12
+// separated by hyphens.
+func canonicalUUID(id string) bool {
+	if len(id) != 36 {
+		return false
 	}
-	return json.Marshal(md)
+	for i := range len(id) {
+		c := id[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+				return false
+			}
+		}
+	}
+	return true
 }

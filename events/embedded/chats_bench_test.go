@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/events/embedded"
 	"github.com/prometheus/client_golang/prometheus"
@@ -35,11 +36,37 @@ import (
 // reports the batches the window held open (window-waits).
 func BenchmarkAppendChatsPaced(b *testing.B) {
 	for _, rate := range []int{2000, 10000} {
-		b.Run(fmt.Sprint("rate=", rate), func(b *testing.B) { benchChatsPaced(b, rate) })
+		b.Run(fmt.Sprint("rate=", rate), func(b *testing.B) { benchChatsPaced(b, rate, fixedEvent) })
 	}
 }
 
-func benchChatsPaced(b *testing.B, rate int) {
+// BenchmarkAppendChatsActorPath is BenchmarkAppendChatsPaced with each
+// append's event made as the chat actors make it: a MessagePosted encoded
+// by events.Encode with the request's metadata, under a new UUIDv7 id
+// (chat_pipeline.go). Its CPU per append includes that encoding.
+func BenchmarkAppendChatsActorPath(b *testing.B) {
+	for _, rate := range []int{2000, 10000} {
+		b.Run(fmt.Sprint("rate=", rate), func(b *testing.B) { benchChatsPaced(b, rate, actorEvent) })
+	}
+}
+
+func fixedEvent(int) events.EventData { return benchEvent }
+
+// actorEvent encodes the i-th message as actors.chatEventData does.
+func actorEvent(i int) events.EventData {
+	chat := fmt.Sprintf("c%d", i%200)
+	corr := fmt.Sprintf("req-%d", i)
+	d, err := events.Encode(events.MessagePosted{ChatID: chat, Seq: uint64(i/200 + 1), MessageID: uuid.NewString(),
+		Sender: "user-1", Body: "hello, this is a chat message of ordinary length", ClientMsgID: corr,
+		SentAt: time.Now().UTC()}, events.Metadata{CorrelationID: corr, CausationID: corr, Node: "node-1"})
+	if err != nil {
+		panic(err)
+	}
+	d.ID = uuid.Must(uuid.NewV7()).String()
+	return d
+}
+
+func benchChatsPaced(b *testing.B, rate int, event func(int) events.EventData) {
 	reg := prometheus.NewRegistry()
 	prealloc := os.Getenv("LINKUP_BENCH_PREALLOCATE") != "0"
 	var window time.Duration
@@ -80,7 +107,7 @@ func benchChatsPaced(b *testing.B, rate int) {
 		if d := time.Until(next); d > 0 { // pacing at the offered rate, not a poll
 			time.Sleep(d)
 		}
-		err := st.AppendAsync(fmt.Sprintf("chat-%d", i%200), events.Any(), []events.EventData{benchEvent}, done(time.Now()))
+		err := st.AppendAsync(fmt.Sprintf("chat-%d", i%200), events.Any(), []events.EventData{event(i)}, done(time.Now()))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -5,11 +5,19 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
+	"unsafe"
 )
 
-// chunkSizes are the row counts of the prepared multi-row inserts; a batch
-// is cut greedily into chunks of these sizes.
-var chunkSizes = []int{256, 64, 16, 4, 1}
+// chunkSizes are the row counts of the prepared multi-row inserts for
+// more than maxExactChunk rows: a batch is cut greedily into chunks of
+// these sizes until at most maxExactChunk rows are left, which go in one
+// statement of their exact size. A commit of up to maxExactChunk rows (a
+// chats load's: a handful) then takes one statement, where 4+1+1+1 took
+// four, each with its own bindings, program start and cursor openings.
+var chunkSizes = []int{256, 64, 16}
+
+// maxExactChunk bounds the statements prepared for an exact row count.
+const maxExactChunk = 16
 
 const columnsPerRow = 8
 
@@ -55,12 +63,15 @@ func (in *inserter) insert(ctx context.Context, rows []*row, now int64) error {
 }
 
 func chunkFor(n int) int {
+	if n <= maxExactChunk {
+		return n
+	}
 	for _, c := range chunkSizes {
 		if n >= c {
 			return c
 		}
 	}
-	return 1
+	return maxExactChunk
 }
 
 func (in *inserter) insertChunk(ctx context.Context, rows []*row, now int64) error {
@@ -69,14 +80,26 @@ func (in *inserter) insertChunk(ctx context.Context, rows []*row, now int64) err
 		return err
 	}
 	args := in.args[:0]
+	// A value put in an interface is allocated (past 0-255); the commit's
+	// time, and a type shared by consecutive rows, are put there once.
+	nowArg, typ, typArg := any(now), "", any(nil)
 	for _, r := range rows {
-		args = append(args, int64(r.position), r.id, r.streamID, int64(r.revision), r.typ, now, r.data, r.metadata)
+		if r.typ != typ || typArg == nil {
+			typ, typArg = r.typ, r.typ
+		}
+		args = append(args, int64(r.position), r.id, r.streamID, int64(r.revision), typArg, nowArg, text(r.data), r.metadata)
 	}
 	in.args = args
 	_, err = stmt.ExecContext(ctx, args...)
 	clear(args)
 	return err
 }
+
+// text is b as a string, without a copy, for binding as TEXT (a []byte
+// would be bound as a BLOB, which json_extract reads as JSONB): the
+// driver copies it into SQLite's memory at the bind. b must not change
+// while the string is in use; a row's data never does.
+func text(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 func (in *inserter) stmt(ctx context.Context, n int) (*sql.Stmt, error) {
 	if st, ok := in.stmts[n]; ok {

@@ -41,7 +41,7 @@ func (w *writer) records(batch []*appendReq, now int64) []*events.RecordedEvent 
 		for j := range req.rows {
 			r := &req.rows[j]
 			recs = append(recs, events.RecordedEvent{ID: r.id, Stream: req.stream, Revision: r.revision, Position: r.position,
-				Type: r.typ, Time: at, Data: json.RawMessage(r.data), Metadata: storedMetadata(r)})
+				Type: r.typ, Time: at, Data: r.data, Metadata: storedMetadata(r)})
 			ptrs = append(ptrs, &recs[len(recs)-1])
 		}
 	}
