@@ -18,17 +18,19 @@ type admission struct {
 	open    sync.WaitGroup
 }
 
-// admit counts connection id (pid) as open and lists it in conns, unless
-// Shutdown has begun: then it returns false and the reason Shutdown gave.
-func (n *Node) admit(id string, pid *actor.PID) (string, bool) {
+// admit counts connection c (pid) as open and lists it in conns at the
+// slot it reserved, unless Shutdown has begun: then it gives the slot
+// back and returns false and the reason Shutdown gave.
+func (n *Node) admit(c *connActor, pid *actor.PID) (string, bool) {
 	a := &n.admission
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.closing {
+		n.conns.release(c.slot)
 		return a.reason, false
 	}
 	a.open.Add(1)
-	n.conns.add(id, pid)
+	n.conns.fill(c.slot, pid)
 	return "", true
 }
 

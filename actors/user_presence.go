@@ -85,7 +85,7 @@ func (u *userActor) presenceAcked(m deliverAck) {
 
 // sendPresence writes a presence frame if the outbound queue has room.
 func (c *connActor) sendPresence(ctx actor.Context, m presenceOut) {
-	if n := c.acks.handled("", 1); n > 0 {
+	if n := c.received().acks.handled("", 1); n > 0 {
 		c.node.users.sendIfPresent(c.info.UserID, deliverAck{Conn: ctx.Self(), Items: n}, ctx.Send)
 	}
 	if c.closed {
