@@ -102,11 +102,11 @@ type Node struct {
 	// chats finds this node's chat actors by id (registry.go: sharded,
 	// sends take a read lock), conns its connections (connTable); users
 	// holds the users online here (user_book.go).
-	chats *registry
-	conns *connTable
-	users *userBook
-	admission    admission // open connections, for Shutdown's drain (node_admit.go)
-	expiries     *expiries // token expiries of the connections (expiry.go)
+	chats     *registry
+	conns     *connTable
+	users     *userBook
+	admission admission // open connections, for Shutdown's drain (node_admit.go)
+	expiries  *expiries // token expiries of the connections (expiry.go)
 }
 
 // New builds a node and loads its directory from the store. It accepts
