@@ -42,3 +42,13 @@ func (n *Node) closeAdmission(reason string) {
 	defer a.mu.Unlock()
 	a.closing, a.reason = true, reason
 }
+
+// AdmitUser counts one more connection of user, unless they have max
+// open already: then it returns false and counts nothing. Each true must
+// be matched by one ReleaseUser when the connection is gone (transport
+// calls it for its per-user limit, from the handshake to the close).
+// Safe for concurrent use.
+func (n *Node) AdmitUser(user string, max int) bool { return n.users.admit(user, max) }
+
+// ReleaseUser undoes one AdmitUser of user.
+func (n *Node) ReleaseUser(user string) { n.users.release(user, n.system.Root.Send) }
