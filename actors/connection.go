@@ -70,6 +70,9 @@ func (c *Conn) Handle(cmd protocol.Command) { c.a.node.system.Root.Send(c.pid, c
 // error, ping timeout), with a reason for the ConnectionClosed event.
 func (c *Conn) Closed(reason string) { c.a.node.system.Root.Send(c.pid, socketClosed{Reason: reason}) }
 
+// UserID is the connection's user.
+func (c *Conn) UserID() string { return c.a.info.UserID }
+
 // ID is the connection id.
 func (c *Conn) ID() string {
 	if c.a.renamed {

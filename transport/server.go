@@ -195,9 +195,10 @@ func (s *Server) Close() {
 	})
 }
 
-// track registers a connection, refusing it past the per-user limit.
-func (s *Server) track(c *wsConn) bool {
-	if !s.cfg.Node.AdmitUser(c.user, s.cfg.MaxConnsPerUser) {
+// track registers a connection of user, refusing it past the per-user
+// limit.
+func (s *Server) track(c *wsConn, user string) bool {
+	if !s.cfg.Node.AdmitUser(user, s.cfg.MaxConnsPerUser) {
 		c.slot = -1
 		return false
 	}
@@ -209,11 +210,11 @@ func (s *Server) track(c *wsConn) bool {
 	return true
 }
 
-// forget unregisters a connection: the last one listed takes its slot.
-// Idempotent.
-func (s *Server) forget(c *wsConn) {
+// forget unregisters a connection of user: the last one listed takes its
+// slot. Idempotent.
+func (s *Server) forget(c *wsConn, user string) {
 	if s.unlist(c) {
-		s.cfg.Node.ReleaseUser(c.user)
+		s.cfg.Node.ReleaseUser(user)
 	}
 }
 

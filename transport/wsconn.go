@@ -17,16 +17,13 @@ import (
 )
 
 // wsConn is one accepted WebSocket: its reader, its socket and its handle
-// on the connection actor. It is 96 bytes (issue #17): its id is the
-// actor's, and the server finds it by slot, not by id.
+// on the connection actor. It is 80 bytes (issue #17): its id and user
+// are the actor's, and the server finds it by slot, not by id.
 type wsConn struct {
-	srv   *Server
-	conn  net.Conn
-	sock  *socket
-	actor *actors.Conn
-	// user is the connection's user (the rest of its actors.ConnInfo is
-	// the connection actor's alone).
-	user     string
+	srv      *Server
+	conn     net.Conn
+	sock     *socket
+	actor    *actors.Conn
 	lastSeen atomic.Int64
 	// pollID registers the connection with the server's poller.
 	pollID uint64
@@ -61,6 +58,10 @@ var _ socketOwner = (*wsConn)(nil)
 
 // id is the connection's id (the actor's: set once the upgrade is done).
 func (c *wsConn) id() string { return c.actor.ID() }
+
+// user is the connection's user (the actor's: set once the upgrade is
+// done; before, the handshake has it).
+func (c *wsConn) user() string { return c.actor.UserID() }
 
 // writeFailed ends the connection after a failed write (socketOwner).
 func (c *wsConn) writeFailed(reason string) { c.end(errors.New(reason)) }
@@ -220,7 +221,7 @@ func (c *wsConn) end(err error) {
 		c.srv.poll.remove(c)
 	}
 	_ = c.conn.Close()
-	c.srv.forget(c)
+	c.srv.forget(c, c.user())
 	c.actor.Closed(reason)
 }
 
@@ -248,7 +249,7 @@ func (c *wsConn) recoverReader() {
 	}
 	c.srv.cfg.Logger.Error("reader panic", "connection", c.id(), "panic", fmt.Sprint(r))
 	c.srv.cfg.Node.RecordError(events.ErrorRecorded{ErrorType: "reader_panic", Severity: events.SeverityCritical,
-		Message: fmt.Sprintf("panic while reading a frame: %v", r), User: c.user, ConnectionID: c.id(),
+		Message: fmt.Sprintf("panic while reading a frame: %v", r), User: c.user(), ConnectionID: c.id(),
 		Context: map[string]any{"stack": string(debug.Stack())}})
 	c.fail(errProtocol)
 }
