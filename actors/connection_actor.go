@@ -16,15 +16,15 @@ import (
 // fan-out frames to its Socket, and records the connection's lifecycle and
 // every error it answers as events.
 //
-// It is 112 bytes (issue #17): its id is its actor's name (see id), and
-// what only a connection that sends commands or receives items needs is
-// made when it first does (reqs, recv).
+// It is 96 bytes (issue #17): its id is its actor's name (see id), and
+// what only a connection that sends commands or is sent frames needs is
+// made when it first does (reqs, recv), its counts of frames in and out
+// too.
 type connActor struct {
-	node    *Node
-	info    connIDs
-	sock    Socket
-	opened  int64 // unix ns: a time.Time is 16 bytes more
-	in, out uint64
+	node   *Node
+	info   connIDs
+	sock   Socket
+	opened int64 // unix ns: a time.Time is 16 bytes more
 	// expirySlot is the connection's place in the node's expiry schedule
 	// (expiry.go), guarded by the schedule's lock; slot is its place in
 	// the node's list of connections (connTable), set before it is
@@ -40,8 +40,8 @@ type connActor struct {
 	// first command (or error): nil on an idle connection.
 	reqs *connReqs
 	self *actor.PID
-	// recv is what the connection keeps of the items it received; made on
-	// the first.
+	// recv is what the connection keeps of the frames it was sent; made
+	// on the first.
 	recv *connRecv
 	// hold, held and reqs.holdAgg hold live items back on a new
 	// connection until its first frame (see holdMode); held is nil once
@@ -49,8 +49,11 @@ type connActor struct {
 	held *connHold
 }
 
-// connRecv is what a connection keeps of the items it received.
+// connRecv is what a connection keeps of the frames it was sent: how
+// many, and of the chats' items which it has, and which it has not yet
+// acknowledged.
 type connRecv struct {
+	out uint64
 	// seen holds, per chat, the seqs this connection has received, so
 	// that none is ever sent to it twice.
 	seen map[string]*seqSet
@@ -65,6 +68,21 @@ func (c *connActor) received() *connRecv {
 		c.recv = &connRecv{}
 	}
 	return c.recv
+}
+
+// framesIn and framesOut count the frames the connection read and sent.
+func (c *connActor) framesIn() uint64 {
+	if c.reqs == nil {
+		return 0
+	}
+	return c.reqs.in
+}
+
+func (c *connActor) framesOut() uint64 {
+	if c.recv == nil {
+		return 0
+	}
+	return c.recv.out
 }
 
 // id is the connection id: its actor's name, unless renamed.
@@ -88,6 +106,7 @@ type connOpening struct {
 // error window (and its id when renamed).
 type connReqs struct {
 	id      string       // the connection id of a renamed actor
+	in      uint64       // frames read
 	limiter *rateLimiter // made on the first command
 	// errWin bounds the error events the connection records; made on the
 	// first error.
@@ -263,13 +282,13 @@ func (c *connActor) origin(ctx actor.Context, ref string) origin {
 // corr is the correlation id of the command being handled: connection id
 // and the command's ordinal, unique and cheap.
 func (c *connActor) corr() string {
-	return c.id() + ":" + strconv.FormatUint(c.in, 10)
+	return c.id() + ":" + strconv.FormatUint(c.framesIn(), 10)
 }
 
 func (c *connActor) command(ctx actor.Context, cmd protocol.Command) {
-	c.in++
-	c.node.m.framesIn.Inc()
 	r := c.requests()
+	r.in++
+	c.node.m.framesIn.Inc()
 	if r.limiter == nil {
 		r.limiter = newRateLimiter(&c.node.cfg.Limits)
 	}
@@ -374,7 +393,7 @@ func (c *connActor) status(ref string) protocol.ConnectionStatusFrame {
 		chats = []string{}
 	}
 	return protocol.ConnectionStatusFrame{Ref: ref, ConnectionID: c.id(), UserID: c.info.UserID, Node: c.node.name,
-		ConnectedAt: c.openedAt(), ServerTime: now(), Protocol: protocol.Protocol, Chats: chats, MessagesIn: c.in, MessagesOut: c.out}
+		ConnectedAt: c.openedAt(), ServerTime: now(), Protocol: protocol.Protocol, Chats: chats, MessagesIn: c.framesIn(), MessagesOut: c.framesOut()}
 }
 
 // send encodes and queues a frame; a full queue makes this a slow consumer.
@@ -427,7 +446,7 @@ func (c *connActor) finish(ctx actor.Context, reason string) {
 	}
 	c.recordSuppressed()
 	c.record(events.ConnectionClosed{ConnectionID: c.id(), UserID: c.info.UserID, Reason: reason,
-		MessagesIn: c.in, MessagesOut: c.out, At: now()}, "")
+		MessagesIn: c.framesIn(), MessagesOut: c.framesOut(), At: now()}, "")
 	c.node.sendUser(c.info.UserID, userDetach{Conn: ctx.Self()})
 	c.node.m.connections.Dec()
 	c.node.connGone(c, ctx.Self())

@@ -93,7 +93,7 @@ func (c *connActor) sendPresence(ctx actor.Context, m presenceOut) {
 	}
 	switch err := c.sock.SendMany([][]byte{m.Frame}); err {
 	case nil:
-		c.out++
+		c.received().out++
 		c.node.m.framesOut.Inc()
 	case ErrQueueFull:
 		c.node.m.timeline.presenceDropped.Inc()
