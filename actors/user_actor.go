@@ -69,7 +69,7 @@ func newUserActor(id string) *userActor {
 }
 
 // presence is the user's own presence on this node.
-func (u *userActor) presence() presenceEntry { return presenceEntry{seen: u.seen, Online: u.online} }
+func (u *userActor) presence() presenceEntry { return entryOf(u.online, u.seen) }
 
 // receive is the user's one type switch; ctx is their shard actor's, n
 // their node.

@@ -93,7 +93,7 @@ func TestAdmitUserCountsInTheUserEntry(t *testing.T) {
 	// still counted: her entry, and the count, stay.
 	poll.Until(t, 10*time.Second, "ann offline", func() bool {
 		e, _ := n.presence.p.Load().Get("ann")
-		return !e.Online && e.seen != 0
+		return !e.Online() && e.seen() != 0
 	})
 	if got := n.users.admitted("ann"); got != 1 {
 		t.Fatalf("ann's entry counts %d connections, want 1", got)
