@@ -85,7 +85,6 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, c *wsConn, info
 			conn = detachFD(tc)
 		}
 	}
-	c.conn = conn
 	c.sock = newSocket(conn, &s.sock, c)
 	c.lastSeen.Store(time.Now().UnixNano())
 	c.actor = s.cfg.Node.Connect(info, c.sock)

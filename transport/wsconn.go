@@ -17,11 +17,11 @@ import (
 )
 
 // wsConn is one accepted WebSocket: its reader, its socket and its handle
-// on the connection actor. It is 80 bytes (issue #17): its id and user
-// are the actor's, and the server finds it by slot, not by id.
+// on the connection actor. It is 64 bytes (issue #17): its id and user
+// are the actor's, its net.Conn the socket's (conn), and the server finds
+// it by slot, not by id.
 type wsConn struct {
 	srv      *Server
-	conn     net.Conn
 	sock     *socket
 	actor    *actors.Conn
 	lastSeen atomic.Int64
@@ -56,6 +56,10 @@ const (
 
 var _ socketOwner = (*wsConn)(nil)
 
+// conn is the connection's net.Conn (the socket's: set once the upgrade
+// is done).
+func (c *wsConn) conn() net.Conn { return c.sock.conn }
+
 // id is the connection's id (the actor's: set once the upgrade is done).
 func (c *wsConn) id() string { return c.actor.ID() }
 
@@ -80,7 +84,7 @@ func (c *wsConn) readReady() {
 	defer c.recoverReader()
 	c.readMu.Lock()
 	defer c.readMu.Unlock()
-	_ = c.conn.SetReadDeadline(time.Now().Add(readTimeout))
+	_ = c.conn().SetReadDeadline(time.Now().Add(readTimeout))
 	if !c.stopOn(c.readFrame()) {
 		return
 	}
@@ -123,7 +127,7 @@ func (c *wsConn) stopOn(err error) bool {
 
 // readFrame reads and handles one frame.
 func (c *wsConn) readFrame() error {
-	h, err := ws.ReadHeader(c.conn)
+	h, err := ws.ReadHeader(c.conn())
 	if errors.Is(err, ws.ErrHeaderLengthMSB) || errors.Is(err, ws.ErrHeaderLengthUnexpected) {
 		return protocolError(err)
 	}
@@ -137,7 +141,7 @@ func (c *wsConn) readFrame() error {
 		return errFrameTooLarge
 	}
 	payload := make([]byte, h.Length)
-	if _, err := io.ReadFull(c.conn, payload); err != nil {
+	if _, err := io.ReadFull(c.conn(), payload); err != nil {
 		return err
 	}
 	ws.Cipher(payload, h.Mask, 0)
@@ -220,7 +224,7 @@ func (c *wsConn) end(err error) {
 	if c.srv.poll != nil {
 		c.srv.poll.remove(c)
 	}
-	_ = c.conn.Close()
+	_ = c.conn().Close()
 	c.srv.forget(c, c.user())
 	c.actor.Closed(reason)
 }
