@@ -14,7 +14,7 @@ const userShards = 64
 
 // userBook holds the state of every user online on this node (a
 // connection open here, or the presence grace of the last one running):
-// a userActor each, a plain struct of about a hundred bytes. One shard
+// a userActor each, a plain struct of 64 bytes. One shard
 // actor per shard runs the handlers of its users one message at a time,
 // in the order they were sent, as a user actor of its own would; an
 // actor per user cost about 800 bytes more per connection (Proto.Actor's
@@ -72,7 +72,7 @@ func (b *userBook) send(id string, msg any, deliver func(*actor.PID, any)) {
 	if !ok {
 		s.mu.Lock()
 		if _, ok := s.users[id]; !ok {
-			s.users[id] = newUserActor(id)
+			s.users[id] = newUserActor()
 		}
 		s.mu.Unlock()
 	}
@@ -131,22 +131,22 @@ func (a *userShardActor) Receive(ctx actor.Context) {
 		}
 		a.shard.mu.Lock()
 		if u = a.shard.users[m.User]; u == nil {
-			u = newUserActor(m.User)
+			u = newUserActor()
 			a.shard.users[m.User] = u
 		}
 		a.shard.mu.Unlock()
 	}
-	u.receive(a.book.node, ctx, m.Msg)
+	u.receive(userRun{n: a.book.node, id: m.User, ctx: ctx}, m.Msg)
 }
 
 // retire removes u, offline with nothing to hold, unless a connection of
 // theirs is being let in (admitted); only its shard actor calls it. The
 // next message to the user makes a new entry.
-func (b *userBook) retire(u *userActor) {
-	s := b.shard(u.id)
+func (b *userBook) retire(id string, u *userActor) {
+	s := b.shard(id)
 	s.mu.Lock()
-	if s.users[u.id] == u && u.admitted == 0 {
-		delete(s.users, u.id)
+	if s.users[id] == u && u.admitted == 0 {
+		delete(s.users, id)
 	}
 	s.mu.Unlock()
 }
@@ -169,7 +169,7 @@ func (b *userBook) admit(id string, max int) bool {
 	defer s.mu.Unlock()
 	u := s.users[id]
 	if u == nil {
-		u = newUserActor(id)
+		u = newUserActor()
 		s.users[id] = u
 	}
 	if int(u.admitted) >= max {

@@ -20,34 +20,34 @@ type (
 // grace period of the last one closing nothing is said (a quick
 // reconnect), otherwise the presence owner learns the user is online (and
 // tells the audience, presence.go).
-func (u *userActor) cameOnline(n *Node) {
+func (u *userActor) cameOnline(r userRun) {
 	if u.graceTmr != nil {
 		u.graceTmr.Stop()
 		u.graceTmr = nil
 		return
 	}
 	u.online = true
-	n.system.Root.Send(n.presence.owner, presenceChanged{User: u.id, Entry: u.presence()})
+	r.n.system.Root.Send(r.n.presence.owner, presenceChanged{User: r.id, Entry: u.presence()})
 }
 
 // wentOffline runs when the user's last connection detaches: the user is
 // said to be offline once PresenceGrace has passed without a reconnect.
-func (u *userActor) wentOffline(n *Node, ctx actor.Context) {
+func (u *userActor) wentOffline(r userRun) {
 	u.seen = time.Now().UnixNano()
-	ctx.Send(n.presence.owner, presenceChanged{User: u.id, Entry: u.presence()})
+	r.ctx.Send(r.n.presence.owner, presenceChanged{User: r.id, Entry: u.presence()})
 	u.graceGen++
-	id, gen := u.id, u.graceGen
+	n, id, gen := r.n, r.id, u.graceGen
 	u.graceTmr = time.AfterFunc(n.cfg.PresenceGrace, func() { n.users.sendIfPresent(id, userGraceOver{Gen: gen}, n.system.Root.Send) })
 }
 
 // graceOver says the user is offline if they did not come back.
-func (u *userActor) graceOver(n *Node, m userGraceOver) {
+func (u *userActor) graceOver(r userRun, m userGraceOver) {
 	if m.Gen != u.graceGen || u.graceTmr == nil || len(u.conns) > 0 {
 		return
 	}
 	u.graceTmr = nil
 	u.online = false
-	n.system.Root.Send(n.presence.owner, presenceChanged{User: u.id, Entry: u.presence()})
+	r.n.system.Root.Send(r.n.presence.owner, presenceChanged{User: r.id, Entry: u.presence()})
 }
 
 // presenceOut is a presence frame for one connection. Presence is best
@@ -62,15 +62,15 @@ type presenceOut struct{ Frame []byte }
 // acknowledged by a deliverAck: the same credits as a chat's items,
 // chat_backlog.go, counted apart, so presence never makes a connection a
 // slow consumer).
-func (u *userActor) sendPresence(n *Node, ctx actor.Context, m userPresence) {
+func (u *userActor) sendPresence(r userRun, m userPresence) {
 	for i := range u.conns {
 		c := &u.conns[i]
 		if c.inflight >= maxDeliverBacklog {
-			n.m.timeline.presenceDropped.Inc()
+			r.n.m.timeline.presenceDropped.Inc()
 			continue
 		}
 		c.inflight++
-		ctx.Send(c.pid, presenceOut{Frame: m.Frame})
+		r.ctx.Send(c.pid, presenceOut{Frame: m.Frame})
 	}
 }
 
