@@ -78,7 +78,7 @@ func (c *Conn) ID() string {
 	if c.a.renamed {
 		return c.a.reqs.id
 	}
-	return c.pid.Id
+	return connIDOf(c.pid.Id)
 }
 
 // Internal messages of the connection actor.

@@ -16,7 +16,7 @@ import (
 // fan-out frames to its Socket, and records the connection's lifecycle and
 // every error it answers as events.
 //
-// It is 96 bytes (issue #17): its id is its actor's name (see id), and
+// It is 96 bytes (issue #17): its id is in its actor's name (see id), and
 // what only a connection that sends commands or is sent frames needs is
 // made when it first does (reqs, recv), its counts of frames in and out
 // too.
@@ -85,10 +85,21 @@ func (c *connActor) framesOut() uint64 {
 	return c.recv.out
 }
 
-// id is the connection id: its actor's name, unless renamed.
+// id is the connection id: its actor's name less the stream prefix,
+// unless renamed.
 func (c *connActor) id() string {
 	if c.renamed {
 		return c.reqs.id
+	}
+	return connIDOf(c.self.Id)
+}
+
+// stream is the connection's event stream: its actor's name, unless
+// renamed (so the store's cache of stream heads keeps no string of its
+// own).
+func (c *connActor) stream() string {
+	if c.renamed {
+		return events.ConnectionStream(c.reqs.id)
 	}
 	return c.self.Id
 }
@@ -460,7 +471,7 @@ func (c *connActor) record(ev events.Event, corr string) {
 		c.node.log.Error("encode event", "type", ev.EventType(), "err", err)
 		return
 	}
-	c.node.writer.Record(events.ConnectionStream(c.id()), d)
+	c.node.writer.Record(c.stream(), d)
 }
 
 func severityOf(code protocol.Code) string {

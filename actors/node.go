@@ -191,11 +191,12 @@ func quietLogger(*actor.ActorSystem) *slog.Logger { return slog.New(slog.Discard
 // Name is the node's name.
 func (n *Node) Name() string { return n.name }
 
-// Connect spawns the connection actor of an authenticated socket.
-// info.ConnectionID names the actor (connTable): it must be unique among
-// the node's connections (transport gives each a UUID). A connection
-// whose id cannot name it (taken, or not a connection name) still works
-// in full, under a generated name; only connTable.get does not find it.
+// Connect spawns the connection actor of an authenticated socket. Its
+// event stream (events.ConnectionStream(info.ConnectionID)) names the
+// actor (connTable): the id must be unique among the node's connections
+// (transport gives each a UUID). A connection whose id cannot name it
+// (taken, or not a connection name) still works in full, under a
+// generated name; only connTable.get does not find it.
 func (n *Node) Connect(info ConnInfo, sock Socket) *Conn {
 	a := newConnActor(n, info, sock)
 	a.slot = n.conns.reserve()
@@ -211,7 +212,7 @@ func (n *Node) Connect(info ConnInfo, sock Socket) *Conn {
 func (n *Node) spawnConn(a *connActor, id string) *actor.PID {
 	k := n.kinds.conn
 	if named(id) {
-		if pid, err := k.spawnNamed(n.system.Root, a, id); err == nil {
+		if pid, err := k.spawnNamed(n.system.Root, a, events.ConnectionStream(id)); err == nil {
 			return pid
 		}
 		n.log.Warn("connection id already names an actor: spawned under another name", "connection", id)

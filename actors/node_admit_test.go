@@ -31,7 +31,7 @@ func TestConnectAfterShutdownBeganIsToldToReconnect(t *testing.T) {
 // connections (the ones Shutdown waits for).
 func listed(n *Node, id string) bool {
 	found := false
-	n.conns.each(func(pid *actor.PID) { found = found || pid.Id == id })
+	n.conns.each(func(pid *actor.PID) { found = found || connIDOf(pid.Id) == id })
 	return found
 }
 

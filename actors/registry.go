@@ -7,6 +7,8 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	cmap "github.com/orcaman/concurrent-map"
+
+	"github.com/linkup-chat/linkup/events"
 )
 
 // Proto.Actor's process registry is 1,024 concurrent maps (by hash of the
@@ -183,10 +185,12 @@ func (r *registry) each(f func(*actor.PID)) {
 }
 
 // connTable lists the node's open connections, for Shutdown, and finds a
-// connection's actor by its id. A connection actor is named by its
-// connection id, so Proto.Actor's process registry finds it (get): the
-// table itself is a list of PIDs by slot (8 bytes a connection, where a
-// map by id cost ~50, issue #17). A connection reserves its slot before
+// connection's actor by its id. A connection actor is named by its event
+// stream, "connection-" and its id, so Proto.Actor's process registry
+// finds it (get), and the one string serves as the actor's name, its id
+// (connIDOf) and its stream's name (in the store's cache too): the table
+// itself is a list of PIDs by slot (8 bytes a connection, where a map by
+// id cost ~50, and the id and the stream name 48 bytes each, issue #17). A connection reserves its slot before
 // it is spawned (connActor.slot, never changed), fills it once admitted,
 // and empties it when it closes; emptied slots are reused. Safe for
 // concurrent use.
@@ -201,10 +205,11 @@ type connTable struct {
 func newConnTable(sys *actor.ActorSystem) *connTable { return &connTable{sys: sys} }
 
 // named reports whether a connection id can name its actor: not empty,
-// and not one of Proto.Actor's names (its generated ones have a '$').
-func named(id string) bool {
-	return id != "" && !strings.Contains(id, "$") && id != "eventstream"
-}
+// and without a '$' (Proto.Actor's generated names have one).
+func named(id string) bool { return id != "" && !strings.Contains(id, "$") }
+
+// connIDOf is the connection id in a connection actor's name.
+func connIDOf(name string) string { return strings.TrimPrefix(name, events.ConnectionStreamPrefix) }
 
 // reserve takes a slot for a connection about to be spawned.
 func (t *connTable) reserve() int32 {
@@ -262,10 +267,11 @@ func (t *connTable) get(id string) (*actor.PID, bool) {
 	if !named(id) {
 		return nil, false
 	}
-	if _, ok := t.sys.ProcessRegistry.GetLocal(id); !ok {
+	name := events.ConnectionStream(id)
+	if _, ok := t.sys.ProcessRegistry.GetLocal(name); !ok {
 		return nil, false
 	}
-	return actor.NewPID(t.sys.Address(), id), true
+	return actor.NewPID(t.sys.Address(), name), true
 }
 
 // len counts the listed connections.
