@@ -28,14 +28,16 @@ import (
 // wsConn, socket and descriptor, the user and presence entries, the
 // expiry schedule and what the store caches of its stream (issue #17:
 // 4 KB of RSS per idle connection is the goal, and RSS is about twice
-// the live heap at GOGC=100). Measured on linux/amd64: ~1,590-1,740 B
-// after issue #17's third memory row (a 64-byte socket with its config
-// shared and its queues made on first use, no closures, a 96-byte wsConn,
-// connections listed by slot instead of a map by id), ~1,800-1,950 B
-// before it, 2,170-2,290 B before the second; ~250 B of it the store's
-// caches of stream heads and names, which stop growing past 4,096
-// streams.
-const idleConnBudget = 1775
+// the live heap at GOGC=100). Measured on linux/amd64: ~1,290-1,460 B
+// (median 1,431 of five runs) after issue #17's fourth memory row (the
+// connection actor named by its stream, 96 bytes, and listed by slot;
+// a 48-byte mailbox; Proto.Actor's registry in 64 maps; the per-user
+// count in the 64-byte user entry; an 8-byte presence entry; a 64-byte
+// wsConn), ~1,690-1,830 B before it (median 1,746), ~1,800-1,950 B
+// before the third, 2,170-2,290 B before the second; ~220 B of it the
+// store's caches of stream heads and names, which stop growing past
+// 4,096 streams.
+const idleConnBudget = 1510
 
 // idleConns is how many connections the test opens: enough that the
 // per-connection figure is not noise, few enough for a shared machine.
