@@ -123,7 +123,7 @@ func runsInPlace(a actor.Actor) bool {
 //
 // Only for NonBlockingSocket connections. Safe because no connection
 // handler blocks then, and no sender holds a lock a connection handler
-// takes, except Node.Shutdown, which posts under the connections' registry
+// takes, except Node.Shutdown, which posts under the connections' table
 // lock while a handler (finish) takes it: Shutdown first calls goAsync.
 type connDispatcher struct{ async atomic.Bool }
 

@@ -289,7 +289,7 @@ func forwarded(retired bool, msg any, send func(any)) bool {
 // are gone, then flushes the writer: every accepted event is in the store
 // when it returns nil.
 func (n *Node) Shutdown(ctx context.Context, reason string) error {
-	n.kinds.conn.dispatch.goAsync() // the posts below hold a registry lock (connDispatcher)
+	n.kinds.conn.dispatch.goAsync() // the posts below hold the connections' table lock (connDispatcher)
 	n.closeAdmission(reason)
 	n.conns.each(func(pid *actor.PID) {
 		n.system.Root.Send(pid, shutdownConn{Reason: reason, Retry: 1000})
