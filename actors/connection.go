@@ -57,7 +57,8 @@ type ConnInfo struct {
 
 // Conn is transport's handle on a connection actor. Its methods never
 // block and are safe for concurrent use. It reads only what its actor
-// never changes once spawned (node, renamed, a renamed actor's reqs).
+// never changes once spawned (node, info, renamed, a renamed actor's
+// reqs).
 type Conn struct {
 	a   *connActor
 	pid *actor.PID
