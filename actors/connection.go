@@ -56,22 +56,31 @@ type ConnInfo struct {
 }
 
 // Conn is transport's handle on a connection actor. Its methods never
-// block and are safe for concurrent use.
+// block and are safe for concurrent use. It reads only what its actor
+// never changes once spawned (node, info, renamed, a renamed actor's
+// reqs).
 type Conn struct {
-	node *Node
-	pid  *actor.PID
-	id   string
+	a   *connActor
+	pid *actor.PID
 }
 
 // Handle passes a decoded client command to the connection actor.
-func (c *Conn) Handle(cmd protocol.Command) { c.node.system.Root.Send(c.pid, cmd) }
+func (c *Conn) Handle(cmd protocol.Command) { c.a.node.system.Root.Send(c.pid, cmd) }
 
 // Closed tells the connection actor its socket is gone (client closed, read
 // error, ping timeout), with a reason for the ConnectionClosed event.
-func (c *Conn) Closed(reason string) { c.node.system.Root.Send(c.pid, socketClosed{Reason: reason}) }
+func (c *Conn) Closed(reason string) { c.a.node.system.Root.Send(c.pid, socketClosed{Reason: reason}) }
+
+// UserID is the connection's user.
+func (c *Conn) UserID() string { return c.a.info.UserID }
 
 // ID is the connection id.
-func (c *Conn) ID() string { return c.id }
+func (c *Conn) ID() string {
+	if c.a.renamed {
+		return c.a.reqs.id
+	}
+	return connIDOf(c.pid.Id)
+}
 
 // Internal messages of the connection actor.
 type (
@@ -115,7 +124,7 @@ func runsInPlace(a actor.Actor) bool {
 //
 // Only for NonBlockingSocket connections. Safe because no connection
 // handler blocks then, and no sender holds a lock a connection handler
-// takes, except Node.Shutdown, which posts under the connections' registry
+// takes, except Node.Shutdown, which posts under the connections' table
 // lock while a handler (finish) takes it: Shutdown first calls goAsync.
 type connDispatcher struct{ async atomic.Bool }
 

@@ -15,35 +15,93 @@ import (
 // requests to chat actors, answers what it can itself, writes replies and
 // fan-out frames to its Socket, and records the connection's lifecycle and
 // every error it answers as events.
+//
+// It is 96 bytes (issue #17): its id is in its actor's name (see id), and
+// what only a connection that sends commands or is sent frames needs is
+// made when it first does (reqs, recv), its counts of frames in and out
+// too.
 type connActor struct {
-	node    *Node
-	info    connIDs
-	sock    Socket
-	opened  int64 // unix ns: a time.Time is 16 bytes more
-	in, out uint64
-	closed  bool
-	hold    holdMode // see below
+	node   *Node
+	info   connIDs
+	sock   Socket
+	opened int64 // unix ns: a time.Time is 16 bytes more
 	// expirySlot is the connection's place in the node's expiry schedule
-	// (expiry.go), guarded by the schedule's lock.
-	expirySlot int32
+	// (expiry.go), guarded by the schedule's lock; slot is its place in
+	// the node's list of connections (connTable), set before it is
+	// spawned.
+	expirySlot, slot int32
+	closed           bool
+	hold             holdMode // see below
+	// renamed: the connection id could not name the actor (connTable's
+	// named); it is in reqs.id. Set before the actor is spawned.
+	renamed bool
 	// reqs holds the connection's multi-chat requests (list_chats, sync,
-	// bulk reads) while any runs; nil on an idle connection.
-	reqs    *connReqs
-	limiter *rateLimiter // made on the first command: idle connections cost less
-	// errWin bounds the error events the connection records; made on the
-	// first error.
-	errWin *errorWindow
-	self   *actor.PID
-	// seen holds, per chat, the seqs this connection has received, so
-	// that none is ever sent to it twice.
-	seen map[string]*seqSet
+	// bulk reads), its rate limiter and its error window; made on the
+	// first command (or error): nil on an idle connection.
+	reqs *connReqs
+	self *actor.PID
+	// recv is what the connection keeps of the frames it was sent; made
+	// on the first.
+	recv *connRecv
 	// hold, held and reqs.holdAgg hold live items back on a new
 	// connection until its first frame (see holdMode); held is nil once
 	// the hold ends.
 	held *connHold
+}
+
+// connRecv is what a connection keeps of the frames it was sent: how
+// many, and of the chats' items which it has, and which it has not yet
+// acknowledged.
+type connRecv struct {
+	out uint64
+	// seen holds, per chat, the seqs this connection has received, so
+	// that none is ever sent to it twice.
+	seen map[string]*seqSet
 	// acks counts the fan-out items handled and not yet acknowledged to
 	// the chat (or user actor) that sent them (chat_backlog.go).
 	acks acker
+}
+
+// received returns recv, made on first use.
+func (c *connActor) received() *connRecv {
+	if c.recv == nil {
+		c.recv = &connRecv{}
+	}
+	return c.recv
+}
+
+// framesIn and framesOut count the frames the connection read and sent.
+func (c *connActor) framesIn() uint64 {
+	if c.reqs == nil {
+		return 0
+	}
+	return c.reqs.in
+}
+
+func (c *connActor) framesOut() uint64 {
+	if c.recv == nil {
+		return 0
+	}
+	return c.recv.out
+}
+
+// id is the connection id: its actor's name less the stream prefix,
+// unless renamed.
+func (c *connActor) id() string {
+	if c.renamed {
+		return c.reqs.id
+	}
+	return connIDOf(c.self.Id)
+}
+
+// stream is the connection's event stream: its actor's name, unless
+// renamed (so the store's cache of stream heads keeps no string of its
+// own).
+func (c *connActor) stream() string {
+	if c.renamed {
+		return events.ConnectionStream(c.reqs.id)
+	}
+	return c.self.Id
 }
 
 // connOpening is what a connection actor needs only to start.
@@ -54,8 +112,16 @@ type connOpening struct {
 
 // connReqs are a connection's requests that wait for several chats:
 // aggregates and sync probes by id, the last id given, and the id of the
-// first frame's sync while it holds live items (0: none yet).
+// first frame's sync while it holds live items (0: none yet); and what
+// else only a connection that sends commands needs: its rate limiter and
+// error window (and its id when renamed).
 type connReqs struct {
+	id      string       // the connection id of a renamed actor
+	in      uint64       // frames read
+	limiter *rateLimiter // made on the first command
+	// errWin bounds the error events the connection records; made on the
+	// first error.
+	errWin *errorWindow
 	// syncing holds the live items of the chats whose sync is pending;
 	// behind marks the chats the client must sync again.
 	syncing map[string]*syncBuf
@@ -72,7 +138,7 @@ type connReqs struct {
 // requests returns the connection's requests, made on first use.
 func (c *connActor) requests() *connReqs {
 	if c.reqs == nil {
-		c.reqs = &connReqs{aggs: map[uint64]*aggregate{}, probes: map[uint64]*syncProbe{}}
+		c.reqs = &connReqs{}
 	}
 	return c.reqs
 }
@@ -123,6 +189,24 @@ func (c *connActor) nextReq() uint64 {
 	return r.nextAgg
 }
 
+// addAgg registers aggregate a as id.
+func (c *connActor) addAgg(id uint64, a *aggregate) {
+	r := c.requests()
+	if r.aggs == nil {
+		r.aggs = map[uint64]*aggregate{}
+	}
+	r.aggs[id] = a
+}
+
+// addProbe registers sync probe p as id.
+func (c *connActor) addProbe(id uint64, p *syncProbe) {
+	r := c.requests()
+	if r.probes == nil {
+		r.probes = map[uint64]*syncProbe{}
+	}
+	r.probes[id] = p
+}
+
 // reqDone forgets a finished aggregate or probe. The requests stay (ids
 // are never given twice: a late answer to a finished request must not
 // reach a new one).
@@ -131,12 +215,13 @@ func (c *connActor) reqDone(id uint64) {
 	delete(c.reqs.probes, id)
 }
 
-// connIDs is what a connection actor keeps of its ConnInfo once started.
-type connIDs struct{ ConnectionID, UserID string }
+// connIDs is what a connection actor keeps of its ConnInfo once started
+// (its id is its actor's name).
+type connIDs struct{ UserID string }
 
 func newConnActor(n *Node, info ConnInfo, sock Socket) *connActor {
 	// The maps are made when first written: most connections sit idle.
-	return &connActor{node: n, info: connIDs{ConnectionID: info.ConnectionID, UserID: info.UserID},
+	return &connActor{node: n, info: connIDs{UserID: info.UserID},
 		held: &connHold{opening: &connOpening{ConnInfo: info, since: n.logSeen.Load()}}, sock: sock, opened: now().UnixNano()}
 }
 
@@ -186,7 +271,7 @@ func (c *connActor) start(ctx actor.Context) {
 	c.self = ctx.Self()
 	opening := c.held.opening
 	c.node.m.connections.Inc()
-	c.record(events.ConnectionOpened{ConnectionID: c.info.ConnectionID, UserID: c.info.UserID, Node: c.node.name,
+	c.record(events.ConnectionOpened{ConnectionID: c.id(), UserID: c.info.UserID, Node: c.node.name,
 		RemoteAddr: opening.RemoteAddr, UserAgent: opening.UserAgent, Protocol: protocol.Protocol, At: c.openedAt()}, "")
 	expires, since := opening.ExpiresAt, opening.since
 	c.held.opening = nil // recorded: an idle connection keeps only its ids
@@ -208,16 +293,17 @@ func (c *connActor) origin(ctx actor.Context, ref string) origin {
 // corr is the correlation id of the command being handled: connection id
 // and the command's ordinal, unique and cheap.
 func (c *connActor) corr() string {
-	return c.info.ConnectionID + ":" + strconv.FormatUint(c.in, 10)
+	return c.id() + ":" + strconv.FormatUint(c.framesIn(), 10)
 }
 
 func (c *connActor) command(ctx actor.Context, cmd protocol.Command) {
-	c.in++
+	r := c.requests()
+	r.in++
 	c.node.m.framesIn.Inc()
-	if c.limiter == nil {
-		c.limiter = newRateLimiter(&c.node.cfg.Limits)
+	if r.limiter == nil {
+		r.limiter = newRateLimiter(&c.node.cfg.Limits)
 	}
-	if err := c.limiter.allow(cmd, time.Now()); err != nil {
+	if err := r.limiter.allow(cmd, time.Now()); err != nil {
 		if err == errChatRate {
 			c.node.m.limitRefusals.WithLabelValues("chat_create_rate").Inc()
 		}
@@ -317,8 +403,8 @@ func (c *connActor) status(ref string) protocol.ConnectionStatusFrame {
 	if chats == nil {
 		chats = []string{}
 	}
-	return protocol.ConnectionStatusFrame{Ref: ref, ConnectionID: c.info.ConnectionID, UserID: c.info.UserID, Node: c.node.name,
-		ConnectedAt: c.openedAt(), ServerTime: now(), Protocol: protocol.Protocol, Chats: chats, MessagesIn: c.in, MessagesOut: c.out}
+	return protocol.ConnectionStatusFrame{Ref: ref, ConnectionID: c.id(), UserID: c.info.UserID, Node: c.node.name,
+		ConnectedAt: c.openedAt(), ServerTime: now(), Protocol: protocol.Protocol, Chats: chats, MessagesIn: c.framesIn(), MessagesOut: c.framesOut()}
 }
 
 // send encodes and queues a frame; a full queue makes this a slow consumer.
@@ -347,7 +433,7 @@ func (c *connActor) forceReconnect(ctx actor.Context, ref, reason string, retryM
 		return
 	}
 	c.node.m.forceReconnect.WithLabelValues(reason).Inc()
-	c.record(events.ForceReconnectIssued{ConnectionID: c.info.ConnectionID, UserID: c.info.UserID, Reason: reason,
+	c.record(events.ForceReconnectIssued{ConnectionID: c.id(), UserID: c.info.UserID, Reason: reason,
 		RetryAfterMs: retryMs, At: now()}, c.corr())
 	frame, _ := c.node.enc.Encode(protocol.ForceReconnectFrame{Ref: ref, Reason: reason, RetryAfterMs: retryMs})
 	c.closeWith(ctx, frame, CloseServiceReboot, reason)
@@ -370,11 +456,11 @@ func (c *connActor) finish(ctx actor.Context, reason string) {
 		c.held.tmr.Stop()
 	}
 	c.recordSuppressed()
-	c.record(events.ConnectionClosed{ConnectionID: c.info.ConnectionID, UserID: c.info.UserID, Reason: reason,
-		MessagesIn: c.in, MessagesOut: c.out, At: now()}, "")
+	c.record(events.ConnectionClosed{ConnectionID: c.id(), UserID: c.info.UserID, Reason: reason,
+		MessagesIn: c.framesIn(), MessagesOut: c.framesOut(), At: now()}, "")
 	c.node.sendUser(c.info.UserID, userDetach{Conn: ctx.Self()})
 	c.node.m.connections.Dec()
-	c.node.connGone(c.info.ConnectionID)
+	c.node.connGone(c, ctx.Self())
 	ctx.Stop(ctx.Self())
 }
 
@@ -385,7 +471,7 @@ func (c *connActor) record(ev events.Event, corr string) {
 		c.node.log.Error("encode event", "type", ev.EventType(), "err", err)
 		return
 	}
-	c.node.writer.Record(events.ConnectionStream(c.info.ConnectionID), d)
+	c.node.writer.Record(c.stream(), d)
 }
 
 func severityOf(code protocol.Code) string {

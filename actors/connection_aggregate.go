@@ -87,7 +87,7 @@ func (c *connActor) newAgg(ctx actor.Context, ref, command string, keys []aggKey
 	a := newAggregate(ref, command, keys)
 	self, sys := ctx.Self(), c.node.system
 	a.timer = time.AfterFunc(c.node.cfg.RequestTimeout, func() { sys.Root.Send(self, aggTimeout{Agg: id}) })
-	c.reqs.aggs[id] = a
+	c.addAgg(id, a)
 	return id, a
 }
 

@@ -95,7 +95,7 @@ func (c *connActor) firstFrame(ctx actor.Context, cmd protocol.Command) {
 // is new, dropping message frames of a chat the client is behind in (it
 // must sync again), and never sending a seq twice.
 func (c *connActor) deliver(ctx actor.Context, d deliver) {
-	if n := c.acks.handled(d.ChatID, len(d.Items)); n > 0 {
+	if n := c.received().acks.handled(d.ChatID, len(d.Items)); n > 0 {
 		c.node.chats.sendIfPresent(d.ChatID, deliverAck{Conn: ctx.Self(), Items: n}, ctx.Send)
 	}
 	if c.hold != holdOff {
@@ -225,13 +225,14 @@ func (c *connActor) overflowed(ctx actor.Context) {
 
 // seenSet returns the set of chatID's seqs this connection has received.
 func (c *connActor) seenSet(chatID string) *seqSet {
-	if c.seen == nil {
-		c.seen = map[string]*seqSet{}
+	r := c.received()
+	if r.seen == nil {
+		r.seen = map[string]*seqSet{}
 	}
-	s := c.seen[chatID]
+	s := r.seen[chatID]
 	if s == nil {
 		s = &seqSet{}
-		c.seen[chatID] = s
+		r.seen[chatID] = s
 	}
 	return s
 }

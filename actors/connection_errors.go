@@ -120,16 +120,17 @@ func (c *connActor) recordError(ref, command string, e *protocol.Error, chats []
 	}
 	msgBudget := maxErrorClientBytes
 	c.record(events.ErrorRecorded{ErrorType: string(e.Code), Message: clip(e.Message, &msgBudget), Severity: severityOf(e.Code),
-		User: c.info.UserID, ConnectionID: c.info.ConnectionID, Context: ectx, At: now()}, c.corr())
+		User: c.info.UserID, ConnectionID: c.id(), Context: ectx, At: now()}, c.corr())
 }
 
 // errorAllowed takes a place in the current second's window, or counts the
 // event as suppressed and makes sure a summary follows at the window's end.
 func (c *connActor) errorAllowed(errType string) bool {
-	if c.errWin == nil {
-		c.errWin = &errorWindow{}
+	r := c.requests()
+	if r.errWin == nil {
+		r.errWin = &errorWindow{}
 	}
-	w := c.errWin
+	w := r.errWin
 	t := time.Now()
 	if t.Sub(w.start) >= time.Second {
 		w.start, w.n = t, 0
@@ -153,10 +154,10 @@ func (c *connActor) errorAllowed(errType string) bool {
 // recordSuppressed records the summary of the error events left out since
 // the last one, if any.
 func (c *connActor) recordSuppressed() {
-	w := c.errWin
-	if w == nil {
+	if c.reqs == nil || c.reqs.errWin == nil {
 		return
 	}
+	w := c.reqs.errWin
 	if w.timer != nil {
 		w.timer.Stop()
 		w.timer = nil
@@ -168,7 +169,7 @@ func (c *connActor) recordSuppressed() {
 	for _, n := range w.suppressed {
 		total += n
 	}
-	c.record(events.ErrorRecorded{ErrorType: "errors_suppressed", Severity: events.SeverityLow, User: c.info.UserID, ConnectionID: c.info.ConnectionID,
+	c.record(events.ErrorRecorded{ErrorType: "errors_suppressed", Severity: events.SeverityLow, User: c.info.UserID, ConnectionID: c.id(),
 		Message: fmt.Sprintf("%d error events of this connection not recorded (at most %d a second)", total, maxErrorEventsPerSecond),
 		Context: map[string]any{"suppressed": total, "by_type": w.suppressed}, At: now()}, "")
 	w.suppressed = nil

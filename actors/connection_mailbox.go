@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"reflect"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -14,20 +15,54 @@ import (
 // dispatcher, Throughput messages between yields) at a fraction of its
 // idle cost. Proto.Actor's lock-free mailbox keeps two linked queues, each
 // with a node left behind, about 180 bytes per actor however idle; this
-// one is 64 bytes, and its queues exist only while messages wait: they are
+// one is 48 bytes, and its queues exist only while messages wait: they are
 // taken from a pool on the first post and given back when the mailbox
 // runs empty (issue #17: most connections sit idle). Safe for concurrent
 // use; a mutex guards the queues (posts to one connection rarely meet).
+// What the mailboxes of one dispatcher share (the dispatcher, the kind's
+// middleware) is one mailEnv they point to.
 type connMailbox struct {
 	mu        sync.Mutex
 	status    atomic.Int32 // idle or running (Proto.Actor's scheduler status)
 	suspended atomic.Bool
 	q         *mailQueues // nil while empty
 	invoker   actor.MessageInvoker
-	dispatch  actor.Dispatcher
-	// stats is the kind's mailbox middleware, shared by every mailbox
-	// (a pointer: 8 bytes where the interface is 16); nil: none.
-	stats *actor.MailboxMiddleware
+	env       *mailEnv
+}
+
+// mailEnv is what the mailboxes of one producer and one dispatcher
+// share: the dispatcher, the kind's mailbox middleware (nil: none), and
+// the producer's envs, to find the one of another dispatcher.
+type mailEnv struct {
+	dispatch actor.Dispatcher
+	stats    actor.MailboxMiddleware
+	envs     *mailEnvs
+}
+
+// mailEnvs are a producer's mailEnvs, one per dispatcher (a kind has one
+// or two). Safe for concurrent use.
+type mailEnvs struct {
+	mu    sync.Mutex
+	stats actor.MailboxMiddleware
+	base  *mailEnv // no dispatcher yet: a mailbox's env until RegisterHandlers
+	by    map[actor.Dispatcher]*mailEnv
+}
+
+// of returns the env of dispatcher d, made on first use (one of its own
+// for a dispatcher that cannot be a map key; none of Proto.Actor's or
+// this package's is one).
+func (e *mailEnvs) of(d actor.Dispatcher) *mailEnv {
+	if d == nil || !reflect.TypeOf(d).Comparable() {
+		return &mailEnv{dispatch: d, stats: e.stats, envs: e}
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	env, ok := e.by[d]
+	if !ok {
+		env = &mailEnv{dispatch: d, stats: e.stats, envs: e}
+		e.by[d] = env
+	}
+	return env
 }
 
 var _ actor.Mailbox = (*connMailbox)(nil)
@@ -71,11 +106,9 @@ var mailQueuePool = sync.Pool{New: func() any { return &mailQueues{} }}
 
 // connMailboxes makes connection mailboxes reporting to stats.
 func connMailboxes(stats actor.MailboxMiddleware) actor.MailboxProducer {
-	var shared *actor.MailboxMiddleware
-	if stats != nil {
-		shared = &stats
-	}
-	return func() actor.Mailbox { return &connMailbox{stats: shared} }
+	envs := &mailEnvs{stats: stats, by: map[actor.Dispatcher]*mailEnv{}}
+	envs.base = &mailEnv{stats: stats, envs: envs}
+	return func() actor.Mailbox { return &connMailbox{env: envs.base} }
 }
 
 // PostUserMessage queues a message (and, as Proto.Actor's mailbox does,
@@ -100,8 +133,8 @@ func (m *connMailbox) PostUserMessage(msg any) {
 func (m *connMailbox) PostSystemMessage(msg any) { m.post(msg, true) }
 
 func (m *connMailbox) post(msg any, sys bool) {
-	if m.stats != nil {
-		(*m.stats).MessagePosted(msg)
+	if m.env.stats != nil {
+		m.env.stats.MessagePosted(msg)
 	}
 	m.mu.Lock()
 	if m.q == nil {
@@ -117,12 +150,12 @@ func (m *connMailbox) post(msg any, sys bool) {
 }
 
 func (m *connMailbox) RegisterHandlers(invoker actor.MessageInvoker, dispatcher actor.Dispatcher) {
-	m.invoker, m.dispatch = invoker, dispatcher
+	m.invoker, m.env = invoker, m.env.envs.of(dispatcher)
 }
 
 func (m *connMailbox) Start() {
-	if m.stats != nil {
-		(*m.stats).MailboxStarted()
+	if m.env.stats != nil {
+		m.env.stats.MailboxStarted()
 	}
 }
 
@@ -138,7 +171,7 @@ func (m *connMailbox) UserMessageCount() int {
 
 func (m *connMailbox) schedule() {
 	if m.status.CompareAndSwap(mailboxIdle, mailboxRunning) {
-		m.dispatch.Schedule(m.process)
+		m.env.dispatch.Schedule(m.process)
 	}
 }
 
@@ -154,8 +187,8 @@ func (m *connMailbox) process() {
 				continue
 			}
 		}
-		if user == 0 && !m.suspended.Load() && m.stats != nil {
-			(*m.stats).MailboxEmpty()
+		if user == 0 && !m.suspended.Load() && m.env.stats != nil {
+			m.env.stats.MailboxEmpty()
 		}
 		return
 	}
@@ -204,7 +237,7 @@ func (m *connMailbox) run() {
 			m.invoker.EscalateFailure(r, msg)
 		}
 	}()
-	i, t := 0, m.dispatch.Throughput()
+	i, t := 0, m.env.dispatch.Throughput()
 	for {
 		if i > t {
 			i = 0
@@ -220,8 +253,8 @@ func (m *connMailbox) run() {
 		} else {
 			m.invoker.InvokeUserMessage(msg)
 		}
-		if m.stats != nil {
-			(*m.stats).MessageReceived(msg)
+		if m.env.stats != nil {
+			m.env.stats.MessageReceived(msg)
 		}
 	}
 }

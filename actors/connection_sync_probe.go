@@ -74,7 +74,7 @@ func (c *connActor) probeSync(ctx actor.Context, m protocol.SyncRequest, mine, u
 	}
 	self, sys := ctx.Self(), c.node.system
 	p.timer = time.AfterFunc(c.node.cfg.RequestTimeout, func() { sys.Root.Send(self, probeTimeout{Probe: id}) })
-	c.reqs.probes[id] = p
+	c.addProbe(id, p)
 }
 
 // probed files a chat's answer, and syncs when every asked chat answered.

@@ -25,7 +25,7 @@ func (c *connActor) timelineCommand(ctx actor.Context, cmd chatCommand) {
 	case protocol.DeleteMessage:
 		msg = chatDelete{origin: o, Seq: m.Seq}
 	case protocol.DeliveryReceipt:
-		msg = chatDeliveryReceipt{origin: o, Seq: m.Seq, ConnID: c.info.ConnectionID}
+		msg = chatDeliveryReceipt{origin: o, Seq: m.Seq, ConnID: c.id()}
 	default:
 		return
 	}

@@ -34,7 +34,7 @@ func (c *connActor) sendDeliveries(ctx actor.Context, frames [][]byte) {
 func (c *connActor) queued(ctx actor.Context, n int, err error) {
 	switch err {
 	case nil:
-		c.out += uint64(n)
+		c.received().out += uint64(n)
 		c.node.m.framesOut.Add(float64(n))
 	case ErrQueueFull:
 		c.node.m.slowConsumers.Inc()

@@ -82,7 +82,7 @@ func (stopSelf) Receive(ctx actor.Context) {
 }
 
 // mailboxOf picks the mailbox of an actor kind: connMailbox (queues only
-// while messages wait, 64 bytes idle) for connection actors, mostly idle
+// while messages wait, 48 bytes idle) for connection actors, mostly idle
 // and run in place, a ring buffer for the busy chat actors and user shards
 // (issue #17).
 func mailboxOf(kind string, stats actor.MailboxMiddleware) actor.MailboxProducer {

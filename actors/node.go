@@ -99,13 +99,14 @@ type Node struct {
 	// pageOwner bounds the history pages all chats keep (chat_pages_owner.go).
 	pageOwner *actor.PID
 
-	// chats and conns find this node's actors by id (registry.go:
-	// sharded, sends take a read lock); users holds the users online here
-	// (user_book.go).
-	chats, conns *registry
-	users        *userBook
-	admission    admission // open connections, for Shutdown's drain (node_admit.go)
-	expiries     *expiries // token expiries of the connections (expiry.go)
+	// chats finds this node's chat actors by id (registry.go: sharded,
+	// sends take a read lock), conns its connections (connTable); users
+	// holds the users online here (user_book.go).
+	chats     *registry
+	conns     *connTable
+	users     *userBook
+	admission admission // open connections, for Shutdown's drain (node_admit.go)
+	expiries  *expiries // token expiries of the connections (expiry.go)
 }
 
 // New builds a node and loads its directory from the store. It accepts
@@ -171,7 +172,9 @@ func newNode(cfg Config) *Node {
 	n := &Node{cfg: cfg, ctx: ctx, cancel: cancel, system: actor.NewActorSystem(actor.WithLoggerFactory(quietLogger)),
 		store: cfg.Store, writer: newWriter(cfg.Store, cfg.Writer, cfg.Logger, m), enc: cfg.Encoder,
 		dir: newDirView(), presence: newPresenceBook(), revoked: newRevocations(), loads: newLoadPool(orDefault(cfg.Loads, 64), m), name: cfg.Name, log: cfg.Logger, m: m,
-		chats: newRegistry(), conns: newRegistry()}
+		chats: newRegistry()}
+	compactProcessRegistry(n.system)
+	n.conns = newConnTable(n.system)
 	n.runners = newRunners(ctx.Done(), m)
 	n.kinds.conn, n.kinds.chat, n.kinds.user = newKind(n, "connection"), newKind(n, "chat"), newKind(n, "user")
 	n.users = newUserBook(n)
@@ -188,18 +191,54 @@ func quietLogger(*actor.ActorSystem) *slog.Logger { return slog.New(slog.Discard
 // Name is the node's name.
 func (n *Node) Name() string { return n.name }
 
-// Connect spawns the connection actor of an authenticated socket.
+// Connect spawns the connection actor of an authenticated socket. Its
+// event stream (events.ConnectionStream(info.ConnectionID)) names the
+// actor (connTable): the id must be unique among the node's connections
+// (transport gives each a UUID). A connection whose id cannot name it
+// (taken, or not a connection name) still works in full, under a
+// generated name; only connTable.get does not find it.
 func (n *Node) Connect(info ConnInfo, sock Socket) *Conn {
 	a := newConnActor(n, info, sock)
-	pid := n.kinds.conn.spawn(n.system.Root, a)
-	if reason, ok := n.admit(info.ConnectionID, pid); !ok {
+	a.slot = n.conns.reserve()
+	pid := n.spawnConn(a, info.ConnectionID)
+	if reason, ok := n.admit(a, pid); !ok {
 		n.system.Root.Send(pid, shutdownConn{Reason: reason, Retry: 1000})
 	}
-	return &Conn{node: n, pid: pid, id: info.ConnectionID}
+	return &Conn{a: a, pid: pid}
 }
 
-func (n *Node) connGone(id string) {
-	if n.conns.remove(id) {
+// spawnConn spawns connection actor a named id, or under a generated
+// name (a renamed actor keeps id in its requests) when id cannot name it.
+func (n *Node) spawnConn(a *connActor, id string) *actor.PID {
+	k := n.kinds.conn
+	if named(id) {
+		if pid, err := k.spawnNamed(n.system.Root, a, events.ConnectionStream(id)); err == nil {
+			return pid
+		}
+		n.log.Warn("connection id already names an actor: spawned under another name", "connection", id)
+	}
+	a.renamed, a.reqs = true, &connReqs{id: id}
+	return k.spawn(n.system.Root, a)
+}
+
+// spawnNamed is spawn under the name id; it fails (actor.ErrNameExists,
+// nothing spawned) when an actor of that name runs.
+func (k *kind) spawnNamed(root *actor.RootContext, a actor.Actor, id string) (*actor.PID, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.next = a
+	props := k.props
+	if k.inline != nil && runsInPlace(a) {
+		props = k.inline
+	}
+	pid, err := root.SpawnNamed(props, id)
+	k.next = nil
+	return pid, err
+}
+
+// connGone unlists connection c (pid) when it closes.
+func (n *Node) connGone(c *connActor, pid *actor.PID) {
+	if n.conns.remove(c.slot, pid) {
 		n.admission.open.Done()
 	}
 }
@@ -250,7 +289,7 @@ func forwarded(retired bool, msg any, send func(any)) bool {
 // are gone, then flushes the writer: every accepted event is in the store
 // when it returns nil.
 func (n *Node) Shutdown(ctx context.Context, reason string) error {
-	n.kinds.conn.dispatch.goAsync() // the posts below hold a registry lock (connDispatcher)
+	n.kinds.conn.dispatch.goAsync() // the posts below hold the connections' table lock (connDispatcher)
 	n.closeAdmission(reason)
 	n.conns.each(func(pid *actor.PID) {
 		n.system.Root.Send(pid, shutdownConn{Reason: reason, Retry: 1000})

@@ -18,17 +18,19 @@ type admission struct {
 	open    sync.WaitGroup
 }
 
-// admit counts connection id (pid) as open and lists it in conns, unless
-// Shutdown has begun: then it returns false and the reason Shutdown gave.
-func (n *Node) admit(id string, pid *actor.PID) (string, bool) {
+// admit counts connection c (pid) as open and lists it in conns at the
+// slot it reserved, unless Shutdown has begun: then it gives the slot
+// back and returns false and the reason Shutdown gave.
+func (n *Node) admit(c *connActor, pid *actor.PID) (string, bool) {
 	a := &n.admission
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.closing {
+		n.conns.release(c.slot)
 		return a.reason, false
 	}
 	a.open.Add(1)
-	n.conns.add(id, pid)
+	n.conns.fill(c.slot, pid)
 	return "", true
 }
 
@@ -40,3 +42,13 @@ func (n *Node) closeAdmission(reason string) {
 	defer a.mu.Unlock()
 	a.closing, a.reason = true, reason
 }
+
+// AdmitUser counts one more connection of user, unless they have max
+// open already: then it returns false and counts nothing. Each true must
+// be matched by one ReleaseUser when the connection is gone (transport
+// calls it for its per-user limit, from the handshake to the close).
+// Safe for concurrent use.
+func (n *Node) AdmitUser(user string, max int) bool { return n.users.admit(user, max) }
+
+// ReleaseUser undoes one AdmitUser of user.
+func (n *Node) ReleaseUser(user string) { n.users.release(user, n.system.Root.Send) }

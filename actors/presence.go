@@ -34,32 +34,76 @@ type presenceBook struct {
 	owner *actor.PID
 }
 
-// presenceEntry is one user's presence: online, and when their last
-// connection closed (unix ns, 0: never; a time.Time is 16 bytes more, in
-// every user actor and every entry of the book, issue #17). In the
-// presence book, here also says whether the user is online on this node
-// (as their user actor last said): a map of its own beside the book cost
-// ~50 bytes per online user; the user actors leave it false.
-type presenceEntry struct {
-	seen   int64
-	Online bool
-	here   bool
+// presenceEntry is one user's presence in 8 bytes: when their last
+// connection closed (unix ns, 0: never) in its low 62 bits, and two
+// flags above them: online, and, in the presence book, here, whether the
+// user is online on this node (as their user actor last said; the user
+// actors leave it unset). A time.Time and two bools cost 16 bytes more in
+// every user actor, and made each entry of the book 48 bytes instead of
+// 32 (issue #17); a map of its own for here cost ~50 bytes per online
+// user.
+type presenceEntry uint64
+
+const (
+	presenceOnline presenceEntry = 1 << 63
+	presenceHere   presenceEntry = 1 << 62
+	presenceSeen   presenceEntry = presenceHere - 1 // unix ns until the year 2116
+)
+
+// entryOf is the presence of a user online or not, whose last connection
+// closed at seen (unix ns, 0: never).
+func entryOf(online bool, seen int64) presenceEntry {
+	var e presenceEntry
+	e.setOnline(online)
+	e.setSeen(seen)
+	return e
+}
+
+// Online reports whether the user is online.
+func (e presenceEntry) Online() bool { return e&presenceOnline != 0 }
+
+// here reports whether the user is online on this node (book entries).
+func (e presenceEntry) here() bool { return e&presenceHere != 0 }
+
+// seen is when the user's last connection closed, unix ns (0: never).
+func (e presenceEntry) seen() int64 { return int64(e & presenceSeen) }
+
+func (e *presenceEntry) setOnline(on bool) { e.setFlag(presenceOnline, on) }
+
+func (e *presenceEntry) setHere(on bool) { e.setFlag(presenceHere, on) }
+
+func (e *presenceEntry) setFlag(f presenceEntry, on bool) {
+	if on {
+		*e |= f
+	} else {
+		*e &^= f
+	}
+}
+
+// setSeen sets when the user's last connection closed (unix ns); a time
+// before 1970 or past what the entry holds counts as never.
+func (e *presenceEntry) setSeen(ns int64) {
+	*e &^= presenceSeen
+	if ns > 0 && presenceEntry(ns) <= presenceSeen {
+		*e |= presenceEntry(ns)
+	}
 }
 
 // lastSeen is when the user's last connection closed (zero: never).
 func (e presenceEntry) lastSeen() time.Time {
-	if e.seen == 0 {
+	if e.seen() == 0 {
 		return time.Time{}
 	}
-	return time.Unix(0, e.seen).UTC()
+	return time.Unix(0, e.seen()).UTC()
 }
 
 // setLastSeen sets when the user's last connection closed.
 func (e *presenceEntry) setLastSeen(t time.Time) {
-	e.seen = 0
-	if !t.IsZero() {
-		e.seen = t.UnixNano()
+	if t.IsZero() {
+		e.setSeen(0)
+		return
 	}
+	e.setSeen(t.UnixNano())
 }
 
 // Messages to the presence owner.
@@ -131,7 +175,8 @@ type presenceOwner struct {
 func (o *presenceOwner) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case presenceChanged:
-		o.set(m.User, &m.Entry.Online, m.Entry.lastSeen())
+		online := m.Entry.Online()
+		o.set(m.User, &online, m.Entry.lastSeen())
 	case presenceRemote:
 		o.onRemote(ctx, m)
 	case presenceRemoteGone:
@@ -172,11 +217,11 @@ func (o *presenceOwner) publish(user string, lastSeen time.Time) { o.set(user, n
 func (o *presenceOwner) set(user string, here *bool, lastSeen time.Time) {
 	cur := o.book.p.Load()
 	old, _ := cur.Get(user)
-	e := presenceEntry{here: old.here, seen: old.seen}
+	e := old
 	if here != nil {
-		e.here = *here
+		e.setHere(*here)
 	}
-	e.Online = e.here || len(o.remote[user]) > 0
+	e.setOnline(e.here() || len(o.remote[user]) > 0)
 	if lastSeen.After(e.lastSeen()) {
 		e.setLastSeen(lastSeen)
 	}
@@ -184,7 +229,7 @@ func (o *presenceOwner) set(user string, here *bool, lastSeen time.Time) {
 		return
 	}
 	o.book.p.Store(cur.Set(user, e))
-	if e.Online != old.Online {
+	if e.Online() != old.Online() {
 		o.node.broadcastPresence(e.frame(user))
 	}
 }
@@ -198,9 +243,9 @@ func (n *Node) spawnPresenceOwner() *actor.PID {
 // frame is user's presence as a frame.
 func (e presenceEntry) frame(user string) protocol.PresenceFrame {
 	switch {
-	case e.Online:
+	case e.Online():
 		return protocol.PresenceFrame{User: user, Status: protocol.StatusOnline}
-	case e.seen == 0:
+	case e.seen() == 0:
 		return protocol.PresenceFrame{User: user, Status: protocol.StatusOffline}
 	}
 	last := e.lastSeen()

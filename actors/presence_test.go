@@ -90,7 +90,7 @@ func TestPresenceHereAndElsewhere(t *testing.T) {
 	o := &presenceOwner{node: n, book: newPresenceBook(), remote: map[string]map[string]bool{}}
 	online := func() bool {
 		e, _ := o.book.p.Load().Get("alice")
-		return e.Online
+		return e.Online()
 	}
 	yes, no := true, false
 	o.set("alice", &yes, time.Time{})

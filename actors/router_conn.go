@@ -132,7 +132,7 @@ func (c *connActor) routedAnswer(ctx actor.Context, cmd routedCmd, rep ChatReply
 // requests that stay on this node (reads, typing, subscriptions).
 func (c *connActor) requestOf(chatID string, msg any) (ChatRequest, *bulkSlot, bool) {
 	var o origin
-	r := ChatRequest{ChatID: chatID, ConnID: c.info.ConnectionID, Node: c.node.name}
+	r := ChatRequest{ChatID: chatID, ConnID: c.id(), Node: c.node.name}
 	var slot *bulkSlot
 	switch m := msg.(type) {
 	case chatCreate:

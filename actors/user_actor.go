@@ -12,21 +12,25 @@ import (
 // userActor tracks one user's online connections (devices) and keeps each
 // of them subscribed to every chat the user belongs to, including chats
 // created while they are online. It is not an actor of its own: its
-// shard's actor runs it (user_book.go), one message at a time.
+// shard's actor runs it (user_book.go), one message at a time, and hands
+// it the node and its id. It is 64 bytes (issue #17).
 type userActor struct {
-	node    *Node
-	id      string
-	conns   []connRef       // a few devices at most: a slice costs less than a map
-	chats   map[string]bool // made when the user has a chat
-	started bool
+	conns []connRef       // a few devices at most: a slice costs less than a map
+	chats map[string]bool // made when the user has a chat
 	// graceTmr runs while the user has no connection and the offline
 	// presence waits for PresenceGrace (user_presence.go); graceGen tells
 	// a stale timer's message from the current one's.
 	graceTmr *time.Timer
-	graceGen uint64
-	// presence is the user's own presence on this node, which this actor
-	// alone changes; it tells the presence book's owner (presence.go).
-	presence presenceEntry
+	// seen and online are the user's own presence on this node (see
+	// presence), which this actor alone changes; it tells the presence
+	// book's owner (presence.go).
+	seen     int64
+	graceGen uint32
+	// admitted counts the user's connections the transport has let in
+	// and not yet let go (userBook.admit), guarded by the shard's lock.
+	admitted int32
+	online   bool
+	started  bool
 }
 
 // Messages to a user actor.
@@ -59,15 +63,25 @@ type connRef struct {
 	inflight int
 }
 
-func newUserActor(n *Node, id string) *userActor {
-	return &userActor{node: n, id: id}
+func newUserActor() *userActor { return &userActor{} }
+
+// userRun is what a user's handlers get from their shard actor: the node,
+// the user's id (the key of their entry: the entry keeps no copy) and the
+// shard actor's context.
+type userRun struct {
+	n   *Node
+	id  string
+	ctx actor.Context
 }
 
-// receive is the user's one type switch; ctx is their shard actor's.
-func (u *userActor) receive(ctx actor.Context, msg any) {
+// presence is the user's own presence on this node.
+func (u *userActor) presence() presenceEntry { return entryOf(u.online, u.seen) }
+
+// receive is the user's one type switch.
+func (u *userActor) receive(r userRun, msg any) {
 	if !u.started {
 		u.started = true
-		for _, id := range u.node.dir.ChatsOf(u.id) {
+		for _, id := range r.n.dir.ChatsOf(r.id) {
 			u.addChat(id)
 		}
 	}
@@ -75,45 +89,41 @@ func (u *userActor) receive(ctx actor.Context, msg any) {
 	case userAttach:
 		u.conns = append(u.conns, connRef{pid: m.Conn})
 		for id := range u.chats {
-			u.node.sendChat(id, chatSubscribe{Conn: m.Conn, User: u.id, Attach: true, Since: m.Since})
+			r.n.sendChat(id, chatSubscribe{Conn: m.Conn, User: r.id, Attach: true, Since: m.Since})
 		}
 		if len(u.conns) == 1 {
-			u.cameOnline()
+			u.cameOnline(r)
 		}
 	case userDetach:
 		had := len(u.conns)
-		u.detach(m.Conn)
+		u.detach(r, m.Conn)
 		if had > 0 && len(u.conns) == 0 {
-			u.wentOffline(ctx)
+			u.wentOffline(r)
 		}
-		u.retireIfOffline(ctx)
 	case userGraceOver:
-		u.graceOver(m)
-		u.retireIfOffline(ctx)
+		u.graceOver(r, m)
 	case userPresence:
-		u.sendPresence(ctx, m)
-		u.retireIfOffline(ctx)
+		u.sendPresence(r, m)
 	case userJoined:
-		u.joined(ctx, m)
-		u.retireIfOffline(ctx)
+		u.joined(r, m)
 	case userLeft:
 		delete(u.chats, m.ChatID)
-		u.retireIfOffline(ctx)
 	case deliverAck:
 		u.presenceAcked(m)
+		return
 	case userRevoke:
 		for _, c := range u.conns {
-			ctx.Send(c.pid, shutdownConn{Reason: protocol.ReasonAdmin})
+			r.ctx.Send(c.pid, shutdownConn{Reason: protocol.ReasonAdmin})
 		}
-		u.retireIfOffline(ctx)
 	}
+	u.retireIfOffline(r)
 }
 
 // retireIfOffline forgets a user with no connection (once the presence
-// grace is over): offline users cost nothing.
-func (u *userActor) retireIfOffline(actor.Context) {
+// grace is over, and none is being let in): offline users cost nothing.
+func (u *userActor) retireIfOffline(r userRun) {
 	if len(u.conns) == 0 && u.graceTmr == nil {
-		u.node.users.retire(u)
+		r.n.users.retire(r.id, u)
 	}
 }
 
@@ -125,10 +135,10 @@ func (u *userActor) addChat(id string) {
 	u.chats[id] = true
 }
 
-func (u *userActor) detach(conn *actor.PID) {
+func (u *userActor) detach(r userRun, conn *actor.PID) {
 	u.conns = slices.DeleteFunc(u.conns, func(c connRef) bool { return c.pid.Id == conn.Id })
 	for id := range u.chats {
-		u.node.sendChat(id, chatUnsubscribe{Conn: conn})
+		r.n.sendChat(id, chatUnsubscribe{Conn: conn})
 	}
 }
 
@@ -139,9 +149,9 @@ func (u *userActor) detach(conn *actor.PID) {
 // all the same: subscribing again changes nothing, and the connection
 // drops catch-up items it already has; without it that device would never
 // get chat_created.
-func (u *userActor) joined(ctx actor.Context, m userJoined) {
+func (u *userActor) joined(r userRun, m userJoined) {
 	u.addChat(m.ChatID)
 	for _, c := range u.conns {
-		u.node.sendChat(m.ChatID, chatSubscribe{Conn: c.pid, User: u.id, Welcome: m.Frame, From: m.From})
+		r.n.sendChat(m.ChatID, chatSubscribe{Conn: c.pid, User: r.id, Welcome: m.Frame, From: m.From})
 	}
 }

@@ -14,7 +14,7 @@ const userShards = 64
 
 // userBook holds the state of every user online on this node (a
 // connection open here, or the presence grace of the last one running):
-// a userActor each, a plain struct of about a hundred bytes. One shard
+// a userActor each, a plain struct of 64 bytes. One shard
 // actor per shard runs the handlers of its users one message at a time,
 // in the order they were sent, as a user actor of its own would; an
 // actor per user cost about 800 bytes more per connection (Proto.Actor's
@@ -72,7 +72,7 @@ func (b *userBook) send(id string, msg any, deliver func(*actor.PID, any)) {
 	if !ok {
 		s.mu.Lock()
 		if _, ok := s.users[id]; !ok {
-			s.users[id] = newUserActor(b.node, id)
+			s.users[id] = newUserActor()
 		}
 		s.mu.Unlock()
 	}
@@ -125,26 +125,85 @@ func (a *userShardActor) Receive(ctx actor.Context) {
 	u := a.shard.users[m.User]
 	a.shard.mu.RUnlock()
 	if u == nil {
-		if _, ack := m.Msg.(deliverAck); ack {
+		switch m.Msg.(type) {
+		case deliverAck, userReleased:
 			return
 		}
 		a.shard.mu.Lock()
 		if u = a.shard.users[m.User]; u == nil {
-			u = newUserActor(a.book.node, m.User)
+			u = newUserActor()
 			a.shard.users[m.User] = u
 		}
 		a.shard.mu.Unlock()
 	}
-	u.receive(ctx, m.Msg)
+	u.receive(userRun{n: a.book.node, id: m.User, ctx: ctx}, m.Msg)
 }
 
-// retire removes u, offline with nothing to hold; only its shard actor
-// calls it. The next message to the user makes a new entry.
-func (b *userBook) retire(u *userActor) {
-	s := b.shard(u.id)
+// retire removes u, offline with nothing to hold, unless a connection of
+// theirs is being let in (admitted); only its shard actor calls it. The
+// next message to the user makes a new entry.
+func (b *userBook) retire(id string, u *userActor) {
+	s := b.shard(id)
 	s.mu.Lock()
-	if s.users[u.id] == u {
-		delete(s.users, u.id)
+	if s.users[id] == u && u.admitted == 0 {
+		delete(s.users, id)
 	}
 	s.mu.Unlock()
+}
+
+// userReleased: the last connection of the user the transport had let in
+// was let go (userBook.release); their entry may retire.
+type userReleased struct{}
+
+// admit counts one more connection of user id, made by the transport,
+// unless they have max already (then it reports false). The count lives
+// in the user's entry (made if need be, kept while it is above zero), so
+// it costs nothing beside it (issue #17: a map of counts by user cost ~50
+// bytes per user).
+func (b *userBook) admit(id string, max int) bool {
+	if max <= 0 {
+		return false
+	}
+	s := b.shard(id)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.users[id]
+	if u == nil {
+		u = newUserActor()
+		s.users[id] = u
+	}
+	if int(u.admitted) >= max {
+		return false
+	}
+	u.admitted++
+	return true
+}
+
+// release undoes one admit of user id. Their entry is told when the count
+// reaches zero (through deliver), so that it retires if offline.
+func (b *userBook) release(id string, deliver func(*actor.PID, any)) {
+	s := b.shard(id)
+	s.mu.Lock()
+	u := s.users[id]
+	if u == nil || u.admitted == 0 {
+		s.mu.Unlock()
+		return
+	}
+	u.admitted--
+	last := u.admitted == 0
+	s.mu.Unlock()
+	if last {
+		deliver(s.pid, userMsg{User: id, Msg: userReleased{}})
+	}
+}
+
+// admitted counts user id's connections let in and not let go.
+func (b *userBook) admitted(id string) int {
+	s := b.shard(id)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if u := s.users[id]; u != nil {
+		return int(u.admitted)
+	}
+	return 0
 }

@@ -60,3 +60,64 @@ func processes(n *Node) int {
 	}
 	return total
 }
+
+// TestAdmitUserCountsInTheUserEntry: AdmitUser refuses a user's
+// connection past max, ReleaseUser gives the room back, and the count
+// lives in the user's entry: an entry whose connection closed stays while
+// another connection of the user is being let in, and goes once the last
+// is let go.
+func TestAdmitUserCountsInTheUserEntry(t *testing.T) {
+	n := newGraceNode(t)
+	if !n.AdmitUser("ann", 2) || !n.AdmitUser("ann", 2) {
+		t.Fatal("the first two connections of ann were refused")
+	}
+	if n.AdmitUser("ann", 2) {
+		t.Fatal("a third connection of ann was let in with max 2")
+	}
+	if n.AdmitUser("bob", 0) {
+		t.Fatal("a connection was let in with max 0")
+	}
+	n.ReleaseUser("ann")
+	if !n.AdmitUser("ann", 2) {
+		t.Fatal("ann was refused after one of her two connections was let go")
+	}
+	open := make(chan struct{})
+	close(open)
+	s := &gatedSocket{gate: open}
+	c := n.Connect(ConnInfo{ConnectionID: "a1", UserID: "ann"}, s)
+	c.Handle(protocol.Ping{Ref: "p"})
+	waitFor(t, s, `"type":"pong"`)
+	c.Closed("test")
+	n.ReleaseUser("ann")
+	// Offline (the grace is a millisecond), yet one connection of hers is
+	// still counted: her entry, and the count, stay.
+	poll.Until(t, 10*time.Second, "ann offline", func() bool {
+		e, _ := n.presence.p.Load().Get("ann")
+		return !e.Online() && e.seen() != 0
+	})
+	if got := n.users.admitted("ann"); got != 1 {
+		t.Fatalf("ann's entry counts %d connections, want 1", got)
+	}
+	n.ReleaseUser("ann")
+	n.ReleaseUser("ann") // one too many: changes nothing
+	poll.Until(t, 10*time.Second, "ann forgotten", func() bool { return n.users.len() == 0 })
+	if !n.AdmitUser("ann", 1) || n.AdmitUser("ann", 1) {
+		t.Fatal("a forgotten user's count did not start from zero")
+	}
+}
+
+// newGraceNode is a node over a fresh embedded store whose presence grace
+// is a millisecond.
+func newGraceNode(t *testing.T) *Node {
+	t.Helper()
+	st, err := embedded.Open(embedded.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	n, err := New(context.Background(), Config{Store: st, Encoder: jsonEncoder{}, PresenceGrace: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

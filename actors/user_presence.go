@@ -13,41 +13,41 @@ type (
 	userPresence struct{ Frame []byte }
 	// userGraceOver: the grace period after the user's last connection
 	// closed (started as Gen) is over.
-	userGraceOver struct{ Gen uint64 }
+	userGraceOver struct{ Gen uint32 }
 )
 
 // cameOnline runs when the user's first connection attaches: within the
 // grace period of the last one closing nothing is said (a quick
 // reconnect), otherwise the presence owner learns the user is online (and
 // tells the audience, presence.go).
-func (u *userActor) cameOnline() {
+func (u *userActor) cameOnline(r userRun) {
 	if u.graceTmr != nil {
 		u.graceTmr.Stop()
 		u.graceTmr = nil
 		return
 	}
-	u.presence.Online = true
-	u.node.system.Root.Send(u.node.presence.owner, presenceChanged{User: u.id, Entry: u.presence})
+	u.online = true
+	r.n.system.Root.Send(r.n.presence.owner, presenceChanged{User: r.id, Entry: u.presence()})
 }
 
 // wentOffline runs when the user's last connection detaches: the user is
 // said to be offline once PresenceGrace has passed without a reconnect.
-func (u *userActor) wentOffline(ctx actor.Context) {
-	u.presence.setLastSeen(time.Now())
-	ctx.Send(u.node.presence.owner, presenceChanged{User: u.id, Entry: u.presence})
+func (u *userActor) wentOffline(r userRun) {
+	u.seen = time.Now().UnixNano()
+	r.ctx.Send(r.n.presence.owner, presenceChanged{User: r.id, Entry: u.presence()})
 	u.graceGen++
-	n, id, gen := u.node, u.id, u.graceGen
+	n, id, gen := r.n, r.id, u.graceGen
 	u.graceTmr = time.AfterFunc(n.cfg.PresenceGrace, func() { n.users.sendIfPresent(id, userGraceOver{Gen: gen}, n.system.Root.Send) })
 }
 
 // graceOver says the user is offline if they did not come back.
-func (u *userActor) graceOver(m userGraceOver) {
+func (u *userActor) graceOver(r userRun, m userGraceOver) {
 	if m.Gen != u.graceGen || u.graceTmr == nil || len(u.conns) > 0 {
 		return
 	}
 	u.graceTmr = nil
-	u.presence.Online = false
-	u.node.system.Root.Send(u.node.presence.owner, presenceChanged{User: u.id, Entry: u.presence})
+	u.online = false
+	r.n.system.Root.Send(r.n.presence.owner, presenceChanged{User: r.id, Entry: u.presence()})
 }
 
 // presenceOut is a presence frame for one connection. Presence is best
@@ -62,15 +62,15 @@ type presenceOut struct{ Frame []byte }
 // acknowledged by a deliverAck: the same credits as a chat's items,
 // chat_backlog.go, counted apart, so presence never makes a connection a
 // slow consumer).
-func (u *userActor) sendPresence(ctx actor.Context, m userPresence) {
+func (u *userActor) sendPresence(r userRun, m userPresence) {
 	for i := range u.conns {
 		c := &u.conns[i]
 		if c.inflight >= maxDeliverBacklog {
-			u.node.m.timeline.presenceDropped.Inc()
+			r.n.m.timeline.presenceDropped.Inc()
 			continue
 		}
 		c.inflight++
-		ctx.Send(c.pid, presenceOut{Frame: m.Frame})
+		r.ctx.Send(c.pid, presenceOut{Frame: m.Frame})
 	}
 }
 
@@ -85,7 +85,7 @@ func (u *userActor) presenceAcked(m deliverAck) {
 
 // sendPresence writes a presence frame if the outbound queue has room.
 func (c *connActor) sendPresence(ctx actor.Context, m presenceOut) {
-	if n := c.acks.handled("", 1); n > 0 {
+	if n := c.received().acks.handled("", 1); n > 0 {
 		c.node.users.sendIfPresent(c.info.UserID, deliverAck{Conn: ctx.Self(), Items: n}, ctx.Send)
 	}
 	if c.closed {
@@ -93,7 +93,7 @@ func (c *connActor) sendPresence(ctx actor.Context, m presenceOut) {
 	}
 	switch err := c.sock.SendMany([][]byte{m.Frame}); err {
 	case nil:
-		c.out++
+		c.received().out++
 		c.node.m.framesOut.Inc()
 	case ErrQueueFull:
 		c.node.m.timeline.presenceDropped.Inc()

@@ -28,14 +28,17 @@ import (
 // wsConn, socket and descriptor, the user and presence entries, the
 // expiry schedule and what the store caches of its stream (issue #17:
 // 4 KB of RSS per idle connection is the goal, and RSS is about twice
-// the live heap at GOGC=100). Measured on linux/amd64: ~1,590-1,740 B
-// after issue #17's third memory row (a 64-byte socket with its config
-// shared and its queues made on first use, no closures, a 96-byte wsConn,
-// connections listed by slot instead of a map by id), ~1,800-1,950 B
-// before it, 2,170-2,290 B before the second; ~250 B of it the store's
-// caches of stream heads and names, which stop growing past 4,096
-// streams.
-const idleConnBudget = 1775
+// the live heap at GOGC=100). Measured on linux/amd64 (the store's
+// writer batches bounded, below): 1,215-1,229 B after issue #17's fourth
+// memory row (the connection actor named by its stream, 96 bytes, and
+// listed by slot; a 48-byte mailbox; Proto.Actor's registry in 64 maps;
+// the per-user count in the 64-byte user entry; an 8-byte presence
+// entry; a 64-byte wsConn; heap profile: 363 B less), 1,582-1,593 B
+// before it. Before this row the test left the writer's batches at 1,000
+// events (~100 B more, and as much noise between runs): ~1,800-1,950 B
+// before the third row, 2,170-2,290 B before the second. ~215 B of it are the store's caches
+// of stream heads and names, which stop growing past 4,096 streams.
+const idleConnBudget = 1285
 
 // idleConns is how many connections the test opens: enough that the
 // per-connection figure is not noise, few enough for a shared machine.
@@ -56,10 +59,13 @@ func TestIdleConnectionHeap(t *testing.T) {
 		runtime.MemProfileRate = 1
 	}
 	// The store's feed of recent events is a ring of a fixed size (4,096
-	// events by default), a cost of the node, not of a connection: a small
-	// one keeps it out of the figure.
+	// events by default), and its writer keeps the buffers of the largest
+	// batch it wrote (up to MaxBatch events, 1,000 by default: how large
+	// depends on how the connections' events happened to queue, ~100
+	// bytes a connection from run to run): costs of the node, not of a
+	// connection. Small ones keep them out of the figure.
 	dir := t.TempDir()
-	st, err := embedded.Open(embedded.Config{Dir: dir, LiveEvents: 16})
+	st, err := embedded.Open(embedded.Config{Dir: dir, LiveEvents: 16, MaxBatch: 16})
 	if err != nil {
 		t.Fatal(err)
 	}

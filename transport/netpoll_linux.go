@@ -232,7 +232,7 @@ func (p *epoller) close() {
 // rawFD returns the connection's file descriptor; the connection keeps
 // owning it.
 func rawFD(c *wsConn) (int, error) {
-	sc, ok := c.conn.(syscall.Conn)
+	sc, ok := c.conn().(syscall.Conn)
 	if !ok {
 		return 0, errors.New("transport: connection has no file descriptor")
 	}

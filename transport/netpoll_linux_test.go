@@ -30,7 +30,7 @@ func testPoller(t *testing.T, read func(p *epoller, c *wsConn)) *epoller {
 func pollConn(t *testing.T, p *epoller) (*wsConn, io.Writer) {
 	t.Helper()
 	fc, client := fdPair(t)
-	c := &wsConn{conn: fc}
+	c := &wsConn{sock: &socket{conn: fc}}
 	if err := p.add(c); err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func TestOneReadyConnectionIsReadByTheLeader(t *testing.T) {
 	got := make(chan bool)
 	p := testPoller(t, func(p *epoller, c *wsConn) {
 		b := make([]byte, 1)
-		if _, err := c.conn.Read(b); err != nil {
+		if _, err := c.conn().Read(b); err != nil {
 			t.Error(err)
 		}
 		_ = p.rearm(c)
@@ -106,7 +106,7 @@ func TestManyReadyConnectionsAreAllReadInOrder(t *testing.T) {
 			return
 		}
 		b := make([]byte, 1)
-		if _, err := c.conn.Read(b); err != nil {
+		if _, err := c.conn().Read(b); err != nil {
 			t.Error(err)
 		}
 		if b[0] != s.next {
@@ -154,8 +154,8 @@ func TestManyReadyConnectionsAreAllReadInOrder(t *testing.T) {
 // reported) when the read fails.
 func readFrameBytes(t *testing.T, c *wsConn) bool {
 	b := make([]byte, 2)
-	_ = c.conn.SetReadDeadline(time.Now().Add(time.Minute))
-	if _, err := io.ReadFull(c.conn, b); err != nil {
+	_ = c.conn().SetReadDeadline(time.Now().Add(time.Minute))
+	if _, err := io.ReadFull(c.conn(), b); err != nil {
 		t.Error(err)
 		return false
 	}

@@ -117,9 +117,11 @@ type Server struct {
 	draining atomic.Bool
 	mu       sync.Mutex
 	// conns lists the tracked connections, each at its wsConn.slot (a
-	// list, not a map by id: 8 bytes a connection, issue #17).
-	conns   []*wsConn
-	perUser map[string]int
+	// list, not a map by id: 8 bytes a connection, issue #17). Each
+	// user's count, for MaxConnsPerUser, is kept by the node, in the
+	// user's entry (actors.Node.AdmitUser: a map of counts here cost ~50
+	// bytes per user).
+	conns []*wsConn
 	// sock is what every socket of this server shares.
 	sock     socketConfig
 	stop     chan struct{}
@@ -135,7 +137,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	cfg.defaults()
-	s := &Server{cfg: cfg, m: newServerMetrics(cfg.Metrics), perUser: map[string]int{}, stop: make(chan struct{})}
+	s := &Server{cfg: cfg, m: newServerMetrics(cfg.Metrics), stop: make(chan struct{})}
 	s.limiter = newConnLimiter(cfg.HTTP.MaxConns, cfg.HTTP.MaxConnsPerAddr, s.m)
 	if !cfg.GoroutinePerConn {
 		s.poll, _ = newPoller(func(c *wsConn) { c.readReady() }) // nil: fall back to a goroutine per connection
@@ -193,28 +195,35 @@ func (s *Server) Close() {
 	})
 }
 
-// track registers a connection, refusing it past the per-user limit.
-func (s *Server) track(c *wsConn) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.perUser[c.user] >= s.cfg.MaxConnsPerUser {
+// track registers a connection of user, refusing it past the per-user
+// limit.
+func (s *Server) track(c *wsConn, user string) bool {
+	if !s.cfg.Node.AdmitUser(user, s.cfg.MaxConnsPerUser) {
 		c.slot = -1
 		return false
 	}
-	s.perUser[c.user]++
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	c.slot = int32(len(s.conns))
 	s.conns = append(s.conns, c)
 	s.m.open.Inc()
 	return true
 }
 
-// forget unregisters a connection: the last one listed takes its slot.
-// Idempotent.
-func (s *Server) forget(c *wsConn) {
+// forget unregisters a connection of user: the last one listed takes its
+// slot. Idempotent.
+func (s *Server) forget(c *wsConn, user string) {
+	if s.unlist(c) {
+		s.cfg.Node.ReleaseUser(user)
+	}
+}
+
+// unlist takes c off the list, and reports whether it was on it.
+func (s *Server) unlist(c *wsConn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c.slot < 0 {
-		return
+		return false
 	}
 	last := len(s.conns) - 1
 	moved := s.conns[last]
@@ -225,10 +234,8 @@ func (s *Server) forget(c *wsConn) {
 	if cap(s.conns) > 64 && len(s.conns) < cap(s.conns)/4 { // a drained node gives the list back
 		s.conns = append([]*wsConn(nil), s.conns...)
 	}
-	if s.perUser[c.user]--; s.perUser[c.user] <= 0 {
-		delete(s.perUser, c.user)
-	}
 	s.m.open.Dec()
+	return true
 }
 
 // keepalive pings connections that have been silent for PingInterval and

@@ -46,13 +46,13 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	if claims.ExpiresAt != nil {
 		info.ExpiresAt = claims.ExpiresAt.Time
 	}
-	c := &wsConn{srv: s, user: info.UserID}
-	if !s.track(c) {
+	c := &wsConn{srv: s}
+	if !s.track(c, info.UserID) {
 		s.refuse(w, r, http.StatusTooManyRequests, "too many connections for this user", claims.Subject, nil)
 		return
 	}
 	if !s.upgrade(w, r, c, info) {
-		s.forget(c)
+		s.forget(c, info.UserID)
 	}
 }
 
@@ -70,7 +70,7 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, c *wsConn, info
 	if err != nil {
 		s.m.handshakeFailures.WithLabelValues("upgrade").Inc()
 		s.cfg.Node.RecordError(events.ErrorRecorded{ErrorType: "handshake_failed", Severity: events.SeverityLow,
-			Message: "WebSocket upgrade failed: " + err.Error(), User: c.user,
+			Message: "WebSocket upgrade failed: " + err.Error(), User: info.UserID,
 			Context: map[string]any{"remote_addr": r.RemoteAddr}})
 		return false
 	}
@@ -85,7 +85,6 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, c *wsConn, info
 			conn = detachFD(tc)
 		}
 	}
-	c.conn = conn
 	c.sock = newSocket(conn, &s.sock, c)
 	c.lastSeen.Store(time.Now().UnixNano())
 	c.actor = s.cfg.Node.Connect(info, c.sock)

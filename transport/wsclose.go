@@ -47,7 +47,7 @@ func (c *wsConn) fail(e *closeError) {
 		msg += ": " + e.detail
 	}
 	c.srv.cfg.Node.RecordError(events.ErrorRecorded{ErrorType: e.errType, Severity: events.SeverityLow,
-		Message: msg, User: c.user, ConnectionID: c.id(),
+		Message: msg, User: c.user(), ConnectionID: c.id(),
 		Context: map[string]any{"close_code": int(e.code), "max_frame_bytes": c.srv.cfg.MaxFrameBytes}})
 	c.sock.Close(nil, int(e.code), e.reason)
 }

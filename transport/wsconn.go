@@ -17,16 +17,13 @@ import (
 )
 
 // wsConn is one accepted WebSocket: its reader, its socket and its handle
-// on the connection actor. It is 96 bytes (issue #17): its id is the
-// actor's, and the server finds it by slot, not by id.
+// on the connection actor. It is 64 bytes (issue #17): its id and user
+// are the actor's, its net.Conn the socket's (conn), and the server finds
+// it by slot, not by id.
 type wsConn struct {
-	srv   *Server
-	conn  net.Conn
-	sock  *socket
-	actor *actors.Conn
-	// user is the connection's user (the rest of its actors.ConnInfo is
-	// the connection actor's alone).
-	user     string
+	srv      *Server
+	sock     *socket
+	actor    *actors.Conn
 	lastSeen atomic.Int64
 	// pollID registers the connection with the server's poller.
 	pollID uint64
@@ -59,8 +56,16 @@ const (
 
 var _ socketOwner = (*wsConn)(nil)
 
+// conn is the connection's net.Conn (the socket's: set once the upgrade
+// is done).
+func (c *wsConn) conn() net.Conn { return c.sock.conn }
+
 // id is the connection's id (the actor's: set once the upgrade is done).
 func (c *wsConn) id() string { return c.actor.ID() }
+
+// user is the connection's user (the actor's: set once the upgrade is
+// done; before, the handshake has it).
+func (c *wsConn) user() string { return c.actor.UserID() }
 
 // writeFailed ends the connection after a failed write (socketOwner).
 func (c *wsConn) writeFailed(reason string) { c.end(errors.New(reason)) }
@@ -79,7 +84,7 @@ func (c *wsConn) readReady() {
 	defer c.recoverReader()
 	c.readMu.Lock()
 	defer c.readMu.Unlock()
-	_ = c.conn.SetReadDeadline(time.Now().Add(readTimeout))
+	_ = c.conn().SetReadDeadline(time.Now().Add(readTimeout))
 	if !c.stopOn(c.readFrame()) {
 		return
 	}
@@ -122,7 +127,7 @@ func (c *wsConn) stopOn(err error) bool {
 
 // readFrame reads and handles one frame.
 func (c *wsConn) readFrame() error {
-	h, err := ws.ReadHeader(c.conn)
+	h, err := ws.ReadHeader(c.conn())
 	if errors.Is(err, ws.ErrHeaderLengthMSB) || errors.Is(err, ws.ErrHeaderLengthUnexpected) {
 		return protocolError(err)
 	}
@@ -136,7 +141,7 @@ func (c *wsConn) readFrame() error {
 		return errFrameTooLarge
 	}
 	payload := make([]byte, h.Length)
-	if _, err := io.ReadFull(c.conn, payload); err != nil {
+	if _, err := io.ReadFull(c.conn(), payload); err != nil {
 		return err
 	}
 	ws.Cipher(payload, h.Mask, 0)
@@ -219,8 +224,8 @@ func (c *wsConn) end(err error) {
 	if c.srv.poll != nil {
 		c.srv.poll.remove(c)
 	}
-	_ = c.conn.Close()
-	c.srv.forget(c)
+	_ = c.conn().Close()
+	c.srv.forget(c, c.user())
 	c.actor.Closed(reason)
 }
 
@@ -248,7 +253,7 @@ func (c *wsConn) recoverReader() {
 	}
 	c.srv.cfg.Logger.Error("reader panic", "connection", c.id(), "panic", fmt.Sprint(r))
 	c.srv.cfg.Node.RecordError(events.ErrorRecorded{ErrorType: "reader_panic", Severity: events.SeverityCritical,
-		Message: fmt.Sprintf("panic while reading a frame: %v", r), User: c.user, ConnectionID: c.id(),
+		Message: fmt.Sprintf("panic while reading a frame: %v", r), User: c.user(), ConnectionID: c.id(),
 		Context: map[string]any{"stack": string(debug.Stack())}})
 	c.fail(errProtocol)
 }
