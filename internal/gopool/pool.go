@@ -21,22 +21,22 @@ type Pool struct {
 	// ready are the parked goroutines, the most recently parked last:
 	// Go hands a function to the last one (its stack is the most likely
 	// to be in cache, and the ones at the bottom are the ones to expire).
-	ready   []*worker
-	stopped bool
-	maxIdle int
-	idle    atomic.Int32 // len(ready), read without the lock by Idle
-	trim    *time.Timer  // armed while ready is not empty
-	armed   bool
-	stats   Stats
+	ready                    []*worker
+	stopped                  bool
+	maxIdle                  int
+	idle                     atomic.Int32 // len(ready), read without the lock by Idle
+	trim                     *time.Timer  // armed while ready is not empty
+	armed                    bool
+	started, reused, expired atomic.Uint64
 }
 
 // Stats counts how a pool ran its functions.
 type Stats struct {
 	// Started is how many goroutines Go started (no goroutine was
 	// parked); Reused how many functions went to a parked one.
-	Started, Reused atomic.Uint64
+	Started, Reused uint64
 	// Expired is how many parked goroutines exited after IdleFor unused.
-	Expired atomic.Uint64
+	Expired uint64
 }
 
 // worker is one pooled goroutine: while it is parked, Go sends it the
@@ -65,7 +65,7 @@ func (p *Pool) Go(fn func()) (reused bool) {
 	n := len(p.ready)
 	if n == 0 {
 		p.mu.Unlock()
-		p.stats.Started.Add(1)
+		p.started.Add(1)
 		go p.run(&worker{hand: make(chan func(), 1)}, fn)
 		return false
 	}
@@ -74,7 +74,7 @@ func (p *Pool) Go(fn func()) (reused bool) {
 	p.ready = p.ready[:n-1]
 	p.idle.Store(int32(n - 1))
 	p.mu.Unlock()
-	p.stats.Reused.Add(1)
+	p.reused.Add(1)
 	w.hand <- fn
 	return true
 }
@@ -82,8 +82,10 @@ func (p *Pool) Go(fn func()) (reused bool) {
 // Idle is how many goroutines are parked.
 func (p *Pool) Idle() int { return int(p.idle.Load()) }
 
-// Stats is the pool's counters.
-func (p *Pool) Stats() *Stats { return &p.stats }
+// Stats is the pool's counters so far (for metrics).
+func (p *Pool) Stats() Stats {
+	return Stats{Started: p.started.Load(), Reused: p.reused.Load(), Expired: p.expired.Load()}
+}
 
 // run runs fn, then the functions handed to it while it may park.
 func (p *Pool) run(w *worker, fn func()) {
@@ -125,7 +127,7 @@ func (p *Pool) expire() {
 		p.trim.Reset(IdleFor)
 	}
 	p.mu.Unlock()
-	p.stats.Expired.Add(uint64(len(old)))
+	p.expired.Add(uint64(len(old)))
 	for _, w := range old {
 		w.hand <- nil
 	}

@@ -180,7 +180,7 @@ func TestParkedGoroutinesExpire(t *testing.T) {
 	close(release)
 	waitIdle(t, p, 3)
 	waitIdle(t, p, 0)
-	if e := p.Stats().Expired.Load(); e != 3 {
+	if e := p.Stats().Expired; e != 3 {
 		t.Fatalf("%d goroutines expired, want 3", e)
 	}
 	done := make(chan struct{})
