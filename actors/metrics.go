@@ -86,7 +86,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		runsReused:        counter("linkup_mailbox_runs_reused_total", "Chat mailbox runs handed to a parked runner instead of a new goroutine."),
 		runsBorrowed:      counter("linkup_mailbox_runs_borrowed_total", "Chat mailbox runs made by the socket reader that posted to the idle mailbox, after its frame, instead of a runner woken for them (runners.go, internal/gopool/lend)."),
 	}
-	m.runnersIdle = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "linkup_mailbox_runners_idle", Help: "Runners parked waiting for a chat mailbox run (at most 64)."}, func() float64 {
+	m.runnersIdle = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "linkup_mailbox_runners_idle", Help: "Runners parked waiting for a chat mailbox run (at most 256; each exits after 1 s unused)."}, func() float64 {
 		if m.idleRunners == nil {
 			return 0
 		}

@@ -8,10 +8,15 @@ import (
 )
 
 // maxIdleRunners bounds the goroutines a node keeps parked for mailbox
-// runs (runners): enough for the actors running at once on a few cores,
-// few enough that their stacks (grown to what a chat's handlers need,
-// ~16–32 KB, and halved by each GC while parked) cost little.
-const maxIdleRunners = 64
+// runs (runners). A store commit completes the appends of many chats at
+// once and each of their mailboxes is scheduled in the same instant, so
+// runs come in bursts of up to a few hundred: with 64 parked, a third of
+// the runs in the chats load started a goroutine (whose fresh stack then
+// grew by copying), and the runners past 64 exited at once. Each parked
+// runner keeps a stack of at most gopool.KeepStack (16 KB) and exits after
+// gopool.IdleFor unused, so this costs at most 256 × 16 KB = 4 MB while
+// bursts that large keep coming, and nothing on an idle node.
+const maxIdleRunners = 256
 
 // runners is the dispatcher of the chat actors: each mailbox run goes to
 // a goroutine of the node's pool (internal/gopool), parked waiting for

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,6 +29,31 @@ func TestRunnersReuseAParkedGoroutine(t *testing.T) {
 	}
 	if s, re := metricValue(r.started), metricValue(r.reused); s != 1 || re != 19 {
 		t.Fatalf("started %v goroutines and reused %v times, want 1 and 19", s, re)
+	}
+}
+
+// TestRunnersKeepABurstParked: a store commit completes many chats'
+// appends at once and their mailbox runs come in a burst; the runners of
+// one burst of 200 stay parked, so the next burst starts no goroutine
+// (with 64 kept, it started 136, each growing a fresh stack).
+func TestRunnersKeepABurstParked(t *testing.T) {
+	r := testRunners(make(chan struct{}))
+	burst := func() {
+		var wg sync.WaitGroup
+		release := make(chan struct{})
+		for range 200 {
+			wg.Add(1)
+			r.Schedule(func() { wg.Done(); <-release })
+		}
+		wg.Wait() // all 200 run at once
+		close(release)
+		poll.Until(t, 10*time.Second, "the burst's runners parked", func() bool { return r.pool.Idle() == min(200, maxIdleRunners) })
+	}
+	burst()
+	started := metricValue(r.started)
+	burst()
+	if more := metricValue(r.started) - started; more != 0 {
+		t.Fatalf("a second burst of 200 runs started %v goroutines, want 0", more)
 	}
 }
 

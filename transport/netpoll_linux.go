@@ -71,7 +71,13 @@ type pollStats struct {
 }
 
 // maxIdleReaders bounds the reader goroutines kept parked between reads.
-const maxIdleReaders = 64
+// The watchdog hands every connection the leader has not read yet to a
+// reader at once (up to len(evs)), so reads come in bursts: with 64
+// parked, 37 % of hand-offs in the chats load started a goroutine whose
+// fresh stack then grew by copying. Each parked reader keeps a stack of
+// at most gopool.KeepStack (16 KB) and exits after gopool.IdleFor unused:
+// at most 256 × 16 KB = 4 MB while such bursts keep coming, none idle.
+const maxIdleReaders = 256
 
 // leadFor is how long the leader reads one connection before its role
 // passes to another goroutine: far more than a whole frame's read and
