@@ -46,7 +46,7 @@ type deliverAck struct {
 // maxDeliverBacklog (credit).
 func (c *chatActor) deliverTo(ctx actor.Context, id string, s subscriber, d deliver) {
 	if c.credit(ctx, id, s, len(d.Items)) {
-		ctx.Send(s.pid, d)
+		c.send(ctx, s.pid, d)
 	}
 }
 

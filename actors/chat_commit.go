@@ -117,13 +117,13 @@ func (c *chatActor) answer(ctx actor.Context, o *op, r chat.Reply) {
 	}
 	switch m := o.msg.(type) {
 	case chatCreate:
-		ctx.Send(m.Conn, replyFrame{Frame: protocol.AckCreateChat{Ref: m.Ref, ChatID: r.Created.ChatID}})
+		c.send(ctx, m.Conn, replyFrame{Frame: protocol.AckCreateChat{Ref: m.Ref, ChatID: r.Created.ChatID}})
 	case chatPost:
 		if r.Original != 0 {
 			c.ackDuplicate(ctx, m, r.Original)
 			return
 		}
-		ctx.Send(m.Conn, replyFrame{Frame: ackOf(m.Ref, r.Posted)})
+		c.send(ctx, m.Conn, replyFrame{Frame: ackOf(m.Ref, r.Posted)})
 	case chatRead:
 		c.answerRead(ctx, m, r.LastRead, nil)
 	default:
