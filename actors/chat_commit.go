@@ -201,11 +201,11 @@ func (c *chatActor) fanOutTo(ctx actor.Context, items []deliverItem, skip string
 	if len(items) == 0 {
 		return
 	}
-	d := deliver{ChatID: c.id, Items: items}
 	if int64(len(c.subs)) < laneMinSubscribers.Load() && !c.lane.busy() {
+		var msg any = deliver{ChatID: c.id, Items: items} // boxed once for every subscriber
 		for id, s := range c.subs {
 			if skip == "" || s.user != skip {
-				c.deliverTo(ctx, id, s, d)
+				c.deliverBoxed(ctx, id, s, len(items), msg)
 			}
 		}
 		return
