@@ -46,9 +46,10 @@ func (s *countSocket) SendMany(fs [][]byte) error {
 
 func (s *countSocket) Close([]byte, int, string) {}
 
-// chatPathNode is a node on a fresh embedded store with one chat "c1" of
-// five members, each connected once; conns[0] created it.
-func chatPathNode(b *testing.B) ([]*Conn, []*countSocket) {
+// chatPathNode is a node on a fresh embedded store with chats c0..c<n-1>
+// of five members each, every member connected once; conns[5i] created
+// chat i, conns[5i..5i+4] are its members.
+func chatPathNode(b *testing.B, chats int) ([]*Conn, []*countSocket) {
 	b.Helper()
 	st, err := embedded.Open(embedded.Config{Dir: b.TempDir()})
 	if err != nil {
@@ -64,14 +65,20 @@ func chatPathNode(b *testing.B) ([]*Conn, []*countSocket) {
 		_ = n.Shutdown(ctx, "bench over")
 		st.Close()
 	})
-	users := []string{"u0", "u1", "u2", "u3", "u4"}
-	conns, socks := make([]*Conn, len(users)), make([]*countSocket, len(users))
-	for i, u := range users {
-		socks[i] = newCountSocket()
-		conns[i] = n.Connect(ConnInfo{ConnectionID: "k-" + u, UserID: u}, socks[i])
+	var conns []*Conn
+	var socks []*countSocket
+	for c := range chats {
+		users := make([]string, 5)
+		for k := range users {
+			users[k] = fmt.Sprintf("u%d-%d", c, k)
+			s := newCountSocket()
+			conns, socks = append(conns, n.Connect(ConnInfo{ConnectionID: "k-" + users[k], UserID: users[k]}, s)), append(socks, s)
+		}
+		conns[5*c].Handle(protocol.CreateChat{Ref: "c", ChatID: fmt.Sprint("c", c), Title: "bench", Members: users[1:]})
 	}
-	conns[0].Handle(protocol.CreateChat{Ref: "c", ChatID: "c1", Title: "bench", Members: users[1:]})
-	waitCount(b, socks[0], &socks[0].acks, 1)
+	for c := range chats {
+		waitCount(b, socks[5*c], &socks[5*c].acks, 1)
+	}
 	return conns, socks
 }
 
@@ -91,31 +98,48 @@ func waitCount(b *testing.B, s *countSocket, counter *atomic.Int64, want int64) 
 	}
 }
 
-// BenchmarkChatPath posts messages in a chat of five members over the
-// embedded store, the five connections taking turns with up to 64 posts
-// unanswered, and waits for every ack and every delivery: one op is one
-// message (its decide, durable append, ack and four deliveries).
+// BenchmarkChatPath posts messages in chats of five members over the
+// embedded store, each connection with one post unanswered at a time (as
+// a load client sends, a few posts per chat's batch), and waits for
+// every ack and every delivery: one op is one message (its decide,
+// durable append, ack and four deliveries). chats=1 is one chat's path,
+// each commit its own; chats=40 is the `chats` load's shape, the store's
+// commits shared by many chats.
 func BenchmarkChatPath(b *testing.B) {
-	conns, socks := chatPathNode(b)
-	const window = 64
+	for _, chats := range []int{1, 40} {
+		b.Run(fmt.Sprint("chats=", chats), func(b *testing.B) { benchChatPath(b, chats) })
+	}
+}
+
+func benchChatPath(b *testing.B, chats int) {
+	conns, socks := chatPathNode(b, chats)
+	window := len(conns)
 	b.ReportAllocs()
 	b.ResetTimer()
 	cpu0 := cpuTime()
 	for i := 0; i < b.N; i++ {
-		k := i % len(conns)
-		if i >= window {
-			j := i - window // the post that must be acknowledged first
-			waitCount(b, socks[j%len(conns)], &socks[j%len(conns)].acks, acksBy(j))
+		k := i % window
+		if i >= window { // conns[k]'s previous post must be acknowledged first
+			waitCount(b, socks[k], &socks[k].acks, int64(i/window)+createAcks(k))
 		}
-		conns[k].Handle(protocol.SendMessage{Ref: "r", ChatID: "c1", ClientMsgID: fmt.Sprint("m", i), Body: "hello from the bench"})
+		conns[k].Handle(protocol.SendMessage{Ref: "r", ChatID: fmt.Sprint("c", k/5), ClientMsgID: fmt.Sprint("m", i), Body: "hello from the bench"})
 	}
 	for k, s := range socks {
-		posts := int64(b.N / len(conns))
-		if k < b.N%len(conns) {
+		posts := int64(b.N / window)
+		if k < b.N%window {
 			posts++
 		}
 		waitCount(b, s, &s.acks, posts+createAcks(k))
-		waitCount(b, s, &s.msgs, int64(b.N)-posts)
+		others := int64(0) // the posts of the other members of k's chat
+		for j := k - k%5; j < k-k%5+5; j++ {
+			if j != k {
+				others += int64(b.N / window)
+				if j < b.N%window {
+					others++
+				}
+			}
+		}
+		waitCount(b, s, &s.msgs, others)
 	}
 	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
 }
@@ -130,12 +154,9 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// acksBy is how many acks post j's connection has got once j is
-// acknowledged: its posts up to j, and the create's for conns[0].
-func acksBy(j int) int64 { return int64(j/5) + 1 + createAcks(j%5) }
-
+// createAcks is the create_chat acks conns[k] got: its chat's creator's.
 func createAcks(k int) int64 {
-	if k == 0 {
+	if k%5 == 0 {
 		return 1
 	}
 	return 0
