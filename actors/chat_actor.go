@@ -465,8 +465,3 @@ func newEventID() string {
 }
 
 func now() time.Time { return time.Now().UTC() }
-
-// chatEventData encodes a chat event with the request's correlation.
-func chatEventData(ev events.Event, o origin, node string) (events.EventData, error) {
-	return events.Encode(ev, events.Metadata{CorrelationID: o.Corr, CausationID: o.Corr, Node: node})
-}

@@ -45,8 +45,14 @@ type deliverAck struct {
 // flight, or drops the subscriber when d would take them past
 // maxDeliverBacklog (credit).
 func (c *chatActor) deliverTo(ctx actor.Context, id string, s subscriber, d deliver) {
-	if c.credit(ctx, id, s, len(d.Items)) {
-		ctx.Send(s.pid, d)
+	c.deliverBoxed(ctx, id, s, len(d.Items), d)
+}
+
+// deliverBoxed is deliverTo for a deliver of n items already boxed as
+// msg: a fan-out boxes its deliver once for all its subscribers.
+func (c *chatActor) deliverBoxed(ctx actor.Context, id string, s subscriber, n int, msg any) {
+	if c.credit(ctx, id, s, n) {
+		c.send(ctx, s.pid, msg)
 	}
 }
 

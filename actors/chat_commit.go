@@ -117,13 +117,13 @@ func (c *chatActor) answer(ctx actor.Context, o *op, r chat.Reply) {
 	}
 	switch m := o.msg.(type) {
 	case chatCreate:
-		ctx.Send(m.Conn, replyFrame{Frame: protocol.AckCreateChat{Ref: m.Ref, ChatID: r.Created.ChatID}})
+		c.send(ctx, m.Conn, replyFrame{Frame: protocol.AckCreateChat{Ref: m.Ref, ChatID: r.Created.ChatID}})
 	case chatPost:
 		if r.Original != 0 {
 			c.ackDuplicate(ctx, m, r.Original)
 			return
 		}
-		ctx.Send(m.Conn, replyFrame{Frame: ackOf(m.Ref, r.Posted)})
+		c.send(ctx, m.Conn, replyFrame{Frame: ackOf(m.Ref, r.Posted)})
 	case chatRead:
 		c.answerRead(ctx, m, r.LastRead, nil)
 	default:
@@ -201,11 +201,11 @@ func (c *chatActor) fanOutTo(ctx actor.Context, items []deliverItem, skip string
 	if len(items) == 0 {
 		return
 	}
-	d := deliver{ChatID: c.id, Items: items}
 	if int64(len(c.subs)) < laneMinSubscribers.Load() && !c.lane.busy() {
+		var msg any = deliver{ChatID: c.id, Items: items} // boxed once for every subscriber
 		for id, s := range c.subs {
 			if skip == "" || s.user != skip {
-				c.deliverTo(ctx, id, s, d)
+				c.deliverBoxed(ctx, id, s, len(items), msg)
 			}
 		}
 		return

@@ -258,3 +258,13 @@ func orderedSends(next actor.SenderFunc) actor.SenderFunc {
 		next(ctx, target, env)
 	}
 }
+
+// send is what ctx.Send does through orderedSends, for the chat's
+// hottest sends (acks, fan-out deliveries, one or more per message):
+// without Proto.Actor's sender middleware chain, which wraps each message
+// in an envelope of its own.
+func (c *chatActor) send(ctx actor.Context, to *actor.PID, msg any) {
+	if !c.lane.send(ctx.ActorSystem(), to, msg) {
+		ctx.ActorSystem().Root.Send(to, msg)
+	}
+}

@@ -23,7 +23,7 @@ func (s *State) Clone() *State {
 func (d *dedupIndex) clone() *dedupIndex {
 	c := &dedupIndex{bySender: make(map[string]*senderWindow, len(d.bySender)), n: d.n}
 	for sender, w := range d.bySender {
-		c.bySender[sender] = &senderWindow{entries: slices.Clone(w.entries), next: w.next}
+		c.bySender[sender] = &senderWindow{entries: slices.Clone(w.entries), sums: slices.Clone(w.sums), next: w.next}
 	}
 	return c
 }

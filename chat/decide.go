@@ -18,7 +18,11 @@ import (
 // gives the same Ready.
 func Decide(s *State, now time.Time, cmds []Command) Ready {
 	d := decider{v: newView(s), now: now.UTC()}
+	// One event and one delivery per command is the common batch (posts):
+	// room for them at once, instead of growing the slices as they come.
 	d.rd.Replies = make([]Reply, 0, len(cmds))
+	d.rd.Events = make([]Event, 0, len(cmds))
+	d.rd.Deliveries = make([]Delivery, 0, len(cmds))
 	for i, c := range cmds {
 		d.step(i, c)
 	}
@@ -136,13 +140,25 @@ func (d *decider) post(i int, c Post) Reply {
 	if err := validateBody(c.Body, c.ClientMsgID); err != nil {
 		return Reply{Err: err}
 	}
-	if m, seq, ok := d.v.repeat(c.Sender, c.ClientMsgID); ok {
-		return Reply{Posted: m, Original: seq}
+	if seq, inBatch, ok := d.v.repeat(c.Sender, c.ClientMsgID); inBatch {
+		return Reply{Posted: d.postedAt(seq)}
+	} else if ok {
+		return Reply{Original: seq}
 	}
 	ev := events.MessagePosted{ChatID: d.v.s.ChatID, Seq: d.v.latest + 1, MessageID: c.MessageID, Sender: c.Sender,
 		Body: c.Body, ClientMsgID: c.ClientMsgID, SentAt: d.now}
 	d.emit(i, ev)
 	return Reply{Posted: ev}
+}
+
+// postedAt is the message the batch posts at seq.
+func (d *decider) postedAt(seq uint64) events.MessagePosted {
+	for _, e := range slices.Backward(d.rd.Events) {
+		if m, ok := e.Event.(events.MessagePosted); ok && m.Seq == seq {
+			return m
+		}
+	}
+	return events.MessagePosted{}
 }
 
 func validateBody(body, clientMsgID string) *Error {

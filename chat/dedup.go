@@ -1,6 +1,9 @@
 package chat
 
-import "strings"
+import (
+	"hash/maphash"
+	"strings"
+)
 
 // dedupIndex remembers, per sender, the seq of the last n client_msg_ids.
 type dedupIndex struct {
@@ -8,11 +11,21 @@ type dedupIndex struct {
 	n        int
 }
 
-// senderWindow is a ring of one sender's newest entries.
+// senderWindow is a ring of one sender's newest entries, and beside it
+// each entry's id hash (sums[i] is entries[i]'s): a lookup scans the
+// hashes, 4 bytes each, and compares ids only where they match, so a
+// post with a new id (nearly all) costs a scan of 1 KB instead of 256
+// string comparisons.
 type senderWindow struct {
 	entries []dedupEntry
+	sums    []uint32
 	next    int
 }
+
+// dedupSeed keys the id hashes; they never leave the process.
+var dedupSeed = maphash.MakeSeed()
+
+func idSum(id string) uint32 { return uint32(maphash.String(dedupSeed, id)) }
 
 type dedupEntry struct {
 	id  string
@@ -34,10 +47,10 @@ func (d *dedupIndex) add(sender, clientMsgID string, seq uint64) {
 	}
 	e := dedupEntry{id: strings.Clone(clientMsgID), seq: seq}
 	if len(w.entries) < d.n {
-		w.entries = append(w.entries, e)
+		w.entries, w.sums = append(w.entries, e), append(w.sums, idSum(clientMsgID))
 		return
 	}
-	w.entries[w.next] = e
+	w.entries[w.next], w.sums[w.next] = e, idSum(clientMsgID)
 	w.next = (w.next + 1) % d.n
 }
 
@@ -48,11 +61,14 @@ func (d *dedupIndex) get(sender, clientMsgID string) (uint64, bool) {
 	if w == nil {
 		return 0, false
 	}
-	n := len(w.entries)
+	sum, n := idSum(clientMsgID), len(w.sums)
 	for i := range n {
-		e := w.entries[(w.next-1-i+2*n)%n]
-		if e.id == clientMsgID {
-			return e.seq, true
+		j := w.next - 1 - i
+		if j < 0 {
+			j += n
+		}
+		if w.sums[j] == sum && w.entries[j].id == clientMsgID {
+			return w.entries[j].seq, true
 		}
 	}
 	return 0, false

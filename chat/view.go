@@ -12,15 +12,15 @@ type view struct {
 	s        *State
 	creation *events.ChatCreated
 	latest   uint64
-	reads    map[string]uint64
+	reads    smallMap[string, uint64]
 	dropped  map[string]bool
-	sent     map[[2]string]events.MessagePosted
-	list     []string // the members, once the batch changed them
+	sent     smallMap[[2]string, uint64] // the batch's posts: (sender, client_msg_id) to seq
+	list     []string                    // the members, once the batch changed them
 	changed  bool
-	msgs     map[uint64]string // the batch's messages: seq to sender
-	dels     map[uint64]uint64 // the batch's deletions: target to seq
-	edits    map[uint64]string // the batch's edits: target to body
-	delivs   map[string]uint64 // the batch's delivered pointers
+	msgs     smallMap[uint64, string] // the batch's messages: seq to sender
+	dels     map[uint64]uint64        // the batch's deletions: target to seq
+	edits    map[uint64]string        // the batch's edits: target to body
+	delivs   map[string]uint64        // the batch's delivered pointers
 }
 
 func newView(s *State) *view { return &view{s: s, latest: s.LatestSeq} }
@@ -43,7 +43,7 @@ func (v *view) creator() string {
 
 // message returns the sender of the message seq, if seq is one.
 func (v *view) message(seq uint64) (string, bool) {
-	if sender, ok := v.msgs[seq]; ok {
+	if sender, ok := v.msgs.get(seq); ok {
 		return sender, true
 	}
 	return v.s.items.message(seq)
@@ -67,14 +67,14 @@ func (v *view) lastBody(target uint64) (string, bool) {
 	return e.body, ok
 }
 
-// repeat returns the message sender stored or is storing with clientMsgID:
-// one earlier in the batch, or the seq of a stored one.
-func (v *view) repeat(sender, clientMsgID string) (events.MessagePosted, uint64, bool) {
-	if m, ok := v.sent[[2]string{sender, clientMsgID}]; ok {
-		return m, 0, true
+// repeat returns the seq of the message sender stored or is storing with
+// clientMsgID, and whether it is one earlier in the batch.
+func (v *view) repeat(sender, clientMsgID string) (seq uint64, inBatch, ok bool) {
+	if seq, ok := v.sent.get([2]string{sender, clientMsgID}); ok {
+		return seq, true, true
 	}
-	seq, ok := v.s.Posted(sender, clientMsgID)
-	return events.MessagePosted{}, seq, ok
+	seq, ok = v.s.Posted(sender, clientMsgID)
+	return seq, false, ok
 }
 
 // view is a folder; see fold.
@@ -83,10 +83,7 @@ func (v *view) created(e events.ChatCreated) { v.creation = &e; v.list, v.change
 func (v *view) item(it Item) {
 	v.latest = RaiseLatest(v.latest, it.Seq)
 	if it.Kind == KindMessage {
-		if v.msgs == nil {
-			v.msgs = map[uint64]string{}
-		}
-		v.msgs[it.Seq] = it.Message.Sender
+		v.msgs.set(it.Seq, it.Message.Sender)
 	}
 }
 
@@ -102,7 +99,7 @@ func (v *view) members() []string {
 func (v *view) setMembers(m []string) { v.list, v.changed = m, true }
 
 func (v *view) pointer(user string) uint64 {
-	if seq, ok := v.reads[user]; ok {
+	if seq, ok := v.reads.get(user); ok {
 		return seq
 	}
 	if v.dropped[user] {
@@ -112,14 +109,11 @@ func (v *view) pointer(user string) uint64 {
 }
 
 func (v *view) setPointer(user string, seq uint64) {
-	if v.reads == nil {
-		v.reads = map[string]uint64{}
-	}
-	v.reads[user] = seq
+	v.reads.set(user, seq)
 }
 
 func (v *view) dropPointer(user string) {
-	delete(v.reads, user)
+	v.reads.del(user)
 	delete(v.delivs, user)
 	if v.dropped == nil {
 		v.dropped = map[string]bool{}
@@ -128,10 +122,7 @@ func (v *view) dropPointer(user string) {
 }
 
 func (v *view) posted(m events.MessagePosted) {
-	if v.sent == nil {
-		v.sent = map[[2]string]events.MessagePosted{}
-	}
-	v.sent[[2]string{m.Sender, m.ClientMsgID}] = m
+	v.sent.set([2]string{m.Sender, m.ClientMsgID}, m.Seq)
 }
 
 func (v *view) deleted(target, seq uint64) {
