@@ -3,7 +3,7 @@ package events
 import (
 	"time"
 
-	"github.com/linkup-chat/linkup/events/internal/jsonenc"
+	"github.com/linkup-chat/linkup/internal/jsonenc"
 )
 
 // appendJSON appends ev's JSON object to a buffer of about the right size

@@ -1,6 +1,10 @@
 package protocol
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/linkup-chat/linkup/internal/jsonenc"
+)
 
 // encodeFast writes the hot frames, message and ack, without reflection,
 // byte for byte as encodeTyped would (encode_fast_test.go compares both
@@ -11,40 +15,40 @@ func encodeFast(f Frame) (b []byte, ok bool) {
 	case MessageFrame:
 		b = make([]byte, 0, 160+len(m.ChatID)+len(m.MessageID)+len(m.Sender)+len(m.Body)+len(m.ClientMsgID))
 		b = append(b, `{"type":"message","chat_id":`...)
-		b = AppendJSONString(b, m.ChatID)
+		b = jsonenc.String(b, m.ChatID)
 		b = append(b, `,"seq":`...)
 		b = strconv.AppendUint(b, m.Seq, 10)
 		b = append(b, `,"message_id":`...)
-		b = AppendJSONString(b, m.MessageID)
+		b = jsonenc.String(b, m.MessageID)
 		b = append(b, `,"sender":`...)
-		b = AppendJSONString(b, m.Sender)
+		b = jsonenc.String(b, m.Sender)
 		b = append(b, `,"body":`...)
-		b = AppendJSONString(b, m.Body)
+		b = jsonenc.String(b, m.Body)
 		b = append(b, `,"sent_at":`...)
-		if b, ok = AppendJSONTime(b, m.SentAt); !ok {
+		if b, ok = jsonenc.Time(b, m.SentAt); !ok {
 			return nil, false
 		}
 		b = append(b, `,"client_msg_id":`...)
-		b = AppendJSONString(b, m.ClientMsgID)
+		b = jsonenc.String(b, m.ClientMsgID)
 		return append(b, '}'), true
 	case AckSendMessage:
 		b = make([]byte, 0, 160+len(m.Ref)+len(m.ChatID)+len(m.ClientMsgID)+len(m.MessageID))
 		b = append(b, `{"type":"ack",`...)
 		if m.Ref != "" {
 			b = append(b, `"ref":`...)
-			b = AppendJSONString(b, m.Ref)
+			b = jsonenc.String(b, m.Ref)
 			b = append(b, ',')
 		}
 		b = append(b, `"chat_id":`...)
-		b = AppendJSONString(b, m.ChatID)
+		b = jsonenc.String(b, m.ChatID)
 		b = append(b, `,"client_msg_id":`...)
-		b = AppendJSONString(b, m.ClientMsgID)
+		b = jsonenc.String(b, m.ClientMsgID)
 		b = append(b, `,"message_id":`...)
-		b = AppendJSONString(b, m.MessageID)
+		b = jsonenc.String(b, m.MessageID)
 		b = append(b, `,"seq":`...)
 		b = strconv.AppendUint(b, m.Seq, 10)
 		b = append(b, `,"sent_at":`...)
-		if b, ok = AppendJSONTime(b, m.SentAt); !ok {
+		if b, ok = jsonenc.Time(b, m.SentAt); !ok {
 			return nil, false
 		}
 		return append(b, '}'), true

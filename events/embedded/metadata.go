@@ -2,7 +2,7 @@ package embedded
 
 import (
 	"github.com/linkup-chat/linkup/events"
-	"github.com/linkup-chat/linkup/events/internal/jsonenc"
+	"github.com/linkup-chat/linkup/internal/jsonenc"
 )
 
 // encodeMetadata returns md's JSON as json.Marshal writes it ({} when

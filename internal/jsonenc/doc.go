@@ -2,7 +2,8 @@
 // encoding/json encodes them (strings with HTML-safe escapes and U+FFFD for
 // invalid UTF-8, times as time.Time.MarshalJSON writes them), without
 // reflection and without an allocation per value. Package events encodes
-// its hot event types with it, and the embedded store its metadata:
+// its hot event types with it, the embedded store its metadata, and
+// package protocol its hot frames (message, ack):
 // encoding/json's reflection, and the validation it makes of every
 // MarshalJSON result, were a visible share of the CPU of each append
 // (issue #17).
