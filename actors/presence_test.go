@@ -49,6 +49,22 @@ func TestPresenceFrameAndGetPresenceAgree(t *testing.T) {
 	}
 	bob.Handle(protocol.Ping{Ref: "ping"}) // its first frame: until then a new connection holds what it is sent
 	waitFor(t, bobSock, `"type":"pong"`)
+	// a0's 1 ms grace must end before the first cycle: a connection opened
+	// within it keeps alice online, and then no online frame is due (a
+	// loaded machine ran a1 inside it).
+	if !poll.Within(10*time.Second, func() bool {
+		ref := fmt.Sprint("gone-", len(frameList(bobSock)))
+		bob.Handle(protocol.GetPresence{Ref: ref, Users: []string{"alice"}})
+		waitFor(t, bobSock, `"ref":"`+ref+`"`)
+		for _, f := range frameList(bobSock) {
+			if strings.Contains(f, `"ref":"`+ref+`"`) {
+				return strings.Contains(f, `"status":"`+protocol.StatusOffline+`"`)
+			}
+		}
+		return false
+	}) {
+		t.Fatal("alice stayed online after her only connection closed")
+	}
 	for i := 1; i <= 20; i++ {
 		start := len(frameList(bobSock))
 		ai := n.Connect(ConnInfo{ConnectionID: fmt.Sprint("a", i), UserID: "alice"}, &gatedSocket{gate: open})
