@@ -16,6 +16,9 @@ import (
 var (
 	errPingTimeout    = errors.New("ping timeout")
 	errClosedByServer = errors.New("closed by server")
+	// errEndedInConnect: the connection ended (a failed write) while the
+	// upgrade was in Connect.
+	errEndedInConnect = errors.New("connection lost during the handshake")
 )
 
 // closeWait is how long the server waits for a client's close frame after
@@ -88,8 +91,9 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, c *wsConn, info
 	c.sock = newSocket(conn, &s.sock, c)
 	c.lastSeen.Store(time.Now().UnixNano())
 	c.actor = s.cfg.Node.Connect(info, c.sock)
-	c.life.Or(connReady)
-	c.startReading()
+	if c.readyOrEnd() {
+		c.startReading()
+	}
 	return true
 }
 

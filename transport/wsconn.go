@@ -216,11 +216,35 @@ func (c *wsConn) fragsLen() int {
 }
 
 // end closes the connection for err, once.
+//
+// A write may fail, or a close be sent, while the upgrade is still in
+// Connect (a connection made during Shutdown is told to reconnect at once,
+// written by its actor in place): the actor handle does not exist yet, so
+// end leaves the rest to the upgrade, which ends the connection as soon as
+// Connect returns (readyOrEnd). Both mark life atomically, so exactly one
+// of them finishes.
 func (c *wsConn) end(err error) {
-	if c.life.Or(connEnded)&connEnded != 0 {
+	prev := c.life.Or(connEnded)
+	if prev&connEnded != 0 || prev&connReady == 0 {
 		return
 	}
-	reason := c.closeReason(err)
+	c.finish(c.closeReason(err))
+}
+
+// readyOrEnd marks the upgrade done once Connect has returned, and
+// reports whether the connection may start reading; if it ended during
+// Connect it is finished here.
+func (c *wsConn) readyOrEnd() bool {
+	if c.life.Or(connReady)&connEnded == 0 {
+		return true
+	}
+	c.finish(c.closeReason(errEndedInConnect))
+	return false
+}
+
+// finish closes the descriptor, stops tracking the connection and tells
+// its actor; it runs once, from end or readyOrEnd.
+func (c *wsConn) finish(reason string) {
 	if c.srv.poll != nil {
 		c.srv.poll.remove(c)
 	}
