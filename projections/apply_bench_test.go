@@ -13,17 +13,17 @@ import (
 
 // BenchmarkApplyChats measures what one projection costs per event in the
 // many-small-chats shape of `linkup-load chats` (200 chats of 5 members,
-// every member sending): batches of 100 and of 500 MessagePosted (what a
-// 50 ms and a 250 ms pace gather at 2,000 msg/s), committed through the
-// runner's own commit path
-// on a read model already holding the chats. It reports the process's CPU
+// every member sending): batches of 100 to 5,000 MessagePosted (a 250 ms
+// pace gathers 500 at 2,000 msg/s, the default 1 s pace 2,000; at 10,000
+// msg/s 2,500 and 10,000), committed through the runner's own commit
+// path on a read model already holding the chats. It reports the process's CPU
 // time per event (steadier than wall time on a shared machine; it holds
 // the SQLite engine and the GC, and for PostgreSQL only the client side)
 // and the wall time.
 func BenchmarkApplyChats(b *testing.B) {
 	for _, be := range backends {
 		b.Run(be.name, func(b *testing.B) {
-			for _, size := range []int{100, 500, 1000} {
+			for _, size := range []int{100, 500, 1000, 2500, 5000} {
 				b.Run(fmt.Sprint("batch=", size), func(b *testing.B) {
 					for _, p := range Default() {
 						b.Run(p.Name(), func(b *testing.B) { benchApplyChats(b, be, p, size) })

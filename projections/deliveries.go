@@ -51,7 +51,7 @@ func (Deliveries) EventTypes() []string {
 // Apply applies one chat event. Poison: data that does not decode, an
 // empty chat id or user, seq 0, an event of a chat never created.
 func (Deliveries) Apply(tx Tx, rec events.RecordedEvent) error {
-	ev, err := decodeEvent(rec)
+	ev, err := decodeApplied(rec)
 	if err != nil {
 		return poison("%v", err)
 	}

@@ -53,7 +53,7 @@ func poison(format string, args ...any) error {
 // decode parses rec as T, or reports it as poison.
 func decode[T events.Event](rec events.RecordedEvent) (T, error) {
 	var zero T
-	ev, err := decodeEvent(rec)
+	ev, err := decodeApplied(rec)
 	if err != nil {
 		return zero, poison("%v", err)
 	}

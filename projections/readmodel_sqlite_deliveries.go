@@ -83,16 +83,35 @@ func multiRow(head string, cols int) (out [len(rowChunks)]string) {
 
 // deliveryRows are the items and marks a transaction buffers until its
 // commit; nothing in the transaction reads them back from SQL (the marks'
-// highest up_to is in deliveryCache).
+// highest up_to is in deliveryCache). Times are kept as the text stored,
+// formatted once per event (an item and its sender's read mark share it:
+// lastAt).
 type deliveryRows struct {
-	items []deliveryItemRow
-	marks []DeliveryMark
+	items  []deliveryItemRow
+	marks  []deliveryMarkRow
+	lastAt struct {
+		t    time.Time
+		text string
+	}
 }
 
 type deliveryItemRow struct {
 	chatID string
 	seq    uint64
-	at     time.Time
+	at     string
+}
+
+type deliveryMarkRow struct {
+	m  DeliveryMark
+	at string
+}
+
+// atText is formatTime(at), once for consecutive rows of one time.
+func (b *deliveryRows) atText(at time.Time) string {
+	if b.lastAt.text == "" || !b.lastAt.t.Equal(at) {
+		b.lastAt.t, b.lastAt.text = at, formatTime(at)
+	}
+	return b.lastAt.text
 }
 
 // flushDeliveries writes the buffered items and marks, in key order (the
@@ -103,18 +122,50 @@ func (t *sqliteTx) flushDeliveries() error {
 	slices.SortFunc(items, func(a, b deliveryItemRow) int {
 		return cmp.Or(cmp.Compare(a.chatID, b.chatID), cmp.Compare(a.seq, b.seq))
 	})
-	slices.SortFunc(marks, func(a, b DeliveryMark) int {
-		return cmp.Or(cmp.Compare(a.ChatID, b.ChatID), cmp.Compare(a.User, b.User), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.UpTo, b.UpTo))
+	slices.SortFunc(marks, func(a, b deliveryMarkRow) int {
+		return cmp.Or(cmp.Compare(a.m.ChatID, b.m.ChatID), cmp.Compare(a.m.User, b.m.User), cmp.Compare(a.m.Kind, b.m.Kind), cmp.Compare(a.m.UpTo, b.m.UpTo))
 	})
+	var chat, user boxed
 	err := writeChunks(t, qDeliveryItems, items, func(args []any, r deliveryItemRow) []any {
-		return append(args, r.chatID, r.seq, formatTime(r.at))
+		return append(args, chat.of(r.chatID), r.seq, r.at)
 	})
 	if err != nil {
 		return err
 	}
-	return writeChunks(t, qDeliveryMarks, marks, func(args []any, m DeliveryMark) []any {
-		return append(args, m.ChatID, m.User, string(m.Kind), m.UpTo, formatTime(m.At), m.ConnectionID)
+	return writeChunks(t, qDeliveryMarks, marks, func(args []any, r deliveryMarkRow) []any {
+		return append(args, chat.of(r.m.ChatID), user.of(r.m.User), kindArg(r.m.Kind), r.m.UpTo, r.at, r.m.ConnectionID)
 	})
+}
+
+// boxed is the last string passed as a statement argument, boxed: rows in
+// key order repeat their chat (and user) row after row, and boxing each
+// again would allocate each time.
+type boxed struct {
+	s string
+	v any
+}
+
+func (b *boxed) of(s string) any {
+	if b.v == nil || b.s != s {
+		b.s, b.v = s, s
+	}
+	return b.v
+}
+
+// The mark kinds as statement arguments, boxed once.
+var (
+	argDelivered any = string(MarkDelivered)
+	argRead      any = string(MarkRead)
+)
+
+func kindArg(k MarkKind) any {
+	switch k {
+	case MarkDelivered:
+		return argDelivered
+	case MarkRead:
+		return argRead
+	}
+	return string(k)
 }
 
 // writeChunks inserts rows with the largest statements of tmpls that fit.
@@ -174,7 +225,7 @@ func (t *sqliteTx) DeliveryChatKnown(chatID string) (bool, error) {
 // AddDeliveryItem and AddDeliveryMark buffer the row until the commit
 // (flushDeliveries).
 func (t *sqliteTx) AddDeliveryItem(chatID string, seq uint64, at time.Time) error {
-	t.dbuf.items = append(t.dbuf.items, deliveryItemRow{chatID: chatID, seq: seq, at: at})
+	t.dbuf.items = append(t.dbuf.items, deliveryItemRow{chatID: chatID, seq: seq, at: t.dbuf.atText(at)})
 	return nil
 }
 
@@ -212,7 +263,7 @@ func (t *sqliteTx) AddDeliveryMark(m DeliveryMark) error {
 	t.deliv.init()
 	key := [3]string{string(m.Kind), m.ChatID, m.User}
 	t.deliv.marks[key] = max(t.deliv.marks[key], m.UpTo)
-	t.dbuf.marks = append(t.dbuf.marks, m)
+	t.dbuf.marks = append(t.dbuf.marks, deliveryMarkRow{m: m, at: t.dbuf.atText(m.At)})
 	return nil
 }
 

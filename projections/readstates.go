@@ -57,7 +57,7 @@ func (ReadStates) Apply(tx Tx, rec events.RecordedEvent) error {
 // Poison: data that does not decode, an empty chat id, seq 0, a chat
 // never created.
 func applyTimelineChange(tx Tx, rec events.RecordedEvent) error {
-	ev, err := decodeEvent(rec)
+	ev, err := decodeApplied(rec)
 	if err != nil {
 		return poison("%v", err)
 	}

@@ -88,7 +88,13 @@ func TestBrowserConsoleAndIncidentView(t *testing.T) {
 	setInput(ana, "#f-until", "")
 	ana.do("clear window", chromedp.Click(chromedp.CSS("#error-filters button[type=submit]")))
 	ana.waitJS("rows again", `document.querySelectorAll('#errors-body tr[data-id]').length === 2`, 10*time.Second)
-	ana.waitJS("hourly chart", `document.querySelectorAll('#chart svg rect.bar').length >= 1`, 10*time.Second)
+	// The chart loaded once at sign-in, maybe before the projection had
+	// committed the errors: refresh it until they show.
+	ana.waitJS("hourly chart", `(() => {
+		const ok = document.querySelectorAll('#chart svg rect.bar').length >= 1;
+		if (!ok) `+again("#chart-filters")+`;
+		return ok;
+	})()`, 20*time.Second)
 	ana.do("read states", chromedp.SetValue(chromedp.CSS("#r-id"), "zed"), chromedp.Click(chromedp.CSS("#read-filters button[type=submit]")))
 	ana.waitJS("zed's read state", `(() => {
 		const ok = [...document.querySelectorAll('#read-body tr')].some(r => r.cells.length === 5 && r.cells[1].textContent === 'm1');
