@@ -1,8 +1,9 @@
 package actors
 
-import "github.com/linkup-chat/linkup/protocol"
-
-import "github.com/asynkron/protoactor-go/actor"
+import (
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/linkup-chat/linkup/protocol"
+)
 
 // timelineCommand sends a v1.1 command (membership, edit, deletion) to its
 // chat, which decides it; the chat answers with the ack or the error.

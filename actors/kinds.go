@@ -49,6 +49,14 @@ func newKind(n *Node, name string) *kind {
 
 // spawn starts a as a new actor of this kind.
 func (k *kind) spawn(root *actor.RootContext, a actor.Actor) *actor.PID {
+	pid, _ := k.spawnNamed(root, a, "")
+	return pid
+}
+
+// spawnNamed is spawn under the name id (one made up by Proto.Actor when
+// id is empty); it fails (actor.ErrNameExists, nothing spawned) when an
+// actor of that name runs.
+func (k *kind) spawnNamed(root *actor.RootContext, a actor.Actor, id string) (*actor.PID, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.next = a
@@ -56,9 +64,15 @@ func (k *kind) spawn(root *actor.RootContext, a actor.Actor) *actor.PID {
 	if k.inline != nil && runsInPlace(a) {
 		props = k.inline
 	}
-	pid := root.Spawn(props)
+	var pid *actor.PID
+	var err error
+	if id == "" {
+		pid = root.Spawn(props)
+	} else {
+		pid, err = root.SpawnNamed(props, id)
+	}
 	k.next = nil
-	return pid
+	return pid, err
 }
 
 // take is the producer; see kind.

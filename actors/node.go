@@ -221,21 +221,6 @@ func (n *Node) spawnConn(a *connActor, id string) *actor.PID {
 	return k.spawn(n.system.Root, a)
 }
 
-// spawnNamed is spawn under the name id; it fails (actor.ErrNameExists,
-// nothing spawned) when an actor of that name runs.
-func (k *kind) spawnNamed(root *actor.RootContext, a actor.Actor, id string) (*actor.PID, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.next = a
-	props := k.props
-	if k.inline != nil && runsInPlace(a) {
-		props = k.inline
-	}
-	pid, err := root.SpawnNamed(props, id)
-	k.next = nil
-	return pid, err
-}
-
 // connGone unlists connection c (pid) when it closes.
 func (n *Node) connGone(c *connActor, pid *actor.PID) {
 	if n.conns.remove(c.slot, pid) {

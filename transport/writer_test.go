@@ -21,19 +21,8 @@ import (
 // socket written by pool, and the client's end.
 func tcpPair(t *testing.T, pool *writerPool, timeout time.Duration, onAbort func(string)) (*socket, net.Conn) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() { c, _ := ln.Accept(); accepted <- c }()
-	client, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := (<-accepted).(*net.TCPConn)
-	t.Cleanup(func() { _ = client.Close(); _ = srv.Close() })
+	server, client := loopbackPair(t)
+	srv := server.(*net.TCPConn)
 	_ = srv.SetWriteBuffer(8 << 10)
 	if onAbort == nil {
 		onAbort = func(string) {}
