@@ -99,9 +99,19 @@ func testCommitIsIdempotentByPosition(t *testing.T, b backend) {
 // projection=proj: a gauge's or counter's value, a histogram's count.
 func metricValue(t *testing.T, reg *prometheus.Registry, name, proj string) float64 {
 	t.Helper()
+	v, ok := metricFound(reg, name, proj)
+	if !ok {
+		t.Fatalf("no series %s{projection=%q}", name, proj)
+	}
+	return v
+}
+
+// metricFound is the value of series name{projection=proj} in reg, and
+// whether reg has it.
+func metricFound(reg *prometheus.Registry, name, proj string) (float64, bool) {
 	mfs, err := reg.Gather()
 	if err != nil {
-		t.Fatal(err)
+		return 0, false
 	}
 	for _, mf := range mfs {
 		if mf.GetName() != name {
@@ -110,13 +120,12 @@ func metricValue(t *testing.T, reg *prometheus.Registry, name, proj string) floa
 		for _, m := range mf.GetMetric() {
 			for _, l := range m.GetLabel() {
 				if l.GetName() == "projection" && l.GetValue() == proj {
-					return m.GetGauge().GetValue() + m.GetCounter().GetValue() + float64(m.GetHistogram().GetSampleCount())
+					return m.GetGauge().GetValue() + m.GetCounter().GetValue() + float64(m.GetHistogram().GetSampleCount()), true
 				}
 			}
 		}
 	}
-	t.Fatalf("no series %s{projection=%q}", name, proj)
-	return 0
+	return 0, false
 }
 
 func TestLagIsMeasuredAndExported(t *testing.T) {
