@@ -137,7 +137,7 @@ func (c *chatActor) answer(ctx actor.Context, o *op, r chat.Reply) {
 func (c *chatActor) deliver(ctx actor.Context, ops []*op, ds []chat.Delivery) {
 	var items []deliverItem
 	for _, d := range ds {
-		from := ops[d.Cmd].origin().Conn
+		from := ops[d.Cmd].origin().sender()
 		switch d.Kind {
 		case chat.DeliverJoined:
 			c.sendJoined(d.Created)

@@ -14,9 +14,23 @@ import (
 // request carries.
 type origin struct {
 	Conn *actor.PID
+	// Self names the requesting connection when Conn is not it: a command
+	// routed from another node is answered through a future (Conn), but
+	// its items must carry the connection's own name, so that it skips
+	// its own message whether its ack or the delivery arrives first (the
+	// two travel different paths). Nil otherwise.
+	Self *actor.PID
 	User string
 	Ref  string
 	Corr string
+}
+
+// sender names the connection that sent the command, for its items.
+func (o origin) sender() *actor.PID {
+	if o.Self != nil {
+		return o.Self
+	}
+	return o.Conn
 }
 
 // Requests to a chat actor.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/linkup-chat/linkup/events"
 	"github.com/linkup-chat/linkup/protocol"
 )
 
@@ -41,6 +42,13 @@ func (n *Node) HandleChat(req ChatRequest) ChatReply {
 	}
 	f := actor.NewFuture(n.system, routedWait)
 	o.Conn = f.PID()
+	// A connection actor is named by its stream (registry.go): the items
+	// of its command carry that name, so it knows its own message before
+	// the routed answer is back. Only the Id is ever read (the node's
+	// name stands in for an address; nothing is sent to it).
+	if named(req.ConnID) {
+		o.Self = actor.NewPID(req.Node, events.ConnectionStream(req.ConnID))
+	}
 	msg, err := req.message(o)
 	if err != nil {
 		return ChatReply{Err: err}
