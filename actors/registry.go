@@ -190,10 +190,10 @@ func (r *registry) each(f func(*actor.PID)) {
 // finds it (get), and the one string serves as the actor's name, its id
 // (connIDOf) and its stream's name (in the store's cache too): the table
 // itself is a list of PIDs by slot (8 bytes a connection, where a map by
-// id cost ~50, and the id and the stream name 48 bytes each, issue #17). A connection reserves its slot before
-// it is spawned (connActor.slot, never changed), fills it once admitted,
-// and empties it when it closes; emptied slots are reused. Safe for
-// concurrent use.
+// id cost ~50, and the id and the stream name 48 bytes each, issue #17).
+// A connection reserves its slot before it is spawned (connActor.slot,
+// never changed), fills it once admitted, and empties it when it closes;
+// emptied slots are reused. Safe for concurrent use.
 type connTable struct {
 	sys  *actor.ActorSystem
 	mu   sync.Mutex
