@@ -2,6 +2,8 @@ package projections
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/protocol"
 )
 
 // ownReadStory appends to st, in chat "own", events from the n-th on up
@@ -98,6 +101,7 @@ func TestOwnReadsAgreeWithReplayAudit(t *testing.T) {
 		checkDeliveriesAgree(t, st, rm, map[string]uint64{"own": latest})
 		if s, ok := rm.(*SQLite); ok {
 			checkFewReadRows(t, s)
+			checkDocReadQuery(t, s, latest)
 		}
 		// The rows are those of a projection without the restart: only
 		// the reads that raised a pointer, though the pointers were read
@@ -215,4 +219,35 @@ func deliveriesOf(t testing.TB, st events.Store) []events.Delivery {
 		out = append(out, events.Delivery{Event: &rec, Position: rec.Position})
 	}
 	return out
+}
+
+// checkDocReadQuery runs doc.go's query for when a user first read an
+// item, for each member and item: it must give the audit's read_at.
+func checkDocReadQuery(t *testing.T, s *SQLite, latest uint64) {
+	t.Helper()
+	const q = `SELECT at FROM (SELECT up_to, at FROM delivery_marks WHERE chat_id = ?1 AND user = ?2 AND kind = 'read'
+	    UNION ALL SELECT seq, posted_at FROM delivery_items WHERE chat_id = ?1 AND reader = ?2)
+	WHERE up_to >= ?3 ORDER BY up_to LIMIT 1`
+	for seq := uint64(1); seq <= latest; seq++ {
+		a, err := s.Deliveries(context.Background(), protocol.DeliveriesQuery{Chat: "own", Seq: seq})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range a.Items {
+			var at sql.NullString
+			if err := s.reader.QueryRow(q, "own", it.User, seq).Scan(&at); err != nil && !errors.Is(err, sql.ErrNoRows) {
+				t.Fatal(err)
+			}
+			if got, want := at.String, stampText(it.ReadAt); got != want {
+				t.Fatalf("seq %d %s: doc query %q, audit %q", seq, it.User, got, want)
+			}
+		}
+	}
+}
+
+func stampText(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return formatTime(*t)
 }
