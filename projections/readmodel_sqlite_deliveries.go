@@ -75,11 +75,12 @@ var (
 	qDeliveryMarks = multiRow(`INSERT OR IGNORE INTO delivery_marks%s (chat_id, user, kind, up_to, at, connection_id) VALUES `, 6)
 )
 
-// multiRow makes one INSERT template per chunk size, of cols columns.
-func multiRow(head string, cols int) (out [len(rowChunks)]string) {
+// multiRow makes one INSERT template per chunk size, of cols columns,
+// each followed by tail.
+func multiRow(head string, cols int, tail ...string) (out [len(rowChunks)]string) {
 	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
 	for i, n := range rowChunks {
-		out[i] = head + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
+		out[i] = head + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") + strings.Join(tail, "")
 	}
 	return out
 }
