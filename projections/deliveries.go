@@ -76,7 +76,8 @@ func (Deliveries) Apply(tx Tx, rec events.RecordedEvent) error {
 		}
 	}
 	if user, upTo, ok := chat.ReadMove(ev); ok {
-		if err := raiseMark(tx, DeliveryMark{Kind: MarkRead, ChatID: chatID, User: user, UpTo: upTo, At: at}); err != nil {
+		_, own := ev.(events.MessagePosted)
+		if err := raiseMark(tx, DeliveryMark{Kind: MarkRead, ChatID: chatID, User: user, UpTo: upTo, At: at, Own: own}); err != nil {
 			return err
 		}
 	}

@@ -122,8 +122,9 @@
 //	read_state_view (user, chat_id, last_read_seq, latest_seq, uncounted_above)
 //	    -- the inputs of unread, which ReadStates computes with chat.UnreadItems
 //	delivery_chats (chat_id PRIMARY KEY)    -- deliveries: chats from ChatCreated
-//	delivery_items (chat_id, seq, posted_at, PRIMARY KEY (chat_id, seq))
-//	    -- every timeline item; posted_at = the event's sent_at / at
+//	delivery_items (chat_id, seq, posted_at, reader, PRIMARY KEY (chat_id, seq))
+//	    -- every timeline item; posted_at = the event's sent_at / at;
+//	    -- reader = the sender when the item holds their read mark (below)
 //	delivery_members (chat_id, user, joined_seq, left_seq, PRIMARY KEY (chat_id, user, joined_seq))
 //	    -- a membership: member at seq N when joined_seq <= N and
 //	    -- (left_seq IS NULL OR left_seq > N); joined_seq 0 from ChatCreated
@@ -132,7 +133,10 @@
 //	    -- kind 'delivered' (MessagesDelivered; connection_id set) or 'read'
 //	    -- (ChatRead, or the user's own message; connection_id ''): only
 //	    -- the events that raised the user's highest up_to, so the first
-//	    -- mark with up_to >= N is the first event covering item N
+//	    -- mark with up_to >= N is the first event covering item N. A read
+//	    -- by the user's own message less than 128 seqs above their
+//	    -- previous read row is not a row here: its item holds it
+//	    -- (delivery_items.reader = user, up_to = seq, at = posted_at)
 //	projection_checkpoints (name PRIMARY KEY, position, updated_at)
 //	projection_poison (name, position, stream, event_type, reason, recorded_at)
 //
@@ -145,4 +149,11 @@
 //
 //	SELECT at, connection_id FROM delivery_marks
 //	WHERE chat_id = 'ops' AND user = 'bob' AND kind = 'delivered' AND up_to >= 12 ORDER BY up_to LIMIT 1;
+//
+// and when bob first read it (his read rows and the items holding his
+// reads):
+//
+//	SELECT at FROM (SELECT up_to, at FROM delivery_marks WHERE chat_id = 'ops' AND user = 'bob' AND kind = 'read'
+//	    UNION ALL SELECT seq, posted_at FROM delivery_items WHERE chat_id = 'ops' AND reader = 'bob')
+//	WHERE up_to >= 12 ORDER BY up_to LIMIT 1;
 package projections

@@ -81,7 +81,7 @@ func (t *pgTx) LastDeliveryMark(kind MarkKind, chatID, user string) (uint64, err
 	key := [3]string{string(kind), storable(chatID), storable(user)}
 	c := t.dcache()
 	if v, ok := c.marks[key]; ok {
-		return v, nil
+		return v.high, nil
 	}
 	if err := t.send(); err != nil {
 		return 0, err
@@ -90,7 +90,7 @@ func (t *pgTx) LastDeliveryMark(kind MarkKind, chatID, user string) (uint64, err
 	err := t.conn.QueryRow(t.ctx, `SELECT coalesce(max(up_to), 0) FROM `+t.table("delivery_marks")+`
 		WHERE chat_id = $1 AND user_id = $2 AND kind = $3`, key[1], key[2], key[0]).Scan(&upTo)
 	if err == nil {
-		c.marks[key] = uint64(upTo)
+		c.marks[key] = markHigh{high: uint64(upTo), row: uint64(upTo)}
 	}
 	return uint64(upTo), err
 }
@@ -100,7 +100,7 @@ func (t *pgTx) AddDeliveryMark(m DeliveryMark) error {
 		return poison("seq %d out of range", m.UpTo)
 	}
 	key := [3]string{string(m.Kind), storable(m.ChatID), storable(m.User)}
-	t.dcache().marks[key] = max(t.dcache().marks[key], m.UpTo)
+	t.dcache().marks[key] = markHigh{high: max(t.dcache().marks[key].high, m.UpTo), row: max(t.dcache().marks[key].row, m.UpTo)}
 	us, ns := splitNanos(m.At)
 	return t.enqueue(`INSERT INTO `+t.table("delivery_marks")+` (chat_id, user_id, kind, up_to, at, at_ns, connection_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,

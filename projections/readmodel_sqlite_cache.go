@@ -8,7 +8,8 @@ import (
 // rowCache keeps, across the transactions of one table set of one
 // projection, the rows they read and wrote: read-state seqs (a chat's
 // latest, a member's pointer, rows known to be absent too), the chats the
-// deliveries projection knows, and each user's highest delivery mark. In
+// deliveries projection knows with their highest item seqs, and each
+// user's highest delivery marks. In
 // the many-small-chats load most keys come once or twice per batch, so a
 // per-transaction cache alone re-read almost every row.
 //
@@ -47,7 +48,7 @@ func newRowCache() *rowCache {
 
 // size is the number of rows held.
 func (c *rowCache) size() int {
-	return len(c.rows.chats) + len(c.rows.members) + len(c.deliv.chats) + len(c.deliv.marks)
+	return len(c.rows.chats) + len(c.rows.members) + len(c.deliv.chats) + len(c.deliv.tops) + len(c.deliv.marks)
 }
 
 // reset empties the cache; it is not valid until the next commit.
@@ -81,6 +82,9 @@ func (c *rowCache) merge(rows readRows, deliv deliveryCache, pos uint64, dv int6
 	}
 	for k, v := range deliv.chats {
 		c.deliv.chats[k] = v
+	}
+	for k, v := range deliv.tops {
+		c.deliv.tops[k] = v
 	}
 	for k, v := range deliv.marks {
 		c.deliv.marks[k] = v

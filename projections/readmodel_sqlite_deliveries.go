@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -22,8 +23,9 @@ var deliveryTables = []tableSpec{
 		chat_id   TEXT NOT NULL,
 		seq       INTEGER NOT NULL,
 		posted_at TEXT NOT NULL,
+		reader    TEXT,
 		PRIMARY KEY (chat_id, seq)
-	) WITHOUT ROWID`},
+	) WITHOUT ROWID`, added: []addedColumn{{"reader", "TEXT"}}},
 	{name: "delivery_members", create: `CREATE TABLE delivery_members%[1]s (
 		chat_id    TEXT NOT NULL,
 		user       TEXT NOT NULL,
@@ -47,18 +49,19 @@ var deliveryTables = []tableSpec{
 const (
 	qDeliveryChat  = `INSERT OR IGNORE INTO delivery_chats%s (chat_id) VALUES (?)`
 	qDeliveryKnown = `SELECT count(*) FROM delivery_chats%s WHERE chat_id = ?`
-	qDeliveryItem  = `INSERT OR IGNORE INTO delivery_items%s (chat_id, seq, posted_at) VALUES (?, ?, ?)`
+	qDeliveryTop   = `SELECT coalesce(max(seq), 0) FROM delivery_items%s WHERE chat_id = ?`
 	qDeliveryJoin  = `INSERT OR IGNORE INTO delivery_members%s (chat_id, user, joined_seq, left_seq)
 		SELECT ?1, ?2, ?3, NULL WHERE NOT EXISTS (SELECT 1 FROM delivery_members%[1]s
 		WHERE chat_id = ?1 AND user = ?2 AND left_seq IS NULL)`
 	qDeliveryLeave = `UPDATE delivery_members%s SET left_seq = ? WHERE chat_id = ? AND user = ? AND left_seq IS NULL`
 	qDeliveryLast  = `SELECT coalesce(max(up_to), 0) FROM delivery_marks%s WHERE chat_id = ? AND user = ? AND kind = ?`
+	qDeliveryOwn   = `SELECT coalesce(max(seq), 0) FROM delivery_items%s WHERE chat_id = ? AND seq > ? AND seq < ? AND reader = ?`
 	qDeliveryMark  = `INSERT OR IGNORE INTO delivery_marks%s (chat_id, user, kind, up_to, at, connection_id)
 		VALUES (?, ?, ?, ?, ?, ?)`
 )
 
-var deliveryQueries = append([]string{qSetCheckpoint, qPoison, qDeliveryChat, qDeliveryKnown, qDeliveryItem,
-	qDeliveryJoin, qDeliveryLeave, qDeliveryLast, qDeliveryMark}, append(qDeliveryItems[:], qDeliveryMarks[:]...)...)
+var deliveryQueries = append([]string{qSetCheckpoint, qPoison, qDeliveryChat, qDeliveryKnown, qDeliveryTop,
+	qDeliveryJoin, qDeliveryLeave, qDeliveryLast, qDeliveryOwn, qDeliveryMark}, append(qDeliveryItems[:], qDeliveryMarks[:]...)...)
 
 // rowChunks are the numbers of rows one INSERT of buffered items or marks
 // writes (largest first); qDeliveryItems and qDeliveryMarks hold their
@@ -68,15 +71,16 @@ var deliveryQueries = append([]string{qSetCheckpoint, qPoison, qDeliveryChat, qD
 var rowChunks = [...]int{64, 8, 1}
 
 var (
-	qDeliveryItems = multiRow(`INSERT OR IGNORE INTO delivery_items%s (chat_id, seq, posted_at) VALUES `, 3)
+	qDeliveryItems = multiRow(`INSERT OR IGNORE INTO delivery_items%s (chat_id, seq, posted_at, reader) VALUES `, 4)
 	qDeliveryMarks = multiRow(`INSERT OR IGNORE INTO delivery_marks%s (chat_id, user, kind, up_to, at, connection_id) VALUES `, 6)
 )
 
-// multiRow makes one INSERT template per chunk size, of cols columns.
-func multiRow(head string, cols int) (out [len(rowChunks)]string) {
+// multiRow makes one INSERT template per chunk size, of cols columns,
+// each followed by tail.
+func multiRow(head string, cols int, tail ...string) (out [len(rowChunks)]string) {
 	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
 	for i, n := range rowChunks {
-		out[i] = head + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
+		out[i] = head + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") + strings.Join(tail, "")
 	}
 	return out
 }
@@ -99,7 +103,28 @@ type deliveryItemRow struct {
 	chatID string
 	seq    uint64
 	at     string
+	fresh  bool   // seq is above every item of the chat before it
+	reader string // the sender, when this item holds their read mark
 }
+
+// ownReadSpan bounds the reads kept with their items. A read by the
+// user's own message (DeliveryMark.Own) is not written to
+// delivery_marks when its item is new and its seq is less than
+// ownReadSpan above the user's highest read row in the chat: the item
+// row holds it instead (reader = the user; the mark's time is the item's
+// posted_at, its up_to the item's seq). In the many-small-chats load,
+// where a user's messages are a few seqs apart, that leaves about one
+// read row in 25 and, per transaction, far fewer pages of delivery_marks
+// to write. So every read not in delivery_marks is an item of the user
+// less than ownReadSpan above a read row before it (or above 0), and:
+//   - the first read at or past seq N is the first of the user's first
+//     read row at or past N and their first item in N..N+ownReadSpan-1
+//     (a later one has a read row between N and it);
+//   - the user's highest read is the highest of their highest read row R
+//     and their highest item in R+1..R+ownReadSpan-1.
+//
+// Both are bounded reads of a chat's items, whatever the chat's length.
+const ownReadSpan = 128
 
 type deliveryMarkRow struct {
 	m  DeliveryMark
@@ -127,7 +152,11 @@ func (t *sqliteTx) flushDeliveries() error {
 	})
 	var chat, user boxed
 	err := writeChunks(t, qDeliveryItems, items, func(args []any, r deliveryItemRow) []any {
-		return append(args, chat.of(r.chatID), r.seq, r.at)
+		var reader any
+		if r.reader != "" {
+			reader = user.of(r.reader)
+		}
+		return append(args, chat.of(r.chatID), r.seq, r.at, reader)
 	})
 	if err != nil {
 		return err
@@ -223,10 +252,41 @@ func (t *sqliteTx) DeliveryChatKnown(chatID string) (bool, error) {
 }
 
 // AddDeliveryItem and AddDeliveryMark buffer the row until the commit
-// (flushDeliveries).
+// (flushDeliveries). An item is fresh when its seq is above every item
+// of the chat before it: only then is its row certainly the one written
+// (INSERT OR IGNORE keeps the first row of a seq), and can it hold its
+// sender's read (ownReadSpan).
 func (t *sqliteTx) AddDeliveryItem(chatID string, seq uint64, at time.Time) error {
-	t.dbuf.items = append(t.dbuf.items, deliveryItemRow{chatID: chatID, seq: seq, at: t.dbuf.atText(at)})
+	top, err := t.deliveryTop(chatID)
+	if err != nil {
+		return err
+	}
+	if seq > top {
+		t.deliv.tops[chatID] = seq
+	}
+	t.dbuf.items = append(t.dbuf.items, deliveryItemRow{chatID: chatID, seq: seq, at: t.dbuf.atText(at), fresh: seq > top})
 	return nil
+}
+
+// deliveryTop is the highest item seq of a chat, read once per
+// transaction (and kept in the row cache).
+func (t *sqliteTx) deliveryTop(chatID string) (uint64, error) {
+	t.deliv.init()
+	if top, ok := t.deliv.tops[chatID]; ok {
+		return top, nil
+	}
+	if t.cache != nil {
+		if top, ok := t.cache.deliv.tops[chatID]; ok {
+			t.deliv.tops[chatID] = top
+			return top, nil
+		}
+	}
+	var top uint64
+	err := t.queryRow(qDeliveryTop, chatID).Scan(&top)
+	if err == nil {
+		t.deliv.tops[chatID] = top
+	}
+	return top, err
 }
 
 func (t *sqliteTx) JoinDeliveryMember(chatID, user string, seq uint64) error {
@@ -240,6 +300,14 @@ func (t *sqliteTx) LeaveDeliveryMember(chatID, user string, seq uint64) error {
 }
 
 func (t *sqliteTx) LastDeliveryMark(kind MarkKind, chatID, user string) (uint64, error) {
+	h, err := t.markHigh(kind, chatID, user)
+	return h.high, err
+}
+
+// markHigh reads a user's highest mark and highest mark row of a kind
+// once per transaction (and keeps them in the row cache); a read's
+// highest may be an item above the highest row (ownReadSpan).
+func (t *sqliteTx) markHigh(kind MarkKind, chatID, user string) (markHigh, error) {
 	t.deliv.init()
 	key := [3]string{string(kind), chatID, user}
 	if v, ok := t.deliv.marks[key]; ok {
@@ -251,20 +319,62 @@ func (t *sqliteTx) LastDeliveryMark(kind MarkKind, chatID, user string) (uint64,
 			return v, nil
 		}
 	}
-	var upTo uint64
-	err := t.queryRow(qDeliveryLast, chatID, user, string(kind)).Scan(&upTo)
-	if err == nil {
-		t.deliv.marks[key] = upTo
+	var h markHigh
+	if err := t.queryRow(qDeliveryLast, chatID, user, string(kind)).Scan(&h.row); err != nil {
+		return h, err
 	}
-	return upTo, err
+	h.high = h.row
+	if kind == MarkRead {
+		if err := t.queryRow(qDeliveryOwn, chatID, h.row, spanEnd(h.row), user).Scan(&h.high); err != nil {
+			return h, err
+		}
+		h.high = max(h.high, h.row)
+	}
+	t.deliv.marks[key] = h
+	return h, nil
 }
 
+// spanEnd is seq + ownReadSpan, at most the highest seq SQLite stores.
+func spanEnd(seq uint64) uint64 {
+	if seq > math.MaxInt64-ownReadSpan {
+		return math.MaxInt64
+	}
+	return seq + ownReadSpan
+}
+
+// AddDeliveryMark buffers a mark row, or, for a read by the user's own
+// message close enough above their last read row, makes the item just
+// buffered hold it (ownReadSpan).
 func (t *sqliteTx) AddDeliveryMark(m DeliveryMark) error {
-	t.deliv.init()
+	h, err := t.markHigh(m.Kind, m.ChatID, m.User)
+	if err != nil {
+		return err
+	}
+	h.high = max(h.high, m.UpTo)
 	key := [3]string{string(m.Kind), m.ChatID, m.User}
-	t.deliv.marks[key] = max(t.deliv.marks[key], m.UpTo)
+	if it := t.ownItem(m); it != nil && m.UpTo < spanEnd(h.row) {
+		it.reader = m.User
+		t.deliv.marks[key] = h
+		return nil
+	}
+	h.row = max(h.row, m.UpTo)
+	t.deliv.marks[key] = h
 	t.dbuf.marks = append(t.dbuf.marks, deliveryMarkRow{m: m, at: t.dbuf.atText(m.At)})
 	return nil
+}
+
+// ownItem is the buffered item that can hold m: the last one, when m is
+// a read by its message and it is fresh.
+func (t *sqliteTx) ownItem(m DeliveryMark) *deliveryItemRow {
+	n := len(t.dbuf.items)
+	if !m.Own || m.Kind != MarkRead || n == 0 {
+		return nil
+	}
+	it := &t.dbuf.items[n-1]
+	if !it.fresh || it.reader != "" || it.chatID != m.ChatID || it.seq != m.UpTo || it.at != t.dbuf.atText(m.At) {
+		return nil
+	}
+	return it
 }
 
 // queryRow runs a one-row query template on the transaction's table set,
@@ -276,14 +386,16 @@ func (t *sqliteTx) queryRow(tmpl string, args ...any) *sql.Row {
 	return t.tx.QueryRowContext(t.ctx, setQuery(tmpl, t.set), args...)
 }
 
-// deliveryItemsQuery lists the members at seq ?3 (joined at or before it,
-// not removed by then) with their first delivered and read marks at or
-// past it.
+// deliveryItemsQuery lists the members at seq ?1 (joined at or before it,
+// not removed by then) with their first delivered and read mark rows at
+// or past it (the read's up_to too).
 const deliveryItemsQuery = `SELECT m.user,
 	(SELECT d.at FROM delivery_marks d WHERE d.chat_id = m.chat_id AND d.user = m.user
 		AND d.kind = 'delivered' AND d.up_to >= ?1 ORDER BY d.up_to LIMIT 1),
 	(SELECT d.connection_id FROM delivery_marks d WHERE d.chat_id = m.chat_id AND d.user = m.user
 		AND d.kind = 'delivered' AND d.up_to >= ?1 ORDER BY d.up_to LIMIT 1),
+	(SELECT r.up_to FROM delivery_marks r WHERE r.chat_id = m.chat_id AND r.user = m.user
+		AND r.kind = 'read' AND r.up_to >= ?1 ORDER BY r.up_to LIMIT 1),
 	(SELECT r.at FROM delivery_marks r WHERE r.chat_id = m.chat_id AND r.user = m.user
 		AND r.kind = 'read' AND r.up_to >= ?1 ORDER BY r.up_to LIMIT 1)
 	FROM delivery_members m
@@ -310,13 +422,17 @@ func (s *SQLite) Deliveries(ctx context.Context, q protocol.DeliveriesQuery) (pr
 	if err != nil {
 		return a, fmt.Errorf("projections: query deliveries: %w", err)
 	}
+	own, err := ownReads(ctx, tx, q)
+	if err != nil {
+		return a, fmt.Errorf("projections: query deliveries: %w", err)
+	}
 	rows, err := tx.QueryContext(ctx, deliveryItemsQuery, q.Seq, q.Chat, protocol.MaxDeliveryItems)
 	if err != nil {
 		return a, fmt.Errorf("projections: query deliveries: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		it, err := scanDeliveryItem(rows)
+		it, err := scanDeliveryItem(rows, own)
 		if err != nil {
 			return a, fmt.Errorf("projections: query deliveries: %w", err)
 		}
@@ -325,11 +441,46 @@ func (s *SQLite) Deliveries(ctx context.Context, q protocol.DeliveriesQuery) (pr
 	return a, rows.Err()
 }
 
-func scanDeliveryItem(rows *sql.Rows) (protocol.DeliveryItem, error) {
+// ownRead is a read kept with its item: the item's seq and time.
+type ownRead struct {
+	seq uint64
+	at  string
+}
+
+// ownReads are each user's first read kept with an item in
+// q.Seq..q.Seq+ownReadSpan-1 (at most ownReadSpan rows).
+func ownReads(ctx context.Context, tx *sql.Tx, q protocol.DeliveriesQuery) (map[string]ownRead, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT reader, seq, posted_at FROM delivery_items
+		WHERE chat_id = ? AND seq >= ? AND seq < ? AND reader IS NOT NULL ORDER BY seq`, q.Chat, q.Seq, spanEnd(q.Seq))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	own := map[string]ownRead{}
+	for rows.Next() {
+		var user string
+		var r ownRead
+		if err := rows.Scan(&user, &r.seq, &r.at); err != nil {
+			return nil, err
+		}
+		if _, ok := own[user]; !ok {
+			own[user] = r
+		}
+	}
+	return own, rows.Err()
+}
+
+// scanDeliveryItem reads one member's row; their read is the first of
+// their read row and their read kept with an item (ownReadSpan).
+func scanDeliveryItem(rows *sql.Rows, own map[string]ownRead) (protocol.DeliveryItem, error) {
 	var it protocol.DeliveryItem
 	var delivered, conn, read sql.NullString
-	if err := rows.Scan(&it.User, &delivered, &conn, &read); err != nil {
+	var readUpTo sql.NullInt64
+	if err := rows.Scan(&it.User, &delivered, &conn, &readUpTo, &read); err != nil {
 		return it, err
+	}
+	if o, ok := own[it.User]; ok && (!readUpTo.Valid || o.seq < uint64(readUpTo.Int64)) {
+		read = sql.NullString{String: o.at, Valid: true}
 	}
 	var err error
 	if it.DeliveredAt, err = nullTime(delivered); err != nil {

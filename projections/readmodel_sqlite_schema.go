@@ -26,12 +26,20 @@ var commonSchema = []string{
 }
 
 // tableSpec is one table of a projection: its DDL and its secondary
-// indexes, with %[1]s standing for the table set's suffix.
+// indexes, with %[1]s standing for the table set's suffix, and the
+// columns added after the table was first made (nullable, so that the
+// rows already there keep their meaning), which open adds to an older
+// database's live table.
 type tableSpec struct {
 	name    string
 	create  string
 	indexes []string
+	added   []addedColumn
 }
+
+// addedColumn is a column added to a live table: its name and its
+// definition in ALTER TABLE ... ADD COLUMN.
+type addedColumn struct{ name, def string }
 
 // projectionTables lists each projection's tables.
 var projectionTables = map[string][]tableSpec{
@@ -133,9 +141,28 @@ func (s *SQLite) ensureLive(ctx context.Context, name string) error {
 			if err := createTable(ctx, tx, t, "", true); err != nil {
 				return err
 			}
+		} else if err := addColumns(ctx, tx, t); err != nil {
+			return err
 		}
 	}
 	return tx.Commit()
+}
+
+// addColumns adds the columns of t that its live table lacks.
+func addColumns(ctx context.Context, tx *sql.Tx, t tableSpec) error {
+	for _, c := range t.added {
+		var n int
+		err := tx.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info(?) WHERE name = ?`, t.name, c.name).Scan(&n)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			if _, err := tx.ExecContext(ctx, `ALTER TABLE `+t.name+` ADD COLUMN `+c.name+` `+c.def); err != nil {
+				return fmt.Errorf("add %s.%s: %w", t.name, c.name, err)
+			}
+		}
+	}
+	return nil
 }
 
 func tableExists(ctx context.Context, tx *sql.Tx, name string) (bool, error) {

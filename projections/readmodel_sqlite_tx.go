@@ -1,11 +1,13 @@
 package projections
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -21,22 +23,33 @@ const (
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 	qCountError = `INSERT INTO error_hourly%s (error_type, hour, count) VALUES (?, ?, 1)
 		ON CONFLICT (error_type, hour) DO UPDATE SET count = count + 1`
-	qAddChat    = `INSERT OR IGNORE INTO chats%s (chat_id, latest_seq) VALUES (?, 0)`
-	qAddMember  = `INSERT OR IGNORE INTO read_states%s (chat_id, user, last_read_seq) VALUES (?, ?, 0)`
-	qSetLatest  = `UPDATE chats%s SET latest_seq = ? WHERE chat_id = ?`
-	qSetPointer = `UPDATE read_states%s SET last_read_seq = ? WHERE chat_id = ? AND user = ?`
-	qLatest     = `SELECT latest_seq FROM chats%s WHERE chat_id = ?`
-	qPointer    = `SELECT last_read_seq FROM read_states%s WHERE chat_id = ? AND user = ?`
-	qJoin       = `INSERT INTO read_states%s (chat_id, user, last_read_seq) VALUES (?, ?, ?)
+	qAddChat   = `INSERT OR IGNORE INTO chats%s (chat_id, latest_seq) VALUES (?, 0)`
+	qAddMember = `INSERT OR IGNORE INTO read_states%s (chat_id, user, last_read_seq) VALUES (?, ?, 0)`
+	qLatest    = `SELECT latest_seq FROM chats%s WHERE chat_id = ?`
+	qPointer   = `SELECT last_read_seq FROM read_states%s WHERE chat_id = ? AND user = ?`
+	qJoin      = `INSERT INTO read_states%s (chat_id, user, last_read_seq) VALUES (?, ?, ?)
 		ON CONFLICT (chat_id, user) DO UPDATE SET last_read_seq = excluded.last_read_seq`
 	qLeave   = `DELETE FROM read_states%s WHERE chat_id = ? AND user = ?`
 	qUncount = `INSERT OR IGNORE INTO uncounted%s (chat_id, seq) VALUES (?, ?)`
 )
 
+// qSetLatests and qSetPointers write the changed rows of chats and
+// read_states at flush, many rows a statement (rowChunks). They are
+// upserts only in form: a row is changed only when the transaction knows
+// it exists (seqRow.known; a member who left is known absent), so each
+// row updates one that is there.
+var (
+	qSetLatests = multiRow(`INSERT INTO chats%s (chat_id, latest_seq) VALUES `, 2,
+		` ON CONFLICT (chat_id) DO UPDATE SET latest_seq = excluded.latest_seq`)
+	qSetPointers = multiRow(`INSERT INTO read_states%s (chat_id, user, last_read_seq) VALUES `, 3,
+		` ON CONFLICT (chat_id, user) DO UPDATE SET last_read_seq = excluded.last_read_seq`)
+)
+
 // txQueries lists the templates each projection's Tx uses.
 var txQueries = map[string][]string{
-	NameErrors:     {qSetCheckpoint, qPoison, qInsertError, qCountError},
-	NameReadStates: {qSetCheckpoint, qPoison, qAddChat, qAddMember, qSetLatest, qSetPointer, qLatest, qPointer, qJoin, qLeave, qUncount},
+	NameErrors: {qSetCheckpoint, qPoison, qInsertError, qCountError},
+	NameReadStates: append([]string{qSetCheckpoint, qPoison, qAddChat, qAddMember, qLatest, qPointer, qJoin, qLeave, qUncount},
+		append(qSetLatests[:], qSetPointers[:]...)...),
 	NameDeliveries: deliveryQueries, // readmodel_sqlite_deliveries.go
 }
 
@@ -349,23 +362,40 @@ func (t *sqliteTx) flush() error {
 	if err := t.flushDeliveries(); err != nil {
 		return err
 	}
-	for chat, r := range t.rows.chats {
+	chats := dirtyRows(t.rows.chats, strings.Compare)
+	err := writeChunks(t, qSetLatests, chats, func(args []any, r keyedRow[string]) []any {
+		return append(args, r.key, r.seq)
+	})
+	if err != nil {
+		return err
+	}
+	members := dirtyRows(t.rows.members, func(a, b [2]string) int {
+		return cmp.Or(strings.Compare(a[0], b[0]), strings.Compare(a[1], b[1]))
+	})
+	var chat boxed
+	return writeChunks(t, qSetPointers, members, func(args []any, r keyedRow[[2]string]) []any {
+		return append(args, chat.of(r.key[0]), r.key[1], r.seq)
+	})
+}
+
+// keyedRow is a changed seq row and its key.
+type keyedRow[K any] struct {
+	key K
+	seq uint64
+}
+
+// dirtyRows takes the changed rows out of rows (leaving them clean), in
+// key order.
+func dirtyRows[K comparable](rows map[K]*seqRow, compare func(a, b K) int) []keyedRow[K] {
+	var out []keyedRow[K]
+	for k, r := range rows {
 		if r.dirty {
-			if _, err := t.exec(qSetLatest, r.seq, chat); err != nil {
-				return err
-			}
+			out = append(out, keyedRow[K]{key: k, seq: r.seq})
 			r.dirty = false
 		}
 	}
-	for key, r := range t.rows.members {
-		if r.dirty {
-			if _, err := t.exec(qSetPointer, r.seq, key[0], key[1]); err != nil {
-				return err
-			}
-			r.dirty = false
-		}
-	}
-	return nil
+	slices.SortFunc(out, func(a, b keyedRow[K]) int { return compare(a.key, b.key) })
+	return out
 }
 
 // Commit writes the changed rows and commits; the row cache then takes
