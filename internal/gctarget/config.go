@@ -40,7 +40,8 @@ type Config struct {
 	// Window is how many samples the rate must have stayed low for
 	// before the percent falls (default 5).
 	Window int
-	// Logger, if set, gets one line per change.
+	// Logger, if set, gets one Debug line per change (the rate, the
+	// peak, the live heap and the mark cost it was decided on).
 	Logger *slog.Logger
 }
 

@@ -61,7 +61,7 @@ func (c *Controller) step(s Sample) {
 	c.percent.Store(int64(next))
 	c.changes.Add(1)
 	if c.cfg.Logger != nil {
-		c.cfg.Logger.Info("gc target", "percent", next, "from", cur, "alloc_bytes_per_s", int64(s.Rate),
+		c.cfg.Logger.Debug("gc target", "percent", next, "from", cur, "alloc_bytes_per_s", int64(s.Rate),
 			"peak_bytes_per_s", int64(s.Peak), "live_bytes", int64(s.Live), "mark_ms_per_mb", s.MarkCost*1e9)
 	}
 }

@@ -80,3 +80,12 @@ func runtimePercent() int {
 	metrics.Read(s)
 	return int(s[0].Value.Uint64())
 }
+
+// BenchmarkSample: what the loop costs each Interval (one runtime/metrics
+// read and the arithmetic).
+func BenchmarkSample(b *testing.B) {
+	s := newSampler(DefaultWindow)
+	for b.Loop() {
+		Decide(Config{}, 100, s.sample(time.Now()))
+	}
+}
