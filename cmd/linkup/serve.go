@@ -122,13 +122,15 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 		return err
 	}
 	raiseFileLimit(log)
-	cfg.memory.apply(cfg.flagsSet, log)
 	startPprof(cfg.pprofAddr, log)
 	secret, err := jwtSecret(cfg.data, true)
 	if err != nil {
 		return err
 	}
 	reg := prometheus.NewRegistry()
+	if err := cfg.memory.apply(ctx, cfg.flagsSet, log, reg); err != nil {
+		return err
+	}
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if cfg.walPages < 0 {
 		return fmt.Errorf("--wal-checkpoint-pages %d: want 0 (the default, %d) or more", cfg.walPages, embedded.DefaultCheckpointPages)

@@ -35,6 +35,7 @@ var layers = []rule{
 	{Prefix: "internal/jsonscan", StdlibOnly: true, Why: "a leaf: plain JSON scanning for the hand-written decoders of protocol and projections"},
 	{Prefix: "internal/jsonenc", StdlibOnly: true, Why: "a leaf: JSON written without reflection, byte for byte encoding/json's, for the hot encoders of protocol and events"},
 	{Prefix: "internal/gopool", StdlibOnly: true, Why: "a leaf: reused goroutines for the chat actors' mailbox runs and the socket readers"},
+	{Prefix: "internal/gctarget", StdlibOnly: true, Why: "a leaf: the adaptive GC percent reads runtime/metrics and sets the runtime's GOGC, nothing of linkup"},
 	{Prefix: "internal/", May: []string{"*"}, Why: "test nodes and small helpers for commands"},
 	{Prefix: "cmd/", May: []string{"*"}, Why: "main wires every part together"},
 }
