@@ -10,25 +10,27 @@ import (
 )
 
 // A stream's events are found through stream_index and by scanning the
-// short stream_tail (see index.go), in one statement so both parts come
-// from one snapshot. Within a stream, position
-// order is revision order. Arguments: stream name, revision cursor, limit.
+// short tail of events past the indexed watermark (see index.go), in one
+// statement so both parts come from one snapshot. Within a stream,
+// position order is revision order. Arguments: stream name, revision
+// cursor, limit.
 const (
 	selectEvents   = "SELECT " + selectColumns + " FROM events "
 	streamIDSQL    = "(SELECT id FROM streams WHERE name = ?1)"
+	markSQL        = "(SELECT position FROM indexed WHERE id = 0)"
 	streamForwards = selectEvents + `WHERE position IN (
 	SELECT position FROM (SELECT position FROM stream_index
 		WHERE stream_id = ` + streamIDSQL + ` AND revision >= ?2 ORDER BY revision LIMIT ?3)
 	UNION ALL
-	SELECT position FROM stream_tail
-		WHERE stream_id = ` + streamIDSQL + ` AND revision >= ?2)
+	SELECT position FROM events
+		WHERE position > ` + markSQL + ` AND stream_id = ` + streamIDSQL + ` AND revision >= ?2)
 ORDER BY position LIMIT ?3`
 	streamBackwards = selectEvents + `WHERE position IN (
 	SELECT position FROM (SELECT position FROM stream_index
 		WHERE stream_id = ` + streamIDSQL + ` AND revision <= ?2 ORDER BY revision DESC LIMIT ?3)
 	UNION ALL
-	SELECT position FROM stream_tail
-		WHERE stream_id = ` + streamIDSQL + ` AND revision <= ?2)
+	SELECT position FROM events
+		WHERE position > ` + markSQL + ` AND stream_id = ` + streamIDSQL + ` AND revision <= ?2)
 ORDER BY position DESC LIMIT ?3`
 	streamExists = "SELECT EXISTS (SELECT 1 FROM streams WHERE name = ?)"
 )
