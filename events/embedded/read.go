@@ -122,14 +122,27 @@ func (s *Store) ReadAll(ctx context.Context, opts events.ReadAllOptions) iter.Se
 
 // scan hands each event with after < position <= upTo that matches f to
 // fn, at most limit (0: all), and returns the last position handed over.
+// Filtered by type, it reads through type_index up to the indexed
+// watermark, then scans the events past it: a page of either kind is one
+// query, so a long read does not scan the unindexed tail at every page.
 func (s *Store) scan(ctx context.Context, after, upTo uint64, limit int, f events.Filter, fn func(*events.RecordedEvent) bool) (uint64, error) {
-	query, fargs := allQuery(f)
-	left := limit
+	plain, indexed, fargs := allQuery(f)
+	left, from := limit, after
 	for {
 		if err := ctx.Err(); err != nil {
 			return after, err
 		}
-		args := append([]any{int64(after), int64(min(upTo, math.MaxInt64))}, fargs...)
+		query, to := plain, min(upTo, math.MaxInt64)
+		if indexed != "" {
+			mark, err := s.mark(ctx)
+			if err != nil {
+				return after, s.readErr("read all", err)
+			}
+			if from < mark {
+				query, to = indexed, min(to, mark)
+			}
+		}
+		args := append([]any{int64(from), int64(to)}, fargs...)
 		p, err := s.fetch(ctx, s.pageLimit(left, limit > 0), query, args...)
 		if err != nil {
 			return after, s.readErr("read all", err)
@@ -140,9 +153,24 @@ func (s *Store) scan(ctx context.Context, after, upTo uint64, limit int, f event
 			}
 			after = p.evs[i].Position
 		}
+		from = max(from, after)
 		left -= len(p.evs)
-		if !p.more || (limit > 0 && left <= 0) {
+		if limit > 0 && left <= 0 {
 			return after, nil
 		}
+		if !p.more {
+			if to >= min(upTo, math.MaxInt64) {
+				return after, nil
+			}
+			from = to // every match up to the watermark has been read
+		}
 	}
+}
+
+// mark reads the indexed watermark: every event up to it is in the
+// indexes (index.go). It only grows.
+func (s *Store) mark(ctx context.Context) (uint64, error) {
+	var m int64
+	err := s.rdb.QueryRowContext(ctx, "SELECT position FROM indexed WHERE id = 0").Scan(&m)
+	return uint64(m), err
 }
