@@ -97,10 +97,9 @@
 //
 // PRAGMA user_version holds the schema version (3). A writable Open
 // migrates a version 2 database (stream_tail and its trigger, an index on
-// events(type, position)) in one transaction; version 1 databases, which
-// had the stream name in events, are refused with ErrNoStore, and so is
-// a version 2 database opened ReadOnly before a writer migrated it. For
-// example:
+// events(type, position)) in one transaction; a ReadOnly one reads it as
+// it is (legacy.go). Version 1 databases, which had the stream name in
+// events, are refused with ErrNoStore. For example:
 //
 //	SELECT datetime(e.time / 1e9, 'unixepoch'), s.name, json_extract(e.data, '$.body')
 //	FROM events e JOIN streams s ON s.id = e.stream_id

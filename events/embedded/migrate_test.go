@@ -45,17 +45,7 @@ func TestMigratesVersion2(t *testing.T) {
 	st := open(t, embedded.Config{Dir: dir, PageSize: 97})
 	defer st.Close()
 	checkStreams(t, st, streams, total/3)
-	n := 0
-	for rec, err := range st.ReadAll(ctxT(t), events.ReadAllOptions{Filter: events.Filter{EventTypes: []string{"Num"}}}) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := string(num(2 * n).Data); string(rec.Data) != want {
-			t.Fatalf("by type: event %d is %s, want %s", n, rec.Data, want)
-		}
-		n++
-	}
-	if n != total/2 {
+	if n := countNums(t, st, "Num"); n != total/2 {
 		t.Fatalf("by type: %d events, want %d", n, total/2)
 	}
 	res := mustAppend(t, st, "chat-y", events.Exact(total/3-1), num(-1))
@@ -78,6 +68,44 @@ func TestMigratesVersion2(t *testing.T) {
 	if old != 0 {
 		t.Fatalf("%d objects of version 2 left", old)
 	}
+}
+
+// TestReadsVersion2ReadOnly opens a version 2 database read-only, as a
+// tool of this version does before any writer of it has migrated the
+// directory: it is left as it is and reads back whole, by stream and by
+// type.
+func TestReadsVersion2ReadOnly(t *testing.T) {
+	dir := t.TempDir()
+	const total, moved = 3000, 2048
+	streams := []string{"chat-x", "chat-y", "chat-z"}
+	writeV2(t, dir, streams, total, moved)
+	ro := open(t, embedded.Config{Dir: dir, ReadOnly: true, PageSize: 97})
+	defer ro.Close()
+	checkStreams(t, ro, streams, total/3)
+	if n := countNums(t, ro, "Num"); n != total/2 {
+		t.Fatalf("by type: %d events, want %d", n, total/2)
+	}
+	var v int
+	if err := openRaw(t, dir).QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != 2 {
+		t.Fatalf("read-only open left version %d (%v), want 2", v, err)
+	}
+}
+
+// countNums reads the events of type typ in order, checking each is the
+// next even num, and returns how many.
+func countNums(t *testing.T, st events.Store, typ string) int {
+	t.Helper()
+	n := 0
+	for rec, err := range st.ReadAll(ctxT(t), events.ReadAllOptions{Filter: events.Filter{EventTypes: []string{typ}}}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := string(num(2 * n).Data); string(rec.Data) != want {
+			t.Fatalf("by type: event %d is %s, want %s", n, rec.Data, want)
+		}
+		n++
+	}
+	return n
 }
 
 // writeV2 creates a version 2 database of total events, round robin over

@@ -54,9 +54,13 @@ func (s *Store) readStream(ctx context.Context, stream string, opts events.ReadS
 	if s.isClosed() {
 		return events.ErrClosed
 	}
-	query, cursor := streamForwards, int64(opts.From)
+	forwards, backwards := streamForwards, streamBackwards
+	if s.legacy {
+		forwards, backwards = legacyForwards, legacyBackwards
+	}
+	query, cursor := forwards, int64(opts.From)
 	if opts.Backwards {
-		query = streamBackwards
+		query = backwards
 		if opts.FromEnd || opts.From > math.MaxInt64 {
 			cursor = math.MaxInt64
 		}
@@ -127,6 +131,9 @@ func (s *Store) ReadAll(ctx context.Context, opts events.ReadAllOptions) iter.Se
 // query, so a long read does not scan the unindexed tail at every page.
 func (s *Store) scan(ctx context.Context, after, upTo uint64, limit int, f events.Filter, fn func(*events.RecordedEvent) bool) (uint64, error) {
 	plain, indexed, fargs := allQuery(f)
+	if s.legacy {
+		indexed = "" // version 2 indexes events(type, position): plain uses it
+	}
 	left, from := limit, after
 	for {
 		if err := ctx.Err(); err != nil {

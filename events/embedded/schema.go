@@ -148,23 +148,26 @@ func openWriterDB(ctx context.Context, dir string) (*sql.DB, error) {
 	return db, nil
 }
 
-// openReaderDB opens the pool of read connections.
-func openReaderDB(ctx context.Context, dir string, conns int) (*sql.DB, error) {
+// openReaderDB opens the pool of read connections and returns the
+// database's schema version: 2 (read-only, before a writer migrated it)
+// or schemaVersion.
+func openReaderDB(ctx context.Context, dir string, conns int) (*sql.DB, int, error) {
 	path := Path(dir)
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("embedded: open %s: %w", path, ErrNoStore)
+		return nil, 0, fmt.Errorf("embedded: open %s: %w", path, ErrNoStore)
 	}
 	db, err := sql.Open("sqlite", dsn(path, true))
 	if err != nil {
-		return nil, fmt.Errorf("embedded: open %s: %w", path, err)
+		return nil, 0, fmt.Errorf("embedded: open %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(conns)
 	db.SetMaxIdleConns(conns)
-	if err := checkSchema(ctx, db); err != nil {
+	v, err := checkSchema(ctx, db)
+	if err != nil {
 		db.Close()
-		return nil, fmt.Errorf("embedded: open %s: %w", path, err)
+		return nil, 0, fmt.Errorf("embedded: open %s: %w", path, err)
 	}
-	return db, nil
+	return db, v, nil
 }
 
 // checkWritable returns the database's schema version and refuses all but
@@ -180,13 +183,16 @@ func checkWritable(ctx context.Context, db *sql.DB) (int, error) {
 	return v, nil
 }
 
-func checkSchema(ctx context.Context, db *sql.DB) error {
+// checkSchema returns the version of a database to read: the current
+// one, or 2 (a writer migrates it when it opens it; until then it is read
+// with version 2's queries, legacy.go).
+func checkSchema(ctx context.Context, db *sql.DB) (int, error) {
 	var v int
 	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
-		return err
+		return 0, err
 	}
-	if v != schemaVersion {
-		return fmt.Errorf("%w: schema version %d, want %d", ErrNoStore, v, schemaVersion)
+	if v != 2 && v != schemaVersion {
+		return 0, fmt.Errorf("%w: schema version %d, want %d", ErrNoStore, v, schemaVersion)
 	}
-	return nil
+	return v, nil
 }
