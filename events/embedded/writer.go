@@ -37,6 +37,7 @@ type writer struct {
 
 	walPages atomic.Int64  // pages committed to the WAL since its last complete checkpoint
 	tailRows atomic.Int64  // the tail's events, as committed (bounded by maxTail plus one commit)
+	marked   atomic.Uint64 // the indexes' watermark, as committed (index.go)
 	txns     atomic.Uint64 // transactions begun plus ended: odd while one is open (checkpoint.go)
 
 	next                uint64        // last position handed out (tentative in a batch)
@@ -99,6 +100,7 @@ func (w *writer) prepare(ctx context.Context) (err error) {
 		return err
 	}
 	w.tailRows.Store(int64(len(w.idx.tail)))
+	w.marked.Store(w.idx.mark)
 	w.committed.Store(w.next)
 	w.lastStreamCommitted = w.lastStream
 	return nil
@@ -351,6 +353,7 @@ func (w *writer) commit(ctx context.Context) error {
 	w.lastStreamCommitted = w.lastStream
 	w.idx.commit()
 	w.tailRows.Store(int64(len(w.idx.tail)))
+	w.marked.Store(w.idx.mark)
 	return nil
 }
 
