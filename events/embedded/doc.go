@@ -66,43 +66,52 @@
 //	    data      TEXT    NOT NULL,    -- the event as a JSON object
 //	    metadata  TEXT    NOT NULL     -- events.Metadata as JSON ({} when empty)
 //	);
-//	CREATE INDEX events_type_position ON events(type, position);
-//	CREATE TABLE stream_index (        -- (stream, revision) -> position, older events
+//	CREATE TABLE stream_index (        -- (stream, revision) -> position
 //	    stream_id INTEGER, revision INTEGER, position INTEGER,
 //	    PRIMARY KEY (stream_id, revision)
 //	) WITHOUT ROWID;
-//	CREATE TABLE stream_tail (         -- the same for the newest events
-//	    position INTEGER PRIMARY KEY, stream_id INTEGER, revision INTEGER
-//	);                                 -- filled by trigger events_stream_tail
+//	CREATE TABLE type_index (          -- (type, position), for reads by type
+//	    type TEXT, position INTEGER, PRIMARY KEY (type, position)
+//	) WITHOUT ROWID;
+//	CREATE TABLE indexed (             -- one row: the indexes' watermark
+//	    id INTEGER PRIMARY KEY CHECK (id = 0), position INTEGER
+//	);
 //
-// Every event has its (stream_id, revision, position) entry in
-// stream_index or stream_tail (in both for a moment during a move). Each
-// commit adds its entries to stream_tail, whose rows are keyed by position
-// and so land on its last page; once a couple of thousand have gathered,
-// the writer moves them into stream_index in key order, a few hundred per
-// commit over the next commits (copying first, then deleting the oldest
-// rows of stream_tail), so that no commit carries the whole move. Reads
-// select events by position IN (either table), so an entry in both is
-// read once. Indexing (stream, revision) at
-// every commit wrote one 4 KiB index page per stream touched and capped
-// appends at about 20,000 events/s. Event ids carry no unique index: the
-// Store contract does not make appends idempotent by id, and a unique index
-// cost a page write per commit; an append reusing an id is stored again.
+// The two indexes hold every event up to indexed.position; the newer
+// events (the tail, a few thousand at most) are indexed by nothing but
+// their position, so a commit writes only the events table's last page:
+// an index on the events table, or a trigger filling a tail table, wrote
+// one more 4 KiB page each per commit and took half of a one-event
+// commit's CPU. Once a couple of thousand events have gathered past the
+// watermark, the writer moves their entries into the indexes, a few
+// hundred per commit over the next commits (stream entries in key order,
+// then type entries, then the watermark), so that no commit carries the
+// whole move and each stream's index page is written about once per move.
+// Reads select events by position IN (the index UNION ALL the events past
+// the watermark), so an event both indexed and past it is read once.
+// Indexing (stream, revision) at every commit wrote one 4 KiB index page
+// per stream touched and capped appends at about 20,000 events/s. Event
+// ids carry no unique index: the Store contract does not make appends
+// idempotent by id, and a unique index cost a page write per commit; an
+// append reusing an id is stored again.
 //
-// PRAGMA user_version holds the schema version (2; version 1 databases,
-// which had the stream name in events, are refused with ErrNoStore). For
-// example:
+// PRAGMA user_version holds the schema version (3). A writable Open
+// migrates a version 2 database (stream_tail and its trigger, an index on
+// events(type, position)) in one transaction; a ReadOnly one reads it as
+// it is (legacy.go). Version 1 databases, which had the stream name in
+// events, are refused with ErrNoStore. For example:
 //
 //	SELECT datetime(e.time / 1e9, 'unixepoch'), s.name, json_extract(e.data, '$.body')
 //	FROM events e JOIN streams s ON s.id = e.stream_id
 //	WHERE e.type = 'MessagePosted' ORDER BY e.position DESC LIMIT 10;
 //
-// and one stream's events, through both index tables:
+// and one stream's events, through its index and the tail:
 //
 //	SELECT revision, type, data FROM events WHERE position IN (
 //	    SELECT position FROM stream_index WHERE stream_id = (SELECT id FROM streams WHERE name = 'chat-c1')
 //	    UNION ALL
-//	    SELECT position FROM stream_tail WHERE stream_id = (SELECT id FROM streams WHERE name = 'chat-c1')
+//	    SELECT position FROM events WHERE position > (SELECT position FROM indexed)
+//	        AND stream_id = (SELECT id FROM streams WHERE name = 'chat-c1')
 //	) ORDER BY position;
 //
 // # Limits
@@ -110,15 +119,15 @@
 // MaxBatch appends per transaction, QueueSize pending appends, MaxEventBytes
 // per event, PageSize events (and about 4 MiB) per read query, ReadConns
 // read connections, LiveEvents (and LiveBytes of data) in the feed,
-// MaxWALPages pages in the WAL, 8,192 entries (plus one commit's) in
-// stream_tail, 256 index entries moved per commit (or 4 per event of a
-// larger commit), CommitWindow (at most 10 ms) of wait per batch.
+// MaxWALPages pages in the WAL, 8,192 events (plus one commit's) past the
+// indexes' watermark, 256 index entries moved per commit (or 4 per event
+// of a larger commit), CommitWindow (at most 10 ms) of wait per batch.
 // Metrics (namespace linkup_embedded_store): append batch size and latency
 // histograms, the transactions' time (commit_seconds), the batches held
 // open by the commit window and their wait (commit_waits_total,
 // commit_wait_seconds), queue depth,
-// overloads, events appended; stream_tail's entries, index entries moved
-// per commit and moves forced whole by the tail's bound; checkpoints and their time by who ran them,
+// overloads, events appended; events past the indexes' watermark, index
+// entries moved per commit and moves forced whole by the tail's bound; checkpoints and their time by who ran them,
 // checkpoint failures, pages in the WAL; events handed to subscriptions
 // from the feed and from the store, fallbacks to the store of caught-up
 // subscriptions, and the feed's size.

@@ -23,8 +23,8 @@ const moveStreams = 5
 
 // TestMoveCrashChild is the child of TestCrashMidMove: it appends one event
 // at a time with AppendAsync and prints the number of each acknowledged
-// append, until its writer has committed part of a stream index move's
-// phase (copy or remove). Then it prints "stop" and holds the writer in
+// append, until its writer has committed part of an index move's phase
+// (copy: stream entries, type: type entries). Then it prints "stop" and holds the writer in
 // the callback, so that the database stays as that commit left it, until
 // it is killed.
 func TestMoveCrashChild(t *testing.T) {
@@ -68,25 +68,26 @@ func midMove(m *mover, phase string) bool {
 	case phase == "copy":
 		return m.copied > 0 && m.copied < len(m.moving)
 	default:
-		return m.removed > 0 && m.removed < len(m.moving)
+		return m.typed > 0 && m.typed < len(m.moving)
 	}
 }
 
-// TestCrashMidMove kills (SIGKILL) a process whose last commit left a
-// stream index move half done, in its copy phase (entries in both tables)
-// and in its remove phase. After reopening, every acknowledged event reads
-// back once and in order, and the writer makes the move again and
-// finishes it: the entries copied before the crash are skipped, and then
-// every event has its entry in exactly one of the two tables.
+// TestCrashMidMove kills (SIGKILL) a process whose last commit left an
+// index move half done, in its stream phase (events both in stream_index
+// and past the watermark) and in its type phase. After reopening, every
+// acknowledged event reads back once and in order, by stream and by type,
+// and the writer makes the move again and finishes it: the entries copied
+// before the crash are skipped, and then every event is either indexed
+// (in both indexes) or past the watermark, not both.
 func TestCrashMidMove(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spawns a process")
 	}
-	for _, phase := range []string{"copy", "remove"} {
+	for _, phase := range []string{"copy", "type"} {
 		t.Run(phase, func(t *testing.T) {
 			dir := t.TempDir()
 			acked := runMoveChild(t, phase, dir)
-			st, err := Open(Config{Dir: dir})
+			st, err := Open(Config{Dir: dir, PageSize: 97}) // reads cross pages
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -95,11 +96,16 @@ func TestCrashMidMove(t *testing.T) {
 				t.Fatalf("after the kill: %d index and %d tail entries for %d events, want a move half done", ix, tail, acked)
 			}
 			checkMoveStreams(t, st, acked)
+			checkMoveTypes(t, st, acked)
 			total := finishMove(t, st, acked)
 			if ix, tail := indexCounts(t, st); ix+tail != total {
 				t.Fatalf("after the move: %d index and %d tail entries for %d events", ix, tail, total)
 			}
+			if ty, tail := typeCounts(t, st); ty+tail != total {
+				t.Fatalf("after the move: %d type index and %d tail entries for %d events", ty, tail, total)
+			}
 			checkMoveStreams(t, st, total)
+			checkMoveTypes(t, st, total)
 		})
 	}
 }
@@ -155,13 +161,51 @@ func finishMove(t *testing.T, st *Store, n int) int {
 	return 0
 }
 
+// tailCountSQL counts the events past the indexed watermark.
+const tailCountSQL = "(SELECT COUNT(*) FROM events WHERE position > (SELECT position FROM indexed))"
+
 func indexCounts(t *testing.T, st *Store) (index, tail int) {
 	t.Helper()
-	err := st.rdb.QueryRow("SELECT (SELECT COUNT(*) FROM stream_index), (SELECT COUNT(*) FROM stream_tail)").Scan(&index, &tail)
+	err := st.rdb.QueryRow("SELECT (SELECT COUNT(*) FROM stream_index), "+tailCountSQL).Scan(&index, &tail)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return index, tail
+}
+
+func typeCounts(t *testing.T, st *Store) (types, tail int) {
+	t.Helper()
+	err := st.rdb.QueryRow("SELECT (SELECT COUNT(*) FROM type_index), "+tailCountSQL).Scan(&types, &tail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return types, tail
+}
+
+// checkMoveTypes reads the log by type, Num (every event) and one no
+// event has: events 0 to total-1, each once, in order.
+func checkMoveTypes(t *testing.T, st *Store, total int) {
+	t.Helper()
+	n := 0
+	for rec, err := range st.ReadAll(context.Background(), events.ReadAllOptions{Filter: events.Filter{EventTypes: []string{"None", "Num"}}}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v struct{ N int }
+		if err := json.Unmarshal(rec.Data, &v); err != nil {
+			t.Fatal(err)
+		}
+		if v.N != n {
+			t.Fatalf("by type: event %d is n=%d", n, v.N)
+		}
+		n++
+	}
+	if n != total {
+		t.Fatalf("by type: %d events, want %d", n, total)
+	}
+	for _, err := range st.ReadAll(context.Background(), events.ReadAllOptions{Filter: events.Filter{EventTypes: []string{"None"}}}) {
+		t.Fatalf("by type None: an event (err %v)", err)
+	}
 }
 
 // checkMoveStreams reads every stream forwards and backwards: together
@@ -205,7 +249,7 @@ func readNums(t *testing.T, st *Store, stream string, back bool) []int {
 }
 
 // Close in the middle of an index move finishes it: the database is left
-// with every entry in exactly one of stream_index and stream_tail.
+// with every event either indexed or past the watermark, not both.
 func TestCloseFinishesMove(t *testing.T) {
 	dir := t.TempDir()
 	st, err := Open(Config{Dir: dir})

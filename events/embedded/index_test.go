@@ -83,11 +83,12 @@ const (
 
 // TestIndexMoveSpread appends one event per commit to five interleaved
 // streams until the first index move has finished, and after every commit
-// looks into the database: no commit moves more than indexBudget entries,
-// every event has its entry in stream_index or stream_tail, and at every
-// step of the move (entries copied, then removed from the tail) each
-// stream reads back complete and in order, forwards, backwards and by
-// pages. Moving 2,048 entries in one commit fails it.
+// looks into the database: no commit copies more than indexBudget entries
+// (stream and type entries together), every event up to the watermark is
+// indexed, and at every step of the move (stream entries copied, then type
+// entries) each stream reads back complete and in order, forwards,
+// backwards and by pages, and the log by type. Moving 2,048 entries in
+// one commit fails it.
 func TestIndexMoveSpread(t *testing.T) {
 	dir := t.TempDir()
 	st := open(t, embedded.Config{Dir: dir, PageSize: 97})
@@ -95,46 +96,65 @@ func TestIndexMoveSpread(t *testing.T) {
 	db := openRaw(t, dir)
 	streams := []string{"chat-a", "chat-b", "chat-c", "chat-d", "chat-e"}
 	var prev indexRows
-	copying, removing := 0, 0
+	copying, typing := 0, 0
 	for i := 0; i < indexLag+200 || prev.index == 0 || prev.overlap(i) > 0; i++ {
 		mustAppend(t, st, streams[i%5], events.Any(), num(i))
 		cur := countIndex(t, db)
-		if d := cur.index - prev.index; d > indexBudget {
-			t.Fatalf("commit %d copied %d entries into stream_index, budget %d", i, d, indexBudget)
-		}
-		if d := prev.tail + 1 - cur.tail; d > indexBudget {
-			t.Fatalf("commit %d removed %d entries from stream_tail, budget %d", i, d, indexBudget)
+		if d := cur.index - prev.index + cur.types - prev.types; d > indexBudget {
+			t.Fatalf("commit %d copied %d entries into the indexes, budget %d", i, d, indexBudget)
 		}
 		if cur.tail > maxTail+1 {
-			t.Fatalf("commit %d left %d entries in stream_tail, bound %d", i, cur.tail, maxTail+1)
+			t.Fatalf("commit %d left %d events past the watermark, bound %d", i, cur.tail, maxTail+1)
 		}
-		if cur != (indexRows{prev.index, prev.tail + 1}) { // a step of a move
-			if cur.tail <= prev.tail {
-				removing++
+		if cur != (indexRows{prev.index, prev.types, prev.tail + 1}) { // a step of a move
+			if cur.types > prev.types {
+				typing++
 			} else {
 				copying++
 			}
 			checkIndex(t, db)
 			checkUneven(t, st, streams, i+1)
+			checkTypes(t, st, i+1)
 		}
 		prev = cur
 	}
-	if copying < 2 || removing < 2 {
-		t.Fatalf("the move took %d copying and %d removing commits, want it spread over at least 2 of each", copying, removing)
+	if copying < 2 || typing < 2 {
+		t.Fatalf("the move took %d copying and %d typing commits, want it spread over at least 2 of each", copying, typing)
 	}
 }
 
-// indexLag is the number of entries in stream_tail that starts a move.
+// indexLag is the number of events past the watermark that starts a move.
 const indexLag = 2048
 
-// indexRows counts the rows of the two index tables.
-type indexRows struct{ index, tail int }
+// indexRows counts the rows of the two index tables and the events past
+// the watermark.
+type indexRows struct{ index, types, tail int }
 
-// overlap is how many entries are in both tables when events are stored.
+// overlap is how many events are both in stream_index and past the
+// watermark when events are stored.
 func (r indexRows) overlap(events int) int { return r.index + r.tail - events }
 
+// checkTypes reads the log by type (Num: every event) in pages of 97:
+// events 0 to total-1, each once, in order.
+func checkTypes(t *testing.T, st events.Store, total int) {
+	t.Helper()
+	n := 0
+	for rec, err := range st.ReadAll(ctxT(t), events.ReadAllOptions{Filter: events.Filter{EventTypes: []string{"Num", "None"}}}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := string(rec.Data); got != string(num(n).Data) {
+			t.Fatalf("by type: event %d is %s, want %s", n, got, num(n).Data)
+		}
+		n++
+	}
+	if n != total {
+		t.Fatalf("by type: %d events, want %d", n, total)
+	}
+}
+
 // TestStreamTailBounded makes commits of 1,000 events, then one of 9,000:
-// stream_tail stays below maxTail plus one commit's events, the commit after
+// the tail stays below maxTail plus one commit's events, the commit after
 // the huge one finishes its move at once (counted in
 // index_move_overruns_total), and every stream reads back whole.
 func TestStreamTailBounded(t *testing.T) {
@@ -153,7 +173,7 @@ func TestStreamTailBounded(t *testing.T) {
 		mustAppend(t, st, streams[i%3], events.Any(), evs...)
 		total += n
 		if cur := countIndex(t, db); cur.tail > maxTail+n {
-			t.Fatalf("after a commit of %d events, stream_tail holds %d entries, bound %d", n, cur.tail, maxTail+n)
+			t.Fatalf("after a commit of %d events, %d events are past the watermark, bound %d", n, cur.tail, maxTail+n)
 		}
 	}
 	if n := counterValue(t, reg, "linkup_embedded_store_index_move_overruns_total"); n != 1 {
@@ -186,30 +206,32 @@ func openRaw(t *testing.T, dir string) *sql.DB {
 func countIndex(t *testing.T, db *sql.DB) indexRows {
 	t.Helper()
 	var r indexRows
-	err := db.QueryRow("SELECT (SELECT COUNT(*) FROM stream_index), (SELECT COUNT(*) FROM stream_tail)").Scan(&r.index, &r.tail)
+	err := db.QueryRow(`SELECT (SELECT COUNT(*) FROM stream_index), (SELECT COUNT(*) FROM type_index),
+	(SELECT COUNT(*) FROM events WHERE position > (SELECT position FROM indexed))`).Scan(&r.index, &r.types, &r.tail)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return r
 }
 
-// checkIndex fails unless every event has its (stream, revision, position)
-// entry in stream_index or stream_tail and neither table holds an entry
-// of no event.
+// checkIndex fails unless every event up to the watermark has its
+// (stream, revision, position) entry in stream_index and its (type,
+// position) entry in type_index, and neither table holds an entry of no
+// event.
 const (
-	unindexedSQL = `SELECT COUNT(*) FROM events e WHERE NOT EXISTS (
-	SELECT 1 FROM stream_index i WHERE i.stream_id = e.stream_id AND i.revision = e.revision AND i.position = e.position)
-AND NOT EXISTS (
-	SELECT 1 FROM stream_tail x WHERE x.position = e.position AND x.stream_id = e.stream_id AND x.revision = e.revision)`
+	unindexedSQL = `SELECT COUNT(*) FROM events e WHERE e.position <= (SELECT position FROM indexed) AND NOT EXISTS (
+	SELECT 1 FROM stream_index i WHERE i.stream_id = e.stream_id AND i.revision = e.revision AND i.position = e.position)`
+	untypedSQL = `SELECT COUNT(*) FROM events e WHERE e.position <= (SELECT position FROM indexed) AND NOT EXISTS (
+	SELECT 1 FROM type_index x WHERE x.type = e.type AND x.position = e.position)`
 	strayIndexSQL = `SELECT COUNT(*) FROM stream_index i LEFT JOIN events e ON e.position = i.position
 WHERE e.position IS NULL OR e.stream_id != i.stream_id OR e.revision != i.revision`
-	strayTailSQL = `SELECT COUNT(*) FROM stream_tail x LEFT JOIN events e ON e.position = x.position
-WHERE e.position IS NULL OR e.stream_id != x.stream_id OR e.revision != x.revision`
+	strayTypeSQL = `SELECT COUNT(*) FROM type_index x LEFT JOIN events e ON e.position = x.position
+WHERE e.position IS NULL OR e.type != x.type`
 )
 
 func checkIndex(t *testing.T, db *sql.DB) {
 	t.Helper()
-	for _, q := range []string{unindexedSQL, strayIndexSQL, strayTailSQL} {
+	for _, q := range []string{unindexedSQL, untypedSQL, strayIndexSQL, strayTypeSQL} {
 		var n int
 		if err := db.QueryRow(q).Scan(&n); err != nil {
 			t.Fatal(err)

@@ -8,19 +8,23 @@ import (
 )
 
 // indexSQL holds the writer's prepared statements of the index move
-// (index.go): multi-row inserts into stream_index of chunkSizes rows, and
-// the deletion of stream_tail's oldest rows.
+// (index.go): multi-row inserts into stream_index of chunkSizes rows, the
+// copy of a range of positions into type_index and the watermark's update.
 type indexSQL struct {
-	conn    *sql.Conn
-	copies  map[int]*sql.Stmt
-	removeS *sql.Stmt
-	args    []any
+	conn   *sql.Conn
+	copies map[int]*sql.Stmt
+	typesS *sql.Stmt
+	markS  *sql.Stmt
+	args   []any
 }
 
 const (
-	copyIndexSQL  = "INSERT OR IGNORE INTO stream_index (stream_id, revision, position) VALUES "
-	removeTailSQL = "DELETE FROM stream_tail WHERE position <= ?"
-	loadTailSQL   = "SELECT position, stream_id, revision FROM stream_tail ORDER BY position"
+	copyIndexSQL = "INSERT OR IGNORE INTO stream_index (stream_id, revision, position) VALUES "
+	copyTypesSQL = `INSERT OR IGNORE INTO type_index (type, position)
+	SELECT type, position FROM events WHERE position > ? AND position <= ?`
+	setMarkSQL  = "UPDATE indexed SET position = ? WHERE id = 0"
+	loadMarkSQL = "SELECT position FROM indexed WHERE id = 0"
+	loadTailSQL = "SELECT position, stream_id, revision FROM events WHERE position > ? ORDER BY position"
 )
 
 func newIndexSQL(conn *sql.Conn) *indexSQL {
@@ -75,24 +79,40 @@ func (x *indexSQL) copyStmt(ctx context.Context, n int) (*sql.Stmt, error) {
 	return st, nil
 }
 
-// remove deletes stream_tail's rows up to position last.
-func (x *indexSQL) remove(ctx context.Context, last uint64) error {
-	if x.removeS == nil {
-		st, err := x.conn.PrepareContext(ctx, removeTailSQL)
+// copyTypes copies the type entries of the events at positions (from, to]
+// into type_index, skipping those already there.
+func (x *indexSQL) copyTypes(ctx context.Context, from, to uint64) error {
+	return x.exec(ctx, &x.typesS, copyTypesSQL, int64(from), int64(to))
+}
+
+// setMark moves the watermark to position to.
+func (x *indexSQL) setMark(ctx context.Context, to uint64) error {
+	return x.exec(ctx, &x.markS, setMarkSQL, int64(to))
+}
+
+// exec runs query, prepared into *st on first use.
+func (x *indexSQL) exec(ctx context.Context, st **sql.Stmt, query string, args ...any) error {
+	if *st == nil {
+		p, err := x.conn.PrepareContext(ctx, query)
 		if err != nil {
 			return err
 		}
-		x.removeS = st
+		*st = p
 	}
-	_, err := x.removeS.ExecContext(ctx, int64(last))
+	_, err := (*st).ExecContext(ctx, args...)
 	return err
 }
 
-// load reads stream_tail's rows, by position, for the writer's mover.
-func (x *indexSQL) load(ctx context.Context) ([]tailEntry, error) {
-	rows, err := x.conn.QueryContext(ctx, loadTailSQL)
+// load reads the watermark and the tail's entries, by position, for the
+// writer's mover.
+func (x *indexSQL) load(ctx context.Context) (uint64, []tailEntry, error) {
+	var mark int64
+	if err := x.conn.QueryRowContext(ctx, loadMarkSQL).Scan(&mark); err != nil {
+		return 0, nil, err
+	}
+	rows, err := x.conn.QueryContext(ctx, loadTailSQL, mark)
 	if err != nil {
-		return nil, err
+		return 0, nil, err
 	}
 	defer rows.Close()
 	var es []tailEntry
@@ -100,18 +120,20 @@ func (x *indexSQL) load(ctx context.Context) ([]tailEntry, error) {
 		var e tailEntry
 		var rev, pos int64
 		if err := rows.Scan(&pos, &e.stream, &rev); err != nil {
-			return nil, err
+			return 0, nil, err
 		}
 		e.revision, e.position = uint64(rev), uint64(pos)
 		es = append(es, e)
 	}
-	return es, rows.Err()
+	return uint64(mark), es, rows.Err()
 }
 
 func (x *indexSQL) close() error {
 	var errs []error
-	if x.removeS != nil {
-		errs = append(errs, x.removeS.Close())
+	for _, st := range []*sql.Stmt{x.typesS, x.markS} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
 	}
 	for _, st := range x.copies {
 		errs = append(errs, st.Close())

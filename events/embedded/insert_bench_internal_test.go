@@ -9,7 +9,7 @@ import (
 // BenchmarkInsertCommit measures the writer's SQL work for one commit of
 // n one-event appends, without the sync (synchronous=OFF), so that the
 // CPU of the statements shows without the disk's noise: BEGIN, the
-// events' INSERT (and the trigger's stream_tail rows), COMMIT. The time
+// events' INSERT, COMMIT. The time
 // per op is one commit's; divide by n for an append's share.
 func BenchmarkInsertCommit(b *testing.B) {
 	for _, n := range []int{1, 4, 5, 7, 16} {

@@ -89,5 +89,9 @@ func (w *writer) readHead(ctx context.Context, stream string) (head, error) {
 	if err := w.headQ.QueryRowContext(ctx, id).Scan(&last); err != nil {
 		return head{}, err
 	}
-	return head{id: id, last: uint64(last.Int64), exists: last.Valid}, nil
+	hd := head{id: id, last: uint64(last.Int64), exists: last.Valid}
+	if rev, ok := w.idx.last(id); ok && (!hd.exists || rev > hd.last) {
+		hd.last, hd.exists = rev, true
+	}
+	return hd, nil
 }

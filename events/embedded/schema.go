@@ -13,14 +13,18 @@ import (
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 )
 
-// schemaVersion is stored in PRAGMA user_version.
-const schemaVersion = 2
+// schemaVersion is stored in PRAGMA user_version. Version 2 databases
+// (stream_tail filled by a trigger, events_type_position maintained by
+// SQLite at every insert) are migrated when a writer opens them
+// (migrateSQL); version 1 is refused.
+const schemaVersion = 3
 
-// indexLag is how many events may sit in stream_tail before the writer
-// moves them, in bulk, into stream_index inside its next transaction.
-// Indexing per commit dirtied one index page per stream touched; indexing
-// in bulk dirties that page once per indexLag events. Stream reads scan
-// stream_tail (at most indexLag plus one batch of 16-byte rows).
+// indexLag is how many events may sit past the indexed watermark before
+// the writer moves their entries, in bulk, into stream_index and
+// type_index, over its next transactions (index.go). Indexing per commit
+// dirtied one index page per stream touched and one page of the type
+// index; indexing in bulk dirties each once per indexLag events. Reads
+// scan the unindexed events (at most indexLag plus a move's span).
 const indexLag = 2048
 
 const schemaSQL = `
@@ -39,23 +43,46 @@ CREATE TABLE IF NOT EXISTS events (
 	data      TEXT    NOT NULL,
 	metadata  TEXT    NOT NULL
 );
-CREATE INDEX IF NOT EXISTS events_type_position ON events(type, position);
 CREATE TABLE IF NOT EXISTS stream_index (
 	stream_id INTEGER NOT NULL,
 	revision  INTEGER NOT NULL,
 	position  INTEGER NOT NULL,
 	PRIMARY KEY (stream_id, revision)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS stream_tail (
-	position  INTEGER PRIMARY KEY,
-	stream_id INTEGER NOT NULL,
-	revision  INTEGER NOT NULL
-);
-CREATE TRIGGER IF NOT EXISTS events_stream_tail AFTER INSERT ON events BEGIN
-	INSERT INTO stream_tail (position, stream_id, revision)
-	VALUES (NEW.position, NEW.stream_id, NEW.revision);
-END;
-PRAGMA user_version = 2;
+` + indexTablesSQL + `
+INSERT OR IGNORE INTO indexed (id, position) VALUES (0, 0);
+PRAGMA user_version = 3;
+`
+
+// indexTablesSQL creates the tables schema version 3 added.
+const indexTablesSQL = `
+CREATE TABLE IF NOT EXISTS type_index (
+	type     TEXT    NOT NULL,
+	position INTEGER NOT NULL,
+	PRIMARY KEY (type, position)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS indexed (
+	id       INTEGER PRIMARY KEY CHECK (id = 0),
+	position INTEGER NOT NULL
+);`
+
+// migrateSQL turns a version 2 database into version 3, in one
+// transaction: stream_tail's entries join stream_index, the type index
+// becomes a table filled from the old index (in its key order), every
+// event is indexed, and the trigger, stream_tail and the old index go.
+const migrateSQL = `
+BEGIN IMMEDIATE;
+` + indexTablesSQL + `
+INSERT OR IGNORE INTO stream_index (stream_id, revision, position)
+	SELECT stream_id, revision, position FROM stream_tail;
+INSERT OR IGNORE INTO type_index (type, position)
+	SELECT type, position FROM events INDEXED BY events_type_position ORDER BY type, position;
+INSERT OR REPLACE INTO indexed (id, position) VALUES (0, (SELECT COALESCE(MAX(position), 0) FROM events));
+DROP TRIGGER IF EXISTS events_stream_tail;
+DROP TABLE IF EXISTS stream_tail;
+DROP INDEX IF EXISTS events_type_position;
+PRAGMA user_version = 3;
+COMMIT;
 `
 
 // eventColumns are the columns of events, in insert order.
@@ -102,9 +129,17 @@ func openWriterDB(ctx context.Context, dir string) (*sql.DB, error) {
 		return nil, fmt.Errorf("embedded: open %s: %w", Path(dir), err)
 	}
 	db.SetMaxOpenConns(1)
-	if err := checkWritable(ctx, db); err != nil {
+	v, err := checkWritable(ctx, db)
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("embedded: open %s: %w", Path(dir), err)
+	}
+	if v == 2 {
+		if _, err := db.ExecContext(ctx, migrateSQL); err != nil {
+			db.ExecContext(ctx, "ROLLBACK")
+			db.Close()
+			return nil, fmt.Errorf("embedded: migrate schema of %s to version %d: %w", Path(dir), schemaVersion, err)
+		}
 	}
 	if _, err := db.ExecContext(ctx, schemaSQL); err != nil {
 		db.Close()
@@ -113,45 +148,51 @@ func openWriterDB(ctx context.Context, dir string) (*sql.DB, error) {
 	return db, nil
 }
 
-// openReaderDB opens the pool of read connections.
-func openReaderDB(ctx context.Context, dir string, conns int) (*sql.DB, error) {
+// openReaderDB opens the pool of read connections and returns the
+// database's schema version: 2 (read-only, before a writer migrated it)
+// or schemaVersion.
+func openReaderDB(ctx context.Context, dir string, conns int) (*sql.DB, int, error) {
 	path := Path(dir)
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("embedded: open %s: %w", path, ErrNoStore)
+		return nil, 0, fmt.Errorf("embedded: open %s: %w", path, ErrNoStore)
 	}
 	db, err := sql.Open("sqlite", dsn(path, true))
 	if err != nil {
-		return nil, fmt.Errorf("embedded: open %s: %w", path, err)
+		return nil, 0, fmt.Errorf("embedded: open %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(conns)
 	db.SetMaxIdleConns(conns)
-	if err := checkSchema(ctx, db); err != nil {
+	v, err := checkSchema(ctx, db)
+	if err != nil {
 		db.Close()
-		return nil, fmt.Errorf("embedded: open %s: %w", path, err)
+		return nil, 0, fmt.Errorf("embedded: open %s: %w", path, err)
 	}
-	return db, nil
+	return db, v, nil
 }
 
-// checkWritable refuses a database of another schema version (0 is a new,
-// empty database).
-func checkWritable(ctx context.Context, db *sql.DB) error {
+// checkWritable returns the database's schema version and refuses all but
+// the current one, 2 (migrated) and 0 (a new, empty database).
+func checkWritable(ctx context.Context, db *sql.DB) (int, error) {
 	var v int
 	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
-		return err
+		return 0, err
 	}
-	if v != 0 && v != schemaVersion {
-		return fmt.Errorf("%w: schema version %d, want %d", ErrNoStore, v, schemaVersion)
+	if v != 0 && v != 2 && v != schemaVersion {
+		return 0, fmt.Errorf("%w: schema version %d, want %d", ErrNoStore, v, schemaVersion)
 	}
-	return nil
+	return v, nil
 }
 
-func checkSchema(ctx context.Context, db *sql.DB) error {
+// checkSchema returns the version of a database to read: the current
+// one, or 2 (a writer migrates it when it opens it; until then it is read
+// with version 2's queries, legacy.go).
+func checkSchema(ctx context.Context, db *sql.DB) (int, error) {
 	var v int
 	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
-		return err
+		return 0, err
 	}
-	if v != schemaVersion {
-		return fmt.Errorf("%w: schema version %d, want %d", ErrNoStore, v, schemaVersion)
+	if v != 2 && v != schemaVersion {
+		return 0, fmt.Errorf("%w: schema version %d, want %d", ErrNoStore, v, schemaVersion)
 	}
-	return nil
+	return v, nil
 }

@@ -24,6 +24,7 @@ type Store struct {
 	feed    *feed // recent commits for subscriptions; nil when read-only
 	names   *names
 	raw     *rawStmts
+	legacy  bool // a read-only store of schema version 2 (legacy.go)
 	metrics *metrics
 	lock    *os.File
 
@@ -52,11 +53,11 @@ func (s *Store) open(ctx context.Context) error {
 			return err
 		}
 	}
-	rdb, err := openReaderDB(ctx, s.cfg.Dir, s.cfg.ReadConns)
+	rdb, v, err := openReaderDB(ctx, s.cfg.Dir, s.cfg.ReadConns)
 	if err != nil {
 		return err
 	}
-	s.rdb, s.raw = rdb, newRawStmts()
+	s.rdb, s.raw, s.legacy = rdb, newRawStmts(), v == 2
 	m, err := newMetrics(s.cfg.Metrics, s.queueDepth, s.walPages, s.tailRows, s.feed)
 	if err != nil {
 		return err

@@ -25,7 +25,7 @@ type writer struct {
 	metrics *metrics
 	heads   *heads
 	ins     *inserter
-	idx     *mover    // stream_tail as committed, and the move into stream_index (index.go)
+	idx     *mover    // the unindexed tail, and the move into the indexes (index.go)
 	idxSQL  *indexSQL // the move's statements
 	streamQ *sql.Stmt // a stream's id by name
 	headQ   *sql.Stmt // a stream's last revision by id
@@ -36,7 +36,8 @@ type writer struct {
 	waits   atomic.Int64 // batches the window held open
 
 	walPages atomic.Int64  // pages committed to the WAL since its last complete checkpoint
-	tailRows atomic.Int64  // stream_tail's rows, as committed (bounded by maxTail plus one commit)
+	tailRows atomic.Int64  // the tail's events, as committed (bounded by maxTail plus one commit)
+	marked   atomic.Uint64 // the indexes' watermark, as committed (index.go)
 	txns     atomic.Uint64 // transactions begun plus ended: odd while one is open (checkpoint.go)
 
 	next                uint64        // last position handed out (tentative in a batch)
@@ -95,20 +96,20 @@ func (w *writer) prepare(ctx context.Context) (err error) {
 	if err = w.conn.QueryRowContext(ctx, startSQL).Scan(&w.next, &w.lastStream); err != nil {
 		return err
 	}
-	if w.idx.tail, err = w.idxSQL.load(ctx); err != nil {
+	if w.idx.mark, w.idx.tail, err = w.idxSQL.load(ctx); err != nil {
 		return err
 	}
 	w.tailRows.Store(int64(len(w.idx.tail)))
+	w.marked.Store(w.idx.mark)
 	w.committed.Store(w.next)
 	w.lastStreamCommitted = w.lastStream
 	return nil
 }
 
 const (
-	headSQL = `SELECT MAX(r) FROM (
-	SELECT MAX(revision) AS r FROM stream_index WHERE stream_id = ?1
-	UNION ALL
-	SELECT MAX(revision) FROM stream_tail WHERE stream_id = ?1)`
+	// headSQL is a stream's last indexed revision; the writer's tail
+	// holds the later ones (index.go).
+	headSQL  = "SELECT MAX(revision) FROM stream_index WHERE stream_id = ?"
 	startSQL = `SELECT (SELECT COALESCE(MAX(position), 0) FROM events),
 	(SELECT COALESCE(MAX(id), 0) FROM streams)`
 )
@@ -352,6 +353,7 @@ func (w *writer) commit(ctx context.Context) error {
 	w.lastStreamCommitted = w.lastStream
 	w.idx.commit()
 	w.tailRows.Store(int64(len(w.idx.tail)))
+	w.marked.Store(w.idx.mark)
 	return nil
 }
 
