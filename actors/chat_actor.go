@@ -39,6 +39,9 @@ type chatActor struct {
 	flights     []*flight
 	batch       uint64
 	spec        *ChatState
+	specWant    uint64 // the state's applied count once it holds spec's events
+	specDone    specRun
+	twin        twinState // a copy of state kept in step (chat_twin.go)
 	broken      bool
 	specBlocked bool
 	atBound     bool
@@ -194,6 +197,7 @@ func (c *chatActor) onLoaded(ctx actor.Context, m chatLoaded) {
 		return
 	}
 	c.state, c.loaded, c.marks = m.State, true, m.Marks
+	c.dropTwin()
 	c.loadedNext = c.nextRevision()
 	c.readAt = c.readStart
 	c.recent.reset()
@@ -237,6 +241,7 @@ func (c *chatActor) retireIfIdle(ctx actor.Context) {
 		c.armIdle(ctx, wait)
 		return
 	}
+	c.dropTwin() // idle: no second copy of its state
 	if len(c.subs) == 0 && len(c.queue) == 0 && len(c.flights) == 0 && len(c.stash) == 0 && len(c.pages.loading) == 0 && len(c.delivs) == 0 && c.loaded && !c.catching && len(c.waitFresh) == 0 {
 		c.node.m.chatsIdled.Inc()
 		c.retired = c.node.retireChat(c.id, ctx.Self(), ctx)

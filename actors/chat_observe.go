@@ -199,6 +199,7 @@ func (c *chatActor) applyLog(ctx actor.Context, recs []events.RecordedEvent) {
 			}
 		}
 		c.node.fm.applied.Inc()
+		c.dropTwin() // the state moves by an event the twin does not get
 		if !events.Known(rec.Type) {
 			c.state.Revision = rec.Revision // a newer node's type: skipped, as on load
 			continue

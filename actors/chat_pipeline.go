@@ -168,7 +168,7 @@ func (c *chatActor) launch(ctx actor.Context, f *flight, data []events.EventData
 		return false
 	}
 	if len(c.flights) > 0 {
-		c.spec.Advance(f.ready, f.rev)
+		c.advanceSpec(f)
 	}
 	c.flights = append(c.flights, f)
 	c.node.m.chatPending.Observe(float64(len(f.ready.Events)))
