@@ -87,3 +87,31 @@ func leftoverVecs(vecs []unix.Iovec, skip int) []byte {
 	}
 	return out
 }
+
+// write1FD is write1 for an fdConn: one non-blocking write on the
+// descriptor itself, without the RawConn callback and what it captures
+// (three allocations a pool writer's round). ok is false when raw is not
+// an fdConn.
+func write1FD(raw syscall.RawConn, b []byte) (n int, ok bool, err error) {
+	r, isFD := raw.(*fdRaw)
+	if !isFD || len(b) == 0 {
+		return 0, false, nil
+	}
+	f := (*fdConn)(r)
+	if !f.acquire() {
+		return 0, true, net.ErrClosed
+	}
+	defer f.release()
+	for {
+		w, _, errno := unix.Syscall(unix.SYS_WRITE, uintptr(f.fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+		switch errno {
+		case 0:
+			return int(w), true, nil
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			return 0, true, nil
+		}
+		return 0, true, errno
+	}
+}

@@ -85,3 +85,23 @@ func TestDirectWriteKeepsFramesWhole(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestPoolWriteAllocatesNothing: a pool writer's round to an fdConn is one
+// write on the descriptor; it used to allocate three times.
+func TestPoolWriteAllocatesNothing(t *testing.T) {
+	fc, client := fdPair(t)
+	raw, _ := fc.SyscallConn()
+	buf := []byte("\x81\x05hello")
+	allocs := testing.AllocsPerRun(100, func() {
+		if n, err := write1(raw, buf); n != len(buf) || err != nil {
+			t.Fatalf("wrote %d, err %v", n, err)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("%v allocations per write", allocs)
+	}
+	got := make([]byte, len(buf))
+	if _, err := io.ReadFull(client, got); err != nil || !bytes.Equal(got, buf) {
+		t.Fatalf("read %q, %v", got, err)
+	}
+}
