@@ -145,7 +145,7 @@ func (c *chatActor) handle(ctx actor.Context, msg any) {
 	case chatCreate:
 		c.onCreate(ctx, m)
 	case chatPost:
-		c.onPost(ctx, m)
+		c.onPost(ctx, m, msg)
 	case chatRead:
 		c.onRead(ctx, m)
 	case chatTyping:

@@ -35,6 +35,7 @@ type Writer struct {
 	m       *metrics
 	stop    chan struct{}
 	timeout time.Duration
+	due     dueCalls // the asynchronous appends' deadlines (writer_async.go)
 }
 
 // WriterConfig sizes the writer. Zero values mean the defaults.
