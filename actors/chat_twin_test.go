@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/linkup-chat/linkup/chat"
+	"github.com/linkup-chat/linkup/events"
 )
 
 // decided decides cmds against s as the chat actor does and returns the
@@ -102,5 +103,26 @@ func TestTwinDroppedWhenTheStateMovesAlone(t *testing.T) {
 	c.state.Revision++ // moved by hand, as for an event of an unknown type
 	if s := c.takeTwin(); s != nil {
 		t.Fatal("a twin behind the state's revision was taken")
+	}
+}
+
+// TestOwnEventsHandedBackAreNotHeld: while appends are in flight a chat
+// holds what the follower hands it, except the events it has applied
+// since its load (its own appends, back from the log: observing them does
+// nothing); those it loaded and those it has not applied are held.
+func TestOwnEventsHandedBackAreNotHeld(t *testing.T) {
+	c := &chatActor{state: chat.NewState("c1"), loaded: true}
+	commitFlight(c, decided(t, c.state, chat.Create{By: "u0", Title: "t", Members: []string{"u0", "u1"}}))
+	c.loadedNext = c.nextRevision() // revision 0 came with the load
+	commitFlight(c, decided(t, c.state, posts(0, 2)...))
+	for rev := range c.nextRevision() + 2 {
+		c.holdObserved(events.RecordedEvent{Revision: rev, Type: events.TypeMessagePosted})
+	}
+	var held []uint64
+	for _, rec := range c.observed {
+		held = append(held, rec.Revision)
+	}
+	if fmt.Sprint(held) != "[0 3 4]" {
+		t.Fatalf("held revisions %v, want [0 3 4]", held)
 	}
 }

@@ -104,7 +104,8 @@ func (c *connActor) deliver(ctx actor.Context, d deliver) {
 	}
 	buf := c.syncBuf(d.ChatID)
 	seen, behind := c.seenSet(d.ChatID), c.isBehind(d.ChatID) // once per batch, not per item
-	var out [][]byte // one item (most): append makes it, unless it is the connection's own
+	// One item (most): append makes out, unless it is the connection's own.
+	var out [][]byte
 	if len(d.Items) > 1 {
 		out = make([][]byte, 0, len(d.Items))
 	}
