@@ -30,13 +30,14 @@ type asyncCall struct {
 	due     time.Time
 }
 
-// submitAsync hands job to the store. It runs under w.mu with the writer
-// open, so Close's wait covers the call (w.wg). It returns false, without
+// submitAsync hands job to the store. It runs under w.mu (read-held: other
+// chats submit at the same time) with the writer open, so Close's wait
+// covers the call (w.wg). It returns false, without
 // calling done, only when the store's queue is full.
 func (w *Writer) submitAsync(job appendJob) bool {
-	call := &asyncCall{w: w, job: job, due: job.queued.Add(w.timeout)}
+	call := &asyncCall{w: w, job: job}
 	w.wg.Add(1)
-	w.due.add(call)
+	w.due.add(call, w.timeout)
 	err := w.async.AppendAsync(job.stream, job.expected, job.events, call.answer)
 	switch {
 	case err == nil:
@@ -94,10 +95,13 @@ type dueCalls struct {
 	armed bool
 }
 
-// add queues c, arming the timer if it is not.
-func (d *dueCalls) add(c *asyncCall) {
+// add queues c, due after timeout, arming the timer if it is not. The
+// deadline is read under the lock, so the queue stays in deadline order
+// whatever the order the submitters get here.
+func (d *dueCalls) add(c *asyncCall, timeout time.Duration) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	c.due = time.Now().Add(timeout)
 	d.calls = append(d.calls, c)
 	if !d.armed {
 		d.armLocked(time.Until(c.due))
