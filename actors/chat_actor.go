@@ -39,6 +39,9 @@ type chatActor struct {
 	flights     []*flight
 	batch       uint64
 	spec        *ChatState
+	specWant    uint64 // the state's applied count once it holds spec's events
+	specDone    specRun
+	twin        twinState // a copy of state kept in step (chat_twin.go)
 	broken      bool
 	specBlocked bool
 	atBound     bool
@@ -142,7 +145,7 @@ func (c *chatActor) handle(ctx actor.Context, msg any) {
 	case chatCreate:
 		c.onCreate(ctx, m)
 	case chatPost:
-		c.onPost(ctx, m)
+		c.onPost(ctx, m, msg)
 	case chatRead:
 		c.onRead(ctx, m)
 	case chatTyping:
@@ -194,6 +197,7 @@ func (c *chatActor) onLoaded(ctx actor.Context, m chatLoaded) {
 		return
 	}
 	c.state, c.loaded, c.marks = m.State, true, m.Marks
+	c.dropTwin()
 	c.loadedNext = c.nextRevision()
 	c.readAt = c.readStart
 	c.recent.reset()
@@ -237,6 +241,7 @@ func (c *chatActor) retireIfIdle(ctx actor.Context) {
 		c.armIdle(ctx, wait)
 		return
 	}
+	c.dropTwin() // idle: no second copy of its state
 	if len(c.subs) == 0 && len(c.queue) == 0 && len(c.flights) == 0 && len(c.stash) == 0 && len(c.pages.loading) == 0 && len(c.delivs) == 0 && c.loaded && !c.catching && len(c.waitFresh) == 0 {
 		c.node.m.chatsIdled.Inc()
 		c.retired = c.node.retireChat(c.id, ctx.Self(), ctx)
@@ -453,6 +458,13 @@ func (c *chatActor) onSummary(ctx actor.Context, m chatSummaryReq) {
 }
 
 func newMessageID() string { return uuid.NewString() }
+
+// The ids of messages and events (two per chat message) take their
+// random bytes from uuid's pool, refilled from crypto/rand 256 bytes at a
+// time, instead of a read of crypto/rand each and a UUID allocated for
+// it. Set once here, before any id is made (the pool is not safe to turn
+// on while ids are being made).
+func init() { uuid.EnableRandPool() }
 
 // newEventID returns a time-ordered UUID (v7), which keeps the stores'
 // id indexes appending at their right edge.

@@ -53,7 +53,9 @@ func (c *chatActor) commit(ctx actor.Context, f *flight, res events.AppendResult
 // sends.
 func (c *chatActor) commitState(ctx actor.Context, f *flight, res events.AppendResult) ([]*op, chat.Ready) {
 	ops, rd := f.ops, f.ready
-	c.state.Advance(rd, res.NextExpectedRevision+1-uint64(len(rd.Events)))
+	first, before := res.NextExpectedRevision+1-uint64(len(rd.Events)), c.state.Applied()
+	c.state.Advance(rd, first)
+	c.followTwin(f, first, before)                  // chat_twin.go
 	c.marks.stored(c.state.LatestSeq, res.Position) // chat_marks.go
 	c.node.m.timeline.committed(rd.Events)
 	for _, e := range rd.Events {

@@ -128,9 +128,12 @@ func allWait(rd chat.Ready) bool {
 // specState is the state after every batch in flight.
 func (c *chatActor) specState() *ChatState {
 	if c.spec == nil {
-		c.spec = c.state.Clone()
+		if c.spec = c.takeTwin(); c.spec == nil { // chat_twin.go
+			c.spec = c.state.Clone()
+		}
+		c.specWant = c.state.Applied()
 		for _, f := range c.flights {
-			c.spec.Advance(f.ready, f.rev)
+			c.advanceSpec(f)
 		}
 	}
 	return c.spec
@@ -191,6 +194,9 @@ func (c *chatActor) popFlight() *flight {
 	c.flights[0] = nil
 	c.flights, c.atBound = c.flights[1:], false
 	if len(c.flights) == 0 {
+		if c.spec != nil { // its last flight: see followTwin
+			c.specDone = specRun{s: c.spec, want: c.specWant}
+		}
 		c.endFlights()
 	}
 	return f

@@ -66,7 +66,7 @@ func (c *chatActor) onObserved(ctx actor.Context, m chatObserved) {
 }
 
 func (c *chatActor) holdObserved(rec events.RecordedEvent) {
-	if c.overflow {
+	if c.overflow || c.appliedOwn(rec) {
 		return
 	}
 	if len(c.observed) >= maxObservedPending {
@@ -74,6 +74,15 @@ func (c *chatActor) holdObserved(rec events.RecordedEvent) {
 		return
 	}
 	c.observed = append(c.observed, rec)
+}
+
+// appliedOwn reports whether rec is an event the chat applied after its
+// load (its own append, which the follower hands back): observing it does
+// nothing (loadedMembership), so it is not held (pruneObserved's rule). A
+// chat with appends in flight holds every event the follower hands it, one
+// per message it stores.
+func (c *chatActor) appliedOwn(rec events.RecordedEvent) bool {
+	return c.loaded && rec.Revision >= c.loadedNext && rec.Revision < c.nextRevision()
 }
 
 // observe applies rec if it is the next revision, ignores it if the chat
@@ -199,6 +208,7 @@ func (c *chatActor) applyLog(ctx actor.Context, recs []events.RecordedEvent) {
 			}
 		}
 		c.node.fm.applied.Inc()
+		c.dropTwin() // the state moves by an event the twin does not get
 		if !events.Known(rec.Type) {
 			c.state.Revision = rec.Revision // a newer node's type: skipped, as on load
 			continue

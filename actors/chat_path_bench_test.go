@@ -46,6 +46,11 @@ func (s *countSocket) SendMany(fs [][]byte) error {
 
 func (s *countSocket) Close([]byte, int, string) {}
 
+// NeverBlocks: a countSocket only counts, as the transport's socket only
+// queues, so its connection actor runs in place (connDispatcher), as a
+// server's connections do.
+func (*countSocket) NeverBlocks() {}
+
 // chatPathNode is a node on a fresh embedded store with chats c0..c<n-1>
 // of five members each, every member connected once; conns[5i] created
 // chat i, conns[5i..5i+4] are its members.

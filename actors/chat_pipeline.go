@@ -26,8 +26,10 @@ func (c *chatActor) onCreate(ctx actor.Context, m chatCreate) {
 	c.enqueue(ctx, &op{msg: m, cmd: chat.Create{By: m.User, Title: m.Title, Members: m.Members}})
 }
 
-func (c *chatActor) onPost(ctx actor.Context, m chatPost) {
-	c.enqueue(ctx, &op{msg: m, cmd: chat.Post{Sender: m.User, ClientMsgID: m.ClientMsgID, Body: m.Body, MessageID: newMessageID()}})
+// onPost queues post m; boxed is m as it came in (an interface value
+// already), kept as the op's msg instead of boxing m again.
+func (c *chatActor) onPost(ctx actor.Context, m chatPost, boxed any) {
+	c.enqueue(ctx, &op{msg: boxed, cmd: chat.Post{Sender: m.User, ClientMsgID: m.ClientMsgID, Body: m.Body, MessageID: newMessageID()}})
 }
 
 func (c *chatActor) onRead(ctx actor.Context, m chatRead) {
@@ -168,7 +170,7 @@ func (c *chatActor) launch(ctx actor.Context, f *flight, data []events.EventData
 		return false
 	}
 	if len(c.flights) > 0 {
-		c.spec.Advance(f.ready, f.rev)
+		c.advanceSpec(f)
 	}
 	c.flights = append(c.flights, f)
 	c.node.m.chatPending.Observe(float64(len(f.ready.Events)))

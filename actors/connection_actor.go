@@ -417,7 +417,15 @@ func (c *connActor) send(ctx actor.Context, f protocol.Frame) {
 	c.sendRaw(ctx, b)
 }
 
-func (c *connActor) sendRaw(ctx actor.Context, b []byte) { c.sendFrames(ctx, [][]byte{b}) }
+// sendRaw writes one frame with Socket.Send: a one-frame list made here
+// escapes through the interface (an allocation per ack), one made by the
+// socket need not.
+func (c *connActor) sendRaw(ctx actor.Context, b []byte) {
+	if c.closed {
+		return
+	}
+	c.queued(ctx, 1, c.sock.Send(b))
+}
 
 // sendFrames writes frames in one go; a full queue makes the client a slow
 // consumer.

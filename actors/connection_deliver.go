@@ -104,7 +104,11 @@ func (c *connActor) deliver(ctx actor.Context, d deliver) {
 	}
 	buf := c.syncBuf(d.ChatID)
 	seen, behind := c.seenSet(d.ChatID), c.isBehind(d.ChatID) // once per batch, not per item
-	out := make([][]byte, 0, len(d.Items))
+	// One item (most): append makes out, unless it is the connection's own.
+	var out [][]byte
+	if len(d.Items) > 1 {
+		out = make([][]byte, 0, len(d.Items))
+	}
 	for _, it := range d.Items {
 		if buf != nil && !c.ownIn(ctx, seen, it) {
 			buf.hold(it)

@@ -35,6 +35,7 @@ type connMailbox struct {
 // the producer's envs, to find the one of another dispatcher.
 type mailEnv struct {
 	dispatch actor.Dispatcher
+	inPlace  *connDispatcher // dispatch, if it is one
 	stats    actor.MailboxMiddleware
 	envs     *mailEnvs
 }
@@ -60,6 +61,7 @@ func (e *mailEnvs) of(d actor.Dispatcher) *mailEnv {
 	env, ok := e.by[d]
 	if !ok {
 		env = &mailEnv{dispatch: d, stats: e.stats, envs: e}
+		env.inPlace, _ = d.(*connDispatcher)
 		e.by[d] = env
 	}
 	return env
@@ -169,10 +171,19 @@ func (m *connMailbox) UserMessageCount() int {
 	return m.q.user.len()
 }
 
+// schedule starts a run of an idle mailbox. On a connDispatcher that
+// runs mailboxes in place it calls process itself: handing the dispatcher
+// the method value m.process allocated a closure per run (three per chat
+// message: the ack and the deliveries).
 func (m *connMailbox) schedule() {
-	if m.status.CompareAndSwap(mailboxIdle, mailboxRunning) {
-		m.env.dispatch.Schedule(m.process)
+	if !m.status.CompareAndSwap(mailboxIdle, mailboxRunning) {
+		return
 	}
+	if d := m.env.inPlace; d != nil && !d.async.Load() {
+		m.process()
+		return
+	}
+	m.env.dispatch.Schedule(m.process)
 }
 
 // process runs the mailbox until it is empty (or suspended with only

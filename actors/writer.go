@@ -28,13 +28,14 @@ type Writer struct {
 	async   asyncStore // the store's callback API, or nil: the worker pool
 	jobs    chan appendJob
 	wg      sync.WaitGroup
-	mu      sync.Mutex
+	mu      sync.RWMutex // read-held by Submit, so Close's wg.Wait covers every call made while open
 	closed  bool
 	backlog *retryBacklog
 	log     *slog.Logger
 	m       *metrics
 	stop    chan struct{}
 	timeout time.Duration
+	due     dueCalls // the asynchronous appends' deadlines (writer_async.go)
 }
 
 // WriterConfig sizes the writer. Zero values mean the defaults.
@@ -115,8 +116,8 @@ func newWriter(store events.Store, cfg WriterConfig, log *slog.Logger, m *metric
 // themselves a message. It returns false, without calling done, when the
 // queue is full or the writer is closed: the caller answers `unavailable`.
 func (w *Writer) Submit(stream string, expected events.ExpectedRevision, evs []events.EventData, done func(events.AppendResult, error)) bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.mu.RLock() // submitters share it (chats on different goroutines); Close waits for them
+	defer w.mu.RUnlock()
 	if w.closed {
 		return false
 	}

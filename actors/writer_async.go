@@ -3,6 +3,7 @@ package actors
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -19,28 +20,30 @@ type asyncStore interface {
 }
 
 // asyncCall is one append handed to an asyncStore. Whichever comes first,
-// the store's answer or the AppendTimeout timer, settles it; the other
-// finds it settled and does nothing.
+// the store's answer or its deadline (AppendTimeout after it was
+// submitted, kept by the writer's dueCalls) settles it; the other finds it
+// settled and does nothing.
 type asyncCall struct {
 	w       *Writer
 	job     appendJob
 	settled atomic.Bool
-	timer   *time.Timer
+	due     time.Time
 }
 
-// submitAsync hands job to the store. It runs under w.mu with the writer
-// open, so Close's wait covers the call (w.wg). It returns false, without
+// submitAsync hands job to the store. It runs under w.mu (read-held: other
+// chats submit at the same time) with the writer open, so Close's wait
+// covers the call (w.wg). It returns false, without
 // calling done, only when the store's queue is full.
 func (w *Writer) submitAsync(job appendJob) bool {
 	call := &asyncCall{w: w, job: job}
 	w.wg.Add(1)
-	call.timer = time.AfterFunc(w.timeout, call.expire)
+	w.due.add(call, w.timeout)
 	err := w.async.AppendAsync(job.stream, job.expected, job.events, call.answer)
 	switch {
 	case err == nil:
 		return true
 	case errors.Is(err, events.ErrOverloaded):
-		if call.settle(true) {
+		if call.settle() {
 			w.wg.Done()
 		}
 		w.m.writerRejected.Inc()
@@ -53,9 +56,10 @@ func (w *Writer) submitAsync(job appendJob) bool {
 
 // answer is the store's callback.
 func (c *asyncCall) answer(res events.AppendResult, err error) {
-	if !c.settle(true) {
+	if !c.settle() {
 		return // timed out already; the chat settles the outcome by reading its stream
 	}
+	c.w.due.drop()
 	c.w.finished(c.job, c.job.queued, res, err)
 	c.w.wg.Done()
 }
@@ -63,22 +67,96 @@ func (c *asyncCall) answer(res events.AppendResult, err error) {
 // expire answers a store that has not answered within AppendTimeout, as a
 // blocking Append's context would.
 func (c *asyncCall) expire() {
-	if !c.settle(false) {
+	if !c.settle() {
 		return
 	}
 	c.w.finished(c.job, c.job.queued, events.AppendResult{}, context.DeadlineExceeded)
 	c.w.wg.Done()
 }
 
-// settle reports whether the caller is the first to settle the call, and
-// then stops the timer unless the caller is the timer (which may fire
-// before submitAsync has stored it).
-func (c *asyncCall) settle(stopTimer bool) bool {
-	if !c.settled.CompareAndSwap(false, true) {
-		return false
+// settle reports whether the caller is the first to settle the call.
+func (c *asyncCall) settle() bool {
+	return c.settled.CompareAndSwap(false, true)
+}
+
+// dueCalls are the asynchronous appends not yet known settled, in the
+// order submitted, which is the order of their deadlines (one
+// AppendTimeout each): one timer, armed for the oldest's deadline,
+// expires those the store has not answered. A timer per append
+// (time.AfterFunc) allocated twice per append and took the runtime's
+// timer heap twice. Answers come about in the order submitted (the
+// embedded store's writer takes its queue in order), so dropping the
+// settled calls at the head on each answer keeps the queue short.
+type dueCalls struct {
+	mu    sync.Mutex
+	calls []*asyncCall // calls[head:] wait, oldest first
+	head  int
+	timer *time.Timer
+	armed bool
+}
+
+// add queues c, due after timeout, arming the timer if it is not. The
+// deadline is read under the lock, so the queue stays in deadline order
+// whatever the order the submitters get here.
+func (d *dueCalls) add(c *asyncCall, timeout time.Duration) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	c.due = time.Now().Add(timeout)
+	d.calls = append(d.calls, c)
+	if !d.armed {
+		d.armLocked(time.Until(c.due))
 	}
-	if stopTimer {
-		c.timer.Stop()
+}
+
+func (d *dueCalls) armLocked(wait time.Duration) {
+	d.armed = true
+	if d.timer == nil {
+		d.timer = time.AfterFunc(wait, d.expire)
+		return
 	}
-	return true
+	d.timer.Reset(wait)
+}
+
+// drop forgets the settled calls at the head.
+func (d *dueCalls) drop() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.dropLocked()
+}
+
+func (d *dueCalls) dropLocked() {
+	for d.head < len(d.calls) && d.calls[d.head].settled.Load() {
+		d.calls[d.head] = nil
+		d.head++
+	}
+	if d.head == len(d.calls) {
+		d.calls, d.head = d.calls[:0], 0
+	} else if d.head > 1024 && d.head > len(d.calls)/2 {
+		n := copy(d.calls, d.calls[d.head:])
+		clear(d.calls[n:])
+		d.calls, d.head = d.calls[:n], 0
+	}
+}
+
+// expire is the timer: it expires the calls past their deadline, oldest
+// first, and arms the timer for the next one's.
+func (d *dueCalls) expire() {
+	now := time.Now()
+	var late []*asyncCall
+	d.mu.Lock()
+	d.dropLocked()
+	for d.head < len(d.calls) && !d.calls[d.head].due.After(now) {
+		late = append(late, d.calls[d.head])
+		d.calls[d.head] = nil
+		d.head++
+	}
+	d.dropLocked()
+	d.armed = false
+	if d.head < len(d.calls) {
+		d.armLocked(d.calls[d.head].due.Sub(now))
+	}
+	d.mu.Unlock()
+	for _, c := range late {
+		c.expire()
+	}
 }

@@ -117,3 +117,55 @@ func TestWriterAsyncTimeout(t *testing.T) {
 		t.Fatalf("stalled append answered twice: %+v", <-stalled)
 	}
 }
+
+// TestWriterAsyncTimeoutAmongAnswered: appends the store answers and
+// appends it never answers, interleaved, the stalled ones submitted in two
+// spells (so the one timer is armed again for the second): every stalled
+// append is answered DeadlineExceeded once, every other one with the
+// store's result once, and the writer keeps no deadline behind.
+func TestWriterAsyncTimeoutAmongAnswered(t *testing.T) {
+	st := newStallingStore(t)
+	w := newWriter(st, WriterConfig{AppendTimeout: 100 * time.Millisecond}, slog.New(slog.DiscardHandler), newMetrics(nil))
+	var stalled, answered []chan submitted
+	for spell := range 2 {
+		for i := range 20 {
+			if i%3 == 0 {
+				stalled = append(stalled, submit(t, w, "stalled"))
+			} else {
+				answered = append(answered, submit(t, w, "chat-1"))
+			}
+		}
+		if spell == 0 {
+			r := <-stalled[0] // expired before the second spell
+			if !errors.Is(r.err, context.DeadlineExceeded) {
+				t.Fatalf("stalled append: %+v, want DeadlineExceeded", r)
+			}
+			stalled[0] <- r // read again below
+		}
+	}
+	for i, ch := range answered {
+		if r := <-ch; r.err != nil || r.res.NextExpectedRevision != uint64(i) {
+			t.Fatalf("append %d: %+v", i, r)
+		}
+	}
+	for i, ch := range stalled {
+		if r := <-ch; !errors.Is(r.err, context.DeadlineExceeded) {
+			t.Fatalf("stalled append %d: %+v, want DeadlineExceeded", i, r)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := w.Close(ctx); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	for _, ch := range append(stalled, answered...) {
+		if len(ch) != 0 {
+			t.Fatalf("an append answered twice: %+v", <-ch)
+		}
+	}
+	w.due.mu.Lock()
+	defer w.due.mu.Unlock()
+	if n := len(w.due.calls) - w.due.head; n != 0 {
+		t.Fatalf("%d deadlines kept", n)
+	}
+}

@@ -28,6 +28,10 @@ type State struct {
 	Revision uint64
 	dedup    *dedupIndex
 	items    items
+	// applied counts the events Apply folded into this State (Clone
+	// copies it): two states built from one by the same events have the
+	// same count.
+	applied uint64
 }
 
 // NewState returns the state of a chat that has no events yet.
@@ -78,8 +82,15 @@ func (s *State) Posted(user, clientMsgID string) (uint64, bool) {
 // of fold. Events of other types only move Revision.
 func (s *State) Apply(ev events.Event, rev uint64) {
 	s.Revision = rev
+	s.applied++
 	fold(s, ev)
 }
+
+// Applied is how many events Apply has folded into s (and into the state
+// s was cloned from, before the clone). The chat actor keeps a copy of
+// its state in step by applying the same events to both, and tells by
+// this count that nothing else was applied to either.
+func (s *State) Applied() uint64 { return s.applied }
 
 // Advance applies the events of rd once they are durable, the first at
 // stream revision first and the rest after it, as raft's Advance tells the

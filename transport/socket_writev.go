@@ -9,6 +9,9 @@ const maxIovecs = 1024
 // writev calls and returns, framed, whatever the kernel did not take (nil
 // when all of it went). It never waits for the socket to become writable.
 func writeFrames(raw syscall.RawConn, frames [][]byte) ([]byte, error) {
+	if rest, ok, err := writeFramesFD(raw, frames); ok { // a few frames to an fdConn
+		return rest, err
+	}
 	for len(frames) > 0 {
 		n := min(len(frames), maxIovecs/2)
 		iovs, total := iovecs(frames[:n])

@@ -28,6 +28,9 @@ func writev(raw syscall.RawConn, iovs [][]byte) (int, error) {
 
 // write1 makes one non-blocking write; a full socket writes 0 bytes.
 func write1(raw syscall.RawConn, b []byte) (int, error) {
+	if n, ok, err := write1FD(raw, b); ok { // an fdConn
+		return n, err
+	}
 	var n int
 	var werr error
 	err := raw.Write(func(fd uintptr) bool {
