@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 )
 
 // TestMemoryFlagsApply: --gc-percent and --memory-limit-mib, given, set
@@ -78,21 +79,21 @@ func ptr(n int) *int { return &n }
 // gauge returns the value of the gauge name in reg.
 func gauge(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
+	mf := family(t, reg, name)
+	if mf == nil {
+		t.Fatalf("no %s", name)
 	}
-	for _, mf := range mfs {
-		if mf.GetName() == name {
-			return mf.GetMetric()[0].GetGauge().GetValue()
-		}
-	}
-	t.Fatalf("no %s", name)
-	return 0
+	return mf.GetMetric()[0].GetGauge().GetValue()
 }
 
 // registered reports whether reg has a metric called name.
 func registered(t *testing.T, reg *prometheus.Registry, name string) bool {
+	t.Helper()
+	return family(t, reg, name) != nil
+}
+
+// family returns reg's metric family called name, nil if there is none.
+func family(t *testing.T, reg *prometheus.Registry, name string) *dto.MetricFamily {
 	t.Helper()
 	mfs, err := reg.Gather()
 	if err != nil {
@@ -100,8 +101,8 @@ func registered(t *testing.T, reg *prometheus.Registry, name string) bool {
 	}
 	for _, mf := range mfs {
 		if mf.GetName() == name {
-			return true
+			return mf
 		}
 	}
-	return false
+	return nil
 }
