@@ -234,21 +234,37 @@ func (t *sqliteTx) AddDeliveryChat(chatID string, members []string) error {
 // transaction and keep it (deliveryCache).
 func (t *sqliteTx) DeliveryChatKnown(chatID string) (bool, error) {
 	t.deliv.init()
-	if known, ok := t.deliv.chats[chatID]; ok {
-		return known, nil
+	return kept(t.deliv.chats, t.shared().chats, chatID, func() (bool, error) {
+		var n int
+		err := t.queryRow(qDeliveryKnown, chatID).Scan(&n)
+		return n > 0, err
+	})
+}
+
+// shared is the row cache's delivery rows (empty without a row cache).
+func (t *sqliteTx) shared() deliveryCache {
+	if t.cache == nil {
+		return deliveryCache{}
 	}
-	if t.cache != nil {
-		if known, ok := t.cache.deliv.chats[chatID]; ok {
-			t.deliv.chats[chatID] = known
-			return known, nil
-		}
+	return t.cache.deliv
+}
+
+// kept returns mine[key], else shared[key] (kept in mine), else what load
+// reads (kept in mine when it succeeds): a row read once per transaction
+// and kept across transactions by the row cache.
+func kept[K comparable, V any](mine, shared map[K]V, key K, load func() (V, error)) (V, error) {
+	if v, ok := mine[key]; ok {
+		return v, nil
 	}
-	var n int
-	err := t.queryRow(qDeliveryKnown, chatID).Scan(&n)
+	if v, ok := shared[key]; ok {
+		mine[key] = v
+		return v, nil
+	}
+	v, err := load()
 	if err == nil {
-		t.deliv.chats[chatID] = n > 0
+		mine[key] = v
 	}
-	return n > 0, err
+	return v, err
 }
 
 // AddDeliveryItem and AddDeliveryMark buffer the row until the commit
@@ -272,21 +288,11 @@ func (t *sqliteTx) AddDeliveryItem(chatID string, seq uint64, at time.Time) erro
 // transaction (and kept in the row cache).
 func (t *sqliteTx) deliveryTop(chatID string) (uint64, error) {
 	t.deliv.init()
-	if top, ok := t.deliv.tops[chatID]; ok {
-		return top, nil
-	}
-	if t.cache != nil {
-		if top, ok := t.cache.deliv.tops[chatID]; ok {
-			t.deliv.tops[chatID] = top
-			return top, nil
-		}
-	}
-	var top uint64
-	err := t.queryRow(qDeliveryTop, chatID).Scan(&top)
-	if err == nil {
-		t.deliv.tops[chatID] = top
-	}
-	return top, err
+	return kept(t.deliv.tops, t.shared().tops, chatID, func() (uint64, error) {
+		var top uint64
+		err := t.queryRow(qDeliveryTop, chatID).Scan(&top)
+		return top, err
+	})
 }
 
 func (t *sqliteTx) JoinDeliveryMember(chatID, user string, seq uint64) error {
@@ -310,28 +316,20 @@ func (t *sqliteTx) LastDeliveryMark(kind MarkKind, chatID, user string) (uint64,
 func (t *sqliteTx) markHigh(kind MarkKind, chatID, user string) (markHigh, error) {
 	t.deliv.init()
 	key := [3]string{string(kind), chatID, user}
-	if v, ok := t.deliv.marks[key]; ok {
-		return v, nil
-	}
-	if t.cache != nil {
-		if v, ok := t.cache.deliv.marks[key]; ok {
-			t.deliv.marks[key] = v
-			return v, nil
-		}
-	}
-	var h markHigh
-	if err := t.queryRow(qDeliveryLast, chatID, user, string(kind)).Scan(&h.row); err != nil {
-		return h, err
-	}
-	h.high = h.row
-	if kind == MarkRead {
-		if err := t.queryRow(qDeliveryOwn, chatID, h.row, spanEnd(h.row), user).Scan(&h.high); err != nil {
+	return kept(t.deliv.marks, t.shared().marks, key, func() (markHigh, error) {
+		var h markHigh
+		if err := t.queryRow(qDeliveryLast, chatID, user, string(kind)).Scan(&h.row); err != nil {
 			return h, err
 		}
-		h.high = max(h.high, h.row)
-	}
-	t.deliv.marks[key] = h
-	return h, nil
+		h.high = h.row
+		if kind == MarkRead {
+			if err := t.queryRow(qDeliveryOwn, chatID, h.row, spanEnd(h.row), user).Scan(&h.high); err != nil {
+				return h, err
+			}
+			h.high = max(h.high, h.row)
+		}
+		return h, nil
+	})
 }
 
 // spanEnd is seq + ownReadSpan, at most the highest seq SQLite stores.
