@@ -84,6 +84,7 @@ type appendJob struct {
 	events   []events.EventData
 	done     func(events.AppendResult, error)
 	queued   time.Time
+	record   bool // fire-and-forget (Record): a failure goes to the backlog
 }
 
 // errWriterClosed is passed to done callbacks of requests made after Close.
@@ -116,12 +117,16 @@ func newWriter(store events.Store, cfg WriterConfig, log *slog.Logger, m *metric
 // themselves a message. It returns false, without calling done, when the
 // queue is full or the writer is closed: the caller answers `unavailable`.
 func (w *Writer) Submit(stream string, expected events.ExpectedRevision, evs []events.EventData, done func(events.AppendResult, error)) bool {
+	return w.submit(appendJob{stream: stream, expected: expected, events: evs, done: done})
+}
+
+func (w *Writer) submit(job appendJob) bool {
 	w.mu.RLock() // submitters share it (chats on different goroutines); Close waits for them
 	defer w.mu.RUnlock()
 	if w.closed {
 		return false
 	}
-	job := appendJob{stream: stream, expected: expected, events: evs, done: done, queued: time.Now()}
+	job.queued = time.Now()
 	if w.async != nil {
 		return w.submitAsync(job)
 	}
@@ -140,7 +145,7 @@ func (w *Writer) Submit(stream string, expected events.ExpectedRevision, evs []e
 // store is back, the outage itself is recorded as an ErrorRecorded.
 func (w *Writer) Record(stream string, evs ...events.EventData) {
 	evs = withIDs(evs)
-	if !w.Submit(stream, events.Any(), evs, w.recordDone(stream, evs)) {
+	if !w.submit(appendJob{stream: stream, expected: events.Any(), events: evs, done: w.recordDone(stream, evs), record: true}) {
 		w.backlog.add(stream, evs, w.m)
 	}
 }
@@ -172,8 +177,23 @@ func (w *Writer) finished(job appendJob, start time.Time, res events.AppendResul
 	w.m.appendBatch.Observe(float64(len(job.events)))
 	if err != nil {
 		w.m.appendErrors.Inc()
+		if !job.record && storeFailed(err) {
+			w.backlog.noteAnswered() // part of the outage recorded once the store is back
+		}
 	}
 	job.done(res, err)
+}
+
+// storeFailed reports whether err is the store failing (an outage: an I/O
+// error, a timeout), not the append being refused for what it is (a
+// revision conflict, an invalid or too large event) or the writer closing.
+func storeFailed(err error) bool {
+	for _, not := range []error{events.ErrWrongExpectedRevision, events.ErrInvalidEvent, events.ErrTooLarge, events.ErrReadOnly, errWriterClosed, context.Canceled} {
+		if errors.Is(err, not) {
+			return false
+		}
+	}
+	return true
 }
 
 // Close stops accepting requests, waits until every queued append has been

@@ -16,14 +16,15 @@ import (
 // the outage can be recorded once the store is back. Its lock is never held
 // across a store call.
 type retryBacklog struct {
-	mu      sync.Mutex
-	items   []backlogItem
-	max     int
-	since   time.Time
-	failed  int
-	dropped int
-	timeout time.Duration
-	flushMu sync.Mutex // one flush at a time
+	mu       sync.Mutex
+	items    []backlogItem
+	max      int
+	since    time.Time
+	failed   int // fire-and-forget appends that failed (retried or dropped)
+	dropped  int
+	answered int // appends whose callers were answered with the failure (a chat's `unavailable`)
+	timeout  time.Duration
+	flushMu  sync.Mutex // one flush at a time
 }
 
 type backlogItem struct {
@@ -38,9 +39,7 @@ func newRetryBacklog(max int, timeout time.Duration) *retryBacklog {
 func (b *retryBacklog) add(stream string, evs []events.EventData, m *metrics) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.failed == 0 {
-		b.since = time.Now()
-	}
+	b.beginLocked()
 	b.failed++
 	if len(b.items) >= b.max {
 		b.items = b.items[1:]
@@ -49,6 +48,22 @@ func (b *retryBacklog) add(stream string, evs []events.EventData, m *metrics) {
 	}
 	b.items = append(b.items, backlogItem{stream: stream, evs: evs})
 	m.backlog.Set(float64(len(b.items)))
+}
+
+// noteAnswered counts an append whose caller got the store's failure:
+// nothing to retry, but the outage is recorded all the same.
+func (b *retryBacklog) noteAnswered() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.beginLocked()
+	b.answered++
+}
+
+// beginLocked marks the outage's start at its first failure.
+func (b *retryBacklog) beginLocked() {
+	if b.failed == 0 && b.answered == 0 {
+		b.since = time.Now()
+	}
 }
 
 func (b *retryBacklog) peek() (backlogItem, bool) {
@@ -84,13 +99,19 @@ func (b *retryBacklog) flush(store events.Store, log *slog.Logger, m *metrics) {
 		b.pop(m)
 	}
 	b.mu.Lock()
-	failed, dropped, since := b.failed, b.dropped, b.since
+	o := outage{since: b.since, failed: b.failed, dropped: b.dropped, answered: b.answered}
 	b.mu.Unlock()
-	if failed > 0 && b.recordOutage(store, log, failed, dropped, since) {
+	if (o.failed > 0 || o.answered > 0) && b.recordOutage(store, log, o) {
 		b.mu.Lock()
-		b.failed, b.dropped = b.failed-failed, b.dropped-dropped
+		b.failed, b.dropped, b.answered = b.failed-o.failed, b.dropped-o.dropped, b.answered-o.answered
 		b.mu.Unlock()
 	}
+}
+
+// outage is what the backlog counted since the store first failed.
+type outage struct {
+	since                     time.Time
+	failed, dropped, answered int
 }
 
 // retry appends it unless it already landed: an append that failed may
@@ -124,11 +145,11 @@ func landed(ctx context.Context, store events.Store, it backlogItem) bool {
 	return false
 }
 
-func (b *retryBacklog) recordOutage(store events.Store, log *slog.Logger, failed, dropped int, since time.Time) bool {
+func (b *retryBacklog) recordOutage(store events.Store, log *slog.Logger, o outage) bool {
 	ev := events.ErrorRecorded{ErrorType: "store_unavailable", Severity: events.SeverityCritical,
-		Message: fmt.Sprintf("event store appends failed from %s; %d fire-and-forget appends were retried, %d dropped",
-			since.UTC().Format(time.RFC3339), failed-dropped, dropped),
-		Context: map[string]any{"since": since.UTC(), "until": time.Now().UTC(), "failed": failed, "dropped": dropped},
+		Message: fmt.Sprintf("event store appends failed from %s; %d answered unavailable, %d fire-and-forget appends were retried, %d dropped",
+			o.since.UTC().Format(time.RFC3339), o.answered, o.failed-o.dropped, o.dropped),
+		Context: map[string]any{"since": o.since.UTC(), "until": time.Now().UTC(), "failed": o.failed, "dropped": o.dropped, "answered": o.answered},
 		At:      time.Now().UTC()}
 	data, err := events.Encode(ev)
 	if err == nil {
