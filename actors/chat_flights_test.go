@@ -92,19 +92,13 @@ func (s *heldStore) count() int {
 	return len(s.held)
 }
 
-func openGated() *gatedSocket {
-	open := make(chan struct{})
-	close(open)
-	return &gatedSocket{gate: open}
-}
-
 // startHeldChat is a node on a heldStore with chat c1 created by alice
 // (connection k1).
 func startHeldChat(t *testing.T) (*heldStore, *Conn, *gatedSocket) {
 	t.Helper()
 	st := newHeldStore(t)
 	n := mustNew(t, unlimitedConfig(st))
-	sock := openGated()
+	sock := openSocket()
 	c := n.Connect(ConnInfo{ConnectionID: "k1", UserID: "alice"}, sock)
 	c.Handle(protocol.CreateChat{Ref: "c", ChatID: "c1", Title: "t"})
 	st.release(t)
@@ -299,7 +293,7 @@ func TestPipelinedChatKeepsOrderUnderConcurrentSenders(t *testing.T) {
 	conns, socks := make([]*Conn, users), make([]*gatedSocket, users)
 	for i := range users {
 		names = append(names, fmt.Sprintf("u%d", i))
-		socks[i] = openGated()
+		socks[i] = openSocket()
 		conns[i] = n.Connect(ConnInfo{ConnectionID: fmt.Sprintf("k%d", i), UserID: names[i]}, socks[i])
 	}
 	conns[0].Handle(protocol.CreateChat{Ref: "c", ChatID: "c1", Title: "t", Members: names[1:]})

@@ -19,7 +19,7 @@ import (
 func TestConnectAfterShutdownBeganIsToldToReconnect(t *testing.T) {
 	n, _ := newTestNode(t)
 	n.closeAdmission(protocol.ReasonShutdown)
-	sock := openGated()
+	sock := openSocket()
 	n.Connect(ConnInfo{ConnectionID: "late", UserID: "ann"}, sock)
 	waitFor(t, sock, `"reason":"`+protocol.ReasonShutdown+`"`)
 	if listed(n, "late") {
@@ -63,7 +63,7 @@ func TestConnectsDuringShutdown(t *testing.T) {
 					return
 				default:
 				}
-				s := openGated()
+				s := openSocket()
 				n.Connect(ConnInfo{ConnectionID: fmt.Sprint("k", g, "-", i), UserID: fmt.Sprint("u", g)}, s)
 				mu.Lock()
 				socks = append(socks, s)

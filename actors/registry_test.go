@@ -85,7 +85,7 @@ func TestRegistrySpawnsOnceAndRetires(t *testing.T) {
 // connection once, and none once they are gone.
 func TestConnectionActorsAreNamedByTheirID(t *testing.T) {
 	n := newGraceNode(t)
-	first, second, dollar := openGated(), openGated(), openGated()
+	first, second, dollar := openSocket(), openSocket(), openSocket()
 	a := n.Connect(ConnInfo{ConnectionID: "dup", UserID: "ann"}, first)
 	b := n.Connect(ConnInfo{ConnectionID: "dup", UserID: "bob"}, second)
 	c := n.Connect(ConnInfo{ConnectionID: "x$1", UserID: "cy"}, dollar)

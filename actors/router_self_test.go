@@ -18,9 +18,7 @@ import (
 // get its own message once in ~40 runs before).
 func TestRoutedPostIsKnownAsOwnWhateverArrivesFirst(t *testing.T) {
 	n := unlimitedNode(t)
-	open := make(chan struct{})
-	close(open)
-	aliceSock, bobSock := &gatedSocket{gate: open}, &gatedSocket{gate: open}
+	aliceSock, bobSock := openSocket(), openSocket()
 	alice := n.Connect(ConnInfo{ConnectionID: "a1", UserID: "alice"}, aliceSock)
 	alice.Handle(protocol.CreateChat{Ref: "c", ChatID: "c1", Title: "t", Members: []string{"bob"}})
 	waitFor(t, aliceSock, `"type":"ack","ref":"c"`)
