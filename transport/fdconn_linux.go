@@ -30,14 +30,20 @@ import (
 // descriptor is closed once no call uses it any more, so its number is
 // never reused under a call still running. Safe for concurrent use.
 type fdConn struct {
-	fd     int
-	rdl    atomic.Int64 // read deadline, unix ns; 0: none
-	wdl    atomic.Int64 // write deadline
-	mu     sync.Mutex
-	users  int32 // calls using fd
-	closed bool
-	done   chan struct{} // closed by Close; made by the first wait
+	fd  int
+	rdl atomic.Int64 // read deadline, unix ns; 0: none
+	wdl atomic.Int64 // write deadline
+	// use is the number of calls using fd, with fdClosed set by Close:
+	// one atomic add per call and one at its end, instead of a mutex
+	// taken twice around every read and write (the socket's reader and
+	// writers run on different cores).
+	use  atomic.Int64
+	mu   sync.Mutex    // guards done
+	done chan struct{} // closed by Close; made by the first wait
 }
+
+// fdClosed is fdConn.use's closed bit, above any count of calls.
+const fdClosed = int64(1) << 62
 
 var (
 	_ net.Conn        = (*fdConn)(nil)
@@ -62,24 +68,24 @@ func detachFD(tc *net.TCPConn) net.Conn {
 	return &fdConn{fd: nfd}
 }
 
-// acquire counts a call using fd; false once closed.
+// acquire counts a call using fd; false once closed (a closed fdConn's
+// count never goes up again, so only one of Close and the last release
+// sees it closed with no call left).
 func (f *fdConn) acquire() bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.closed {
-		return false
+	for {
+		u := f.use.Load()
+		if u&fdClosed != 0 {
+			return false
+		}
+		if f.use.CompareAndSwap(u, u+1) {
+			return true
+		}
 	}
-	f.users++
-	return true
 }
 
 // release ends a call; the last one after Close closes fd.
 func (f *fdConn) release() {
-	f.mu.Lock()
-	f.users--
-	last := f.closed && f.users == 0
-	f.mu.Unlock()
-	if last {
+	if f.use.Add(-1) == fdClosed {
 		_ = unix.Close(f.fd)
 	}
 }
@@ -140,7 +146,7 @@ func (f *fdConn) Write(b []byte) (int, error) {
 // none) passes, or Close.
 func (f *fdConn) wait(out bool, deadline int64) error {
 	f.mu.Lock()
-	if f.closed {
+	if f.use.Load()&fdClosed != 0 {
 		f.mu.Unlock()
 		return net.ErrClosed
 	}
@@ -166,17 +172,16 @@ func (f *fdConn) wait(out bool, deadline int64) error {
 // the descriptor is closed when the last call using it returns.
 func (f *fdConn) Close() error {
 	f.mu.Lock()
-	if f.closed {
+	old := f.use.Or(fdClosed)
+	if old&fdClosed != 0 {
 		f.mu.Unlock()
 		return net.ErrClosed
 	}
-	f.closed = true
 	if f.done != nil {
 		close(f.done)
 	}
-	last := f.users == 0
 	f.mu.Unlock()
-	if last {
+	if old == 0 { // no call uses fd: close it now, else the last release does
 		return unix.Close(f.fd)
 	}
 	return nil

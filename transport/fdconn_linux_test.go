@@ -7,8 +7,11 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // fdPair returns a detached server side (fdConn) and its client over
@@ -116,5 +119,83 @@ func TestFDConnWriteWaitsForAReaderAndTimesOut(t *testing.T) {
 	}
 	if k := <-read; k != int64(n+m) {
 		t.Fatalf("peer read %d bytes, want %d", k, n+m)
+	}
+}
+
+// fdOpen reports whether fd is an open descriptor of the process.
+func fdOpen(fd int) bool {
+	_, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+	return err == nil
+}
+
+// TestFDConnClosesTheDescriptorAfterTheLastCall: Close while a call
+// uses the descriptor leaves it open for that call; no call starts after
+// Close; the last call to end closes it. With no call running, Close
+// closes it at once, and a second Close reports net.ErrClosed.
+func TestFDConnClosesTheDescriptorAfterTheLastCall(t *testing.T) {
+	fc, _ := fdPair(t)
+	if !fc.acquire() || !fc.acquire() {
+		t.Fatal("acquire refused on an open connection")
+	}
+	if err := fc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !fdOpen(fc.fd) {
+		t.Fatal("Close closed the descriptor under two running calls")
+	}
+	if fc.acquire() {
+		t.Fatal("a call started after Close")
+	}
+	fc.release()
+	if !fdOpen(fc.fd) {
+		t.Fatal("the descriptor closed with a call still running")
+	}
+	fc.release()
+	if fdOpen(fc.fd) {
+		t.Fatal("the last call's end left the descriptor open")
+	}
+	if err := fc.Close(); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("second Close: %v, want net.ErrClosed", err)
+	}
+
+	idle, _ := fdPair(t)
+	if err := idle.Close(); err != nil || fdOpen(idle.fd) {
+		t.Fatalf("Close with no call running: %v, descriptor open %v", err, fdOpen(idle.fd))
+	}
+}
+
+// TestFDConnCloseUnderConcurrentCalls: writes racing with Close each
+// either run on the open descriptor or fail with net.ErrClosed, and the
+// descriptor is closed once they are all done (run it with -race).
+func TestFDConnCloseUnderConcurrentCalls(t *testing.T) {
+	for range 20 {
+		fc, client := fdPair(t)
+		go func() { _, _ = io.Copy(io.Discard, client) }()
+		var wg sync.WaitGroup
+		started := make(chan struct{}, 4)
+		for range 4 {
+			wg.Go(func() {
+				for i := range 200 {
+					_, err := fc.Write([]byte("x"))
+					if i == 0 {
+						started <- struct{}{} // Close waits for every writer's first write
+					}
+					if err != nil {
+						if !errors.Is(err, net.ErrClosed) {
+							t.Errorf("write %d: %v", i, err)
+						}
+						return
+					}
+				}
+			})
+		}
+		for range 4 {
+			<-started
+		}
+		_ = fc.Close()
+		wg.Wait()
+		if u := fc.use.Load(); u != fdClosed || fdOpen(fc.fd) {
+			t.Fatalf("after every call ended: use %x, descriptor open %v", u, fdOpen(fc.fd))
+		}
 	}
 }

@@ -78,15 +78,27 @@ func (c *wsConn) closeSent() { time.AfterFunc(closeWait, func() { c.end(errClose
 // there, so a client that stops mid-frame cannot pin a goroutine.
 const readTimeout = 10 * time.Second
 
-// readReady reads one frame of a connection the poller found readable, then
-// asks to be told again. More buffered data fires the poller again at once.
+// readReady reads what a connection the poller found readable has, with
+// one read of at most readBufSize bytes, handles every frame in it (the
+// last one read to its end), then asks to be told again. More data fires
+// the poller again at once.
 func (c *wsConn) readReady() {
 	defer c.recoverReader()
 	c.readMu.Lock()
 	defer c.readMu.Unlock()
 	_ = c.conn().SetReadDeadline(time.Now().Add(readTimeout))
-	if !c.stopOn(c.readFrame()) {
+	rb := getReadBuf(c.conn())
+	defer rb.put()
+	if !c.stopOn(rb.fill()) {
 		return
+	}
+	for {
+		if !c.stopOn(c.readFrame(rb)) {
+			return
+		}
+		if !rb.buffered() {
+			break
+		}
 	}
 	if err := c.srv.poll.rearm(c); err != nil {
 		c.end(err)
@@ -105,7 +117,7 @@ func (c *wsConn) startReading() {
 // readLoop reads frames until the connection ends.
 func (c *wsConn) readLoop() {
 	defer c.recoverReader()
-	for c.stopOn(c.readFrame()) {
+	for c.stopOn(c.readFrame(c.conn())) {
 	}
 }
 
@@ -125,9 +137,10 @@ func (c *wsConn) stopOn(err error) bool {
 	return false
 }
 
-// readFrame reads and handles one frame.
-func (c *wsConn) readFrame() error {
-	h, err := ws.ReadHeader(c.conn())
+// readFrame reads one frame from r (the connection, or a readBuf over it)
+// and handles it.
+func (c *wsConn) readFrame(r io.Reader) error {
+	h, err := ws.ReadHeader(r)
 	if errors.Is(err, ws.ErrHeaderLengthMSB) || errors.Is(err, ws.ErrHeaderLengthUnexpected) {
 		return protocolError(err)
 	}
@@ -141,7 +154,7 @@ func (c *wsConn) readFrame() error {
 		return errFrameTooLarge
 	}
 	payload := make([]byte, h.Length)
-	if _, err := io.ReadFull(c.conn(), payload); err != nil {
+	if _, err := io.ReadFull(r, payload); err != nil {
 		return err
 	}
 	ws.Cipher(payload, h.Mask, 0)
