@@ -36,6 +36,7 @@ type writer struct {
 	waits   atomic.Int64 // batches the window held open
 
 	walPages atomic.Int64  // pages committed to the WAL since its last complete checkpoint
+	walLen   int64         // pages committed to the WAL since it last restarted (at most; checkpoint.go)
 	tailRows atomic.Int64  // the tail's events, as committed (bounded by maxTail plus one commit)
 	marked   atomic.Uint64 // the indexes' watermark, as committed (index.go)
 	txns     atomic.Uint64 // transactions begun plus ended: odd while one is open (checkpoint.go)
@@ -213,9 +214,12 @@ func (w *writer) commitBatch(batch []*appendReq) {
 }
 
 // checkpointIfDue counts the pages the last commit put into the WAL and
-// wakes the checkpointer past CheckpointPages. After a run of the
-// checkpointer, and past MaxWALPages (the checkpointer is behind), the
-// writer checkpoints itself before it takes the next batch (checkpoint.go).
+// wakes the checkpointer past CheckpointPages. Past MaxWALPages (the
+// checkpointer is behind) the writer checkpoints itself before it takes
+// the next batch; after a run of the checkpointer that could not finish
+// the tail, it does so once its queue is empty, or the WAL holds
+// tailBound pages, and meanwhile wakes the checkpointer for more short
+// runs (checkpoint.go).
 func (w *writer) checkpointIfDue() {
 	n, err := walWritten(w.conn)
 	if err != nil {
@@ -223,13 +227,38 @@ func (w *writer) checkpointIfDue() {
 		n = 1
 	}
 	pages := w.walPages.Add(n)
+	if w.ckpt.restarted.Swap(false) {
+		w.walLen = 0 // this commit may have restarted the WAL; a later one did
+	}
+	w.walLen += n
 	switch {
-	case w.ckpt.tailDue.Swap(false):
-		w.ckpt.checkpoint("writer_tail", 0)
 	case pages >= int64(w.cfg.MaxWALPages):
-		w.ckpt.checkpoint("writer_bound", int64(w.cfg.MaxWALPages))
+		if ran, res := w.ckpt.checkpoint("writer_bound", int64(w.cfg.MaxWALPages)); ran {
+			w.tailDone(res)
+		}
+	case w.ckpt.tailDue.Load():
+		bound := tailBound(w.cfg)
+		if !tailNow(len(w.queue), w.walLen, bound) {
+			w.ckpt.request()
+			return
+		}
+		if ran, res := w.ckpt.tail("writer_tail", w.walLen >= bound); ran {
+			w.tailDone(res)
+		}
 	case pages >= int64(w.cfg.CheckpointPages):
 		w.ckpt.request()
+	}
+}
+
+// tailDone notes the outcome of the writer's own checkpoint: the tail is
+// no longer due (one that could not copy every page, as when another
+// process holds an old snapshot, is not tried again until the
+// checkpointer's next run), and after a complete one the next transaction
+// restarts the WAL.
+func (w *writer) tailDone(res ckptResult) {
+	w.ckpt.tailDue.Store(false)
+	if res.complete() {
+		w.walLen = 0
 	}
 }
 
