@@ -3,6 +3,7 @@ package embedded
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"strings"
@@ -25,12 +26,13 @@ type writer struct {
 	metrics *metrics
 	heads   *heads
 	ins     *inserter
-	idx     *mover    // the unindexed tail, and the move into the indexes (index.go)
-	idxSQL  *indexSQL // the move's statements
-	streamQ *sql.Stmt // a stream's id by name
-	headQ   *sql.Stmt // a stream's last revision by id
-	beginS  *sql.Stmt // BEGIN IMMEDIATE
-	commitS *sql.Stmt // COMMIT
+	idx     *mover                 // the unindexed tail, and the move into the indexes (index.go)
+	idxSQL  *indexSQL              // the move's statements
+	streamQ *sql.Stmt              // a stream's id by name
+	headQ   *sql.Stmt              // a stream's last revision by id
+	raw     *rawConn               // the driver statements of every commit (rawexec.go)
+	beginS  driver.StmtExecContext // BEGIN IMMEDIATE
+	commitS driver.StmtExecContext // COMMIT
 	ckpt    *checkpointer
 	window  *window      // the adaptive group-commit window (window.go)
 	waits   atomic.Int64 // batches the window held open
@@ -87,13 +89,14 @@ func (w *writer) prepare(ctx context.Context) (err error) {
 	if w.headQ, err = w.conn.PrepareContext(ctx, headSQL); err != nil {
 		return err
 	}
-	if w.beginS, err = w.conn.PrepareContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+	w.raw = &rawConn{conn: w.conn}
+	if w.beginS, err = w.raw.prepare(ctx, "BEGIN IMMEDIATE"); err != nil {
 		return err
 	}
-	if w.commitS, err = w.conn.PrepareContext(ctx, "COMMIT"); err != nil {
+	if w.commitS, err = w.raw.prepare(ctx, "COMMIT"); err != nil {
 		return err
 	}
-	w.ins, w.idxSQL, w.idx = newInserter(w.conn), newIndexSQL(w.conn), &mover{}
+	w.ins, w.idxSQL, w.idx = newInserter(w.conn, w.raw), newIndexSQL(w.conn), &mover{}
 	if err = w.conn.QueryRowContext(ctx, startSQL).Scan(&w.next, &w.lastStream); err != nil {
 		return err
 	}
@@ -178,10 +181,13 @@ func (w *writer) closeDB() error {
 	if w.ins != nil {
 		errs = append(errs, w.ins.close(), w.idxSQL.close())
 	}
-	for _, st := range []*sql.Stmt{w.streamQ, w.headQ, w.beginS, w.commitS} {
+	for _, st := range []*sql.Stmt{w.streamQ, w.headQ} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
+	}
+	if w.raw != nil {
+		errs = append(errs, w.raw.close())
 	}
 	if w.conn != nil {
 		errs = append(errs, w.conn.Close())
@@ -365,7 +371,7 @@ func (w *writer) appendAlone(ctx context.Context, i int, req *appendReq, now int
 
 func (w *writer) begin(ctx context.Context) error {
 	w.txns.Add(1)
-	_, err := w.beginS.ExecContext(ctx)
+	err := w.raw.exec(ctx, w.beginS, nil)
 	if err != nil {
 		w.txns.Add(1)
 	}
@@ -373,7 +379,7 @@ func (w *writer) begin(ctx context.Context) error {
 }
 
 func (w *writer) commit(ctx context.Context) error {
-	if _, err := w.commitS.ExecContext(ctx); err != nil {
+	if err := w.raw.exec(ctx, w.commitS, nil); err != nil {
 		return w.rollback(ctx, err)
 	}
 	w.txns.Add(1)
