@@ -39,6 +39,7 @@ type writer struct {
 
 	walPages atomic.Int64  // pages committed to the WAL since its last complete checkpoint
 	walLen   int64         // pages committed to the WAL since it last restarted (at most; checkpoint.go)
+	nudgeAt  int64         // walLen at which the writer next wakes the checkpointer while the tail is due
 	tailRows atomic.Int64  // the tail's events, as committed (bounded by maxTail plus one commit)
 	marked   atomic.Uint64 // the indexes' watermark, as committed (index.go)
 	txns     atomic.Uint64 // transactions begun plus ended: odd while one is open (checkpoint.go)
@@ -234,7 +235,7 @@ func (w *writer) checkpointIfDue() {
 	}
 	pages := w.walPages.Add(n)
 	if w.ckpt.restarted.Swap(false) {
-		w.walLen = 0 // this commit may have restarted the WAL; a later one did
+		w.walLen, w.nudgeAt = 0, 0 // this commit may have restarted the WAL; a later one did
 	}
 	w.walLen += n
 	switch {
@@ -245,7 +246,10 @@ func (w *writer) checkpointIfDue() {
 	case w.ckpt.tailDue.Load():
 		bound := tailBound(w.cfg)
 		if !tailNow(len(w.queue), w.walLen, bound) {
-			w.ckpt.request()
+			if w.walLen >= w.nudgeAt {
+				w.nudgeAt = w.walLen + int64(w.cfg.CheckpointPages/tailNudge)
+				w.ckpt.request()
+			}
 			return
 		}
 		if ran, res := w.ckpt.tail("writer_tail", w.walLen >= bound); ran {
@@ -264,7 +268,7 @@ func (w *writer) checkpointIfDue() {
 func (w *writer) tailDone(res ckptResult) {
 	w.ckpt.tailDue.Store(false)
 	if res.complete() {
-		w.walLen = 0
+		w.walLen, w.nudgeAt = 0, 0
 	}
 }
 
