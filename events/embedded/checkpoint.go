@@ -33,22 +33,25 @@ import (
 // CheckpointPages long. Only if commits landed during every pass must the
 // writer, between two batches, checkpoint the tail itself: appends wait
 // meanwhile (a pass's sync of the database file took 4 to 40 ms on a
-// shared disk), which is why the checkpointer tries first. The writer
-// does so only when its queue is empty (no append waits for it then, but
-// those arriving during the pass), and the checkpointer is not in a run,
-// or once the WAL holds tailBound pages (2 x CheckpointPages, at most
-// MaxWALPages) since it last restarted, waiting for the checkpointer's run
-// in progress. Until then the writer wakes the checkpointer once per
-// tailNudge pages for retryPasses more short runs: one finding no new
-// commit still restarts the WAL, and each leaves the writer's eventual
-// pass less to copy. (Waking it after every commit made it run about 330
-// short runs in a 10 s run instead of 60, each a sync of the database
-// file beside the commits' syncs.) Under 10,000 appends/s
-// (the chats load at 10 msg/s per client) the checkpointer's short runs
-// never found a quiet moment, and every few seconds a tail pass held up
-// every queued append. The WAL file, preallocated to CheckpointPages and a
-// quarter, grows once to about tailBound pages under such a load and is
-// then overwritten in place like the preallocated part.
+// shared disk), which is why the checkpointer tries first.
+//
+// Under continuous commits (10,000 appends/s, the chats load at 10 msg/s
+// per client) the short runs never find a quiet moment, and the writer
+// used to checkpoint the tail at once, holding up every append queued
+// behind it, every second or two. Now it does so only when its queue is
+// empty (no append waits for it then, only those arriving during the
+// pass) and the checkpointer is not in a run, or once the WAL holds
+// tailBound pages (2 x CheckpointPages, at most MaxWALPages) since it last
+// restarted, waiting for the checkpointer's run in progress. Until then
+// the writer wakes the checkpointer once per CheckpointPages/tailNudge
+// pages for retryPasses more short runs: one finding no new commit still
+// restarts the WAL, and each leaves the writer's eventual pass less to
+// copy (waking it after every commit made it run about 330 short runs in
+// a 10 s chats run instead of 60, each a sync of the database file beside
+// the commits' syncs). The WAL file, preallocated to CheckpointPages and
+// a quarter, then grows once to about tailBound pages and is overwritten
+// in place from there on, like the preallocated part (SQLite does not
+// shorten the WAL when it restarts it).
 //
 // Should the checkpointer fall behind (the disk is slower than the
 // appends), the writer checkpoints itself once MaxWALPages are counted,
