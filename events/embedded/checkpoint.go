@@ -40,15 +40,17 @@ import (
 // used to checkpoint the tail at once, holding up every append queued
 // behind it, every second or two. Now it does so only when its queue is
 // empty (no append waits for it then, only those arriving during the
-// pass) and the checkpointer is not in a run, or once the WAL holds
-// tailBound pages (2 x CheckpointPages, at most MaxWALPages) since it last
-// restarted, waiting for the checkpointer's run in progress. Until then
-// the writer wakes the checkpointer once per CheckpointPages/tailNudge
-// pages for retryPasses more short runs: one finding no new commit still
-// restarts the WAL, and each leaves the writer's eventual pass less to
-// copy (waking it after every commit made it run about 330 short runs in
-// a 10 s chats run instead of 60, each a sync of the database file beside
-// the commits' syncs). The WAL file, preallocated to CheckpointPages and
+// pass), or once the WAL holds tailBound pages (2 x CheckpointPages, at
+// most MaxWALPages) since it last restarted; either way only when the
+// checkpointer is not in a run (a long one took up to 400 ms on a busy
+// disk, and a writer waiting for it held every append up as long), unless
+// the WAL holds MaxWALPages since it restarted. Until then the writer
+// wakes the checkpointer once per CheckpointPages/tailNudge pages for
+// retryPasses more short runs: one finding no new commit still restarts
+// the WAL, and each leaves the writer's eventual pass less to copy (waking
+// it after every commit made it run about 330 short runs in a 10 s chats
+// run instead of 60, each a sync of the database file beside the
+// commits' syncs). The WAL file, preallocated to CheckpointPages and
 // a quarter, then grows once to about tailBound pages and is overwritten
 // in place from there on, like the preallocated part (SQLite does not
 // shorten the WAL when it restarts it).
@@ -172,7 +174,8 @@ func (c *checkpointer) tail(by string, wait bool) (bool, ckptResult) {
 // tailNow says whether the writer, whose queue holds queued appends,
 // checkpoints the tail the checkpointer could not finish now: when no
 // append waits, or when the WAL holds walLen >= bound pages since it last
-// restarted (the WAL must not grow further).
+// restarted (the WAL should not grow further), if the checkpointer is not
+// in a run (see tail).
 func tailNow(queued int, walLen, bound int64) bool {
 	return queued == 0 || walLen >= bound
 }

@@ -140,21 +140,68 @@ func TestWriterTailWaitsForAnEmptyQueue(t *testing.T) {
 }
 
 // With no append waiting the writer checkpoints the tail after its next
-// commit, as before.
+// commit, as before. (Close makes sure the writer has finished with its
+// one commit, and queues nothing: a second append made right after the
+// first's answer may be queued before the writer looks.)
 func TestWriterTailWhenIdle(t *testing.T) {
-	st, tails := tailStore(t, 1<<12)
-	ctx := context.Background()
-	for i := range 3 {
-		ev := events.EventData{Type: "Num", Data: fmt.Appendf(nil, `{"n":%d}`, i)}
-		if _, err := st.Append(ctx, "chat-1", events.Any(), ev); err != nil {
-			t.Fatal(err)
-		}
+	st, _ := tailStore(t, 1<<12)
+	ev := events.EventData{Type: "Num", Data: []byte(`{"n":0}`)}
+	if _, err := st.Append(context.Background(), "chat-1", events.Any(), ev); err != nil {
+		t.Fatal(err)
 	}
-	seen, _ := tails()
-	if first := firstTail(seen); first != 1 {
-		t.Fatalf("first tail checkpoint seen at commit %d, want 1 (right after the first, the queue empty)", first)
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := counterValue(t, st.metrics.checkpoints.WithLabelValues("writer_tail")); n != 1 {
+		t.Fatalf("%v tail checkpoints after one append and an empty queue, want 1", n)
 	}
 	if st.w.ckpt.tailDue.Load() {
 		t.Fatal("the tail is still due after the writer's complete checkpoint")
+	}
+}
+
+// Past the WAL's tail bound the writer still does not wait for a run of
+// the checkpointer in progress (a long one took up to 400 ms on a busy
+// disk, every queued append waiting with the writer): with the
+// checkpointer's lock held, as during its run, every append commits and
+// the writer checkpoints no tail; once the lock is free it does.
+func TestWriterTailDoesNotWaitForTheCheckpointer(t *testing.T) {
+	const ckptPages = 16 // bound: 32 pages, passed within the appends below
+	st, tails := tailStore(t, ckptPages)
+	st.w.ckpt.mu.Lock() // a run of the checkpointer's, in progress
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ctx := context.Background()
+		for i := range 100 {
+			ev := events.EventData{Type: "Num", Data: fmt.Appendf(nil, `{"n":%d}`, i)}
+			if _, err := st.Append(ctx, fmt.Sprintf("chat-%d", i%7), events.Any(), ev); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second): // a deadlock guard, not a timing assertion
+		st.w.ckpt.mu.Unlock()
+		t.Fatal("appends blocked while the checkpointer's lock was held: the writer waited for its run")
+	}
+	seen, lens := tails()
+	if n := seen[len(seen)-1]; n != 0 {
+		t.Fatalf("%d tail checkpoints ran while the checkpointer's lock was held", n)
+	}
+	if l := lens[len(lens)-1]; l < 2*ckptPages {
+		t.Fatalf("the WAL held %d pages, below the bound %d: the test proves nothing", l, 2*ckptPages)
+	}
+	st.w.ckpt.mu.Unlock()
+	if _, err := st.Append(context.Background(), "chat-1", events.Any(), events.EventData{Type: "Num", Data: []byte(`{"n":0}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Append(context.Background(), "chat-1", events.Any(), events.EventData{Type: "Num", Data: []byte(`{"n":1}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if seen, _ := tails(); seen[len(seen)-1] != 1 {
+		t.Fatalf("%d tail checkpoints once the lock was free, want 1", seen[len(seen)-1])
 	}
 }

@@ -225,8 +225,9 @@ func (w *writer) commitBatch(batch []*appendReq) {
 // checkpointer is behind) the writer checkpoints itself before it takes
 // the next batch; after a run of the checkpointer that could not finish
 // the tail, it does so once its queue is empty, or the WAL holds
-// tailBound pages, and meanwhile wakes the checkpointer for more short
-// runs (checkpoint.go).
+// tailBound pages, and the checkpointer is not in a run (waiting for it
+// only once the WAL holds MaxWALPages), and meanwhile wakes the
+// checkpointer for more short runs (checkpoint.go).
 func (w *writer) checkpointIfDue() {
 	n, err := walWritten(w.conn)
 	if err != nil {
@@ -252,7 +253,7 @@ func (w *writer) checkpointIfDue() {
 			}
 			return
 		}
-		if ran, res := w.ckpt.tail("writer_tail", w.walLen >= bound); ran {
+		if ran, res := w.ckpt.tail("writer_tail", w.walLen >= int64(w.cfg.MaxWALPages)); ran {
 			w.tailDone(res)
 		}
 	case pages >= int64(w.cfg.CheckpointPages):
