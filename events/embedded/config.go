@@ -73,10 +73,11 @@ type Config struct {
 	// MaxWALPages (default 8 x CheckpointPages) is how many the WAL may
 	// hold before the writer checkpoints itself, appends waiting meanwhile.
 	// The WAL file stays about CheckpointPages long while the checkpointer
-	// keeps up and finds quiet moments between commits, about twice that
-	// under continuous commits (the writer copies the last pages itself
-	// only when no append waits, or there: checkpoint.go), and below
-	// MaxWALPages plus one batch whatever happens.
+	// keeps up and finds quiet moments between commits, up to about twice
+	// that under continuous commits (the writer copies the last pages
+	// itself only when no append waits, or once the WAL is that long:
+	// checkpoint.go), and below MaxWALPages plus one batch whatever
+	// happens.
 	CheckpointPages int
 	MaxWALPages     int
 	// PreallocateWAL makes Open write the WAL file, zeros for CheckpointPages
