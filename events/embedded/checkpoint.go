@@ -50,10 +50,11 @@ import (
 // the WAL, and each leaves the writer's eventual pass less to copy (waking
 // it after every commit made it run about 330 short runs in a 10 s chats
 // run instead of 60, each a sync of the database file beside the
-// commits' syncs). The WAL file, preallocated to CheckpointPages and
-// a quarter, then grows once to about tailBound pages and is overwritten
-// in place from there on, like the preallocated part (SQLite does not
-// shorten the WAL when it restarts it).
+// commits' syncs). The WAL file is preallocated to tailBound pages and a
+// quarter of CheckpointPages (prealloc.go), so that its growth to about
+// tailBound does not make the commits meanwhile sync a growing file
+// (SQLite does not shorten the WAL when it restarts it, so without the
+// preallocation the file grew once, then was overwritten in place).
 //
 // Should the checkpointer fall behind (the disk is slower than the
 // appends), the writer checkpoints itself once MaxWALPages are counted,

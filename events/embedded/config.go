@@ -80,12 +80,14 @@ type Config struct {
 	// happens.
 	CheckpointPages int
 	MaxWALPages     int
-	// PreallocateWAL makes Open write the WAL file, zeros for CheckpointPages
-	// plus a quarter, when there is none (a new store, or after a clean
-	// Close), so that commits overwrite blocks already on disk instead of
-	// growing the file: a sync then needs no file system journal commit
-	// (prealloc.go). It costs one write of about 20 MiB at Open, so it is
-	// for servers rather than for tests and tools.
+	// PreallocateWAL makes Open write the WAL file, zeros for twice
+	// CheckpointPages (the length the WAL reaches under continuous
+	// commits, checkpoint.go) plus a quarter of CheckpointPages, when there
+	// is none (a new store, or after a clean Close), so that commits
+	// overwrite blocks already on disk instead of growing the file: a sync
+	// then needs no file system journal commit (prealloc.go). It costs one
+	// write of about 37 MiB at Open, so it is for servers rather than for
+	// tests and tools.
 	PreallocateWAL bool
 	// SyncWithFsync makes commits reach the disk with fsync(2) instead of
 	// fdatasync(2), the default. Both make a commit equally durable;
