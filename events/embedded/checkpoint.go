@@ -30,10 +30,31 @@ import (
 // WAL's), again and again while commits keep landing during these short
 // runs, up to tailPasses of them. Once one finds no new commit, the
 // writer's next transaction restarts the WAL: the file stays about
-// CheckpointPages long. Only if commits landed during every pass does the
+// CheckpointPages long. Only if commits landed during every pass must the
 // writer, between two batches, checkpoint the tail itself: appends wait
 // meanwhile (a pass's sync of the database file took 4 to 40 ms on a
 // shared disk), which is why the checkpointer tries first.
+//
+// Under continuous commits (10,000 appends/s, the chats load at 10 msg/s
+// per client) the short runs never find a quiet moment, and the writer
+// used to checkpoint the tail at once, holding up every append queued
+// behind it, every second or two. Now it does so only when its queue is
+// empty (no append waits for it then, only those arriving during the
+// pass), or once the WAL holds tailBound pages (2 x CheckpointPages, at
+// most MaxWALPages) since it last restarted; either way only when the
+// checkpointer is not in a run (a long one took up to 400 ms on a busy
+// disk, and a writer waiting for it held every append up as long), unless
+// the WAL holds MaxWALPages since it restarted. Until then the writer
+// wakes the checkpointer once per CheckpointPages/tailNudge pages for
+// retryPasses more short runs: one finding no new commit still restarts
+// the WAL, and each leaves the writer's eventual pass less to copy (waking
+// it after every commit made it run about 330 short runs in a 10 s chats
+// run instead of 60, each a sync of the database file beside the
+// commits' syncs). The WAL file is preallocated to tailBound pages and a
+// quarter of CheckpointPages (prealloc.go), so that its growth to about
+// tailBound does not make the commits meanwhile sync a growing file
+// (SQLite does not shorten the WAL when it restarts it, so without the
+// preallocation the file grew once, then was overwritten in place).
 //
 // Should the checkpointer fall behind (the disk is slower than the
 // appends), the writer checkpoints itself once MaxWALPages are counted,
@@ -47,18 +68,19 @@ import (
 // checkpointer runs PASSIVE checkpoints on its own connection when the
 // writer asks for one.
 type checkpointer struct {
-	db      *sql.DB
-	wake    chan struct{}
-	pages   *atomic.Int64  // pages in the WAL since the last complete checkpoint (the writer adds)
-	txns    *atomic.Uint64 // the writer's transactions begun plus ended (odd: one is open)
-	min     int64          // CheckpointPages: a wake-up finding fewer (a run just ended) does nothing
-	metrics *metrics
-	log     func(msg string, args ...any)
-	mu      sync.Mutex  // held while a checkpoint runs on db
-	tailDue atomic.Bool // the checkpointer could not finish the tail: the writer checkpoints it
-	wg      sync.WaitGroup
-	once    sync.Once
-	stop    chan struct{}
+	db        *sql.DB
+	wake      chan struct{}
+	pages     *atomic.Int64  // pages in the WAL since the last complete checkpoint (the writer adds)
+	txns      *atomic.Uint64 // the writer's transactions begun plus ended (odd: one is open)
+	min       int64          // CheckpointPages: a wake-up finding fewer (a run just ended) does nothing
+	metrics   *metrics
+	log       func(msg string, args ...any)
+	mu        sync.Mutex  // held while a checkpoint runs on db
+	tailDue   atomic.Bool // the checkpointer could not finish the tail: the writer checkpoints it
+	restarted atomic.Bool // the checkpointer finished the tail: the writer's next transaction restarts the WAL
+	wg        sync.WaitGroup
+	once      sync.Once
+	stop      chan struct{}
 }
 
 // newCheckpointer opens the checkpointer's connection to dir's database.
@@ -90,7 +112,17 @@ func (c *checkpointer) run() {
 		case <-c.stop:
 			return
 		case <-c.wake:
-			if ran, _ := c.checkpoint("checkpointer", c.min); ran && !c.finish() {
+			passes := tailPasses
+			if ran, _ := c.checkpoint("checkpointer", c.min); !ran {
+				if !c.tailDue.Load() {
+					continue
+				}
+				passes = retryPasses
+			}
+			if c.finish(passes) {
+				c.tailDue.Store(false)
+				c.restarted.Store(true)
+			} else {
 				c.tailDue.Store(true)
 			}
 		}
@@ -105,9 +137,15 @@ func (c *checkpointer) request() {
 	}
 }
 
-// tailPasses bounds the checkpointer's short runs after a long one (see
-// finish).
-const tailPasses = 16
+const (
+	// tailPasses bounds the checkpointer's short runs after a long one
+	// (see finish), and retryPasses those after a wake-up of the writer's
+	// while the tail is due, one per tailNudge (a fraction of
+	// CheckpointPages) pages committed.
+	tailPasses  = 16
+	retryPasses = 4
+	tailNudge   = 8
+)
 
 // checkpoint runs a PASSIVE checkpoint for by (a metric label) unless,
 // once the run in progress has ended, fewer than min pages are counted;
@@ -121,17 +159,47 @@ func (c *checkpointer) checkpoint(by string, min int64) (bool, ckptResult) {
 	return true, checkpoint(context.Background(), c.db, by, c.pages, c.metrics, c.log)
 }
 
-// finish runs short checkpoints after the long one, each copying the pages
-// committed during the one before, until one copies every page with no
-// transaction of the writer's open or begun during it: the WAL is then
-// wholly copied, and the writer's next transaction, beginning after that,
-// restarts it (one begun earlier would not). It reports whether it got
-// there; it gives up after tailPasses runs, or once the writer has
+// tail runs the writer's checkpoint of the tail for by: at once if wait,
+// else only if the checkpointer is not in a run (it reports false then,
+// and nothing ran). It reports whether it ran, and its outcome.
+func (c *checkpointer) tail(by string, wait bool) (bool, ckptResult) {
+	if wait {
+		c.mu.Lock()
+	} else if !c.mu.TryLock() {
+		return false, ckptResult{}
+	}
+	defer c.mu.Unlock()
+	return true, checkpoint(context.Background(), c.db, by, c.pages, c.metrics, c.log)
+}
+
+// tailNow says whether the writer, whose queue holds queued appends,
+// checkpoints the tail the checkpointer could not finish now: when no
+// append waits, or when the WAL holds walLen >= bound pages since it last
+// restarted (the WAL should not grow further), if the checkpointer is not
+// in a run (see tail).
+func tailNow(queued int, walLen, bound int64) bool {
+	return queued == 0 || walLen >= bound
+}
+
+// tailBound is how many pages the WAL may hold since it last restarted
+// before the writer checkpoints the tail whatever waits: twice
+// CheckpointPages, at most MaxWALPages.
+func tailBound(cfg Config) int64 {
+	return int64(min(2*cfg.CheckpointPages, cfg.MaxWALPages))
+}
+
+// finish runs at most passes short checkpoints after the long one (or
+// after a wake-up of the writer's while the tail is due), each copying
+// the pages committed during the one before, until one copies every page
+// with no transaction of the writer's open or begun during it: the WAL is
+// then wholly copied, and the writer's next transaction, beginning after
+// that, restarts it (one begun earlier would not). It reports whether it
+// got there; it gives up after passes runs, or once the writer has
 // committed CheckpointPages/2 pages since it began (the WAL file grows
 // until it is restarted).
-func (c *checkpointer) finish() bool {
+func (c *checkpointer) finish(passes int) bool {
 	start := c.pages.Load()
-	for range tailPasses {
+	for range passes {
 		select {
 		case <-c.stop:
 			return false

@@ -84,8 +84,8 @@ func TestCheckpointConfigValidate(t *testing.T) {
 	}
 }
 
-// A store opened with PreallocateWAL and no WAL finds one of CheckpointPages
-// and a quarter, commits into it, and keeps everything across a clean
+// A store opened with PreallocateWAL and no WAL finds one of twice
+// CheckpointPages and a quarter of it, commits into it, and keeps everything across a clean
 // reopen (which preallocates again). (Whether commits stay inside the
 // preallocation depends on how fast the checkpointer runs: timing, not a
 // unit test's business.)
@@ -93,7 +93,7 @@ func TestPreallocatedWAL(t *testing.T) {
 	dir := t.TempDir()
 	cfg := embedded.Config{Dir: dir, PreallocateWAL: true, CheckpointPages: 64, MaxWALPages: 512}
 	wal := embedded.Path(dir) + "-wal"
-	size := int64(80 * (4096 + 24))
+	size := int64((2*64 + 16) * (4096 + 24))
 	st := open(t, cfg)
 	if fi, err := os.Stat(wal); err != nil || fi.Size() != size {
 		t.Fatalf("WAL after open: %v, %v; want %d bytes", fi, err, size)

@@ -73,15 +73,21 @@ type Config struct {
 	// MaxWALPages (default 8 x CheckpointPages) is how many the WAL may
 	// hold before the writer checkpoints itself, appends waiting meanwhile.
 	// The WAL file stays about CheckpointPages long while the checkpointer
-	// keeps up, and below MaxWALPages plus one batch whatever happens.
+	// keeps up and finds quiet moments between commits, up to about twice
+	// that under continuous commits (the writer copies the last pages
+	// itself only when no append waits, or once the WAL is that long:
+	// checkpoint.go), and below MaxWALPages plus one batch whatever
+	// happens.
 	CheckpointPages int
 	MaxWALPages     int
-	// PreallocateWAL makes Open write the WAL file, zeros for CheckpointPages
-	// plus a quarter, when there is none (a new store, or after a clean
-	// Close), so that commits overwrite blocks already on disk instead of
-	// growing the file: a sync then needs no file system journal commit
-	// (prealloc.go). It costs one write of about 20 MiB at Open, so it is
-	// for servers rather than for tests and tools.
+	// PreallocateWAL makes Open write the WAL file, zeros for twice
+	// CheckpointPages (the length the WAL reaches under continuous
+	// commits, checkpoint.go) plus a quarter of CheckpointPages, when there
+	// is none (a new store, or after a clean Close), so that commits
+	// overwrite blocks already on disk instead of growing the file: a sync
+	// then needs no file system journal commit (prealloc.go). It costs one
+	// write of about 37 MiB at Open, so it is for servers rather than for
+	// tests and tools.
 	PreallocateWAL bool
 	// SyncWithFsync makes commits reach the disk with fsync(2) instead of
 	// fdatasync(2), the default. Both make a commit equally durable;
@@ -94,7 +100,7 @@ type Config struct {
 	SyncWithFsync bool
 	// CommitWindow is the longest the writer holds a batch open for more
 	// appends before it begins the batch's transaction, and only while
-	// appends arrive at least one per CommitWindow (a busy store): each
+	// appends arrive at least two per CommitWindow (a busy store): each
 	// commit then carries more appends, so the store spends less CPU per
 	// append, for at most CommitWindow more latency. A lone append, or one
 	// caller appending after each commit, never waits. The wait also ends

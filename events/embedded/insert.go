@@ -3,7 +3,7 @@ package embedded
 import (
 	"context"
 	"database/sql"
-	"errors"
+	"database/sql/driver"
 	"strings"
 	"unsafe"
 )
@@ -21,17 +21,19 @@ const maxExactChunk = 16
 
 const columnsPerRow = 8
 
-// inserter holds the writer's prepared multi-row INSERT statements.
+// inserter holds the writer's prepared multi-row INSERT statements, run
+// as driver statements (rawexec.go).
 type inserter struct {
 	conn    *sql.Conn
-	stmts   map[int]*sql.Stmt
+	raw     *rawConn
+	stmts   map[int]driver.StmtExecContext
 	streamS *sql.Stmt // inserts one streams row
-	args    []any
+	args    []driver.NamedValue
 	rows    []*row // reused buffer for the writer's batch
 }
 
-func newInserter(conn *sql.Conn) *inserter {
-	return &inserter{conn: conn, stmts: make(map[int]*sql.Stmt)}
+func newInserter(conn *sql.Conn, raw *rawConn) *inserter {
+	return &inserter{conn: conn, raw: raw, stmts: make(map[int]driver.StmtExecContext)}
 }
 
 // insertStreams adds the rows of streams new in this batch.
@@ -79,19 +81,23 @@ func (in *inserter) insertChunk(ctx context.Context, rows []*row, now int64) err
 	if err != nil {
 		return err
 	}
-	args := in.args[:0]
+	args := namedArgs(in.args, len(rows)*columnsPerRow)
+	in.args = args
 	// A value put in an interface is allocated (past 0-255); the commit's
 	// time, and a type shared by consecutive rows, are put there once.
-	nowArg, typ, typArg := any(now), "", any(nil)
-	for _, r := range rows {
+	nowArg, typ, typArg := driver.Value(now), "", driver.Value(nil)
+	for i, r := range rows {
 		if r.typ != typ || typArg == nil {
 			typ, typArg = r.typ, r.typ
 		}
-		args = append(args, int64(r.position), r.id, r.streamID, int64(r.revision), typArg, nowArg, text(r.data), r.metadata)
+		a := args[i*columnsPerRow : (i+1)*columnsPerRow]
+		a[0].Value, a[1].Value, a[2].Value, a[3].Value = int64(r.position), r.id, r.streamID, int64(r.revision)
+		a[4].Value, a[5].Value, a[6].Value, a[7].Value = typArg, nowArg, text(r.data), r.metadata
 	}
-	in.args = args
-	_, err = stmt.ExecContext(ctx, args...)
-	clear(args)
+	err = in.raw.exec(ctx, stmt, args)
+	for i := range args {
+		args[i].Value = nil
+	}
 	return err
 }
 
@@ -101,7 +107,7 @@ func (in *inserter) insertChunk(ctx context.Context, rows []*row, now int64) err
 // while the string is in use; a row's data never does.
 func text(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
-func (in *inserter) stmt(ctx context.Context, n int) (*sql.Stmt, error) {
+func (in *inserter) stmt(ctx context.Context, n int) (driver.StmtExecContext, error) {
 	if st, ok := in.stmts[n]; ok {
 		return st, nil
 	}
@@ -113,7 +119,7 @@ func (in *inserter) stmt(ctx context.Context, n int) (*sql.Stmt, error) {
 		}
 		b.WriteString("(?,?,?,?,?,?,?,?)")
 	}
-	st, err := in.conn.PrepareContext(ctx, b.String())
+	st, err := in.raw.prepare(ctx, b.String())
 	if err != nil {
 		return nil, err
 	}
@@ -121,13 +127,11 @@ func (in *inserter) stmt(ctx context.Context, n int) (*sql.Stmt, error) {
 	return st, nil
 }
 
+// close closes the streams statement; the raw statements close with the
+// writer's rawConn.
 func (in *inserter) close() error {
-	var errs []error
 	if in.streamS != nil {
-		errs = append(errs, in.streamS.Close())
+		return in.streamS.Close()
 	}
-	for _, st := range in.stmts {
-		errs = append(errs, st.Close())
-	}
-	return errors.Join(errs...)
+	return nil
 }

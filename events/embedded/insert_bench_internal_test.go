@@ -45,7 +45,7 @@ func BenchmarkInsertCommit(b *testing.B) {
 				if err := w.ins.insert(ctx, ptrs, 1); err != nil {
 					b.Fatal(err)
 				}
-				if _, err := w.commitS.ExecContext(ctx); err != nil {
+				if err := w.raw.exec(ctx, w.commitS, nil); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -61,7 +61,7 @@ func newMetrics(reg prometheus.Registerer, depth, walPages, tailRows func() floa
 			Name: "checkpoint_seconds", Help: "Time of one WAL checkpoint (copying WAL pages into the database file and syncing it), by who ran it (see checkpoints_total).",
 			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 18)}, []string{"by"}),
 		checkpoints: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
-			Name: "checkpoints_total", Help: "WAL checkpoints, by who ran them: checkpointer (its goroutine, off the append path), checkpointer_tail (its short runs after one, copying the pages committed during the run before), writer_tail (the writer, between batches: the pages committed during the checkpointer's runs, when its short runs could not catch up) or writer_bound (the writer: the WAL had reached MaxWALPages)."},
+			Name: "checkpoints_total", Help: "WAL checkpoints, by who ran them: checkpointer (its goroutine, off the append path), checkpointer_tail (its short runs after one, copying the pages committed during the run before), writer_tail (the writer, between batches: the pages committed during the checkpointer's runs, when its short runs could not catch up; once its queue is empty, or the WAL holds twice CheckpointPages) or writer_bound (the writer: the WAL had reached MaxWALPages)."},
 			[]string{"by"}),
 		checkpointFailures: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
 			Name: "checkpoint_failures_total", Help: "WAL checkpoints that failed (the WAL keeps its pages; the next one retries)."}),

@@ -52,8 +52,16 @@ func reopenPreallocated(ctx context.Context, db *sql.DB, cfg Config) (*sql.DB, e
 	if err := db.Close(); err != nil {
 		return nil, fmt.Errorf("embedded: open %s: %w", Path(cfg.Dir), err)
 	}
-	if err := preallocateWAL(Path(cfg.Dir), cfg.CheckpointPages+cfg.CheckpointPages/4); err != nil {
+	if err := preallocateWAL(Path(cfg.Dir), preallocPages(cfg)); err != nil {
 		return nil, fmt.Errorf("embedded: open %s: %w", Path(cfg.Dir), err)
 	}
 	return openWriterDB(ctx, cfg.Dir)
+}
+
+// preallocPages is the WAL's preallocated length in pages: the tail bound
+// (twice CheckpointPages, checkpoint.go), to which the WAL grows under
+// continuous commits, and a quarter of CheckpointPages for the commits
+// landing while the writer copies the tail.
+func preallocPages(cfg Config) int {
+	return int(tailBound(cfg)) + cfg.CheckpointPages/4
 }

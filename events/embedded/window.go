@@ -5,11 +5,17 @@ import "time"
 // window is the writer's adaptive group-commit window. A commit's cost is
 // mostly fixed (BEGIN, the WAL's page writes and its sync, waking the
 // subscriptions), so commits carrying more appends cost less CPU per
-// append. When appends arrive faster than one per Config.CommitWindow,
-// the writer holds a batch open for up to that long, or until it holds
-// Config.CommitWindowAppends appends, before it begins the transaction.
-// When they arrive slower, as under light load, no batch waits: a lone
-// append never pays the window.
+// append. When the arrival rate promises at least minPromised more
+// appends within Config.CommitWindow (the mean gap is at most a
+// minPromised-th of it), the writer holds a batch open for up to that
+// long, or until it holds Config.CommitWindowAppends appends, before it
+// begins the transaction. When they arrive slower, as under light load,
+// no batch waits: a lone append never pays the window. Waiting for one
+// more append saved at most one commit (about 0.2 ms of CPU) for a wait
+// of about 0.9 ms (Go's timers fire late below a millisecond): at 2,000
+// appends/s (a 0.5 ms gap, the chats load at 2 msg/s per client) the
+// window waited 870 times in 10 s for the same commit count and CPU as
+// without it, and a worse delivery p99.
 //
 // The arrival rate is an exponentially weighted mean of the gaps between
 // the appends' queueing instants, as the writer takes them; one long gap
@@ -58,12 +64,16 @@ func (wn *window) committed(at time.Time) { wn.ended = at }
 // the window takes the callers for a closed loop and does not wait.
 const minOverlap = 0.25
 
+// minPromised is the fewest appends the mean gap must promise within the
+// window for a batch to wait for them.
+const minPromised = 2
+
 // due says whether a batch of n appends should wait for more: the window
-// is on, the batch is below its target, appends arrive at least one per
-// window, and enough of them arrive while a commit runs (not in answer to
-// it).
+// is on, the batch is below its target, the mean gap promises at least
+// minPromised more appends within the window, and enough of them arrive
+// while a commit runs (not in answer to it).
 func (wn *window) due(n int) bool {
-	return wn.max > 0 && n < wn.appends && wn.gap <= wn.max && wn.overlap >= minOverlap
+	return wn.max > 0 && n < wn.appends && wn.gap*minPromised <= wn.max && wn.overlap >= minOverlap
 }
 
 // start arms the window's timer and returns its channel.

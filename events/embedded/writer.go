@@ -3,6 +3,7 @@ package embedded
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"strings"
@@ -25,17 +26,20 @@ type writer struct {
 	metrics *metrics
 	heads   *heads
 	ins     *inserter
-	idx     *mover    // the unindexed tail, and the move into the indexes (index.go)
-	idxSQL  *indexSQL // the move's statements
-	streamQ *sql.Stmt // a stream's id by name
-	headQ   *sql.Stmt // a stream's last revision by id
-	beginS  *sql.Stmt // BEGIN IMMEDIATE
-	commitS *sql.Stmt // COMMIT
+	idx     *mover                 // the unindexed tail, and the move into the indexes (index.go)
+	idxSQL  *indexSQL              // the move's statements
+	streamQ *sql.Stmt              // a stream's id by name
+	headQ   *sql.Stmt              // a stream's last revision by id
+	raw     *rawConn               // the driver statements of every commit (rawexec.go)
+	beginS  driver.StmtExecContext // BEGIN IMMEDIATE
+	commitS driver.StmtExecContext // COMMIT
 	ckpt    *checkpointer
 	window  *window      // the adaptive group-commit window (window.go)
 	waits   atomic.Int64 // batches the window held open
 
 	walPages atomic.Int64  // pages committed to the WAL since its last complete checkpoint
+	walLen   int64         // pages committed to the WAL since it last restarted (at most; checkpoint.go)
+	nudgeAt  int64         // walLen at which the writer next wakes the checkpointer while the tail is due
 	tailRows atomic.Int64  // the tail's events, as committed (bounded by maxTail plus one commit)
 	marked   atomic.Uint64 // the indexes' watermark, as committed (index.go)
 	txns     atomic.Uint64 // transactions begun plus ended: odd while one is open (checkpoint.go)
@@ -86,13 +90,14 @@ func (w *writer) prepare(ctx context.Context) (err error) {
 	if w.headQ, err = w.conn.PrepareContext(ctx, headSQL); err != nil {
 		return err
 	}
-	if w.beginS, err = w.conn.PrepareContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+	w.raw = &rawConn{conn: w.conn}
+	if w.beginS, err = w.raw.prepare(ctx, "BEGIN IMMEDIATE"); err != nil {
 		return err
 	}
-	if w.commitS, err = w.conn.PrepareContext(ctx, "COMMIT"); err != nil {
+	if w.commitS, err = w.raw.prepare(ctx, "COMMIT"); err != nil {
 		return err
 	}
-	w.ins, w.idxSQL, w.idx = newInserter(w.conn), newIndexSQL(w.conn), &mover{}
+	w.ins, w.idxSQL, w.idx = newInserter(w.conn, w.raw), newIndexSQL(w.conn), &mover{}
 	if err = w.conn.QueryRowContext(ctx, startSQL).Scan(&w.next, &w.lastStream); err != nil {
 		return err
 	}
@@ -177,10 +182,13 @@ func (w *writer) closeDB() error {
 	if w.ins != nil {
 		errs = append(errs, w.ins.close(), w.idxSQL.close())
 	}
-	for _, st := range []*sql.Stmt{w.streamQ, w.headQ, w.beginS, w.commitS} {
+	for _, st := range []*sql.Stmt{w.streamQ, w.headQ} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
+	}
+	if w.raw != nil {
+		errs = append(errs, w.raw.close())
 	}
 	if w.conn != nil {
 		errs = append(errs, w.conn.Close())
@@ -213,9 +221,13 @@ func (w *writer) commitBatch(batch []*appendReq) {
 }
 
 // checkpointIfDue counts the pages the last commit put into the WAL and
-// wakes the checkpointer past CheckpointPages. After a run of the
-// checkpointer, and past MaxWALPages (the checkpointer is behind), the
-// writer checkpoints itself before it takes the next batch (checkpoint.go).
+// wakes the checkpointer past CheckpointPages. Past MaxWALPages (the
+// checkpointer is behind) the writer checkpoints itself before it takes
+// the next batch; after a run of the checkpointer that could not finish
+// the tail, it does so once its queue is empty, or the WAL holds
+// tailBound pages, and the checkpointer is not in a run (waiting for it
+// only once the WAL holds MaxWALPages), and meanwhile wakes the
+// checkpointer for more short runs (checkpoint.go).
 func (w *writer) checkpointIfDue() {
 	n, err := walWritten(w.conn)
 	if err != nil {
@@ -223,13 +235,41 @@ func (w *writer) checkpointIfDue() {
 		n = 1
 	}
 	pages := w.walPages.Add(n)
+	if w.ckpt.restarted.Swap(false) {
+		w.walLen, w.nudgeAt = 0, 0 // this commit may have restarted the WAL; a later one did
+	}
+	w.walLen += n
 	switch {
-	case w.ckpt.tailDue.Swap(false):
-		w.ckpt.checkpoint("writer_tail", 0)
 	case pages >= int64(w.cfg.MaxWALPages):
-		w.ckpt.checkpoint("writer_bound", int64(w.cfg.MaxWALPages))
+		if ran, res := w.ckpt.checkpoint("writer_bound", int64(w.cfg.MaxWALPages)); ran {
+			w.tailDone(res)
+		}
+	case w.ckpt.tailDue.Load():
+		bound := tailBound(w.cfg)
+		if !tailNow(len(w.queue), w.walLen, bound) {
+			if w.walLen >= w.nudgeAt {
+				w.nudgeAt = w.walLen + int64(w.cfg.CheckpointPages/tailNudge)
+				w.ckpt.request()
+			}
+			return
+		}
+		if ran, res := w.ckpt.tail("writer_tail", w.walLen >= int64(w.cfg.MaxWALPages)); ran {
+			w.tailDone(res)
+		}
 	case pages >= int64(w.cfg.CheckpointPages):
 		w.ckpt.request()
+	}
+}
+
+// tailDone notes the outcome of the writer's own checkpoint: the tail is
+// no longer due (one that could not copy every page, as when another
+// process holds an old snapshot, is not tried again until the
+// checkpointer's next run), and after a complete one the next transaction
+// restarts the WAL.
+func (w *writer) tailDone(res ckptResult) {
+	w.ckpt.tailDue.Store(false)
+	if res.complete() {
+		w.walLen, w.nudgeAt = 0, 0
 	}
 }
 
@@ -336,7 +376,7 @@ func (w *writer) appendAlone(ctx context.Context, i int, req *appendReq, now int
 
 func (w *writer) begin(ctx context.Context) error {
 	w.txns.Add(1)
-	_, err := w.beginS.ExecContext(ctx)
+	err := w.raw.exec(ctx, w.beginS, nil)
 	if err != nil {
 		w.txns.Add(1)
 	}
@@ -344,7 +384,7 @@ func (w *writer) begin(ctx context.Context) error {
 }
 
 func (w *writer) commit(ctx context.Context) error {
-	if _, err := w.commitS.ExecContext(ctx); err != nil {
+	if err := w.raw.exec(ctx, w.commitS, nil); err != nil {
 		return w.rollback(ctx, err)
 	}
 	w.txns.Add(1)
