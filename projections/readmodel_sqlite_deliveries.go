@@ -144,9 +144,7 @@ func (b *deliveryRows) atText(at time.Time) string {
 func (t *sqliteTx) flushDeliveries() error {
 	items, marks := t.dbuf.items, t.dbuf.marks
 	t.dbuf = deliveryRows{}
-	slices.SortFunc(items, func(a, b deliveryItemRow) int {
-		return cmp.Or(cmp.Compare(a.chatID, b.chatID), cmp.Compare(a.seq, b.seq))
-	})
+	items = sortItems(items)
 	slices.SortFunc(marks, func(a, b deliveryMarkRow) int {
 		return cmp.Or(cmp.Compare(a.m.ChatID, b.m.ChatID), cmp.Compare(a.m.User, b.m.User), cmp.Compare(a.m.Kind, b.m.Kind), cmp.Compare(a.m.UpTo, b.m.UpTo))
 	})
@@ -165,6 +163,49 @@ func (t *sqliteTx) flushDeliveries() error {
 		return append(args, chat.of(r.m.ChatID), user.of(r.m.User), kindArg(r.m.Kind), r.m.UpTo, r.at, r.m.ConnectionID)
 	})
 }
+
+// sortItems orders items by chat and seq: the chats (a few hundred in a
+// batch of thousands of items) are sorted, and the items placed by chat
+// in the order they came, which is their seq order unless an item was
+// applied out of order (then that chat's items are sorted). It costs a
+// third of sorting the items themselves by string comparison.
+func sortItems(items []deliveryItemRow) []deliveryItemRow {
+	rank := make(map[string]int, 256)
+	var chats []string
+	for _, it := range items {
+		if _, ok := rank[it.chatID]; !ok {
+			rank[it.chatID] = 0
+			chats = append(chats, it.chatID)
+		}
+	}
+	slices.Sort(chats)
+	start := make([]int, len(chats)+1)
+	for i, c := range chats {
+		rank[c] = i
+	}
+	for _, it := range items {
+		start[rank[it.chatID]+1]++
+	}
+	for i := range chats {
+		start[i+1] += start[i]
+	}
+	out := make([]deliveryItemRow, len(items))
+	next := slices.Clone(start[:len(chats)])
+	for _, it := range items {
+		r := rank[it.chatID]
+		out[next[r]] = it
+		next[r]++
+	}
+	for i := range chats {
+		chat := out[start[i]:start[i+1]]
+		if !slices.IsSortedFunc(chat, compareItemSeq) {
+			slices.SortStableFunc(chat, compareItemSeq)
+		}
+	}
+	return out
+}
+
+func compareItemSeq(a, b deliveryItemRow) int { return cmp.Compare(a.seq, b.seq) }
 
 // boxed is the last string passed as a statement argument, boxed: rows in
 // key order repeat their chat (and user) row after row, and boxing each
