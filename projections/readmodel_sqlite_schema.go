@@ -119,11 +119,13 @@ func (s *SQLite) createSchema(ctx context.Context) error {
 			return err
 		}
 	}
-	if _, err := s.writer.ExecContext(ctx, `DROP VIEW IF EXISTS read_state_view`); err != nil {
-		return err
+	for _, q := range []string{`DROP VIEW IF EXISTS read_state_view`, readStateView,
+		`DROP VIEW IF EXISTS delivery_items`, deliveryItemsView} {
+		if _, err := s.writer.ExecContext(ctx, q); err != nil {
+			return err
+		}
 	}
-	_, err := s.writer.ExecContext(ctx, readStateView)
-	return err
+	return nil
 }
 
 func (s *SQLite) ensureLive(ctx context.Context, name string) error {
@@ -142,6 +144,11 @@ func (s *SQLite) ensureLive(ctx context.Context, name string) error {
 				return err
 			}
 		} else if err := addColumns(ctx, tx, t); err != nil {
+			return err
+		}
+	}
+	if name == NameDeliveries {
+		if err := migrateItems(ctx, tx); err != nil {
 			return err
 		}
 	}
