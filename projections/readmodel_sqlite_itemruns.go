@@ -17,16 +17,22 @@ import (
 // runs of a chat cover disjoint seq ranges. In the many-small-chats load
 // a one-second transaction adds about ten items a chat: one row instead
 // of ten saves most of what writing an item cost (the statement's row,
-// the B-tree seek and insert, the binding). The view delivery_items
-// (deliveryItemsView) shows one row per item, as the table of that name
-// did before.
+// the B-tree seek and insert, the binding). The rows go in id order, at
+// the table's end, so that a transaction writes its runs into a few new
+// pages; only the index of (chat_id, first_seq), of small entries, is
+// written where each chat's runs are (rows keyed by chat, a few hundred
+// bytes each, split a page of each chat every few transactions, and
+// each split rewrote three). The view delivery_items (deliveryItemsView)
+// shows one row per item, as the table of that name did before.
 var itemRunsTable = tableSpec{name: "delivery_item_runs", create: `CREATE TABLE delivery_item_runs%[1]s (
+		id        INTEGER PRIMARY KEY,
 		chat_id   TEXT NOT NULL,
 		first_seq INTEGER NOT NULL,
 		last_seq  INTEGER NOT NULL,
-		items     TEXT NOT NULL,
-		PRIMARY KEY (chat_id, first_seq)
-	) WITHOUT ROWID`}
+		items     TEXT NOT NULL
+	)`, keys: []string{
+	`CREATE UNIQUE INDEX delivery_item_runs%[1]s_chat ON delivery_item_runs%[1]s (chat_id, first_seq)`,
+}}
 
 // maxRunItems bounds a run, so that reading one item parses at most
 // that many.
