@@ -108,6 +108,10 @@ func setPostedString(m *events.MessagePosted, key string, val, quoted []byte, wh
 		}
 		return postedClientID, true
 	case "sent_at":
+		if t, ok := parseUTCText(val); ok {
+			m.SentAt = t
+			return postedSentAt, true
+		}
 		var t time.Time
 		if err := t.UnmarshalJSON(quoted); err != nil {
 			return 0, false

@@ -157,36 +157,86 @@ func checkFewReadRows(t *testing.T, s *SQLite) {
 
 // TestOwnReadsOnAnOlderDatabase opens a read model made before
 // delivery_items had its reader column, holding what that build wrote
-// (every read a delivery_marks row): open adds the column, and the reads
-// projected before and after answer as replay audit does.
+// (every read a delivery_marks row, every item a row of the table
+// delivery_items): open adds the column and moves the items into runs,
+// and the reads projected before and after answer as replay audit does.
 func TestOwnReadsOnAnOlderDatabase(t *testing.T) {
+	ownReadsOnLegacyItems(t, false)
+}
+
+// TestOwnReadsOnLegacyItemsTable opens a read model made when
+// delivery_items was a table with its reader column (reads kept with
+// items): open moves its rows, readers too, into runs, and the reads
+// projected before and after answer as replay audit does.
+func TestOwnReadsOnLegacyItemsTable(t *testing.T) {
+	ownReadsOnLegacyItems(t, true)
+}
+
+func ownReadsOnLegacyItems(t *testing.T, withReader bool) {
 	st, dir := openStore(t, t.TempDir()), t.TempDir()
 	ownReadStory(t, st, 0, 300)
 	rm1, err := OpenSQLite(SQLiteConfig{Path: filepath.Join(dir, "readmodel.db")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := NewRunner(Config{Store: st, ReadModel: allReadRows{rm1}, Projections: []Projection{Deliveries{}}})
+	var rm0 ReadModel = allReadRows{rm1}
+	if withReader {
+		rm0 = rm1
+	}
+	r, err := NewRunner(Config{Store: st, ReadModel: rm0, Projections: []Projection{Deliveries{}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := r.commit(context.Background(), Deliveries{}, deliveriesOf(t, st)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := rm1.writer.Exec(`ALTER TABLE delivery_items DROP COLUMN reader`); err != nil {
-		t.Fatal(err)
-	}
+	before := toLegacyItems(t, rm1, withReader)
 	rm1.Close()
 
 	rm := openRM(t, dir)
-	var n int
-	if err := rm.reader.QueryRow(`SELECT count(*) FROM pragma_table_info('delivery_items') WHERE name = 'reader'`).Scan(&n); err != nil || n != 1 {
-		t.Fatalf("reader column after open: %d (%v)", n, err)
+	var kind string
+	var items int
+	if err := rm.reader.QueryRow(`SELECT type FROM sqlite_master WHERE name = 'delivery_items'`).Scan(&kind); err != nil || kind != "view" {
+		t.Fatalf("delivery_items after open: %q (%v)", kind, err)
+	}
+	if err := rm.reader.QueryRow(`SELECT count(*) FROM delivery_items`).Scan(&items); err != nil || items != before {
+		t.Fatalf("items after open: %d (%v), before %d", items, err, before)
+	}
+	if withReader {
+		checkFewReadRows(t, rm)
 	}
 	startRunner(t, st, rm, nil)
 	latest := ownReadStory(t, st, 300, 600)
 	waitCaughtUp(t, st, rm)
 	checkDeliveriesAgree(t, st, rm, map[string]uint64{"own": latest})
+}
+
+// toLegacyItems turns rm's item runs into the table delivery_items of
+// older builds (with its reader column or without), as they wrote it, and
+// returns its rows.
+func toLegacyItems(t *testing.T, rm *SQLite, withReader bool) int {
+	t.Helper()
+	cols, vals := "", ""
+	if withReader {
+		cols, vals = ", reader TEXT", ", j.value ->> 2"
+	}
+	for _, q := range []string{
+		`DROP VIEW delivery_items`,
+		`CREATE TABLE delivery_items (chat_id TEXT NOT NULL, seq INTEGER NOT NULL, posted_at TEXT NOT NULL` + cols + `,
+			PRIMARY KEY (chat_id, seq)) WITHOUT ROWID`,
+		`INSERT INTO delivery_items SELECT r.chat_id, j.value ->> 0, j.value ->> 1` + vals + `
+			FROM delivery_item_runs r, json_each(r.items) j`,
+		`DROP TABLE delivery_item_runs`,
+	} {
+		if _, err := rm.writer.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	var n int
+	if err := rm.writer.QueryRow(`SELECT count(*) FROM delivery_items`).Scan(&n); err != nil || n == 0 {
+		t.Fatalf("legacy items: %d (%v)", n, err)
+	}
+	return n
 }
 
 // allReadRows is a read model whose deliveries keep every read as a

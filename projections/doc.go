@@ -122,9 +122,15 @@
 //	read_state_view (user, chat_id, last_read_seq, latest_seq, uncounted_above)
 //	    -- the inputs of unread, which ReadStates computes with chat.UnreadItems
 //	delivery_chats (chat_id PRIMARY KEY)    -- deliveries: chats from ChatCreated
-//	delivery_items (chat_id, seq, posted_at, reader, PRIMARY KEY (chat_id, seq))
+//	delivery_items (chat_id, seq, posted_at, reader)  -- a VIEW, one row per item
 //	    -- every timeline item; posted_at = the event's sent_at / at;
 //	    -- reader = the sender when the item holds their read mark (below)
+//	delivery_item_runs (id INTEGER PRIMARY KEY, chat_id, first_seq, last_seq, items)
+//	    unique index (chat_id, first_seq)
+//	    -- what the view reads: the fresh items of a chat one transaction
+//	    -- added (at most 16), items a JSON array of [seq, posted_at] or
+//	    -- [seq, posted_at, reader] in seq order; a chat's runs cover
+//	    -- disjoint seq ranges first_seq..last_seq
 //	delivery_members (chat_id, user, joined_seq, left_seq, PRIMARY KEY (chat_id, user, joined_seq))
 //	    -- a membership: member at seq N when joined_seq <= N and
 //	    -- (left_seq IS NULL OR left_seq > N); joined_seq 0 from ChatCreated

@@ -37,7 +37,7 @@ func (p *Postgres) PrepareRebuild(ctx context.Context, name string) (string, err
 	if p.cfg.ReadOnly {
 		return "", ErrReadOnly
 	}
-	specs, ok := projectionTables[name]
+	specs, ok := pgTables[name]
 	if !ok {
 		return "", fmt.Errorf("%w: %q", ErrUnknownProjection, name)
 	}
@@ -86,7 +86,7 @@ func createPgSetTable(ctx context.Context, tx pgConn, base, set string) error {
 // dropStalePgSets removes every rebuild table set of name, with their
 // checkpoint and poison rows.
 func dropStalePgSets(ctx context.Context, tx pgConn, name string) error {
-	for _, t := range projectionTables[name] {
+	for _, t := range pgTables[name] {
 		rows, err := tx.Query(ctx, `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE $1`,
 			likePrefix(t.name+"__r"))
 		if err != nil {
@@ -127,7 +127,7 @@ func (p *Postgres) DropRebuild(ctx context.Context, name, set string) error {
 		return fmt.Errorf("%w: set %q", ErrInvalidConfig, set)
 	}
 	return pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
-		for _, t := range projectionTables[name] {
+		for _, t := range pgTables[name] {
 			if _, err := tx.Exec(ctx, `DROP TABLE IF EXISTS `+ident(t.name+set)); err != nil {
 				return err
 			}
@@ -168,7 +168,7 @@ func (p *Postgres) buildPgIndexes(ctx context.Context, name, set string) error {
 		if _, err := tx.Exec(ctx, `SET LOCAL maintenance_work_mem = '64MB'`); err != nil {
 			return err
 		}
-		for _, t := range projectionTables[name] {
+		for _, t := range pgTables[name] {
 			rows, err := tx.Query(ctx, `SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i
 				JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = $1::regclass AND NOT i.indisprimary ORDER BY c.relname`, t.name)
 			if err != nil {
@@ -194,7 +194,7 @@ func (p *Postgres) buildPgIndexes(ctx context.Context, name, set string) error {
 // that would hold up the swap's lock.
 func (p *Postgres) vacuumSet(ctx context.Context, name, set string) error {
 	var tables []string
-	for _, t := range projectionTables[name] {
+	for _, t := range pgTables[name] {
 		tables = append(tables, ident(t.name+set))
 	}
 	_, err := p.pool.Exec(ctx, `VACUUM (ANALYZE) `+strings.Join(tables, ", "))
@@ -243,7 +243,7 @@ func (p *Postgres) swapTx(ctx context.Context, name, set string, catchUp func(tx
 // behind it, so no attempt may wait long.
 func (p *Postgres) lockLive(ctx context.Context, tx pgConn, name string) error {
 	var rels []string
-	for _, t := range projectionTables[name] {
+	for _, t := range pgTables[name] {
 		rels = append(rels, ident(t.name))
 	}
 	for _, v := range pgViews[name] {
@@ -288,7 +288,7 @@ func replacePgTables(ctx context.Context, tx pgConn, name, set string) error {
 		views[v] = strings.TrimSuffix(strings.TrimSpace(def), ";")
 	}
 	var stmts []string
-	for _, t := range projectionTables[name] {
+	for _, t := range pgTables[name] {
 		grants, err := tableGrants(ctx, tx, t.name)
 		if err != nil {
 			return err
@@ -303,7 +303,7 @@ func replacePgTables(ctx context.Context, tx pgConn, name, set string) error {
 	for _, v := range pgViews[name] {
 		stmts = append(stmts, `CREATE OR REPLACE VIEW `+ident(v)+` AS `+views[v])
 	}
-	for _, t := range projectionTables[name] {
+	for _, t := range pgTables[name] {
 		stmts = append(stmts, `DROP TABLE `+ident(t.name+"__old"+set))
 	}
 	for _, q := range stmts {
@@ -332,7 +332,7 @@ func tableGrants(ctx context.Context, tx pgConn, table string) ([][2]string, err
 // renameSetIndexes strips the set suffix from the new tables' indexes
 // (the primary key's constraint follows its index).
 func renameSetIndexes(ctx context.Context, tx pgConn, name, set string) error {
-	for _, t := range projectionTables[name] {
+	for _, t := range pgTables[name] {
 		rows, err := tx.Query(ctx, `SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
 			WHERE i.indrelid = $1::regclass`, t.name)
 		if err != nil {
@@ -377,3 +377,18 @@ func rowPair(row pgx.CollectableRow) ([2]string, error) {
 	err := row.Scan(&p[0], &p[1])
 	return p, err
 }
+
+// pgTables is projectionTables with PostgreSQL's own table of items,
+// delivery_items (SQLite keeps items in runs: delivery_item_runs).
+var pgTables = func() map[string][]tableSpec {
+	out := map[string][]tableSpec{}
+	for name, specs := range projectionTables {
+		for _, t := range specs {
+			if t.name == itemRunsTable.name {
+				t = tableSpec{name: "delivery_items"}
+			}
+			out[name] = append(out[name], t)
+		}
+	}
+	return out
+}()

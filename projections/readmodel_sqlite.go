@@ -204,6 +204,9 @@ func (s *SQLite) forgetStmts(set string) {
 // time order and an analyst reads them in the sqlite3 shell.
 const timeFormat = "2006-01-02T15:04:05.000000000Z"
 
-func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
+func formatTime(t time.Time) string {
+	var buf [len(timeFormat)]byte
+	return string(appendTimeText(buf[:0], t))
+}
 
 func parseTime(s string) (time.Time, error) { return time.Parse(timeFormat, s) }

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/linkup-chat/linkup/protocol"
 )
@@ -19,13 +20,7 @@ var deliveryTables = []tableSpec{
 	{name: "delivery_chats", create: `CREATE TABLE delivery_chats%[1]s (
 		chat_id TEXT PRIMARY KEY
 	) WITHOUT ROWID`},
-	{name: "delivery_items", create: `CREATE TABLE delivery_items%[1]s (
-		chat_id   TEXT NOT NULL,
-		seq       INTEGER NOT NULL,
-		posted_at TEXT NOT NULL,
-		reader    TEXT,
-		PRIMARY KEY (chat_id, seq)
-	) WITHOUT ROWID`, added: []addedColumn{{"reader", "TEXT"}}},
+	itemRunsTable, // readmodel_sqlite_itemruns.go
 	{name: "delivery_members", create: `CREATE TABLE delivery_members%[1]s (
 		chat_id    TEXT NOT NULL,
 		user       TEXT NOT NULL,
@@ -49,21 +44,19 @@ var deliveryTables = []tableSpec{
 const (
 	qDeliveryChat  = `INSERT OR IGNORE INTO delivery_chats%s (chat_id) VALUES (?)`
 	qDeliveryKnown = `SELECT count(*) FROM delivery_chats%s WHERE chat_id = ?`
-	qDeliveryTop   = `SELECT coalesce(max(seq), 0) FROM delivery_items%s WHERE chat_id = ?`
 	qDeliveryJoin  = `INSERT OR IGNORE INTO delivery_members%s (chat_id, user, joined_seq, left_seq)
 		SELECT ?1, ?2, ?3, NULL WHERE NOT EXISTS (SELECT 1 FROM delivery_members%[1]s
 		WHERE chat_id = ?1 AND user = ?2 AND left_seq IS NULL)`
 	qDeliveryLeave = `UPDATE delivery_members%s SET left_seq = ? WHERE chat_id = ? AND user = ? AND left_seq IS NULL`
 	qDeliveryLast  = `SELECT coalesce(max(up_to), 0) FROM delivery_marks%s WHERE chat_id = ? AND user = ? AND kind = ?`
-	qDeliveryOwn   = `SELECT coalesce(max(seq), 0) FROM delivery_items%s WHERE chat_id = ? AND seq > ? AND seq < ? AND reader = ?`
 	qDeliveryMark  = `INSERT OR IGNORE INTO delivery_marks%s (chat_id, user, kind, up_to, at, connection_id)
 		VALUES (?, ?, ?, ?, ?, ?)`
 )
 
-var deliveryQueries = append([]string{qSetCheckpoint, qPoison, qDeliveryChat, qDeliveryKnown, qDeliveryTop,
-	qDeliveryJoin, qDeliveryLeave, qDeliveryLast, qDeliveryOwn, qDeliveryMark}, append(qDeliveryItems[:], qDeliveryMarks[:]...)...)
+var deliveryQueries = append([]string{qSetCheckpoint, qPoison, qDeliveryChat, qDeliveryKnown, qRunTop, qRunsIn, qRunAt, qRunSet,
+	qDeliveryJoin, qDeliveryLeave, qDeliveryLast, qDeliveryMark}, append(qInsertRuns[:], qDeliveryMarks[:]...)...)
 
-// rowChunks are the numbers of rows one INSERT of buffered items or marks
+// rowChunks are the numbers of rows one INSERT of item runs or marks
 // writes (largest first); qDeliveryItems and qDeliveryMarks hold their
 // statements. One statement for many rows saves the per-statement work
 // (database/sql, binding, the VM's start and end), about 40 % of a
@@ -71,7 +64,6 @@ var deliveryQueries = append([]string{qSetCheckpoint, qPoison, qDeliveryChat, qD
 var rowChunks = [...]int{64, 8, 1}
 
 var (
-	qDeliveryItems = multiRow(`INSERT OR IGNORE INTO delivery_items%s (chat_id, seq, posted_at, reader) VALUES `, 4)
 	qDeliveryMarks = multiRow(`INSERT OR IGNORE INTO delivery_marks%s (chat_id, user, kind, up_to, at, connection_id) VALUES `, 6)
 )
 
@@ -139,32 +131,67 @@ func (b *deliveryRows) atText(at time.Time) string {
 	return b.lastAt.text
 }
 
-// flushDeliveries writes the buffered items and marks, in key order (the
-// pages they touch are then touched together), many rows a statement.
+// flushDeliveries writes the buffered items (as runs, writeItems) and
+// marks, in key order (the pages they touch are then touched together),
+// many rows a statement.
 func (t *sqliteTx) flushDeliveries() error {
 	items, marks := t.dbuf.items, t.dbuf.marks
 	t.dbuf = deliveryRows{}
-	slices.SortFunc(items, func(a, b deliveryItemRow) int {
-		return cmp.Or(cmp.Compare(a.chatID, b.chatID), cmp.Compare(a.seq, b.seq))
-	})
+	items = sortItems(items)
 	slices.SortFunc(marks, func(a, b deliveryMarkRow) int {
 		return cmp.Or(cmp.Compare(a.m.ChatID, b.m.ChatID), cmp.Compare(a.m.User, b.m.User), cmp.Compare(a.m.Kind, b.m.Kind), cmp.Compare(a.m.UpTo, b.m.UpTo))
 	})
-	var chat, user boxed
-	err := writeChunks(t, qDeliveryItems, items, func(args []any, r deliveryItemRow) []any {
-		var reader any
-		if r.reader != "" {
-			reader = user.of(r.reader)
-		}
-		return append(args, chat.of(r.chatID), r.seq, r.at, reader)
-	})
-	if err != nil {
+	if err := t.writeItems(items); err != nil {
 		return err
 	}
+	var chat, user boxed
 	return writeChunks(t, qDeliveryMarks, marks, func(args []any, r deliveryMarkRow) []any {
 		return append(args, chat.of(r.m.ChatID), user.of(r.m.User), kindArg(r.m.Kind), r.m.UpTo, r.at, r.m.ConnectionID)
 	})
 }
+
+// sortItems orders items by chat and seq: the chats (a few hundred in a
+// batch of thousands of items) are sorted, and the items placed by chat
+// in the order they came, which is their seq order unless an item was
+// applied out of order (then that chat's items are sorted). It costs a
+// third of sorting the items themselves by string comparison.
+func sortItems(items []deliveryItemRow) []deliveryItemRow {
+	rank := make(map[string]int, 256)
+	var chats []string
+	for _, it := range items {
+		if _, ok := rank[it.chatID]; !ok {
+			rank[it.chatID] = 0
+			chats = append(chats, it.chatID)
+		}
+	}
+	slices.Sort(chats)
+	start := make([]int, len(chats)+1)
+	for i, c := range chats {
+		rank[c] = i
+	}
+	for _, it := range items {
+		start[rank[it.chatID]+1]++
+	}
+	for i := range chats {
+		start[i+1] += start[i]
+	}
+	out := make([]deliveryItemRow, len(items))
+	next := slices.Clone(start[:len(chats)])
+	for _, it := range items {
+		r := rank[it.chatID]
+		out[next[r]] = it
+		next[r]++
+	}
+	for i := range chats {
+		chat := out[start[i]:start[i+1]]
+		if !slices.IsSortedFunc(chat, compareItemSeq) {
+			slices.SortStableFunc(chat, compareItemSeq)
+		}
+	}
+	return out
+}
+
+func compareItemSeq(a, b deliveryItemRow) int { return cmp.Compare(a.seq, b.seq) }
 
 // boxed is the last string passed as a statement argument, boxed: rows in
 // key order repeat their chat (and user) row after row, and boxing each
@@ -290,7 +317,10 @@ func (t *sqliteTx) deliveryTop(chatID string) (uint64, error) {
 	t.deliv.init()
 	return kept(t.deliv.tops, t.shared().tops, chatID, func() (uint64, error) {
 		var top uint64
-		err := t.queryRow(qDeliveryTop, chatID).Scan(&top)
+		err := t.queryRow(qRunTop, chatID).Scan(&top)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, nil
+		}
 		return top, err
 	})
 }
@@ -323,10 +353,15 @@ func (t *sqliteTx) markHigh(kind MarkKind, chatID, user string) (markHigh, error
 		}
 		h.high = h.row
 		if kind == MarkRead {
-			if err := t.queryRow(qDeliveryOwn, chatID, h.row, spanEnd(h.row), user).Scan(&h.high); err != nil {
+			items, err := t.txItemsIn(chatID, h.row+1, spanEnd(h.row)-1)
+			if err != nil {
 				return h, err
 			}
-			h.high = max(h.high, h.row)
+			for _, it := range items {
+				if it.reader == user {
+					h.high = max(h.high, it.seq)
+				}
+			}
 		}
 		return h, nil
 	})
@@ -362,10 +397,11 @@ func (t *sqliteTx) AddDeliveryMark(m DeliveryMark) error {
 }
 
 // ownItem is the buffered item that can hold m: the last one, when m is
-// a read by its message and it is fresh.
+// a read by its message and it is fresh (and the user's id, valid UTF-8,
+// is the same once written as JSON).
 func (t *sqliteTx) ownItem(m DeliveryMark) *deliveryItemRow {
 	n := len(t.dbuf.items)
-	if !m.Own || m.Kind != MarkRead || n == 0 {
+	if !m.Own || m.Kind != MarkRead || n == 0 || !utf8.ValidString(m.User) {
 		return nil
 	}
 	it := &t.dbuf.items[n-1]
@@ -409,21 +445,17 @@ func (s *SQLite) Deliveries(ctx context.Context, q protocol.DeliveriesQuery) (pr
 		return a, fmt.Errorf("projections: query deliveries: %w", err)
 	}
 	defer tx.Rollback()
-	var posted string
-	err = tx.QueryRowContext(ctx, `SELECT posted_at FROM delivery_items WHERE chat_id = ? AND seq = ?`, q.Chat, q.Seq).Scan(&posted)
-	if errors.Is(err, sql.ErrNoRows) {
+	items, err := itemsIn(ctx, liveRuns(tx), q.Chat, q.Seq, spanEnd(q.Seq)-1)
+	if err != nil {
+		return a, fmt.Errorf("projections: query deliveries: %w", err)
+	}
+	if len(items) == 0 || items[0].seq != q.Seq {
 		return a, fmt.Errorf("chat %q seq %d: %w", q.Chat, q.Seq, ErrUnknownItem)
 	}
-	if err == nil {
-		a.PostedAt, err = parseTime(posted)
-	}
-	if err != nil {
+	if a.PostedAt, err = parseTime(items[0].at); err != nil {
 		return a, fmt.Errorf("projections: query deliveries: %w", err)
 	}
-	own, err := ownReads(ctx, tx, q)
-	if err != nil {
-		return a, fmt.Errorf("projections: query deliveries: %w", err)
-	}
+	own := ownReads(items)
 	rows, err := tx.QueryContext(ctx, deliveryItemsQuery, q.Seq, q.Chat, protocol.MaxDeliveryItems)
 	if err != nil {
 		return a, fmt.Errorf("projections: query deliveries: %w", err)
@@ -445,27 +477,22 @@ type ownRead struct {
 	at  string
 }
 
-// ownReads are each user's first read kept with an item in
-// q.Seq..q.Seq+ownReadSpan-1 (at most ownReadSpan rows).
-func ownReads(ctx context.Context, tx *sql.Tx, q protocol.DeliveriesQuery) (map[string]ownRead, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT reader, seq, posted_at FROM delivery_items
-		WHERE chat_id = ? AND seq >= ? AND seq < ? AND reader IS NOT NULL ORDER BY seq`, q.Chat, q.Seq, spanEnd(q.Seq))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
+// ownReads are each user's first read kept with one of items (those in
+// q.Seq..q.Seq+ownReadSpan-1, in seq order).
+func ownReads(items []runItem) map[string]ownRead {
 	own := map[string]ownRead{}
-	for rows.Next() {
-		var user string
-		var r ownRead
-		if err := rows.Scan(&user, &r.seq, &r.at); err != nil {
-			return nil, err
-		}
-		if _, ok := own[user]; !ok {
-			own[user] = r
+	for _, it := range items {
+		if _, ok := own[it.reader]; !ok && it.reader != "" {
+			own[it.reader] = ownRead{seq: it.seq, at: it.at}
 		}
 	}
-	return own, rows.Err()
+	return own
+}
+
+// liveRuns queries the live table's runs (qRunsIn) in a read transaction.
+func liveRuns(tx *sql.Tx) rowsQuerier {
+	q := setQuery(qRunsIn, "")
+	return func(ctx context.Context, args ...any) (*sql.Rows, error) { return tx.QueryContext(ctx, q, args...) }
 }
 
 // scanDeliveryItem reads one member's row; their read is the first of

@@ -165,12 +165,17 @@ type swapStep struct {
 }
 
 // swapStatements replaces the live tables, checkpoint and poison rows of
-// name by set's. The view over read states is dropped and made again, since
-// SQLite refuses to rename a table while a view names a missing one.
+// name by set's. The views over read states and delivery item runs are
+// dropped and made again, since SQLite refuses to rename a table while a
+// view names a missing one.
 func swapStatements(name, set string) []swapStep {
 	var qs []swapStep
-	if name == NameReadStates {
-		qs = append(qs, swapStep{query: `DROP VIEW IF EXISTS read_state_view`})
+	view := map[string][2]string{
+		NameReadStates: {`DROP VIEW IF EXISTS read_state_view`, readStateView},
+		NameDeliveries: {`DROP VIEW IF EXISTS delivery_items`, deliveryItemsView},
+	}[name]
+	if view[0] != "" {
+		qs = append(qs, swapStep{query: view[0]})
 	}
 	for _, t := range projectionTables[name] {
 		qs = append(qs,
@@ -183,8 +188,8 @@ func swapStatements(name, set string) []swapStep {
 		swapStep{`UPDATE projection_checkpoints SET name = ? WHERE name = ?`, both},
 		swapStep{`DELETE FROM projection_poison WHERE name = ?`, both[:1]},
 		swapStep{`UPDATE projection_poison SET name = ? WHERE name = ?`, both})
-	if name == NameReadStates {
-		qs = append(qs, swapStep{query: readStateView})
+	if view[1] != "" {
+		qs = append(qs, swapStep{query: view[1]})
 	}
 	return qs
 }

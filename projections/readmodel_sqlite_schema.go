@@ -25,7 +25,7 @@ var commonSchema = []string{
 	)`,
 }
 
-// tableSpec is one table of a projection: its DDL and its secondary
+// tableSpec is one table of a projection: its DDL, its keys and its secondary
 // indexes, with %[1]s standing for the table set's suffix, and the
 // columns added after the table was first made (nullable, so that the
 // rows already there keep their meaning), which open adds to an older
@@ -35,6 +35,9 @@ type tableSpec struct {
 	create  string
 	indexes []string
 	added   []addedColumn
+	// keys are indexes the projection's own statements need: made with
+	// the table, a rebuild's set too.
+	keys []string
 }
 
 // addedColumn is a column added to a live table: its name and its
@@ -119,11 +122,13 @@ func (s *SQLite) createSchema(ctx context.Context) error {
 			return err
 		}
 	}
-	if _, err := s.writer.ExecContext(ctx, `DROP VIEW IF EXISTS read_state_view`); err != nil {
-		return err
+	for _, q := range []string{`DROP VIEW IF EXISTS read_state_view`, readStateView,
+		`DROP VIEW IF EXISTS delivery_items`, deliveryItemsView} {
+		if _, err := s.writer.ExecContext(ctx, q); err != nil {
+			return err
+		}
 	}
-	_, err := s.writer.ExecContext(ctx, readStateView)
-	return err
+	return nil
 }
 
 func (s *SQLite) ensureLive(ctx context.Context, name string) error {
@@ -142,6 +147,11 @@ func (s *SQLite) ensureLive(ctx context.Context, name string) error {
 				return err
 			}
 		} else if err := addColumns(ctx, tx, t); err != nil {
+			return err
+		}
+	}
+	if name == NameDeliveries {
+		if err := migrateItems(ctx, tx); err != nil {
 			return err
 		}
 	}
@@ -175,6 +185,11 @@ func tableExists(ctx context.Context, tx *sql.Tx, name string) (bool, error) {
 func createTable(ctx context.Context, tx *sql.Tx, t tableSpec, suffix string, withIndexes bool) error {
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf(t.create, suffix)); err != nil {
 		return fmt.Errorf("create %s%s: %w", t.name, suffix, err)
+	}
+	for _, k := range t.keys {
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(k, suffix)); err != nil {
+			return fmt.Errorf("index %s%s: %w", t.name, suffix, err)
+		}
 	}
 	if !withIndexes {
 		return nil

@@ -9,12 +9,6 @@ import (
 	"github.com/linkup-chat/linkup/events"
 )
 
-// item is one delivery or the error that ended the subscription.
-type item struct {
-	d   events.Delivery
-	err error
-}
-
 var errSubscriptionEnded = errors.New("projections: subscription ended")
 
 // follow subscribes after p's checkpoint and commits batches until the
@@ -27,7 +21,7 @@ func (r *Runner) follow(ctx context.Context, p Projection) error {
 	}
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	q := make(chan item, r.cfg.QueueSize)
+	q := newDeliveryQueue(r.cfg.QueueSize)
 	go r.pump(sctx, cp, q)
 	var next time.Time // the first batch commits at once
 	for {
@@ -45,19 +39,19 @@ func (r *Runner) follow(ctx context.Context, p Projection) error {
 }
 
 // pump moves the subscription's deliveries into q (bounded: it waits when
-// q is full) and closes q when the subscription ends.
-func (r *Runner) pump(ctx context.Context, after uint64, q chan<- item) {
-	defer close(q)
+// q is full) and ends q when the subscription ends.
+func (r *Runner) pump(ctx context.Context, after uint64, q *deliveryQueue) {
 	for d, err := range r.cfg.Store.Subscribe(ctx, events.SubscribeOptions{After: after}) {
-		select {
-		case q <- item{d: d, err: err}:
-		case <-ctx.Done():
+		if err != nil {
+			q.end(err)
 			return
 		}
-		if err != nil {
+		if q.put(ctx, d) != nil {
+			q.end(ctx.Err())
 			return
 		}
 	}
+	q.end(nil)
 }
 
 // collect waits for one delivery, then gathers more until the batch is
@@ -65,31 +59,40 @@ func (r *Runner) pump(ctx context.Context, after uint64, q chan<- item) {
 // quiet spell, everything that came meanwhile when the log is busy. A full
 // batch still waits for next unless the projection is past a lag bound
 // (overBound).
-func (r *Runner) collect(ctx context.Context, name string, q <-chan item, next time.Time) ([]events.Delivery, error) {
-	defer func() { r.m.queueDepth.WithLabelValues(name).Set(float64(len(q))) }()
+func (r *Runner) collect(ctx context.Context, name string, q *deliveryQueue, next time.Time) ([]events.Delivery, error) {
+	defer func() { r.m.queueDepth.WithLabelValues(name).Set(float64(q.len())) }()
 	var batch []events.Delivery
-	select {
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case it, ok := <-q:
-		if !ok || it.err != nil {
-			return nil, orEnded(it.err)
+	for len(batch) == 0 {
+		var err error
+		if batch, err = q.take(batch, r.cfg.BatchSize, 1); err != nil || len(batch) > 0 {
+			if err != nil {
+				return batch, err
+			}
+			break
 		}
-		batch = append(batch, it.d)
-	}
-	pace := time.NewTimer(time.Until(next))
-	defer pace.Stop()
-	for len(batch) < r.cfg.BatchSize {
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
-		case it, ok := <-q:
-			if !ok || it.err != nil {
-				return batch, orEnded(it.err)
-			}
-			batch = append(batch, it.d)
+		case <-q.ready:
+		}
+	}
+	pace := time.NewTimer(time.Until(next))
+	defer pace.Stop()
+	for {
+		rest := r.cfg.BatchSize - len(batch)
+		var err error
+		if batch, err = q.take(batch, rest, rest); err != nil {
+			return batch, err
+		}
+		if len(batch) >= r.cfg.BatchSize {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-q.ready:
 		case <-pace.C:
-			return r.drain(q, batch)
+			return q.take(batch, r.cfg.BatchSize-len(batch), 0)
 		}
 	}
 	if err := r.yield(ctx, name, batch, pace.C); err != nil {
@@ -117,22 +120,6 @@ func (r *Runner) yield(ctx context.Context, name string, batch []events.Delivery
 		}
 	}
 	return nil
-}
-
-// drain adds whatever is queued, up to the batch size, without waiting.
-func (r *Runner) drain(q <-chan item, batch []events.Delivery) ([]events.Delivery, error) {
-	for len(batch) < r.cfg.BatchSize {
-		select {
-		case it, ok := <-q:
-			if !ok || it.err != nil {
-				return batch, orEnded(it.err)
-			}
-			batch = append(batch, it.d)
-		default:
-			return batch, nil
-		}
-	}
-	return batch, nil
 }
 
 // overBound reports whether the projection, about to commit batch, is
