@@ -28,8 +28,18 @@ func (c *chatActor) onCreate(ctx actor.Context, m chatCreate) {
 
 // onPost queues post m; boxed is m as it came in (an interface value
 // already), kept as the op's msg instead of boxing m again.
+// The op and its chat.Post are one allocation (postOp), the op's cmd
+// pointing at the post instead of boxing a copy of it.
 func (c *chatActor) onPost(ctx actor.Context, m chatPost, boxed any) {
-	c.enqueue(ctx, &op{msg: boxed, cmd: chat.Post{Sender: m.User, ClientMsgID: m.ClientMsgID, Body: m.Body, MessageID: newMessageID()}})
+	p := &postOp{op: op{msg: boxed}, post: chat.Post{Sender: m.User, ClientMsgID: m.ClientMsgID, Body: m.Body, MessageID: newMessageID()}}
+	p.cmd = &p.post
+	c.enqueue(ctx, &p.op)
+}
+
+// postOp is a post's op with its command beside it.
+type postOp struct {
+	op
+	post chat.Post
 }
 
 func (c *chatActor) onRead(ctx actor.Context, m chatRead) {
@@ -93,8 +103,9 @@ func (c *chatActor) flushHeld(ctx actor.Context, h *heldSends) {
 	ops := c.queue
 	c.queue = nil
 	rd := chat.Decide(c.state, now(), commandsOf(ops))
-	for _, r := range rd.Replies {
-		if !r.Waits {
+	for i := range rd.Replies {
+		if !rd.Replies[i].Waits {
+			r := rd.Replies[i] // on the heap (the closure's) only when a send is held
 			h.do(func() { c.answer(ctx, ops[r.Cmd], r) })
 		}
 	}
