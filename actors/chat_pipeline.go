@@ -150,13 +150,6 @@ func (c *chatActor) eventData(ops []*op, evs []chat.Event) ([]events.EventData, 
 	return data, nil
 }
 
-func idsOf(data []events.EventData) []string {
-	ids := make([]string, len(data))
-	for i, d := range data {
-		ids[i] = d.ID
-	}
-	return ids
-}
 
 // launch submits f's events with the expected revision of the state it
 // was decided against (the durable state, or the speculative one behind
@@ -172,7 +165,7 @@ func (c *chatActor) launch(ctx actor.Context, f *flight, data []events.EventData
 		expected, f.rev = events.Exact(base.Revision), base.Revision+1
 	}
 	c.batch++
-	f.batch, f.ids = c.batch, idsOf(data)
+	f.batch, f.data = c.batch, data
 	self, batch, n, members := ctx.Self(), c.batch, c.node, membership(f.ready.Events)
 	ok := c.node.writer.Submit(events.ChatStream(c.id), expected, data, func(res events.AppendResult, err error) {
 		n.appended(self, members, appendDone{Batch: batch, Res: res, Err: err}) // see membership
@@ -194,10 +187,10 @@ func (c *chatActor) launch(ctx actor.Context, f *flight, data []events.EventData
 // order (settleFlights).
 func (c *chatActor) onAppended(ctx actor.Context, m appendDone) {
 	f := c.flightOf(m.Batch)
-	if f == nil || f.done != nil {
+	if f == nil || f.answered {
 		return
 	}
-	f.done = &m
+	f.done, f.answered = m, true
 	c.settleFlights(ctx)
 }
 
