@@ -150,7 +150,6 @@ func (c *chatActor) eventData(ops []*op, evs []chat.Event) ([]events.EventData, 
 	return data, nil
 }
 
-
 // launch submits f's events with the expected revision of the state it
 // was decided against (the durable state, or the speculative one behind
 // the flights, chat_flights.go) and adds it to the flights. It reports
