@@ -125,7 +125,8 @@ func (c *chatActor) answer(ctx actor.Context, o *op, r chat.Reply) {
 			c.ackDuplicate(ctx, m, r.Original)
 			return
 		}
-		c.send(ctx, m.Conn, replyFrame{Frame: ackOf(m.Ref, r.Posted)})
+		ack := ackOf(m.Ref, r.Posted)
+		c.send(ctx, m.Conn, ackPosted{Ack: &ack})
 	case chatRead:
 		c.answerRead(ctx, m, r.LastRead, nil)
 	default:
@@ -204,7 +205,7 @@ func (c *chatActor) fanOutTo(ctx actor.Context, items []deliverItem, skip string
 		return
 	}
 	if int64(len(c.subs)) < laneMinSubscribers.Load() && !c.lane.busy() {
-		var msg any = deliver{ChatID: c.id, Items: items} // boxed once for every subscriber
+		var msg any = deliver{ChatID: c.id, Items: items, Frames: framesOf(items)} // boxed once for every subscriber
 		for id, s := range c.subs {
 			if skip == "" || s.user != skip {
 				c.deliverBoxed(ctx, id, s, len(items), msg)
@@ -219,6 +220,15 @@ func (c *chatActor) fanOutTo(ctx actor.Context, items []deliverItem, skip string
 		}
 	}
 	c.lane.fanOut(c.node.system, c.id, items, targets)
+}
+
+// framesOf is the frames of items, in order.
+func framesOf(items []deliverItem) [][]byte {
+	frames := make([][]byte, len(items))
+	for i, it := range items {
+		frames[i] = it.Frame
+	}
+	return frames
 }
 
 // sendJoined tells each member of a new chat about it.

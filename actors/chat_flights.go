@@ -66,10 +66,13 @@ var maxSpecItems uint64 = 16_384
 type flight struct {
 	ops   []*op
 	ready chat.Ready
-	ids   []string    // its events' ids, in order
-	batch uint64      // its number, to match the append's answer
-	rev   uint64      // the stream revision of its first event, if stored
-	done  *appendDone // the append's answer, once in
+	data  []events.EventData // its events as appended (their ids, in order), held by the store until it answers anyway
+	batch uint64             // its number, to match the append's answer
+	rev   uint64             // the stream revision of its first event, if stored
+	// done is the append's answer once answered is set: kept in the
+	// flight, not in an allocation of its own.
+	done     appendDone
+	answered bool
 }
 
 // flightBound is how many appends the chat may have in flight.
@@ -168,7 +171,7 @@ func (c *chatActor) flightOf(batch uint64) *flight {
 func (c *chatActor) settleFlights(ctx actor.Context) {
 	for len(c.flights) > 0 && !c.broken {
 		head := c.flights[0]
-		if head.done == nil {
+		if !head.answered {
 			return
 		}
 		if head.done.Err != nil {
@@ -178,7 +181,7 @@ func (c *chatActor) settleFlights(ctx actor.Context) {
 		c.commitAndNext(ctx, head.done.Res)
 	}
 	for _, f := range c.flights {
-		if f.done == nil {
+		if !f.answered {
 			return
 		}
 	}

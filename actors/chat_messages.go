@@ -148,6 +148,11 @@ type bulkSlot struct {
 type (
 	// replyFrame is a direct reply to send as is.
 	replyFrame struct{ Frame protocol.Frame }
+	// ackPosted is a post's ack: its one field a pointer, so the message
+	// is boxed without an allocation, and the frame is encoded through
+	// the pointer without being boxed again; one allocation per ack
+	// instead of three (frame box, message box and the frame).
+	ackPosted struct{ Ack *protocol.AckSendMessage }
 	// replyError is a refused request: the connection actor sends the error
 	// frame and records it.
 	replyError struct {
@@ -183,9 +188,16 @@ type (
 	// deliver carries fan-out frames of one chat, in seq order. Frames whose
 	// Origin is the receiving connection are skipped (the sender gets an ack
 	// instead).
+	//
+	// Frames, when set, is Items' frames in order, made once by the chat
+	// and shared (read only) by every subscriber: a connection that sends
+	// one contiguous run of the items hands the socket a slice of it
+	// instead of making its own list (one list per batch, not one per
+	// member connection).
 	deliver struct {
 		ChatID string
 		Items  []deliverItem
+		Frames [][]byte
 	}
 )
 

@@ -43,11 +43,12 @@ type unackedIDs struct {
 	batch uint64
 }
 
-func (u *unackedIDs) add(ids []string) {
+func (u *unackedIDs) add(data []events.EventData) {
 	if u.set == nil {
 		u.set = map[string]struct{}{}
 	}
-	for _, id := range ids {
+	for _, d := range data {
+		id := d.ID
 		if len(u.order) >= maxUnacked {
 			delete(u.set, u.order[0])
 			u.order = u.order[1:]
@@ -88,7 +89,7 @@ func (c *chatActor) onAppendUnknown(ctx actor.Context, fs []*flight, err error) 
 // are decided again after the catch-up.
 func (c *chatActor) settleFromLog(ctx actor.Context, rec events.RecordedEvent) bool {
 	u := c.unsure[0]
-	if rec.ID != u.ids[0] {
+	if rec.ID != u.data[0].ID {
 		fs := c.unsure
 		c.unsure = nil
 		c.redecide(ctx, fs)
@@ -101,7 +102,7 @@ func (c *chatActor) settleFromLog(ctx actor.Context, rec events.RecordedEvent) b
 	if m := membership(u.ready.Events); len(m) > 0 {
 		ctx.Send(c.node.dirOwner, dirSettled{Events: m})
 	}
-	c.commit(ctx, u, events.AppendResult{NextExpectedRevision: u.rev + uint64(len(u.ids)) - 1})
+	c.commit(ctx, u, events.AppendResult{NextExpectedRevision: u.rev + uint64(len(u.data)) - 1})
 	return true
 }
 
@@ -116,7 +117,7 @@ func (c *chatActor) answerUnsure(ctx actor.Context) {
 	}
 	c.unsure = nil
 	for _, f := range fs {
-		c.unacked.add(f.ids)
+		c.unacked.add(f.data)
 	}
 	c.unacked.batch = c.batch
 	c.failFlights(ctx, fs, ErrStoreUnavailable, nil)

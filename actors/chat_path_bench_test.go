@@ -54,7 +54,7 @@ func (*countSocket) NeverBlocks() {}
 // chatPathNode is a node on a fresh embedded store with chats c0..c<n-1>
 // of five members each, every member connected once; conns[5i] created
 // chat i, conns[5i..5i+4] are its members.
-func chatPathNode(b *testing.B, chats int) ([]*Conn, []*countSocket) {
+func chatPathNode(b testing.TB, chats int) ([]*Conn, []*countSocket) {
 	b.Helper()
 	st, err := embedded.Open(embedded.Config{Dir: b.TempDir()})
 	if err != nil {
@@ -88,7 +88,7 @@ func chatPathNode(b *testing.B, chats int) ([]*Conn, []*countSocket) {
 }
 
 // waitCount waits until counter (of s) reaches want, failing after 30 s.
-func waitCount(b *testing.B, s *countSocket, counter *atomic.Int64, want int64) {
+func waitCount(b testing.TB, s *countSocket, counter *atomic.Int64, want int64) {
 	b.Helper()
 	deadline := time.After(30 * time.Second)
 	for counter.Load() < want {

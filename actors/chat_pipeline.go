@@ -28,8 +28,18 @@ func (c *chatActor) onCreate(ctx actor.Context, m chatCreate) {
 
 // onPost queues post m; boxed is m as it came in (an interface value
 // already), kept as the op's msg instead of boxing m again.
+// The op and its chat.Post are one allocation (postOp), the op's cmd
+// pointing at the post instead of boxing a copy of it.
 func (c *chatActor) onPost(ctx actor.Context, m chatPost, boxed any) {
-	c.enqueue(ctx, &op{msg: boxed, cmd: chat.Post{Sender: m.User, ClientMsgID: m.ClientMsgID, Body: m.Body, MessageID: newMessageID()}})
+	p := &postOp{op: op{msg: boxed}, post: chat.Post{Sender: m.User, ClientMsgID: m.ClientMsgID, Body: m.Body, MessageID: newMessageID()}}
+	p.cmd = &p.post
+	c.enqueue(ctx, &p.op)
+}
+
+// postOp is a post's op with its command beside it.
+type postOp struct {
+	op
+	post chat.Post
 }
 
 func (c *chatActor) onRead(ctx actor.Context, m chatRead) {
@@ -93,8 +103,9 @@ func (c *chatActor) flushHeld(ctx actor.Context, h *heldSends) {
 	ops := c.queue
 	c.queue = nil
 	rd := chat.Decide(c.state, now(), commandsOf(ops))
-	for _, r := range rd.Replies {
-		if !r.Waits {
+	for i := range rd.Replies {
+		if !rd.Replies[i].Waits {
+			r := rd.Replies[i] // on the heap (the closure's) only when a send is held
 			h.do(func() { c.answer(ctx, ops[r.Cmd], r) })
 		}
 	}
@@ -139,14 +150,6 @@ func (c *chatActor) eventData(ops []*op, evs []chat.Event) ([]events.EventData, 
 	return data, nil
 }
 
-func idsOf(data []events.EventData) []string {
-	ids := make([]string, len(data))
-	for i, d := range data {
-		ids[i] = d.ID
-	}
-	return ids
-}
-
 // launch submits f's events with the expected revision of the state it
 // was decided against (the durable state, or the speculative one behind
 // the flights, chat_flights.go) and adds it to the flights. It reports
@@ -161,7 +164,7 @@ func (c *chatActor) launch(ctx actor.Context, f *flight, data []events.EventData
 		expected, f.rev = events.Exact(base.Revision), base.Revision+1
 	}
 	c.batch++
-	f.batch, f.ids = c.batch, idsOf(data)
+	f.batch, f.data = c.batch, data
 	self, batch, n, members := ctx.Self(), c.batch, c.node, membership(f.ready.Events)
 	ok := c.node.writer.Submit(events.ChatStream(c.id), expected, data, func(res events.AppendResult, err error) {
 		n.appended(self, members, appendDone{Batch: batch, Res: res, Err: err}) // see membership
@@ -183,10 +186,10 @@ func (c *chatActor) launch(ctx actor.Context, f *flight, data []events.EventData
 // order (settleFlights).
 func (c *chatActor) onAppended(ctx actor.Context, m appendDone) {
 	f := c.flightOf(m.Batch)
-	if f == nil || f.done != nil {
+	if f == nil || f.answered {
 		return
 	}
-	f.done = &m
+	f.done, f.answered = m, true
 	c.settleFlights(ctx)
 }
 

@@ -21,7 +21,9 @@ type Socket interface {
 	// slow consumer) and ErrSocketClosed after Close.
 	Send(frame []byte) error
 	// SendMany is Send for several frames at once, kept in order; they are
-	// refused together when they do not all fit.
+	// refused together when they do not all fit. The list may be shared
+	// with other connections (a chat's fan-out): SendMany neither keeps
+	// nor changes it, and no frame's bytes are ever changed (Encoder).
 	SendMany(frames [][]byte) error
 	// Close writes final (if not nil) ahead of anything still queued, then
 	// closes the WebSocket with code and reason. Idempotent.

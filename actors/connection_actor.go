@@ -234,6 +234,8 @@ func (c *connActor) Receive(ctx actor.Context) {
 		c.command(ctx, m)
 	case replyFrame:
 		c.send(ctx, m.Frame)
+	case ackPosted:
+		c.send(ctx, m.Ack)
 	case replyError:
 		c.fail(ctx, m.Ref, m.Command, m.ChatID, m.Err)
 	case routedReply:

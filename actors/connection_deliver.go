@@ -104,6 +104,10 @@ func (c *connActor) deliver(ctx actor.Context, d deliver) {
 	}
 	buf := c.syncBuf(d.ChatID)
 	seen, behind := c.seenSet(d.ChatID), c.isBehind(d.ChatID) // once per batch, not per item
+	if buf == nil && d.Frames != nil {
+		c.deliverRun(ctx, d, seen, behind)
+		return
+	}
 	// One item (most): append makes out, unless it is the connection's own.
 	var out [][]byte
 	if len(d.Items) > 1 {
@@ -117,6 +121,37 @@ func (c *connActor) deliver(ctx actor.Context, d deliver) {
 		out = c.emitTo(ctx, seen, behind, it, out)
 	}
 	c.sendDeliveries(ctx, out)
+}
+
+// deliverRun is deliver with the batch's shared frames at hand and no sync
+// pending: the items the connection gets, when they are one contiguous run
+// (every item, or all but its own first or last), go out as a slice of
+// d.Frames, with no list made; otherwise they are gathered into one.
+func (c *connActor) deliverRun(ctx actor.Context, d deliver, seen *seqSet, behind bool) {
+	from, to := -1, -1 // the run d.Frames[from:to] emitted so far
+	var out [][]byte   // made once the emitted items stop being one run
+	for i, it := range d.Items {
+		if !c.emits(ctx, seen, behind, it) {
+			continue
+		}
+		switch {
+		case out != nil:
+			out = append(out, it.Frame)
+		case from < 0:
+			from, to = i, i+1
+		case to == i:
+			to++
+		default:
+			out = append(make([][]byte, 0, len(d.Items)), d.Frames[from:to]...)
+			out = append(out, it.Frame)
+		}
+	}
+	switch {
+	case out != nil:
+		c.sendDeliveries(ctx, out)
+	case from >= 0:
+		c.sendDeliveries(ctx, d.Frames[from:to:to])
+	}
 }
 
 // own reports (and notes as received) a message of this connection's own:
@@ -145,6 +180,16 @@ func (c *connActor) emit(ctx actor.Context, chatID string, it deliverItem, out [
 
 // emitTo is emit with the chat's seen set and behind flag at hand.
 func (c *connActor) emitTo(ctx actor.Context, seen *seqSet, behind bool, it deliverItem, out [][]byte) [][]byte {
+	if c.emits(ctx, seen, behind, it) {
+		out = append(out, it.Frame)
+	}
+	return out
+}
+
+// emits reports whether a live item goes out to the connection (and notes
+// its seq as received): not its own message, not in a chat it is behind
+// in, not a seq it already has.
+func (c *connActor) emits(ctx actor.Context, seen *seqSet, behind bool, it deliverItem) bool {
 	switch {
 	case c.ownIn(ctx, seen, it):
 	case it.Seq > 0 && behind:
@@ -155,9 +200,9 @@ func (c *connActor) emitTo(ctx actor.Context, seen *seqSet, behind bool, it deli
 		if it.Seq > 0 {
 			seen.add(it.Seq)
 		}
-		out = append(out, it.Frame)
+		return true
 	}
-	return out
+	return false
 }
 
 func (c *connActor) holdItems(ctx actor.Context, d deliver) {

@@ -11,6 +11,7 @@ import (
 // be written after other connections' replies, so a sender's ack is not
 // written behind a large chat's fan-out to every other member.
 // transport's socket implements it; a Socket without it gets SendMany.
+// Like SendMany, SendBulk neither keeps nor changes the list.
 type BulkSocket interface {
 	SendBulk(frames [][]byte) error
 }

@@ -22,7 +22,7 @@ var crossActorMessages = []any{
 	// user → chat
 	chatSubscribe{}, chatUnsubscribe{},
 	// chat → connection
-	replyFrame{}, replyError{}, summaryPart{}, syncPart{}, bulkPart{}, memberPart{}, deliver{}, deliverOverflow{},
+	replyFrame{}, ackPosted{}, replyError{}, summaryPart{}, syncPart{}, bulkPart{}, memberPart{}, deliver{}, deliverOverflow{},
 	// connection → chat or user
 	deliverAck{},
 	// connection, chat, node → user
@@ -40,10 +40,11 @@ var crossActorMessages = []any{
 // serializable value in Proto.Actor (a protobuf message naming an actor),
 // the others are optional values owned by the message.
 var valueLeaves = map[reflect.Type]bool{
-	reflect.TypeFor[actor.PID]():           true,
-	reflect.TypeFor[protocol.Error]():      true,
-	reflect.TypeFor[bulkSlot]():            true,
-	reflect.TypeFor[protocol.ErrorFrame](): true,
+	reflect.TypeFor[actor.PID]():               true,
+	reflect.TypeFor[protocol.Error]():          true,
+	reflect.TypeFor[bulkSlot]():                true,
+	reflect.TypeFor[protocol.ErrorFrame]():     true,
+	reflect.TypeFor[protocol.AckSendMessage](): true,
 }
 
 // TestMessagesAreValues: no message between actors carries a channel, a

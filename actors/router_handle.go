@@ -103,6 +103,12 @@ func (n *Node) replyOf(res any) ChatReply {
 			rep.Seq = ack.Seq
 		}
 		return rep
+	case ackPosted:
+		b, err := n.enc.Encode(m.Ack)
+		if err != nil {
+			return ChatReply{Err: protocol.Errorf(protocol.CodeInternal, "encode ack: %v", err)}
+		}
+		return ChatReply{Frame: b, Seq: m.Ack.Seq}
 	case replyError:
 		return ChatReply{Err: m.Err}
 	case bulkPart:

@@ -35,7 +35,7 @@ func TestRoutedPostIsKnownAsOwnWhateverArrivesFirst(t *testing.T) {
 		ClientMsgID: "k1", Body: "routed"})
 	if res, err := answer.Result(); err != nil {
 		t.Fatalf("no answer to the routed post: %v", err)
-	} else if f, ok := res.(replyFrame); !ok || !strings.Contains(string(mustEncode(t, f.Frame)), `"type":"ack"`) {
+	} else if f, ok := res.(ackPosted); !ok || !strings.Contains(string(mustEncode(t, f.Ack)), `"type":"ack"`) {
 		t.Fatalf("routed post answered %#v, want its ack", res)
 	}
 	waitFor(t, bobSock, `"body":"routed"`)

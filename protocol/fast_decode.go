@@ -1,6 +1,10 @@
 package protocol
 
-import "github.com/linkup-chat/linkup/internal/jsonscan"
+import (
+	"strings"
+
+	"github.com/linkup-chat/linkup/internal/jsonscan"
+)
 
 // decodeSendFast decodes the common shape of a send_message frame without
 // reflection: one JSON object whose members are exactly "type" (the
@@ -10,6 +14,11 @@ import "github.com/linkup-chat/linkup/internal/jsonscan"
 // same fields (decode_fast_test.go compares both over random frames); any
 // other frame, including every malformed one, reports ok false and takes
 // the generic path, which also owns every error message.
+//
+// The short fields (ref, chat_id, client_msg_id) share one string and the
+// body has its own: two allocations instead of four, and a body kept
+// (a chat's ring) pins no more than those few bounded ids beside it, nor
+// does an id kept as a map key pin the body.
 func decodeSendFast(b []byte) (m SendMessage, ok bool) {
 	const (
 		hasType = 1 << iota
@@ -20,6 +29,7 @@ func decodeSendFast(b []byte) (m SendMessage, ok bool) {
 		required = hasType | hasChat | hasClientID | hasBody
 	)
 	var seen uint8
+	var ref, chat, cid, body []byte
 	whole := jsonscan.Members(b, func(key []byte, at int) (int, bool) {
 		val, next, ok := jsonscan.PlainString(b, at)
 		if !ok {
@@ -33,13 +43,13 @@ func decodeSendFast(b []byte) (m SendMessage, ok bool) {
 			}
 			bit = hasType
 		case "ref":
-			m.Ref, bit = string(val), hasRef
+			ref, bit = val, hasRef
 		case "chat_id":
-			m.ChatID, bit = string(val), hasChat
+			chat, bit = val, hasChat
 		case "client_msg_id":
-			m.ClientMsgID, bit = string(val), hasClientID
+			cid, bit = val, hasClientID
 		case "body":
-			m.Body, bit = string(val), hasBody
+			body, bit = val, hasBody
 		default:
 			return 0, false
 		}
@@ -49,5 +59,16 @@ func decodeSendFast(b []byte) (m SendMessage, ok bool) {
 		seen |= bit
 		return next, true
 	})
-	return m, whole && seen&required == required
+	if !whole || seen&required != required {
+		return m, false
+	}
+	var sb strings.Builder // one allocation: Grow's, String does not copy
+	sb.Grow(len(ref) + len(chat) + len(cid))
+	sb.Write(ref)
+	sb.Write(chat)
+	sb.Write(cid)
+	ids := sb.String()
+	m.Ref, m.ChatID, m.ClientMsgID = ids[:len(ref)], ids[len(ref):len(ref)+len(chat)], ids[len(ref)+len(chat):]
+	m.Body = string(body)
+	return m, true
 }

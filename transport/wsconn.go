@@ -125,16 +125,22 @@ func (c *wsConn) readLoop() {
 // its code (reading stops, the socket's close path ends it), any other
 // error ends it at once. It reports whether to go on reading.
 func (c *wsConn) stopOn(err error) bool {
-	var ce *closeError
-	switch {
-	case err == nil:
+	if err == nil {
 		return true
-	case errors.As(err, &ce):
-		c.fail(ce)
-	default:
-		c.end(err)
 	}
+	c.stopFor(err)
 	return false
+}
+
+// stopFor is stopOn of an error: ce (moved to the heap by errors.As) is
+// made only when reading stops, not for every frame read.
+func (c *wsConn) stopFor(err error) {
+	var ce *closeError
+	if errors.As(err, &ce) {
+		c.fail(ce)
+		return
+	}
+	c.end(err)
 }
 
 // readFrame reads one frame from r (the connection, or a readBuf over it)
