@@ -60,12 +60,7 @@ func readAll(t *testing.T, b *readBuf) []string {
 func TestReadBufTakesManyFramesInOneRead(t *testing.T) {
 	stream, want := maskedFrames(t, 40, 60) // 40 × 66 B < 4 KB
 	conn := &countingReader{r: bytes.NewReader(stream)}
-	b := getReadBuf(conn)
-	defer b.put()
-	if err := b.fill(); err != nil {
-		t.Fatal(err)
-	}
-	got := readAll(t, b)
+	got := readReadiness(t, conn)
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("frames %v, want %v", got, want)
 	}
@@ -84,22 +79,26 @@ func TestReadBufNeverReadsPastTheFrameBegun(t *testing.T) {
 	after, wantAfter := maskedFrames(t, 2, 10)
 	stream := append(append(append([]byte(nil), small...), big...), after...)
 	conn := &countingReader{r: bytes.NewReader(stream)}
-	b := getReadBuf(conn)
-	defer b.put()
-	if err := b.fill(); err != nil {
-		t.Fatal(err)
-	}
-	got := readAll(t, b)
+	got := readReadiness(t, conn)
 	if fmt.Sprint(got) != fmt.Sprint(append(want, wantBig...)) {
 		t.Fatalf("first readiness read %d frames, want the 3 small ones and the big one", len(got))
 	}
 	if left := conn.r.Len(); left != len(after) {
 		t.Fatalf("%d bytes left in the connection, want the %d of the frames after the big one", left, len(after))
 	}
+	if got := readReadiness(t, conn); fmt.Sprint(got) != fmt.Sprint(wantAfter) {
+		t.Fatalf("next readiness read %v, want %v", got, wantAfter)
+	}
+}
+
+// readReadiness reads what one readiness of conn reads: one fill of a
+// pooled buffer, then every frame it begins.
+func readReadiness(t *testing.T, conn *countingReader) []string {
+	t.Helper()
+	b := getReadBuf(conn)
+	defer b.put()
 	if err := b.fill(); err != nil {
 		t.Fatal(err)
 	}
-	if got := readAll(t, b); fmt.Sprint(got) != fmt.Sprint(wantAfter) {
-		t.Fatalf("next readiness read %v, want %v", got, wantAfter)
-	}
+	return readAll(t, b)
 }
