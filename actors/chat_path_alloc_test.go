@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"bytes"
 	"fmt"
 	"runtime"
 	"sync"
@@ -16,12 +17,20 @@ import (
 // message frames it is handed begins, to tell a shared list from copies.
 type listSocket struct {
 	*countSocket
-	mu    sync.Mutex
-	lists []*[]byte
+	mu      sync.Mutex
+	lists   []*[]byte
+	created atomic.Int64 // chat_created frames
 }
 
+func (s *listSocket) Send(f []byte) error { return s.SendMany([][]byte{f}) }
+
 func (s *listSocket) SendMany(fs [][]byte) error {
-	if len(fs) > 0 && len(fs[0]) > 16 && string(fs[0][:17]) == `{"type":"message"` {
+	for _, f := range fs {
+		if bytes.HasPrefix(f, []byte(`{"type":"chat_created"`)) {
+			s.created.Add(1)
+		}
+	}
+	if len(fs) > 0 && bytes.HasPrefix(fs[0], []byte(`{"type":"message"`)) {
 		s.mu.Lock()
 		s.lists = append(s.lists, unsafe.SliceData(fs))
 		s.mu.Unlock()
@@ -50,11 +59,20 @@ func TestFanOutHandsEveryMemberOneSharedList(t *testing.T) {
 	for _, c := range conns[1:] {
 		c.Handle(protocol.Ping{Ref: "p"}) // its first frame: live items flow from here
 	}
+	for _, s := range socks[1:] { // the chat's creation delivered, so it shares no list with the post
+		waitCount(t, s.countSocket, &s.created, 1)
+	}
 	conns[0].Handle(protocol.SendMessage{Ref: "s", ChatID: "c0", ClientMsgID: "m1", Body: "hello"})
 	for _, s := range socks[1:] {
 		waitCount(t, s.countSocket, &s.msgs, 1)
 	}
+	socks[1].mu.Lock()
+	if len(socks[1].lists) == 0 {
+		socks[1].mu.Unlock()
+		t.Fatal("member 1's message came in a list that does not begin with it")
+	}
 	first := socks[1].lists[0]
+	socks[1].mu.Unlock()
 	for i, s := range socks[1:] {
 		s.mu.Lock()
 		if len(s.lists) != 1 || s.lists[0] != first {
