@@ -42,7 +42,7 @@ func (s laggingStore) Subscribe(ctx context.Context, opts events.SubscribeOption
 func lagged(t *testing.T, st events.Store) (a, b *Node, release func()) {
 	t.Helper()
 	lim := Limits{MessagesPerSecond: 1e6, FramesPerSecond: 1e6}
-	a, err := New(context.Background(), Config{Store: st, Encoder: jsonEncoder{}, Name: "a", Limits: lim})
+	a, err := New(context.Background(), Config{Store: sharedLog{st}, Encoder: jsonEncoder{}, Name: "a", Limits: lim}) // two appenders: see sharedLog
 	if err != nil {
 		t.Fatal(err)
 	}

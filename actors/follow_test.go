@@ -15,6 +15,16 @@ import (
 	"github.com/linkup-chat/linkup/protocol"
 )
 
+// sharedLog is the embedded store as two in-process nodes share it,
+// standing for the shared PostgreSQL log: without the embedded store's
+// callback API (asyncStore). A chat pipelines its appends only over that
+// API, which promises a sole appender (chat_flights.go); with two nodes
+// appending, a batch behind one lost to the other node could land on the
+// other's event (the chat then settles it from the log, and its sender
+// got the message as a frame and as an ack). Over a shared log each chat
+// keeps one append in flight, as it does over PostgreSQL.
+type sharedLog struct{ events.Store }
+
 // TestTwoNodesOneLog: two nodes on one store (one embedded store shared
 // in-process, standing for the shared PostgreSQL log), alice on node a and
 // bob on node b, both posting to one chat at once. bob learns of the chat
@@ -29,11 +39,11 @@ func TestTwoNodesOneLog(t *testing.T) {
 	}
 	defer st.Close()
 	lim := Limits{MessagesPerSecond: 1e6, FramesPerSecond: 1e6}
-	a, err := New(context.Background(), Config{Store: st, Encoder: jsonEncoder{}, Name: "a", Limits: lim})
+	a, err := New(context.Background(), Config{Store: sharedLog{st}, Encoder: jsonEncoder{}, Name: "a", Limits: lim})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := New(context.Background(), Config{Store: st, Encoder: jsonEncoder{}, Name: "b", Limits: lim})
+	b, err := New(context.Background(), Config{Store: sharedLog{st}, Encoder: jsonEncoder{}, Name: "b", Limits: lim})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,7 +278,7 @@ func TestPresenceAcrossNodes(t *testing.T) {
 	}
 	defer st.Close()
 	cfg := func(name string) Config {
-		return Config{Store: st, Encoder: jsonEncoder{}, Name: name, PresenceGrace: 100 * time.Millisecond}
+		return Config{Store: sharedLog{st}, Encoder: jsonEncoder{}, Name: name, PresenceGrace: 100 * time.Millisecond}
 	}
 	a, err := New(context.Background(), cfg("a"))
 	if err != nil {
