@@ -101,6 +101,10 @@ type Runner struct {
 
 	mu     sync.Mutex
 	caught map[string]bool // projection has caught up at least once
+
+	// gosched yields the core between slices of a batch (runner_yield.go);
+	// nil is runtime.Gosched, tests count the calls.
+	gosched func()
 }
 
 // NewRunner validates cfg and builds a runner; Run starts it.

@@ -182,8 +182,12 @@ func (r *Runner) commit(ctx context.Context, p Projection, batch []events.Delive
 	return nil
 }
 
+// applyDeliveries applies the batch's deliveries after cp, yielding the
+// core every applyYieldEvery handled events so that the live path runs
+// between slices of a long batch.
 func (r *Runner) applyDeliveries(tx Tx, p Projection, cp uint64, batch []events.Delivery) (last uint64, n int, err error) {
 	last = cp
+	y := newCPUYielder(applyYieldEvery, r.gosched)
 	for _, d := range batch {
 		if d.CaughtUp {
 			r.setCaughtUp(p.Name())
@@ -196,6 +200,9 @@ func (r *Runner) applyDeliveries(tx Tx, p Projection, cp uint64, batch []events.
 				return 0, 0, err
 			}
 			n++
+			if p.Handles(d.Event.Type) {
+				y.tick()
+			}
 		}
 		last = d.Position
 	}
