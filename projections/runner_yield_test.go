@@ -4,15 +4,18 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/linkup-chat/linkup/events"
 )
 
-// TestBatchYieldsAndCommitsOnce applies one batch of 1,000 messages with a
-// runner whose yields are counted: the apply loop must yield the core at
-// least once per applyYieldEvery handled events, and at every yield a
-// reader must still see the rows and checkpoint of before the batch (the
-// slices are one transaction, committed with its checkpoint at the end).
+// TestBatchYieldsAndCommitsOnce applies batches of 1,000 messages with a
+// runner whose yields and rests are counted: the apply loop must yield the
+// core at least once per applyYieldEvery handled events; a paced batch
+// must rest between slices and an unpaced one (past a lag bound, or
+// catching up) never; and at every yield and rest a reader must still see
+// the rows and checkpoint of before the batch (the slices are one
+// transaction, committed with its checkpoint at the end).
 func TestBatchYieldsAndCommitsOnce(t *testing.T) {
 	dir := t.TempDir()
 	st, rm := openStore(t, dir), openRM(t, dir)
@@ -22,36 +25,54 @@ func TestBatchYieldsAndCommitsOnce(t *testing.T) {
 	}
 	ctx := context.Background()
 	p := ReadStates{}
-	if err := r.commit(ctx, p, recorded(1, events.ChatCreated{ChatID: "y", Members: []string{"u1", "u2"}, CreatedBy: "u1", At: t0})); err != nil {
+	if err := r.commit(ctx, p, recorded(1, events.ChatCreated{ChatID: "y", Members: []string{"u1", "u2"}, CreatedBy: "u1", At: t0}), false); err != nil {
 		t.Fatal(err)
 	}
+	r.slice = time.Nanosecond // every slice is over at its first yield
 	const n = 1000
+	var yields, rests int
+	var cp uint64 = 1
+	unseen := func(what string) {
+		if got, err := rm.Checkpoint(ctx, p.Name()); err != nil || got != cp {
+			t.Errorf("%s: a reader sees checkpoint %d (%v), want %d until the batch commits", what, got, err, cp)
+		}
+		if seq := latestSeq(t, rm, "y"); seq+1 != cp {
+			t.Errorf("%s: a reader sees latest seq %d, want %d until the batch commits", what, seq, cp-1)
+		}
+	}
+	r.gosched = func() { yields++; unseen("yield") }
+	r.rest = func(time.Duration) { rests++; unseen("rest") }
+	for _, paced := range []bool{false, true} {
+		yields, rests = 0, 0
+		if err := r.commit(ctx, p, recorded(cp+1, messages(cp, n)...), paced); err != nil {
+			t.Fatal(err)
+		}
+		cp += n
+		switch {
+		case yields+rests < n/applyYieldEvery:
+			t.Errorf("paced %v: %d yields and %d rests for %d events, want at least %d", paced, yields, rests, n, n/applyYieldEvery)
+		case paced && rests == 0:
+			t.Errorf("paced batch: no rest in %d events", n)
+		case !paced && rests > 0:
+			t.Errorf("unpaced batch: %d rests, want none", rests)
+		}
+		if got, err := rm.Checkpoint(ctx, p.Name()); err != nil || got != cp {
+			t.Errorf("checkpoint %d (%v) after the batch, want %d", got, err, cp)
+		}
+		if seq := latestSeq(t, rm, "y"); seq+1 != cp {
+			t.Errorf("latest seq %d after the batch, want %d", seq, cp-1)
+		}
+	}
+}
+
+// messages are n messages of chat y after seq.
+func messages(seq uint64, n int) []events.Event {
 	msgs := make([]events.Event, n)
 	for i := range msgs {
-		msgs[i] = events.MessagePosted{ChatID: "y", Seq: uint64(i + 1), MessageID: fmt.Sprint("m", i+1), Sender: "u1", Body: "b", SentAt: t0}
+		s := seq + uint64(i)
+		msgs[i] = events.MessagePosted{ChatID: "y", Seq: s, MessageID: fmt.Sprint("m", s), Sender: "u1", Body: "b", SentAt: t0}
 	}
-	yields := 0
-	r.gosched = func() {
-		yields++
-		if cp, err := rm.Checkpoint(ctx, p.Name()); err != nil || cp != 1 {
-			t.Errorf("yield %d: a reader sees checkpoint %d (%v), want 1 until the batch commits", yields, cp, err)
-		}
-		if seq := latestSeq(t, rm, "y"); seq != 0 {
-			t.Errorf("yield %d: a reader sees latest seq %d, want 0 until the batch commits", yields, seq)
-		}
-	}
-	if err := r.commit(ctx, p, recorded(2, msgs...)); err != nil {
-		t.Fatal(err)
-	}
-	if yields < n/applyYieldEvery {
-		t.Errorf("%d yields for %d events, want at least %d", yields, n, n/applyYieldEvery)
-	}
-	if cp, err := rm.Checkpoint(ctx, p.Name()); err != nil || cp != n+1 {
-		t.Errorf("checkpoint %d (%v) after the batch, want %d", cp, err, n+1)
-	}
-	if seq := latestSeq(t, rm, "y"); seq != n {
-		t.Errorf("latest seq %d after the batch, want %d", seq, n)
-	}
+	return msgs
 }
 
 // recorded makes deliveries of evs at positions from first on, as a
