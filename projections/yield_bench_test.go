@@ -2,6 +2,7 @@ package projections
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	rtmetrics "runtime/metrics"
 	"slices"
@@ -22,14 +23,18 @@ import (
 // and how late their sleeps ended (p99), and the batch's wall time per
 // event. mode=burst is the batch without yields (as before), yield with
 // runtime.Gosched every applyYieldEvery events, rest also sleeping
-// applyRest after each applySlice of work (what a paced batch does).
+// applyRest after each applySlice of work (what a paced batch does). With
+// live=false there is no live load, and the process's CPU time per event
+// shows what the yields and rests cost.
 func BenchmarkLiveWhileApplying(b *testing.B) {
-	for _, mode := range []string{"burst", "yield", "rest"} {
-		b.Run("mode="+mode, func(b *testing.B) { benchLiveWhileApplying(b, mode) })
+	for _, live := range []bool{true, false} {
+		for _, mode := range []string{"burst", "yield", "rest"} {
+			b.Run(fmt.Sprintf("live=%v/mode=%s", live, mode), func(b *testing.B) { benchLiveWhileApplying(b, mode, live) })
+		}
 	}
 }
 
-func benchLiveWhileApplying(b *testing.B, mode string) {
+func benchLiveWhileApplying(b *testing.B, mode string, live bool) {
 	const size = 10_000
 	p := Deliveries{}
 	rm := sqliteBackend.openNew(b)
@@ -46,23 +51,32 @@ func benchLiveWhileApplying(b *testing.B, mode string) {
 		b.Fatal(err)
 	}
 	var sched, late []float64
-	var wall time.Duration
+	var wall, cpu time.Duration
 	for range b.N {
 		batch := g.messages(size)
 		runtime.GC()
 		stop := make(chan struct{})
-		lateness := liveLoad(2*runtime.GOMAXPROCS(0), stop)
-		before := schedLatencies()
+		lateness := func() []float64 { return nil }
+		if live {
+			lateness = liveLoad(2*runtime.GOMAXPROCS(0), stop)
+		}
+		before, cpu0 := schedLatencies(), cpuTime(b)
 		start := time.Now()
 		if err := r.commit(ctx, p, batch, mode == "rest"); err != nil {
 			b.Fatal(err)
 		}
 		wall += time.Since(start)
+		cpu += cpuTime(b) - cpu0
 		sched = append(sched, schedLatencies().since(before)...)
 		close(stop)
 		late = append(late, lateness()...)
 	}
-	b.ReportMetric(float64(wall.Nanoseconds())/1000/float64(b.N*size), "wall-µs/event")
+	n := float64(b.N * size)
+	b.ReportMetric(float64(wall.Nanoseconds())/1000/n, "wall-µs/event")
+	if !live {
+		b.ReportMetric(float64(cpu.Nanoseconds())/1000/n, "cpu-µs/event")
+		return
+	}
 	b.ReportMetric(quantile(sched, 0.99)*1e6, "sched-p99-µs")
 	b.ReportMetric(quantile(sched, 1)*1e6, "sched-max-µs")
 	b.ReportMetric(quantile(late, 0.99)*1e6, "late-p99-µs")
