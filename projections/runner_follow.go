@@ -59,7 +59,7 @@ func (r *Runner) pump(ctx context.Context, after uint64, q *deliveryQueue) {
 // full or the pace allows a commit (at next): one event alone after a
 // quiet spell, everything that came meanwhile when the log is busy. A full
 // batch still waits for next unless the projection is past a lag bound
-// (overBound); over reports that it did not.
+// (overBound); over reports such a batch, which then commits at once.
 func (r *Runner) collect(ctx context.Context, name string, q *deliveryQueue, next time.Time) (batch []events.Delivery, over bool, err error) {
 	defer func() { r.m.queueDepth.WithLabelValues(name).Set(float64(q.len())) }()
 	for len(batch) == 0 {
