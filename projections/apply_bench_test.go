@@ -47,7 +47,7 @@ func benchApplyChats(b *testing.B, be backend, p Projection, size int) {
 	}
 	g := newChatsLog()
 	ctx := context.Background()
-	if err := r.commit(ctx, p, g.created()); err != nil {
+	if err := r.commit(ctx, p, g.created(), false); err != nil {
 		b.Fatal(err)
 	}
 	batches := make([][]events.Delivery, b.N)
@@ -57,7 +57,7 @@ func benchApplyChats(b *testing.B, be backend, p Projection, size int) {
 	b.ResetTimer()
 	cpu0, start := cpuTime(b), time.Now()
 	for _, batch := range batches {
-		if err := r.commit(ctx, p, batch); err != nil {
+		if err := r.commit(ctx, p, batch, false); err != nil {
 			b.Fatal(err)
 		}
 	}

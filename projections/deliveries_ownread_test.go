@@ -187,7 +187,7 @@ func ownReadsOnLegacyItems(t *testing.T, withReader bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.commit(context.Background(), Deliveries{}, deliveriesOf(t, st)); err != nil {
+	if err := r.commit(context.Background(), Deliveries{}, deliveriesOf(t, st), false); err != nil {
 		t.Fatal(err)
 	}
 	before := toLegacyItems(t, rm1, withReader)

@@ -34,7 +34,13 @@
 // one ended, so an event after a quiet spell commits at once and a busy log
 // is applied in few large transactions, leaving the CPU to the live path in
 // between. Pacing lets the lag grow only to Config.MaxLagEvents and
-// Config.MaxLag; past either, full batches commit back to back. A batch's
+// Config.MaxLag; past either, full batches commit back to back. Inside a
+// batch the runner leaves the CPU to the live path too (runner_yield.go):
+// it yields its core (runtime.Gosched) every 32 handled events and between
+// the flush's statements, and a paced batch (caught up, within the bounds)
+// sleeps 1 ms after each 1 ms of apply, so that a second's events take at
+// most half a core while they apply instead of one core in one burst;
+// batches past a bound, and catch-up, run at full speed. A batch's
 // rows and its new checkpoint commit in one transaction, so a crash
 // neither loses nor doubles an event. Inside that transaction the runner
 // reads the committed checkpoint again and skips every delivery at or below

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -237,6 +238,10 @@ func writeChunks[R any](t *sqliteTx, tmpls [len(rowChunks)]string, rows []R, add
 				return err
 			}
 			rows = rows[n:]
+			// A flush writes thousands of rows at the end of a paced
+			// batch: let the live path's queued goroutines run between
+			// statements (runner_yield.go).
+			runtime.Gosched()
 		}
 	}
 	return nil

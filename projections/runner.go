@@ -101,6 +101,13 @@ type Runner struct {
 
 	mu     sync.Mutex
 	caught map[string]bool // projection has caught up at least once
+
+	// gosched and rest yield and sleep between slices of a batch, slice
+	// long (runner_yield.go); nil is runtime.Gosched and time.Sleep, 0 is
+	// applySlice; tests count the calls.
+	gosched func()
+	rest    func(time.Duration)
+	slice   time.Duration
 }
 
 // NewRunner validates cfg and builds a runner; Run starts it.

@@ -25,9 +25,10 @@ func (r *Runner) follow(ctx context.Context, p Projection) error {
 	go r.pump(sctx, cp, q)
 	var next time.Time // the first batch commits at once
 	for {
-		batch, err := r.collect(ctx, p.Name(), q, next)
+		batch, over, err := r.collect(ctx, p.Name(), q, next)
 		if len(batch) > 0 {
-			if cerr := r.commit(ctx, p, batch); cerr != nil {
+			paced := !over && r.caughtUp(p.Name())
+			if cerr := r.commit(ctx, p, batch, paced); cerr != nil {
 				return cerr
 			}
 			next = time.Now().Add(r.cfg.BatchDelay)
@@ -58,21 +59,19 @@ func (r *Runner) pump(ctx context.Context, after uint64, q *deliveryQueue) {
 // full or the pace allows a commit (at next): one event alone after a
 // quiet spell, everything that came meanwhile when the log is busy. A full
 // batch still waits for next unless the projection is past a lag bound
-// (overBound).
-func (r *Runner) collect(ctx context.Context, name string, q *deliveryQueue, next time.Time) ([]events.Delivery, error) {
+// (overBound); over reports such a batch, which then commits at once.
+func (r *Runner) collect(ctx context.Context, name string, q *deliveryQueue, next time.Time) (batch []events.Delivery, over bool, err error) {
 	defer func() { r.m.queueDepth.WithLabelValues(name).Set(float64(q.len())) }()
-	var batch []events.Delivery
 	for len(batch) == 0 {
-		var err error
 		if batch, err = q.take(batch, r.cfg.BatchSize, 1); err != nil || len(batch) > 0 {
 			if err != nil {
-				return batch, err
+				return batch, false, err
 			}
 			break
 		}
 		select {
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return nil, false, ctx.Err()
 		case <-q.ready:
 		}
 	}
@@ -80,25 +79,25 @@ func (r *Runner) collect(ctx context.Context, name string, q *deliveryQueue, nex
 	defer pace.Stop()
 	for {
 		rest := r.cfg.BatchSize - len(batch)
-		var err error
 		if batch, err = q.take(batch, rest, rest); err != nil {
-			return batch, err
+			return batch, false, err
 		}
 		if len(batch) >= r.cfg.BatchSize {
 			break
 		}
 		select {
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return nil, false, ctx.Err()
 		case <-q.ready:
 		case <-pace.C:
-			return q.take(batch, r.cfg.BatchSize-len(batch), 0)
+			batch, err = q.take(batch, r.cfg.BatchSize-len(batch), 0)
+			return batch, false, err
 		}
 	}
-	if err := r.yield(ctx, name, batch, pace.C); err != nil {
-		return nil, err
+	if over, err = r.yield(ctx, name, batch, pace.C); err != nil {
+		return nil, false, err
 	}
-	return batch, nil
+	return batch, over, nil
 }
 
 // boundCheck is how often a full batch waiting for its pace looks at the
@@ -106,20 +105,20 @@ func (r *Runner) collect(ctx context.Context, name string, q *deliveryQueue, nex
 const boundCheck = 100 * time.Millisecond
 
 // yield holds a full batch until the pace allows its commit, or until the
-// projection is past a lag bound.
-func (r *Runner) yield(ctx context.Context, name string, batch []events.Delivery, pace <-chan time.Time) error {
+// projection is past a lag bound (over).
+func (r *Runner) yield(ctx context.Context, name string, batch []events.Delivery, pace <-chan time.Time) (over bool, err error) {
 	check := time.NewTicker(boundCheck)
 	defer check.Stop()
 	for !r.overBound(ctx, name, batch) {
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return false, ctx.Err()
 		case <-pace:
-			return nil
+			return false, nil
 		case <-check.C:
 		}
 	}
-	return nil
+	return true, nil
 }
 
 // overBound reports whether the projection, about to commit batch, is
@@ -155,8 +154,9 @@ func orEnded(err error) error {
 // commit applies a batch and the new checkpoint in one transaction.
 // Deliveries at or below the committed checkpoint are skipped, so a batch
 // replayed after a crash, or after a rebuild swapped in a later checkpoint,
-// changes nothing.
-func (r *Runner) commit(ctx context.Context, p Projection, batch []events.Delivery) error {
+// changes nothing. A paced batch (caught up, within the lag bounds) rests
+// between slices of its apply (runner_yield.go); any batch yields.
+func (r *Runner) commit(ctx context.Context, p Projection, batch []events.Delivery, paced bool) error {
 	tx, err := r.cfg.ReadModel.Begin(ctx, p.Name(), "")
 	if err != nil {
 		return err
@@ -166,7 +166,7 @@ func (r *Runner) commit(ctx context.Context, p Projection, batch []events.Delive
 	if err != nil {
 		return err
 	}
-	last, n, err := r.applyDeliveries(tx, p, cp, batch)
+	last, n, err := r.applyDeliveries(tx, p, cp, batch, r.yielder(paced))
 	if err != nil {
 		return err
 	}
@@ -182,7 +182,19 @@ func (r *Runner) commit(ctx context.Context, p Projection, batch []events.Delive
 	return nil
 }
 
-func (r *Runner) applyDeliveries(tx Tx, p Projection, cp uint64, batch []events.Delivery) (last uint64, n int, err error) {
+// yielder slices one batch's apply; only a paced batch rests.
+func (r *Runner) yielder(paced bool) *cpuYielder {
+	var rest time.Duration
+	if paced {
+		rest = applyRest
+	}
+	return newCPUYielder(applyYieldEvery, orDefault(r.slice, applySlice), rest, r.gosched, r.rest)
+}
+
+// applyDeliveries applies the batch's deliveries after cp, ticking y once
+// per handled event so that the live path runs between slices of a long
+// batch.
+func (r *Runner) applyDeliveries(tx Tx, p Projection, cp uint64, batch []events.Delivery, y *cpuYielder) (last uint64, n int, err error) {
 	last = cp
 	for _, d := range batch {
 		if d.CaughtUp {
@@ -196,6 +208,9 @@ func (r *Runner) applyDeliveries(tx Tx, p Projection, cp uint64, batch []events.
 				return 0, 0, err
 			}
 			n++
+			if p.Handles(d.Event.Type) {
+				y.tick()
+			}
 		}
 		last = d.Position
 	}

@@ -87,7 +87,7 @@ func testCommitIsIdempotentByPosition(t *testing.T, b backend) {
 	r, _ := NewRunner(Config{Store: st, ReadModel: rm})
 	for _, p := range Default() {
 		for range 2 { // the same batch twice, as after a crash before the consumer noticed the commit
-			if err := r.commit(context.Background(), p, batch); err != nil {
+			if err := r.commit(context.Background(), p, batch, false); err != nil {
 				t.Fatal(err)
 			}
 		}
