@@ -116,19 +116,24 @@ func connMailboxes(stats actor.MailboxMiddleware) actor.MailboxProducer {
 // PostUserMessage queues a message (and, as Proto.Actor's mailbox does,
 // first the messages of a batch).
 func (m *connMailbox) PostUserMessage(msg any) {
+	for _, b := range batchOf(msg) {
+		m.PostUserMessage(b)
+	}
+	m.post(msg, false)
+}
+
+// batchOf is the messages of a batch (or of an envelope's batch), which
+// a mailbox posts before the batch itself, as Proto.Actor's does.
+func batchOf(msg any) []any {
 	if batch, ok := msg.(actor.MessageBatch); ok {
-		for _, b := range batch.GetMessages() {
-			m.PostUserMessage(b)
-		}
+		return batch.GetMessages()
 	}
 	if env, ok := msg.(*actor.MessageEnvelope); ok {
 		if batch, ok := env.Message.(actor.MessageBatch); ok {
-			for _, b := range batch.GetMessages() {
-				m.PostUserMessage(b)
-			}
+			return batch.GetMessages()
 		}
 	}
-	m.post(msg, false)
+	return nil
 }
 
 // PostSystemMessage queues a system message, run ahead of user messages.
@@ -138,6 +143,12 @@ func (m *connMailbox) post(msg any, sys bool) {
 	if !sys && m.runNow(msg) {
 		return
 	}
+	m.enqueue(msg, sys)
+	m.schedule()
+}
+
+// enqueue queues msg, its queue taken from the pool if none is held.
+func (m *connMailbox) enqueue(msg any, sys bool) {
 	if m.env.stats != nil {
 		m.env.stats.MessagePosted(msg)
 	}
@@ -151,7 +162,6 @@ func (m *connMailbox) post(msg any, sys bool) {
 		m.q.user.push(msg)
 	}
 	m.mu.Unlock()
-	m.schedule()
 }
 
 func (m *connMailbox) RegisterHandlers(invoker actor.MessageInvoker, dispatcher actor.Dispatcher) {
