@@ -4,7 +4,6 @@ package transport
 
 import (
 	"errors"
-	"os"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -20,10 +19,8 @@ import (
 // fires once, is read by one goroutine, and fires again after rearm if
 // data is still waiting.
 //
-// One goroutine at a time holds the leader's role and waits for ready
-// connections (leader/follower): parked in the Go runtime's poller until
-// the epoll descriptor is readable, then a non-blocking epoll_wait takes
-// them (wait). When it returns with ready connections it reads them
+// One goroutine at a time holds the leader's role and waits in epoll_wait
+// (leader/follower). When it returns with ready connections it reads them
 // itself, one after another, then waits again: a frame costs the wake-up
 // from epoll_wait only, where handing it to a reader cost a second
 // goroutine (and OS thread) wake-up on every frame (issue #17). While the
@@ -35,15 +32,7 @@ import (
 // reader. So a slow or partial frame delays the others by leadFor at
 // most, and never blocks the loop.
 type epoller struct {
-	epfd int
-	// file is epfd under the Go runtime's own poller, where the leader
-	// waits for it to turn readable (wait): a goroutine parked there
-	// holds no thread in a blocking epoll_wait, whose processor the
-	// runtime's monitor took back after 20 µs of every wait (and woke
-	// every 20 µs to do so) and the leader had to win back after it,
-	// often by waking another thread (issue #17).
-	file   *os.File
-	raw    syscall.RawConn
+	epfd   int
 	ready  func(*wsConn)
 	mu     sync.RWMutex
 	conns  map[uint64]*wsConn
@@ -102,17 +91,7 @@ func newPoller(ready func(*wsConn)) (poller, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := unix.SetNonblock(fd, true); err != nil { // so that os.NewFile puts it under the runtime's poller
-		_ = unix.Close(fd)
-		return nil, err
-	}
-	file := os.NewFile(uintptr(fd), "epoll")
-	raw, err := file.SyscallConn()
-	if err != nil {
-		_ = file.Close()
-		return nil, err
-	}
-	p := &epoller{epfd: fd, file: file, raw: raw, ready: ready, conns: map[uint64]*wsConn{}, stop: make(chan struct{}),
+	p := &epoller{epfd: fd, ready: ready, conns: map[uint64]*wsConn{}, stop: make(chan struct{}),
 		evs: make([]unix.EpollEvent, 256)}
 	p.readers = gopool.New(maxIdleReaders, p.stop)
 	p.watch = time.AfterFunc(time.Hour, p.promote)
@@ -126,7 +105,10 @@ func newPoller(ready func(*wsConn)) (poller, error) {
 // (the goroutine then parks as a reader) or the poller closed.
 func (p *epoller) lead() {
 	for !p.closed.Load() {
-		n, err := p.wait()
+		n, err := unix.EpollWait(p.epfd, p.evs, 500)
+		if errors.Is(err, unix.EINTR) || n <= 0 && err == nil {
+			continue
+		}
 		if err != nil {
 			return
 		}
@@ -134,28 +116,6 @@ func (p *epoller) lead() {
 			return
 		}
 	}
-}
-
-// wait returns the number of ready events in p.evs, at least one, once
-// there are: a non-blocking epoll_wait, and while it finds none the
-// goroutine parks in the runtime's poller until the epoll descriptor is
-// readable (it is while any registration is ready). An error ends the
-// role: the poller was closed.
-func (p *epoller) wait() (int, error) {
-	var n int
-	var err error
-	rerr := p.raw.Read(func(fd uintptr) bool {
-		for {
-			n, err = unix.EpollWait(int(fd), p.evs, 0)
-			if !errors.Is(err, unix.EINTR) {
-				return n > 0 || err != nil
-			}
-		}
-	})
-	if rerr != nil {
-		return 0, rerr
-	}
-	return n, err
 }
 
 // readOwn reads the ready connections one after another on the leader,
@@ -271,7 +231,7 @@ func (p *epoller) close() {
 	if p.closed.CompareAndSwap(false, true) {
 		p.watch.Stop()
 		close(p.stop)
-		_ = p.file.Close() // wakes the leader parked in wait
+		_ = unix.Close(p.epfd)
 	}
 }
 
