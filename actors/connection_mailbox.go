@@ -116,25 +116,39 @@ func connMailboxes(stats actor.MailboxMiddleware) actor.MailboxProducer {
 // PostUserMessage queues a message (and, as Proto.Actor's mailbox does,
 // first the messages of a batch).
 func (m *connMailbox) PostUserMessage(msg any) {
+	for _, b := range batchOf(msg) {
+		m.PostUserMessage(b)
+	}
+	m.post(msg, false)
+}
+
+// batchOf is the messages of a batch (or of an envelope's batch), which
+// a mailbox posts before the batch itself, as Proto.Actor's does.
+func batchOf(msg any) []any {
 	if batch, ok := msg.(actor.MessageBatch); ok {
-		for _, b := range batch.GetMessages() {
-			m.PostUserMessage(b)
-		}
+		return batch.GetMessages()
 	}
 	if env, ok := msg.(*actor.MessageEnvelope); ok {
 		if batch, ok := env.Message.(actor.MessageBatch); ok {
-			for _, b := range batch.GetMessages() {
-				m.PostUserMessage(b)
-			}
+			return batch.GetMessages()
 		}
 	}
-	m.post(msg, false)
+	return nil
 }
 
 // PostSystemMessage queues a system message, run ahead of user messages.
 func (m *connMailbox) PostSystemMessage(msg any) { m.post(msg, true) }
 
 func (m *connMailbox) post(msg any, sys bool) {
+	if !sys && m.runNow(msg) {
+		return
+	}
+	m.enqueue(msg, sys)
+	m.schedule()
+}
+
+// enqueue queues msg, its queue taken from the pool if none is held.
+func (m *connMailbox) enqueue(msg any, sys bool) {
 	if m.env.stats != nil {
 		m.env.stats.MessagePosted(msg)
 	}
@@ -148,7 +162,6 @@ func (m *connMailbox) post(msg any, sys bool) {
 		m.q.user.push(msg)
 	}
 	m.mu.Unlock()
-	m.schedule()
 }
 
 func (m *connMailbox) RegisterHandlers(invoker actor.MessageInvoker, dispatcher actor.Dispatcher) {
@@ -186,15 +199,74 @@ func (m *connMailbox) schedule() {
 	m.env.dispatch.Schedule(m.process)
 }
 
+// runNow handles a user message at once, without queueing it, when the
+// mailbox runs in place and is idle, not suspended and empty: what
+// posting it and running the mailbox in place would do (the message is
+// the only one, handled on the poster's goroutine), without the queue
+// taken from the pool and given back, two of the three locks and the
+// waiting-messages gauge's increment and decrement, which a message that
+// never waits leaves unchanged (issue #17: one such post per ack and per
+// delivery). It reports false, having done nothing, when the message must
+// be queued instead; when messages wait after all, it queues msg behind
+// them and runs the mailbox.
+func (m *connMailbox) runNow(msg any) bool {
+	if d := m.env.inPlace; d == nil || d.async.Load() || m.suspended.Load() {
+		return false
+	}
+	if _, ok := msg.(actor.MessageBatch); ok {
+		return false // its messages are posted first (PostUserMessage)
+	}
+	if !m.status.CompareAndSwap(mailboxIdle, mailboxRunning) {
+		return false // running: the runner takes it from the queue
+	}
+	if m.suspended.Load() { // suspended before the CAS: queue it
+		m.status.Store(mailboxIdle)
+		return false
+	}
+	m.mu.Lock()
+	if q := m.q; q != nil && (q.user.len() > 0 || q.sys.len() > 0) {
+		if m.env.stats != nil {
+			m.env.stats.MessagePosted(msg)
+		}
+		q.user.push(msg) // behind what waits, as a post would be
+		m.mu.Unlock()
+		m.process()
+		return true
+	}
+	m.mu.Unlock()
+	m.invokeNow(msg)
+	m.settle()
+	return true
+}
+
+// invokeNow handles one user message, a failing handler escalated to the
+// supervisor as in run.
+func (m *connMailbox) invokeNow(msg any) {
+	defer func() {
+		if r := recover(); r != nil {
+			m.invoker.EscalateFailure(r, msg)
+		}
+	}()
+	m.invoker.InvokeUserMessage(msg)
+}
+
 // process runs the mailbox until it is empty (or suspended with only
 // user messages), as Proto.Actor's does.
 func (m *connMailbox) process() {
+	m.run()
+	m.settle()
+}
+
+// settle ends a run: the mailbox goes idle, unless messages were posted
+// meanwhile and this goroutine wins the run again, which then handles
+// them.
+func (m *connMailbox) settle() {
 	for {
-		m.run()
 		m.status.Store(mailboxIdle)
 		sys, user := m.waiting()
 		if sys > 0 || (!m.suspended.Load() && user > 0) {
 			if m.status.CompareAndSwap(mailboxIdle, mailboxRunning) {
+				m.run()
 				continue
 			}
 		}

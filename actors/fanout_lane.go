@@ -52,7 +52,11 @@ type fanLane struct {
 	mu      sync.Mutex
 	pending []laneTask
 	spare   []laneTask // the slice the goroutine drained, for reuse
-	running bool       // a goroutine owns the lane until pending is empty
+	// running: a goroutine owns the lane until pending is empty. Written
+	// under mu; read without it by the chat (busy, send), which alone
+	// starts the lane: once it reads false, every task pushed before has
+	// been posted, so an idle lane costs the chat's sends no lock.
+	running atomic.Bool
 	items   int        // fan-out items in pending
 	taken   *sync.Cond // signalled (on mu) when the goroutine takes pending
 	// While running: the connection id every unfinished fan-out item
@@ -97,11 +101,7 @@ func soleOrigin(items []deliverItem) string {
 }
 
 // busy reports whether the lane has work not yet posted.
-func (l *fanLane) busy() bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.running
-}
+func (l *fanLane) busy() bool { return l.running.Load() }
 
 // fanOut queues a fan-out of items to targets; the lane's goroutine is
 // started when none runs.
@@ -127,8 +127,11 @@ func (l *fanLane) fanOut(sys *actor.ActorSystem, chatID string, items []deliverI
 // out after it on that connection, else queues it behind the lane's work.
 // It reports whether it queued it (false: the caller sends it).
 func (l *fanLane) send(sys *actor.ActorSystem, target *actor.PID, msg any) bool {
+	if !l.running.Load() {
+		return false
+	}
 	l.mu.Lock()
-	if !l.running || (l.sole == target.Id && l.waiting[target.Id] == 0) {
+	if !l.running.Load() || (l.sole == target.Id && l.waiting[target.Id] == 0) {
 		l.mu.Unlock()
 		return false
 	}
@@ -149,8 +152,9 @@ func (l *fanLane) push(sys *actor.ActorSystem, t laneTask) {
 		l.waiting[t.to.Id]++
 	}
 	switch {
-	case !l.running:
-		l.running, l.sole = true, t.sole
+	case !l.running.Load():
+		l.running.Store(true)
+		l.sole = t.sole
 		if t.to != nil {
 			l.sole = soleOriginNone
 		}
@@ -167,7 +171,8 @@ func (l *fanLane) run(sys *actor.ActorSystem) {
 		l.mu.Lock()
 		tasks := l.pending
 		if len(tasks) == 0 {
-			l.running, l.sole = false, ""
+			l.running.Store(false)
+			l.sole = ""
 			clear(l.waiting)
 			l.mu.Unlock()
 			return

@@ -97,11 +97,15 @@ func (stopSelf) Receive(ctx actor.Context) {
 
 // mailboxOf picks the mailbox of an actor kind: connMailbox (queues only
 // while messages wait, 48 bytes idle) for connection actors, mostly idle
-// and run in place, a ring buffer for the busy chat actors and user shards
-// (issue #17).
+// and run in place, chatMailbox (the same, its run scheduled without an
+// allocation) for chat actors, a ring buffer for the other kinds (issue
+// #17).
 func mailboxOf(kind string, stats actor.MailboxMiddleware) actor.MailboxProducer {
-	if kind == "connection" {
+	switch kind {
+	case "connection":
 		return connMailboxes(stats)
+	case "chat":
+		return chatMailboxes(stats)
 	}
 	return actor.Unbounded(stats)
 }
