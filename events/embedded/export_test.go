@@ -7,8 +7,10 @@ import (
 
 // Commit is one commit as RecordCommits sees it.
 type Commit struct {
+	Start     time.Time     // when its transaction began (BEGIN)
 	Duration  time.Duration // BEGIN to the end of COMMIT, as commit_seconds measures it
 	IndexWork int           // stream index entries it copied or deleted (index.go)
+	Last      uint64        // the last position it committed
 }
 
 // RecordCommits makes st's writer record every commit from now on; the
@@ -17,9 +19,9 @@ type Commit struct {
 func RecordCommits(st *Store) func() []Commit {
 	var mu sync.Mutex
 	var cs []Commit
-	st.w.onCommit = func(d time.Duration, work int) {
+	st.w.onCommit = func(c commitInfo) {
 		mu.Lock()
-		cs = append(cs, Commit{d, work})
+		cs = append(cs, Commit{c.start, c.d, c.work, c.last})
 		mu.Unlock()
 	}
 	return func() []Commit {

@@ -50,8 +50,8 @@ type writer struct {
 	lastStreamCommitted int64         // last stream id committed
 	newStreams          []newStream   // streams rows of the current batch
 	results             []appendResp
-	indexWork           int                      // index entries the batch's transaction moved (index.go)
-	onCommit            func(time.Duration, int) // tests' observer of every commit's duration and index work; nil in production
+	indexWork           int              // index entries the batch's transaction moved (index.go)
+	onCommit            func(commitInfo) // tests' observer of every commit; nil in production
 	once                sync.Once
 	stopped             chan struct{}
 	started             bool
@@ -213,11 +213,21 @@ func (w *writer) commitBatch(batch []*appendReq) {
 		d := time.Since(start)
 		w.metrics.commitTime.Observe(d.Seconds())
 		if w.onCommit != nil {
-			w.onCommit(d, w.indexWork)
+			w.onCommit(commitInfo{start: start, d: d, work: w.indexWork, last: w.committed.Load()})
 		}
 		w.publish(batch, now)
 	}
 	w.answer(batch, err)
+}
+
+// commitInfo is one commit as the tests' observer sees it: when its
+// transaction began, how long it took to the end of COMMIT, the index
+// entries it moved and the last position it committed.
+type commitInfo struct {
+	start time.Time
+	d     time.Duration
+	work  int
+	last  uint64
 }
 
 // checkpointIfDue counts the pages the last commit put into the WAL and
