@@ -28,7 +28,7 @@
 // Linux builds do, unless Config.SyncWithFsync). AppendAsync is Append
 // with a callback instead of a wait: the writer calls it after the commit,
 // so a caller with many appends in flight needs no goroutine per append.
-// While appends arrive at least two per CommitWindow (default 0.5 ms) and
+// While appends arrive at least three per CommitWindow (default 0.5 ms) and
 // a quarter of them land during a commit, the writer holds a batch open
 // for up to CommitWindow (ending early once the appends the arrival rate
 // promises are in, at most CommitWindowAppends) before its transaction, so
