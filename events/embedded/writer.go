@@ -37,6 +37,10 @@ type writer struct {
 	window  *window      // the adaptive group-commit window (window.go)
 	waits   atomic.Int64 // batches the window held open
 
+	syncNormal bool         // the connection is at synchronous=NORMAL: an idle step ran last (idle.go)
+	idleSteps  atomic.Int64 // idle steps committed
+	closing    atomic.Bool  // shutdown has begun: no more idle steps
+
 	walPages atomic.Int64  // pages committed to the WAL since its last complete checkpoint
 	walLen   int64         // pages committed to the WAL since it last restarted (at most; checkpoint.go)
 	nudgeAt  int64         // walLen at which the writer next wakes the checkpointer while the tail is due
@@ -140,6 +144,7 @@ func (w *writer) run() {
 		w.commitBatch(batch)
 		clear(batch)
 		w.checkpointIfDue()
+		w.indexIdle()
 	}
 	w.finishMove()
 }
@@ -161,8 +166,15 @@ func (w *writer) gather(batch []*appendReq) []*appendReq {
 	return batch
 }
 
-// shutdown stops the queue; the writer commits what it holds, then exits.
-func (w *writer) shutdown() { w.once.Do(func() { close(w.queue) }) }
+// shutdown stops the queue; the writer commits what it holds, finishes
+// the index move in progress in one transaction (not in idle steps), then
+// exits.
+func (w *writer) shutdown() {
+	w.once.Do(func() {
+		w.closing.Store(true)
+		close(w.queue)
+	})
+}
 
 // stop shuts the writer down, waits for it and closes the database.
 func (w *writer) stop() error {
@@ -228,6 +240,7 @@ type commitInfo struct {
 	d     time.Duration
 	work  int
 	last  uint64
+	idle  bool // an idle step of the index move, carrying no append (idle.go)
 }
 
 // checkpointIfDue counts the pages the last commit put into the WAL and
@@ -304,6 +317,9 @@ func (w *writer) answer(batch []*appendReq, err error) {
 // multi-row insert per chunk, in one transaction.
 func (w *writer) tryBatch(batch []*appendReq, now int64) error {
 	ctx := context.Background()
+	if err := w.syncFull(ctx); err != nil {
+		return err
+	}
 	if err := w.begin(ctx); err != nil {
 		return err
 	}
@@ -323,8 +339,10 @@ func (w *writer) tryBatch(batch []*appendReq, now int64) error {
 	if err := w.insert(ctx, rows, now); err != nil {
 		return w.rollback(ctx, err)
 	}
-	if err := w.indexStep(ctx, len(rows)); err != nil {
-		return w.rollback(ctx, err)
+	if w.idx.busyDue() {
+		if err := w.indexStep(ctx, len(rows)); err != nil {
+			return w.rollback(ctx, err)
+		}
 	}
 	return w.commit(ctx)
 }
@@ -347,6 +365,9 @@ func (w *writer) insert(ctx context.Context, rows []*row, now int64) error {
 // savepoint, so that one bad append (a duplicate event id) fails alone.
 func (w *writer) oneByOne(batch []*appendReq, now int64) error {
 	ctx := context.Background()
+	if err := w.syncFull(ctx); err != nil {
+		return err
+	}
 	if err := w.begin(ctx); err != nil {
 		return err
 	}
