@@ -46,10 +46,16 @@ func (m *mover) busyDue() bool { return m.size() >= busyLag }
 
 // indexIdle does steps of the move while the queue is empty and one is
 // due or in progress; it stops at the first append queued (which then
-// waits for one step at most), at an error, or once the store is closing
-// (finishMove then finishes the move in one transaction).
+// waits for one step at most), at an error, once the store is closing
+// (finishMove then finishes the move in one transaction), or while the
+// checkpointer is in a run: its short passes over the tail succeed only
+// when no transaction of the writer's lands during one, and idle steps
+// landing there made it run five times as many passes (each a sync of
+// the database file beside the commits' syncs) in a chats run at 2 msg/s
+// per client. The checkpointer wakes the writer when its run ends, so an
+// idle writer then takes up the steps.
 func (w *writer) indexIdle() {
-	for len(w.queue) == 0 && w.idx.idleDue() && !w.closing.Load() {
+	for len(w.queue) == 0 && w.idx.idleDue() && !w.closing.Load() && !w.ckpt.active.Load() {
 		if err := w.idleStep(); err != nil {
 			w.cfg.Logger.Warn("embedded: index move step between appends", "err", err)
 			return

@@ -74,3 +74,38 @@ func TestIdleStepsLeaveAppendsSynced(t *testing.T) {
 		}
 	}
 }
+
+// TestIdleStepsWaitForTheCheckpointer appends one event at a time past
+// indexLag while the checkpointer counts as in a run (its goroutine
+// stopped, so nothing else changes the flag): no idle step runs. Once
+// the run has ended, the writer makes the move in idle steps after the
+// next append.
+func TestIdleStepsWaitForTheCheckpointer(t *testing.T) {
+	st, err := Open(Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	st.w.ckpt.once.Do(func() { close(st.w.ckpt.stop) })
+	st.w.ckpt.wg.Wait()
+	st.w.ckpt.active.Store(true)
+	moved := make(chan struct{}, 1)
+	st.w.onCommit = func(c commitInfo) { // on the writer's goroutine
+		if c.idle && st.w.idx.moving == nil {
+			moved <- struct{}{}
+		}
+	}
+	n := 0
+	for ; st.w.tailRows.Load() < indexLag+10; n++ {
+		mustAppendN(t, st, n)
+	}
+	if got := st.w.idleSteps.Load(); got != 0 {
+		t.Fatalf("%d idle steps while the checkpointer was in a run", got)
+	}
+	st.w.ckpt.active.Store(false)
+	mustAppendN(t, st, n)
+	<-moved // nothing is queued: the writer makes the move in idle steps
+	if st.w.idleSteps.Load() == 0 {
+		t.Fatal("no idle step after the checkpointer's run ended")
+	}
+}

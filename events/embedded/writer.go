@@ -138,15 +138,22 @@ func (w *writer) start() {
 func (w *writer) run() {
 	defer close(w.stopped)
 	batch := make([]*appendReq, 0, w.cfg.MaxBatch)
-	for req := range w.queue {
-		w.window.arrived(req.queued)
-		batch = w.linger(w.gather(append(batch[:0], req)))
-		w.commitBatch(batch)
-		clear(batch)
-		w.checkpointIfDue()
+	for {
+		select {
+		case req, ok := <-w.queue:
+			if !ok {
+				w.finishMove()
+				return
+			}
+			w.window.arrived(req.queued)
+			batch = w.linger(w.gather(append(batch[:0], req)))
+			w.commitBatch(batch)
+			clear(batch)
+			w.checkpointIfDue()
+		case <-w.ckpt.ended: // idle steps waited for the checkpointer's run
+		}
 		w.indexIdle()
 	}
-	w.finishMove()
 }
 
 // gather adds whatever else is queued, up to MaxBatch, without waiting.
