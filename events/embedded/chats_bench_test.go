@@ -118,12 +118,12 @@ func benchChatsPaced(b *testing.B, rate int, event func(int) events.EventData) {
 	wg.Wait()
 	cpu := cpuTime(b) - cpu0
 	b.StopTimer()
-	cs := commits()
+	cs := slices.DeleteFunc(commits(), func(c embedded.Commit) bool { return c.Idle })
 	reportPacedLatency(b, recs, cs)
 	reportGaps(b, recs, cs)
 	b.ReportMetric(meanBatch(b, reg), "appends/batch")
 	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/append")
-	reportCommits(b, cs)
+	reportCommits(b, commits())
 	reportWriterCheckpoints(b, reg)
 	b.ReportMetric(float64(len(cs)), "commits")
 	b.ReportMetric(float64(embedded.CommitWaits(st)), "window-waits")
@@ -154,11 +154,17 @@ func reportWriterCheckpoints(b *testing.B, reg *prometheus.Registry) {
 	b.ReportMetric(secs*1000, "writer-ckpt-ms")
 }
 
-// reportCommits reports the distribution of the commits' durations, and
-// of those that did stream index work (idx-).
+// reportCommits reports the distribution of the appends' commits'
+// durations, and of those that did stream index work (idx-), and counts
+// the index move's steps between appends (idle-steps).
 func reportCommits(b *testing.B, cs []embedded.Commit) {
 	var all, idx []time.Duration
+	idle := 0
 	for _, c := range cs {
+		if c.Idle { // a step of the index move between appends, carrying none
+			idle++
+			continue
+		}
 		all = append(all, c.Duration)
 		if c.IndexWork > 0 {
 			idx = append(idx, c.Duration)
@@ -180,6 +186,7 @@ func reportCommits(b *testing.B, cs []embedded.Commit) {
 		b.ReportMetric(ms(idx[len(idx)-1]), "idx-commit-max-ms")
 		b.ReportMetric(float64(len(idx)), "idx-commits")
 	}
+	b.ReportMetric(float64(idle), "idle-steps")
 }
 
 // pacedAppend is one append of a paced benchmark: when it was queued,
