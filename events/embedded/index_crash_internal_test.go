@@ -142,18 +142,17 @@ func runMoveChild(t *testing.T, phase, dir string) int {
 }
 
 // finishMove appends one event at a time, from event n on, until a move
-// has run to its end, and returns the events then stored.
+// has run to its end (the watermark has moved), and returns the events
+// then stored. The move's steps may run between the appends (idle.go), so
+// it reads the watermark as committed, not the writer's mover.
 func finishMove(t *testing.T, st *Store, n int) int {
-	started := false
+	mark := st.w.marked.Load()
 	for ; n < 10*indexLag; n++ {
 		d := events.EventData{Type: "Num", Data: json.RawMessage(fmt.Sprintf(`{"n":%d}`, n))}
 		if _, err := st.Append(context.Background(), fmt.Sprintf("chat-%d", n%moveStreams), events.Any(), d); err != nil {
 			t.Fatal(err)
 		}
-		// Read after Append returned: the writer has committed and waits.
-		if st.w.idx.moving != nil {
-			started = true
-		} else if started {
+		if st.w.marked.Load() > mark {
 			return n + 1
 		}
 	}
