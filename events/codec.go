@@ -45,6 +45,9 @@ func Encode(ev Event, md ...Metadata) (EventData, error) {
 		return EventData{}, fmt.Errorf("events: encode %s: %w", ev.EventType(), err)
 	}
 	out := EventData{Type: ev.EventType(), Data: data}
+	if len(data) > 0 && data[0] == '{' {
+		out.encoded = data
+	}
 	if len(md) > 0 {
 		out.Metadata = md[0]
 	}

@@ -23,6 +23,8 @@ type EventData struct {
 	Type     string
 	Data     json.RawMessage
 	Metadata Metadata
+
+	encoded json.RawMessage // the JSON object Encode wrote as Data (ObjectData)
 }
 
 // RecordedEvent is an event as the store holds it: the envelope around

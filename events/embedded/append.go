@@ -3,7 +3,6 @@ package embedded
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -145,7 +144,7 @@ func (s *Store) newRow(ev events.EventData) (row, error) {
 	if ev.Type == "" {
 		return row{}, fmt.Errorf("empty type: %w", events.ErrInvalidEvent)
 	}
-	if !isJSONObject(ev.Data) {
+	if !events.ObjectData(ev) {
 		return row{}, fmt.Errorf("%s: data is not a JSON object: %w", ev.Type, events.ErrInvalidEvent)
 	}
 	id, err := eventID(ev.ID)
@@ -179,19 +178,6 @@ func eventID(id string) (string, error) {
 		return "", fmt.Errorf("event id %q is not a UUID: %w", id, events.ErrInvalidEvent)
 	}
 	return u.String(), nil
-}
-
-func isJSONObject(b []byte) bool {
-	for _, c := range b {
-		switch c {
-		case ' ', '\t', '\n', '\r':
-			continue
-		case '{':
-			return json.Valid(b)
-		}
-		return false
-	}
-	return false
 }
 
 // canonicalUUID reports whether id is a UUID as uuid.UUID.String writes

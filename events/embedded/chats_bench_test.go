@@ -1,6 +1,7 @@
 package embedded_test
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -24,7 +25,8 @@ import (
 //
 //	go test ./events/embedded -run '^$' -bench AppendChatsPaced -benchtime 20000x
 //
-// It reports the append latency (queued to callback) at p50 and p99,
+// It reports the append latency (queued to callback) at p50, p99 and p99.9
+// (and at p99 its parts: the wait before BEGIN, the commit, the answer),
 // appends per commit and the process's CPU time per append: the store's
 // share of a chats run's latency and CPU, without the actors and sockets.
 // It also reports the commits' durations (BEGIN to the end of COMMIT) at
@@ -82,16 +84,17 @@ func benchChatsPaced(b *testing.B, rate int, event func(int) events.EventData) {
 	}
 	defer st.Close()
 	var mu sync.Mutex
-	lat := make([]time.Duration, 0, b.N)
+	recs := make([]pacedAppend, 0, b.N)
 	var wg sync.WaitGroup
 	wg.Add(b.N)
 	done := func(t0 time.Time) func(events.AppendResult, error) {
-		return func(_ events.AppendResult, err error) {
+		return func(res events.AppendResult, err error) {
 			if err != nil {
 				b.Error(err)
 			}
+			now := time.Now()
 			mu.Lock()
-			lat = append(lat, time.Since(t0))
+			recs = append(recs, pacedAppend{queued: t0, answered: now, pos: res.Position})
 			mu.Unlock()
 			wg.Done()
 		}
@@ -115,13 +118,12 @@ func benchChatsPaced(b *testing.B, rate int, event func(int) events.EventData) {
 	wg.Wait()
 	cpu := cpuTime(b) - cpu0
 	b.StopTimer()
-	slices.Sort(lat)
-	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	cs := slices.DeleteFunc(commits(), func(c embedded.Commit) bool { return c.Idle })
+	reportPacedLatency(b, recs, cs)
+	reportGaps(b, recs, cs)
 	b.ReportMetric(meanBatch(b, reg), "appends/batch")
 	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/append")
-	cs := commits()
-	reportCommits(b, cs)
+	reportCommits(b, commits())
 	reportWriterCheckpoints(b, reg)
 	b.ReportMetric(float64(len(cs)), "commits")
 	b.ReportMetric(float64(embedded.CommitWaits(st)), "window-waits")
@@ -152,11 +154,17 @@ func reportWriterCheckpoints(b *testing.B, reg *prometheus.Registry) {
 	b.ReportMetric(secs*1000, "writer-ckpt-ms")
 }
 
-// reportCommits reports the distribution of the commits' durations, and
-// of those that did stream index work (idx-).
+// reportCommits reports the distribution of the appends' commits'
+// durations, and of those that did stream index work (idx-), and counts
+// the index move's steps between appends (idle-steps).
 func reportCommits(b *testing.B, cs []embedded.Commit) {
 	var all, idx []time.Duration
+	idle := 0
 	for _, c := range cs {
+		if c.Idle { // a step of the index move between appends, carrying none
+			idle++
+			continue
+		}
 		all = append(all, c.Duration)
 		if c.IndexWork > 0 {
 			idx = append(idx, c.Duration)
@@ -178,4 +186,91 @@ func reportCommits(b *testing.B, cs []embedded.Commit) {
 		b.ReportMetric(ms(idx[len(idx)-1]), "idx-commit-max-ms")
 		b.ReportMetric(float64(len(idx)), "idx-commits")
 	}
+	b.ReportMetric(float64(idle), "idle-steps")
+}
+
+// pacedAppend is one append of a paced benchmark: when it was queued,
+// when its callback ran, and its position.
+type pacedAppend struct {
+	queued, answered time.Time
+	pos              uint64
+}
+
+// reportPacedLatency reports the appends' latency (queued to callback)
+// at p50, p99 and p99.9, and splits it at p99 into its parts, by the
+// commit that carried each append: the wait before that commit's BEGIN
+// (the commit in flight, the writer's work after it, its wake-up, the
+// window), the commit itself, and the time from the end of COMMIT to the
+// callback (the feed, the answers before it).
+func reportPacedLatency(b *testing.B, recs []pacedAppend, cs []embedded.Commit) {
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	pct := func(ds []time.Duration, q float64) float64 {
+		slices.Sort(ds)
+		return ms(ds[min(int(float64(len(ds))*q), len(ds)-1)])
+	}
+	var total, wait, commit, after []time.Duration
+	for _, r := range recs {
+		total = append(total, r.answered.Sub(r.queued))
+		i, _ := slices.BinarySearchFunc(cs, r.pos, func(c embedded.Commit, pos uint64) int { return cmp.Compare(c.Last, pos) })
+		if i == len(cs) {
+			continue // committed before the recording began
+		}
+		c := cs[i]
+		wait = append(wait, c.Start.Sub(r.queued))
+		commit = append(commit, c.Duration)
+		after = append(after, r.answered.Sub(c.Start.Add(c.Duration)))
+	}
+	b.ReportMetric(pct(total, 0.5), "p50-ms")
+	b.ReportMetric(pct(total, 0.99), "p99-ms")
+	b.ReportMetric(pct(total, 0.999), "p999-ms")
+	if len(wait) > 0 {
+		b.ReportMetric(pct(wait, 0.5), "wait-p50-ms")
+		b.ReportMetric(pct(wait, 0.99), "wait-p99-ms")
+		b.ReportMetric(pct(commit, 0.99), "own-commit-p99-ms")
+		b.ReportMetric(pct(after, 0.99), "after-p99-ms")
+	}
+}
+
+// reportGaps reports the writer's time between two commits when an
+// append of the second was queued before the first ended (busygap: its
+// work after a commit, the window, a checkpoint of its own), and the time
+// from the first append's queueing to BEGIN when the writer was idle
+// (wake: its wake-up and the window).
+func reportGaps(b *testing.B, recs []pacedAppend, cs []embedded.Commit) {
+	firstQ := map[int]time.Time{}
+	for _, r := range recs {
+		i, _ := slices.BinarySearchFunc(cs, r.pos, func(c embedded.Commit, pos uint64) int { return cmp.Compare(c.Last, pos) })
+		if i == len(cs) {
+			continue
+		}
+		if q, ok := firstQ[i]; !ok || r.queued.Before(q) {
+			firstQ[i] = r.queued
+		}
+	}
+	var busy, idle []time.Duration
+	for i := 1; i < len(cs); i++ {
+		end := cs[i-1].Start.Add(cs[i-1].Duration)
+		q, ok := firstQ[i]
+		if !ok {
+			continue
+		}
+		if q.Before(end) {
+			busy = append(busy, cs[i].Start.Sub(end))
+		} else {
+			idle = append(idle, cs[i].Start.Sub(q))
+		}
+	}
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	pct := func(ds []time.Duration, q float64) float64 {
+		if len(ds) == 0 {
+			return -1
+		}
+		slices.Sort(ds)
+		return ms(ds[min(int(float64(len(ds))*q), len(ds)-1)])
+	}
+	b.ReportMetric(float64(len(busy)), "n-busy")
+	b.ReportMetric(pct(busy, 0.5), "busygap-p50-ms")
+	b.ReportMetric(pct(busy, 0.99), "busygap-p99-ms")
+	b.ReportMetric(pct(idle, 0.5), "wake-p50-ms")
+	b.ReportMetric(pct(idle, 0.99), "wake-p99-ms")
 }

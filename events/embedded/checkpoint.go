@@ -75,9 +75,11 @@ type checkpointer struct {
 	min       int64          // CheckpointPages: a wake-up finding fewer (a run just ended) does nothing
 	metrics   *metrics
 	log       func(msg string, args ...any)
-	mu        sync.Mutex  // held while a checkpoint runs on db
-	tailDue   atomic.Bool // the checkpointer could not finish the tail: the writer checkpoints it
-	restarted atomic.Bool // the checkpointer finished the tail: the writer's next transaction restarts the WAL
+	mu        sync.Mutex    // held while a checkpoint runs on db
+	active    atomic.Bool   // the checkpointer is in a run (its long checkpoint and short passes)
+	ended     chan struct{} // a run ended (buffered): wakes the writer for the index move's idle steps (idle.go)
+	tailDue   atomic.Bool   // the checkpointer could not finish the tail: the writer checkpoints it
+	restarted atomic.Bool   // the checkpointer finished the tail: the writer's next transaction restarts the WAL
 	wg        sync.WaitGroup
 	once      sync.Once
 	stop      chan struct{}
@@ -96,7 +98,7 @@ func newCheckpointer(ctx context.Context, cfg Config, pages *atomic.Int64, txns 
 		db.Close()
 		return nil, err
 	}
-	return &checkpointer{db: db, wake: make(chan struct{}, 1), pages: pages, txns: txns, min: int64(cfg.CheckpointPages),
+	return &checkpointer{db: db, wake: make(chan struct{}, 1), ended: make(chan struct{}, 1), pages: pages, txns: txns, min: int64(cfg.CheckpointPages),
 		stop: make(chan struct{})}, nil
 }
 
@@ -112,20 +114,34 @@ func (c *checkpointer) run() {
 		case <-c.stop:
 			return
 		case <-c.wake:
-			passes := tailPasses
-			if ran, _ := c.checkpoint("checkpointer", c.min); !ran {
-				if !c.tailDue.Load() {
-					continue
-				}
-				passes = retryPasses
-			}
-			if c.finish(passes) {
-				c.tailDue.Store(false)
-				c.restarted.Store(true)
-			} else {
-				c.tailDue.Store(true)
+			c.active.Store(true)
+			c.wakeUp()
+			c.active.Store(false)
+			select {
+			case c.ended <- struct{}{}:
+			default:
 			}
 		}
+	}
+}
+
+// wakeUp is one run of the checkpointer: a long checkpoint if CheckpointPages
+// are in the WAL, then short passes over the tail until one finds the
+// writer quiet (or after a wake-up of the writer's while the tail is due,
+// short passes only).
+func (c *checkpointer) wakeUp() {
+	passes := tailPasses
+	if ran, _ := c.checkpoint("checkpointer", c.min); !ran {
+		if !c.tailDue.Load() {
+			return
+		}
+		passes = retryPasses
+	}
+	if c.finish(passes) {
+		c.tailDue.Store(false)
+		c.restarted.Store(true)
+	} else {
+		c.tailDue.Store(true)
 	}
 }
 

@@ -100,7 +100,7 @@ type Config struct {
 	SyncWithFsync bool
 	// CommitWindow is the longest the writer holds a batch open for more
 	// appends before it begins the batch's transaction, and only while
-	// appends arrive at least two per CommitWindow (a busy store): each
+	// appends arrive at least three per CommitWindow (a busy store): each
 	// commit then carries more appends, so the store spends less CPU per
 	// append, for at most CommitWindow more latency. A lone append, or one
 	// caller appending after each commit, never waits. The wait also ends

@@ -28,7 +28,7 @@
 // Linux builds do, unless Config.SyncWithFsync). AppendAsync is Append
 // with a callback instead of a wait: the writer calls it after the commit,
 // so a caller with many appends in flight needs no goroutine per append.
-// While appends arrive at least two per CommitWindow (default 0.5 ms) and
+// While appends arrive at least three per CommitWindow (default 0.5 ms) and
 // a quarter of them land during a commit, the writer holds a batch open
 // for up to CommitWindow (ending early once the appends the arrival rate
 // promises are in, at most CommitWindowAppends) before its transaction, so
@@ -84,9 +84,13 @@
 // one more 4 KiB page each per commit and took half of a one-event
 // commit's CPU. Once a couple of thousand events have gathered past the
 // watermark, the writer moves their entries into the indexes, a few
-// hundred per commit over the next commits (stream entries in key order,
-// then type entries, then the watermark), so that no commit carries the
-// whole move and each stream's index page is written about once per move.
+// hundred per transaction (stream entries in key order, then type
+// entries, then the watermark), so that no transaction carries the whole
+// move and each stream's index page is written about once per move. It
+// does so in transactions of their own while no append is queued (they
+// carry no event, so they commit without a sync of their own: idle.go),
+// and inside the appends' commits only once 3,072 events have gathered
+// (appends leaving the writer no idle moment).
 // Reads select events by position IN (the index UNION ALL the events past
 // the watermark), so an event both indexed and past it is read once.
 // Indexing (stream, revision) at every commit wrote one 4 KiB index page
@@ -120,14 +124,15 @@
 // per event, PageSize events (and about 4 MiB) per read query, ReadConns
 // read connections, LiveEvents (and LiveBytes of data) in the feed,
 // MaxWALPages pages in the WAL, 8,192 events (plus one commit's) past the
-// indexes' watermark, 256 index entries moved per commit (or 4 per event
-// of a larger commit), CommitWindow (at most 10 ms) of wait per batch.
+// indexes' watermark, 256 index entries moved per transaction (or 4 per
+// event of a larger commit), CommitWindow (at most 10 ms) of wait per batch.
 // Metrics (namespace linkup_embedded_store): append batch size and latency
 // histograms, the transactions' time (commit_seconds), the batches held
 // open by the commit window and their wait (commit_waits_total,
 // commit_wait_seconds), queue depth,
 // overloads, events appended; events past the indexes' watermark, index
-// entries moved per commit and moves forced whole by the tail's bound; checkpoints and their time by who ran them,
+// entries moved per transaction, the move's steps between appends, and
+// moves forced whole by the tail's bound; checkpoints and their time by who ran them,
 // checkpoint failures, pages in the WAL; events handed to subscriptions
 // from the feed and from the store, fallbacks to the store of caught-up
 // subscriptions, and the feed's size.

@@ -17,8 +17,9 @@ import (
 // revision, position) entries in memory for its heads.
 //
 // Once indexLag events have gathered past the watermark, the writer moves
-// them into the indexes, spread over the commits that follow, at most
-// indexBudget entries of work in each (moving 2,048 entries in one commit
+// them into the indexes, spread over the transactions that follow (its
+// idle steps between appends, or the appends' commits past busyLag:
+// idle.go), at most indexBudget entries of work in each (moving 2,048 entries in one commit
 // took 6-12 ms, and every append queued behind it waited): first it copies
 // their stream entries into stream_index, in key order, so that each
 // stream's index page is written about once per move instead of once per
@@ -220,7 +221,10 @@ func (w *writer) finishMove() {
 		return
 	}
 	ctx := context.Background()
-	err := w.begin(ctx)
+	err := w.syncFull(ctx)
+	if err == nil {
+		err = w.begin(ctx)
+	}
 	if err == nil {
 		if _, err = w.move(ctx, math.MaxInt); err != nil {
 			err = w.rollback(ctx, err)

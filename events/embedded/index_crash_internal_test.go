@@ -142,18 +142,17 @@ func runMoveChild(t *testing.T, phase, dir string) int {
 }
 
 // finishMove appends one event at a time, from event n on, until a move
-// has run to its end, and returns the events then stored.
+// has run to its end (the watermark has moved), and returns the events
+// then stored. The move's steps may run between the appends (idle.go), so
+// it reads the watermark as committed, not the writer's mover.
 func finishMove(t *testing.T, st *Store, n int) int {
-	started := false
+	mark := st.w.marked.Load()
 	for ; n < 10*indexLag; n++ {
 		d := events.EventData{Type: "Num", Data: json.RawMessage(fmt.Sprintf(`{"n":%d}`, n))}
 		if _, err := st.Append(context.Background(), fmt.Sprintf("chat-%d", n%moveStreams), events.Any(), d); err != nil {
 			t.Fatal(err)
 		}
-		// Read after Append returned: the writer has committed and waits.
-		if st.w.idx.moving != nil {
-			started = true
-		} else if started {
+		if st.w.marked.Load() > mark {
 			return n + 1
 		}
 	}
@@ -249,22 +248,45 @@ func readNums(t *testing.T, st *Store, stream string, back bool) []int {
 }
 
 // Close in the middle of an index move finishes it: the database is left
-// with every event either indexed or past the watermark, not both.
+// with every event either indexed or past the watermark, not both. The
+// appends go one after another's commit in a closed loop (each callback
+// queues the next), so the writer is never idle between them and the
+// appends' commits do the move (busyLag); the callback that first sees a
+// move half done shuts the queue, so that no idle step runs before the
+// writer stops.
 func TestCloseFinishesMove(t *testing.T) {
 	dir := t.TempDir()
 	st, err := Open(Config{Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 0
-	for ; n < 2*indexLag && !midMove(st.w.idx, "copy"); n++ {
+	stopped := make(chan int, 1)
+	var next func(n int)
+	next = func(n int) {
 		d := events.EventData{Type: "Num", Data: json.RawMessage(fmt.Sprintf(`{"n":%d}`, n))}
-		if _, err := st.Append(context.Background(), fmt.Sprintf("chat-%d", n%moveStreams), events.Any(), d); err != nil {
-			t.Fatal(err)
+		err := st.AppendAsync(fmt.Sprintf("chat-%d", n%moveStreams), events.Any(), []events.EventData{d}, func(_ events.AppendResult, err error) {
+			switch {
+			case err != nil:
+				t.Error(err)
+				stopped <- -1
+			case midMove(st.w.idx, "copy"):
+				st.w.shutdown() // on the writer's goroutine: no idle step after this commit
+				stopped <- n + 1
+			case n+1 >= 4*indexLag:
+				stopped <- 0
+			default:
+				next(n + 1)
+			}
+		})
+		if err != nil {
+			t.Error(err)
+			stopped <- -1
 		}
 	}
-	if !midMove(st.w.idx, "copy") {
-		t.Fatalf("no move under way after %d events", n)
+	next(0)
+	n := <-stopped
+	if n <= 0 {
+		t.Fatalf("no move under way after %d appends", 4*indexLag)
 	}
 	if err := st.Close(); err != nil {
 		t.Fatal(err)

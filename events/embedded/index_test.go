@@ -81,45 +81,68 @@ const (
 	maxTail     = 4 * 2048
 )
 
-// TestIndexMoveSpread appends one event per commit to five interleaved
-// streams until the first index move has finished, and after every commit
-// looks into the database: no commit copies more than indexBudget entries
-// (stream and type entries together), every event up to the watermark is
-// indexed, and at every step of the move (stream entries copied, then type
-// entries) each stream reads back complete and in order, forwards,
-// backwards and by pages, and the log by type. Moving 2,048 entries in
-// one commit fails it.
+// TestIndexMoveSpread appends one event at a time to five interleaved
+// streams until the first index move has finished, and after every
+// transaction (an append's commit, or a step of the move between appends:
+// idle.go) looks into the database: no transaction copies more than
+// indexBudget entries (stream and type entries together), every event up
+// to the watermark is indexed, and at every step of the move (stream
+// entries copied, then type entries) each stream reads back complete and
+// in order, forwards, backwards and by pages, and the log by type. Moving
+// 2,048 entries in one transaction fails it. Since the writer is idle
+// between the appends, the move's steps are its idle steps: no append's
+// commit does any of the move's work.
 func TestIndexMoveSpread(t *testing.T) {
 	dir := t.TempDir()
 	st := open(t, embedded.Config{Dir: dir, PageSize: 97})
 	defer st.Close()
 	db := openRaw(t, dir)
 	streams := []string{"chat-a", "chat-b", "chat-c", "chat-d", "chat-e"}
+	commits, ack, stop := embedded.StepCommits(st)
+	defer stop() // before Close: a failed check leaves the writer waiting in the hand-over
 	var prev indexRows
 	copying, typing := 0, 0
 	for i := 0; i < indexLag+200 || prev.index == 0 || prev.overlap(i) > 0; i++ {
-		mustAppend(t, st, streams[i%5], events.Any(), num(i))
-		cur := countIndex(t, db)
-		if d := cur.index - prev.index + cur.types - prev.types; d > indexBudget {
-			t.Fatalf("commit %d copied %d entries into the indexes, budget %d", i, d, indexBudget)
-		}
-		if cur.tail > maxTail+1 {
-			t.Fatalf("commit %d left %d events past the watermark, bound %d", i, cur.tail, maxTail+1)
-		}
-		if cur != (indexRows{prev.index, prev.types, prev.tail + 1}) { // a step of a move
-			if cur.types > prev.types {
-				typing++
-			} else {
-				copying++
+		err := st.AppendAsync(streams[i%5], events.Any(), []events.EventData{num(i)}, func(_ events.AppendResult, err error) {
+			if err != nil {
+				t.Error(err)
 			}
-			checkIndex(t, db)
-			checkUneven(t, st, streams, i+1)
-			checkTypes(t, st, i+1)
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-		prev = cur
+		for more := true; more; {
+			c := <-commits
+			cur := countIndex(t, db)
+			if d := cur.index - prev.index + cur.types - prev.types; d > indexBudget || d != c.IndexWork {
+				t.Fatalf("after %d appends a transaction copied %d entries into the indexes (it says %d), budget %d", i+1, d, c.IndexWork, indexBudget)
+			}
+			if c.IndexWork > 0 && !c.Idle {
+				t.Fatalf("the commit of append %d did %d entries of the move, with the writer idle between appends", i, c.IndexWork)
+			}
+			if cur.tail > maxTail+1 {
+				t.Fatalf("after %d appends %d events are past the watermark, bound %d", i+1, cur.tail, maxTail+1)
+			}
+			if c.IndexWork > 0 { // a step of a move
+				if cur.types > prev.types {
+					typing++
+				} else {
+					copying++
+				}
+				checkIndex(t, db)
+				checkUneven(t, st, streams, i+1)
+				checkTypes(t, st, i+1)
+			}
+			prev = cur
+			more = c.IdleNext
+			ack <- struct{}{}
+		}
 	}
 	if copying < 2 || typing < 2 {
-		t.Fatalf("the move took %d copying and %d typing commits, want it spread over at least 2 of each", copying, typing)
+		t.Fatalf("the move took %d copying and %d typing transactions, want it spread over at least 2 of each", copying, typing)
+	}
+	if n := embedded.IdleSteps(st); n != int64(copying+typing) {
+		t.Fatalf("%d idle steps, want the move's %d", n, copying+typing)
 	}
 }
 

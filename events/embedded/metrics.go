@@ -25,6 +25,7 @@ type metrics struct {
 
 	indexWork     prometheus.Histogram
 	indexOverruns prometheus.Counter
+	indexIdle     prometheus.Counter
 	tailRows      prometheus.GaugeFunc
 
 	liveEvents  prometheus.Counter
@@ -72,6 +73,8 @@ func newMetrics(reg prometheus.Registerer, depth, walPages, tailRows func() floa
 			Buckets: prometheus.ExponentialBuckets(1, 2, 15)}),
 		indexOverruns: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
 			Name: "index_move_overruns_total", Help: "Commits that finished an index move at once, whatever its size, because more than 8,192 events were past the indexes' watermark."}),
+		indexIdle: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
+			Name: "index_move_idle_steps_total", Help: "Steps of an index move done in a transaction of their own while no append was queued (committed without a sync: they carry no event); the rest of a move's steps ride on the appends' commits."}),
 		tailRows: prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub,
 			Name: "stream_tail_entries", Help: "Events past the indexes' watermark, not yet in stream_index and type_index (bounded by 8,192 plus one commit's events; the name is from when a stream_tail table held them)."}, tailRows),
 		liveEvents: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
@@ -91,7 +94,7 @@ func newMetrics(reg prometheus.Registerer, depth, walPages, tailRows func() floa
 	for _, c := range []prometheus.Collector{m.batchSize, m.latency, m.queueDepth, m.overloads, m.appended, m.commitTime,
 		m.commitWaits, m.commitWaitTime,
 		m.checkpointTime, m.checkpoints, m.checkpointFailures, m.walPages,
-		m.indexWork, m.indexOverruns, m.tailRows,
+		m.indexWork, m.indexOverruns, m.indexIdle, m.tailRows,
 		m.liveEvents, m.storeEvents, m.fallbacks, m.feedEvents, m.feedBytes} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("embedded: register metrics: %w", err)

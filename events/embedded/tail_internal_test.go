@@ -55,7 +55,7 @@ func tailStore(t *testing.T, ckptPages int) (st *Store, tails func() ([]int, []i
 	var mu sync.Mutex
 	var seen []int
 	var lens []int64
-	st.w.onCommit = func(time.Duration, int) { // on the writer's goroutine
+	st.w.onCommit = func(commitInfo) { // on the writer's goroutine
 		mu.Lock()
 		defer mu.Unlock()
 		seen = append(seen, int(counterValue(t, st.metrics.checkpoints.WithLabelValues("writer_tail"))))

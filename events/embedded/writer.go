@@ -37,6 +37,10 @@ type writer struct {
 	window  *window      // the adaptive group-commit window (window.go)
 	waits   atomic.Int64 // batches the window held open
 
+	syncNormal bool         // the connection is at synchronous=NORMAL: an idle step ran last (idle.go)
+	idleSteps  atomic.Int64 // idle steps committed
+	closing    atomic.Bool  // shutdown has begun: no more idle steps
+
 	walPages atomic.Int64  // pages committed to the WAL since its last complete checkpoint
 	walLen   int64         // pages committed to the WAL since it last restarted (at most; checkpoint.go)
 	nudgeAt  int64         // walLen at which the writer next wakes the checkpointer while the tail is due
@@ -50,8 +54,8 @@ type writer struct {
 	lastStreamCommitted int64         // last stream id committed
 	newStreams          []newStream   // streams rows of the current batch
 	results             []appendResp
-	indexWork           int                      // index entries the batch's transaction moved (index.go)
-	onCommit            func(time.Duration, int) // tests' observer of every commit's duration and index work; nil in production
+	indexWork           int              // index entries the batch's transaction moved (index.go)
+	onCommit            func(commitInfo) // tests' observer of every commit; nil in production
 	once                sync.Once
 	stopped             chan struct{}
 	started             bool
@@ -134,14 +138,22 @@ func (w *writer) start() {
 func (w *writer) run() {
 	defer close(w.stopped)
 	batch := make([]*appendReq, 0, w.cfg.MaxBatch)
-	for req := range w.queue {
-		w.window.arrived(req.queued)
-		batch = w.linger(w.gather(append(batch[:0], req)))
-		w.commitBatch(batch)
-		clear(batch)
-		w.checkpointIfDue()
+	for {
+		select {
+		case req, ok := <-w.queue:
+			if !ok {
+				w.finishMove()
+				return
+			}
+			w.window.arrived(req.queued)
+			batch = w.linger(w.gather(append(batch[:0], req)))
+			w.commitBatch(batch)
+			clear(batch)
+			w.checkpointIfDue()
+		case <-w.ckpt.ended: // idle steps waited for the checkpointer's run
+		}
+		w.indexIdle()
 	}
-	w.finishMove()
 }
 
 // gather adds whatever else is queued, up to MaxBatch, without waiting.
@@ -161,8 +173,15 @@ func (w *writer) gather(batch []*appendReq) []*appendReq {
 	return batch
 }
 
-// shutdown stops the queue; the writer commits what it holds, then exits.
-func (w *writer) shutdown() { w.once.Do(func() { close(w.queue) }) }
+// shutdown stops the queue; the writer commits what it holds, finishes
+// the index move in progress in one transaction (not in idle steps), then
+// exits.
+func (w *writer) shutdown() {
+	w.once.Do(func() {
+		w.closing.Store(true)
+		close(w.queue)
+	})
+}
 
 // stop shuts the writer down, waits for it and closes the database.
 func (w *writer) stop() error {
@@ -213,11 +232,22 @@ func (w *writer) commitBatch(batch []*appendReq) {
 		d := time.Since(start)
 		w.metrics.commitTime.Observe(d.Seconds())
 		if w.onCommit != nil {
-			w.onCommit(d, w.indexWork)
+			w.onCommit(commitInfo{start: start, d: d, work: w.indexWork, last: w.committed.Load()})
 		}
 		w.publish(batch, now)
 	}
 	w.answer(batch, err)
+}
+
+// commitInfo is one commit as the tests' observer sees it: when its
+// transaction began, how long it took to the end of COMMIT, the index
+// entries it moved and the last position it committed.
+type commitInfo struct {
+	start time.Time
+	d     time.Duration
+	work  int
+	last  uint64
+	idle  bool // an idle step of the index move, carrying no append (idle.go)
 }
 
 // checkpointIfDue counts the pages the last commit put into the WAL and
@@ -294,6 +324,9 @@ func (w *writer) answer(batch []*appendReq, err error) {
 // multi-row insert per chunk, in one transaction.
 func (w *writer) tryBatch(batch []*appendReq, now int64) error {
 	ctx := context.Background()
+	if err := w.syncFull(ctx); err != nil {
+		return err
+	}
 	if err := w.begin(ctx); err != nil {
 		return err
 	}
@@ -313,8 +346,10 @@ func (w *writer) tryBatch(batch []*appendReq, now int64) error {
 	if err := w.insert(ctx, rows, now); err != nil {
 		return w.rollback(ctx, err)
 	}
-	if err := w.indexStep(ctx, len(rows)); err != nil {
-		return w.rollback(ctx, err)
+	if w.idx.busyDue() {
+		if err := w.indexStep(ctx, len(rows)); err != nil {
+			return w.rollback(ctx, err)
+		}
 	}
 	return w.commit(ctx)
 }
@@ -337,6 +372,9 @@ func (w *writer) insert(ctx context.Context, rows []*row, now int64) error {
 // savepoint, so that one bad append (a duplicate event id) fails alone.
 func (w *writer) oneByOne(batch []*appendReq, now int64) error {
 	ctx := context.Background()
+	if err := w.syncFull(ctx); err != nil {
+		return err
+	}
 	if err := w.begin(ctx); err != nil {
 		return err
 	}
