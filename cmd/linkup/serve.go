@@ -63,7 +63,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.node, "node", "", "node name in events and connection_status (default: host name)")
 	fs.IntVar(&c.maxFrame, "max-frame-bytes", 64<<10, "largest client frame; larger ones close the connection with 1009")
 	fs.IntVar(&c.walPages, "wal-checkpoint-pages", embedded.DefaultCheckpointPages, "embedded store: WAL pages (4 KiB) between checkpoints; the WAL is written ahead as zeros to 2.25 times this (the length it reaches under continuous commits) so commits overwrite blocks instead of growing the file; it may reach 8 times this before appends wait for a checkpoint")
-	fs.DurationVar(&c.commitWindow, "store-commit-window", embedded.DefaultCommitWindow, "embedded store: while appends arrive at least two per this and queue up during commits, the writer holds a batch open up to this long for more (fewer commits, less CPU per append, at most this much more latency); a lone append never waits; negative turns it off; at most 10ms")
+	fs.DurationVar(&c.commitWindow, "store-commit-window", embedded.DefaultCommitWindow, "embedded store: while appends arrive at least three per this and queue up during commits, the writer holds a batch open up to this long for more (fewer commits, less CPU per append, at most this much more latency); a lone append never waits; negative turns it off; at most 10ms")
 	fs.IntVar(&c.outbound, "outbound-queue", 1024, "frames queued per connection before it counts as a slow consumer")
 	fs.DurationVar(&c.ping, "ping-interval", 30*time.Second, "ping connections silent this long; close them if still silent half as long again")
 	fs.DurationVar(&c.shutdownGrace, "shutdown-grace", 10*time.Second, "how long SIGTERM waits for connections and the writer")
