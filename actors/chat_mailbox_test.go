@@ -50,15 +50,7 @@ func (goDispatcher) Throughput() int      { return 300 }
 // are all handled, one at a time, each sender's in order, system messages
 // too; the waiting gauge balances and the emptied mailbox holds no queue.
 func TestChatMailboxKeepsEachSendersOrder(t *testing.T) {
-	inv := &recordingInvoker{}
-	var running sync.Mutex
-	inv.onUser = func(any) {
-		if !running.TryLock() {
-			t.Error("two messages handled at once")
-			return
-		}
-		running.Unlock()
-	}
+	inv := oneAtATime(t)
 	stats := &countingStats{}
 	var runs sync.WaitGroup
 	m := mailboxOf("chat", stats)().(*chatMailbox)
@@ -83,14 +75,7 @@ func TestChatMailboxKeepsEachSendersOrder(t *testing.T) {
 	if len(inv.user) != senders*each || len(inv.sys) != senders*each/500 {
 		t.Fatalf("%d user and %d system messages handled, want %d and %d", len(inv.user), len(inv.sys), senders*each, senders*each/500)
 	}
-	next := make([]int, senders)
-	for _, msg := range inv.user {
-		p := msg.([2]int)
-		if p[1] != next[p[0]] {
-			t.Fatalf("sender %d: message %d arrived when %d was due", p[0], p[1], next[p[0]])
-		}
-		next[p[0]]++
-	}
+	checkSendersOrder(t, inv.user, senders)
 	if p, r := stats.waiting(); p != r || p != senders*each+senders*each/500 {
 		t.Fatalf("gauge: %d posted, %d received", p, r)
 	}

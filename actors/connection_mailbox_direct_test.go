@@ -114,15 +114,7 @@ func TestConnMailboxDirectRunHandlesPostsFromItsHandler(t *testing.T) {
 // senders at once still get every message handled, one at a time, each
 // sender's in order; suspended, user messages wait as before.
 func TestConnMailboxDirectRunConcurrentSenders(t *testing.T) {
-	inv := &recordingInvoker{}
-	var running sync.Mutex
-	inv.onUser = func(any) {
-		if !running.TryLock() {
-			t.Error("two messages handled at once")
-			return
-		}
-		running.Unlock()
-	}
+	inv := oneAtATime(t)
 	stats := &countingStats{}
 	m := newDirectMailbox(inv, stats)
 	const senders, each = 8, 2000
@@ -138,14 +130,7 @@ func TestConnMailboxDirectRunConcurrentSenders(t *testing.T) {
 	if len(inv.user) != senders*each {
 		t.Fatalf("%d messages handled, want %d", len(inv.user), senders*each)
 	}
-	next := make([]int, senders)
-	for _, msg := range inv.user {
-		p := msg.([2]int)
-		if p[1] != next[p[0]] {
-			t.Fatalf("sender %d: message %d arrived when %d was due", p[0], p[1], next[p[0]])
-		}
-		next[p[0]]++
-	}
+	checkSendersOrder(t, inv.user, senders)
 	if p, r := stats.waiting(); p != r {
 		t.Fatalf("gauge: %d posted, %d received", p, r)
 	}

@@ -43,6 +43,35 @@ type inPlace struct{}
 func (inPlace) Schedule(fn func()) { fn() }
 func (inPlace) Throughput() int    { return 300 }
 
+// oneAtATime is a recording invoker that fails t when two user messages
+// are handled at once.
+func oneAtATime(t *testing.T) *recordingInvoker {
+	inv := &recordingInvoker{}
+	var running sync.Mutex
+	inv.onUser = func(any) {
+		if !running.TryLock() {
+			t.Error("two messages handled at once")
+			return
+		}
+		running.Unlock()
+	}
+	return inv
+}
+
+// checkSendersOrder fails t unless handled, messages [2]int{sender, i}
+// of senders senders, holds each sender's in the order it posted them.
+func checkSendersOrder(t *testing.T, handled []any, senders int) {
+	t.Helper()
+	next := make([]int, senders)
+	for _, msg := range handled {
+		p := msg.([2]int)
+		if p[1] != next[p[0]] {
+			t.Fatalf("sender %d: message %d arrived when %d was due", p[0], p[1], next[p[0]])
+		}
+		next[p[0]]++
+	}
+}
+
 func newTestMailbox(inv *recordingInvoker, d actor.Dispatcher) *connMailbox {
 	m := connMailboxes(nil)().(*connMailbox)
 	m.RegisterHandlers(inv, d)
@@ -55,15 +84,7 @@ func newTestMailbox(inv *recordingInvoker, d actor.Dispatcher) *connMailbox {
 // it posted them, and the mailbox keeps no queue once it is empty (an idle
 // connection's mailbox is its 64-byte struct alone).
 func TestConnMailboxKeepsEachSendersOrder(t *testing.T) {
-	inv := &recordingInvoker{}
-	var running sync.Mutex
-	inv.onUser = func(any) {
-		if !running.TryLock() {
-			t.Error("two messages handled at once")
-			return
-		}
-		running.Unlock()
-	}
+	inv := oneAtATime(t)
 	m := newTestMailbox(inv, inPlace{})
 	const senders, each = 8, 2000
 	var wg sync.WaitGroup
@@ -80,14 +101,7 @@ func TestConnMailboxKeepsEachSendersOrder(t *testing.T) {
 	if len(inv.user) != senders*each {
 		t.Fatalf("%d messages handled, want %d", len(inv.user), senders*each)
 	}
-	next := make([]int, senders)
-	for _, msg := range inv.user {
-		p := msg.([2]int)
-		if p[1] != next[p[0]] {
-			t.Fatalf("sender %d: message %d arrived when %d was due", p[0], p[1], next[p[0]])
-		}
-		next[p[0]]++
-	}
+	checkSendersOrder(t, inv.user, senders)
 	if m.q != nil || m.UserMessageCount() != 0 {
 		t.Fatal("an empty mailbox still holds its queues")
 	}
