@@ -22,7 +22,8 @@ func main() {
 const usage = `usage: linkup-load <idle|fanout|chats|churn|mixed|soak> [flags]
   (--spawn /path/to/linkup | --url ws://127.0.0.1:PORT/ws[,ws://...] [--server-pid PID] (--secret S | --data DIR))
   [--target centrifugo --spawn /path/to/centrifugo]   (idle, fanout, chats: the same clients against Centrifugo v6)
-       linkup-load summarize < runs.txt   (medians per scenario of the JSON lines of several runs)`
+       linkup-load summarize < runs.txt   (medians per scenario of the JSON lines of several runs)
+       linkup-load floor [--mode sqlite|sync|wake] [--rows N] [--pages N] [--rate R] [--duration D]   (a bare paced durable commit: the floor under the store's)`
 
 func mainErr(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
@@ -35,6 +36,8 @@ func mainErr(args []string, stdout, stderr io.Writer) error {
 		return runWorker(ctx, os.Stdin, stdout)
 	case "summarize":
 		return summarize(os.Stdin, stdout)
+	case "floor":
+		return runFloor(ctx, args[1:], stdout, stderr)
 	}
 	cfg, err := parseFlags(args[0], args[1:], stderr)
 	if err != nil {
