@@ -69,9 +69,37 @@ func TestProcessKillHostReactivates(t *testing.T) {
 // watchdog off: a member frozen for 5 s is dropped and blocked by the
 // others forever, keeps its own view of three members, and keeps serving,
 // so the same identity is live on two members. If this test fails, the
-// library changed: revisit docs/CLUSTER.md.
+// library changed: revisit docs/CLUSTER.md. On a loaded machine the frozen
+// member's requests can fail for the whole search (a clean-clone CI run:
+// 145,770 failed, none placed on it), so a ring that shows nothing within
+// it is tried once more, fresh, before the test fails.
 func TestProcessFrozenMemberLibrary(t *testing.T) {
+	const attempts = 2
+	var failed, elsewhere int
+	for a := 1; a <= attempts; a++ {
+		var found bool
+		if found, failed, elsewhere = frozenSplitBrain(t); found {
+			return
+		}
+		t.Logf("attempt %d: no identity live on two members (n2's requests: %d failed, %d answered by another member)", a, failed, elsewhere)
+	}
+	t.Fatalf("no identity found live on two members in %d rings of 60 s each (the last: n2's requests %d failed, %d answered by another member)", attempts, failed, elsewhere)
+}
+
+// frozenSplitBrain starts a ring of three, freezes n2 for 5 s and looks
+// for 60 s for an identity live on n2 and on another member; it fails t
+// if the library does not drop and block n2, or if n0 reaches n2's
+// activation.
+func frozenSplitBrain(t *testing.T) (found bool, failed, elsewhere int) {
+	t.Helper()
 	_, ps := startRing(t, 3, false)
+	defer func() {
+		if !found { // the next attempt's ring runs alone
+			for _, p := range ps {
+				p.kill()
+			}
+		}
+	}()
 	frozen := ps[2]
 	freeze(frozen, 5*time.Second)
 	waitFor(t, 10*time.Second, "n0 and n1 drop and block n2", func() bool {
@@ -91,7 +119,6 @@ func TestProcessFrozenMemberLibrary(t *testing.T) {
 	// while, longer under the race detector (a CI run found none in 30 s),
 	// so the search goes on for up to 60 s.
 	deadline := time.Now().Add(60 * time.Second)
-	failed, elsewhere := 0, 0
 	for i := 0; time.Now().Before(deadline); i++ {
 		id := fmt.Sprintf("dup-%d", i%60)
 		mine, err := frozen.request(id, "x")
@@ -111,9 +138,9 @@ func TestProcessFrozenMemberLibrary(t *testing.T) {
 			t.Fatalf("%s: n0 reached %+v, n2 reached %+v: expected two activations", id, theirs, mine)
 		}
 		t.Logf("split brain, as the library leaves it: %s live on n2 (%s) and on %s (%s)", id, mine.Activation, theirs.Node, theirs.Activation)
-		return
+		return true, failed, elsewhere
 	}
-	t.Fatalf("no identity found live on two members in 60 s (n2's requests: %d failed, %d answered by another member)", failed, elsewhere)
+	return false, failed, elsewhere
 }
 
 // TestProcessFrozenMemberWatchdog: with the watchdog, the member frozen
