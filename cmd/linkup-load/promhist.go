@@ -14,9 +14,11 @@ import (
 // serverHists are the linkup server histograms a run reports over its
 // traffic phase: how long a store append takes (the durable step before an
 // ack and a fan-out) and how many commands and events each append carries;
-// and, from the embedded store, appends per transaction, the transaction's
-// time, its WAL checkpoints and the index entries a commit moved.
-var serverHists = []string{"linkup_append_latency_seconds", "linkup_chat_batch_size", "linkup_append_batch_events",
+// from the embedded store, appends per transaction, the transaction's
+// time, its WAL checkpoints and the index entries a commit moved; and from
+// the Go runtime how long goroutines waited runnable for a CPU (its
+// buckets grow elevenfold: 0.9, 10.5, 117 ms).
+var serverHists = []string{"go_sched_latencies_seconds", "linkup_append_latency_seconds", "linkup_chat_batch_size", "linkup_append_batch_events",
 	"linkup_embedded_store_append_batch_size", "linkup_embedded_store_append_latency_seconds",
 	"linkup_embedded_store_commit_seconds",
 	`linkup_embedded_store_checkpoint_seconds{by="checkpointer"}`, `linkup_embedded_store_checkpoint_seconds{by="writer_tail"}`,
@@ -34,10 +36,11 @@ type promHist struct {
 
 // HistDelta is what a server histogram recorded between two scrapes: the
 // observations, their mean, and the upper bounds of the buckets holding
-// the median and the 99th percentile (-1: above the largest bound).
+// the median, the 99th and the 99.9th percentile (-1: above the largest
+// bound).
 type HistDelta struct {
-	Count          float64 `json:"count"`
-	Mean, P50, P99 float64
+	Count                float64 `json:"count"`
+	Mean, P50, P99, P999 float64
 }
 
 // scrapeHists reads the named histograms from a /metrics URL (nil on any
@@ -135,7 +138,7 @@ func histDeltas(before, after map[string]*promHist) map[string]HistDelta {
 				d[i] -= b.counts[i]
 			}
 		}
-		out[name] = HistDelta{Count: n, Mean: (a.sum - b.sum) / n, P50: bucketQuantile(a.les, d, n, 0.5), P99: bucketQuantile(a.les, d, n, 0.99)}
+		out[name] = HistDelta{Count: n, Mean: (a.sum - b.sum) / n, P50: bucketQuantile(a.les, d, n, 0.5), P99: bucketQuantile(a.les, d, n, 0.99), P999: bucketQuantile(a.les, d, n, 0.999)}
 	}
 	return out
 }

@@ -50,3 +50,27 @@ h_seconds_count{by="b"} 7
 		t.Fatalf("the unlabelled name took labelled lines: %+v", u)
 	}
 }
+
+// TestSchedulerTail: the Go runtime's scheduling latencies are read like
+// linkup's own histograms, and the 99.9th percentile finds the rare long
+// wait for a CPU that the 99th does not.
+func TestSchedulerTail(t *testing.T) {
+	scrape := func(fast, mid, slow string) map[string]*promHist {
+		return parseHists(strings.NewReader(`# TYPE go_sched_latencies_seconds histogram
+go_sched_latencies_seconds_bucket{le="6.399999999999999e-07"} `+fast+`
+go_sched_latencies_seconds_bucket{le="0.0009175039999999999"} `+mid+`
+go_sched_latencies_seconds_bucket{le="0.010485759999999998"} `+slow+`
+go_sched_latencies_seconds_bucket{le="+Inf"} `+slow+`
+go_sched_latencies_seconds_sum 0.5
+go_sched_latencies_seconds_count `+slow+`
+go_sched_latencies_seconds_other 3
+`), serverHists)
+	}
+	d, ok := histDeltas(scrape("10", "10", "10"), scrape("985", "1008", "1010"))["go_sched_latencies_seconds"]
+	if !ok {
+		t.Fatal("the scheduler's histogram is not reported")
+	}
+	if d.Count != 1000 || d.P50 != 6.399999999999999e-07 || d.P99 != 0.0009175039999999999 || d.P999 != 0.010485759999999998 {
+		t.Fatalf("delta %+v", d)
+	}
+}

@@ -131,7 +131,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	if err := cfg.memory.apply(ctx, cfg.flagsSet, log, reg); err != nil {
 		return err
 	}
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(goCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if cfg.walPages < 0 {
 		return fmt.Errorf("--wal-checkpoint-pages %d: want 0 (the default, %d) or more", cfg.walPages, embedded.DefaultCheckpointPages)
 	}

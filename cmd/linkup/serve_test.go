@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -132,6 +134,9 @@ func TestAckedMessagesSurviveSIGKILL(t *testing.T) {
 	}
 }
 
+// TestServeHealthEndpoints: the three endpoints answer without a token,
+// and /metrics carries the scheduler's latencies beside linkup's own series
+// (PROTOCOL.md section 6: how a late delivery shows it waited for a CPU).
 func TestServeHealthEndpoints(t *testing.T) {
 	p := startServe(t, t.TempDir())
 	for _, path := range []string{"/healthz", "/readyz", "/metrics"} {
@@ -139,7 +144,19 @@ func TestServeHealthEndpoints(t *testing.T) {
 		if err != nil || resp.StatusCode != 200 {
 			t.Fatalf("%s: %v %v", path, resp, err)
 		}
+		body, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if path != "/metrics" {
+			continue
+		}
+		for _, series := range []string{"go_sched_latencies_seconds_bucket", "linkup_embedded_store_commit_seconds_bucket", "process_cpu_seconds_total"} {
+			if !bytes.Contains(body, []byte("\n"+series)) {
+				t.Errorf("/metrics has no %s", series)
+			}
+		}
 	}
 }
 
