@@ -57,18 +57,7 @@ func TestChatMailboxKeepsEachSendersOrder(t *testing.T) {
 	m.RegisterHandlers(inv, goDispatcher{wg: &runs})
 	m.Start()
 	const senders, each = 8, 2000
-	var wg sync.WaitGroup
-	for s := range senders {
-		wg.Go(func() {
-			for i := range each {
-				m.PostUserMessage([2]int{s, i})
-				if i%500 == 0 {
-					m.PostSystemMessage("sys")
-				}
-			}
-		})
-	}
-	wg.Wait()
+	postFromSenders(m, senders, each, 500)
 	runs.Wait() // every run scheduled has ended: nothing waits
 	inv.mu.Lock()
 	defer inv.mu.Unlock()

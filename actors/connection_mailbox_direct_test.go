@@ -1,7 +1,6 @@
 package actors
 
 import (
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -118,15 +117,7 @@ func TestConnMailboxDirectRunConcurrentSenders(t *testing.T) {
 	stats := &countingStats{}
 	m := newDirectMailbox(inv, stats)
 	const senders, each = 8, 2000
-	var wg sync.WaitGroup
-	for s := range senders {
-		wg.Go(func() {
-			for i := range each {
-				m.PostUserMessage([2]int{s, i})
-			}
-		})
-	}
-	wg.Wait()
+	postFromSenders(m, senders, each, 0)
 	if len(inv.user) != senders*each {
 		t.Fatalf("%d messages handled, want %d", len(inv.user), senders*each)
 	}

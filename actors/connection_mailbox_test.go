@@ -72,6 +72,25 @@ func checkSendersOrder(t *testing.T, handled []any, senders int) {
 	}
 }
 
+// postFromSenders posts messages [2]int{sender, i}, i < each, to m from
+// senders goroutines at once, and with sysEvery > 0 a "sys" system
+// message after every sysEvery-th of each sender's; it returns when every
+// post has returned.
+func postFromSenders(m actor.Mailbox, senders, each, sysEvery int) {
+	var wg sync.WaitGroup
+	for s := range senders {
+		wg.Go(func() {
+			for i := range each {
+				m.PostUserMessage([2]int{s, i})
+				if sysEvery > 0 && i%sysEvery == 0 {
+					m.PostSystemMessage("sys")
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
 func newTestMailbox(inv *recordingInvoker, d actor.Dispatcher) *connMailbox {
 	m := connMailboxes(nil)().(*connMailbox)
 	m.RegisterHandlers(inv, d)
@@ -87,17 +106,7 @@ func TestConnMailboxKeepsEachSendersOrder(t *testing.T) {
 	inv := oneAtATime(t)
 	m := newTestMailbox(inv, inPlace{})
 	const senders, each = 8, 2000
-	var wg sync.WaitGroup
-	for s := range senders {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range each {
-				m.PostUserMessage([2]int{s, i})
-			}
-		}()
-	}
-	wg.Wait()
+	postFromSenders(m, senders, each, 0)
 	if len(inv.user) != senders*each {
 		t.Fatalf("%d messages handled, want %d", len(inv.user), senders*each)
 	}
