@@ -1,7 +1,8 @@
 // Command linkup-load is linkup's load generator. It speaks PROTOCOL.md like
 // a real client over loopback WebSockets and reports sent, acked and
 // delivered messages, missing and duplicated deliveries, ack and delivery
-// latency, and the server's RSS, CPU and goroutines.
+// latency, and the server's RSS, CPU (with its kernel share), read and
+// write system calls per second, and goroutines.
 //
 //	linkup-load fanout --spawn /tmp/linkup --members 1000 --rate 500 --duration 10s
 //	linkup-load idle --url ws://127.0.0.1:8080/ws --server-pid 1234 --conns 19000

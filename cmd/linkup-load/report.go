@@ -27,12 +27,18 @@ type Summary struct {
 	// only; loggrowth.go).
 	LogGrowth *LogGrowth `json:"log_growth,omitempty"`
 	// Derived figures.
-	DeliveredPerSec float64            `json:"delivered_per_s"`
-	AckedPerSec     float64            `json:"acked_per_s"`
-	RSSPerConn      float64            `json:"server_rss_per_conn_bytes"`
-	CPUPercent      float64            `json:"server_cpu_percent"`
-	ClientCPUPct    float64            `json:"client_cpu_percent"`
-	Latency         map[string]Latency `json:"latency_ms"`
+	DeliveredPerSec float64 `json:"delivered_per_s"`
+	AckedPerSec     float64 `json:"acked_per_s"`
+	RSSPerConn      float64 `json:"server_rss_per_conn_bytes"`
+	CPUPercent      float64 `json:"server_cpu_percent"`
+	SysCPUPercent   float64 `json:"server_system_cpu_percent"`
+	// ReadCallsPerSec and WriteCallsPerSec are the server's read and
+	// write system calls per second over the same span (sockets and
+	// files alike; 0 when /proc/PID/io is not readable).
+	ReadCallsPerSec  float64            `json:"server_read_calls_per_s"`
+	WriteCallsPerSec float64            `json:"server_write_calls_per_s"`
+	ClientCPUPct     float64            `json:"client_cpu_percent"`
+	Latency          map[string]Latency `json:"latency_ms"`
 	// Soak only: the server samples over the traffic phase and the verdict.
 	Series        []Sample `json:"series,omitempty"`
 	SeriesDropped int      `json:"series_dropped,omitempty"`
@@ -68,6 +74,9 @@ func (s *Summary) merge(done []Report) error {
 		s.DeliveredPerSec, s.AckedPerSec = float64(s.Result.Delivered)/t, float64(s.Result.Acked)/t
 		span := s.After.At.Sub(s.Connected.At).Seconds()
 		s.CPUPercent = 100 * (s.After.CPU - s.Connected.CPU) / span
+		s.SysCPUPercent = 100 * (s.After.SysCPU - s.Connected.SysCPU) / span
+		s.ReadCallsPerSec = float64(s.After.ReadCalls-s.Connected.ReadCalls) / span
+		s.WriteCallsPerSec = float64(s.After.WriteCalls-s.Connected.WriteCalls) / span
 		s.ClientCPUPct = 100 * s.ClientCPU / span
 	}
 	if n := s.Result.Connected; n > 0 && s.After.RSS > 0 {
@@ -102,6 +111,10 @@ func (s *Summary) print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "server: RSS %.1f MiB before, %.1f connected, %.1f after, max %.1f; %.0f B/conn; CPU %.0f%% during traffic (load tool's workers %.0f%%); goroutines %d connected, max %d\n",
 		mib(s.Before.RSS), mib(s.Connected.RSS), mib(s.After.RSS), mib(s.MaxRSS), s.RSSPerConn, s.CPUPercent, s.ClientCPUPct, s.Connected.Goroutines, s.MaxGoroutines)
+	if s.WriteCallsPerSec > 0 {
+		fmt.Fprintf(w, "server during traffic: CPU %.0f%% of it in the kernel; %.0f write and %.0f read system calls per second\n",
+			s.SysCPUPercent, s.WriteCallsPerSec, s.ReadCallsPerSec)
+	}
 	if a, ok := s.ServerHists["linkup_append_latency_seconds"]; ok {
 		b, e := s.ServerHists["linkup_chat_batch_size"], s.ServerHists["linkup_append_batch_events"]
 		fmt.Fprintf(w, "server appends during traffic: %.0f, store append ms mean %.2f p50 ≤%.1f p99 ≤%.1f; commands per chat batch mean %.1f; events per append mean %.1f\n",

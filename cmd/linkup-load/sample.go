@@ -17,6 +17,9 @@ import (
 type Sample struct {
 	RSS        int64   // bytes, /proc/PID/status VmRSS
 	CPU        float64 // seconds of user+system time, /proc/PID/stat
+	SysCPU     float64 // of which system (kernel) time
+	ReadCalls  int64   // read system calls so far (read, readv, recv...), /proc/PID/io syscr
+	WriteCalls int64   // write system calls so far (write, writev, pwrite, send...), syscw
 	Goroutines int     // go_goroutines from /metrics
 	FDs        int     // open file descriptors, entries of /proc/PID/fd
 	At         time.Time
@@ -30,7 +33,10 @@ func sampleServer(pid int, metricsURL string) Sample {
 	s := Sample{At: time.Now()}
 	if pid > 0 {
 		s.RSS = procRSS(pid)
-		s.CPU = procCPU(pid)
+		var user float64
+		user, s.SysCPU = procTimes(pid)
+		s.CPU = user + s.SysCPU
+		s.ReadCalls, s.WriteCalls = procIO(pid)
 		s.FDs = procFDs(pid)
 	}
 	if metricsURL != "" {
@@ -71,20 +77,51 @@ func procFDs(pid int) int {
 	}
 }
 
-// procCPU returns utime+stime in seconds (fields 14 and 15 of stat, counted
-// after the parenthesised command name).
+// procCPU returns the user+system time of pid in seconds.
 func procCPU(pid int) float64 {
+	u, s := procTimes(pid)
+	return u + s
+}
+
+// procTimes returns utime and stime in seconds (fields 14 and 15 of stat,
+// counted after the parenthesised command name); 0, 0 when unreadable.
+func procTimes(pid int) (user, sys float64) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0
+		return 0, 0
 	}
 	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
 	if len(f) < 13 {
-		return 0
+		return 0, 0
 	}
 	u, _ := strconv.ParseFloat(f[11], 64)
 	s, _ := strconv.ParseFloat(f[12], 64)
-	return (u + s) / clockTicks
+	return u / clockTicks, s / clockTicks
+}
+
+// procIO returns the read and write system calls pid has made (syscr and
+// syscw of /proc/PID/io, which only the process's owner or root may read;
+// 0, 0 otherwise). Socket writes and the store's file writes both count:
+// against the delivered frames they show how many frames a write carries.
+func procIO(pid int) (reads, writes int64) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid))
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(line, ": ")
+		if !ok {
+			continue
+		}
+		n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		switch k {
+		case "syscr":
+			reads = n
+		case "syscw":
+			writes = n
+		}
+	}
+	return reads, writes
 }
 
 func metricGoroutines(url string) int {
