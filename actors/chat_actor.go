@@ -392,14 +392,36 @@ func (c *chatActor) welcome(ctx actor.Context, m chatSubscribe, held []chat.Item
 	}
 	ov := c.state.Overlay(c.state.LatestSeq)
 	for _, it := range held {
-		items = c.appendItem(items, timelineFrame(ov.Show(it)), it.Seq, nil)
-		items[len(items)-1].CatchUp = true
+		n := len(items)
+		if items = c.appendItem(items, timelineFrame(ov.Show(it)), it.Seq, nil); len(items) > n {
+			items[n].CatchUp, items[n].Sent = true, sentBy(it, m.User)
+		}
 	}
 	if len(items) == 0 {
 		c.subs[m.Conn.Id] = s
 		return
 	}
 	c.deliverTo(ctx, m.Conn.Id, s, deliver{ChatID: c.id, Items: items})
+}
+
+// sentBy names the command of user that stored it, or none when user did
+// not (deliverItem.Sent).
+func sentBy(it chat.Item, user string) sentCmd {
+	switch e := it.Event.(type) {
+	case events.MessageEdited:
+		if e.By == user {
+			return sentCmd{Command: "edit_message", Target: e.TargetSeq}
+		}
+	case events.MessageDeleted:
+		if e.By == user {
+			return sentCmd{Command: "delete_message", Target: e.TargetSeq}
+		}
+	case nil:
+		if it.Kind == chat.KindMessage && it.Message.Sender == user {
+			return sentCmd{Command: "send_message", ClientMsgID: it.Message.ClientMsgID}
+		}
+	}
+	return sentCmd{}
 }
 
 // attachCatchUp says what a connection that just attached is sent as it

@@ -208,6 +208,20 @@ type deliverItem struct {
 	// CatchUp marks messages re-sent to welcome a new member's connection;
 	// the connection drops those it has already delivered (by sync).
 	CatchUp bool
+	// Sent names the command of the welcomed connection's user that
+	// stored a catch-up item (catch-up items carry no Origin): the
+	// connection whose routed command it is, still unanswered, takes it as
+	// its own. Zero for every other item.
+	Sent sentCmd
+}
+
+// sentCmd is a user's command as a catch-up item shows it: a send by its
+// client_msg_id, an edit or a delete by the seq it targets; Command is ""
+// when the item names none.
+type sentCmd struct {
+	Command     string
+	ClientMsgID string
+	Target      uint64
 }
 
 // Internal messages of the chat actor.

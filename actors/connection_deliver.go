@@ -114,11 +114,11 @@ func (c *connActor) deliver(ctx actor.Context, d deliver) {
 		out = make([][]byte, 0, len(d.Items))
 	}
 	for _, it := range d.Items {
-		if buf != nil && !c.ownIn(ctx, seen, it) {
+		if buf != nil && !c.ownIn(ctx, d.ChatID, seen, it) {
 			buf.hold(it)
 			continue
 		}
-		out = c.emitTo(ctx, seen, behind, it, out)
+		out = c.emitTo(ctx, d.ChatID, seen, behind, it, out)
 	}
 	c.sendDeliveries(ctx, out)
 }
@@ -131,7 +131,7 @@ func (c *connActor) deliverRun(ctx actor.Context, d deliver, seen *seqSet, behin
 	from, to := -1, -1 // the run d.Frames[from:to] emitted so far
 	var out [][]byte   // made once the emitted items stop being one run
 	for i, it := range d.Items {
-		if !c.emits(ctx, seen, behind, it) {
+		if !c.emits(ctx, d.ChatID, seen, behind, it) {
 			continue
 		}
 		switch {
@@ -155,17 +155,26 @@ func (c *connActor) deliverRun(ctx actor.Context, d deliver, seen *seqSet, behin
 }
 
 // own reports (and notes as received) a message of this connection's own:
-// its ack carried the seq.
+// its ack carried the seq, or will.
 func (c *connActor) own(ctx actor.Context, chatID string, it deliverItem) bool {
-	if it.Origin == nil || it.Seq == 0 {
+	if (it.Origin == nil && it.Sent.Command == "") || it.Seq == 0 {
 		return false
 	}
-	return c.ownIn(ctx, c.seenSet(chatID), it)
+	return c.ownIn(ctx, chatID, c.seenSet(chatID), it)
 }
 
-// ownIn is own with the chat's seen set at hand.
-func (c *connActor) ownIn(ctx actor.Context, seen *seqSet, it deliverItem) bool {
-	if it.Origin == nil || it.Seq == 0 || it.Origin.Id != ctx.Self().Id {
+// ownIn is own with the chat's seen set at hand. A live item names the
+// connection whose command stored it (Origin); a catch-up item the user
+// stored names the command (Sent), and it is this connection's own while
+// its routed command waits for the answer (the answer brings the seq; a
+// seq already answered is in seen).
+func (c *connActor) ownIn(ctx actor.Context, chatID string, seen *seqSet, it deliverItem) bool {
+	switch {
+	case it.Seq == 0:
+		return false
+	case it.Origin != nil && it.Origin.Id == ctx.Self().Id:
+	case it.Sent.Command != "" && c.routing(chatID, it.Sent):
+	default:
 		return false
 	}
 	seen.add(it.Seq)
@@ -175,12 +184,12 @@ func (c *connActor) ownIn(ctx actor.Context, seen *seqSet, it deliverItem) bool 
 // emit appends a live item's frame to out unless the connection must not
 // get it: its own message, a chat it is behind in, a seq it already has.
 func (c *connActor) emit(ctx actor.Context, chatID string, it deliverItem, out [][]byte) [][]byte {
-	return c.emitTo(ctx, c.seenSet(chatID), c.isBehind(chatID), it, out)
+	return c.emitTo(ctx, chatID, c.seenSet(chatID), c.isBehind(chatID), it, out)
 }
 
 // emitTo is emit with the chat's seen set and behind flag at hand.
-func (c *connActor) emitTo(ctx actor.Context, seen *seqSet, behind bool, it deliverItem, out [][]byte) [][]byte {
-	if c.emits(ctx, seen, behind, it) {
+func (c *connActor) emitTo(ctx actor.Context, chatID string, seen *seqSet, behind bool, it deliverItem, out [][]byte) [][]byte {
+	if c.emits(ctx, chatID, seen, behind, it) {
 		out = append(out, it.Frame)
 	}
 	return out
@@ -189,9 +198,9 @@ func (c *connActor) emitTo(ctx actor.Context, seen *seqSet, behind bool, it deli
 // emits reports whether a live item goes out to the connection (and notes
 // its seq as received): not its own message, not in a chat it is behind
 // in, not a seq it already has.
-func (c *connActor) emits(ctx actor.Context, seen *seqSet, behind bool, it deliverItem) bool {
+func (c *connActor) emits(ctx actor.Context, chatID string, seen *seqSet, behind bool, it deliverItem) bool {
 	switch {
-	case c.ownIn(ctx, seen, it):
+	case c.ownIn(ctx, chatID, seen, it):
 	case it.Seq > 0 && behind:
 		c.node.m.droppedLive.Inc()
 	case it.Seq > 0 && seen.has(it.Seq):

@@ -105,6 +105,23 @@ func (c *connActor) onRouted(ctx actor.Context, m routedReply) {
 	c.routedAnswer(ctx, head, rep)
 }
 
+// routing reports whether cmd is among the connection's routed commands
+// to chatID still waiting for their answer.
+func (c *connActor) routing(chatID string, cmd sentCmd) bool {
+	if c.reqs == nil {
+		return false
+	}
+	for _, r := range c.reqs.routes.queues[chatID] {
+		if r.req.Command != cmd.Command {
+			continue
+		}
+		if cmd.Command == "send_message" && r.req.ClientMsgID == cmd.ClientMsgID || cmd.Command != "send_message" && r.req.Seq == cmd.Target {
+			return true
+		}
+	}
+	return false
+}
+
 // routedAnswer hands an owner's answer to the connection as the chat
 // actor's own would be.
 func (c *connActor) routedAnswer(ctx actor.Context, cmd routedCmd, rep ChatReply) {

@@ -1,0 +1,142 @@
+package actors
+
+import (
+	"context"
+	"iter"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/linkup-chat/linkup/events"
+	"github.com/linkup-chat/linkup/events/embedded"
+	"github.com/linkup-chat/linkup/internal/testnode/poll"
+	"github.com/linkup-chat/linkup/protocol"
+)
+
+// TestRoutedCommandInCatchUpIsKnownAsOwn: a connection on node a sends
+// to a chat owned by node b while a's chat actor is still loading it. The
+// load reads the log after b stored the command's item, so a's chat
+// welcomes the connection with catch-up items that include it, and those
+// carry no origin (only live items do). The routed answer is still on its
+// way: the connection must take the item as its own all the same (its
+// routed command is pending), else the client gets its own message (or
+// edit) as a frame beside its ack (a fresh-clone CI run of
+// TestClusterTLSDelivery saw the client on n3 get its own seq 3).
+func TestRoutedCommandInCatchUpIsKnownAsOwn(t *testing.T) {
+	for _, tc := range []struct {
+		name, own string
+		cmd       protocol.Command
+	}{
+		{"send", `"body":"mine"`, protocol.SendMessage{Ref: "s", ChatID: "c1", ClientMsgID: "k1", Body: "mine"}},
+		{"edit", `"type":"message_edited"`, protocol.EditMessage{Ref: "s", ChatID: "c1", Seq: 1, Body: "edited"}},
+		{"delete", `"type":"message_deleted"`, protocol.DeleteMessage{Ref: "s", ChatID: "c1", Seq: 1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) { routedInCatchUp(t, tc.cmd, tc.own) })
+	}
+}
+
+// routedInCatchUp has carol send cmd from node a while a loads the chat
+// (her earlier message, seq 1, was sent from node b before she connected
+// to a), and fails if she gets a frame with own.
+func routedInCatchUp(t *testing.T, cmd protocol.Command, own string) {
+	st, err := embedded.Open(embedded.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	b := mustNew(t, Config{Store: st, Encoder: jsonEncoder{}, Name: "b", Limits: unlimitedConfig(st).Limits})
+	r := &heldRouter{owner: b, stored: make(chan struct{}, 1), release: make(chan struct{})}
+	gs := &gatedStore{Store: st}
+	a := mustNew(t, Config{Store: gs, Encoder: jsonEncoder{}, Name: "a", Router: r, Limits: unlimitedConfig(st).Limits})
+
+	bobSock, carolSock, elsewhere := openSocket(), openSocket(), openSocket()
+	bob := b.Connect(ConnInfo{ConnectionID: "k-bob", UserID: "bob"}, bobSock)
+	bob.Handle(protocol.CreateChat{Ref: "c", ChatID: "c1", Title: "t", Members: []string{"carol"}})
+	waitFor(t, bobSock, `"ref":"c"`)
+	other := b.Connect(ConnInfo{ConnectionID: "k-carol-b", UserID: "carol"}, elsewhere)
+	other.Handle(protocol.SendMessage{Ref: "e", ChatID: "c1", ClientMsgID: "k0", Body: "earlier"})
+	waitFor(t, elsewhere, `"ref":"e"`)
+	other.Closed("gone")
+	pollChatListed(t, a, "carol", "c1")
+
+	loading := gs.arm(events.ChatStream("c1"))
+	carol := a.Connect(ConnInfo{ConnectionID: "k-carol", UserID: "carol"}, carolSock)
+	<-loading // a's chat reads the log for c1, and waits
+	carol.Handle(cmd)
+	<-r.stored // b stored carol's command; its answer waits
+	gs.open()
+	bob.Handle(protocol.SendMessage{Ref: "b1", ChatID: "c1", ClientMsgID: "kb", Body: "after"})
+	waitFor(t, carolSock, `"body":"after"`) // a's chat welcomed carol and went live
+	close(r.release)
+	waitFor(t, carolSock, `"ref":"s"`)
+	frames, _ := carolSock.state()
+	for _, f := range frames {
+		if strings.Contains(f, own) {
+			t.Fatalf("carol got her own routed command's item as a frame: %s\nall frames:\n%s", f, strings.Join(frames, "\n"))
+		}
+	}
+}
+
+// heldRouter hands each routed command to owner and signals stored once
+// the owner answered; the answer goes back to the connection only once
+// release is closed.
+type heldRouter struct {
+	owner   *Node
+	stored  chan struct{}
+	release chan struct{}
+}
+
+func (r *heldRouter) Route(_ context.Context, req ChatRequest) (ChatReply, error) {
+	rep := r.owner.HandleChat(req)
+	select {
+	case r.stored <- struct{}{}:
+	default:
+	}
+	<-r.release
+	return rep, nil
+}
+
+// gatedStore holds reads of one stream (arm) until open.
+type gatedStore struct {
+	events.Store
+	mu      sync.Mutex
+	stream  string
+	reading chan struct{} // closed when the armed stream's first read begins
+	gate    chan struct{}
+}
+
+// arm makes the next reads of stream wait for open; the channel it
+// returns is closed when the first of them begins.
+func (s *gatedStore) arm(stream string) <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stream, s.reading, s.gate = stream, make(chan struct{}), make(chan struct{})
+	return s.reading
+}
+
+func (s *gatedStore) open() { close(s.gate) }
+
+func (s *gatedStore) ReadStream(ctx context.Context, stream string, opts events.ReadStreamOptions) iter.Seq2[events.RecordedEvent, error] {
+	s.mu.Lock()
+	gate := s.gate
+	if stream == s.stream && s.reading != nil {
+		close(s.reading)
+		s.reading = nil
+	}
+	armed := stream == s.stream
+	s.mu.Unlock()
+	if armed {
+		<-gate
+	}
+	return s.Store.ReadStream(ctx, stream, opts)
+}
+
+// pollChatListed waits until n's directory lists chatID for user.
+func pollChatListed(t *testing.T, n *Node, user, chatID string) {
+	t.Helper()
+	poll.Until(t, 10*time.Second, "node "+n.name+"'s directory lists "+chatID+" for "+user, func() bool {
+		return slices.Contains(n.dir.ChatsOf(user), chatID)
+	})
+}
