@@ -235,7 +235,7 @@ func (c *connActor) Receive(ctx actor.Context) {
 	case replyFrame:
 		c.send(ctx, m.Frame)
 	case ackPosted:
-		c.send(ctx, m.Ack)
+		c.ackedPost(ctx, m.Ack)
 	case replyError:
 		c.fail(ctx, m.Ref, m.Command, m.ChatID, m.Err)
 	case routedReply:

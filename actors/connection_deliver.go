@@ -154,6 +154,18 @@ func (c *connActor) deliverRun(ctx actor.Context, d deliver, seen *seqSet, behin
 	}
 }
 
+// ackedPost sends a post's ack and notes its seq as answered, as a routed
+// answer does: the client has the message, so its item is the
+// connection's own however it comes, also as a catch-up item of a welcome
+// that reached the chat after the post (the subscription comes from the
+// user's actor, the post from the connection).
+func (c *connActor) ackedPost(ctx actor.Context, ack *protocol.AckSendMessage) {
+	if ack.Seq > 0 && !c.seenSet(ack.ChatID).answered(ack.Seq) {
+		c.node.m.ownForgotten.Inc()
+	}
+	c.send(ctx, ack)
+}
+
 // own reports (and notes as received) a message of this connection's own:
 // its ack carried the seq, or will.
 func (c *connActor) own(ctx actor.Context, chatID string, it deliverItem) bool {
@@ -166,14 +178,15 @@ func (c *connActor) own(ctx actor.Context, chatID string, it deliverItem) bool {
 // ownIn is own with the chat's seen set at hand. A live item names the
 // connection whose command stored it (Origin); a catch-up item the user
 // stored names the command (Sent), and it is this connection's own while
-// its routed command waits for the answer (the answer brings the seq; a
-// seq already answered is in seen).
+// its routed command waits for the answer; once answered, the seq is in
+// seen's ahead list until its item comes.
 func (c *connActor) ownIn(ctx actor.Context, chatID string, seen *seqSet, it deliverItem) bool {
 	switch {
 	case it.Seq == 0:
 		return false
 	case it.Origin != nil && it.Origin.Id == ctx.Self().Id:
 	case it.Sent.Command != "" && c.routing(chatID, it.Sent):
+	case seen.isAhead(it.Seq): // its routed ack came first
 	default:
 		return false
 	}
@@ -313,6 +326,9 @@ func (c *connActor) endSync(ctx actor.Context, p syncPart) {
 	seen := c.seenSet(p.ChatID)
 	frames := make([][]byte, 0, len(p.Messages))
 	for _, m := range p.Messages {
+		if seen.isAhead(m.Seq) {
+			seen.add(m.Seq) // the client's own, acked: received
+		}
 		if seen.has(m.Seq) {
 			c.node.m.repeatsSkipped.Inc()
 			continue

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"fmt"
 	"iter"
 	"slices"
 	"strings"
@@ -139,4 +140,126 @@ func pollChatListed(t *testing.T, n *Node, user, chatID string) {
 	poll.Until(t, 10*time.Second, "node "+n.name+"'s directory lists "+chatID+" for "+user, func() bool {
 		return slices.Contains(n.dir.ChatsOf(user), chatID)
 	})
+}
+
+// TestRoutedAcksAheadOfTheLogLoseNothing: a connection's routed sends
+// are answered by the chat's owner at once, while its node learns the
+// chat's items from the log, later. The acks' seqs are the client's own;
+// the other members' items between them, when the log brings them, must
+// still reach it: however far the acks run ahead (here 80 own sends, each
+// followed by one of bob's, before node a's log follower moves), none of
+// bob's messages is counted as received before it was sent.
+func TestRoutedAcksAheadOfTheLogLoseNothing(t *testing.T) {
+	st, err := embedded.Open(embedded.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	b := mustNew(t, Config{Store: st, Encoder: jsonEncoder{}, Name: "b", Limits: unlimitedConfig(st).Limits})
+	ls := &heldFollower{Store: st}
+	a := mustNew(t, Config{Store: ls, Encoder: jsonEncoder{}, Name: "a", Router: &jsonRouter{owner: b}, Limits: unlimitedConfig(st).Limits})
+
+	bobSock, carolSock := openSocket(), openSocket()
+	bob := b.Connect(ConnInfo{ConnectionID: "k-bob", UserID: "bob"}, bobSock)
+	bob.Handle(protocol.CreateChat{Ref: "c", ChatID: "c1", Title: "t", Members: []string{"carol"}})
+	waitFor(t, bobSock, `"ref":"c"`)
+	pollChatListed(t, a, "carol", "c1")
+	carol := a.Connect(ConnInfo{ConnectionID: "k-carol", UserID: "carol"}, carolSock)
+	carol.Handle(protocol.SendMessage{Ref: "first", ChatID: "c1", ClientMsgID: "first", Body: "first"})
+	waitFor(t, carolSock, `"ref":"first"`)
+	waitFor(t, bobSock, `"body":"first"`)
+
+	ls.hold(events.ChatStream("c1"))
+	const n = 80
+	for i := range n {
+		carol.Handle(protocol.SendMessage{Ref: fmt.Sprint("c", i), ChatID: "c1", ClientMsgID: fmt.Sprint("c", i), Body: "mine"})
+		waitFor(t, carolSock, fmt.Sprintf(`"ref":"c%d"`, i))
+		bob.Handle(protocol.SendMessage{Ref: fmt.Sprint("b", i), ChatID: "c1", ClientMsgID: fmt.Sprint("b", i), Body: fmt.Sprint("bob-", i)})
+		waitFor(t, bobSock, fmt.Sprintf(`"ref":"b%d"`, i))
+	}
+	ls.release()
+	waitFor(t, carolSock, fmt.Sprintf(`"body":"bob-%d"`, n-1))
+	frames, _ := carolSock.state()
+	var missing []int
+	for i := range n {
+		want := fmt.Sprintf(`"body":"bob-%d"`, i)
+		if !slices.ContainsFunc(frames, func(f string) bool { return strings.Contains(f, want) }) {
+			missing = append(missing, i)
+		}
+	}
+	if len(missing) > 0 {
+		t.Fatalf("carol never got %d of bob's %d messages: %v", len(missing), n, missing)
+	}
+	for _, f := range frames {
+		if strings.Contains(f, `"body":"mine"`) {
+			t.Fatalf("carol got her own message as a frame: %s", f)
+		}
+	}
+}
+
+// heldFollower holds its subscriptions' deliveries of one stream (hold)
+// until release, as a log follower far behind would see them.
+type heldFollower struct {
+	events.Store
+	mu     sync.Mutex
+	stream string
+	gate   chan struct{}
+}
+
+func (s *heldFollower) hold(stream string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stream, s.gate = stream, make(chan struct{})
+}
+
+func (s *heldFollower) release() { close(s.gate) }
+
+func (s *heldFollower) Subscribe(ctx context.Context, opts events.SubscribeOptions) iter.Seq2[events.Delivery, error] {
+	return func(yield func(events.Delivery, error) bool) {
+		for d, err := range s.Store.Subscribe(ctx, opts) {
+			s.mu.Lock()
+			stream, gate := s.stream, s.gate
+			s.mu.Unlock()
+			if d.Event != nil && d.Event.Stream == stream {
+				select {
+				case <-gate:
+				case <-ctx.Done():
+					return
+				}
+			}
+			if !yield(d, err) {
+				return
+			}
+		}
+	}
+}
+
+// TestAckedPostIsNotCaughtUpAgain: on one node a connection's
+// subscription comes from its user's actor and its posts straight from
+// the connection, so a chat may store a post, and ack it, before it
+// welcomes the poster with catch-up items that include it. The ack makes
+// the item the connection's own: it is not sent as a frame too (here the
+// ack and the catch-up items are handed to the connection in that order,
+// as the chat would), while the next item is.
+func TestAckedPostIsNotCaughtUpAgain(t *testing.T) {
+	n := unlimitedNode(t)
+	aliceSock, carolSock := openSocket(), openSocket()
+	alice := n.Connect(ConnInfo{ConnectionID: "k-alice", UserID: "alice"}, aliceSock)
+	alice.Handle(protocol.CreateChat{Ref: "c", ChatID: "c1", Title: "t", Members: []string{"carol"}})
+	waitFor(t, aliceSock, `"ref":"c"`)
+	carol := n.Connect(ConnInfo{ConnectionID: "k-carol", UserID: "carol"}, carolSock)
+	carol.Handle(protocol.Ping{Ref: "p"}) // live items flow from here
+	waitFor(t, carolSock, `"type":"pong"`)
+
+	n.system.Root.Send(carol.pid, ackPosted{Ack: &protocol.AckSendMessage{Ref: "s", ChatID: "c1", ClientMsgID: "k1", Seq: 7}})
+	own := []byte(`{"type":"message","chat_id":"c1","seq":7,"sender":"carol","body":"mine"}`)
+	next := []byte(`{"type":"message","chat_id":"c1","seq":8,"sender":"alice","body":"next"}`)
+	n.system.Root.Send(carol.pid, deliver{ChatID: "c1", Items: []deliverItem{{Seq: 7, Frame: own, CatchUp: true}, {Seq: 8, Frame: next, CatchUp: true}}})
+	waitFor(t, carolSock, `"body":"next"`)
+	frames, _ := carolSock.state()
+	for _, f := range frames {
+		if strings.Contains(f, `"body":"mine"`) {
+			t.Fatalf("carol got the message she had the ack of: %s\nall frames:\n%s", f, strings.Join(frames, "\n"))
+		}
+	}
 }

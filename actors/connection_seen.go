@@ -24,6 +24,48 @@ type span struct{ lo, hi uint64 }
 type seqSet struct {
 	spans []span
 	floor uint64
+	// ahead are the connection's own seqs that the chat's owner answered
+	// (a routed command's ack carries the seq) before this node's chat
+	// delivered their items: the log brings those later, with the other
+	// members' items between them. Kept apart from spans, so that the
+	// runs stay few and no other member's item is counted as received
+	// (maxSeenSpans joins runs); an item of one is the connection's own
+	// (emits). Sorted, at most maxAhead.
+	ahead []uint64
+}
+
+// maxAhead bounds a chat's seqs answered ahead of their items on one
+// connection. Past it the lowest is forgotten (counted in
+// linkup_own_seqs_forgotten_total): if its item still comes, the client
+// gets its own message as a frame besides its ack, rather than another
+// member's item being lost.
+const maxAhead = 256
+
+// answered notes seq, the connection's own, as answered; it reports
+// false when it forgot another to make room.
+func (s *seqSet) answered(seq uint64) bool {
+	if s.has(seq) {
+		return true
+	}
+	i, found := slices.BinarySearch(s.ahead, seq)
+	if found {
+		return true
+	}
+	s.ahead = slices.Insert(s.ahead, i, seq)
+	if len(s.ahead) > maxAhead {
+		s.ahead = slices.Delete(s.ahead, 0, 1)
+		return false
+	}
+	return true
+}
+
+// isAhead reports whether seq was answered before its item came.
+func (s *seqSet) isAhead(seq uint64) bool {
+	if len(s.ahead) == 0 {
+		return false
+	}
+	_, found := slices.BinarySearch(s.ahead, seq)
+	return found
 }
 
 // has reports whether the connection must not get seq: it received it,
@@ -57,8 +99,14 @@ func (s *seqSet) find(seq uint64) (int, bool) {
 	})
 }
 
-// add puts seq in the set, joining the runs it touches.
+// add puts seq in the set, joining the runs it touches (and no longer
+// ahead).
 func (s *seqSet) add(seq uint64) {
+	if len(s.ahead) > 0 {
+		if i, found := slices.BinarySearch(s.ahead, seq); found {
+			s.ahead = slices.Delete(s.ahead, i, i+1)
+		}
+	}
 	if s.received(seq) {
 		return
 	}

@@ -138,8 +138,8 @@ func (c *connActor) routedAnswer(ctx actor.Context, cmd routedCmd, rep ChatReply
 	case rep.Err != nil:
 		c.fail(ctx, cmd.req.Ref, cmd.req.Command, cmd.req.ChatID, rep.Err)
 	default:
-		if rep.Seq > 0 {
-			c.seenSet(cmd.req.ChatID).add(rep.Seq) // its ack carries the seq: no message frame too
+		if rep.Seq > 0 && !c.seenSet(cmd.req.ChatID).answered(rep.Seq) { // its ack carries the seq: no message frame too
+			c.node.m.ownForgotten.Inc()
 		}
 		c.sendRaw(ctx, rep.Frame)
 	}
