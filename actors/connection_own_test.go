@@ -43,15 +43,10 @@ func TestRoutedCommandInCatchUpIsKnownAsOwn(t *testing.T) {
 // (her earlier message, seq 1, was sent from node b before she connected
 // to a), and fails if she gets a frame with own.
 func routedInCatchUp(t *testing.T, cmd protocol.Command, own string) {
-	st, err := embedded.Open(embedded.Config{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	b := mustNew(t, Config{Store: st, Encoder: jsonEncoder{}, Name: "b", Limits: unlimitedConfig(st).Limits})
+	st, b := ownerNode(t)
 	r := &heldRouter{owner: b, stored: make(chan struct{}, 1), release: make(chan struct{})}
 	gs := &gatedStore{Store: st}
-	a := mustNew(t, Config{Store: gs, Encoder: jsonEncoder{}, Name: "a", Router: r, Limits: unlimitedConfig(st).Limits})
+	a := routingNode(t, gs, r)
 
 	bobSock, carolSock, elsewhere := openSocket(), openSocket(), openSocket()
 	bob := b.Connect(ConnInfo{ConnectionID: "k-bob", UserID: "bob"}, bobSock)
@@ -79,6 +74,25 @@ func routedInCatchUp(t *testing.T, cmd protocol.Command, own string) {
 			t.Fatalf("carol got her own routed command's item as a frame: %s\nall frames:\n%s", f, strings.Join(frames, "\n"))
 		}
 	}
+}
+
+// ownerNode starts node b, the chats' owner, on a fresh embedded store
+// (closed when the test ends), rate limits out of the way.
+func ownerNode(t *testing.T) (*embedded.Store, *Node) {
+	t.Helper()
+	st, err := embedded.Open(embedded.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st, mustNew(t, Config{Store: st, Encoder: jsonEncoder{}, Name: "b", Limits: unlimitedConfig(st).Limits})
+}
+
+// routingNode starts node a on st (the owner's store, wrapped), its chat
+// commands going through r.
+func routingNode(t *testing.T, st events.Store, r Router) *Node {
+	t.Helper()
+	return mustNew(t, Config{Store: st, Encoder: jsonEncoder{}, Name: "a", Router: r, Limits: unlimitedConfig(st).Limits})
 }
 
 // heldRouter hands each routed command to owner and signals stored once
@@ -151,14 +165,9 @@ func pollChatListed(t *testing.T, n *Node, user, chatID string) {
 // followed by one of bob's, before node a's log follower moves), none of
 // bob's messages is counted as received before it was sent.
 func TestRoutedAcksAheadOfTheLogLoseNothing(t *testing.T) {
-	st, err := embedded.Open(embedded.Config{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	b := mustNew(t, Config{Store: st, Encoder: jsonEncoder{}, Name: "b", Limits: unlimitedConfig(st).Limits})
+	st, b := ownerNode(t)
 	ls := &heldFollower{Store: st}
-	a := mustNew(t, Config{Store: ls, Encoder: jsonEncoder{}, Name: "a", Router: &jsonRouter{owner: b}, Limits: unlimitedConfig(st).Limits})
+	a := routingNode(t, ls, &jsonRouter{owner: b})
 
 	bobSock, carolSock := openSocket(), openSocket()
 	bob := b.Connect(ConnInfo{ConnectionID: "k-bob", UserID: "bob"}, bobSock)
@@ -282,14 +291,9 @@ func TestTwoNodesEveryoneGetsEveryOtherOnceInOrder(t *testing.T) {
 
 func everyoneOnce(t *testing.T, seed uint64) {
 	const perUser = 100
-	st, err := embedded.Open(embedded.Config{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	b := mustNew(t, Config{Store: st, Encoder: jsonEncoder{}, Name: "b", Limits: unlimitedConfig(st).Limits})
+	st, b := ownerNode(t)
 	hf := &heldFollower{Store: st}
-	a := mustNew(t, Config{Store: hf, Encoder: jsonEncoder{}, Name: "a", Router: &jsonRouter{owner: b, jitter: true}, Limits: unlimitedConfig(st).Limits})
+	a := routingNode(t, hf, &jsonRouter{owner: b, jitter: true})
 
 	users := []string{"u0", "u1", "u2", "u3"} // u0, u1 on a; u2, u3 on b
 	socks := make([]*gatedSocket, len(users))
