@@ -278,35 +278,47 @@ func TestAckedPostIsNotCaughtUpAgain(t *testing.T) {
 // each node, all sending at once while node a's log follower stalls and
 // moves in random steps and the router adds jitter: every connection gets
 // every other member's message once, in seq order, and none of its own,
-// and the acks carry every seq once. Three rounds with different steps.
+// and the acks carry every seq once. Three rounds with different steps,
+// and three where node a's members connect only once node b's have sent
+// a fifth of theirs, so a's chat loads while the chat is busy (they get
+// every message stored after they were accepted, as a sync would start
+// where they are).
 // Before acks' seqs were held apart (seqSet.ahead), one round of 66
-// failed: u3, on the owner node, got its first two messages as
-// frames, its posts having reached the chat before its user actor's
-// attach subscription, whose catch-up then carried them.
+// failed: u3, on the owner node, got its first two messages as frames,
+// its posts having reached the chat before its user actor's attach
+// subscription, whose catch-up then carried them.
 func TestTwoNodesEveryoneGetsEveryOtherOnceInOrder(t *testing.T) {
-	for round := range 3 {
-		t.Run(fmt.Sprint("round", round), func(t *testing.T) { everyoneOnce(t, uint64(round)) })
+	for round := range 6 {
+		late := round >= 3
+		t.Run(fmt.Sprintf("round%d,late=%v", round, late), func(t *testing.T) { everyoneOnce(t, uint64(round), late) })
 	}
 }
 
-func everyoneOnce(t *testing.T, seed uint64) {
+// everyoneOnce runs one round; late: node a's members connect once node
+// b's have sent a fifth of their messages.
+func everyoneOnce(t *testing.T, seed uint64, late bool) {
 	const perUser = 100
 	st, b := ownerNode(t)
 	hf := &heldFollower{Store: st}
 	a := routingNode(t, hf, &jsonRouter{owner: b, jitter: true})
 
 	users := []string{"u0", "u1", "u2", "u3"} // u0, u1 on a; u2, u3 on b
+	nodes := []*Node{a, a, b, b}
 	socks := make([]*gatedSocket, len(users))
 	conns := make([]*Conn, len(users))
-	socks[2] = openSocket()
-	conns[2] = b.Connect(ConnInfo{ConnectionID: "k-u2", UserID: "u2"}, socks[2])
+	connect := func(i int) {
+		socks[i] = openSocket()
+		conns[i] = nodes[i].Connect(ConnInfo{ConnectionID: "k-" + users[i], UserID: users[i]}, socks[i])
+	}
+	connect(2)
 	conns[2].Handle(protocol.CreateChat{Ref: "c", ChatID: "c1", Title: "t", Members: []string{"u0", "u1", "u3"}})
 	waitFor(t, socks[2], `"ref":"c"`)
 	pollChatListed(t, a, "u0", "c1")
 	pollChatListed(t, b, "u3", "c1")
-	for i, n := range map[int]*Node{0: a, 1: a, 3: b} {
-		socks[i] = openSocket()
-		conns[i] = n.Connect(ConnInfo{ConnectionID: "k-" + users[i], UserID: users[i]}, socks[i])
+	connect(3)
+	if !late {
+		connect(0)
+		connect(1)
 	}
 
 	stop := make(chan struct{})
@@ -325,47 +337,81 @@ func everyoneOnce(t *testing.T, seed uint64) {
 			}
 		}
 	}()
+	fifth := make(chan struct{}) // node b's members sent a fifth of theirs
 	var wg sync.WaitGroup
 	for i := range users {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			if late && nodes[i] == a {
+				<-fifth
+				connect(i)
+			}
 			r := rand.New(rand.NewPCG(seed, uint64(i)))
 			for k := range perUser {
 				conns[i].Handle(protocol.SendMessage{Ref: fmt.Sprintf("s%d", k), ChatID: "c1", ClientMsgID: fmt.Sprint(k), Body: fmt.Sprintf("%s-%d", users[i], k)})
+				if i == 2 && k == perUser/5 {
+					close(fifth)
+				}
 				time.Sleep(time.Duration(r.IntN(400)) * time.Microsecond)
 			}
 		}()
 	}
 	wg.Wait()
+	acks := make([][]int, len(users))
 	for i := range users {
 		waitFor(t, socks[i], fmt.Sprintf(`"ref":"s%d"`, perUser-1))
+		frames, _ := socks[i].state()
+		if acks[i] = seqsWith(t, frames, `"type":"ack"`, `"client_msg_id"`); len(acks[i]) != perUser {
+			t.Fatalf("%s got %d acks, want %d", users[i], len(acks[i]), perUser)
+		}
 	}
 	close(stop)
 	<-stalls
 
-	var acked []int
-	for i, u := range users {
-		poll.Until(t, 20*time.Second, u+" got every other member's message", func() bool {
-			frames, _ := socks[i].state()
-			return len(seqsWith(t, frames, `"type":"message"`)) >= 3*perUser
-		})
-		frames, _ := socks[i].state()
-		got := seqsWith(t, frames, `"type":"message"`)
-		if own := seqsWith(t, frames, `"type":"message"`, fmt.Sprintf(`"body":"%s-`, u)); len(own) > 0 {
-			t.Fatalf("%s got its own messages as frames: seqs %v", u, own)
-		}
-		if len(got) != 3*perUser || !slices.IsSorted(got) || len(slices.Compact(slices.Clone(got))) != len(got) {
-			t.Fatalf("%s got %d message frames, want %d in increasing seq order, each once: %v", u, len(got), 3*perUser, got)
-		}
-		acks := seqsWith(t, frames, `"type":"ack"`, `"client_msg_id"`)
-		if len(acks) != perUser {
-			t.Fatalf("%s got %d acks, want %d", u, len(acks), perUser)
-		}
-		acked = append(acked, acks...)
+	var all []int
+	for i := range users {
+		all = append(all, acks[i]...)
 	}
-	slices.Sort(acked)
-	if !isRun(acked, 1, 4*perUser) {
-		t.Fatalf("the acks do not carry seqs 1..%d each once: %v", 4*perUser, acked)
+	slices.Sort(all)
+	if !isRun(all, 1, 4*perUser) {
+		t.Fatalf("the acks do not carry seqs 1..%d each once: %v", 4*perUser, all)
+	}
+	for i, u := range users {
+		checkEveryOther(t, u, socks[i], acks[i], all, late && nodes[i] == a)
+	}
+}
+
+// checkEveryOther waits until u's connection has every seq of all that
+// is not one of its own acks (when joined late, every such seq from the
+// first it got on), and fails unless it got exactly those, in increasing
+// order, and none of its own messages.
+func checkEveryOther(t *testing.T, u string, sock *gatedSocket, own, all []int, joinedLate bool) {
+	t.Helper()
+	want := func(got []int) []int {
+		var w []int
+		for _, s := range all {
+			if !slices.Contains(own, s) && (!joinedLate || (len(got) > 0 && s >= got[0])) {
+				w = append(w, s)
+			}
+		}
+		return w
+	}
+	messages := func() []int {
+		frames, _ := sock.state()
+		return seqsWith(t, frames, `"type":"message"`)
+	}
+	poll.Until(t, 20*time.Second, u+" got every other member's message", func() bool {
+		got := messages()
+		w := want(got)
+		return len(w) > 0 && len(got) >= len(w)
+	})
+	got := messages()
+	frames, _ := sock.state()
+	if mine := seqsWith(t, frames, `"type":"message"`, fmt.Sprintf(`"body":"%s-`, u)); len(mine) > 0 {
+		t.Fatalf("%s got its own messages as frames: seqs %v", u, mine)
+	}
+	if w := want(got); !slices.Equal(got, w) {
+		t.Fatalf("%s got message seqs %v, want %v (in this order, each once)", u, got, w)
 	}
 }
