@@ -160,33 +160,37 @@ func (c *connActor) deliverRun(ctx actor.Context, d deliver, seen *seqSet, behin
 // that reached the chat after the post (the subscription comes from the
 // user's actor, the post from the connection).
 func (c *connActor) ackedPost(ctx actor.Context, ack *protocol.AckSendMessage) {
-	if ack.Seq > 0 && !c.seenSet(ack.ChatID).answered(ack.Seq) {
+	c.answered(ack.ChatID, ack.Seq)
+	c.send(ctx, ack)
+}
+
+// answered notes seq (0: none), carried by an ack of the connection's
+// own command, as its own until its item comes (seqSet.answered),
+// counting a seq forgotten past the bound.
+func (c *connActor) answered(chatID string, seq uint64) {
+	if seq > 0 && !c.seenSet(chatID).answered(seq) {
 		c.node.m.ownForgotten.Inc()
 	}
-	c.send(ctx, ack)
 }
 
 // own reports (and notes as received) a message of this connection's own:
 // its ack carried the seq, or will.
 func (c *connActor) own(ctx actor.Context, chatID string, it deliverItem) bool {
-	if (it.Origin == nil && it.Sent.Command == "") || it.Seq == 0 {
-		return false
-	}
-	return c.ownIn(ctx, chatID, c.seenSet(chatID), it)
+	return it.Seq > 0 && c.ownIn(ctx, chatID, c.seenSet(chatID), it)
 }
 
 // ownIn is own with the chat's seen set at hand. A live item names the
 // connection whose command stored it (Origin); a catch-up item the user
 // stored names the command (Sent), and it is this connection's own while
-// its routed command waits for the answer; once answered, the seq is in
-// seen's ahead list until its item comes.
+// its routed command waits for the answer; once an ack (local or routed)
+// carried the seq, it is in seen's ahead list until its item comes.
 func (c *connActor) ownIn(ctx actor.Context, chatID string, seen *seqSet, it deliverItem) bool {
 	switch {
 	case it.Seq == 0:
 		return false
 	case it.Origin != nil && it.Origin.Id == ctx.Self().Id:
 	case it.Sent.Command != "" && c.routing(chatID, it.Sent):
-	case seen.isAhead(it.Seq): // its routed ack came first
+	case seen.isAhead(it.Seq): // its ack came first
 	default:
 		return false
 	}

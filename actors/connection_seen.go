@@ -24,10 +24,10 @@ type span struct{ lo, hi uint64 }
 type seqSet struct {
 	spans []span
 	floor uint64
-	// ahead are the connection's own seqs that the chat's owner answered
-	// (a routed command's ack carries the seq) before this node's chat
-	// delivered their items: the log brings those later, with the other
-	// members' items between them. Kept apart from spans, so that the
+	// ahead are the connection's own seqs that an ack carried (a post's,
+	// or a routed command's from the chat's owner) before the chat here
+	// delivered their items: those come later (from the log, for a routed
+	// command), with the other members' items between them. Kept apart from spans, so that the
 	// runs stay few and no other member's item is counted as received
 	// (maxSeenSpans joins runs); an item of one is the connection's own
 	// (emits). Sorted, at most maxAhead.

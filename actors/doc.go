@@ -83,8 +83,8 @@
 //     (Config.SyncWait; half of Limits.SyncMessages) → released at once, or
 //     during a first sync, the chat reported truncated; the seqs a
 //     connection has received per chat (maxSeenSpans runs) → lowest joined;
-//     its own routed seqs answered before their items came (maxAhead per
-//     chat) → lowest forgotten, linkup_own_seqs_forgotten_total;
+//     its own seqs acked before their items came (maxAhead per chat) →
+//     lowest forgotten, linkup_own_seqs_forgotten_total;
 //   - chat creation (Limits.ChatsPerSecond → `rate_limited`) and the chats
 //     a user belongs to (Limits.ChatsPerUser → `invalid_payload`),
 //     linkup_chat_limit_refusals_total.

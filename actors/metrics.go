@@ -80,7 +80,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		backlogDrops:      counter("linkup_delivery_backlog_drops_total", "Connections told to reconnect (slow_consumer) because more fan-out items than the limit waited in their mailbox."),
 		limitRefusals:     prometheus.NewCounterVec(prometheus.CounterOpts{Name: "linkup_chat_limit_refusals_total", Help: "create_chat refused by a chat limit: chat_create_rate (rate_limited) or chats_per_user (invalid_payload)."}, []string{"limit"}),
 		repeatsSkipped:    counter("linkup_repeats_skipped_total", "Timeline items not sent to a connection because it had already received their seq (live and sync overlapping)."),
-		ownForgotten:      counter("linkup_own_seqs_forgotten_total", "Seqs of a connection's routed commands, answered before their chat delivered them here, forgotten past the per-chat bound of 256 (their item may reach the sender as a frame)."),
+		ownForgotten:      counter("linkup_own_seqs_forgotten_total", "Seqs of a connection's own commands, acked before their chat delivered their items to it, forgotten past the per-chat bound of 256 (their item may reach the sender as a frame)."),
 		errorsSuppressed:  counter("linkup_error_events_suppressed_total", "Error events not recorded because their connection had recorded 10 in the same second (counted in one errors_suppressed event per second)."),
 		loadRejected:      counter("linkup_load_rejected_total", "Store reads refused because the load pool's queue was full (answered `unavailable`)."),
 		laneWaits:         counter("linkup_fanout_lane_waits_total", "Times a chat waited because its fan-out lane held 128 items not yet taken (fanout_lane.go laneMaxPending)."),

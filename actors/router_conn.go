@@ -138,9 +138,7 @@ func (c *connActor) routedAnswer(ctx actor.Context, cmd routedCmd, rep ChatReply
 	case rep.Err != nil:
 		c.fail(ctx, cmd.req.Ref, cmd.req.Command, cmd.req.ChatID, rep.Err)
 	default:
-		if rep.Seq > 0 && !c.seenSet(cmd.req.ChatID).answered(rep.Seq) { // its ack carries the seq: no message frame too
-			c.node.m.ownForgotten.Inc()
-		}
+		c.answered(cmd.req.ChatID, rep.Seq) // its ack carries the seq: no message frame too
 		c.sendRaw(ctx, rep.Frame)
 	}
 }
