@@ -227,19 +227,29 @@ func (s *heldFollower) hold(stream string) {
 
 func (s *heldFollower) release() { close(s.gate) }
 
-// ReadStream waits, with reads, while stream is held.
-func (s *heldFollower) ReadStream(ctx context.Context, stream string, opts events.ReadStreamOptions) iter.Seq2[events.RecordedEvent, error] {
+// waitHeld waits while stream is held; false if ctx ended first.
+func (s *heldFollower) waitHeld(ctx context.Context, stream string) bool {
 	s.mu.Lock()
 	gate := s.gate
-	if !s.reads || stream != s.stream {
+	if stream != s.stream {
 		gate = nil
 	}
 	s.mu.Unlock()
-	if gate != nil {
-		select {
-		case <-gate:
-		case <-ctx.Done():
-		}
+	if gate == nil {
+		return true
+	}
+	select {
+	case <-gate:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// ReadStream waits, with reads, while stream is held.
+func (s *heldFollower) ReadStream(ctx context.Context, stream string, opts events.ReadStreamOptions) iter.Seq2[events.RecordedEvent, error] {
+	if s.reads {
+		s.waitHeld(ctx, stream)
 	}
 	return s.Store.ReadStream(ctx, stream, opts)
 }
@@ -247,15 +257,8 @@ func (s *heldFollower) ReadStream(ctx context.Context, stream string, opts event
 func (s *heldFollower) Subscribe(ctx context.Context, opts events.SubscribeOptions) iter.Seq2[events.Delivery, error] {
 	return func(yield func(events.Delivery, error) bool) {
 		for d, err := range s.Store.Subscribe(ctx, opts) {
-			s.mu.Lock()
-			stream, gate := s.stream, s.gate
-			s.mu.Unlock()
-			if d.Event != nil && d.Event.Stream == stream {
-				select {
-				case <-gate:
-				case <-ctx.Done():
-					return
-				}
+			if d.Event != nil && !s.waitHeld(ctx, d.Event.Stream) {
+				return
 			}
 			if !yield(d, err) {
 				return
